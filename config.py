@@ -1,0 +1,155 @@
+"""Configuration classes, driven by the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    """Read an integer environment variable."""
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """Read a comma-separated list."""
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+class Config:
+    """Settings shared by every environment; each can be overridden by an environment variable."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{BASE_DIR / 'instance' / 'feedback.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Sessions and cookies.
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Mail.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Sở Khoa học và Công nghệ <phananh@sokhcn.gov.vn>"
+    )
+    MAIL_SUPPRESS_SEND = env_bool("MAIL_SUPPRESS_SEND", False)
+    OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    OUTBOX_BACKOFF_SECONDS = env_int("OUTBOX_BACKOFF_SECONDS", 60)
+    OUTBOX_BATCH = env_int("OUTBOX_BATCH", 50)
+
+    BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    MAX_ATTACHMENT_SIZE = env_int("MAX_ATTACHMENT_SIZE", 10 * 1024 * 1024)
+    MAX_ATTACHMENTS = env_int("MAX_ATTACHMENTS", 5)
+    TIMEZONE = os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh")
+    OFFICE_HOURS = os.environ.get("OFFICE_HOURS", "07:30-17:00")
+    # A submission after office hours counts as received on the next working day.
+    AFTER_HOURS_NEXT_DAY = env_bool("AFTER_HOURS_NEXT_DAY", True)
+    # Whether a request for information pauses the resolution clock.
+    PAUSE_ON_REQUEST_INFO = env_bool("PAUSE_ON_REQUEST_INFO", True)
+    MAX_EXTENSIONS = env_int("MAX_EXTENSIONS", 1)
+    TRACKING_PREFIX = os.environ.get("TRACKING_PREFIX", "PAKN")
+
+    OPEN311_API_KEYS = env_list("OPEN311_API_KEYS")
+    OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "sokhcn.gov.vn")
+
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    # Submissions per client address per window.
+    SUBMIT_RATE_LIMIT = env_int("SUBMIT_RATE_LIMIT", 5)
+    SUBMIT_RATE_WINDOW = env_int("SUBMIT_RATE_WINDOW", 600)
+    LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_SECONDS = env_int("LOGIN_LOCK_SECONDS", 900)
+    # Trust X-Forwarded-For from this many proxies (gunicorn behind nginx: 1).
+    PROXY_COUNT = env_int("PROXY_COUNT", 0)
+
+    # Reminder ladder (DESIGN §6): working days before / after the due date.
+    REMINDER_BEFORE_DAYS = [int(x) for x in env_list("REMINDER_BEFORE_DAYS", "3,1,0")]
+    REMINDER_HEAD_OVERDUE_DAYS = env_int("REMINDER_HEAD_OVERDUE_DAYS", 1)
+    REMINDER_ESCALATE_DAYS = env_int("REMINDER_ESCALATE_DAYS", 5)
+    PROGRESS_UPDATE_DAYS = env_int("PROGRESS_UPDATE_DAYS", 7)
+    SCHEDULER_REMINDER_MINUTES = env_int("SCHEDULER_REMINDER_MINUTES", 15)
+    SCHEDULER_OUTBOX_SECONDS = env_int("SCHEDULER_OUTBOX_SECONDS", 30)
+    SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 120)
+
+    LANGUAGES = ["vi", "en"]
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    BOOTSTRAP_SERVE_LOCAL = True
+
+
+class DevelopmentConfig(Config):
+    """The embedded demo: SQLite in instance/, mail kept in the outbox unless a server is set."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = env_int("MAIL_PORT", 1025)
+
+
+class TestingConfig(Config):
+    """Tests: database from TEST_DATABASE_URL or SQLite in a temporary file set by the fixtures."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    WTF_CSRF_ENABLED = True
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 8025
+    BASE_URL = "http://localhost"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, secure cookies, SECRET_KEY required."""
+
+    ENV_NAME = "production"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> type[Config]:
+    """Pick the configuration class from FEEDBACK_ENV (default: development)."""
+    name = name or os.environ.get("FEEDBACK_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"FEEDBACK_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,135 @@
+"""The business feedback desk: application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, get_config
+
+from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+
+
+def create_app(config: str | type | None = None, **overrides) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error handlers, commands, logging."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    configure(app, config, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_commands(app)
+    configure_logging(app)
+    return app
+
+
+def configure(app: Flask, config: str | type | None, overrides: dict) -> None:
+    """Load the configuration class and check what production requires."""
+    cls = config if isinstance(config, type) else get_config(config)
+    app.config.from_object(cls)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set (environment variable SECRET_KEY) outside development")
+    os.makedirs(app.instance_path, exist_ok=True)
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def select_locale() -> str:
+    """Locale: ?lang= (remembered in the session), then the user's choice, then Vietnamese."""
+    from flask_login import current_user
+
+    lang = request.args.get("lang")
+    if lang in ("vi", "en"):
+        session["lang"] = lang
+        return lang
+    if session.get("lang") in ("vi", "en"):
+        return session["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in ("vi", "en"):
+        return current_user.locale
+    return "vi"
+
+
+def select_timezone() -> str:
+    from flask import current_app
+
+    return current_app.config["TIMEZONE"]
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    bootstrap.init_app(app)
+
+    from . import models  # noqa: F401  (register the models with the metadata)
+    from .sqlite import configure_sqlite
+
+    configure_sqlite(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    """Public site, staff area, sign-in, administration and the open API."""
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .public import bp as public_bp
+    from .staff import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/staff")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(admin_bp, url_prefix="/staff/admin")
+    app.register_blueprint(api_bp, url_prefix="/open311/v2")
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates share."""
+    from . import templating
+
+    templating.register(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Friendly pages (or JSON for the API) for HTTP errors."""
+    from . import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The `flask` CLI commands."""
+    from . import cli
+
+    cli.register(app)
+
+
+def configure_logging(app: Flask) -> None:
+    """Log to stderr at INFO outside debug (gunicorn and systemd collect it)."""
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)
+
+    @app.before_request
+    def _remember_request_start() -> None:
+        g.locale_choices = app.config["LANGUAGES"]

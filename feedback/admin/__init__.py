@@ -1,0 +1,7 @@
+"""Administration of users, units, categories, rules, calendar and the outbox."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,120 @@
+"""`flask` commands: database seed and demo, units, users, outbox."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+from .models import Unit, User
+from .timeutil import parse_now
+
+
+def now_option(func):
+    """The `--now ISO-8601` option every job command takes (local time when no offset is given)."""
+    return click.option("--now", "now_text", default=None, metavar="ISO-8601",
+                        help="Run as if it were this moment (default: now).")(func)
+
+
+def parse_now_or_fail(now_text: str | None):
+    try:
+        return parse_now(now_text)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO-8601 moment: {now_text}", param_hint="--now") from None
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Load the default organisation (units, categories, deadline rules); safe to run again."""
+    from .seed import seed_organisation
+
+    added = seed_organisation()
+    db.session.commit()
+    click.echo(f"Seeded: {added['units']} units, {added['categories']} categories, {added['rules']} rules added.")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Seed, then add demo staff (one per role, passwords printed) and sample tickets."""
+    from .demo import create_demo_tickets, create_demo_users
+    from .seed import seed_organisation
+    from .timeutil import utcnow
+
+    seed_organisation()
+    users = create_demo_users()
+    tickets = create_demo_tickets(utcnow())
+    db.session.commit()
+    click.echo("Demo staff accounts (sign in at /staff/login):")
+    for email, role, password in users:
+        click.echo(f"  {role:<12} {email:<36} {password}")
+    click.echo(f"Sample tickets added: {len(tickets)}")
+
+
+units_cli = AppGroup("units", help="Units of the department.")
+
+
+@units_cli.command("list")
+def units_list() -> None:
+    """Print one unit a line: code, then name."""
+    for unit in db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars():
+        suffix = "" if unit.active else " (ngừng hoạt động)"
+        click.echo(f"{unit.code}\t{unit.name}{suffix}")
+
+
+users_cli = AppGroup("users", help="Staff accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["officer", "unit_head", "coordinator", "director", "admin"]))
+@click.option("--unit", "unit_code", default=None, help="Unit code (required for officer and unit_head).")
+@click.option("--name", default=None)
+@click.option("--password", default=None, help="Prompted for when not given.")
+def users_create(email: str, role: str, unit_code: str | None, name: str | None, password: str | None) -> None:
+    """Create a staff account."""
+    from .domain.contact import is_email
+
+    email = email.strip().lower()
+    if not is_email(email):
+        raise click.BadParameter("not a valid email address", param_hint="EMAIL")
+    if db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none():
+        raise click.ClickException(f"a user with email {email} already exists")
+    unit = None
+    if unit_code:
+        unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+        if unit is None:
+            raise click.BadParameter(f"no unit with code {unit_code}", param_hint="--unit")
+    if role in ("officer", "unit_head") and unit is None:
+        raise click.BadParameter("officers and unit heads belong to a unit", param_hint="--unit")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    user = User(email=email, name=name or email.split("@")[0], role=role, unit=unit)
+    user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {email}" + (f" in {unit.code}" if unit else ""))
+
+
+outbox_cli = AppGroup("outbox", help="Outgoing email.")
+
+
+@outbox_cli.command("send")
+@now_option
+def outbox_send(now_text: str | None) -> None:
+    """Send the pending emails that are due (one pass)."""
+    from .services.outbox import send_pending
+
+    report = send_pending(parse_now_or_fail(now_text))
+    click.echo(f"sent {len(report.sent)}, retry later {len(report.retried)}, failed {len(report.failed)}")
+
+
+def register(app: Flask) -> None:
+    """Add the commands to the app's CLI."""
+    app.cli.add_command(seed_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(units_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(outbox_cli)

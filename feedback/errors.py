@@ -1,0 +1,58 @@
+"""Error pages in the user's language; JSON for the open API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .extensions import db
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("Yêu cầu không hợp lệ."),
+        403: _("Bạn không có quyền thực hiện thao tác này."),
+        404: _("Không tìm thấy trang hoặc hồ sơ bạn yêu cầu."),
+        405: _("Phương thức không được hỗ trợ."),
+        409: _("Thao tác không thực hiện được ở trạng thái hiện tại của hồ sơ."),
+        413: _("Dữ liệu gửi lên quá lớn. Vui lòng giảm kích thước tệp đính kèm."),
+        429: _("Bạn đã thao tác quá nhiều lần. Vui lòng thử lại sau."),
+        500: _("Hệ thống gặp sự cố. Dữ liệu của bạn chưa bị mất; vui lòng thử lại sau."),
+    }
+
+
+def render_error(status: int, message: str | None = None):
+    """An error page (or JSON under /open311) with a message in the user's language."""
+    message = message or _messages().get(status, _("Đã có lỗi xảy ra."))
+    if request.path.startswith("/open311/"):
+        return jsonify([{"code": status, "description": message}]), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    """Install the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return render_error(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                                   "Vui lòng tải lại trang và gửi lại."))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_exc):
+        return render_error(413)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        # abort(409, description="...") carries our own message; a class default is English boilerplate.
+        description = exc.description if exc.description != type(exc).description else None
+        return render_error(exc.code or 500, description)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise exc
+        return render_error(500)

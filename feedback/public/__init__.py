@@ -1,0 +1,7 @@
+"""Public site: home, submission, tracking (and, later, published results)."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import views  # noqa: E402,F401

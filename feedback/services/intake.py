@@ -1,0 +1,180 @@
+"""Receiving a submission: tracking code, written deadline, attachments, acknowledgment email."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..domain.states import Channel, State
+from ..extensions import db
+from ..models import Attachment, Category, RateEvent, Ticket, TrackingCounter, User
+from ..timeutil import to_local
+from . import ServiceError, calendar, outbox, timeline
+
+
+@dataclass
+class Upload:
+    """An attachment already checked by content: its name as given, canonical type and bytes."""
+
+    filename: str
+    file_type: str
+    data: bytes
+
+
+@dataclass
+class Submission:
+    """Validated submission data (text already NFC-normalised and length-checked by the form)."""
+
+    submitter_type: str
+    name: str
+    address: str
+    kind: str
+    category: str
+    title: str
+    content: str
+    email: str | None = None
+    phone: str | None = None
+    organization: str | None = None
+    tax_code: str | None = None
+    regulation: str | None = None
+    consent_publish: bool = False
+    channel: str = Channel.WEB
+    uploads: list[Upload] = field(default_factory=list)
+
+
+def allocate_code(year: int) -> str:
+    """The next tracking code of `year`, e.g. PAKN-2026-000042, unique under concurrency.
+
+    The counter row is created if missing (ON CONFLICT DO NOTHING) and then incremented with one
+    UPDATE ... RETURNING, which row-locks on PostgreSQL and holds the write lock on SQLite, so two
+    transactions can never read the same number.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(TrackingCounter).values(year=year, last=0).on_conflict_do_nothing())
+    seq = db.session.execute(
+        update(TrackingCounter)
+        .where(TrackingCounter.year == year)
+        .values(last=TrackingCounter.last + 1)
+        .returning(TrackingCounter.last)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return f"{current_app.config['TRACKING_PREFIX']}-{year}-{seq:06d}"
+
+
+def store_upload(upload: Upload) -> tuple[str, str]:
+    """Write an upload under a random name in UPLOAD_FOLDER; return (stored name, sha256)."""
+    from ..domain.files import EXTENSIONS
+
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(20) + EXTENSIONS.get(upload.file_type, "")
+    (folder / stored).write_bytes(upload.data)
+    return stored, hashlib.sha256(upload.data).hexdigest()
+
+
+def rate_limited(client: str, now: datetime) -> bool:
+    """Whether `client` has used up its submissions for the current window."""
+    cfg = current_app.config
+    if not cfg["RATELIMIT_ENABLED"]:
+        return False
+    since = now - timedelta(seconds=cfg["SUBMIT_RATE_WINDOW"])
+    count = db.session.execute(
+        db.select(db.func.count(RateEvent.id)).where(
+            RateEvent.scope == "submit", RateEvent.key == client, RateEvent.at >= since
+        )
+    ).scalar_one()
+    return count >= cfg["SUBMIT_RATE_LIMIT"]
+
+
+def submit(sub: Submission, now: datetime, *, client: str | None = None,
+           staff: User | None = None) -> Ticket:
+    """Create the ticket with its code, deadline, timeline entry, files and acknowledgment (not committed).
+
+    :raises ServiceError: when the category is unknown or inactive.
+    """
+    category = db.session.execute(
+        db.select(Category).where(Category.code == sub.category, Category.active.is_(True))
+    ).scalar_one_or_none()
+    if category is None:
+        raise ServiceError("Lĩnh vực không hợp lệ.", 400, "category")
+
+    cal = calendar.work_calendar()
+    received_on = calendar.receipt_date(now, cal)
+    deadline = calendar.compute("answer", received_on, sub.kind, category.id, cal)
+    route_target = calendar.compute("route", received_on, sub.kind, category.id, cal)
+    transfer_target = calendar.compute("transfer", received_on, sub.kind, category.id, cal)
+
+    ticket = Ticket(
+        code=allocate_code(to_local(now).year),
+        tracking_token=secrets.token_urlsafe(32),
+        kind=sub.kind,
+        category=category,
+        state=State.NEW,
+        channel=sub.channel,
+        created_by_id=staff.id if staff else None,
+        submitter_type=sub.submitter_type,
+        organization=sub.organization or None,
+        tax_code=sub.tax_code or None,
+        name=sub.name,
+        email=(sub.email or "").lower() or None,
+        phone=sub.phone or None,
+        address=sub.address,
+        consent_publish=sub.consent_publish,
+        title=sub.title,
+        content=sub.content,
+        regulation=sub.regulation or None,
+        received_at=now,
+        received_on=received_on,
+        due_date=deadline.due,
+        original_due_date=deadline.due,
+        due_explanation=deadline.explain("vi"),
+        route_due_date=route_target.due,
+        transfer_due_date=transfer_target.due,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+
+    stored_paths: list[Path] = []
+    try:
+        for upload in sub.uploads:
+            stored, digest = store_upload(upload)
+            stored_paths.append(Path(current_app.config["UPLOAD_FOLDER"]) / stored)
+            db.session.add(Attachment(
+                ticket=ticket, original_name=upload.filename[:255], stored_name=stored,
+                file_type=upload.file_type, size=len(upload.data), sha256=digest, created_at=now,
+            ))
+        timeline.record(
+            ticket, "submit", actor=staff, actor_label="" if staff else "submitter",
+            to_state=State.NEW, public=True, now=now, channel=sub.channel,
+            message=deadline.explain("vi"),
+        )
+        if ticket.email:
+            outbox.queue(
+                "acknowledgment", ticket.email,
+                f"[{ticket.code}] Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị",
+                "acknowledgment", ticket=ticket, deadline=deadline, now=now,
+            )
+        if client and not staff:
+            db.session.add(RateEvent(scope="submit", key=client, at=now))
+        db.session.flush()
+    except Exception:
+        for path in stored_paths:  # the row will not exist, so neither should its file
+            path.unlink(missing_ok=True)
+        raise
+    return ticket
+
+
+def tracking_url(ticket: Ticket) -> str:
+    """The secret tracking link sent to the submitter."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/track/{ticket.tracking_token}"

@@ -1,0 +1,35 @@
+"""SQLite settings for the embedded default: WAL, foreign keys, and write-safe transactions."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+
+from .extensions import db
+
+
+def configure_sqlite(app: Flask) -> None:
+    """Turn on WAL, foreign keys and a busy timeout, and start every transaction with BEGIN IMMEDIATE.
+
+    BEGIN IMMEDIATE takes the write lock up front, so two workers that read then write (claiming an
+    outbox row, allocating a tracking code) queue behind each other instead of failing with "database
+    is locked" when both try to upgrade a read lock.
+    """
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

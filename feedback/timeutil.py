@@ -1,0 +1,47 @@
+"""The edge's clock: the only place that reads the current time, in UTC and in local time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def tz() -> ZoneInfo:
+    """The configured local timezone (Asia/Ho_Chi_Minh by default)."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def utcnow() -> datetime:
+    """Now as naive UTC, the form the database stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def to_local(moment: datetime) -> datetime:
+    """A naive-UTC (or aware) timestamp as local wall time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(tz())
+
+
+def to_utc_naive(moment: datetime) -> datetime:
+    """An aware timestamp (or naive local wall time) as naive UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz())
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def local_today(moment: datetime | None = None) -> date:
+    """Today's local date (or the local date of `moment`, naive UTC)."""
+    return to_local(moment or utcnow()).date()
+
+
+def parse_now(value: str | None) -> datetime:
+    """Parse a `--now` ISO-8601 option into naive UTC; a value without offset is local time.
+
+    :raises ValueError: when the text is not ISO-8601.
+    """
+    if not value:
+        return utcnow()
+    return to_utc_naive(datetime.fromisoformat(value))

@@ -1,0 +1,229 @@
+"""Shared fixtures: the app on SQLite and (with TEST_DATABASE_URL) PostgreSQL, clients, SMTP, factories.
+
+Every test that takes `app` runs once per database backend. Each test starts from empty tables with
+the default organisation seeded; tests commit for real (concurrency tests need it), so isolation is
+by cleaning tables, not by rolling back.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("FEEDBACK_ENV", "testing")
+
+from feedback import create_app  # noqa: E402
+from feedback.extensions import db  # noqa: E402
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def backend_url(backend: str, tmp_root: Path) -> str:
+    if backend == "postgresql":
+        url = os.environ["TEST_DATABASE_URL"]
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return f"sqlite:///{tmp_root / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schemas(tmp_path_factory):
+    """Create the schema once per backend for the session; return backend -> URL."""
+    urls = {}
+    for backend in BACKENDS:
+        url = backend_url(backend, tmp_path_factory.mktemp(backend))
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            if backend == "postgresql":
+                from sqlalchemy import text
+
+                # Tables made by migrations outside the models (e.g. search support) are dropped too.
+                db.session.execute(text("SELECT 1"))
+            db.session.commit()
+            db.engine.dispose()
+        urls[backend] = url
+    return urls
+
+
+def clean_tables() -> None:
+    """Empty every table (children first)."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(params=BACKENDS)
+def app(request, _schemas, tmp_path):
+    """A fresh app on a clean, seeded database, with an app context pushed for the test."""
+    from feedback.seed import seed_organisation
+
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=_schemas[request.param],
+        UPLOAD_FOLDER=str(tmp_path / "uploads"),
+    )
+    app.config["BACKEND"] = request.param
+    with app.app_context():
+        clean_tables()
+        seed_organisation()
+        db.session.commit()
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, path: str = "/track") -> str:
+    """A valid CSRF token for this client's session, read from a page with a form."""
+    html = client.get(path).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no csrf_token on {path}"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a staff user: make_user("officer", "QLCN", email=..., password=...)."""
+    from feedback.models import Unit, User
+
+    counter = {"n": 0}
+
+    def factory(role: str, unit_code: str | None = None, *, email: str | None = None,
+                password: str = "secret-pass-1", name: str | None = None, active: bool = True) -> User:
+        counter["n"] += 1
+        unit = None
+        if unit_code:
+            unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one()
+        user = User(email=email or f"{role}{counter['n']}@test.sokhcn.vn", name=name or f"{role} {counter['n']}",
+                    role=role, unit=unit, active=active)
+        user.set_password(password, "pbkdf2:sha256:1000")
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign a user in through the real login form."""
+
+    def do(user, password: str = "secret-pass-1"):
+        token = csrf_token(client, "/staff/login")
+        response = client.post("/staff/login", data={"email": user.email, "password": password,
+                                                     "csrf_token": token})
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return response
+
+    return do
+
+
+VALID_FORM = {
+    "submitter_type": "enterprise",
+    "organization": "Công ty TNHH Cơ khí Chính xác Long An",
+    "tax_code": "0101243150",
+    "name": "Nguyễn Văn An",
+    "email": "an.nguyen@example.com",
+    "phone": "0912 345 678",
+    "address": "Lô C5, KCN Đức Hòa 1, tỉnh Tây Ninh",
+    "kind": "complaint",
+    "category": "TDC",
+    "title": "Thời gian kiểm định cân thương mại kéo dài",
+    "content": "Doanh nghiệp đã nộp hồ sơ kiểm định từ tháng trước nhưng chưa có lịch kiểm định.",
+    "regulation": "Thông tư 23/2013/TT-BKHCN",
+    "consent_publish": "y",
+}
+
+
+@pytest.fixture
+def valid_form():
+    return dict(VALID_FORM)
+
+
+@pytest.fixture
+def make_ticket(app):
+    """Create a ticket through the intake service (committed): make_ticket(now=..., **fields)."""
+    from feedback.services import intake
+
+    def factory(now: datetime | None = None, uploads=(), **fields):
+        from feedback.timeutil import utcnow
+
+        data = {k: v for k, v in VALID_FORM.items() if k != "consent_publish"}
+        data["consent_publish"] = True
+        data.update(fields)
+        channel = data.pop("channel", "web")
+        ticket = intake.submit(intake.Submission(**data, channel=channel, uploads=list(uploads)), now or utcnow())
+        db.session.commit()
+        return ticket
+
+    return factory
+
+
+class SMTPSink:
+    """Messages received by the test SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        with self.lock:
+            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on localhost; the app is pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    sink = SMTPSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False)
+    from feedback.extensions import mail
+
+    mail.init_app(app)  # Flask-Mail reads the server settings at init
+    sink.port = port
+    sink.controller = controller
+    yield sink
+    controller.stop()
