@@ -1,0 +1,59 @@
+"""Who may see what (DESIGN §2), checked on every request from the user's role and unit."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import Select
+
+from .extensions import db
+from .models import Ticket, User
+
+
+def scope_tickets(stmt: Select, user: User) -> Select:
+    """Restrict a ticket query to the tickets `user` may see: all, or their own unit's."""
+    if user.sees_all:
+        return stmt
+    if user.unit_id is None:
+        return stmt.where(db.false())
+    return stmt.where(Ticket.unit_id == user.unit_id)
+
+
+def can_see(ticket: Ticket, user: User) -> bool:
+    """Whether `user` may see `ticket`."""
+    return user.sees_all or (user.unit_id is not None and ticket.unit_id == user.unit_id)
+
+
+def ticket_for(code: str, user: User, *, for_update: bool = False) -> Ticket:
+    """Load a ticket by code for a user who may see it.
+
+    :raises NotFound: when it does not exist or is outside the user's scope (no existence leak).
+    """
+    stmt = scope_tickets(db.select(Ticket).where(Ticket.code == code), user)
+    if for_update:
+        stmt = stmt.with_for_update()
+    ticket = db.session.execute(stmt).scalar_one_or_none()
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def roles_required(*roles: str):
+    """Decorator: signed in, and with one of `roles` (403 otherwise).
+
+    :raises Forbidden: for a signed-in user of another role.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
