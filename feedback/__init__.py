@@ -48,8 +48,11 @@ def configure(app: Flask, config: str | type | None, overrides: dict) -> None:
 
 def select_locale() -> str:
     """Locale: ?lang= (remembered in the session), then the user's choice, then Vietnamese."""
+    from flask import has_request_context
     from flask_login import current_user
 
+    if not has_request_context():  # CLI commands and jobs: the default language
+        return "vi"
     lang = request.args.get("lang")
     if lang in ("vi", "en"):
         session["lang"] = lang
@@ -86,7 +89,8 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+        user = db.session.get(models.User, int(user_id))
+        return user if user is not None and user.active else None  # a deactivated account is signed out
 
 
 def register_blueprints(app: Flask) -> None:
