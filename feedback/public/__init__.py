@@ -5,3 +5,5 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 
 from . import views  # noqa: E402,F401
+from . import reply  # noqa: E402,F401
+from . import results  # noqa: E402,F401

@@ -5,3 +5,5 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__)
 
 from . import views  # noqa: E402,F401
+from . import publication  # noqa: E402,F401
+from . import reports  # noqa: E402,F401

@@ -1,0 +1,318 @@
+"""Published results: search page, detail page, Atom feed, CSV export, public statistics (DESIGN §7, §9).
+
+Only the public columns of a published ticket are ever read into a public response (see
+PUBLIC_COLUMNS): never the submitter's name, organisation, email, phone, tax code or address.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from xml.etree import ElementTree as ET
+
+from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from sqlalchemy import case, extract, func
+from sqlalchemy.orm import joinedload, load_only
+
+from .. import search
+from ..domain.states import CLOCK_RUNNING_STATES, KIND_LABELS, Kind, State
+from ..extensions import db
+from ..models import Category, Ticket, Unit
+from ..timeutil import local_today, to_local
+from . import bp
+
+PER_PAGE = 20
+MAX_PAGE = 5000
+FEED_SIZE = 50
+
+# The only ticket columns a public response reads.
+PUBLIC_COLUMNS = (
+    Ticket.id, Ticket.code, Ticket.kind, Ticket.category_id, Ticket.unit_id, Ticket.received_on,
+    Ticket.due_date, Ticket.answered_on, Ticket.answered_at, Ticket.on_time, Ticket.published_at,
+    Ticket.public_title, Ticket.public_summary, Ticket.public_answer,
+)
+
+# The CSV export's columns, in order (documented in docs/publication.md).
+CSV_COLUMNS = (
+    "code", "kind", "kind_label", "category_code", "category", "unit_code", "unit", "received_on",
+    "due_date", "answered_on", "on_time", "published_at", "title", "summary", "answer", "url",
+)
+
+
+@dataclass
+class Filters:
+    """The results filters from the query string, validated (an unknown value is ignored)."""
+
+    q: str = ""
+    kind: str = ""
+    category: str = ""
+    unit: str = ""
+    year: int | None = None
+    page: int = 1
+
+    @classmethod
+    def from_request(cls) -> Filters:
+        args = request.args
+        kind = args.get("kind", "").strip()
+        year = args.get("year", "").strip()
+        page = args.get("page", "").strip()
+        return cls(
+            q=args.get("q", "").strip()[:200],
+            kind=kind if kind in {k.value for k in Kind} else "",
+            category=args.get("category", "").strip()[:32],
+            unit=args.get("unit", "").strip()[:32],
+            year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
+            page=min(max(int(page), 1), MAX_PAGE) if page.isdigit() else 1,
+        )
+
+    def args(self, **changes) -> dict:
+        """Query-string arguments for a link with these filters (empty ones left out)."""
+        values = {"q": self.q, "kind": self.kind, "category": self.category, "unit": self.unit,
+                  "year": self.year, "page": self.page if self.page > 1 else None}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def apply_filters(stmt, filters: Filters):
+    """Restrict a SELECT over tickets to the published ones matching the filters, newest first."""
+    stmt = stmt.where(Ticket.published_at.is_not(None))
+    if filters.kind:
+        stmt = stmt.where(Ticket.kind == filters.kind)
+    if filters.category:
+        stmt = stmt.where(Ticket.category_id.in_(db.select(Category.id).where(Category.code == filters.category)))
+    if filters.unit:
+        stmt = stmt.where(Ticket.unit_id.in_(db.select(Unit.id).where(Unit.code == filters.unit)))
+    if filters.year:
+        stmt = stmt.where(Ticket.received_on >= date(filters.year, 1, 1),
+                          Ticket.received_on <= date(filters.year, 12, 31))
+    condition = search.matches(filters.q) if filters.q else None
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return stmt.order_by(Ticket.published_at.desc(), Ticket.id.desc())
+
+
+def published_query(filters: Filters):
+    """SELECT of published tickets (public columns only) matching the filters, newest first."""
+    stmt = db.select(Ticket).options(
+        load_only(*PUBLIC_COLUMNS[1:]), joinedload(Ticket.category), joinedload(Ticket.unit)
+    )
+    return apply_filters(stmt, filters)
+
+
+def _choices():
+    units = db.session.execute(db.select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order)).scalars().all()
+    categories = db.session.execute(
+        db.select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)
+    ).scalars().all()
+    return units, categories
+
+
+@bp.get("/results")
+def results():
+    filters = Filters.from_request()
+    # One row more than a page tells whether there is a next page without counting every match.
+    rows = db.session.execute(
+        published_query(filters).limit(PER_PAGE + 1).offset((filters.page - 1) * PER_PAGE)
+    ).unique().scalars().all()
+    units, categories = _choices()
+    this_year = local_today().year
+    return render_template(
+        "public/results.html", tickets=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE, filters=filters,
+        units=units, categories=categories, kinds=list(Kind), years=range(this_year, this_year - 6, -1),
+    )
+
+
+def published_ticket(code: str) -> Ticket:
+    """A published ticket by code.
+
+    :raises NotFound: when there is no such ticket or it is not published.
+    """
+    ticket = db.session.execute(
+        db.select(Ticket).options(load_only(*PUBLIC_COLUMNS[1:]))
+        .where(Ticket.code == code.strip().upper(), Ticket.published_at.is_not(None))
+    ).scalar_one_or_none()
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.get("/results/<code>")
+def result(code: str):
+    ticket = published_ticket(code)
+    return render_template("public/results_detail.html", ticket=ticket, texts=None)
+
+
+# --- Atom feed ----------------------------------------------------------------------------------
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs) -> ET.Element:
+    child = ET.SubElement(parent, tag, attrs)
+    if value is not None:
+        child.text = value
+    return child
+
+
+@bp.get("/results/feed.atom")
+def results_feed():
+    filters = Filters.from_request()
+    tickets = db.session.execute(published_query(filters).limit(FEED_SIZE)).unique().scalars().all()
+    base = current_app.config["BASE_URL"].rstrip("/")
+    ET.register_namespace("", ATOM)
+    feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "vi"})
+    _sub(feed, "title", _("Kết quả giải quyết phản ánh, kiến nghị đã công khai — Sở Khoa học và Công nghệ"))
+    _sub(feed, "id", f"{base}/results/feed.atom")
+    _sub(feed, "link", rel="self", href=f"{base}{url_for('public.results_feed', **filters.args(page=None))}")
+    _sub(feed, "link", rel="alternate", type="text/html",
+         href=f"{base}{url_for('public.results', **filters.args(page=None))}")
+    updated = max((t.published_at for t in tickets), default=datetime(2000, 1, 1))
+    _sub(feed, "updated", _rfc3339(updated))
+    author = _sub(feed, "author")
+    _sub(author, "name", _("Sở Khoa học và Công nghệ"))
+    for ticket in tickets:
+        entry = _sub(feed, "entry")
+        _sub(entry, "title", ticket.public_title)
+        link = f"{base}/results/{ticket.code}"
+        _sub(entry, "id", link)
+        _sub(entry, "link", rel="alternate", type="text/html", href=link)
+        _sub(entry, "published", _rfc3339(ticket.published_at))
+        _sub(entry, "updated", _rfc3339(ticket.published_at))
+        _sub(entry, "category", term=ticket.category.code, label=ticket.category.name)
+        _sub(entry, "summary", ticket.public_summary or "")
+        answer = ticket.public_answer or ""
+        _sub(entry, "content", answer, type="text")
+    body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
+    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
+                    mimetype="application/atom+xml", content_type="application/atom+xml; charset=utf-8")
+
+
+# --- CSV export ---------------------------------------------------------------------------------
+
+
+def csv_row(ticket: Ticket, base: str) -> list[str]:
+    """One CSV line of a published ticket, in CSV_COLUMNS order."""
+    return [
+        ticket.code, ticket.kind, KIND_LABELS.get(ticket.kind, (ticket.kind,))[0],
+        ticket.category.code, ticket.category.name,
+        ticket.unit.code if ticket.unit else "", ticket.unit.name if ticket.unit else "",
+        ticket.received_on.isoformat(), ticket.due_date.isoformat(),
+        ticket.answered_on.isoformat() if ticket.answered_on else "",
+        "" if ticket.on_time is None else ("true" if ticket.on_time else "false"),
+        to_local(ticket.published_at).isoformat(timespec="seconds"),
+        ticket.public_title or "", ticket.public_summary or "", ticket.public_answer or "",
+        f"{base}/results/{ticket.code}",
+    ]
+
+
+@bp.get("/results/export.csv")
+def results_csv():
+    filters = Filters.from_request()
+    base = current_app.config["BASE_URL"].rstrip("/")
+    units = {u.id: u for u in db.session.execute(db.select(Unit)).scalars()}
+    categories = {c.id: c for c in db.session.execute(db.select(Category)).scalars()}
+    # Stream without joins (categories and units are few): yield_per cannot be used with joined eager loads.
+    stmt = apply_filters(db.select(*PUBLIC_COLUMNS), filters).execution_options(
+        yield_per=500, stream_results=True
+    )
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        buffer.write("\ufeff")
+        writer.writerow(CSV_COLUMNS)
+        for row in db.session.execute(stmt):
+            row_view = _RowView(row, categories.get(row.category_id), units.get(row.unit_id))
+            writer.writerow(csv_row(row_view, base))
+            if buffer.tell() > 32768:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    today = local_today().isoformat()
+    return Response(
+        stream_with_context(generate()), content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="ket-qua-cong-khai-{today}.csv"'},
+    )
+
+
+class _RowView:
+    """A result row with the category and unit objects attached, read like a Ticket."""
+
+    def __init__(self, row, category, unit) -> None:
+        self._row = row
+        self.category = category
+        self.unit = unit
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
+
+
+# --- public statistics --------------------------------------------------------------------------
+
+
+@bp.get("/statistics")
+def statistics():
+    today = local_today()
+    year_arg = request.args.get("year", "")
+    year = int(year_arg) if year_arg.isdigit() and 2000 <= int(year_arg) <= 2100 else today.year
+    quarter = case(
+        (extract("month", Ticket.received_on) <= 3, 1),
+        (extract("month", Ticket.received_on) <= 6, 2),
+        (extract("month", Ticket.received_on) <= 9, 3),
+        else_=4,
+    )
+    answered = Ticket.state == State.ANSWERED
+
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    stmt = (
+        db.select(
+            Ticket.unit_id, quarter.label("quarter"), func.count(Ticket.id).label("received"),
+            count_if(answered & Ticket.on_time.is_(True)).label("on_time"),
+            count_if(answered & Ticket.on_time.is_(False)).label("late"),
+            count_if(Ticket.state.in_(list(CLOCK_RUNNING_STATES)) & (Ticket.due_date < today)).label("overdue"),
+        )
+        .where(Ticket.received_on >= date(year, 1, 1), Ticket.received_on <= date(year, 12, 31))
+        .group_by(Ticket.unit_id, quarter)
+    )
+    units = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.name)).scalars().all()
+    table: dict[int | None, dict] = {}
+    for row in db.session.execute(stmt):
+        per_unit = table.setdefault(row.unit_id, {q: None for q in (1, 2, 3, 4)})
+        per_unit[int(row.quarter)] = {"received": row.received, "on_time": int(row.on_time),
+                                      "late": int(row.late), "overdue": int(row.overdue)}
+    rows = []
+    for unit in [*units, None]:
+        if unit is None and None not in table:
+            continue
+        if unit is not None and unit.id not in table and not unit.active:
+            continue
+        quarters = table.get(unit.id if unit else None, {q: None for q in (1, 2, 3, 4)})
+        total = {k: sum((quarters[q] or {}).get(k, 0) for q in quarters) for k in
+                 ("received", "on_time", "late", "overdue")}
+        answered_total = total["on_time"] + total["late"]
+        rate = round(100 * total["on_time"] / answered_total) if answered_total else None
+        rows.append({"unit": unit, "quarters": quarters, "total": total, "rate": rate})
+    chart = {
+        "labels": [(r["unit"].name if r["unit"] else _("Chưa phân công")) for r in rows],
+        "series": [
+            {"label": _("Trả lời đúng hạn"), "data": [r["total"]["on_time"] for r in rows], "color": "#198754"},
+            {"label": _("Trả lời trễ hạn"), "data": [r["total"]["late"] for r in rows], "color": "#fd7e14"},
+            {"label": _("Đang xử lý, quá hạn"), "data": [r["total"]["overdue"] for r in rows], "color": "#dc3545"},
+        ],
+    }
+    return render_template(
+        "public/results_statistics.html", year=year, rows=rows, today=today,
+        years=range(today.year, today.year - 6, -1), chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
+    )

@@ -1,0 +1,83 @@
+"""Staff routes for publishing results: the pre-filled form with a public preview, publish, unpublish."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import roles_required, ticket_for
+from ..domain.states import Role, State
+from ..extensions import db
+from ..services import ServiceError, publication
+from ..timeutil import utcnow
+from . import bp
+
+
+def ticket_url(code: str) -> str:
+    """The staff ticket page (built by path: it belongs to the workflow views)."""
+    return f"{request.script_root}/staff/tickets/{code}"
+
+
+def _render(ticket, texts: publication.PublicText, *, status: int = 200, errors: dict | None = None,
+            form_error: str | None = None, reason: str = ""):
+    problems = {
+        field: publication.personal_data_problems(ticket, value)
+        for field, value in (("public_title", texts.title), ("public_summary", texts.summary),
+                             ("public_answer", texts.answer))
+    }
+    return render_template(
+        "staff/publication.html", ticket=ticket, texts=texts, errors=errors or {}, problems=problems,
+        form_error=form_error, reason=reason, ticket_url=ticket_url(ticket.code),
+    ), status
+
+
+@bp.get("/tickets/<code>/publish")
+@roles_required(Role.COORDINATOR)
+def publish_form(code: str):
+    ticket = ticket_for(code, current_user)
+    if ticket.state != State.ANSWERED:
+        abort(409, description=_("Chỉ công khai được phản ánh, kiến nghị đã được trả lời."))
+    return _render(ticket, publication.prefill(ticket))
+
+
+@bp.post("/tickets/<code>/publish")
+@roles_required(Role.COORDINATOR)
+def publish(code: str):
+    ticket = ticket_for(code, current_user, for_update=True)
+    texts = publication.PublicText(
+        request.form.get("public_title", ""), request.form.get("public_summary", ""),
+        request.form.get("public_answer", ""),
+    )
+    if request.form.get("action") == "preview":
+        if ticket.state != State.ANSWERED:
+            abort(409, description=_("Chỉ công khai được phản ánh, kiến nghị đã được trả lời."))
+        return _render(ticket, texts)
+    try:
+        publication.publish(ticket, current_user, texts.title, texts.summary, texts.answer, utcnow())
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.status != 400:
+            abort(exc.status, description=exc.message)
+        ticket = ticket_for(code, current_user)
+        return _render(ticket, texts, status=400, errors={exc.field: exc.message}, form_error=exc.message)
+    return redirect(ticket_url(code), code=303)
+
+
+@bp.post("/tickets/<code>/unpublish")
+@roles_required(Role.COORDINATOR)
+def unpublish(code: str):
+    ticket = ticket_for(code, current_user, for_update=True)
+    reason = request.form.get("reason", "")
+    try:
+        publication.unpublish(ticket, current_user, reason, utcnow())
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.status != 400:
+            abort(exc.status, description=exc.message)
+        ticket = ticket_for(code, current_user)
+        return _render(ticket, publication.prefill(ticket), status=400, errors={"reason": exc.message},
+                       form_error=exc.message, reason=reason)
+    return redirect(ticket_url(code), code=303)
