@@ -1,3 +1,269 @@
-"""Views (filled in by the issue that builds this area)."""
+"""Staff views: the queue, the ticket page, workflow actions, attachments, registering a submission."""
 
-from . import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..access import can_see, roles_required, scope_tickets, ticket_for
+from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, Kind, Role, State, TransitionError
+from ..extensions import db
+from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
+from ..public.views import active_categories
+from ..services import ServiceError, calendar, intake, workflow
+from ..timeutil import local_today, utcnow
+from . import bp
+from .forms import StaffSubmissionForm
+
+PAGE_SIZE = 25
+
+
+
+def conflict_message() -> str:
+    return _("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang để xem tình trạng mới nhất rồi thao tác lại.")
+
+
+# ---------------------------------------------------------------- queue
+
+
+class QueueFilters:
+    """The queue's filters read from the query string; invalid values are ignored, not guessed."""
+
+    def __init__(self, args) -> None:
+        self.state = args.get("state", "")
+        if self.state not in ("", "all", *[s.value for s in State]):
+            self.state = ""
+        self.unit = args.get("unit", "").strip()
+        self.kind = args.get("kind", "") if args.get("kind") in {k.value for k in Kind} else ""
+        self.category = args.get("category", "").strip()
+        self.assignee = args.get("assignee", "").strip().lower()
+        self.overdue = args.get("overdue") in ("1", "on", "true", "y")
+        try:
+            self.due_within = max(0, min(int(args.get("due_within", "")), 365))
+        except ValueError:
+            self.due_within = None
+        self.q = args.get("q", "").strip()[:200]
+        self.after = args.get("after", "")
+
+    def query_args(self, **changes) -> dict:
+        """The current filters as query arguments (for links), with `changes` applied."""
+        values = {"state": self.state, "unit": self.unit, "kind": self.kind, "category": self.category,
+                  "assignee": self.assignee, "overdue": "1" if self.overdue else "",
+                  "due_within": "" if self.due_within is None else str(self.due_within), "q": self.q}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+def apply_filters(stmt, f: QueueFilters, today: date, cal):
+    """Every filter except the state one (the per-state counts use the same set)."""
+    if f.unit:
+        stmt = stmt.where(Ticket.unit_id == db.select(Unit.id).where(Unit.code == f.unit).scalar_subquery())
+    if f.kind:
+        stmt = stmt.where(Ticket.kind == f.kind)
+    if f.category:
+        stmt = stmt.where(Ticket.category_id == db.select(Category.id).where(Category.code == f.category)
+                          .scalar_subquery())
+    if f.assignee == "me":
+        stmt = stmt.where(Ticket.assignee_id == current_user.id)
+    elif f.assignee == "none":
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    elif f.assignee:
+        stmt = stmt.where(Ticket.assignee_id == db.select(User.id).where(User.email == f.assignee).scalar_subquery())
+    if f.overdue:
+        stmt = stmt.where(Ticket.state.in_(CLOCK_RUNNING_STATES), Ticket.due_date < today)
+    if f.due_within is not None:
+        stmt = stmt.where(Ticket.state.in_(OPEN_STATES), Ticket.due_date <= cal.add_working_days(today, f.due_within))
+    if f.q:
+        like = f"%{f.q.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(db.or_(
+            Ticket.code.ilike(like), Ticket.title.ilike(like), Ticket.name.ilike(like),
+            Ticket.organization.ilike(like), Ticket.email.ilike(like), Ticket.tax_code.ilike(like),
+            Ticket.phone.ilike(like), Ticket.content.ilike(like),
+        ))
+    return stmt
+
+
+@bp.get("/")
+@login_required
+def queue():
+    """The tickets one may see, soonest deadline first, with filters and counts per state."""
+    f = QueueFilters(request.args)
+    today = local_today()
+    cal = calendar.work_calendar()
+    base = apply_filters(scope_tickets(db.select(Ticket), current_user), f, today, cal)
+    counted = base.with_only_columns(Ticket.state, db.func.count(Ticket.id)).group_by(Ticket.state).order_by(None)
+    counts = {state: n for state, n in db.session.execute(counted)}
+
+    stmt = base
+    if f.state == "":
+        stmt = stmt.where(Ticket.state.in_(OPEN_STATES))
+    elif f.state != "all":
+        stmt = stmt.where(Ticket.state == f.state)
+    # Keyset pagination on (due_date, id): each page is one index range scan, however deep.
+    if f.after:
+        try:
+            after_due, after_id = f.after.split(".")
+            after_due, after_id = date.fromisoformat(after_due), int(after_id)
+        except ValueError:
+            abort(400, description=_("Tham số trang không hợp lệ."))
+        stmt = stmt.where(db.or_(Ticket.due_date > after_due,
+                                 db.and_(Ticket.due_date == after_due, Ticket.id > after_id)))
+    stmt = (stmt.options(selectinload(Ticket.unit), selectinload(Ticket.category), selectinload(Ticket.assignee))
+            .order_by(Ticket.due_date, Ticket.id).limit(PAGE_SIZE + 1))
+    rows = list(db.session.execute(stmt).scalars())
+    next_after = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        next_after = f"{rows[-1].due_date.isoformat()}.{rows[-1].id}"
+    days = {t.id: workflow.days_left(t, today, cal) for t in rows}
+    units = list(db.session.execute(db.select(Unit).where(Unit.active.is_(True))
+                                    .order_by(Unit.sort_order, Unit.code)).scalars())
+    return render_template(
+        "staff/queue.html", tickets=rows, days=days, filters=f, counts=counts, total=sum(counts.values()),
+        open_total=sum(n for s, n in counts.items() if s in OPEN_STATES), next_after=next_after,
+        units=units, categories=active_categories(), today=today,
+    )
+
+
+# ---------------------------------------------------------------- ticket page
+
+
+def render_ticket(ticket: Ticket, status: int = 200, *, errors: dict | None = None, error_action: str | None = None,
+                  values=None):
+    """The ticket page with the actions `current_user` may take now."""
+    today = local_today()
+    cal = calendar.work_calendar()
+    events = list(db.session.execute(
+        db.select(TicketEvent).options(selectinload(TicketEvent.actor))
+        .where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+    ).scalars())
+    actions = workflow.available_actions(ticket, current_user)
+    units = list(db.session.execute(db.select(Unit).where(Unit.active.is_(True))
+                                    .order_by(Unit.sort_order, Unit.code)).scalars())
+    requester = db.session.get(User, ticket.pending_extension_by_id) if ticket.pending_extension_by_id else None
+    return render_template(
+        "staff/ticket.html", ticket=ticket, events=events, actions=actions, units=units,
+        assignees=workflow.assignable_users(ticket) if "assign" in actions else [],
+        refuse_reasons=workflow.REFUSE_REASONS, days_left=workflow.days_left(ticket, today, cal),
+        requester=requester, errors=errors or {}, error_action=error_action, values=values or {},
+        today=today, max_extensions=current_app.config["MAX_EXTENSIONS"],
+    ), status
+
+
+@bp.get("/tickets/<code>")
+@login_required
+def ticket(code: str):
+    return render_ticket(ticket_for(code, current_user))
+
+
+@bp.get("/tickets/<code>/attachments/<int:attachment_id>")
+@login_required
+def attachment(code: str, attachment_id: int):
+    """Download an attachment of a ticket the user may see (staff only; never served publicly).
+
+    :raises NotFound: outside the user's scope, or an attachment of another ticket.
+    """
+    owner = ticket_for(code, current_user)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.ticket_id != owner.id:
+        abort(404)
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    if not (folder / item.stored_name).is_file():
+        abort(404)
+    response = send_from_directory(folder, item.stored_name, as_attachment=True, download_name=item.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- actions
+
+# URL action name -> (table action, how to call the service with the form's fields).
+HANDLERS = {
+    "route": ("route", lambda t, u, f, now: workflow.route(
+        t, u, f.get("unit"), now, due_date=f.get("due_date"), note=f.get("note"))),
+    "refuse": ("refuse", lambda t, u, f, now: workflow.refuse(
+        t, u, f.get("reason"), now, reason_code=f.get("reason_code"))),
+    "transfer": ("transfer", lambda t, u, f, now: workflow.transfer(t, u, f.get("agency"), f.get("reason"), now)),
+    "request-info": ("request_info", lambda t, u, f, now: workflow.request_info(t, u, f.get("message"), now)),
+    "provide-info": ("provide_info", lambda t, u, f, now: workflow.provide_info(t, u, f.get("message"), now)),
+    "assign": ("assign", lambda t, u, f, now: workflow.assign(t, u, f.get("assignee"), now)),
+    "answer": ("answer", lambda t, u, f, now: workflow.answer(t, u, f.get("answer"), now)),
+    "return": ("return", lambda t, u, f, now: workflow.return_(t, u, f.get("comment"), now)),
+    "approve": ("approve", lambda t, u, f, now: workflow.approve(t, u, now, late_reason=f.get("late_reason"))),
+    "extend": ("extend", lambda t, u, f, now: workflow.extend(t, u, f.get("due_date"), f.get("reason"), now)),
+    "approve-extension": ("approve_extension", lambda t, u, f, now: workflow.approve_extension(t, u, now)),
+    "reject-extension": ("reject_extension", lambda t, u, f, now: workflow.reject_extension(
+        t, u, now, reason=f.get("reason"))),
+    "note": ("note", lambda t, u, f, now: workflow.note(t, u, f.get("body"), now)),
+}
+
+
+@bp.post("/tickets/<code>/<action>")
+@login_required
+def act(code: str, action: str):
+    """Take one workflow action: 303 back to the ticket, or 400/403/404/409 with nothing changed.
+
+    The ticket row is locked for the transaction (SELECT ... FOR UPDATE on PostgreSQL, the write lock
+    on SQLite) and its version checked on UPDATE, so of two people acting at once only one wins; a
+    form posted from a page that was already out of date (hidden `version`) is refused as well.
+    """
+    if action not in HANDLERS:
+        abort(404)
+    name, handler = HANDLERS[action]
+    item = ticket_for(code, current_user, for_update=True)
+    try:
+        workflow.check(item, current_user, name)
+        seen = request.form.get("version", "").strip()
+        if seen and seen != str(item.version):
+            raise TransitionError(conflict_message(), 409)
+        outcome = handler(item, current_user, request.form, utcnow())
+        db.session.commit()
+    except TransitionError as exc:
+        db.session.rollback()
+        abort(exc.status, description=str(exc))
+    except StaleDataError:
+        db.session.rollback()
+        abort(409, description=conflict_message())
+    except ServiceError as exc:
+        db.session.rollback()
+        fresh = ticket_for(code, current_user)
+        message = exc.message
+        return render_ticket(fresh, exc.status, errors={exc.field or "_": message}, error_action=action,
+                             values=request.form)
+    flash(outcome.message, "success")
+    return redirect(url_for("staff.ticket", code=code), code=303)
+
+
+# ---------------------------------------------------------------- registering a submission
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.DIRECTOR, Role.UNIT_HEAD, Role.OFFICER)
+def new_ticket():
+    """Register a submission received on paper, by phone or by email, on behalf of the submitter."""
+    form = StaffSubmissionForm(categories=active_categories())
+    if request.method == "GET":
+        return render_template("staff/new.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("staff/new.html", form=form,
+                               form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")), 400
+    try:
+        created = intake.submit(form.to_submission(form.channel.data), utcnow(), staff=current_user)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.field and hasattr(form, exc.field):
+            getattr(form, exc.field).errors = [exc.message]
+        return render_template("staff/new.html", form=form, form_error=exc.message), exc.status
+    flash(_("Đã tiếp nhận hồ sơ %(code)s; hạn giải quyết %(due)s.", code=created.code,
+            due=created.due_date.strftime("%d/%m/%Y")), "success")
+    if can_see(created, current_user):
+        return redirect(url_for("staff.ticket", code=created.code), code=303)
+    return redirect(url_for("staff.queue"), code=303)

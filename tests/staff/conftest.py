@@ -1,0 +1,75 @@
+"""Fixtures for the staff workflow tests: signed-in clients per role, the test session released per request.
+
+The `app` fixture keeps an app context (and its database session) for the test's own work. On
+SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so a test that read something and
+then sends a request would block that request; the client below ends the test's transaction first.
+Objects the test holds are then expired and re-read on the next access, which also keeps the test's
+view of the database fresh.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import has_app_context
+
+from feedback.extensions import db
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, path: str = "/staff/") -> str:
+    """A CSRF token of this client's session, read from a page with a form."""
+    html = client.get(path).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no csrf_token on {path}"
+    return match.group(1) or match.group(2)
+
+PASSWORD = "secret-pass-1"
+
+
+@pytest.fixture(autouse=True)
+def _release_before_requests(app):
+    base = app.test_client_class
+
+    class ReleasingClient(base):
+        def open(self, *args, **kwargs):
+            if has_app_context():
+                db.session.rollback()
+            return super().open(*args, **kwargs)
+
+    app.test_client_class = ReleasingClient
+    yield
+    app.test_client_class = base
+
+
+@pytest.fixture
+def staff_client(app):
+    """A fresh client signed in as `user`: staff_client(user)."""
+
+    def factory(user):
+        client = app.test_client()
+        email = user.email
+        token = csrf_token(client, "/staff/login")
+        response = client.post("/staff/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 303, response.get_data(as_text=True)[:300]
+        client.token = csrf_token(client, "/staff/")
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def team(make_user):
+    """One user per role, unit staff in CCTDC (the unit of category TDC) plus an outsider unit QLCN."""
+    return {
+        "coordinator": make_user("coordinator", "VP", email="coord@test.vn", name="Lê Điều Phối"),
+        "director": make_user("director", "BGD", email="director@test.vn", name="Phạm Giám Đốc"),
+        "admin": make_user("admin", None, email="admin@test.vn", name="Trần Quản Trị"),
+        "head": make_user("unit_head", "CCTDC", email="head@test.vn", name="Đặng Trưởng"),
+        "officer": make_user("officer", "CCTDC", email="officer@test.vn", name="Huỳnh Chuyên Viên"),
+        "officer2": make_user("officer", "CCTDC", email="officer2@test.vn", name="Ngô Chuyên Viên"),
+        "other_head": make_user("unit_head", "QLCN", email="otherhead@test.vn", name="Nguyễn Trưởng Khác"),
+        "other_officer": make_user("officer", "QLCN", email="otherofficer@test.vn", name="Võ Chuyên Viên Khác"),
+    }
