@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from .domain.states import Channel, Role
 from .extensions import db
 from .models import Ticket, Unit, User
-from .services import intake
+from .services import calendar, intake, workflow
 
 DEMO_USERS = [
     # email, name, role, unit, password
@@ -53,6 +53,22 @@ DEMO_TICKETS = [
          title="Phí sử dụng phòng thí nghiệm của Trung tâm chưa công khai",
          content="Doanh nghiệp không tìm thấy biểu phí sử dụng trang thiết bị phòng thí nghiệm của Trung tâm "
                  "Ứng dụng trên cổng thông tin của Sở. Đề nghị công khai biểu phí.", consent_publish=True),
+    dict(submitter_type="enterprise", organization="Công ty TNHH Bao Bì Phương Nam",
+         tax_code="0101243150", name="Vũ Quốc Bảo", email="bao.vu@example.com", phone="0909 112 233",
+         address="KCN Long Hậu, xã Cần Giuộc, tỉnh Tây Ninh", kind="proposal", category="NSCL",
+         title="Đề xuất hỗ trợ áp dụng ISO 9001 cho doanh nghiệp nhỏ",
+         content="Doanh nghiệp đề xuất Sở tổ chức lớp hướng dẫn và hỗ trợ một phần chi phí tư vấn áp dụng "
+                 "hệ thống quản lý chất lượng ISO 9001 cho doanh nghiệp nhỏ và vừa.", consent_publish=True),
+    dict(submitter_type="citizen", name="Nguyễn Thị Mai", email="mai.nguyen@example.com",
+         address="Khu phố 2, phường Tân Ninh, tỉnh Tây Ninh", kind="complaint", category="KHAC",
+         title="Phản ánh về giá điện sinh hoạt tăng cao",
+         content="Hóa đơn tiền điện tháng này của gia đình tôi tăng gấp đôi so với tháng trước dù sử dụng như cũ. "
+                 "Đề nghị cơ quan chức năng kiểm tra.", consent_publish=False),
+    dict(submitter_type="citizen", name="Trần Văn Hùng", phone="0987 654 321",
+         address="Ấp Bình Tả, xã Đức Lập, tỉnh Tây Ninh", kind="recommendation", category="KHAC",
+         title="Kiến nghị chung chung không rõ nội dung",
+         content="Đề nghị các cơ quan làm việc tốt hơn nữa, không nêu cụ thể vấn đề hay quy định nào.",
+         consent_publish=False, channel=Channel.PHONE),
 ]
 
 
@@ -72,11 +88,59 @@ def create_demo_users() -> list[tuple[str, str, str]]:
 
 
 def create_demo_tickets(now: datetime) -> list[Ticket]:
-    """Submit the demo tickets (once: nothing is added when demo tickets exist)."""
+    """Submit the demo tickets and work them into every state (once: nothing is added when tickets exist)."""
     if db.session.execute(db.select(Ticket.id).limit(1)).first() is not None:
         return []
     tickets = []
     for offset, data in enumerate(DEMO_TICKETS):
-        sub = intake.Submission(**data, channel=Channel.WEB)
+        data = dict(data)
+        channel = data.pop("channel", Channel.WEB)
+        sub = intake.Submission(**data, channel=channel)
         tickets.append(intake.submit(sub, now - timedelta(days=3 * (len(DEMO_TICKETS) - offset))))
+    work_demo_tickets(tickets, now)
     return tickets
+
+
+def work_demo_tickets(tickets: list[Ticket], now: datetime) -> None:
+    """Take the sample tickets through the workflow services so that every state has one."""
+    users = {u.email: u for u in db.session.execute(db.select(User)).scalars()}
+    coordinator = users["vanphong@demo.sokhcn.vn"]
+    head_qlcn = users["truongphong.qlcn@demo.sokhcn.vn"]
+    officer_qlcn = users["chuyenvien.qlcn@demo.sokhcn.vn"]
+    head_cc = users["chicuc.truong@demo.sokhcn.vn"]
+    officer_cc = users["chicuc.chuyenvien@demo.sokhcn.vn"]
+    # The sixth ticket stays `new`, for the coordinator to triage.
+    answered, extension, needs_info, pending, assigned, _new, transferred, refused = tickets
+
+    def at(ticket: Ticket, hours: int) -> datetime:
+        return min(ticket.received_at + timedelta(hours=hours), now)
+
+    # answered: routed, assigned, drafted, approved (then publishable by the coordinator).
+    workflow.route(answered, coordinator, "CCTDC", at(answered, 4))
+    workflow.assign(answered, head_cc, officer_cc, at(answered, 6))
+    workflow.answer(answered, officer_cc, "Chi cục đã bố trí lịch kiểm định 12 cân điện tử của doanh nghiệp vào "
+                    "tuần tới theo Thông tư 23/2013/TT-BKHCN; cán bộ kiểm định sẽ liên hệ trước 01 ngày.",
+                    at(answered, 30))
+    workflow.approve(answered, head_cc, at(answered, 32))
+    # in_progress with an extension request waiting for approval.
+    workflow.route(extension, coordinator, "QLCN", at(extension, 3))
+    workflow.assign(extension, head_qlcn, officer_qlcn, at(extension, 5))
+    workflow.extend(extension, head_qlcn, calendar.work_calendar().add_working_days(extension.due_date, 10),
+                    "Cần lấy ý kiến Cục Sở hữu trí tuệ về hồ sơ nhãn hiệu tập thể.", at(extension, 8))
+    # needs_info: the coordinator asks the submitter before routing.
+    workflow.request_info(needs_info, coordinator, "Đề nghị Quý vị cho biết tên thủ tục cụ thể và mã hồ sơ "
+                          "đã nộp (nếu có).", at(needs_info, 2))
+    # pending_approval: a draft waits for the unit head.
+    workflow.route(pending, coordinator, "QLCN", at(pending, 2))
+    workflow.assign(pending, head_qlcn, officer_qlcn, at(pending, 4))
+    workflow.note(pending, officer_qlcn, "Đã đối chiếu Kế hoạch hỗ trợ khởi nghiệp năm nay.", at(pending, 5))
+    workflow.answer(pending, officer_qlcn, "Tiêu chí xét chọn doanh nghiệp tham gia Techfest được công bố tại "
+                    "Kế hoạch của Sở; Phòng sẽ đăng tải bản hướng dẫn chi tiết trên cổng thông tin.", at(pending, 7))
+    # assigned: routed to the unit, not yet given to an officer.
+    workflow.route(assigned, coordinator, "CCTDC", at(assigned, 1))
+    # refused and transferred.
+    workflow.refuse(refused, coordinator, "Nội dung chưa nêu cụ thể quy định hay thủ tục nào gây khó khăn; "
+                    "đề nghị Quý vị gửi lại với nội dung cụ thể.", at(refused, 1), reason_code="insufficient")
+    workflow.transfer(transferred, coordinator, "Sở Công Thương tỉnh Tây Ninh",
+                      "Giá điện sinh hoạt thuộc thẩm quyền quản lý của ngành Công Thương.", at(transferred, 1))
+    db.session.flush()

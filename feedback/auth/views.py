@@ -10,12 +10,22 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..models import RateEvent, User
 from ..timeutil import utcnow
 from . import bp
+
+
+# Flask-Login's own prompt when a signed-out visitor opens a staff page (its default is English).
+login_manager.login_message = _l("Vui lòng đăng nhập để truy cập khu vực cán bộ.")
+login_manager.login_message_category = "info"
+
+# Checked when the email is unknown, so that a wrong email costs as much time as a wrong password
+# and response times do not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 class LoginForm(FlaskForm):
@@ -26,6 +36,7 @@ class LoginForm(FlaskForm):
 
 
 def failures(scope: str, key: str, since) -> int:
+    """Failed sign-ins counted for an account or an address since `since`."""
     return db.session.execute(
         db.select(db.func.count(RateEvent.id)).where(RateEvent.scope == scope, RateEvent.key == key,
                                                      RateEvent.at >= since)
@@ -41,6 +52,7 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Sign in; after too many failures for the account or the address, refuse for a while (429)."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
@@ -59,6 +71,8 @@ def login():
         return render_template("auth/login.html", form=form, error=_(
             "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.", minutes=minutes)), 429
     user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, form.password.data)
     if user is None or not user.check_password(form.password.data):
         db.session.add(RateEvent(scope="login_account", key=email, at=now))
         db.session.add(RateEvent(scope="login_address", key=address, at=now))
@@ -77,6 +91,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out (POST only, with CSRF, so a link on another site cannot sign anyone out)."""
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("public.home"), code=303)
