@@ -62,6 +62,10 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_BACKOFF_SECONDS = env_int("OUTBOX_BACKOFF_SECONDS", 60)
     OUTBOX_BATCH = env_int("OUTBOX_BATCH", 50)
+    # A "sending" claim older than this (wall clock) belongs to a sender that died; it is taken over.
+    OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 600)
+    # Connect/read timeout for the SMTP server, so a silent server cannot hold a claim forever.
+    OUTBOX_SMTP_TIMEOUT = env_int("OUTBOX_SMTP_TIMEOUT", 30)
 
     BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
@@ -97,6 +101,8 @@ class Config:
     SCHEDULER_REMINDER_MINUTES = env_int("SCHEDULER_REMINDER_MINUTES", 15)
     SCHEDULER_OUTBOX_SECONDS = env_int("SCHEDULER_OUTBOX_SECONDS", 30)
     SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 120)
+    # Key of the PostgreSQL advisory lock that elects the one scheduler that runs jobs.
+    SCHEDULER_LOCK_KEY = env_int("SCHEDULER_LOCK_KEY", 460_311_004)
 
     LANGUAGES = ["vi", "en"]
     BABEL_DEFAULT_LOCALE = "vi"

@@ -108,7 +108,52 @@ def outbox_send(now_text: str | None) -> None:
     from .services.outbox import send_pending
 
     report = send_pending(parse_now_or_fail(now_text))
-    click.echo(f"sent {len(report.sent)}, retry later {len(report.retried)}, failed {len(report.failed)}")
+    click.echo(f"sent {len(report.sent)}, retry later {len(report.retried)}, failed {len(report.failed)}"
+               + (f", released {len(report.released)} (SMTP server unreachable)" if report.released else ""))
+
+
+reminders_cli = AppGroup("reminders", help="Deadline reminders (DESIGN §6).")
+
+
+@reminders_cli.command("send")
+@now_option
+def reminders_send(now_text: str | None) -> None:
+    """Run one reminder sweep and print what it queued: recipient, ticket, kind, step, due date."""
+    from .domain.deadlines import fmt
+    from .services.reminders import sweep
+
+    report = sweep(parse_now_or_fail(now_text))
+    db.session.commit()
+    if report.skipped:
+        click.echo(f"nothing queued: {report.skipped}")
+        return
+    for q in report.queued:
+        click.echo(f"{q.recipient}\t{q.ticket_code}\t{q.kind}\tstep={q.step}\tdue={fmt(q.due_date)}\toutbox={q.outbox_id}")
+    click.echo(f"{len(report.queued)} reminders in {len(report.messages)} emails queued "
+               f"({report.candidates} candidate tickets)")
+
+
+@click.command("scheduler")
+@click.option("--reminder-seconds", type=float, default=None,
+              help="Sweep interval (default: SCHEDULER_REMINDER_MINUTES).")
+@click.option("--outbox-seconds", type=float, default=None,
+              help="Sender interval (default: SCHEDULER_OUTBOX_SECONDS).")
+@now_option
+def scheduler_command(reminder_seconds: float | None, outbox_seconds: float | None, now_text: str | None) -> None:
+    """Run the jobs (reminder sweep, outbox sender) in the foreground until SIGTERM.
+
+    Run one per host beside the web workers; a database lock lets only one of them run jobs.
+    --now fixes the moment every job runs for (for rehearsals and tests).
+    """
+    import logging
+
+    from .jobs import run_scheduler
+    from .timeutil import utcnow
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fixed = parse_now_or_fail(now_text) if now_text else None
+    run_scheduler(current_app._get_current_object(), reminder_seconds=reminder_seconds,
+                  outbox_seconds=outbox_seconds, clock=(lambda: fixed) if fixed else utcnow)
 
 
 def register(app: Flask) -> None:
@@ -118,3 +163,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(scheduler_command)

@@ -159,6 +159,10 @@ class Ticket(db.Model):
         Index("ix_tickets_state_due", "state", "due_date"),
         Index("ix_tickets_unit_state_due", "unit_id", "state", "due_date"),
         Index("ix_tickets_published", "published_at"),
+        # The reminder sweep's range queries (services/reminders.py): unrouted new tickets past
+        # their routing target, answered unpublished tickets past their publication target.
+        Index("ix_tickets_state_route_due", "state", "route_due_date"),
+        Index("ix_tickets_state_pub_due", "state", "published_at", "publish_due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

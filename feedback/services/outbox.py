@@ -3,12 +3,26 @@
 `queue()` adds a row (the caller commits). `send_pending()` claims due rows (safe with several
 senders at once), sends each through Flask-Mail, and records success or schedules a retry with
 exponential back-off; after OUTBOX_MAX_ATTEMPTS a row is marked failed for an admin to resend.
+
+Two clocks are involved, on purpose:
+- the *business* moment `now` (a parameter, `--now` on the command line) decides what is due:
+  `next_attempt_at <= now`, back-off counted from `now`, `sent_at = now`;
+- the *wall clock* (`utcnow()`) stamps claims, because a claim is about whether a sender process is
+  still alive, which a `--now` in the past or the future must not change. A claim older than
+  OUTBOX_CLAIM_SECONDS is taken to belong to a sender that died and is taken over.
+
+A row is sent at most once in normal operation: it is claimed (status `sending`, committed) before
+the SMTP conversation, the claim is refreshed just before each send so a long pass does not look
+dead, and the outcome is recorded only if the claim is still ours. The one unavoidable window is a
+process killed after the SMTP server accepted a message and before the outcome was committed; that
+row is sent again after the claim expires (at-least-once, never lost).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import smtplib
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,15 +30,22 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
+from jinja2 import TemplateNotFound
 from sqlalchemy import update
 
 from ..extensions import db, mail
 from ..models import OutboxMessage
+from ..timeutil import utcnow
+from . import ServiceError
 
 log = logging.getLogger(__name__)
 
-# A claim older than this is taken to belong to a sender that died mid-send.
-STALE_CLAIM = timedelta(minutes=10)
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+# Errors that mean "the server is not there" rather than "this message was refused": the rest of
+# the pass would fail the same way, so it stops and leaves the other rows untouched.
+CONNECTION_ERRORS = (ConnectionError, socket.timeout, TimeoutError, smtplib.SMTPConnectError,
+                     smtplib.SMTPServerDisconnected, socket.gaierror)
 
 
 def queue(kind: str, recipients: list[str] | str, subject: str, template: str, *, ticket=None,
@@ -33,12 +54,14 @@ def queue(kind: str, recipients: list[str] | str, subject: str, template: str, *
     if isinstance(recipients, str):
         recipients = [recipients]
     recipients = sorted({r.strip().lower() for r in recipients if r and r.strip()})
+    if not recipients:
+        raise ValueError("an email needs at least one recipient")
     with force_locale(locale):
         ctx = {"ticket": ticket, "base_url": current_app.config["BASE_URL"].rstrip("/"), **context}
         body_text = render_template(f"email/{template}.txt", **ctx)
         try:
             body_html = render_template(f"email/{template}.html", **ctx)
-        except Exception:  # a template without an HTML part is sent as plain text
+        except TemplateNotFound:  # a template without an HTML part is sent as plain text
             body_html = None
     message = OutboxMessage(
         kind=kind,
@@ -47,7 +70,7 @@ def queue(kind: str, recipients: list[str] | str, subject: str, template: str, *
         body_text=body_text,
         body_html=body_html,
         ticket_id=ticket.id if ticket is not None else None,
-        status="pending",
+        status=PENDING,
     )
     if now is not None:
         message.created_at = now
@@ -64,27 +87,41 @@ class SendReport:
     sent: list[int] = field(default_factory=list)
     retried: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)  # claimed, not tried: the server was down
+    lost_claims: list[int] = field(default_factory=list)  # taken over by another sender meanwhile
 
 
 def worker_id() -> str:
-    """A name for this sender process, recorded on the rows it claims."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """A name for this sender process (and thread), recorded on the rows it claims."""
+    import threading
+
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def claim_timeout() -> timedelta:
+    return timedelta(seconds=current_app.config.get("OUTBOX_CLAIM_SECONDS", 600))
+
+
+def _claimable(now: datetime, stale_before: datetime):
+    return ((OutboxMessage.status == PENDING) & (OutboxMessage.next_attempt_at <= now)) | (
+        (OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < stale_before)
+    )
 
 
 def claim(now: datetime, limit: int, worker: str) -> list[int]:
-    """Mark up to `limit` due rows as being sent by `worker` and commit; return their ids.
+    """Mark up to `limit` rows due at `now` as being sent by `worker` and commit; return their ids.
 
-    On PostgreSQL the candidate rows are locked with SKIP LOCKED so concurrent senders take disjoint
-    sets; on SQLite the transaction holds the write lock (BEGIN IMMEDIATE). The status condition in
-    the UPDATE makes a row claimed by someone else in between drop out.
+    Due rows are pending rows whose next attempt is at or before `now`, and rows whose claim has
+    expired (their sender died). On PostgreSQL the candidates are locked with FOR UPDATE SKIP
+    LOCKED so concurrent senders take disjoint sets without waiting; on SQLite the transaction
+    holds the database write lock from its start (BEGIN IMMEDIATE, see feedback/sqlite.py). The
+    same condition is repeated in the UPDATE so a row claimed by someone else in between drops out.
     """
-    stale = now - STALE_CLAIM
+    wall = utcnow()
+    stale_before = wall - claim_timeout()
     candidates = (
         db.select(OutboxMessage.id)
-        .where(
-            ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now))
-            | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < stale))
-        )
+        .where(_claimable(now, stale_before))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -96,11 +133,8 @@ def claim(now: datetime, limit: int, worker: str) -> list[int]:
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
-        .where(
-            (OutboxMessage.status == "pending")
-            | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < stale))
-        )
-        .values(status="sending", claimed_by=worker, claimed_at=now)
+        .where(_claimable(now, stale_before))
+        .values(status=SENDING, claimed_by=worker, claimed_at=wall)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
@@ -109,63 +143,153 @@ def claim(now: datetime, limit: int, worker: str) -> list[int]:
     return claimed
 
 
+def _still_ours(message_id: int, worker: str):
+    return ((OutboxMessage.id == message_id) & (OutboxMessage.status == SENDING)
+            & (OutboxMessage.claimed_by == worker))
+
+
+def _touch(message_id: int, worker: str) -> dict | None:
+    """Refresh our claim on a row just before sending it and return what to send (commits).
+
+    Returns None when the claim is no longer ours (it expired and another sender took the row).
+    """
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(_still_ours(message_id, worker))
+        .values(claimed_at=utcnow())
+        .returning(OutboxMessage.recipients, OutboxMessage.subject, OutboxMessage.body_text,
+                   OutboxMessage.body_html, OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)
+    ).first()
+    # Commit before talking to SMTP: on SQLite an open transaction holds the write lock.
+    db.session.commit()
+    return dict(result._mapping) if result is not None else None
+
+
+def _record(message_id: int, worker: str, **values) -> bool:
+    """Write the outcome of a send if the row is still claimed by us (commits)."""
+    result = db.session.execute(
+        update(OutboxMessage).where(_still_ours(message_id, worker)).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
 def backoff(attempts: int) -> timedelta:
     """Delay before the next try: OUTBOX_BACKOFF_SECONDS doubled per failed attempt, capped at 6 hours."""
     base = current_app.config["OUTBOX_BACKOFF_SECONDS"]
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def deliver(message: OutboxMessage) -> None:
-    """Send one message through Flask-Mail (raises on SMTP failure)."""
-    mail.send(
-        Message(
-            subject=message.subject,
-            recipients=message.recipients.split(","),
-            body=message.body_text,
-            html=message.body_html,
-            sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        )
+class _SMTPSession:
+    """One SMTP connection per pass, opened on first use with a timeout (Flask-Mail sets none)."""
+
+    def __init__(self) -> None:
+        self.connection = None
+
+    def send(self, msg: Message) -> None:
+        if self.connection is None:
+            timeout = current_app.config.get("OUTBOX_SMTP_TIMEOUT", 30)
+            previous = socket.getdefaulttimeout()
+            # smtplib takes the default socket timeout when the connection is made; only this
+            # connect is affected, the timeout then stays on that socket.
+            socket.setdefaulttimeout(timeout)
+            try:
+                connection = mail.connect()
+                connection.__enter__()
+            finally:
+                socket.setdefaulttimeout(previous)
+            self.connection = connection
+        try:
+            self.connection.send(msg)
+        except Exception:
+            self.close()  # the connection may be in any state; the next message reconnects
+            raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            connection, self.connection = self.connection, None
+            try:
+                connection.__exit__(None, None, None)
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail too
+                pass
+
+
+def _message(data: dict) -> Message:
+    return Message(
+        subject=data["subject"],
+        recipients=data["recipients"].split(","),
+        body=data["body_text"],
+        html=data["body_html"],
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
+
+
+def deliver(message: OutboxMessage) -> None:
+    """Send one message through Flask-Mail on its own connection (raises on SMTP failure)."""
+    session = _SMTPSession()
+    try:
+        session.send(_message({"subject": message.subject, "recipients": message.recipients,
+                               "body_text": message.body_text, "body_html": message.body_html}))
+    finally:
+        session.close()
 
 
 def send_pending(now: datetime, limit: int | None = None, worker: str | None = None) -> SendReport:
     """One pass: claim what is due at `now`, send it, record the outcome of each row (commits)."""
     limit = limit or current_app.config["OUTBOX_BATCH"]
     worker = worker or worker_id()
-    report = SendReport()
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
-    for message_id in claim(now, limit, worker):
-        message = db.session.get(OutboxMessage, message_id)
-        if message is None or message.status != "sending" or message.claimed_by != worker:
-            db.session.rollback()
-            continue
-        try:
-            deliver(message)
-        except Exception as exc:  # any SMTP or network failure: keep the row, try again later
-            message.attempts += 1
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            message.claimed_by = None
-            if message.attempts >= max_attempts:
-                message.status = "failed"
-                report.failed.append(message.id)
+    report = SendReport()
+    ids = claim(now, limit, worker)
+    smtp = _SMTPSession()
+    try:
+        for position, message_id in enumerate(ids):
+            data = _touch(message_id, worker)
+            if data is None:
+                report.lost_claims.append(message_id)
+                continue
+            try:
+                smtp.send(_message(data))
+            except Exception as exc:  # any SMTP or network failure: keep the row, try again later
+                attempts = data["attempts"] + 1
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                values = {"attempts": attempts, "last_error": error, "claimed_by": None, "claimed_at": None}
+                if attempts >= max_attempts:
+                    values["status"] = FAILED
+                    (report.failed if _record(message_id, worker, **values) else report.lost_claims).append(message_id)
+                else:
+                    values.update(status=PENDING, next_attempt_at=now + backoff(attempts))
+                    (report.retried if _record(message_id, worker, **values) else report.lost_claims).append(message_id)
+                log.warning("outbox message %s not sent (attempt %s): %s", message_id, attempts, error)
+                if isinstance(exc, CONNECTION_ERRORS):
+                    # The server is down: give the rest back untouched (no attempt counted) and stop.
+                    for rest in ids[position + 1:]:
+                        if _record(rest, worker, status=PENDING, claimed_by=None, claimed_at=None):
+                            report.released.append(rest)
+                    break
             else:
-                message.status = "pending"
-                message.next_attempt_at = now + backoff(message.attempts)
-                report.retried.append(message.id)
-            log.warning("outbox message %s not sent: %s", message.id, message.last_error)
-        else:
-            message.attempts += 1
-            message.status = "sent"
-            message.sent_at = now
-            message.last_error = None
-            report.sent.append(message.id)
-        db.session.commit()
+                if _record(message_id, worker, status=SENT, sent_at=now, attempts=data["attempts"] + 1,
+                           last_error=None, claimed_by=None):
+                    report.sent.append(message_id)
+                else:  # sent, but another sender took the row over meanwhile: say so loudly
+                    log.error("outbox message %s was sent but its claim had been taken over", message_id)
+                    report.lost_claims.append(message_id)
+    finally:
+        smtp.close()
+        db.session.rollback()
     return report
 
 
 def resend(message: OutboxMessage, now: datetime) -> None:
-    """Put a failed message back in the queue (an admin's action; the caller commits)."""
-    message.status = "pending"
+    """Put a failed message back in the queue (an admin's action; the caller commits).
+
+    :raises ServiceError: 409 when the message has not failed (it is pending, being sent or sent).
+    """
+    if message.status != FAILED:
+        raise ServiceError("Chỉ gửi lại được thư đã gửi thất bại.", 409)
+    message.status = PENDING
     message.attempts = 0
     message.next_attempt_at = now
     message.claimed_by = None

@@ -1,0 +1,262 @@
+"""The scheduler process (`flask scheduler`): reminder sweep and outbox sender on intervals.
+
+It runs in its own foreground process, never inside web workers (nothing in create_app() starts it).
+Several scheduler processes may run against one database (one per host); exactly one of them, the
+leader, runs jobs:
+- on PostgreSQL the leader holds a session-level advisory lock (pg_try_advisory_lock) on a
+  dedicated connection; when the process dies the server drops the connection and the lock with
+  it, and another scheduler's next attempt takes it;
+- on SQLite the leader holds a lease row (SchedulerLease) that it renews; another scheduler takes
+  the row over once it has expired (SCHEDULER_LEASE_SECONDS without renewal).
+Each job asks for leadership before it runs, so a follower becomes the leader at its next tick.
+The jobs themselves are also safe to run twice at once (reminders are logged once, outbox rows are
+claimed), so the lock is about doing the work once, not about correctness alone.
+
+SIGTERM and SIGINT stop the scheduler cleanly: no new job starts, running jobs finish, the lock or
+lease is released so another scheduler can take over at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.pool import NullPool
+
+from .extensions import db
+from .models import SchedulerLease
+from .timeutil import utcnow
+
+log = logging.getLogger("feedback.jobs")
+
+LEASE_NAME = "scheduler"
+
+
+def holder_name() -> str:
+    """Who holds the lock: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Leadership:
+    """Decides whether this process is the one scheduler that runs jobs."""
+
+    def __init__(self, app: Flask, holder: str | None = None) -> None:
+        self.app = app
+        self.holder = holder or holder_name()
+        self.is_leader = False
+        self._lock = threading.Lock()
+
+    def ensure(self) -> bool:
+        """Become or stay the leader if possible; return whether this process is the leader."""
+        with self._lock:
+            was = self.is_leader
+            try:
+                self.is_leader = self._ensure()
+            except Exception:  # noqa: BLE001 - a database hiccup: not the leader until proven again
+                log.exception("scheduler lock check failed")
+                self.is_leader = False
+            if self.is_leader != was:
+                log.info("scheduler %s %s", self.holder, "is now the leader" if self.is_leader else "is no longer the leader")
+            return self.is_leader
+
+    def release(self) -> None:
+        """Give up leadership so another scheduler can take over at once."""
+        with self._lock:
+            try:
+                self._release()
+            except Exception:  # noqa: BLE001 - releasing on the way out must not hide the exit
+                log.exception("scheduler lock release failed")
+            self.is_leader = False
+
+    def _ensure(self) -> bool:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        raise NotImplementedError
+
+
+class AdvisoryLock(Leadership):
+    """PostgreSQL: pg_try_advisory_lock held on a dedicated autocommit connection."""
+
+    def __init__(self, app: Flask, holder: str | None = None) -> None:
+        super().__init__(app, holder)
+        self.key = app.config["SCHEDULER_LOCK_KEY"]
+        self.engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+        self.conn = None
+
+    def _ensure(self) -> bool:
+        if self.conn is not None:
+            try:  # still connected means still holding the lock
+                self.conn.execute(text("SELECT 1"))
+                return True
+            except Exception:  # noqa: BLE001 - the connection (and with it the lock) is gone
+                self._drop()
+        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
+        if got:
+            conn.execute(text("SELECT set_config('application_name', :name, false)"),
+                         {"name": f"feedback-scheduler {self.holder}"[:63]})
+            self.conn = conn
+            return True
+        conn.close()
+        return False
+
+    def _drop(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.invalidate()
+                conn.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _release(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            finally:
+                self._drop()
+        self.engine.dispose()
+
+
+class LeaseLock(Leadership):
+    """A lease row renewed by its holder and taken over by another scheduler once expired."""
+
+    def __init__(self, app: Flask, holder: str | None = None) -> None:
+        super().__init__(app, holder)
+        self.seconds = app.config["SCHEDULER_LEASE_SECONDS"]
+
+    def _ensure(self) -> bool:
+        with self.app.app_context():
+            now = utcnow()
+            expires = now + timedelta(seconds=self.seconds)
+            # Renew our lease, or take over an expired one, in one conditional UPDATE.
+            result = db.session.execute(
+                db.update(SchedulerLease)
+                .where(SchedulerLease.name == LEASE_NAME)
+                .where((SchedulerLease.holder == self.holder) | (SchedulerLease.expires_at < now))
+                .values(holder=self.holder, expires_at=expires)
+            )
+            if result.rowcount == 0:  # no row yet (or someone else's live lease): try to create it
+                insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+                result = db.session.execute(
+                    insert(SchedulerLease).values(name=LEASE_NAME, holder=self.holder, expires_at=expires)
+                    .on_conflict_do_nothing(index_elements=["name"])
+                )
+            db.session.commit()
+            return result.rowcount == 1
+
+    def _release(self) -> None:
+        with self.app.app_context():
+            db.session.execute(db.delete(SchedulerLease).where(
+                SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == self.holder))
+            db.session.commit()
+
+
+def leadership_for(app: Flask, holder: str | None = None) -> Leadership:
+    """The advisory lock on PostgreSQL, the lease row elsewhere."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return AdvisoryLock(app, holder)
+    return LeaseLock(app, holder)
+
+
+def run_reminders(app: Flask, now: datetime):
+    """Job: one reminder sweep at `now`, committed."""
+    from .services.reminders import sweep
+
+    with app.app_context():
+        log.info("reminder sweep started at %s", now.isoformat(timespec="seconds"))
+        try:
+            report = sweep(now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        if report.skipped:
+            log.info("reminder sweep: nothing queued (%s)", report.skipped)
+        else:
+            log.info("reminder sweep finished: %s candidates, %s reminders, %s emails queued",
+                     report.candidates, len(report.queued), len(report.messages))
+        return report
+
+
+def run_outbox(app: Flask, now: datetime):
+    """Job: one outbox pass at `now`."""
+    from .services.outbox import send_pending
+
+    with app.app_context():
+        report = send_pending(now)
+        if report.sent or report.retried or report.failed or report.lost_claims:
+            log.info("outbox: sent %s, retry later %s, failed %s, released %s", len(report.sent),
+                     len(report.retried), len(report.failed), len(report.released))
+        return report
+
+
+def guarded(leader: Leadership, name: str, job: Callable[[], object]) -> Callable[[], None]:
+    """Wrap a job so it runs only on the leader, and never lets an exception kill the scheduler."""
+
+    def run() -> None:
+        if not leader.ensure():
+            log.debug("%s skipped: another scheduler is the leader", name)
+            return
+        try:
+            job()
+        except Exception:  # noqa: BLE001 - logged; the next tick tries again
+            log.exception("%s failed", name)
+
+    return run
+
+
+def build_scheduler(app: Flask, leader: Leadership, *, reminder_seconds: float, outbox_seconds: float,
+                    clock: Callable[[], datetime] = utcnow):
+    """A BlockingScheduler with the two jobs (and a lease heartbeat), not yet started."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)},
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+                                  timezone="UTC")
+    first = datetime.now(timezone.utc)  # run at once, then on the interval
+    scheduler.add_job(guarded(leader, "reminder sweep", lambda: run_reminders(app, clock())),
+                      "interval", seconds=reminder_seconds, id="reminders", next_run_time=first)
+    scheduler.add_job(guarded(leader, "outbox sender", lambda: run_outbox(app, clock())),
+                      "interval", seconds=outbox_seconds, id="outbox", next_run_time=first)
+    # Renew the lease (or re-check the lock) between jobs, so a long job does not let it expire
+    # and a follower notices a dead leader quickly.
+    heartbeat = max(1.0, min(app.config["SCHEDULER_LEASE_SECONDS"] / 3, outbox_seconds))
+    scheduler.add_job(leader.ensure, "interval", seconds=heartbeat, id="heartbeat", next_run_time=first)
+    return scheduler
+
+
+def run_scheduler(app: Flask, *, reminder_seconds: float | None = None, outbox_seconds: float | None = None,
+                  clock: Callable[[], datetime] = utcnow) -> None:
+    """Run the scheduler in the foreground until SIGTERM or SIGINT."""
+    reminder_seconds = reminder_seconds or app.config["SCHEDULER_REMINDER_MINUTES"] * 60
+    outbox_seconds = outbox_seconds or app.config["SCHEDULER_OUTBOX_SECONDS"]
+    leader = leadership_for(app)
+    scheduler = build_scheduler(app, leader, reminder_seconds=reminder_seconds,
+                                outbox_seconds=outbox_seconds, clock=clock)
+
+    def stop(signum, _frame) -> None:
+        log.info("scheduler %s: %s received, finishing running jobs", leader.holder, signal.Signals(signum).name)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler %s started: reminders every %ss, outbox every %ss, %s", leader.holder,
+             reminder_seconds, outbox_seconds, type(leader).__name__)
+    try:
+        scheduler.start()
+    finally:
+        leader.release()
+        log.info("scheduler %s stopped", leader.holder)

@@ -1,0 +1,91 @@
+"""Helpers shared by the reminder, outbox and scheduler tests (imported by conftest and test modules)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import datetime
+
+from feedback.extensions import db
+from feedback.models import OutboxMessage, ReminderLog, Unit
+from feedback.timeutil import parse_now
+
+
+def at(local_iso: str) -> datetime:
+    """A local wall-clock moment (Asia/Ho_Chi_Minh) as the naive UTC the services take."""
+    return parse_now(local_iso)
+
+
+def unit(code: str) -> Unit:
+    return db.session.execute(db.select(Unit).where(Unit.code == code)).scalar_one()
+
+
+def reminder_keys() -> list[tuple]:
+    rows = db.session.execute(db.select(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date,
+                                        ReminderLog.step)).all()
+    db.session.rollback()
+    return [tuple(r) for r in rows]
+
+
+def reminder_messages() -> list[OutboxMessage]:
+    rows = db.session.execute(db.select(OutboxMessage).where(
+        OutboxMessage.kind.in_(["reminder_digest", "progress_update"])).order_by(OutboxMessage.id)).scalars().all()
+    return rows
+
+
+class Sink:
+    """Messages accepted by the test SMTP server: (recipients, EmailMessage)."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        with self.lock:
+            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+    def subjects(self) -> list[str]:
+        with self.lock:
+            return [m["Subject"] for _r, m in self.messages]
+
+    def bodies(self) -> list[str]:
+        with self.lock:
+            return [m.get_body(("plain",)).get_content() for _r, m in self.messages]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SwitchableSMTP:
+    """A real SMTP server (aiosmtpd) on a fixed port that a test can stop and start again."""
+
+    def __init__(self, app) -> None:
+        from feedback.extensions import mail
+
+        self.sink = Sink()
+        self.port = _free_port()
+        self.controller = None
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
+                          OUTBOX_SMTP_TIMEOUT=5)
+        mail.init_app(app)
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return self.sink.messages
