@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,8 +15,8 @@ from . import bp
 
 
 def ticket_url(code: str) -> str:
-    """The staff ticket page (built by path: it belongs to the workflow views)."""
-    return f"{request.script_root}/staff/tickets/{code}"
+    """The staff ticket page (a workflow view)."""
+    return url_for("staff.ticket", code=code)
 
 
 def _render(ticket, texts: publication.PublicText, *, status: int = 200, errors: dict | None = None,

@@ -1,14 +1,33 @@
-"""Fixtures for publication tests: the search schema, answered tickets, coordinators."""
+"""Fixtures for publication tests (imported by each test module; a sub-folder conftest.py would shadow the root one for `from conftest import ...`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from feedback.extensions import db
 from feedback.search import FTS_TABLE, ensure_search_schema
+
+
+@pytest.fixture(autouse=True)
+def release_before_requests(app):
+    """End the test's own transaction before each client request (SQLite takes the write lock on BEGIN)."""
+    from flask import has_app_context
+
+    base = app.test_client_class
+
+    class ReleasingClient(base or FlaskClient):
+        def open(self, *args, **kwargs):
+            if has_app_context():
+                db.session.rollback()
+            return super().open(*args, **kwargs)
+
+    app.test_client_class = ReleasingClient
+    yield
+    app.test_client_class = base
 
 
 @pytest.fixture(autouse=True)
