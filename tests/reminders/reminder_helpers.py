@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import socket
 import threading
-from datetime import datetime
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, ReminderLog, Unit
-from feedback.timeutil import parse_now
+
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def at(local_iso: str) -> datetime:
     """A local wall-clock moment (Asia/Ho_Chi_Minh) as the naive UTC the services take."""
-    return parse_now(local_iso)
+    return datetime.fromisoformat(local_iso).replace(tzinfo=LOCAL).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def unit(code: str) -> Unit:
