@@ -165,3 +165,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(scheduler_command)
+    from . import reports_cli  # reports export, privacy anonymise
+
+    reports_cli.register(app)

@@ -1,3 +1,491 @@
-"""Views (filled in by the issue that builds this area)."""
+"""Administration pages (admins only): users, units, categories, deadline rules, calendar, audit log.
 
-from . import bp  # noqa: F401
+Each view loads, checks, validates, calls one service of `services.admin` (which writes the audit
+row), commits and redirects. The outbox page lives in `admin/outbox.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import roles_required
+from ..domain.deadlines import CALENDAR_DAYS, WORKING_DAYS
+from ..domain.states import KIND_LABELS, ROLE_LABELS, Role, label
+from ..extensions import db
+from ..forms import choices
+from ..models import AuditLog, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
+from ..services import ServiceError
+from ..services import admin as svc
+from ..services.calendar import work_calendar
+from ..templating import current_locale
+from ..timeutil import local_today
+from . import bp
+from .forms import (
+    CategoryForm,
+    ConfirmForm,
+    OverrideForm,
+    PasswordResetForm,
+    RuleForm,
+    UnitForm,
+    UserCreateForm,
+    UserEditForm,
+)
+
+admin_only = roles_required(Role.ADMIN)
+
+PURPOSE_LABELS = {
+    "answer": ("Thời hạn trả lời", "Answer"),
+    "transfer": ("Thời hạn chuyển cơ quan có thẩm quyền", "Transfer out"),
+    "route": ("Thời hạn chuyển đơn vị xử lý", "Routing"),
+    "publish": ("Thời hạn công khai kết quả", "Publication"),
+    "progress": ("Chu kỳ thông báo tiến độ khi quá hạn", "Progress updates while overdue"),
+}
+DAY_UNIT_LABELS = {WORKING_DAYS: ("ngày làm việc", "working days"), CALENDAR_DAYS: ("ngày", "calendar days")}
+DAY_TYPE_LABELS = {"day_off": ("Ngày nghỉ bổ sung", "Extra day off"),
+                   "working_day": ("Ngày làm việc bù (hoán đổi)", "Swapped working day")}
+
+
+def lbl(table: dict, key: str | None) -> str:
+    return label(table, key, current_locale()) if key else ""
+
+
+def get_or_404(model, ident: int):
+    """:raises NotFound: when there is no such row."""
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+def field_error(form, exc: ServiceError) -> None:
+    """Show a service's refusal beside its field (or on top of the page)."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def unit_choices(include_blank: str | None = None, keep: int | None = None):
+    units = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars()
+    pairs = [(str(u.id), f"{u.code} · {u.name}" + ("" if u.active else _(" (ngừng hoạt động)")))
+             for u in units if u.active or u.id == keep]
+    return choices(([("", include_blank)] if include_blank is not None else []) + pairs)
+
+
+def unit_from(value: str | None) -> Unit | None:
+    return db.session.get(Unit, int(value)) if value else None
+
+
+def role_choices():
+    return choices((r.value, lbl(ROLE_LABELS, r.value)) for r in Role)
+
+
+def render_form(form, title: str, fields: list[str], required: set[str], back: str, status: int = 200,
+                template: str = "admin/form.html", **context):
+    return render_template(template, form=form, title=title, fields=fields, required=required, back=back,
+                           **context), status
+
+
+# --- index and audit -----------------------------------------------------------------------------
+
+
+@bp.get("/")
+@admin_only
+def index():
+    """Links to every administration page and the latest changes."""
+    recent = db.session.execute(db.select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(15)
+                                ).scalars().all()
+    counts = {
+        "users": db.session.execute(db.select(db.func.count(User.id)).where(User.active.is_(True))).scalar_one(),
+        "units": db.session.execute(db.select(db.func.count(Unit.id)).where(Unit.active.is_(True))).scalar_one(),
+        "categories": db.session.execute(
+            db.select(db.func.count(Category.id)).where(Category.active.is_(True))).scalar_one(),
+        "rules": db.session.execute(
+            db.select(db.func.count(DeadlineRule.id)).where(DeadlineRule.active.is_(True))).scalar_one(),
+        "overrides": db.session.execute(
+            db.select(db.func.count(CalendarOverride.id)).where(CalendarOverride.day >= local_today())).scalar_one(),
+    }
+    return render_template("admin/index.html", recent=recent, counts=counts)
+
+
+@bp.get("/audit")
+@admin_only
+def audit_log():
+    """Every administration change, newest first."""
+    page = max(1, request.args.get("page", 1, type=int))
+    per_page = 100
+    stmt = db.select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    entity = request.args.get("entity", "")
+    if entity:
+        stmt = stmt.where(AuditLog.entity == entity)
+    rows = db.session.execute(stmt.offset((page - 1) * per_page).limit(per_page + 1)).scalars().all()
+    return render_template("admin/audit.html", rows=rows[:per_page], page=page, more=len(rows) > per_page,
+                           entity=entity)
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+@bp.get("/users")
+@admin_only
+def users():
+    rows = db.session.execute(db.select(User).order_by(User.active.desc(), User.role, User.email)).scalars().all()
+    return render_template("admin/users.html", rows=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_only
+def user_new():
+    form = UserCreateForm()
+    form.role.choices = role_choices()
+    form.unit.choices = unit_choices(_("— Không thuộc đơn vị —"))
+    fields, required = ["email", "name", "role", "unit", "password"], {"email", "name", "role", "password"}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                user = svc.create_user(current_user, email=form.email.data, name=form.name.data,
+                                       role=form.role.data, unit=unit_from(form.unit.data),
+                                       password=form.password.data)
+                db.session.commit()
+                flash(_("Đã tạo tài khoản %(email)s.", email=user.email), "success")
+                return redirect(url_for("admin.users"), code=303)
+            except ServiceError as exc:
+                db.session.rollback()
+                field_error(form, exc)
+        return render_form(form, _("Thêm tài khoản"), fields, required, url_for("admin.users"), 400)
+    return render_form(form, _("Thêm tài khoản"), fields, required, url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def user_edit(user_id: int):
+    user = get_or_404(User, user_id)
+    form = UserEditForm(obj=None if request.method == "POST" else user)
+    if request.method == "GET":
+        form.unit.data = str(user.unit_id) if user.unit_id else ""
+    form.role.choices = role_choices()
+    form.unit.choices = unit_choices(_("— Không thuộc đơn vị —"), keep=user.unit_id)
+    tickets = db.session.execute(db.select(db.func.count(Ticket.id)).where(Ticket.assignee_id == user.id)
+                                 ).scalar_one()
+    context = dict(user=user, password_form=PasswordResetForm(), confirm=ConfirmForm(), assigned=tickets,
+                   template="admin/user_edit.html")
+    title = _("Tài khoản %(email)s", email=user.email)
+    fields, required = ["name", "role", "unit"], {"name", "role"}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                changes = svc.update_user(current_user, user, name=form.name.data, role=form.role.data,
+                                          unit=unit_from(form.unit.data))
+                db.session.commit()
+                flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
+                return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+            except ServiceError as exc:
+                db.session.rollback()
+                field_error(form, exc)
+        return render_form(form, title, fields, required, url_for("admin.users"), 400, **context)
+    return render_form(form, title, fields, required, url_for("admin.users"), **context)
+
+
+@bp.post("/users/<int:user_id>/password")
+@admin_only
+def user_password(user_id: int):
+    user = get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        svc.reset_password(current_user, user, form.password.data)
+        db.session.commit()
+        flash(_("Đã đặt lại mật khẩu cho %(email)s.", email=user.email), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+    edit = UserEditForm(obj=user)
+    edit.role.choices = role_choices()
+    edit.unit.choices = unit_choices(_("— Không thuộc đơn vị —"), keep=user.unit_id)
+    edit.unit.data = str(user.unit_id) if user.unit_id else ""
+    return render_form(edit, _("Tài khoản %(email)s", email=user.email), ["name", "role", "unit"],
+                       {"name", "role"}, url_for("admin.users"), 400, template="admin/user_edit.html",
+                       user=user, password_form=form, confirm=ConfirmForm(), assigned=0)
+
+
+@bp.post("/users/<int:user_id>/<any(deactivate, activate):action>")
+@admin_only
+def user_active(user_id: int, action: str):
+    user = get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        changed = svc.set_user_active(current_user, user, action == "activate")
+    except ServiceError as exc:
+        abort(exc.status, description=exc.message)
+    db.session.commit()
+    if changed:
+        flash(_("Đã mở lại tài khoản %(email)s.", email=user.email) if action == "activate" else
+              _("Đã khóa tài khoản %(email)s; người này không đăng nhập được nữa, các hồ sơ vẫn giữ nguyên.",
+                email=user.email), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+
+@bp.get("/units")
+@admin_only
+def units():
+    rows = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars().all()
+    staff = dict(db.session.execute(db.select(User.unit_id, db.func.count(User.id))
+                                    .where(User.active.is_(True)).group_by(User.unit_id)).all())
+    tickets = dict(db.session.execute(db.select(Ticket.unit_id, db.func.count(Ticket.id))
+                                      .group_by(Ticket.unit_id)).all())
+    return render_template("admin/units.html", rows=rows, staff=staff, tickets=tickets)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@admin_only
+def unit_new():
+    form = UnitForm()
+    fields, required = ["code", "name", "name_en", "email", "sort_order"], {"code", "name"}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                unit = svc.create_unit(current_user, code=form.code.data or "", name=form.name.data,
+                                       name_en=form.name_en.data, email=form.email.data,
+                                       sort_order=form.sort_order.data if form.sort_order.data is not None else 100)
+                db.session.commit()
+                flash(_("Đã thêm đơn vị %(code)s.", code=unit.code), "success")
+                return redirect(url_for("admin.units"), code=303)
+            except ServiceError as exc:
+                db.session.rollback()
+                field_error(form, exc)
+        return render_form(form, _("Thêm đơn vị"), fields, required, url_for("admin.units"), 400)
+    return render_form(form, _("Thêm đơn vị"), fields, required, url_for("admin.units"))
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@admin_only
+def unit_edit(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    form = UnitForm(obj=None if request.method == "POST" else unit)
+    title = _("Đơn vị %(code)s", code=unit.code)
+    fields, required = ["name", "name_en", "email", "sort_order", "active"], {"name"}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            changes = svc.update_unit(current_user, unit, name=form.name.data, name_en=form.name_en.data,
+                                      email=form.email.data, active=form.active.data,
+                                      sort_order=form.sort_order.data if form.sort_order.data is not None
+                                      else unit.sort_order)
+            db.session.commit()
+            flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
+            return redirect(url_for("admin.units"), code=303)
+        return render_form(form, title, fields, required, url_for("admin.units"), 400)
+    return render_form(form, title, fields, required, url_for("admin.units"),
+                       note=_("Đơn vị đã có hồ sơ hoặc cán bộ không thể xóa, chỉ có thể ngừng hoạt động. "
+                              "Mã đơn vị không đổi được."))
+
+
+# --- categories ----------------------------------------------------------------------------------
+
+
+@bp.get("/categories")
+@admin_only
+def categories():
+    rows = db.session.execute(db.select(Category).order_by(Category.sort_order, Category.code)).scalars().all()
+    return render_template("admin/categories.html", rows=rows)
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@admin_only
+def category_new():
+    form = CategoryForm()
+    form.default_unit.choices = unit_choices(_("— Chưa chọn —"))
+    fields, required = ["code", "name", "name_en", "default_unit", "sort_order"], {"code", "name"}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                category = svc.create_category(
+                    current_user, code=form.code.data or "", name=form.name.data, name_en=form.name_en.data,
+                    default_unit=unit_from(form.default_unit.data),
+                    sort_order=form.sort_order.data if form.sort_order.data is not None else 100)
+                db.session.commit()
+                flash(_("Đã thêm lĩnh vực %(code)s.", code=category.code), "success")
+                return redirect(url_for("admin.categories"), code=303)
+            except ServiceError as exc:
+                db.session.rollback()
+                field_error(form, exc)
+        return render_form(form, _("Thêm lĩnh vực"), fields, required, url_for("admin.categories"), 400)
+    return render_form(form, _("Thêm lĩnh vực"), fields, required, url_for("admin.categories"))
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@admin_only
+def category_edit(category_id: int):
+    category = get_or_404(Category, category_id)
+    form = CategoryForm(obj=None if request.method == "POST" else category)
+    if request.method == "GET":
+        form.default_unit.data = str(category.default_unit_id) if category.default_unit_id else ""
+    form.default_unit.choices = unit_choices(_("— Chưa chọn —"), keep=category.default_unit_id)
+    title = _("Lĩnh vực %(code)s", code=category.code)
+    fields, required = ["name", "name_en", "default_unit", "sort_order", "active"], {"name"}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                changes = svc.update_category(
+                    current_user, category, name=form.name.data, name_en=form.name_en.data,
+                    default_unit=unit_from(form.default_unit.data), active=form.active.data,
+                    sort_order=form.sort_order.data if form.sort_order.data is not None else category.sort_order)
+                db.session.commit()
+                flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
+                return redirect(url_for("admin.categories"), code=303)
+            except ServiceError as exc:
+                db.session.rollback()
+                field_error(form, exc)
+        return render_form(form, title, fields, required, url_for("admin.categories"), 400)
+    return render_form(form, title, fields, required, url_for("admin.categories"),
+                       note=_("Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng sử dụng không còn "
+                              "xuất hiện trên biểu mẫu gửi phản ánh."))
+
+
+# --- deadline rules ------------------------------------------------------------------------------
+
+
+def rule_form_choices(form: RuleForm) -> None:
+    form.purpose.choices = choices((k, lbl(PURPOSE_LABELS, k)) for k in svc.PURPOSES)
+    form.kind.choices = choices([("", _("— Mọi loại —"))] + [(k, lbl(KIND_LABELS, k)) for k in KIND_LABELS])
+    cats = db.session.execute(db.select(Category).order_by(Category.sort_order, Category.code)).scalars()
+    form.category.choices = choices([("", _("— Mọi lĩnh vực —"))] + [(str(c.id), f"{c.code} · {c.name}")
+                                                                    for c in cats])
+    form.day_unit.choices = choices((k, lbl(DAY_UNIT_LABELS, k)) for k in DAY_UNIT_LABELS)
+
+
+@bp.get("/rules")
+@admin_only
+def rules():
+    rows = db.session.execute(db.select(DeadlineRule).order_by(DeadlineRule.purpose, DeadlineRule.kind,
+                                                               DeadlineRule.category_id, DeadlineRule.id)
+                              ).scalars().all()
+    return render_template("admin/rules.html", rows=rows, purpose_label=lambda k: lbl(PURPOSE_LABELS, k),
+                           unit_label=lambda k: lbl(DAY_UNIT_LABELS, k))
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@admin_only
+def rule_new():
+    form = RuleForm()
+    rule_form_choices(form)
+    fields = ["purpose", "kind", "category", "amount", "day_unit", "legal_basis"]
+    required = {"purpose", "amount", "day_unit", "legal_basis"}
+    note = _("Quy định cụ thể nhất đang áp dụng được dùng: theo loại và lĩnh vực, rồi theo loại, rồi chung. "
+             "Thời hạn đã ghi trên hồ sơ không thay đổi khi sửa quy định.")
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                category = db.session.get(Category, int(form.category.data)) if form.category.data else None
+                svc.create_rule(current_user, purpose=form.purpose.data, kind=form.kind.data or None,
+                                category=category, amount=form.amount.data, day_unit=form.day_unit.data,
+                                legal_basis=form.legal_basis.data)
+                db.session.commit()
+                flash(_("Đã thêm quy định thời hạn."), "success")
+                return redirect(url_for("admin.rules"), code=303)
+            except ServiceError as exc:
+                db.session.rollback()
+                field_error(form, exc)
+        return render_form(form, _("Thêm quy định thời hạn"), fields, required, url_for("admin.rules"), 400,
+                           note=note)
+    return render_form(form, _("Thêm quy định thời hạn"), fields, required, url_for("admin.rules"), note=note)
+
+
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+@admin_only
+def rule_edit(rule_id: int):
+    rule = get_or_404(DeadlineRule, rule_id)
+    form = RuleForm(obj=None if request.method == "POST" else rule)
+    rule_form_choices(form)
+    scope = lbl(PURPOSE_LABELS, rule.purpose) + (f" · {lbl(KIND_LABELS, rule.kind)}" if rule.kind else "") + (
+        f" · {rule.category.name}" if rule.category else "")
+    title = _("Quy định thời hạn: %(scope)s", scope=scope)
+    fields, required = ["amount", "day_unit", "legal_basis", "active"], {"amount", "day_unit", "legal_basis"}
+    note = _("Thời hạn đã ghi trên hồ sơ không thay đổi; quy định mới áp dụng cho hồ sơ tiếp nhận sau khi lưu.")
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                changes = svc.update_rule(current_user, rule, amount=form.amount.data, day_unit=form.day_unit.data,
+                                          legal_basis=form.legal_basis.data, active=form.active.data)
+                db.session.commit()
+                flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
+                return redirect(url_for("admin.rules"), code=303)
+            except ServiceError as exc:
+                db.session.rollback()
+                field_error(form, exc)
+        return render_form(form, title, fields, required, url_for("admin.rules"), 400, note=note)
+    return render_form(form, title, fields, required, url_for("admin.rules"), note=note)
+
+
+# --- calendar ------------------------------------------------------------------------------------
+
+
+def month_preview(first: date, months: int):
+    """For each month from `first`: working days, weekdays off (with the reason), working weekend days."""
+    cal = work_calendar()
+    locale = current_locale()
+    out = []
+    start = first.replace(day=1)
+    for _i in range(months):
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        working = cal.working_days_in(start, end)
+        working_set = set(working)
+        days_off, weekend_work = [], []
+        d = start
+        while d <= end:
+            if d.weekday() < 5 and d not in working_set:
+                days_off.append((d, cal.holiday_name(d, locale) or _("Ngày nghỉ")))
+            if d.weekday() >= 5 and d in working_set:
+                weekend_work.append(d)
+            d += timedelta(days=1)
+        out.append(dict(first=start, last=end, working=len(working), days_off=days_off, weekend_work=weekend_work))
+        start = end + timedelta(days=1)
+    return out
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@admin_only
+def calendar():
+    """Announced overrides, a form to add one, and a preview of the working days of the coming months."""
+    form = OverrideForm()
+    form.day_type.choices = choices((k, lbl(DAY_TYPE_LABELS, k)) for k in DAY_TYPE_LABELS)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                row = svc.add_override(current_user, day=form.day.data, day_type=form.day_type.data,
+                                       note=form.note.data or "")
+                db.session.commit()
+                flash(_("Đã thêm điều chỉnh lịch ngày %(d)s.", d=row.day.strftime("%d/%m/%Y")), "success")
+                return redirect(url_for("admin.calendar"), code=303)
+            except ServiceError as exc:
+                db.session.rollback()
+                field_error(form, exc)
+        status = 400
+    today = local_today()
+    months = min(max(request.args.get("months", 3, type=int), 1), 12)
+    rows = db.session.execute(db.select(CalendarOverride).where(CalendarOverride.day >= date(today.year - 1, 1, 1))
+                              .order_by(CalendarOverride.day)).scalars().all()
+    return render_template("admin/calendar.html", form=form, rows=rows, preview=month_preview(today, months),
+                           months=months, confirm=ConfirmForm(), today=today,
+                           type_label=lambda k: lbl(DAY_TYPE_LABELS, k)), status
+
+
+@bp.post("/calendar/<int:override_id>/delete")
+@admin_only
+def calendar_delete(override_id: int):
+    row = get_or_404(CalendarOverride, override_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    day = row.day
+    svc.remove_override(current_user, row)
+    db.session.commit()
+    flash(_("Đã xóa điều chỉnh lịch ngày %(d)s.", d=day.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for("admin.calendar"), code=303)
+
+from . import outbox  # noqa: E402,F401  (failed mail and resend: feedback/admin/outbox.py)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import re
+import statistics  # noqa: F401
+from collections import Counter
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -11,14 +14,56 @@ import pytest
 from feedback.extensions import db
 
 
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def form_token(client, path: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = _CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, f"no csrf_token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def release() -> None:
+    """End the test's own transaction: on SQLite (BEGIN IMMEDIATE) it would block the app's requests."""
+    db.session.commit()
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign a user in through the login form, holding no transaction meanwhile."""
+    def do(user, password: str = "secret-pass-1"):
+        email = user.email
+        release()
+        token = form_token(client, "/staff/login")
+        response = client.post("/staff/login", data={"email": email, "password": password, "csrf_token": token})
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return response
+
+    return do
+
+
+@pytest.fixture
+def staff(make_user, sign_in):
+    """Create a user of a role (and unit) and sign them in: staff("coordinator")."""
+
+    def do(role: str, unit: str | None = None, **kw):
+        user = make_user(role, unit, **kw)
+        sign_in(user)
+        return user
+
+    return do
+
+
 @pytest.fixture
 def put_ticket(app):
     """Create a ticket by setting model fields directly: put_ticket(state=..., received_on=..., ...)."""
     from feedback.models import Category, Ticket, Unit
 
     counter = {"n": 0}
-    categories = {c.code: c for c in db.session.execute(db.select(Category)).scalars()}
-    units = {u.code: u for u in db.session.execute(db.select(Unit)).scalars()}
+    categories = dict(db.session.execute(db.select(Category.code, Category.id)).all())
+    units = dict(db.session.execute(db.select(Unit.code, Unit.id)).all())
+    db.session.commit()  # hold no SQLite transaction while the test client makes requests
 
     def factory(*, category: str = "TDC", unit: str | None = "CCTDC", commit: bool = True, **fields) -> Ticket:
         counter["n"] += 1
@@ -34,7 +79,7 @@ def put_ticket(app):
             title=f"Phản ánh số {counter['n']}", content="Nội dung phản ánh của doanh nghiệp.",
             received_at=datetime.combine(received_on, datetime.min.time()) + timedelta(hours=2),
             received_on=received_on, due_date=due, original_due_date=due,
-            category_id=categories[category].id, unit_id=units[unit].id if unit else None,
+            category_id=categories[category], unit_id=units[unit] if unit else None,
         )
         values.update(fields)
         ticket = Ticket(**values)
@@ -96,3 +141,40 @@ def seeded_year(put_ticket):
         put_ticket(commit=False, **f)
     db.session.commit()
     return made
+
+
+# --- the independent count the report is checked against ------------------------------------------
+
+
+def expected_status(f: dict, as_of: date) -> str:
+    """The documented rules, written out again over the plain fixture data."""
+    state = f.get("state", "new")
+    if state == "answered" and f["answered_on"] <= as_of:
+        return "answered_on_time" if f["answered_on"] <= f["due_date"] else "answered_late"
+    if state in ("refused", "transferred") and f["closed_at"].date() <= as_of:
+        return state
+    if state == "needs_info":
+        return "open_paused"
+    if f["due_date"] < as_of:
+        return "open_overdue"
+    return "open_in_time"
+
+
+def _independent(made: list[dict], start: date, end: date, today: date = date(2026, 11, 27)):
+    as_of = min(end, today)
+    cohort = [f for f in made if start <= f["received_on"] <= end]
+    statuses = Counter(expected_status(f, as_of) for f in cohort)
+    from feedback.domain.deadlines import WorkCalendar
+
+    cal = WorkCalendar()
+    days = [cal.working_days_between(f["received_on"], f["answered_on"]) for f in cohort
+            if expected_status(f, as_of).startswith("answered")]
+    published = sum(1 for f in cohort if f.get("published_at") and f["published_at"].date() <= as_of)
+    return cohort, statuses, days, published, as_of
+
+
+@pytest.fixture
+def independent():
+    """independent(made, start, end, today) -> (cohort, Counter of statuses, working days, published, as_of)."""
+    _independent.status = expected_status
+    return _independent

@@ -1,0 +1,85 @@
+"""Forms of the administration pages (Vietnamese labels, English from the catalogue)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..domain.contact import is_email
+from ..forms import Choice, one_line
+
+
+def email_address(_form, field) -> None:
+    if field.data and not is_email(field.data):
+        raise ValidationError(_l("Thư điện tử không hợp lệ."))
+
+
+def _required():
+    return DataRequired(message=_l("Vui lòng nhập thông tin này."))
+
+
+class UserCreateForm(FlaskForm):
+    email = StringField(_l("Thư điện tử"), filters=[one_line],
+                        validators=[_required(), Length(max=254), email_address])
+    name = StringField(_l("Họ và tên"), filters=[one_line], validators=[_required(), Length(max=200)])
+    role = Choice(_l("Vai trò"), validators=[_required()])
+    unit = Choice(_l("Đơn vị"), validators=[Optional()])
+    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[_required(), Length(min=8, max=200, message=_l(
+        "Mật khẩu phải có từ 8 đến 200 ký tự."))])
+
+
+class UserEditForm(FlaskForm):
+    name = StringField(_l("Họ và tên"), filters=[one_line], validators=[_required(), Length(max=200)])
+    role = Choice(_l("Vai trò"), validators=[_required()])
+    unit = Choice(_l("Đơn vị"), validators=[Optional()])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("Mật khẩu mới"), validators=[_required(), Length(min=8, max=200, message=_l(
+        "Mật khẩu phải có từ 8 đến 200 ký tự."))])
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Mã đơn vị"), filters=[one_line], validators=[Optional(), Length(max=32)])
+    name = StringField(_l("Tên đơn vị"), filters=[one_line], validators=[_required(), Length(max=200)])
+    name_en = StringField(_l("Tên tiếng Anh"), filters=[one_line], validators=[Optional(), Length(max=200)])
+    email = StringField(_l("Thư điện tử của đơn vị"), filters=[one_line],
+                        validators=[Optional(), Length(max=254), email_address])
+    sort_order = IntegerField(_l("Thứ tự hiển thị"), default=100,
+                              validators=[Optional(), NumberRange(min=0, max=10000)])
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(_l("Mã lĩnh vực"), filters=[one_line], validators=[Optional(), Length(max=32)])
+    name = StringField(_l("Tên lĩnh vực"), filters=[one_line], validators=[_required(), Length(max=200)])
+    name_en = StringField(_l("Tên tiếng Anh"), filters=[one_line], validators=[Optional(), Length(max=200)])
+    default_unit = Choice(_l("Đơn vị xử lý mặc định"), validators=[Optional()])
+    sort_order = IntegerField(_l("Thứ tự hiển thị"), default=100,
+                              validators=[Optional(), NumberRange(min=0, max=10000)])
+    active = BooleanField(_l("Đang sử dụng"), default=True)
+
+
+class RuleForm(FlaskForm):
+    purpose = Choice(_l("Loại thời hạn"), validators=[Optional()])
+    kind = Choice(_l("Áp dụng cho loại phản ánh"), validators=[Optional()])
+    category = Choice(_l("Áp dụng cho lĩnh vực"), validators=[Optional()])
+    amount = IntegerField(_l("Số ngày"), validators=[DataRequired(message=_l("Vui lòng nhập số ngày.")),
+                                                     NumberRange(min=0, max=365, message=_l(
+                                                         "Số ngày phải từ 0 đến 365."))])
+    day_unit = Choice(_l("Cách tính"), validators=[_required()])
+    legal_basis = TextAreaField(_l("Căn cứ pháp lý"), validators=[_required(), Length(max=1000)])
+    active = BooleanField(_l("Đang áp dụng"), default=True)
+
+
+class OverrideForm(FlaskForm):
+    day = DateField(_l("Ngày"), validators=[DataRequired(message=_l("Nhập ngày dạng yyyy-mm-dd."))])
+    day_type = Choice(_l("Loại điều chỉnh"), validators=[_required()])
+    note = StringField(_l("Ghi chú (ví dụ: số văn bản thông báo)"), filters=[one_line],
+                       validators=[Optional(), Length(max=300)])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST button with its CSRF token."""

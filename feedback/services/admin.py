@@ -1,0 +1,275 @@
+"""Administration of the organisation: users, units, categories, deadline rules, calendar overrides.
+
+Every change writes an AuditLog row (who, when, what changed). Nothing tickets can refer to is
+deleted, only deactivated; calendar overrides, which no ticket refers to, can be removed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..domain.deadlines import DAY_UNITS
+from ..domain.states import KIND_LABELS, UNIT_ROLES, Role
+from ..extensions import db
+from ..models import AuditLog, CalendarOverride, Category, DeadlineRule, Unit, User
+from ..timeutil import utcnow
+from . import ServiceError
+
+PURPOSES = ("answer", "transfer", "route", "publish", "progress")
+DAY_TYPES = ("day_off", "working_day")
+MIN_PASSWORD = 8
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a value for the audit details."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def audit(actor: User | None, entity: str, entity_id: Any, action: str, now: datetime | None = None,
+          **details: Any) -> AuditLog:
+    """Record who changed what (not committed)."""
+    row = AuditLog(at=now or utcnow(), actor_id=actor.id if actor else None, entity=entity,
+                   entity_id=str(entity_id), action=action,
+                   details={k: _plain(v) if not isinstance(v, dict) else v for k, v in details.items()})
+    db.session.add(row)
+    return row
+
+
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list]:
+    """Set the attributes that differ; return {field: [old, new]} of what changed."""
+    changes = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            changes[name] = [_plain(old), _plain(new)]
+            setattr(obj, name, new)
+    return changes
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+def _check_role_unit(role: str, unit: Unit | None) -> None:
+    if role not in set(Role):
+        raise ServiceError(_("Vai trò không hợp lệ."), 400, "role")
+    if role in UNIT_ROLES and unit is None:
+        raise ServiceError(_("Chuyên viên và lãnh đạo đơn vị phải thuộc một đơn vị."), 400, "unit")
+    if unit is not None and not unit.active and role in UNIT_ROLES:
+        raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "unit")
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise ServiceError(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=MIN_PASSWORD), 400, "password")
+
+
+def create_user(actor: User, *, email: str, name: str, role: str, unit: Unit | None, password: str) -> User:
+    """Add a staff account.
+
+    :raises ServiceError: for a taken email, a bad role/unit or a short password.
+    """
+    email = email.strip().lower()
+    if db.session.execute(db.select(User.id).where(User.email == email)).first():
+        raise ServiceError(_("Đã có tài khoản với thư điện tử này."), 400, "email")
+    _check_role_unit(role, unit)
+    _check_password(password)
+    user = User(email=email, name=name.strip(), role=role, unit=unit, active=True)
+    user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
+    db.session.add(user)
+    db.session.flush()
+    audit(actor, "user", user.id, "create", email=email, name=user.name, role=role,
+          unit=unit.code if unit else None)
+    return user
+
+
+def update_user(actor: User, user: User, *, name: str, role: str, unit: Unit | None) -> dict:
+    """Change a user's name, role and unit.
+
+    :raises ServiceError: for a bad role/unit, or an administrator removing their own admin role.
+    """
+    _check_role_unit(role, unit)
+    if user.id == actor.id and role != user.role:
+        raise ServiceError(_("Bạn không thể tự thay đổi vai trò của mình."), 400, "role")
+    changes = apply_changes(user, {"name": name.strip(), "role": role, "unit_id": unit.id if unit else None})
+    if "unit_id" in changes:
+        user.unit = unit
+    if changes:
+        audit(actor, "user", user.id, "update", changes=changes)
+    return changes
+
+
+def set_user_active(actor: User, user: User, active: bool) -> bool:
+    """Deactivate (the user can no longer sign in; their tickets stay as they are) or reactivate.
+
+    :raises ServiceError: when administrators try to deactivate themselves.
+    """
+    if user.id == actor.id and not active:
+        raise ServiceError(_("Bạn không thể tự khóa tài khoản của mình."), 409)
+    if user.active == active:
+        return False
+    user.active = active
+    audit(actor, "user", user.id, "activate" if active else "deactivate", email=user.email)
+    return True
+
+
+def reset_password(actor: User, user: User, password: str) -> None:
+    """Set a new password chosen by the administrator (the password itself is never logged).
+
+    :raises ServiceError: for a short password.
+    """
+    _check_password(password)
+    user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
+    user.failed_logins = 0
+    user.locked_until = None
+    audit(actor, "user", user.id, "reset_password", email=user.email)
+
+
+# --- units and categories ------------------------------------------------------------------------
+
+
+def _clean_code(code: str) -> str:
+    code = (code or "").strip().upper()
+    if not code or len(code) > 32 or not all(ch.isalnum() or ch in "-_" for ch in code):
+        raise ServiceError(_("Mã chỉ gồm chữ, số, gạch ngang hoặc gạch dưới (tối đa 32 ký tự)."), 400, "code")
+    return code
+
+
+def create_unit(actor: User, *, code: str, name: str, name_en: str | None, email: str | None,
+                sort_order: int) -> Unit:
+    """Add a unit.
+
+    :raises ServiceError: for a bad or taken code.
+    """
+    code = _clean_code(code)
+    if db.session.execute(db.select(Unit.id).where(Unit.code == code)).first():
+        raise ServiceError(_("Mã đơn vị đã tồn tại."), 400, "code")
+    unit = Unit(code=code, name=name.strip(), name_en=(name_en or "").strip() or None,
+                email=(email or "").strip().lower() or None, sort_order=sort_order, active=True)
+    db.session.add(unit)
+    db.session.flush()
+    audit(actor, "unit", unit.id, "create", code=code, name=unit.name)
+    return unit
+
+
+def update_unit(actor: User, unit: Unit, *, name: str, name_en: str | None, email: str | None,
+                sort_order: int, active: bool) -> dict:
+    """Change a unit (its code stays: tickets, reports and the CLI refer to it)."""
+    changes = apply_changes(unit, {"name": name.strip(), "name_en": (name_en or "").strip() or None,
+                                   "email": (email or "").strip().lower() or None,
+                                   "sort_order": sort_order, "active": active})
+    if changes:
+        audit(actor, "unit", unit.id, "update", code=unit.code, changes=changes)
+    return changes
+
+
+def create_category(actor: User, *, code: str, name: str, name_en: str | None, default_unit: Unit | None,
+                    sort_order: int) -> Category:
+    """Add a category with its default unit.
+
+    :raises ServiceError: for a bad or taken code, or an inactive default unit.
+    """
+    code = _clean_code(code)
+    if db.session.execute(db.select(Category.id).where(Category.code == code)).first():
+        raise ServiceError(_("Mã lĩnh vực đã tồn tại."), 400, "code")
+    if default_unit is not None and not default_unit.active:
+        raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "default_unit")
+    category = Category(code=code, name=name.strip(), name_en=(name_en or "").strip() or None,
+                        default_unit=default_unit, sort_order=sort_order, active=True)
+    db.session.add(category)
+    db.session.flush()
+    audit(actor, "category", category.id, "create", code=code, name=category.name,
+          default_unit=default_unit.code if default_unit else None)
+    return category
+
+
+def update_category(actor: User, category: Category, *, name: str, name_en: str | None,
+                    default_unit: Unit | None, sort_order: int, active: bool) -> dict:
+    """Change a category (its code stays)."""
+    if default_unit is not None and not default_unit.active and default_unit.id != category.default_unit_id:
+        raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "default_unit")
+    changes = apply_changes(category, {"name": name.strip(), "name_en": (name_en or "").strip() or None,
+                                       "default_unit_id": default_unit.id if default_unit else None,
+                                       "sort_order": sort_order, "active": active})
+    if "default_unit_id" in changes:
+        category.default_unit = default_unit
+    if changes:
+        audit(actor, "category", category.id, "update", code=category.code, changes=changes)
+    return changes
+
+
+# --- deadline rules ------------------------------------------------------------------------------
+
+
+def _check_rule(purpose: str, kind: str | None, amount: int, day_unit: str, legal_basis: str) -> None:
+    if purpose not in PURPOSES:
+        raise ServiceError(_("Loại thời hạn không hợp lệ."), 400, "purpose")
+    if kind is not None and kind not in KIND_LABELS:
+        raise ServiceError(_("Loại phản ánh không hợp lệ."), 400, "kind")
+    if day_unit not in DAY_UNITS:
+        raise ServiceError(_("Đơn vị tính không hợp lệ."), 400, "day_unit")
+    if not 0 <= amount <= 365:
+        raise ServiceError(_("Số ngày phải từ 0 đến 365."), 400, "amount")
+    if not (legal_basis or "").strip():
+        raise ServiceError(_("Vui lòng ghi căn cứ pháp lý."), 400, "legal_basis")
+
+
+def create_rule(actor: User, *, purpose: str, kind: str | None, category: Category | None, amount: int,
+                day_unit: str, legal_basis: str) -> DeadlineRule:
+    """Add a deadline rule (the most specific active rule wins, see services.calendar.rule_for).
+
+    :raises ServiceError: for bad values or a missing legal basis.
+    """
+    _check_rule(purpose, kind, amount, day_unit, legal_basis)
+    rule = DeadlineRule(purpose=purpose, kind=kind, category=category, amount=amount, day_unit=day_unit,
+                        legal_basis=legal_basis.strip(), active=True)
+    db.session.add(rule)
+    db.session.flush()
+    audit(actor, "deadline_rule", rule.id, "create", purpose=purpose, kind=kind,
+          category=category.code if category else None, amount=amount, day_unit=day_unit,
+          legal_basis=rule.legal_basis)
+    return rule
+
+
+def update_rule(actor: User, rule: DeadlineRule, *, amount: int, day_unit: str, legal_basis: str,
+                active: bool) -> dict:
+    """Change a rule's figure, unit, legal basis or activity (its scope stays: add a new rule instead)."""
+    _check_rule(rule.purpose, rule.kind, amount, day_unit, legal_basis)
+    changes = apply_changes(rule, {"amount": amount, "day_unit": day_unit, "legal_basis": legal_basis.strip(),
+                                   "active": active})
+    if changes:
+        audit(actor, "deadline_rule", rule.id, "update", purpose=rule.purpose, changes=changes)
+    return changes
+
+
+# --- calendar ------------------------------------------------------------------------------------
+
+
+def add_override(actor: User, *, day: date, day_type: str, note: str) -> CalendarOverride:
+    """Announce an extra day off or a swapped working day.
+
+    :raises ServiceError: for a bad type or a day that already has an override.
+    """
+    if day_type not in DAY_TYPES:
+        raise ServiceError(_("Loại ngày không hợp lệ."), 400, "day_type")
+    if db.session.execute(db.select(CalendarOverride.id).where(CalendarOverride.day == day)).first():
+        raise ServiceError(_("Ngày này đã có điều chỉnh; hãy xóa điều chỉnh cũ trước."), 400, "day")
+    row = CalendarOverride(day=day, day_type=day_type, note=(note or "").strip(), created_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit(actor, "calendar_override", row.id, "create", day=day, day_type=day_type, note=row.note)
+    return row
+
+
+def remove_override(actor: User, row: CalendarOverride) -> None:
+    """Withdraw an override (no ticket refers to it; due dates already fixed in writing stay)."""
+    audit(actor, "calendar_override", row.id, "delete", day=row.day, day_type=row.day_type, note=row.note)
+    db.session.delete(row)
+    db.session.flush()

@@ -1,0 +1,155 @@
+"""Reports for the People's Committee (coordinator, director) and the staff dashboard (everyone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import Response, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..access import roles_required, scope_tickets
+from ..domain.states import Role
+from ..extensions import db
+from ..models import Ticket
+from ..services import ServiceError
+from ..services import reports as svc
+from ..timeutil import local_today
+from . import bp
+
+REPORT_ROLES = (Role.COORDINATOR, Role.DIRECTOR)
+
+
+@dataclass
+class PeriodForm:
+    """The report's period parameters as typed, with their errors (shown beside each field)."""
+
+    year: str = ""
+    quarter: str = ""
+    cutoff: bool = False
+    from_: str = ""
+    to: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def query(self) -> dict:
+        if self.from_ or self.to:
+            return {"from": self.from_, "to": self.to}
+        args = {"year": self.year}
+        if self.quarter:
+            args["quarter"] = self.quarter
+        if self.cutoff:
+            args["cutoff"] = "1"
+        return args
+
+
+def parse_day(text: str) -> date | None:
+    """A date typed as YYYY-MM-DD (date inputs) or dd/mm/yyyy; None when it is neither."""
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def period_from_args(args, today: date) -> tuple[PeriodForm, svc.Period | None]:
+    """Read from/to, or year/quarter/cutoff (default: the current calendar quarter)."""
+    form = PeriodForm(year=args.get("year", "").strip(), quarter=args.get("quarter", "").strip(),
+                      cutoff=args.get("cutoff", "") in ("1", "on", "true", "y"),
+                      from_=args.get("from", "").strip(), to=args.get("to", "").strip())
+    try:
+        if form.from_ or form.to:
+            start, end = parse_day(form.from_), parse_day(form.to)
+            if start is None:
+                form.errors["from"] = _("Nhập ngày bắt đầu dạng dd/mm/yyyy.")
+            if end is None:
+                form.errors["to"] = _("Nhập ngày kết thúc dạng dd/mm/yyyy.")
+            if form.errors:
+                return form, None
+            return form, svc.custom_period(start, end)
+        if not form.year:
+            form.year, form.quarter = str(today.year), str(svc.quarter_of(today))
+        if not form.year.isdigit():
+            form.errors["year"] = _("Năm không hợp lệ.")
+            return form, None
+        if form.quarter and form.quarter not in ("1", "2", "3", "4"):
+            form.errors["quarter"] = _("Quý phải là 1, 2, 3 hoặc 4.")
+            return form, None
+        return form, svc.period_for(int(form.year), int(form.quarter) if form.quarter else None, form.cutoff)
+    except ServiceError as exc:
+        form.errors[exc.field or "year"] = exc.message
+        return form, None
+
+
+def _report_or_400():
+    today = local_today()
+    form, period = period_from_args(request.args, today)
+    if period is None:
+        return form, None
+    return form, svc.build_report(period, today)
+
+
+@bp.get("/reports")
+@roles_required(*REPORT_ROLES)
+def reports():
+    """The report of a period, with links to its exports."""
+    form, report = _report_or_400()
+    years = list(range(local_today().year, local_today().year - 6, -1))
+    context = dict(form=form, report=report, years=years, figures=svc.figure_columns(),
+                   dimension_title=svc.dimension_title)
+    if report is None:
+        return render_template("staff/reports.html", **context), 400
+    return render_template("staff/reports.html", **context)
+
+
+@bp.get("/reports/export.xlsx")
+@roles_required(*REPORT_ROLES)
+def reports_xlsx():
+    """The report as an Excel workbook."""
+    form, report = _report_or_400()
+    if report is None:
+        return _bad_period(form)
+    data = svc.to_xlsx(report, svc.detail_rows(report))
+    return _download(data, f"bao-cao-pakn-{report.period.slug}.xlsx",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/reports/export.csv")
+@roles_required(*REPORT_ROLES)
+def reports_csv():
+    """The report as CSV (UTF-8 with BOM); `part=detail` gives the detailed list instead."""
+    form, report = _report_or_400()
+    if report is None:
+        return _bad_period(form)
+    if request.args.get("part") == "detail":
+        data = svc.details_csv(svc.detail_rows(report))
+        name = f"chi-tiet-pakn-{report.period.slug}.csv"
+    else:
+        data = svc.to_csv(report)
+        name = f"bao-cao-pakn-{report.period.slug}.csv"
+    return _download(data, name, "text/csv; charset=utf-8")
+
+
+def _bad_period(form: PeriodForm):
+    from ..errors import render_error
+
+    return render_error(400, " ".join(form.errors.values()))
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    """The staff home: what is open, due this week and overdue in the user's scope, with charts."""
+    scope = scope_tickets(db.select(Ticket.id), current_user).whereclause
+    where = [scope] if scope is not None else []
+    data = svc.dashboard(where, local_today())
+    return render_template("staff/dashboard.html", d=data, may_report=current_user.role in REPORT_ROLES)

@@ -1,0 +1,33 @@
+// Charts of the staff dashboard, drawn with the locally served Chart.js from the page's JSON data.
+(function () {
+  "use strict";
+  var node = document.getElementById("dashboard-data");
+  if (!node || typeof Chart === "undefined") { return; }
+  var data = JSON.parse(node.textContent);
+  var monthLabels = data.months.map(function (m) { return m.slice(5) + "/" + m.slice(0, 4); });
+  var monthly = document.getElementById("chart-monthly");
+  if (monthly) {
+    new Chart(monthly, {
+      type: "bar",
+      data: {
+        labels: monthLabels,
+        datasets: [
+          { label: data.labels.received, data: data.received, backgroundColor: "#0d6efd" },
+          { label: data.labels.answered, data: data.answered, backgroundColor: "#198754" }
+        ]
+      },
+      options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+  }
+  var units = document.getElementById("chart-units");
+  if (units) {
+    new Chart(units, {
+      type: "bar",
+      data: {
+        labels: data.units,
+        datasets: [{ label: data.labels.rate, data: data.rates, backgroundColor: "#fd7e14" }]
+      },
+      options: { indexAxis: "y", responsive: true, scales: { x: { min: 0, max: 100 } } }
+    });
+  }
+})();
