@@ -45,6 +45,12 @@ def _release_before_requests(app):
 
 
 @pytest.fixture
+def token_of():
+    """csrf_token(client, path) as a fixture (test modules here do not import conftest)."""
+    return csrf_token
+
+
+@pytest.fixture
 def staff_client(app):
     """A fresh client signed in as `user`: staff_client(user)."""
 
