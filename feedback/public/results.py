@@ -19,6 +19,7 @@ from sqlalchemy import case, extract, func
 from sqlalchemy.orm import joinedload, load_only
 
 from .. import search
+from ..domain.redaction import find_personal_data
 from ..domain.states import CLOCK_RUNNING_STATES, KIND_LABELS, Kind, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit
@@ -53,6 +54,7 @@ class Filters:
     unit: str = ""
     year: int | None = None
     page: int = 1
+    q_refused: bool = False  # the query looked like an email, phone or ID number: not searched, not echoed
 
     @classmethod
     def from_request(cls) -> Filters:
@@ -60,8 +62,11 @@ class Filters:
         kind = args.get("kind", "").strip()
         year = args.get("year", "").strip()
         page = args.get("page", "").strip()
+        q = args.get("q", "").strip()[:200]
+        refused = bool(q) and bool(find_personal_data(q))
         return cls(
-            q=args.get("q", "").strip()[:200],
+            q="" if refused else q,
+            q_refused=refused,
             kind=kind if kind in {k.value for k in Kind} else "",
             category=args.get("category", "").strip()[:32],
             unit=args.get("unit", "").strip()[:32],
