@@ -1,0 +1,100 @@
+"""Sign-in, throttling, inactive accounts, sign-out by POST, and `flask users create`."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback.extensions import db
+from feedback.models import User
+
+
+def login(client, token_of, email, password):
+    token = token_of(client, "/staff/login")
+    return client.post("/staff/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def test_sign_in_and_out(app, make_user, token_of):
+    make_user("officer", "QLCN", email="cv@test.vn")
+    client = app.test_client()
+    first = client.get("/staff/")
+    assert first.status_code == 302 and "/staff/login" in first.headers["Location"]
+    response = login(client, token_of, "CV@test.vn ", "secret-pass-1")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/staff/")
+    assert client.get("/staff/").status_code == 200
+    assert client.get("/staff/logout").status_code == 405  # never by a plain link
+    token = token_of(client, "/staff/")
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 303
+    assert client.get("/staff/").status_code == 302
+
+
+def test_next_only_follows_staff_paths(app, make_user, token_of):
+    make_user("coordinator", "VP", email="vp@test.vn")
+    client = app.test_client()
+    token = token_of(client, "/staff/login")
+    response = client.post("/staff/login?next=https://evil.example/x",
+                           data={"email": "vp@test.vn", "password": "secret-pass-1", "csrf_token": token})
+    assert response.headers["Location"].endswith("/staff/")
+
+
+def test_wrong_password_and_throttling(app, make_user, token_of):
+    make_user("officer", "QLCN", email="cv@test.vn")
+    client = app.test_client()
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _ in range(limit):
+        response = login(client, token_of, "cv@test.vn", "wrong-password")
+        assert response.status_code == 401
+        assert "không đúng" in response.get_data(as_text=True)
+    # Locked now, even with the right password, with a clear message.
+    response = login(client, token_of, "cv@test.vn", "secret-pass-1")
+    assert response.status_code == 429 and "quá nhiều lần" in response.get_data(as_text=True)
+    # Another account from the same address is not locked by one account's failures alone.
+    make_user("officer", "QLCN", email="cv2@test.vn")
+    assert login(client, token_of, "cv2@test.vn", "secret-pass-1").status_code == 303
+
+
+def test_throttling_per_address_across_accounts(app, token_of):
+    client = app.test_client()
+    limit = app.config["LOGIN_MAX_FAILURES"] * 4
+    for i in range(limit):
+        assert login(client, token_of, f"nobody{i}@test.vn", "x").status_code == 401
+    assert login(client, token_of, "another@test.vn", "x").status_code == 429
+
+
+def test_inactive_account_is_refused(app, make_user, token_of):
+    make_user("officer", "QLCN", email="old@test.vn", active=False)
+    response = login(app.test_client(), token_of, "old@test.vn", "secret-pass-1")
+    assert response.status_code == 403 and "ngừng hoạt động" in response.get_data(as_text=True)
+
+
+def test_users_create_command(app, runner):
+    result = runner.invoke(args=["users", "create", "Head@Test.vn", "--role", "unit_head", "--unit", "QLCN",
+                                 "--name", "Nguyễn Văn Trưởng", "--password", "mat-khau-dai"])
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(db.select(User).where(User.email == "head@test.vn")).scalar_one()
+    assert user.role == "unit_head" and user.unit.code == "QLCN" and user.name == "Nguyễn Văn Trưởng"
+    assert user.check_password("mat-khau-dai") and not user.password_hash.startswith("mat")
+    # Prompted (twice) when no password is given.
+    result = runner.invoke(args=["users", "create", "vp@test.vn", "--role", "coordinator"],
+                           input="mat-khau-vp-1\nmat-khau-vp-1\n")
+    assert result.exit_code == 0, result.output
+    assert db.session.execute(db.select(User).where(User.email == "vp@test.vn")).scalar_one().check_password(
+        "mat-khau-vp-1")
+
+
+@pytest.mark.parametrize("args,problem", [
+    (["cv@test.vn", "--role", "officer"], "--unit"),
+    (["cv@test.vn", "--role", "officer", "--unit", "NOPE", "--password", "mat-khau-dai"], "NOPE"),
+    (["not-an-email", "--role", "admin", "--password", "mat-khau-dai"], "email"),
+    (["cv@test.vn", "--role", "boss", "--password", "mat-khau-dai"], "boss"),
+    (["cv@test.vn", "--role", "admin", "--password", "short"], "8"),
+])
+def test_users_create_refuses_bad_input(app, runner, args, problem):
+    result = runner.invoke(args=["users", "create", *args])
+    assert result.exit_code != 0 and problem in result.output
+    assert db.session.execute(db.select(db.func.count(User.id))).scalar() == 0
+
+
+def test_users_create_refuses_a_duplicate(app, runner, make_user):
+    make_user("admin", None, email="dup@test.vn")
+    result = runner.invoke(args=["users", "create", "dup@test.vn", "--role", "admin", "--password", "mat-khau-dai"])
+    assert result.exit_code != 0 and "already exists" in result.output
