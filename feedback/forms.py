@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .domain.contact import clean_text, is_email, normalize_phone
@@ -29,13 +30,23 @@ def multi_line(value):
     return clean_text(value, multiline=True) if isinstance(value, str) else value
 
 
+def choice_values(choices) -> set[str]:
+    """The values of a field's choices (SelectChoice objects or (value, label) pairs)."""
+    return {str(c.value if isinstance(c, SelectChoice) else c[0]) for c in choices}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the SelectChoice objects WTForms 3.3 expects."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
 class Choice(SelectField):
     """A select whose "not one of the choices" error reads in the user's language."""
 
     def pre_validate(self, form):
         if self.data in (None, ""):
             return  # the required validator speaks for an empty value
-        if self.data not in {str(value) for value, _label in self.choices}:
+        if self.data not in choice_values(self.choices):
             raise ValidationError(_l("Giá trị đã chọn không hợp lệ."))
 
 
@@ -43,7 +54,7 @@ class ChoiceRadio(RadioField):
     """Radio buttons with the same error in the user's language."""
 
     def pre_validate(self, form):
-        if self.data not in {str(value) for value, _label in self.choices}:
+        if self.data not in choice_values(self.choices):
             raise ValidationError(_l("Vui lòng chọn một trong các lựa chọn."))
 
 
@@ -63,7 +74,7 @@ class SubmissionForm(FlaskForm):
 
     submitter_type = ChoiceRadio(
         _l("Bạn là"),
-        choices=[(SubmitterType.ENTERPRISE, _l("Doanh nghiệp")), (SubmitterType.CITIZEN, _l("Người dân"))],
+        choices=choices([(SubmitterType.ENTERPRISE, _l("Doanh nghiệp")), (SubmitterType.CITIZEN, _l("Người dân"))]),
         default=SubmitterType.ENTERPRISE,
         validators=[DataRequired(message=_l("Vui lòng chọn doanh nghiệp hoặc người dân."))],
     )
@@ -76,7 +87,7 @@ class SubmissionForm(FlaskForm):
     phone = StringField(_l("Số điện thoại"), filters=[one_line], validators=[too_long(30)],
                         description=_l("Ví dụ: 0912 345 678 hoặc 0272 3826 123."))
     address = StringField(_l("Địa chỉ"), filters=[one_line], validators=[required(), too_long(500)])
-    kind = Choice(_l("Loại"), choices=[(k.value, _l(KIND_LABELS[k][0])) for k in Kind],
+    kind = Choice(_l("Loại"), choices=choices((k.value, _l(KIND_LABELS[k][0])) for k in Kind),
                        validators=[required()])
     category = Choice(_l("Lĩnh vực"), choices=[], validators=[required()])
     title = StringField(_l("Tiêu đề"), filters=[one_line],
@@ -97,7 +108,7 @@ class SubmissionForm(FlaskForm):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [("", _l("— Chọn lĩnh vực —"))] + [(c.code, c.name) for c in categories]
+        self.category.choices = choices([("", _l("— Chọn lĩnh vực —"))] + [(c.code, c.name) for c in categories])
         self.uploads = []
 
     def validate_category(self, field):

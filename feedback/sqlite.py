@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from flask import Flask
 from sqlalchemy import event
 
 from .extensions import db
+
+
+# Set in a context whose transactions only read or run alone (the test suite's own session): they start
+# with a deferred BEGIN so that, in WAL mode, they never hold the write lock while requests run.
+deferred_begin: ContextVar[bool] = ContextVar("deferred_begin", default=False)
 
 
 def configure_sqlite(app: Flask) -> None:
@@ -32,4 +39,4 @@ def configure_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if deferred_begin.get() else "BEGIN IMMEDIATE")

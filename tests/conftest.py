@@ -7,6 +7,7 @@ by cleaning tables, not by rolling back.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import sys
@@ -20,8 +21,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
+from flask.testing import FlaskClient  # noqa: E402
+
 from feedback import create_app  # noqa: E402
 from feedback.extensions import db  # noqa: E402
+from feedback.sqlite import deferred_begin  # noqa: E402
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Flask reuses an already pushed app context for a request; the `app` fixture keeps one pushed for
+    the test's own database work, so without this, `g` (Flask-Login's cached user, Flask-WTF's CSRF
+    token) and the database session would leak from one request or client to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -78,6 +94,8 @@ def app(request, _schemas, tmp_path):
         UPLOAD_FOLDER=str(tmp_path / "uploads"),
     )
     app.config["BACKEND"] = request.param
+    deferred_begin.set(True)  # the test's own reads must not hold SQLite's write lock
+    app.test_client_class = IsolatedClient
     with app.app_context():
         clean_tables()
         seed_organisation()
