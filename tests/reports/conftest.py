@@ -67,6 +67,9 @@ def put_ticket(app):
 
     def factory(*, category: str = "TDC", unit: str | None = "CCTDC", commit: bool = True, **fields) -> Ticket:
         counter["n"] += 1
+        if category not in categories or (unit and unit not in units):  # added by the test itself
+            categories.update(db.session.execute(db.select(Category.code, Category.id)).all())
+            units.update(db.session.execute(db.select(Unit.code, Unit.id)).all())
         received_on = fields.pop("received_on", date(2025, 3, 3))
         due = fields.pop("due_date", received_on + timedelta(days=20))
         values = dict(
@@ -178,3 +181,18 @@ def independent():
     """independent(made, start, end, today) -> (cohort, Counter of statuses, working days, published, as_of)."""
     _independent.status = expected_status
     return _independent
+
+
+@pytest.fixture(autouse=True)
+def _release_before_requests(app):
+    """Every test-client request first ends the test's own transaction (see `release`)."""
+    from flask.testing import FlaskClient
+
+    base = app.test_client_class or FlaskClient
+
+    class ReleasingClient(base):
+        def open(self, *args, **kwargs):
+            release()
+            return super().open(*args, **kwargs)
+
+    app.test_client_class = ReleasingClient
