@@ -165,6 +165,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(scheduler_command)
+    from .search import search_cli  # search setup (FTS5 table / GIN index)
+
+    app.cli.add_command(search_cli)
     from . import reports_cli  # reports export, privacy anonymise
 
     reports_cli.register(app)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import click
+from flask.cli import AppGroup
 from sqlalchemy import Engine, literal_column, text
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -114,3 +116,20 @@ def matches(q: str) -> ColumnElement[bool] | None:
     fts_query = " ".join(f'"{w}"' for w in words)
     ids = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts").bindparams(fts=fts_query)
     return Ticket.id.in_(ids.columns(rowid=db.Integer).scalar_subquery())
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+search_cli = AppGroup("search", help="Full-text search of published results.")
+
+
+@search_cli.command("setup")
+def search_setup() -> None:
+    """Create the search objects if missing and (SQLite) re-fill the FTS table from the tickets."""
+    ensure_search_schema(db.engine)
+    count = rebuild()
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        click.echo(f"FTS5 table {FTS_TABLE}: {count} published results indexed.")
+    else:
+        click.echo(f"unaccent extension and GIN index {GIN_INDEX} present.")
