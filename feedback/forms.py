@@ -88,8 +88,9 @@ class SubmissionForm(FlaskForm):
                         description=_l("Ví dụ: 0912 345 678 hoặc 0272 3826 123."))
     address = StringField(_l("Địa chỉ"), filters=[one_line], validators=[required(), too_long(500)])
     kind = Choice(_l("Loại"), choices=choices((k.value, _l(KIND_LABELS[k][0])) for k in Kind),
-                       validators=[required()])
-    category = Choice(_l("Lĩnh vực"), choices=[], validators=[required()])
+                       validators=[DataRequired(message=_l("Vui lòng chọn loại phản ánh, kiến nghị."))])
+    category = Choice(_l("Lĩnh vực"), choices=[],
+                      validators=[DataRequired(message=_l("Vui lòng chọn lĩnh vực."))])
     title = StringField(_l("Tiêu đề"), filters=[one_line],
                         validators=[required(), Length(min=5, max=300,
                                     message=_l("Tiêu đề cần từ %(min)d đến %(max)d ký tự."))])

@@ -19,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
 from flask.testing import FlaskClient  # noqa: E402
@@ -26,6 +27,7 @@ from flask.testing import FlaskClient  # noqa: E402
 from feedback import create_app  # noqa: E402
 from feedback.extensions import db  # noqa: E402
 from feedback.sqlite import deferred_begin  # noqa: E402
+from support import VALID_FORM, csrf_token, free_port  # noqa: E402,F401  (re-exported for test modules)
 
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context, as in production.
@@ -116,17 +118,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-def csrf_token(client, path: str = "/track") -> str:
-    """A valid CSRF token for this client's session, read from a page with a form."""
-    html = client.get(path).get_data(as_text=True)
-    match = _CSRF.search(html)
-    assert match, f"no csrf_token on {path}"
-    return match.group(1) or match.group(2)
-
-
 @pytest.fixture
 def make_user(app):
     """Create a staff user: make_user("officer", "QLCN", email=..., password=...)."""
@@ -162,23 +153,6 @@ def login_as(client):
         return response
 
     return do
-
-
-VALID_FORM = {
-    "submitter_type": "enterprise",
-    "organization": "Công ty TNHH Cơ khí Chính xác Long An",
-    "tax_code": "0101243150",
-    "name": "Nguyễn Văn An",
-    "email": "an.nguyen@example.com",
-    "phone": "0912 345 678",
-    "address": "Lô C5, KCN Đức Hòa 1, tỉnh Tây Ninh",
-    "kind": "complaint",
-    "category": "TDC",
-    "title": "Thời gian kiểm định cân thương mại kéo dài",
-    "content": "Doanh nghiệp đã nộp hồ sơ kiểm định từ tháng trước nhưng chưa có lịch kiểm định.",
-    "regulation": "Thông tư 23/2013/TT-BKHCN",
-    "consent_publish": "y",
-}
 
 
 @pytest.fixture
@@ -218,14 +192,6 @@ class SMTPSink:
         with self.lock:
             self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

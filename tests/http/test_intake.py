@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import csrf_token
+from support import csrf_token
 from feedback.extensions import db
 from feedback.models import Attachment, OutboxMessage, Ticket, TicketEvent
 from feedback.services import calendar, outbox
@@ -41,6 +41,8 @@ def test_form_page_is_vietnamese_and_accessible(client):
         assert f'name="{name}"' in html, name
     assert '<label class="form-label" for="email">' in html
     assert "cdn." not in html and "https://" not in html.split("<body")[0]
+    assert '="None"' not in html
+    assert 'type="file"' in html and 'type="email"' in html
 
 
 def test_valid_submission_with_pdf(client, valid_form, app):
