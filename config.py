@@ -30,12 +30,19 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
+def database_url(value: str | None) -> str | None:
+    """Use the psycopg 3 driver for plain postgresql:// (and Heroku-style postgres://) URLs."""
+    if value and value.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
 class Config:
     """Settings shared by every environment; each can be overridden by an environment variable."""
 
     ENV_NAME = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or (
         f"sqlite:///{BASE_DIR / 'instance' / 'feedback.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -130,7 +137,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
     WTF_CSRF_ENABLED = True
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 8025
