@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test install install-dev db run clean
+.PHONY: demo test install install-dev db run clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,9 @@ test: install-dev
 
 clean:
 	rm -rf $(VENV) instance/feedback.sqlite3*
+
+# Re-extract the Vietnamese source strings and merge them into the English catalogue, then compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations --statistics
