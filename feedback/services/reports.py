@@ -295,13 +295,14 @@ def build_report(period: Period, today: date, *, cal: WorkCalendar | None = None
         for dim, key in (("kind", kind), ("category", category_id), ("unit", unit_id), ("channel", channel)):
             rows_by_key[dim][key].days.append(days)
 
-    refused_reasons = [(code or "", int(n)) for code, n in db.session.execute(
+    reason_labels = refuse_reason_labels()
+    refused_reasons = [(reason_labels.get(code or "", code or ""), int(n)) for code, n in db.session.execute(
         db.select(Ticket.refuse_reason_code, func.count(Ticket.id)).where(*cohort, status == "refused")
         .group_by(Ticket.refuse_reason_code).order_by(func.count(Ticket.id).desc(), Ticket.refuse_reason_code))]
     transferred_agencies = [(agency or "", int(n)) for agency, n in db.session.execute(
         db.select(Ticket.transfer_agency, func.count(Ticket.id)).where(*cohort, status == "transferred")
         .group_by(Ticket.transfer_agency).order_by(func.count(Ticket.id).desc(), Ticket.transfer_agency))]
-    refused_list = [dict(code=c, received_on=r, reason_code=rc or "", reason=txt or "")
+    refused_list = [dict(code=c, received_on=r, reason_code=reason_labels.get(rc or "", rc or ""), reason=txt or "")
                     for c, r, rc, txt in db.session.execute(
                         db.select(Ticket.code, Ticket.received_on, Ticket.refuse_reason_code, Ticket.refuse_reason)
                         .where(*cohort, status == "refused").order_by(Ticket.received_on, Ticket.code))]
@@ -315,6 +316,15 @@ def build_report(period: Period, today: date, *, cal: WorkCalendar | None = None
 
     return Report(period, as_of, utcnow(), total, by, refused_reasons, transferred_agencies,
                   refused_list, transferred_list, overdue)
+
+
+def refuse_reason_labels() -> dict[str, str]:
+    """Labels of the refusal reason codes the workflow offers (none when that module is absent)."""
+    try:
+        from .workflow import REFUSE_REASONS
+    except ImportError:  # pragma: no cover - the workflow service ships with the app
+        return {}
+    return dict(REFUSE_REASONS)
 
 
 def overdue_list(as_of: date, cal: WorkCalendar, where, labels=None) -> list[dict]:

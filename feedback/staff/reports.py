@@ -151,5 +151,5 @@ def dashboard():
     """The staff home: what is open, due this week and overdue in the user's scope, with charts."""
     scope = scope_tickets(db.select(Ticket.id), current_user).whereclause
     where = [scope] if scope is not None else []
-    data = svc.dashboard(where, local_today())
+    data = svc.dashboard(where, local_today(), list_limit=15)
     return render_template("staff/dashboard.html", d=data, may_report=current_user.role in REPORT_ROLES)

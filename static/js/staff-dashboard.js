@@ -27,7 +27,7 @@
         labels: data.units,
         datasets: [{ label: data.labels.rate, data: data.rates, backgroundColor: "#fd7e14" }]
       },
-      options: { indexAxis: "y", responsive: true, scales: { x: { min: 0, max: 100 } } }
+      options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, scales: { x: { min: 0, max: 100 } } }
     });
   }
 })();

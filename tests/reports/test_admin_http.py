@@ -248,12 +248,17 @@ def test_deadline_rules(client, admin):
     assert "Quyết định 02" in client.get("/staff/admin/rules").get_data(as_text=True)
 
 
-def test_day_off_moves_the_next_deadline(client, admin, make_ticket):
+def test_day_off_moves_the_next_deadline(client, admin, make_ticket, make_user):
+    from feedback.services import workflow
+
     # Received Wednesday 04/03/2026: 20 calendar days end on Tuesday 24/03/2026.
     received = date(2026, 3, 4)
     assert calendar.compute("answer", received).due == date(2026, 3, 24)
     first = make_ticket(now=datetime(2026, 3, 4, 3, 0))  # 10:00 local
     assert first.received_on == received and first.due_date == date(2026, 3, 24)
+    waiting = make_ticket(now=datetime(2026, 3, 4, 3, 30))  # not routed yet
+    waiting_id = waiting.id
+    coordinator = make_user("coordinator")
     release()
     preview_before = client.get("/staff/admin/calendar").get_data(as_text=True)
 
@@ -266,6 +271,13 @@ def test_day_off_moves_the_next_deadline(client, admin, make_ticket):
     second = make_ticket(now=datetime(2026, 3, 4, 4, 0))
     assert second.due_date == date(2026, 3, 25)
     assert db.session.get(Ticket, first.id).due_date == date(2026, 3, 24)  # a date fixed in writing stays
+    # The next ticket the office routes gets its written deadline with the new day off.
+    waiting = db.session.get(Ticket, waiting_id)
+    workflow.route(waiting, coordinator, "CCTDC", datetime(2026, 3, 5, 2, 0))
+    db.session.commit()
+    waiting = db.session.get(Ticket, waiting_id)
+    assert (waiting.state, waiting.due_date) == ("assigned", date(2026, 3, 25))
+    assert "24/03/2026" in waiting.due_explanation and "25/03/2026" in waiting.due_explanation
     [row] = audit_rows(entity="calendar_override")
     assert row.actor_id == admin.id and row.details == {"day": "2026-03-24", "day_type": "day_off",
                                                          "note": "Thông báo 12/TB-UBND"}
