@@ -31,8 +31,23 @@ def render_error(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def reject_nul_bytes():
+    """Refuse a request whose query or form fields carry NUL characters (no text column may store them)."""
+    sources = [request.args]
+    if request.method in ("POST", "PUT", "PATCH"):
+        sources.append(request.form)
+    for source in sources:
+        for key, value in source.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                return render_error(400, _("Dữ liệu gửi lên chứa ký tự không hợp lệ."))
+    if "\x00" in request.path:
+        return render_error(404)
+    return None
+
+
 def register(app: Flask) -> None:
     """Install the handlers."""
+    app.before_request(reject_nul_bytes)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
