@@ -272,13 +272,17 @@ def unit_edit(unit_id: int):
     fields, required = ["name", "name_en", "email", "sort_order", "active"], {"name"}
     if request.method == "POST":
         if form.validate_on_submit():
-            changes = svc.update_unit(current_user, unit, name=form.name.data, name_en=form.name_en.data,
-                                      email=form.email.data, active=form.active.data,
-                                      sort_order=form.sort_order.data if form.sort_order.data is not None
-                                      else unit.sort_order)
-            db.session.commit()
-            flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
-            return redirect(url_for("admin.units"), code=303)
+            try:
+                changes = svc.update_unit(current_user, unit, name=form.name.data, name_en=form.name_en.data,
+                                          email=form.email.data, active=form.active.data,
+                                          sort_order=form.sort_order.data if form.sort_order.data is not None
+                                          else unit.sort_order)
+                db.session.commit()
+                flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
+                return redirect(url_for("admin.units"), code=303)
+            except ServiceError as exc:
+                db.session.rollback()
+                field_error(form, exc)
         return render_form(form, title, fields, required, url_for("admin.units"), 400)
     return render_form(form, title, fields, required, url_for("admin.units"),
                        note=_("Đơn vị đã có hồ sơ hoặc cán bộ không thể xóa, chỉ có thể ngừng hoạt động. "

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..domain.deadlines import DAY_UNITS
 from ..domain.states import KIND_LABELS, UNIT_ROLES, Role
 from ..extensions import db
-from ..models import AuditLog, CalendarOverride, Category, DeadlineRule, Unit, User
+from ..models import AuditLog, CalendarOverride, Category, DeadlineRule, RateEvent, Unit, User
 from ..timeutil import utcnow
 from . import ServiceError
 
@@ -129,6 +129,8 @@ def reset_password(actor: User, user: User, password: str) -> None:
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     user.failed_logins = 0
     user.locked_until = None
+    # A user locked out by failed attempts can sign in with the new password at once.
+    db.session.execute(db.delete(RateEvent).where(RateEvent.scope == "login_account", RateEvent.key == user.email))
     audit(actor, "user", user.id, "reset_password", email=user.email)
 
 
@@ -161,7 +163,16 @@ def create_unit(actor: User, *, code: str, name: str, name_en: str | None, email
 
 def update_unit(actor: User, unit: Unit, *, name: str, name_en: str | None, email: str | None,
                 sort_order: int, active: bool) -> dict:
-    """Change a unit (its code stays: tickets, reports and the CLI refer to it)."""
+    """Change a unit (its code stays: tickets, reports and the CLI refer to it).
+
+    :raises ServiceError: when deactivating the default unit of a category still in use.
+    """
+    if unit.active and not active:
+        codes = list(db.session.execute(db.select(Category.code).where(
+            Category.default_unit_id == unit.id, Category.active.is_(True)).order_by(Category.code)).scalars())
+        if codes:
+            raise ServiceError(_("Đơn vị đang là đơn vị xử lý mặc định của lĩnh vực %(codes)s; hãy đổi đơn vị "
+                                 "mặc định của các lĩnh vực đó trước.", codes=", ".join(codes)), 400, "active")
     changes = apply_changes(unit, {"name": name.strip(), "name_en": (name_en or "").strip() or None,
                                    "email": (email or "").strip().lower() or None,
                                    "sort_order": sort_order, "active": active})

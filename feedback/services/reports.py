@@ -137,6 +137,7 @@ class Row:
     open_overdue: int = 0
     open_paused: int = 0
     open_in_time: int = 0  # includes the paused ones
+    closed_later: int = 0  # open on the as-of day, answered/refused/transferred since (total row only)
     published: int = 0
     days: list[int] = field(default_factory=list, repr=False)  # working days to answer
 
@@ -256,11 +257,15 @@ def build_report(period: Period, today: date, *, cal: WorkCalendar | None = None
     labels = _labels()
 
     total = Row(None, _("Tổng số"))
-    for st, count, pub in db.session.execute(
-        db.select(status, func.count(Ticket.id), func.coalesce(func.sum(published), 0))
+    closed_now = case((Ticket.state.in_([s.value for s in CLOSED_STATES]), 1), else_=0)
+    for st, count, pub, closed in db.session.execute(
+        db.select(status, func.count(Ticket.id), func.coalesce(func.sum(published), 0),
+                  func.coalesce(func.sum(closed_now), 0))
         .where(*cohort).group_by(status)
     ):
         _add(total, st, int(count), int(pub))
+        if st.startswith("open"):
+            total.closed_later += int(closed)
 
     by: dict[str, list[Row]] = {}
     rows_by_key: dict[str, dict[Any, Row]] = {}
@@ -427,6 +432,7 @@ def summary_items(report: Report) -> list[tuple[str, Any]]:
         (_("Đang xử lý trong hạn"), t.open_in_time),
         (_("Trong đó: chờ bổ sung thông tin"), t.open_paused),
         (_("Đang xử lý quá hạn"), t.open_overdue),
+        (_("Đang xử lý tại ngày báo cáo nhưng đã kết thúc sau đó"), t.closed_later),
         (_("Không tiếp nhận"), t.refused),
         (_("Chuyển cơ quan khác"), t.transferred),
         (_("Đã công khai kết quả"), t.published),

@@ -155,8 +155,14 @@ def test_admin_cannot_lock_themselves_out(client, admin):
 
 
 def test_reset_password_and_change_role(app, client, admin, make_user):
+    from feedback.models import RateEvent
+    from feedback.timeutil import utcnow
+
     user = make_user("officer", "QLCN", email="doi@test.sokhcn.vn")
     user_id = user.id
+    for _i in range(app.config["LOGIN_MAX_FAILURES"]):  # locked out by failed attempts
+        db.session.add(RateEvent(scope="login_account", key="doi@test.sokhcn.vn", at=utcnow()))
+    db.session.commit()
     unit_id = db.session.execute(db.select(Unit.id).where(Unit.code == "CCTDC")).scalar_one()
     release()
     r = post(client, f"/staff/admin/users/{user_id}/password", {"password": "mat-khau-moi-2"},
@@ -198,15 +204,18 @@ def test_units_and_categories(client, admin, put_ticket):
     category_id = category.id
     put_ticket(category="DMST", unit="TTDMST", state="in_progress")
     release()
-    # Deactivate both (nothing is deleted; the ticket keeps its unit and category).
-    r = post(client, f"/staff/admin/units/{unit_id}", {"name": "Trung tâm Đổi mới sáng tạo", "sort_order": "60"},
-             f"/staff/admin/units/{unit_id}")  # the active checkbox left unticked
-    assert r.status_code == 303
+    # Deactivate both (nothing is deleted; the ticket keeps its unit and category). The unit cannot go
+    # while a category in use still names it as its default unit.
+    unit_form = {"name": "Trung tâm Đổi mới sáng tạo", "sort_order": "60"}  # the active box left unticked
+    r = post(client, f"/staff/admin/units/{unit_id}", unit_form, f"/staff/admin/units/{unit_id}")
+    assert r.status_code == 400 and "DMST" in r.get_data(as_text=True)
+    assert db.session.get(Unit, unit_id).active is True
     vp = db.session.execute(db.select(Unit.id).where(Unit.code == "VP")).scalar_one()
-    release()
     r = post(client, f"/staff/admin/categories/{category_id}", {"name": "Đổi mới sáng tạo", "default_unit": str(vp),
                                                                "sort_order": "55"},
              f"/staff/admin/categories/{category_id}")
+    assert r.status_code == 303
+    r = post(client, f"/staff/admin/units/{unit_id}", unit_form, f"/staff/admin/units/{unit_id}")
     assert r.status_code == 303
     assert db.session.get(Unit, unit_id).active is False
     category = db.session.get(Category, category_id)
@@ -214,7 +223,7 @@ def test_units_and_categories(client, admin, put_ticket):
     ticket = db.session.execute(db.select(Ticket)).scalar_one()
     assert (ticket.unit_id, ticket.category_id) == (unit_id, category_id)
     actions = [(r.entity, r.action) for r in audit_rows()]
-    assert actions == [("unit", "create"), ("category", "create"), ("unit", "update"), ("category", "update")]
+    assert actions == [("unit", "create"), ("category", "create"), ("category", "update"), ("unit", "update")]
     assert audit_rows(entity="unit", action="update")[0].details["changes"]["active"] == [True, False]
     release()
     assert client.get("/staff/admin/units").status_code == 200

@@ -46,6 +46,8 @@ def test_report_agrees_with_independent_count(seeded_year, independent, year, qu
     assert t.open_in_time == statuses["open_in_time"] + statuses["open_paused"]
     assert t.open_paused == statuses["open_paused"]
     assert t.published == published
+    assert t.closed_later == sum(1 for f in cohort if expected_status(f, as_of).startswith("open")
+                                 and f.get("state") in ("answered", "refused", "transferred"))
     assert t.median_days == float(statistics.median(days))
     assert t.mean_days == round(statistics.fmean(days), 1)
     # Every breakdown adds up to the total and agrees group by group.
@@ -85,8 +87,9 @@ def test_answered_after_period_end_counts_as_open_then(put_ticket):
                answered_on=date(2025, 4, 2), on_time=True)
     q1 = build_report(period_for(2025, 1), TODAY, cal=WorkCalendar())
     assert (q1.total.open_in_time, q1.total.answered_on_time) == (1, 0)
+    assert q1.total.closed_later == 1  # shown so a reader can reconcile with today's states
     year = build_report(period_for(2025), TODAY, cal=WorkCalendar())
-    assert (year.total.open_in_time, year.total.answered_on_time) == (0, 1)
+    assert (year.total.open_in_time, year.total.answered_on_time, year.total.closed_later) == (0, 1, 0)
     assert year.total.days == [9]  # 21/03-02/04 working days, the day of receipt not counted
 
 
