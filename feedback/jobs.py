@@ -54,6 +54,8 @@ class Leadership:
         self.holder = holder or holder_name()
         self.is_leader = False
         self._lock = threading.Lock()
+        # Called when this process becomes the leader (the scheduler runs its jobs at once then).
+        self.on_elected: Callable[[], None] | None = None
 
     def ensure(self) -> bool:
         """Become or stay the leader if possible; return whether this process is the leader."""
@@ -66,6 +68,8 @@ class Leadership:
                 self.is_leader = False
             if self.is_leader != was:
                 log.info("scheduler %s %s", self.holder, "is now the leader" if self.is_leader else "is no longer the leader")
+                if self.is_leader and self.on_elected is not None:
+                    self.on_elected()
             return self.is_leader
 
     def release(self) -> None:
@@ -234,6 +238,15 @@ def build_scheduler(app: Flask, leader: Leadership, *, reminder_seconds: float, 
     # and a follower notices a dead leader quickly.
     heartbeat = max(1.0, min(app.config["SCHEDULER_LEASE_SECONDS"] / 3, outbox_seconds))
     scheduler.add_job(leader.ensure, "interval", seconds=heartbeat, id="heartbeat", next_run_time=first)
+
+    def run_now() -> None:
+        # A scheduler taking over from a dead one does not wait a whole interval to catch up.
+        for job_id in ("reminders", "outbox"):
+            job = scheduler.get_job(job_id)
+            if job is not None:
+                job.modify(next_run_time=datetime.now(timezone.utc))
+
+    leader.on_elected = run_now
     return scheduler
 
 
