@@ -227,7 +227,8 @@ def sweep(now: datetime) -> SweepReport:
     if not due_by_key:
         return report
 
-    keys = [k for k in due_by_key if k not in _already_logged(list(due_by_key))]
+    logged = _already_logged(list(due_by_key))
+    keys = [k for k in due_by_key if k not in logged]
     ours = _insert_new(keys, now) if keys else set()
     report.new_keys = len(ours)
     if not ours:
