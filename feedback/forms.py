@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .domain.contact import clean_text, is_email, normalize_phone
-from .domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, SubmitterType
+from .domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, SubmitterType, label
 from .domain.taxcode import TaxCodeError, validate_tax_code
 from .services.intake import Submission, Upload
 
@@ -28,6 +29,13 @@ def one_line(value):
 
 def multi_line(value):
     return clean_text(value, multiline=True) if isinstance(value, str) else value
+
+
+def domain_label(table: dict[str, tuple[str, str]], key: str) -> LazyString:
+    """A label from one of the domain's (vi, en) tables, picked by the locale when rendered."""
+    from .templating import current_locale
+
+    return LazyString(lambda: label(table, key, current_locale()))
 
 
 def choice_values(choices) -> set[str]:
@@ -74,7 +82,7 @@ class SubmissionForm(FlaskForm):
 
     submitter_type = ChoiceRadio(
         _l("Bạn là"),
-        choices=choices([(SubmitterType.ENTERPRISE, _l("Doanh nghiệp")), (SubmitterType.CITIZEN, _l("Người dân"))]),
+        choices=choices((t.value, domain_label(SUBMITTER_TYPE_LABELS, t)) for t in SubmitterType),
         default=SubmitterType.ENTERPRISE,
         validators=[DataRequired(message=_l("Vui lòng chọn doanh nghiệp hoặc người dân."))],
     )
@@ -87,7 +95,7 @@ class SubmissionForm(FlaskForm):
     phone = StringField(_l("Số điện thoại"), filters=[one_line], validators=[too_long(30)],
                         description=_l("Ví dụ: 0912 345 678 hoặc 0272 3826 123."))
     address = StringField(_l("Địa chỉ"), filters=[one_line], validators=[required(), too_long(500)])
-    kind = Choice(_l("Loại"), choices=choices((k.value, _l(KIND_LABELS[k][0])) for k in Kind),
+    kind = Choice(_l("Loại"), choices=choices((k.value, domain_label(KIND_LABELS, k)) for k in Kind),
                        validators=[DataRequired(message=_l("Vui lòng chọn loại phản ánh, kiến nghị."))])
     category = Choice(_l("Lĩnh vực"), choices=[],
                       validators=[DataRequired(message=_l("Vui lòng chọn lĩnh vực."))])
