@@ -159,6 +159,10 @@ class Ticket(db.Model):
         Index("ix_tickets_state_due", "state", "due_date"),
         Index("ix_tickets_unit_state_due", "unit_id", "state", "due_date"),
         Index("ix_tickets_published", "published_at"),
+        # The staff queue pages by (due_date, id): walking these in order stops after one page
+        # instead of sorting every matching ticket (all tickets for the office, one unit's otherwise).
+        Index("ix_tickets_due_id", "due_date", "id"),
+        Index("ix_tickets_unit_due_id", "unit_id", "due_date", "id"),
         # The reminder sweep's range queries (services/reminders.py): unrouted new tickets past
         # their routing target, answered unpublished tickets past their publication target.
         Index("ix_tickets_state_route_due", "state", "route_due_date"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import literal, tuple_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -112,8 +113,7 @@ def queue():
             after_due, after_id = date.fromisoformat(after_due), int(after_id)
         except ValueError:
             abort(400, description=_("Tham số trang không hợp lệ."))
-        stmt = stmt.where(db.or_(Ticket.due_date > after_due,
-                                 db.and_(Ticket.due_date == after_due, Ticket.id > after_id)))
+        stmt = stmt.where(tuple_(Ticket.due_date, Ticket.id) > tuple_(literal(after_due), literal(after_id)))
     stmt = (stmt.options(selectinload(Ticket.unit), selectinload(Ticket.category), selectinload(Ticket.assignee))
             .order_by(Ticket.due_date, Ticket.id).limit(PAGE_SIZE + 1))
     rows = list(db.session.execute(stmt).scalars())
