@@ -288,6 +288,8 @@ def test_submitter_reply_resumes_the_clock(app, team, make_ticket, staff_client)
     assert 'id="reply"' in page and "Đề nghị gửi bản chụp hóa đơn." in page
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     before = footprint(ticket_id)
+    r = visitor.post(f"/track/{token}/reply", data={"message": "Không có mã CSRF."})
+    assert r.status_code == 400 and footprint(ticket_id) == before
     r = visitor.post(f"/track/{token}/reply", data={"message": " ", "csrf_token": csrf})
     assert r.status_code == 400 and "Vui lòng nhập thông tin này." in r.get_data(as_text=True)
     assert footprint(ticket_id) == before
