@@ -11,7 +11,7 @@ from feedback.extensions import db
 from feedback.models import AuditLog, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
 from feedback.services import calendar
 
-from conftest import form_token, release  # noqa: E402  (tests/reports/conftest.py)
+from reports_support import form_token, release
 
 GET_PAGES = ["/staff/admin/", "/staff/admin/users", "/staff/admin/users/new", "/staff/admin/units",
              "/staff/admin/units/new", "/staff/admin/categories", "/staff/admin/categories/new",
