@@ -98,3 +98,13 @@ def test_users_create_refuses_a_duplicate(app, runner, make_user):
     make_user("admin", None, email="dup@test.vn")
     result = runner.invoke(args=["users", "create", "dup@test.vn", "--role", "admin", "--password", "mat-khau-dai"])
     assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_a_deactivated_users_session_stops_working(app, make_user, token_of):
+    user = make_user("officer", "QLCN", email="leaving@test.vn")
+    client = app.test_client()
+    assert login(client, token_of, "leaving@test.vn", "secret-pass-1").status_code == 303
+    assert client.get("/staff/").status_code == 200
+    db.session.get(User, user.id).active = False
+    db.session.commit()
+    assert client.get("/staff/").status_code == 302
