@@ -49,6 +49,25 @@ DAY_TYPE_LABELS = {"day_off": ("Ngày nghỉ bổ sung", "Extra day off"),
                    "working_day": ("Ngày làm việc bù (hoán đổi)", "Swapped working day")}
 
 
+AUDIT_ENTITY_LABELS = {
+    "user": ("Tài khoản", "User"), "unit": ("Đơn vị", "Unit"), "category": ("Lĩnh vực", "Category"),
+    "deadline_rule": ("Quy định thời hạn", "Deadline rule"), "calendar_override": ("Lịch làm việc", "Calendar"),
+    "ticket": ("Hồ sơ", "Ticket"), "outbox_message": ("Thư đi", "Outgoing email"),
+}
+AUDIT_ACTION_LABELS = {
+    "create": ("Thêm mới", "Created"), "update": ("Sửa", "Changed"), "delete": ("Xóa", "Removed"),
+    "deactivate": ("Khóa / ngừng", "Deactivated"), "activate": ("Mở lại", "Reactivated"),
+    "reset_password": ("Đặt lại mật khẩu", "Password reset"), "anonymise": ("Ẩn danh dữ liệu cá nhân", "Anonymised"),
+    "resend": ("Gửi lại", "Resent"),
+}
+
+
+@bp.context_processor
+def audit_labels() -> dict:
+    return {"audit_entity_label": lambda key: lbl(AUDIT_ENTITY_LABELS, key),
+            "audit_action_label": lambda key: lbl(AUDIT_ACTION_LABELS, key)}
+
+
 def lbl(table: dict, key: str | None) -> str:
     return label(table, key, current_locale()) if key else ""
 

@@ -470,7 +470,7 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "Tổng hợp"
+    ws.title = _("Tổng hợp")
     items = summary_items(report)
     table(ws, [_("Chỉ tiêu"), _("Giá trị")], [[k, v] for k, v in items], [44, 40])
     # The smaller breakdowns (kind, channel) and the reasons go under the summary.
@@ -492,7 +492,7 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
         ws.append([agency or _("(không ghi)"), n])
 
     figures = figure_columns()
-    for dim, title in (("unit", "Theo đơn vị"), ("category", "Theo lĩnh vực")):
+    for dim, title in (("unit", _("Theo đơn vị")), ("category", _("Theo lĩnh vực"))):
         ws = wb.create_sheet(title)
         header = _("Đơn vị xử lý") if dim == "unit" else _("Lĩnh vực")
         rows = [[r.label, *[getattr(r, attr) for attr, _h in figures]] for r in report.by[dim]]
@@ -501,14 +501,14 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
         for cell in ws[ws.max_row]:
             cell.font = bold
 
-    ws = wb.create_sheet("Quá hạn")
+    ws = wb.create_sheet(_("Quá hạn"))
     table(ws, [_("Mã số"), _("Tiêu đề"), _("Loại"), _("Lĩnh vực"), _("Đơn vị xử lý"), _("Người xử lý"),
                _("Ngày tiếp nhận"), _("Hạn giải quyết"), _("Số ngày làm việc quá hạn")],
           [[o["code"], o["title"], o["kind_label"], o["category"], o["unit"], o["assignee"], o["received_on"],
             o["due_date"], o["days_late"]] for o in report.overdue],
           [20, 50, 14, 30, 36, 24, 14, 14, 14])
 
-    ws = wb.create_sheet("Chi tiết")
+    ws = wb.create_sheet(_("Chi tiết"))
     table(ws, [_("Mã số"), _("Ngày tiếp nhận"), _("Loại"), _("Lĩnh vực"), _("Đơn vị xử lý"), _("Kênh tiếp nhận"),
                _("Đối tượng"), _("Tiêu đề"), _("Trạng thái hiện tại"), _("Tình trạng tại ngày báo cáo"),
                _("Hạn giải quyết"), _("Ngày trả lời"), _("Số ngày làm việc để trả lời"), _("Ngày công khai")],
@@ -603,7 +603,7 @@ def dashboard(scope_where, today: date, *, cal: WorkCalendar | None = None, list
     open_count = sum(n for s, n in by_state if s in open_states)
 
     end = week_end(today)
-    due_week = overdue_list(today, cal, [*scope_where, Ticket.state.in_(open_states),
+    due_week = overdue_list(today, cal, [*scope_where, Ticket.state.in_(open_states), Ticket.state != State.NEEDS_INFO,
                                          Ticket.due_date >= today, Ticket.due_date <= end], labels)
     overdue_where = [*scope_where, Ticket.state.in_(open_states), Ticket.state != State.NEEDS_INFO,
                      Ticket.due_date < today]

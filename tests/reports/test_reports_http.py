@@ -141,14 +141,18 @@ def test_dashboard_scope_and_figures(client, put_ticket, staff):
                answered_on=today, on_time=True)
     put_ticket(unit="CCTDC", state="in_progress", received_on=today - timedelta(days=40),
                due_date=today - timedelta(days=10), title="Quá hạn CCTDC")
+    put_ticket(unit="QLCN", state="needs_info", received_on=today - timedelta(days=5), due_date=today,
+               title="Chờ bổ sung QLCN")  # paused: neither due nor overdue
     staff("officer", "QLCN")
     r = client.get("/staff/dashboard")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "Quá hạn QLCN" in html and "Đến hạn QLCN" in html
     assert "Quá hạn CCTDC" not in html  # another unit's ticket stays out of scope
-    assert 'id="overdue-count">1<' in html
-    assert 'data-state="in_progress">' in html
+    assert 'id="overdue-count">1<' in html and 'id="due-week-count">1<' in html
+    assert "Chờ bổ sung QLCN" not in html
+    assert re.search(r'data-state="in_progress">.*?>1</a>', html) and re.search(r'data-state="answered">.*?>1</a>', html)
+    assert 'id="open-count"' in html and "3 đang mở" in html
     assert "vendor/chartjs/chart.umd" in html and "cdn" not in html.lower()
     assert client.get("/static/vendor/chartjs/chart.umd.min.js").status_code == 200
 
