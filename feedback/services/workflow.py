@@ -499,6 +499,11 @@ def approve_extension(ticket: Ticket, actor: User, now: datetime) -> Outcome:
     if ticket.extension_count >= current_app.config["MAX_EXTENSIONS"]:
         raise TransitionError(_("Hồ sơ đã được gia hạn tối đa %(n)d lần.",
                                 n=current_app.config["MAX_EXTENSIONS"]), 409)
+    if ticket.pending_extension_date <= ticket.due_date:
+        # The due date moved past the request meanwhile (a pause ended): granting would shorten it.
+        raise TransitionError(_("Hạn đề nghị %(d)s không còn sau hạn hiện tại %(due)s; vui lòng không duyệt "
+                                "và đề nghị lại nếu cần.", d=deadlines.fmt(ticket.pending_extension_date),
+                                due=deadlines.fmt(ticket.due_date)), 409)
     return _grant_extension(ticket, actor, ticket.pending_extension_date, ticket.pending_extension_reason or "",
                             now, "approve_extension", requested_by=ticket.pending_extension_by_id)
 

@@ -281,3 +281,18 @@ def test_stale_version_raises_on_flush(team, make_ticket):
         db.session.flush()
     db.session.rollback()
     assert db.session.get(Ticket, ticket.id).state == State.NEW
+
+
+def test_an_extension_request_overtaken_by_a_pause_cannot_shorten_the_deadline(team, make_ticket):
+    ticket = in_progress(team, make_ticket)  # due 11/05/2026
+    workflow.request_info(ticket, team["officer"], "Bổ sung?", local(2026, 4, 22))
+    workflow.extend(ticket, team["head"], "2026-05-13", "Chờ bổ sung.", local(2026, 4, 22))
+    # Reply on 08/05/2026: (22/04, 08/05] has 9 working days (27/04, 30/04 and 01/05 are holidays).
+    workflow.provide_info(ticket, None, "Đã bổ sung.", local(2026, 5, 8))
+    db.session.commit()
+    assert ticket.paused_working_days == 9 and ticket.due_date == date(2026, 5, 22)
+    refused_without_change(ticket, lambda: workflow.approve_extension(ticket, team["coordinator"],
+                                                                      local(2026, 5, 8)), status=409)
+    workflow.reject_extension(ticket, team["coordinator"], local(2026, 5, 8))
+    db.session.commit()
+    assert ticket.due_date == date(2026, 5, 22) and ticket.pending_extension_date is None
