@@ -18,7 +18,7 @@ from sqlalchemy import func
 from ..domain.redaction import redact
 from ..domain.states import CLOSED_STATES
 from ..extensions import db
-from ..models import Attachment, OutboxMessage, Ticket
+from ..models import OutboxMessage, Ticket
 from . import timeline
 from .admin import audit
 
