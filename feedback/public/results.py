@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time as _time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from xml.etree import ElementTree as ET
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
@@ -23,7 +24,7 @@ from ..domain.redaction import find_personal_data
 from ..domain.states import CLOCK_RUNNING_STATES, KIND_LABELS, Kind, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit
-from ..timeutil import local_today, to_local
+from ..timeutil import local_today, to_local, to_utc_naive
 from . import bp
 
 PER_PAGE = 20
@@ -82,18 +83,28 @@ class Filters:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
+def local_midnight_utc(day: date) -> datetime:
+    """The start of a local day as naive UTC (the form published_at is stored in)."""
+    return to_utc_naive(datetime.combine(day, time()))
+
+
 def apply_filters(stmt, filters: Filters):
     """Restrict a SELECT over tickets to the published ones matching the filters, newest first."""
     stmt = stmt.where(Ticket.published_at.is_not(None))
     if filters.kind:
         stmt = stmt.where(Ticket.kind == filters.kind)
+    # Codes are resolved to ids first: a literal id lets the planner use the column statistics.
     if filters.category:
-        stmt = stmt.where(Ticket.category_id.in_(db.select(Category.id).where(Category.code == filters.category)))
+        category_id = db.session.execute(db.select(Category.id).where(Category.code == filters.category)).scalar()
+        stmt = stmt.where(Ticket.category_id == (category_id or -1))
     if filters.unit:
-        stmt = stmt.where(Ticket.unit_id.in_(db.select(Unit.id).where(Unit.code == filters.unit)))
+        unit_id = db.session.execute(db.select(Unit.id).where(Unit.code == filters.unit)).scalar()
+        stmt = stmt.where(Ticket.unit_id == (unit_id or -1))
     if filters.year:
-        stmt = stmt.where(Ticket.received_on >= date(filters.year, 1, 1),
-                          Ticket.received_on <= date(filters.year, 12, 31))
+        # The year of publication (local time): a range on the same index that orders the page, so
+        # an older year does not make the scan walk past every newer result first.
+        stmt = stmt.where(Ticket.published_at >= local_midnight_utc(date(filters.year, 1, 1)),
+                          Ticket.published_at < local_midnight_utc(date(filters.year + 1, 1, 1)))
     condition = search.matches(filters.q) if filters.q else None
     if condition is not None:
         stmt = stmt.where(condition)
@@ -265,6 +276,37 @@ class _RowView:
 # --- public statistics --------------------------------------------------------------------------
 
 
+def _statistics_table(stmt) -> dict[int | None, dict]:
+    """unit id -> quarter -> counts, from the GROUP BY query."""
+    table: dict[int | None, dict] = {}
+    for row in db.session.execute(stmt):
+        per_unit = table.setdefault(row.unit_id, {q: None for q in (1, 2, 3, 4)})
+        per_unit[int(row.quarter)] = {"received": int(row.received), "on_time": int(row.on_time),
+                                      "late": int(row.late), "overdue": int(row.overdue)}
+    return table
+
+
+def _cached(key, compute):
+    """A value kept for STATISTICS_CACHE_SECONDS in this process (default 300; 0 under testing).
+
+    Quarterly figures need not be to the second, and a year of tickets is counted on every miss.
+    """
+    app = current_app._get_current_object()
+    ttl = app.config.get("STATISTICS_CACHE_SECONDS", 0 if app.testing else 300)
+    if not ttl:
+        return compute()
+    cache = app.extensions.setdefault("public_statistics_cache", {})
+    now = _time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    value = compute()
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = (now, value)
+    return value
+
+
 @bp.get("/statistics")
 def statistics():
     today = local_today()
@@ -283,7 +325,7 @@ def statistics():
 
     stmt = (
         db.select(
-            Ticket.unit_id, quarter.label("quarter"), func.count(Ticket.id).label("received"),
+            Ticket.unit_id, quarter.label("quarter"), func.count().label("received"),
             count_if(answered & Ticket.on_time.is_(True)).label("on_time"),
             count_if(answered & Ticket.on_time.is_(False)).label("late"),
             count_if(Ticket.state.in_(list(CLOCK_RUNNING_STATES)) & (Ticket.due_date < today)).label("overdue"),
@@ -292,11 +334,7 @@ def statistics():
         .group_by(Ticket.unit_id, quarter)
     )
     units = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.name)).scalars().all()
-    table: dict[int | None, dict] = {}
-    for row in db.session.execute(stmt):
-        per_unit = table.setdefault(row.unit_id, {q: None for q in (1, 2, 3, 4)})
-        per_unit[int(row.quarter)] = {"received": row.received, "on_time": int(row.on_time),
-                                      "late": int(row.late), "overdue": int(row.overdue)}
+    table = _cached(("statistics", year, today), lambda: _statistics_table(stmt))
     rows = []
     for unit in [*units, None]:
         if unit is None and None not in table:

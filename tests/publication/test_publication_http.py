@@ -177,13 +177,21 @@ def test_results_newest_first_paginated_and_filtered(client, many_published):
     assert shtt and all(code in {t.code for t in many_published[0::2]} for code in shtt)
     assert len(codes_in(client.get("/results?unit=CCTDC").get_data(as_text=True))) == 12
     assert len(codes_in(client.get("/results?kind=recommendation").get_data(as_text=True))) == 13
-    year = many_published[0].received_on.year
-    assert len(codes_in(client.get(f"/results?year={year}&page=2").get_data(as_text=True))) == 5
-    assert codes_in(client.get(f"/results?year={year - 3}").get_data(as_text=True)) == []
+    # year = year of publication (all published in November 2026).
+    assert len(codes_in(client.get("/results?year=2026&page=2").get_data(as_text=True))) == 5
+    assert codes_in(client.get("/results?year=2025").get_data(as_text=True)) == []
     # Search combined with a filter; rubbish parameters are ignored, not errors.
     assert len(codes_in(client.get("/results?q=nhan+hieu&kind=recommendation").get_data(as_text=True))) == 13
     assert client.get("/results?page=abc&year=xyz&kind=evil").status_code == 200
     assert client.get('/results?q="AND OR NOT*(').status_code == 200
+
+
+def test_year_is_the_local_year_of_publication(client, answered_ticket, coordinator, publish):
+    # 31/12/2025 17:30 UTC is 01/01/2026 00:30 in Hà Nội: published in 2026.
+    late = publish(answered_ticket(), coordinator, now=datetime(2025, 12, 31, 17, 30))
+    early = publish(answered_ticket(), coordinator, now=datetime(2025, 12, 31, 16, 30))
+    assert codes_in(client.get("/results?year=2026").get_data(as_text=True)) == [late.code]
+    assert codes_in(client.get("/results?year=2025").get_data(as_text=True)) == [early.code]
 
 
 def test_atom_feed(client, many_published):
@@ -251,3 +259,22 @@ def test_csv_export_is_streamed(app, many_published):
         chunks = list(response.response)
     assert chunks[0].startswith("\ufeffcode,kind,")
     assert sum(chunk.count("\r\n") for chunk in chunks) == 26
+
+
+def test_statistics_are_cached_when_configured(app, client, answered_ticket):
+    answered_ticket(unit_code="CCTDC", on_time=True)
+    from feedback.timeutil import local_today
+
+    year = local_today().year
+    app.config["STATISTICS_CACHE_SECONDS"] = 300
+
+    def cctdc_total():
+        html = client.get(f"/statistics?year={year}").get_data(as_text=True)
+        row = re.search(r'<tr data-unit="CCTDC">(.*?)</tr>', html, re.S).group(1)
+        return re.findall(r"<td[^>]*>([^<]*)</td>", row)[-5]
+
+    assert cctdc_total() == "1"
+    answered_ticket(unit_code="CCTDC", on_time=True)
+    assert cctdc_total() == "1"  # within the cache period
+    app.config["STATISTICS_CACHE_SECONDS"] = 0
+    assert cctdc_total() == "2"
