@@ -23,6 +23,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -53,9 +54,8 @@ class Leadership:
         self.app = app
         self.holder = holder or holder_name()
         self.is_leader = False
+        self.term = 0  # incremented each time this process becomes the leader
         self._lock = threading.Lock()
-        # Called when this process becomes the leader (the scheduler runs its jobs at once then).
-        self.on_elected: Callable[[], None] | None = None
 
     def ensure(self) -> bool:
         """Become or stay the leader if possible; return whether this process is the leader."""
@@ -68,8 +68,8 @@ class Leadership:
                 self.is_leader = False
             if self.is_leader != was:
                 log.info("scheduler %s %s", self.holder, "is now the leader" if self.is_leader else "is no longer the leader")
-                if self.is_leader and self.on_elected is not None:
-                    self.on_elected()
+                if self.is_leader:
+                    self.term += 1
             return self.is_leader
 
     def release(self) -> None:
@@ -149,15 +149,18 @@ class LeaseLock(Leadership):
                 .where(SchedulerLease.name == LEASE_NAME)
                 .where((SchedulerLease.holder == self.holder) | (SchedulerLease.expires_at < now))
                 .values(holder=self.holder, expires_at=expires)
-            )
-            if result.rowcount == 0:  # no row yet (or someone else's live lease): try to create it
+                .returning(SchedulerLease.name)
+            ).first()
+            if result is None:  # no row yet (or someone else's live lease): try to create it
                 insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+                # RETURNING rather than rowcount: what drivers report for ON CONFLICT varies.
                 result = db.session.execute(
                     insert(SchedulerLease).values(name=LEASE_NAME, holder=self.holder, expires_at=expires)
                     .on_conflict_do_nothing(index_elements=["name"])
-                )
+                    .returning(SchedulerLease.name)
+                ).first()
             db.session.commit()
-            return result.rowcount == 1
+            return result is not None
 
     def _release(self) -> None:
         with self.app.app_context():
@@ -205,13 +208,34 @@ def run_outbox(app: Flask, now: datetime):
         return report
 
 
-def guarded(leader: Leadership, name: str, job: Callable[[], object]) -> Callable[[], None]:
-    """Wrap a job so it runs only on the leader, and never lets an exception kill the scheduler."""
+class Every:
+    """A job's own interval, checked at each tick: due when `seconds` have passed since its last run,
+    and at once when this process has (again) become the leader, so a scheduler taking over from a
+    dead one does not wait a whole interval to catch up."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.last: float | None = None
+        self.term = -1
+
+    def due(self, leader: Leadership) -> bool:
+        return (self.last is None or leader.term != self.term
+                or time.monotonic() - self.last >= self.seconds - 0.05)
+
+    def mark(self, leader: Leadership) -> None:
+        self.last, self.term = time.monotonic(), leader.term
+
+
+def guarded(leader: Leadership, name: str, job: Callable[[], object], every: Every) -> Callable[[], None]:
+    """Wrap a job so it runs only on the leader, at its interval, and never kills the scheduler."""
 
     def run() -> None:
         if not leader.ensure():
             log.debug("%s skipped: another scheduler is the leader", name)
             return
+        if not every.due(leader):
+            return
+        every.mark(leader)
         try:
             job()
         except Exception:  # noqa: BLE001 - logged; the next tick tries again
@@ -222,7 +246,12 @@ def guarded(leader: Leadership, name: str, job: Callable[[], object]) -> Callabl
 
 def build_scheduler(app: Flask, leader: Leadership, *, reminder_seconds: float, outbox_seconds: float,
                     clock: Callable[[], datetime] = utcnow):
-    """A BlockingScheduler with the two jobs (and a lease heartbeat), not yet started."""
+    """A BlockingScheduler with the two jobs and a lock heartbeat, not yet started.
+
+    The jobs tick often (every few seconds at most) and run when their own interval has passed or
+    leadership was just gained; the jobs never call the scheduler's API from their threads (a job
+    that did could deadlock with a shutdown, which holds the scheduler's locks while it waits).
+    """
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -230,23 +259,14 @@ def build_scheduler(app: Flask, leader: Leadership, *, reminder_seconds: float, 
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
                                   timezone="UTC")
     first = datetime.now(timezone.utc)  # run at once, then on the interval
-    scheduler.add_job(guarded(leader, "reminder sweep", lambda: run_reminders(app, clock())),
-                      "interval", seconds=reminder_seconds, id="reminders", next_run_time=first)
-    scheduler.add_job(guarded(leader, "outbox sender", lambda: run_outbox(app, clock())),
-                      "interval", seconds=outbox_seconds, id="outbox", next_run_time=first)
     # Renew the lease (or re-check the lock) between jobs, so a long job does not let it expire
     # and a follower notices a dead leader quickly.
     heartbeat = max(1.0, min(app.config["SCHEDULER_LEASE_SECONDS"] / 3, outbox_seconds))
     scheduler.add_job(leader.ensure, "interval", seconds=heartbeat, id="heartbeat", next_run_time=first)
-
-    def run_now() -> None:
-        # A scheduler taking over from a dead one does not wait a whole interval to catch up.
-        for job_id in ("reminders", "outbox"):
-            job = scheduler.get_job(job_id)
-            if job is not None:
-                job.modify(next_run_time=datetime.now(timezone.utc))
-
-    leader.on_elected = run_now
+    scheduler.add_job(guarded(leader, "reminder sweep", lambda: run_reminders(app, clock()), Every(reminder_seconds)),
+                      "interval", seconds=min(reminder_seconds, heartbeat), id="reminders", next_run_time=first)
+    scheduler.add_job(guarded(leader, "outbox sender", lambda: run_outbox(app, clock()), Every(outbox_seconds)),
+                      "interval", seconds=min(outbox_seconds, heartbeat), id="outbox", next_run_time=first)
     return scheduler
 
 
@@ -259,13 +279,26 @@ def run_scheduler(app: Flask, *, reminder_seconds: float | None = None, outbox_s
     scheduler = build_scheduler(app, leader, reminder_seconds=reminder_seconds,
                                 outbox_seconds=outbox_seconds, clock=clock)
 
+    stop_requested = threading.Event()
+
     def stop(signum, _frame) -> None:
+        # A signal handler runs on the main thread between two bytecodes, possibly while the main
+        # loop holds the scheduler's locks: it only hands the shutdown to another thread.
         log.info("scheduler %s: %s received, finishing running jobs", leader.holder, signal.Signals(signum).name)
+        stop_requested.set()
+
+    def stopper() -> None:
+        stop_requested.wait()
+        for _ in range(200):  # a signal right at start-up: let start() get going first
+            if scheduler.running:
+                break
+            time.sleep(0.05)
         if scheduler.running:
-            scheduler.shutdown(wait=True)
+            scheduler.shutdown(wait=True)  # waits for running jobs, then ends scheduler.start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    threading.Thread(target=stopper, name="scheduler-stopper", daemon=True).start()
     log.info("scheduler %s started: reminders every %ss, outbox every %ss, %s", leader.holder,
              reminder_seconds, outbox_seconds, type(leader).__name__)
     try:

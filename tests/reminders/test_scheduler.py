@@ -109,7 +109,7 @@ def late_tickets(routed_ticket, staff, n: int) -> list[str]:
     return codes
 
 
-def wait_until(predicate, timeout: float = 60, interval: float = 0.2, context=lambda: "") -> None:
+def wait_until(predicate, timeout: float = 180, interval: float = 0.2, context=lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
