@@ -68,6 +68,7 @@ def period_from_args(args, today: date) -> tuple[PeriodForm, svc.Period | None]:
                 form.errors["to"] = _("Nhập ngày kết thúc dạng dd/mm/yyyy.")
             if form.errors:
                 return form, None
+            form.from_, form.to = start.isoformat(), end.isoformat()  # what date inputs and links expect
             return form, svc.custom_period(start, end)
         if not form.year:
             form.year, form.quarter = str(today.year), str(svc.quarter_of(today))
