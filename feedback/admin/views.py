@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..domain.deadlines import CALENDAR_DAYS, WORKING_DAYS
-from ..domain.states import KIND_LABELS, ROLE_LABELS, Role, label
+from ..domain.states import KIND_LABELS, OPEN_STATES, ROLE_LABELS, Role, label
 from ..extensions import db
 from ..forms import choices
 from ..models import AuditLog, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
@@ -180,6 +180,12 @@ def user_new():
     return render_form(form, _("Thêm tài khoản"), fields, required, url_for("admin.users"))
 
 
+def assigned_count(user: User) -> int:
+    """Open tickets assigned to a user."""
+    return db.session.execute(db.select(db.func.count(Ticket.id)).where(
+        Ticket.assignee_id == user.id, Ticket.state.in_([s.value for s in OPEN_STATES]))).scalar_one()
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_only
 def user_edit(user_id: int):
@@ -189,9 +195,7 @@ def user_edit(user_id: int):
         form.unit.data = str(user.unit_id) if user.unit_id else ""
     form.role.choices = role_choices()
     form.unit.choices = unit_choices(_("— Không thuộc đơn vị —"), keep=user.unit_id)
-    tickets = db.session.execute(db.select(db.func.count(Ticket.id)).where(Ticket.assignee_id == user.id)
-                                 ).scalar_one()
-    context = dict(user=user, password_form=PasswordResetForm(), confirm=ConfirmForm(), assigned=tickets,
+    context = dict(user=user, password_form=PasswordResetForm(), confirm=ConfirmForm(), assigned=assigned_count(user),
                    template="admin/user_edit.html")
     title = _("Tài khoản %(email)s", email=user.email)
     fields, required = ["name", "role", "unit"], {"name", "role"}
@@ -226,7 +230,7 @@ def user_password(user_id: int):
     edit.unit.data = str(user.unit_id) if user.unit_id else ""
     return render_form(edit, _("Tài khoản %(email)s", email=user.email), ["name", "role", "unit"],
                        {"name", "role"}, url_for("admin.users"), 400, template="admin/user_edit.html",
-                       user=user, password_form=form, confirm=ConfirmForm(), assigned=0)
+                       user=user, password_form=form, confirm=ConfirmForm(), assigned=assigned_count(user))
 
 
 @bp.post("/users/<int:user_id>/<any(deactivate, activate):action>")
