@@ -114,22 +114,25 @@ def _already_logged(keys: list[tuple]) -> set[tuple]:
     return done
 
 
-def _insert_new(keys: list[tuple], now: datetime) -> set[tuple]:
-    """Insert the keys, skipping any that exist (even uncommitted in a concurrent sweep); return ours."""
+def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
+    """Insert the keys, skipping any that exist (even uncommitted in a concurrent sweep).
+
+    Returns the keys this sweep inserted, with their log row ids. One executemany: SQLAlchemy sends
+    it as multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING statements ("insertmanyvalues").
+    """
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    ours: set[tuple] = set()
     # A fixed order makes two concurrent sweeps wait on each other instead of deadlocking.
-    keys = sorted(keys)
-    for i in range(0, len(keys), CHUNK):
-        rows = [{"ticket_id": t, "kind": k, "due_date": d, "step": s, "created_at": now}
-                for t, k, d, s in keys[i:i + CHUNK]]
-        stmt = (
-            insert(ReminderLog).values(rows)
-            .on_conflict_do_nothing(index_elements=["ticket_id", "kind", "due_date", "step"])
-            .returning(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step)
-        )
-        ours.update(tuple(r) for r in db.session.execute(stmt))
+    rows = [{"ticket_id": t, "kind": k, "due_date": d, "step": s, "created_at": now} for t, k, d, s in sorted(keys)]
+    stmt = (
+        insert(ReminderLog)
+        .on_conflict_do_nothing(index_elements=["ticket_id", "kind", "due_date", "step"])
+        .returning(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step, ReminderLog.id)
+    )
+    ours: dict[tuple, int] = {}
+    for i in range(0, len(rows), CHUNK * 4):
+        for r in db.session.execute(stmt, rows[i:i + CHUNK * 4]):
+            ours[(r.ticket_id, r.kind, r.due_date, r.step)] = r.id
     return ours
 
 
@@ -229,7 +232,7 @@ def sweep(now: datetime) -> SweepReport:
 
     logged = _already_logged(list(due_by_key))
     keys = [k for k in due_by_key if k not in logged]
-    ours = _insert_new(keys, now) if keys else set()
+    ours = _insert_new(keys, now) if keys else {}
     report.new_keys = len(ours)
     if not ours:
         return report
@@ -262,17 +265,17 @@ def sweep(now: datetime) -> SweepReport:
         for ticket, due in items:
             report.queued.append(Queued(email, ticket.code, due.kind, due.step, due.due_date, message.id))
 
+    links: list[dict] = []  # which email carried each progress update
     for key, ticket, due in progress:
         message = outbox.queue(
             "progress_update", ticket.email,
             _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị", code=ticket.code),
             "progress_update", ticket=ticket, now=now, due=due, today=today,
         )
-        log = db.session.execute(db.select(ReminderLog).where(
-            ReminderLog.ticket_id == key[0], ReminderLog.kind == key[1], ReminderLog.due_date == key[2],
-            ReminderLog.step == key[3])).scalar_one()
-        log.outbox_id = message.id
+        links.append({"id": ours[key], "outbox_id": message.id})
         report.messages.append(message.id)
         report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, message.id))
+    if links:
+        db.session.execute(db.update(ReminderLog), links)  # bulk UPDATE by primary key
     db.session.flush()
     return report

@@ -12,7 +12,7 @@ import pytest
 from reminder_helpers import at, reminder_keys, reminder_messages
 
 from feedback.extensions import db
-from feedback.models import CalendarOverride, OutboxMessage
+from feedback.models import CalendarOverride, OutboxMessage, ReminderLog
 from feedback.services.outbox import send_pending
 from feedback.services.reminders import sweep
 
@@ -97,6 +97,9 @@ def test_ladder_across_a_tickets_life(app, staff, routed_ticket, put, smtp):
     # The log holds each (ticket, kind, due date, step) once.
     keys = reminder_keys()
     assert len(keys) == len(set(keys)) == 11
+    # The progress update's log row points at the email that carried it.
+    log = db.session.execute(db.select(ReminderLog).where(ReminderLog.kind == "progress_update")).scalar_one()
+    assert db.session.get(OutboxMessage, log.outbox_id).recipients == submitter
 
 
 def test_unit_mailbox_and_heads_when_nobody_is_assigned(app, staff, routed_ticket, smtp):
