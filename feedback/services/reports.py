@@ -8,7 +8,8 @@ the earlier of the period's last day and today** (`Report.as_of`):
   is the `on_time` flag set at approval (or, when missing, answered_on <= due_date);
 - refused / transferred: closed that way on or before the as-of date;
 - open overdue: not closed by the as-of date and its due date in force is before the as-of date,
-  unless it is waiting for the submitter (`needs_info`: the clock is paused);
+  unless it is waiting for the submitter (`needs_info` since on or before the as-of date: the clock
+  is paused);
 - open within deadline: every other open ticket (waiting-for-information ones included and also
   counted separately as `open_paused`).
 
@@ -193,7 +194,9 @@ def status_case(as_of: date):
         (answered, "answered_late"),
         (and_(Ticket.state == State.REFUSED, closed_by), "refused"),
         (and_(Ticket.state == State.TRANSFERRED, closed_by), "transferred"),
-        (Ticket.state == State.NEEDS_INFO, "open_paused"),
+        # Waiting for the submitter since on or before the as-of day (a later pause does not count).
+        (and_(Ticket.state == State.NEEDS_INFO, or_(Ticket.paused_on.is_(None), Ticket.paused_on <= as_of)),
+         "open_paused"),
         (Ticket.due_date < as_of, "open_overdue"),
         else_="open_in_time",
     )

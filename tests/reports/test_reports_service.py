@@ -100,3 +100,13 @@ def test_custom_period_and_bad_input():
         custom_period(date(2025, 3, 1), date(2025, 2, 1))
     with pytest.raises(ServiceError):
         period_for(2025, 5)
+
+
+def test_pause_after_the_period_end_does_not_count_as_paused(put_ticket):
+    put_ticket(received_on=date(2025, 3, 3), due_date=date(2025, 3, 24), state="needs_info",
+               paused_on=date(2025, 4, 2))
+    put_ticket(received_on=date(2025, 3, 4), due_date=date(2025, 3, 24), state="needs_info",
+               paused_on=date(2025, 3, 20))
+    q1 = build_report(period_for(2025, 1), TODAY, cal=WorkCalendar())
+    assert (q1.total.open_overdue, q1.total.open_paused) == (1, 1)
+
