@@ -196,3 +196,19 @@ def test_resend_refuses_a_message_that_has_not_failed(app):
     with pytest.raises(ServiceError) as info:
         outbox.resend(db.session.get(OutboxMessage, message_id), T0)
     assert info.value.status == 409
+
+
+def test_smtp_server_stopped_and_started_again(app, smtp):
+    """A running server goes down between passes and comes back: nothing lost, nothing twice."""
+    first = add_messages(2)
+    assert send_pending(T0).sent == first
+    smtp.stop()
+    later = add_messages(3, now=T0 + timedelta(minutes=1))
+    report = send_pending(T0 + timedelta(minutes=1))
+    assert report.sent == [] and len(report.retried) == 1 and len(report.released) == 2
+    smtp.start()
+    report = send_pending(T0 + timedelta(minutes=5))
+    assert sorted(report.sent) == later
+    assert send_pending(T0 + timedelta(hours=1)).sent == []
+    assert sorted(smtp.sink.subjects()) == sorted(["Thư số 0", "Thư số 1", "Thư số 0", "Thư số 1", "Thư số 2"])
+    assert statuses() == {"sent": 5}
