@@ -166,7 +166,13 @@ class _Directory:
         return [(u.email, u.name, u.locale) for u in users if u.email]
 
     def recipients(self, ticket: Ticket, kind: str) -> list[tuple[str, str, str | None]]:
-        """(email, name, locale) of who gets reminder `kind` about `ticket`; never empty for staff kinds."""
+        """(email, name, locale) of who gets reminder `kind` about `ticket`, each address once."""
+        unique: dict[str, tuple[str, str, str | None]] = {}
+        for person in self._recipients(ticket, kind):
+            unique.setdefault(person[0].lower(), person)
+        return list(unique.values())
+
+    def _recipients(self, ticket: Ticket, kind: str) -> list[tuple[str, str, str | None]]:
         if kind == ladder_rules.BEFORE_DUE:
             assignee = self.assignees.get(ticket.assignee_id)
             found = self.people([assignee]) if assignee else []

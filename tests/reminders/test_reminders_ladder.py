@@ -211,3 +211,16 @@ def test_closed_tickets_get_nothing(app, staff, routed_ticket, state):
     assert run("2027-02-18T09:00").queued == []
     assert db.session.execute(db.select(db.func.count(OutboxMessage.id)).where(
         OutboxMessage.kind == "reminder_digest")).scalar_one() == 0
+
+
+def test_a_person_in_two_roles_gets_each_reminder_once(app, staff, routed_ticket, put):
+    """A unit head who assigned the ticket to herself, with the unit mailbox being her own address."""
+    from reminder_helpers import unit
+
+    unit("QLCN").email = staff["head"].email.upper()
+    db.session.commit()
+    ticket = routed_ticket(RECEIVED, assignee=staff["head"])
+    report = run("2027-02-01T09:00")
+    assert [(q.recipient, q.ticket_code, q.kind) for q in report.queued] == [
+        (staff["head"].email, ticket.code, "before_due")]
+    assert reminder_messages()[0].body_text.count(ticket.code + " -") == 1
