@@ -28,7 +28,8 @@ from ..timeutil import local_today, to_utc_naive, tz
 from . import bp
 
 PER_PAGE = 20
-MAX_PAGE = 5000
+# Deeper pages cost an OFFSET scan; past 20,000 results the filters, the year, the CSV or Open311 reach them.
+MAX_PAGE = 1000
 FEED_SIZE = 50
 
 # The only ticket columns a public response reads.
@@ -137,7 +138,8 @@ def results():
     units, categories = _choices()
     this_year = local_today().year
     return render_template(
-        "public/results.html", tickets=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE, filters=filters,
+        "public/results.html", tickets=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE and filters.page < MAX_PAGE,
+        filters=filters,
         units=units, categories=categories, kinds=list(Kind), years=range(this_year, this_year - 6, -1),
     )
 
