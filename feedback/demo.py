@@ -8,6 +8,7 @@ from .domain.states import Channel, Role
 from .extensions import db
 from .models import Ticket, Unit, User
 from .services import calendar, intake, workflow
+from .timeutil import to_local, to_utc_naive
 
 DEMO_USERS = [
     # email, name, role, unit, password
@@ -96,7 +97,9 @@ def create_demo_tickets(now: datetime) -> list[Ticket]:
         data = dict(data)
         channel = data.pop("channel", Channel.WEB)
         sub = intake.Submission(**data, channel=channel)
-        tickets.append(intake.submit(sub, now - timedelta(days=3 * (len(DEMO_TICKETS) - offset))))
+        day = to_local(now - timedelta(days=3 * (len(DEMO_TICKETS) - offset)))
+        received = to_utc_naive(day.replace(hour=9, minute=5 * offset, second=0, microsecond=0))
+        tickets.append(intake.submit(sub, received))  # during office hours, days apart
     work_demo_tickets(tickets, now)
     return tickets
 
