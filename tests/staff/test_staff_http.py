@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from feedback.extensions import db
 from feedback.models import Attachment, OutboxMessage, Ticket, TicketEvent
 from feedback.services import outbox, workflow
 from feedback.services.intake import Upload
-from feedback.timeutil import local_today, utcnow
+from feedback.timeutil import utcnow
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
