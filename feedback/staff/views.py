@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import can_see, roles_required, scope_tickets, ticket_for
+from ..domain.contact import clean_text
 from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, Kind, Role, State, TransitionError
 from ..extensions import db
 from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
@@ -49,7 +50,7 @@ class QueueFilters:
             self.due_within = max(0, min(int(args.get("due_within", "")), 365))
         except ValueError:
             self.due_within = None
-        self.q = args.get("q", "").strip()[:200]
+        self.q = clean_text(args.get("q", ""))[:200]  # NFC, as stored (some keyboards type NFD)
         self.after = args.get("after", "")
 
     def query_args(self, **changes) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -255,6 +256,7 @@ def test_queue_filters_counts_order_and_days(team, make_ticket, staff_client):
     assert listed("?assignee=officer@test.vn")[0] == [codes["old"]]
     assert listed("?assignee=none")[0] == [codes["other"], codes["fresh"]]
     assert listed("?q=tem kiểm định")[0] == [codes["fresh"]]
+    assert listed("?q=" + unicodedata.normalize("NFD", "tem kiểm định"))[0] == [codes["fresh"]]
     assert listed(f"?q={codes['other']}")[0] == [codes["other"]]
     assert listed("?due_within=0")[0] == [codes["old"]]
     assert set(listed("?due_within=40")[0]) == {codes["old"], codes["other"], codes["fresh"]}
