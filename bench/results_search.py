@@ -214,8 +214,25 @@ def get(port: int, path: str, timeout: float = 120.0) -> tuple[int, int, float]:
         conn.close()
 
 
-def first_byte_and_total(port: int, path: str) -> tuple[int, float, int, float]:
-    """(status, seconds to the first body byte, body bytes, total seconds) of one streamed GET."""
+def rss_mib(parent: int) -> float:
+    """Largest resident memory (MiB) among the worker processes of `parent` (Linux /proc)."""
+    largest = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(parent):
+            largest = max(largest, int(fields.get("VmRSS", "0 kB").split()[0]))
+    return largest / 1024
+
+
+def first_byte_and_total(port: int, path: str, parent: int | None = None) -> tuple[int, float, int, float, float, float]:
+    """(status, s to first byte, bytes, total s, worker RSS MiB before, max worker RSS MiB during) of a streamed GET."""
+    before = peak = rss_mib(parent) if parent else 0.0
     t0 = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
     try:
@@ -224,9 +241,13 @@ def first_byte_and_total(port: int, path: str) -> tuple[int, float, int, float]:
         first = response.read(1)
         ttfb = time.perf_counter() - t0
         size = len(first)
+        reads = 0
         while chunk := response.read(1 << 20):
             size += len(chunk)
-        return response.status, ttfb, size, time.perf_counter() - t0
+            reads += 1
+            if parent and reads % 20 == 0:
+                peak = max(peak, rss_mib(parent))
+        return response.status, ttfb, size, time.perf_counter() - t0, before, peak
     finally:
         conn.close()
 
@@ -331,7 +352,7 @@ def main() -> None:
             rows.append(result)
             print(f"  {label:40s} p50 {result['p50']:8.1f} ms", flush=True)
         bare = next(r["p50"] for r in rows if r["path"] == "/healthz")
-        status, ttfb, size, seconds = first_byte_and_total(port, "/results/export.csv")
+        status, ttfb, size, seconds, rss_before, rss_peak = first_byte_and_total(port, "/results/export.csv", server.pid)
         print()
         print(f"PostgreSQL, {total:,} published tickets, gunicorn {args.workers} sync workers, "
               f"{n} sequential requests per route (fewer for the heaviest), new connection each")
@@ -342,7 +363,8 @@ def main() -> None:
             print(f"| {r['label']:40s} | {r['status']:6s} | {r['p50']:8.1f} | {r['p95']:8.1f} | {r['mean']:8.1f} | "
                   f"{r['p50'] / bare:7.1f} | {r['kb']:7.1f} |")
         print(f"\nCSV export of all published results: status {status}, first byte after {ttfb * 1000:.0f} ms, "
-              f"{size / 1e6:.0f} MB in {seconds:.1f} s ({total / seconds:,.0f} rows/s)")
+              f"{size / 1e6:.0f} MB in {seconds:.1f} s ({total / seconds:,.0f} rows/s); largest worker RSS "
+              f"{rss_before:.0f} MiB before, {rss_peak:.0f} MiB at most during the download")
         with open("/proc/loadavg") as f:
             print(f"load average at the end (2 cores; other work on the machine shares them): {f.read().split()[:3]}")
         print("\nPlan of the search query for 'phuoc loc buc xa':")
