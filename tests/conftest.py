@@ -26,6 +26,7 @@ from flask.testing import FlaskClient  # noqa: E402
 
 from feedback import create_app  # noqa: E402
 from feedback.extensions import db  # noqa: E402
+from feedback.search import FTS_TABLE, ensure_search_schema  # noqa: E402
 from feedback.sqlite import deferred_begin  # noqa: E402
 from support import VALID_FORM, csrf_token, free_port  # noqa: E402,F401  (re-exported for test modules)
 
@@ -61,11 +62,7 @@ def _schemas(tmp_path_factory):
         with app.app_context():
             db.drop_all()
             db.create_all()
-            if backend == "postgresql":
-                from sqlalchemy import text
-
-                # Tables made by migrations outside the models (e.g. search support) are dropped too.
-                db.session.execute(text("SELECT 1"))
+            ensure_search_schema(db.engine)  # the migration's non-ORM search objects
             db.session.commit()
             db.engine.dispose()
         urls[backend] = url
@@ -82,6 +79,7 @@ def clean_tables() -> None:
     else:
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
+        db.session.execute(text(f"DELETE FROM {FTS_TABLE}"))
     db.session.commit()
 
 
