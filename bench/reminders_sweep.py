@@ -14,7 +14,6 @@ follows the due count, not the number of rows.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import secrets
 import sys
