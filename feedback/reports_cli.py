@@ -14,20 +14,30 @@ privacy_cli = AppGroup("privacy", help="Personal data retention.")
 
 
 @reports_cli.command("export")
-@click.option("--year", type=int, required=True)
+@click.option("--year", type=int, default=None, help="Required unless --from and --to are given.")
 @click.option("--quarter", type=click.IntRange(1, 4), default=None)
 @click.option("--cutoff", is_flag=True, help="15th-to-14th period (ND 09/2019) instead of calendar dates.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period start.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period end.")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
 @click.option("--detail", is_flag=True, help="CSV: the detailed list instead of the summary table.")
-def reports_export(year: int, quarter: int | None, cutoff: bool, fmt: str, output: str, detail: bool) -> None:
-    """Write the report of a year or quarter to an XLSX or CSV file."""
+def reports_export(year: int | None, quarter: int | None, cutoff: bool, start, end, fmt: str, output: str,
+                   detail: bool) -> None:
+    """Write the report of a year, a quarter or a from/to period to an XLSX or CSV file."""
     from .services import ServiceError
     from .services import reports as svc
     from .timeutil import local_today
 
     try:
-        period = svc.period_for(year, quarter, cutoff)
+        if start or end:
+            if not (start and end):
+                raise click.UsageError("--from and --to go together")
+            period = svc.custom_period(start.date(), end.date())
+        elif year is None:
+            raise click.UsageError("give --year (and optionally --quarter), or --from and --to")
+        else:
+            period = svc.period_for(year, quarter, cutoff)
     except ServiceError as exc:
         raise click.BadParameter(exc.message, param_hint=f"--{exc.field or 'year'}") from None
     report = svc.build_report(period, local_today())

@@ -129,6 +129,13 @@ def test_cli_export(runner, seeded_year, independent, tmp_path):
     bad = runner.invoke(args=["reports", "export", "--year", "2025", "--quarter", "5", "--format", "csv",
                               "--output", str(out_csv)])
     assert bad.exit_code != 0
+    assert runner.invoke(args=["reports", "export", "--format", "csv", "--output", str(out_csv)]).exit_code != 0
+    custom = runner.invoke(args=["reports", "export", "--from", "2025-02-01", "--to", "2025-02-28", "--format", "csv",
+                                 "--output", str(out_csv)])
+    assert custom.exit_code == 0, custom.output
+    cohort, *_ = independent(seeded_year, date(2025, 2, 1), date(2025, 2, 28))
+    assert f"received {len(cohort)}," in custom.output
+    assert out_csv.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[4:5] == [str(len(cohort))]
 
 
 def test_dashboard_scope_and_figures(client, put_ticket, staff):
