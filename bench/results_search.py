@@ -2,7 +2,8 @@
 
 Loads (once) 1,000,000 published tickets with COPY into a dedicated database, starts the real app
 under gunicorn on 127.0.0.1, and times each public route against the bare route /healthz of the same
-app in the same run. Prints a table (milliseconds per request, sequential, new connection each).
+app in the same run. Prints a table (milliseconds per request, sequential, new connection each; `items`
+is how many results, entries, requests or table rows the response held, so an empty answer shows).
 
     .venv/bin/python bench/results_search.py                 # load if needed, then measure
     .venv/bin/python bench/results_search.py --reload        # drop and load again
@@ -252,6 +253,20 @@ def first_byte_and_total(port: int, path: str, parent: int | None = None) -> tup
         conn.close()
 
 
+def items_in(port: int, path: str) -> int:
+    """How many results one response holds (result rows, feed entries, Open311 requests)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("GET", path)
+        body = conn.getresponse().read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+    for marker in ('result-item"', "<entry>", '"service_request_id"', 'id="result-answer"', '<tr data-unit='):
+        if marker in body:
+            return body.count(marker)
+    return 0
+
+
 def measure(port: int, path: str, n: int) -> dict:
     for _ in range(2):  # warm caches and connections
         get(port, path)
@@ -264,7 +279,7 @@ def measure(port: int, path: str, n: int) -> dict:
     times.sort()
     return {"path": path, "n": n, "status": ",".join(map(str, sorted(statuses))),
             "p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))],
-            "mean": statistics.fmean(times), "kb": statistics.fmean(sizes) / 1024}
+            "mean": statistics.fmean(times), "kb": statistics.fmean(sizes) / 1024, "items": items_in(port, path)}
 
 
 def wait_ready(port: int, deadline: float) -> None:
@@ -345,7 +360,7 @@ def main() -> None:
         status, size, seconds = get(port, "/statistics?year=2025")
         rows.append({"label": "statistics 2025, first request (counted)", "path": "/statistics?year=2025", "n": 1,
                      "status": str(status), "p50": seconds * 1000, "p95": seconds * 1000, "mean": seconds * 1000,
-                     "kb": size / 1024})
+                     "kb": size / 1024, "items": items_in(port, "/statistics?year=2025")})
         for label, path in routes:
             result = measure(port, path, n if "statistics" not in path and "1000 max" not in label else max(5, n // 5))
             result["label"] = label
@@ -356,12 +371,12 @@ def main() -> None:
         print()
         print(f"PostgreSQL, {total:,} published tickets, gunicorn {args.workers} sync workers, "
               f"{n} sequential requests per route (fewer for the heaviest), new connection each")
-        header = f"| {'route':40s} | {'status':6s} | {'p50 ms':>8s} | {'p95 ms':>8s} | {'mean ms':>8s} | {'x bare':>7s} | {'KiB':>7s} |"
+        header = f"| {'route':40s} | {'status':6s} | {'p50 ms':>8s} | {'p95 ms':>8s} | {'mean ms':>8s} | {'x bare':>7s} | {'KiB':>7s} | {'items':>5s} |"
         print(header)
         print("|" + "|".join("-" * (len(part)) for part in header.split("|")[1:-1]) + "|")
         for r in rows:
             print(f"| {r['label']:40s} | {r['status']:6s} | {r['p50']:8.1f} | {r['p95']:8.1f} | {r['mean']:8.1f} | "
-                  f"{r['p50'] / bare:7.1f} | {r['kb']:7.1f} |")
+                  f"{r['p50'] / bare:7.1f} | {r['kb']:7.1f} | {r['items']:5d} |")
         print(f"\nCSV export of all published results: status {status}, first byte after {ttfb * 1000:.0f} ms, "
               f"{size / 1e6:.0f} MB in {seconds:.1f} s ({total / seconds:,.0f} rows/s); largest worker RSS "
               f"{rss_before:.0f} MiB before, {rss_peak:.0f} MiB at most during the download")

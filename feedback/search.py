@@ -23,6 +23,8 @@ from .domain.redaction import strip_accents
 from .extensions import db
 from .models import Ticket
 
+_WORD = re.compile(r"\w+")
+
 FTS_TABLE = "ticket_search"
 GIN_INDEX = "ix_tickets_search_fts"
 
@@ -59,8 +61,13 @@ def fold(value: str | None) -> str:
 
 
 def search_text_for(*parts: str | None) -> str:
-    """The search text of a published ticket from its public parts (code, title, summary, answer)."""
-    return fold(" ".join(p for p in parts if p))
+    """The search text of a published ticket from its public parts (code, title, summary, answer).
+
+    Only the words, space-separated: PostgreSQL's parser would otherwise read "pakn-2026-000042" as
+    'pakn', '-2026', '-000042' (signed numbers) or "23/2013/tt-bkhcn" as a file path, and a query
+    (split the same way by `query_words`) would not find them.
+    """
+    return " ".join(_WORD.findall(fold(" ".join(p for p in parts if p))))
 
 
 def _dialect() -> str:
@@ -89,9 +96,6 @@ def rebuild() -> int:
         "SELECT id, search_text FROM tickets WHERE search_text IS NOT NULL AND published_at IS NOT NULL"
     ))
     return result.rowcount or 0
-
-
-_WORD = re.compile(r"\w+")
 
 
 def query_words(q: str) -> list[str]:
