@@ -127,10 +127,32 @@ def matches(q: str) -> ColumnElement[bool] | None:
 search_cli = AppGroup("search", help="Full-text search of published results.")
 
 
+def recompute() -> int:
+    """Set search_text again from the public texts of every published ticket; return how many."""
+    from sqlalchemy import bindparam, update
+
+    table = Ticket.__table__
+    stmt = update(table).where(table.c.id == bindparam("tid")).values(search_text=bindparam("st"))
+    rows = db.session.execute(
+        db.select(Ticket.id, Ticket.code, Ticket.public_title, Ticket.public_summary, Ticket.public_answer)
+        .where(Ticket.published_at.is_not(None))
+    ).all()
+    values = [{"tid": r.id, "st": search_text_for(r.code, r.public_title, r.public_summary, r.public_answer)}
+              for r in rows]
+    for start in range(0, len(values), 1000):
+        # A Core UPDATE by primary key: a derived column, so no optimistic-lock version bump.
+        db.session.execute(stmt, values[start:start + 1000])
+    return len(values)
+
+
 @search_cli.command("setup")
-def search_setup() -> None:
+@click.option("--recompute", "again", is_flag=True,
+              help="Also recompute search_text of every published ticket (after a change of the folding).")
+def search_setup(again: bool) -> None:
     """Create the search objects if missing and (SQLite) re-fill the FTS table from the tickets."""
     ensure_search_schema(db.engine)
+    if again:
+        click.echo(f"search_text recomputed for {recompute()} published results.")
     count = rebuild()
     db.session.commit()
     if db.engine.dialect.name == "sqlite":

@@ -185,3 +185,24 @@ def test_publish_due_date_is_two_working_days_after_answer(app):
     # Wednesday 25/11/2026, because 24/11 (Ngày Văn hóa Việt Nam) is a day off from 2026.
     assert publication.publish_due_date(date(2026, 10, 9)) == date(2026, 10, 13)
     assert publication.publish_due_date(date(2026, 11, 20)) == date(2026, 11, 25)
+
+
+def test_search_setup_command_recomputes_and_reindexes(app, runner, ticket, coordinator, client):
+    from sqlalchemy import text
+
+    texts = publication.prefill(ticket)
+    publication.publish(ticket, coordinator, texts.title, texts.summary, texts.answer, NOW)
+    db.session.commit()
+    code, version = ticket.code, ticket.version
+    db.session.execute(text("UPDATE tickets SET search_text = 'stale' WHERE code = :c"), {"c": code})
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("DELETE FROM ticket_search"))
+    db.session.commit()
+    assert code not in client.get("/results?q=kiem+dinh").get_data(as_text=True)
+    result = runner.invoke(args=["search", "setup", "--recompute"])
+    assert result.exit_code == 0, result.output
+    assert "recomputed for 1 published" in result.output
+    assert code in client.get("/results?q=kiem+dinh").get_data(as_text=True)
+    db.session.expire_all()
+    refreshed = db.session.execute(db.select(publication.Ticket).where(publication.Ticket.code == code)).scalar_one()
+    assert refreshed.version == version and refreshed.search_text.startswith(code.lower().replace("-", " "))
