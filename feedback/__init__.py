@@ -70,10 +70,18 @@ def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 
 
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: the search objects made by raw DDL in the migration are not drift."""
+    from .search import is_search_object
+
+    return not is_search_object(name, type_)
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True,
+                     render_as_batch=True, include_object=include_in_migrations)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
