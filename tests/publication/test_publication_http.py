@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from conftest import csrf_token
+from support import csrf_token
 from publication_fixtures import (  # noqa: F401
     answered_ticket, coordinator, publish, release_before_requests, search_schema,
 )
