@@ -16,7 +16,8 @@ from xml.etree import ElementTree as ET
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import case, extract, func
+from sqlalchemy import case, extract, func, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload, load_only
 
 from .. import search
@@ -128,13 +129,51 @@ def _choices():
     return units, categories
 
 
+def _set_local(settings: dict[str, str]) -> dict[str, str]:
+    """Set PostgreSQL settings for the rest of the transaction; return the previous values."""
+    previous = {}
+    for name, value in settings.items():
+        previous[name] = db.session.execute(text("SELECT current_setting(:n)"), {"n": name}).scalar_one()
+        db.session.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+    return previous
+
+
+def fetch_tickets(stmt, searching: bool) -> list[Ticket]:
+    """Run a results query; on PostgreSQL a search that the planner gets wrong is retried on the GIN index.
+
+    PostgreSQL cannot tell how rare an unseen word is: for "pakn 2026 0876544" it expects thousands of
+    matches and walks the publication-date index, evaluating to_tsvector on nearly every row (25 s at a
+    million rows). So a search first runs with a short statement timeout; if it is cancelled, the few
+    matches are fetched from the GIN index instead (plain index scans off, enough work_mem for an exact
+    bitmap) and sorted. Common words keep the ordered scan, which stops after one page.
+    """
+    if not searching or db.session.get_bind().dialect.name != "postgresql":
+        return db.session.execute(stmt).unique().scalars().all()
+    budget = str(int(current_app.config.get("SEARCH_PLAN_TIMEOUT_MS", 300)))
+    try:
+        with db.session.begin_nested():
+            previous = _set_local({"statement_timeout": budget})
+            rows = db.session.execute(stmt).unique().scalars().all()
+            _set_local(previous)
+        return rows
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        current_app.logger.info("results search over %s ms: retried on the GIN index", budget)
+    with db.session.begin_nested():
+        previous = _set_local({"enable_indexscan": "off", "enable_seqscan": "off", "work_mem": "64MB"})
+        rows = db.session.execute(stmt).unique().scalars().all()
+        _set_local(previous)
+    return rows
+
+
 @bp.get("/results")
 def results():
     filters = Filters.from_request()
     # One row more than a page tells whether there is a next page without counting every match.
-    rows = db.session.execute(
-        published_query(filters).limit(PER_PAGE + 1).offset((filters.page - 1) * PER_PAGE)
-    ).unique().scalars().all()
+    rows = fetch_tickets(
+        published_query(filters).limit(PER_PAGE + 1).offset((filters.page - 1) * PER_PAGE), bool(filters.q)
+    )
     units, categories = _choices()
     this_year = local_today().year
     return render_template(
@@ -183,7 +222,7 @@ def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs) -> ET.
 @bp.get("/results/feed.atom")
 def results_feed():
     filters = Filters.from_request()
-    tickets = db.session.execute(published_query(filters).limit(FEED_SIZE)).unique().scalars().all()
+    tickets = fetch_tickets(published_query(filters).limit(FEED_SIZE), bool(filters.q))
     base = current_app.config["BASE_URL"].rstrip("/")
     ET.register_namespace("", ATOM)
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "vi"})

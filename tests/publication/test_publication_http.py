@@ -281,3 +281,23 @@ def test_statistics_are_cached_when_configured(app, client, answered_ticket):
     assert cctdc_total() == "1"  # within the cache period
     app.config["STATISTICS_CACHE_SECONDS"] = 0
     assert cctdc_total() == "2"
+
+
+def test_search_retry_on_the_gin_index_after_a_timeout(app, many_published, caplog):
+    """A search cut off by the statement timeout is run again (PostgreSQL), with the settings restored."""
+    from sqlalchemy import text
+
+    from feedback.public.results import Filters, fetch_tickets, published_query
+
+    if app.config["BACKEND"] != "postgresql":
+        pytest.skip("the planner fallback is PostgreSQL's")
+    app.config["SEARCH_PLAN_TIMEOUT_MS"] = 20
+    slow = published_query(Filters(q="kiem dinh")).where(text("pg_sleep(0.05) IS NOT NULL")).limit(3)
+    with app.test_request_context("/results?q=kiem+dinh"):
+        with caplog.at_level("INFO"):
+            rows = fetch_tickets(slow, True)
+        assert "retried on the GIN index" in caplog.text
+        assert [t.code for t in rows] == [t.code for t in reversed(many_published) if "kiểm định" in t.title][:3]
+        assert db.session.execute(text("SHOW enable_indexscan")).scalar() == "on"
+        assert db.session.execute(text("SHOW statement_timeout")).scalar() in ("0", "0ms")
+        db.session.rollback()
