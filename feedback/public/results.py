@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time as _time
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
@@ -85,6 +86,20 @@ class Filters:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
+_CODE = re.compile(r"^[A-Za-z]{2,10}-\d{4}-\d{1,10}$")
+
+
+def tracking_code(q: str) -> str | None:
+    """The query as a tracking code (PAKN-2026-000042, any case), looked up exactly, or None."""
+    q = q.strip()
+    return q.upper() if _CODE.match(q) else None
+
+
+def full_text(filters: Filters) -> bool:
+    """Whether the filters run a full-text search (a tracking code is an exact look-up instead)."""
+    return bool(filters.q) and tracking_code(filters.q) is None
+
+
 def local_midnight_utc(day: date) -> datetime:
     """The start of a local day as naive UTC (the form published_at is stored in)."""
     return to_utc_naive(datetime.combine(day, time()))
@@ -107,9 +122,13 @@ def apply_filters(stmt, filters: Filters):
         # an older year does not make the scan walk past every newer result first.
         stmt = stmt.where(Ticket.published_at >= local_midnight_utc(date(filters.year, 1, 1)),
                           Ticket.published_at < local_midnight_utc(date(filters.year + 1, 1, 1)))
-    condition = search.matches(filters.q) if filters.q else None
-    if condition is not None:
-        stmt = stmt.where(condition)
+    code = tracking_code(filters.q)
+    if code:
+        stmt = stmt.where(Ticket.code == code)
+    elif filters.q:
+        condition = search.matches(filters.q)
+        if condition is not None:
+            stmt = stmt.where(condition)
     return stmt.order_by(Ticket.published_at.desc(), Ticket.id.desc())
 
 
@@ -171,9 +190,8 @@ def fetch_tickets(stmt, searching: bool) -> list[Ticket]:
 def results():
     filters = Filters.from_request()
     # One row more than a page tells whether there is a next page without counting every match.
-    rows = fetch_tickets(
-        published_query(filters).limit(PER_PAGE + 1).offset((filters.page - 1) * PER_PAGE), bool(filters.q)
-    )
+    page = published_query(filters).limit(PER_PAGE + 1).offset((filters.page - 1) * PER_PAGE)
+    rows = fetch_tickets(page, full_text(filters))
     units, categories = _choices()
     this_year = local_today().year
     return render_template(
@@ -222,7 +240,7 @@ def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs) -> ET.
 @bp.get("/results/feed.atom")
 def results_feed():
     filters = Filters.from_request()
-    tickets = fetch_tickets(published_query(filters).limit(FEED_SIZE), bool(filters.q))
+    tickets = fetch_tickets(published_query(filters).limit(FEED_SIZE), full_text(filters))
     base = current_app.config["BASE_URL"].rstrip("/")
     ET.register_namespace("", ATOM)
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "vi"})
