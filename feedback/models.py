@@ -194,6 +194,7 @@ class Ticket(db.Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     address: Mapped[str] = mapped_column(String(500))
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi")  # language of the submitter's emails
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     # Content.
@@ -207,6 +208,7 @@ class Ticket(db.Model):
     due_date: Mapped[date] = mapped_column(Date)
     original_due_date: Mapped[date] = mapped_column(Date)
     due_explanation: Mapped[str] = mapped_column(Text, default="")
+    due_explanation_en: Mapped[str] = mapped_column(Text, default="", server_default="")  # English text, same facts
     route_due_date: Mapped[date | None] = mapped_column(Date)
     transfer_due_date: Mapped[date | None] = mapped_column(Date)
     routed_at: Mapped[datetime | None] = mapped_column(DateTime)
