@@ -91,6 +91,11 @@ class Config:
     OPEN311_API_KEYS = env_list("OPEN311_API_KEYS")
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "sokhcn.gov.vn")
 
+    # Public statistics are cached per process for this long; a results search the planner gets wrong
+    # is cut off after this many milliseconds and retried on the full-text index (PostgreSQL).
+    STATISTICS_CACHE_SECONDS = env_int("STATISTICS_CACHE_SECONDS", 300)
+    SEARCH_PLAN_TIMEOUT_MS = env_int("SEARCH_PLAN_TIMEOUT_MS", 300)
+
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     # Submissions per client address per window.
     SUBMIT_RATE_LIMIT = env_int("SUBMIT_RATE_LIMIT", 5)

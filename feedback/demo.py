@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from .domain.states import Channel, Role
 from .extensions import db
 from .models import Ticket, Unit, User
-from .services import calendar, intake, workflow
+from .services import calendar, intake, publication, workflow
 from .timeutil import to_local, to_utc_naive
 
 DEMO_USERS = [
@@ -125,6 +125,9 @@ def work_demo_tickets(tickets: list[Ticket], now: datetime) -> None:
                     "tuần tới theo Thông tư 23/2013/TT-BKHCN; cán bộ kiểm định sẽ liên hệ trước 01 ngày.",
                     at(answered, 30))
     workflow.approve(answered, head_cc, at(answered, 32))
+    # ...and published by the office, with the redacted text the publish form proposes.
+    text = publication.prefill(answered)
+    publication.publish(answered, coordinator, text.title, text.summary, text.answer, at(answered, 36))
     # in_progress with an extension request waiting for approval.
     workflow.route(extension, coordinator, "QLCN", at(extension, 3))
     workflow.assign(extension, head_qlcn, officer_qlcn, at(extension, 5))

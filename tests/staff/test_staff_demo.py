@@ -14,6 +14,9 @@ def test_demo_covers_every_state(app, runner):
     assert len(pending) == 1
     answered = db.session.execute(db.select(Ticket).where(Ticket.state == State.ANSWERED)).scalar_one()
     assert answered.on_time is True and answered.publish_due_date is not None
+    # The answered sample is published, redacted, so the public results page has something to show.
+    assert answered.published_at is not None and answered.public_answer
+    assert answered.name not in (answered.public_title + answered.public_summary + answered.public_answer)
     actions = set(db.session.execute(db.select(TicketEvent.action)).scalars())
     assert {"submit", "route", "assign", "answer", "approve", "request_info", "extend", "refuse", "transfer",
             "note"} <= actions
