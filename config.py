@@ -148,6 +148,7 @@ class TestingConfig(Config):
     MAIL_PORT = 8025
     BASE_URL = "http://localhost"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    STATISTICS_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):
