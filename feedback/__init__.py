@@ -64,6 +64,27 @@ def select_locale() -> str:
     return "vi"
 
 
+def remember_user_locale() -> None:
+    """A signed-in user who switches language with ?lang= keeps it: stored on the account, which
+    is also the language of the emails sent to them. A before_request hook, not the selector, so
+    that the write and its commit happen at a known point, before the view does anything."""
+    from flask_login import current_user
+
+    from .models import User
+
+    lang = request.args.get("lang")
+    if lang not in ("vi", "en") or not getattr(current_user, "is_authenticated", False):
+        return
+    if current_user.locale == lang:
+        return
+    try:
+        db.session.execute(db.update(User).where(User.id == current_user.id).values(locale=lang))
+        db.session.commit()
+    except Exception:  # a preference must never break the page
+        db.session.rollback()
+        logging.getLogger(__name__).exception("could not store the language of user %s", current_user.id)
+
+
 def select_timezone() -> str:
     from flask import current_app
 
@@ -88,6 +109,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.before_request(remember_user_locale)
     bootstrap.init_app(app)
 
     from . import models  # noqa: F401  (register the models with the metadata)

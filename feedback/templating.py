@@ -65,8 +65,27 @@ def register(app: Flask) -> None:
             return getattr(obj, f"{attr}_en", None) or getattr(obj, attr)
         return getattr(obj, attr)
 
+    def due_explanation(ticket) -> str:
+        """The written-deadline explanation in the current language (Vietnamese when no English)."""
+        if ticket is None:
+            return ""
+        if current_locale() == "en" and getattr(ticket, "due_explanation_en", None):
+            return ticket.due_explanation_en
+        return ticket.due_explanation or ""
+
+    def event_message(entry) -> str:
+        """A timeline event's message in the current language: system sentences are stored in both
+        languages (details["message_en"]); what a person typed is shown as typed."""
+        if entry is None:
+            return ""
+        if current_locale() == "en":
+            english = (entry.details or {}).get("message_en")
+            if english:
+                return english
+        return entry.message or ""
+
     app.jinja_env.filters.update(
-        state_label=state_label, kind_label=kind_label, role_label=role_label,
+        event_message=event_message, due_explanation=due_explanation, state_label=state_label, kind_label=kind_label, role_label=role_label,
         channel_label=channel_label, submitter_type_label=submitter_type_label,
         action_label=action_label, localized=localized,
     )

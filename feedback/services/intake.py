@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -48,6 +50,17 @@ class Submission:
     consent_publish: bool = False
     channel: str = Channel.WEB
     uploads: list[Upload] = field(default_factory=list)
+    locale: str | None = None  # the submitter's language; None: the interface language of this request
+
+
+def submitter_locale(sub: Submission, staff: User | None) -> str:
+    """The language of the submitter's emails: the one they used to submit; Vietnamese for staff entries."""
+    if staff is not None:
+        return sub.locale if sub.locale in ("vi", "en") else "vi"
+    if sub.locale in ("vi", "en"):
+        return sub.locale
+    locale = str(get_locale() or "vi") if has_request_context() else "vi"
+    return locale if locale in ("vi", "en") else "vi"
 
 
 def allocate_code(year: int) -> str:
@@ -137,6 +150,8 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         due_date=deadline.due,
         original_due_date=deadline.due,
         due_explanation=deadline.explain("vi"),
+        due_explanation_en=deadline.explain("en"),
+        locale=submitter_locale(sub, staff),
         route_due_date=route_target.due,
         transfer_due_date=transfer_target.due,
         created_at=now,
@@ -157,13 +172,13 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         timeline.record(
             ticket, "submit", actor=staff, actor_label="" if staff else "submitter",
             to_state=State.NEW, public=True, now=now, channel=sub.channel,
-            message=deadline.explain("vi"),
+            message=deadline.explain("vi"), message_en=deadline.explain("en"),
         )
         if ticket.email:
             outbox.queue(
                 "acknowledgment", ticket.email,
-                f"[{ticket.code}] Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị",
-                "acknowledgment", ticket=ticket, deadline=deadline, now=now,
+                lambda: f"[{ticket.code}] " + _("Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"),
+                "acknowledgment", ticket=ticket, deadline=deadline, locale=ticket.locale, now=now,
             )
         if client and not staff:
             db.session.add(RateEvent(scope="submit", key=client, at=now))

@@ -48,15 +48,21 @@ CONNECTION_ERRORS = (ConnectionError, socket.timeout, TimeoutError, smtplib.SMTP
                      smtplib.SMTPServerDisconnected, socket.gaierror)
 
 
-def queue(kind: str, recipients: list[str] | str, subject: str, template: str, *, ticket=None,
+def queue(kind: str, recipients: list[str] | str, subject, template: str, *, ticket=None,
           locale: str = "vi", now: datetime | None = None, **context) -> OutboxMessage:
-    """Render `email/<template>.txt` (and `.html` if present) and add an outbox row (not committed)."""
+    """Render `email/<template>.txt` (and `.html` if present) and add an outbox row (not committed).
+
+    Everything is produced in `locale`: the bodies and the subject, which may be a plain string, a
+    lazy string (`lazy_gettext`) or a function of no arguments, resolved inside `force_locale`.
+    """
     if isinstance(recipients, str):
         recipients = [recipients]
     recipients = sorted({r.strip().lower() for r in recipients if r and r.strip()})
     if not recipients:
         raise ValueError("an email needs at least one recipient")
+    locale = locale if locale in ("vi", "en") else "vi"
     with force_locale(locale):
+        subject = str(subject() if callable(subject) else subject)
         ctx = {"ticket": ticket, "base_url": current_app.config["BASE_URL"].rstrip("/"), **context}
         body_text = render_template(f"email/{template}.txt", **ctx)
         try:
@@ -78,6 +84,28 @@ def queue(kind: str, recipients: list[str] | str, subject: str, template: str, *
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def locales_of(emails: list[str]) -> dict[str, str]:
+    """The language of each address: a staff account's chosen locale, else Vietnamese."""
+    from ..models import User
+
+    wanted = {e.strip().lower() for e in emails if e and e.strip()}
+    found = {}
+    if wanted:
+        rows = db.session.execute(
+            db.select(User.email, User.locale).where(db.func.lower(User.email).in_(wanted))
+        ).all()
+        found = {email.lower(): loc for email, loc in rows if loc in ("vi", "en")}
+    return {e: found.get(e, "vi") for e in wanted}
+
+
+def queue_by_locale(kind: str, recipients: list[str], subject, template: str, **kwargs) -> list[OutboxMessage]:
+    """Queue one message per language among `recipients` (staff accounts' locales, else Vietnamese)."""
+    groups: dict[str, list[str]] = {}
+    for email, loc in sorted(locales_of(recipients).items()):
+        groups.setdefault(loc, []).append(email)
+    return [queue(kind, emails, subject, template, locale=loc, **kwargs) for loc, emails in sorted(groups.items())]
 
 
 @dataclass

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext
 
 from .. import search
 from ..domain.contact import clean_text
@@ -136,8 +137,8 @@ def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str,
     if first_time and ticket.email and ticket.anonymised_at is None:
         outbox.queue(
             "published", ticket.email,
-            f"[{ticket.code}] Kết quả trả lời phản ánh, kiến nghị của Quý vị đã được công khai",
-            "published", ticket=ticket, now=now, result_url=result_url(ticket),
+            lambda: f"[{ticket.code}] " + gettext("Kết quả trả lời phản ánh, kiến nghị của Quý vị đã được công khai"),
+            "published", ticket=ticket, locale=ticket.locale or "vi", now=now, result_url=result_url(ticket),
         )
     return ticket
 

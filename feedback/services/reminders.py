@@ -275,8 +275,8 @@ def sweep(now: datetime) -> SweepReport:
     for key, ticket, due in progress:
         message = outbox.queue(
             "progress_update", ticket.email,
-            _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị", code=ticket.code),
-            "progress_update", ticket=ticket, now=now, due=due, today=today,
+            lambda t=ticket: _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị", code=t.code),
+            "progress_update", ticket=ticket, locale=ticket.locale or "vi", now=now, due=due, today=today,
         )
         links.append({"id": ours[key], "outbox_id": message.id})
         report.messages.append(message.id)

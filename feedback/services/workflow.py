@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..domain import deadlines
 from ..domain.contact import clean_text
@@ -45,13 +47,18 @@ STAFF_ACTIONS = (
 )
 
 # Reason codes for a refusal (the text is always required as well).
+def N_(text: str) -> str:
+    """Mark a string for the catalogue without translating it here (translated where shown)."""
+    return text
+
+
 REFUSE_REASONS: dict[str, str] = {
-    "out_of_scope": "Không thuộc phạm vi, thẩm quyền giải quyết của Sở",
-    "insufficient": "Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)",
-    "duplicate": "Trùng với phản ánh, kiến nghị đã tiếp nhận",
-    "already_resolved": "Đã được giải quyết theo quy định",
-    "improper": "Nội dung không phù hợp quy định",
-    "other": "Lý do khác",
+    "out_of_scope": N_("Không thuộc phạm vi, thẩm quyền giải quyết của Sở"),
+    "insufficient": N_("Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)"),
+    "duplicate": N_("Trùng với phản ánh, kiến nghị đã tiếp nhận"),
+    "already_resolved": N_("Đã được giải quyết theo quy định"),
+    "improper": N_("Nội dung không phù hợp quy định"),
+    "other": N_("Lý do khác"),
 }
 
 # Officers may only act on the tickets assigned to them for these actions.
@@ -158,7 +165,11 @@ def _move(ticket: Ticket, target: str, now: datetime) -> str:
 
 
 def _event(ticket: Ticket, action: str, actor: User | None, source: str, now: datetime, *,
-           public: bool | None = None, message: str | None = None, actor_label: str = "", **details):
+           public: bool | None = None, message=None, actor_label: str = "", **details):
+    """Append a timeline event; a `message` given as a function (of a translated sentence) is stored
+    in Vietnamese with its English text in details["message_en"], for English pages."""
+    if callable(message):
+        message, details["message_en"] = in_both(message)
     return timeline.record(
         ticket, action, actor=actor, actor_label=actor_label, from_state=source, to_state=ticket.state,
         public=TRANSITIONS[action].public if public is None else public, message=message, now=now, **details,
@@ -191,24 +202,55 @@ def assignable_users(ticket: Ticket) -> list[User]:
     return unit_users(ticket.unit_id, Role.OFFICER, Role.UNIT_HEAD)
 
 
-def _notify_submitter(ticket: Ticket, kind: str, subject: str, now: datetime, **ctx) -> None:
+def _notify_submitter(ticket: Ticket, kind: str, subject, now: datetime, **ctx) -> None:
+    """Email the submitter in the language they submitted in (`subject` is a lazy string)."""
     if ticket.email and ticket.anonymised_at is None:
-        outbox.queue(kind, ticket.email, f"[{ticket.code}] {subject}", kind, ticket=ticket, now=now, **ctx)
+        outbox.queue(kind, ticket.email, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket,
+                     locale=ticket.locale or "vi", now=now, **ctx)
 
 
-def _notify_staff(recipients: list[str], kind: str, subject: str, ticket: Ticket, now: datetime, **ctx) -> None:
+def _notify_staff(recipients: list[str], kind: str, subject, ticket: Ticket, now: datetime, **ctx) -> None:
+    """Email staff, one message per language (each account's chosen locale; `subject` is lazy)."""
     if recipients:
-        outbox.queue(kind, recipients, f"[{ticket.code}] {subject}", kind, ticket=ticket, now=now, **ctx)
+        outbox.queue_by_locale(kind, recipients, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket,
+                               now=now, **ctx)
 
 
-def _explain_written(deadline: deadlines.Deadline, paused_days: int, cal: deadlines.WorkCalendar) -> tuple[date, str]:
+def in_both(make) -> tuple[str, str]:
+    """`make()` (a function building a translated sentence) in Vietnamese and in English."""
+    with force_locale("vi"):
+        vi = str(make())
+    with force_locale("en"):
+        en = str(make())
+    return vi, en
+
+
+def _unit_name(unit: Unit) -> str:
+    """A unit's name in the current language (its English name when it has one)."""
+    if str(get_locale() or "vi") == "en" and unit.name_en:
+        return unit.name_en
+    return unit.name
+
+
+def _append_explanation(ticket: Ticket, make) -> None:
+    """Add a sentence to the written-deadline explanation, in both languages."""
+    vi, en = in_both(make)
+    ticket.due_explanation = (ticket.due_explanation or "") + " " + vi
+    base_en = ticket.due_explanation_en or ""
+    if base_en:  # an old row without English text keeps falling back to the Vietnamese one
+        ticket.due_explanation_en = base_en + " " + en
+
+
+def _explain_written(deadline: deadlines.Deadline, paused_days: int,
+                     cal: deadlines.WorkCalendar) -> tuple[date, str, str]:
     due = deadline.due
-    text = deadline.explain("vi")
+    text, text_en = deadline.explain("vi"), deadline.explain("en")
     if paused_days:
         due = cal.add_working_days(due, paused_days)
-        text += " " + _("Cộng %(n)d ngày làm việc chờ bổ sung thông tin: hạn là %(due)s.",
-                        n=paused_days, due=deadlines.fmt(due))
-    return due, text
+        vi, en = in_both(lambda: _("Cộng %(n)d ngày làm việc chờ bổ sung thông tin: hạn là %(due)s.",
+                                   n=paused_days, due=deadlines.fmt(due)))
+        text, text_en = text + " " + vi, text_en + " " + en
+    return due, text, text_en
 
 
 # ---------------------------------------------------------------- actions
@@ -231,9 +273,9 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
         # The written deadline: the rule in force counted from the day of receipt (never from routing),
         # plus any working days already spent waiting for the submitter.
         deadline = calendar.compute("answer", ticket.received_on, ticket.kind, ticket.category_id, cal)
-        due, explanation = _explain_written(deadline, ticket.paused_working_days, cal)
+        due, explanation, explanation_en = _explain_written(deadline, ticket.paused_working_days, cal)
     else:
-        due, explanation = ticket.due_date, ticket.due_explanation
+        due, explanation, explanation_en = ticket.due_date, ticket.due_explanation, ticket.due_explanation_en
     if requested is not None:
         today = local_today(now)
         if requested > due:
@@ -244,7 +286,9 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
         if not cal.is_working_day(requested):
             raise ServiceError(_("%(d)s không phải ngày làm việc.", d=deadlines.fmt(requested)), 400, "due_date")
         if requested != due:
-            explanation += " " + _("Văn phòng Sở ấn định hạn sớm hơn: %(d)s.", d=deadlines.fmt(requested))
+            vi, en = in_both(lambda: _("Văn phòng Sở ấn định hạn sớm hơn: %(d)s.", d=deadlines.fmt(requested)))
+            explanation += " " + vi
+            explanation_en = (explanation_en + " " + en) if explanation_en else ""
             due = requested
     previous_unit = ticket.unit_id
     source = _move(ticket, target, now)
@@ -253,20 +297,23 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
         ticket.assignee_id = None  # the old unit's officer no longer sees the ticket
     ticket.due_date = due
     ticket.due_explanation = explanation
+    ticket.due_explanation_en = explanation_en or ""
     if first:
         ticket.original_due_date = due
         ticket.routed_at = now
-    message = _("Chuyển %(unit)s xử lý; hạn giải quyết %(due)s.", unit=unit.name, due=deadlines.fmt(due))
-    _event(ticket, "route", actor, source, now, message=message, unit=unit.code,
+    def message() -> str:
+        return _("Chuyển %(unit)s xử lý; hạn giải quyết %(due)s.", unit=_unit_name(unit), due=deadlines.fmt(due))
+
+    _event(ticket, "route", actor, source, now, unit=unit.code, message=message,
            previous_unit_id=previous_unit, due_date=due.isoformat(), rerouted=not first)
     if note:
         _event(ticket, "note", actor, ticket.state, now, public=False, message=note)
     recipients = _emails(unit_users(unit.id, Role.UNIT_HEAD)) + ([unit.email] if unit.email else [])
     if not recipients:
         recipients = _emails(unit_users(unit.id, Role.OFFICER))
-    _notify_staff(recipients, "staff_routed", "Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý",
+    _notify_staff(recipients, "staff_routed", _l("Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"),
                   ticket, now, unit=unit, note=note)
-    return Outcome("route", message)
+    return Outcome("route", message())
 
 
 def refuse(ticket: Ticket, actor: User, reason: str | None, now: datetime, *,
@@ -281,9 +328,9 @@ def refuse(ticket: Ticket, actor: User, reason: str | None, now: datetime, *,
     ticket.refuse_reason_code = code
     ticket.refuse_reason = reason
     ticket.closed_at = now
-    shown = (REFUSE_REASONS[code] + ". " if code else "") + reason
-    _event(ticket, "refuse", actor, source, now, message=shown, reason_code=code)
-    _notify_submitter(ticket, "refused", "Thông báo không tiếp nhận phản ánh, kiến nghị", now,
+    _event(ticket, "refuse", actor, source, now, reason_code=code,
+           message=lambda: (_(REFUSE_REASONS[code]) + ". " if code else "") + reason)
+    _notify_submitter(ticket, "refused", _l("Thông báo không tiếp nhận phản ánh, kiến nghị"), now,
                       reason=reason, reason_label=REFUSE_REASONS.get(code or ""))
     return Outcome("refuse", _("Đã từ chối tiếp nhận hồ sơ."))
 
@@ -299,9 +346,9 @@ def transfer(ticket: Ticket, actor: User, agency: str | None, reason: str | None
     ticket.closed_at = now
     on_time = ticket.transfer_due_date is None or local_today(now) <= ticket.transfer_due_date
     _event(ticket, "transfer", actor, source, now,
-           message=_("Chuyển đến %(agency)s. Lý do: %(reason)s", agency=agency, reason=reason),
+           message=lambda: _("Chuyển đến %(agency)s. Lý do: %(reason)s", agency=agency, reason=reason),
            agency=agency, within_deadline=on_time)
-    _notify_submitter(ticket, "transferred", "Thông báo chuyển phản ánh, kiến nghị đến cơ quan có thẩm quyền",
+    _notify_submitter(ticket, "transferred", _l("Thông báo chuyển phản ánh, kiến nghị đến cơ quan có thẩm quyền"),
                       now, agency=agency, reason=reason)
     return Outcome("transfer", _("Đã chuyển hồ sơ đến %(agency)s.", agency=agency))
 
@@ -317,7 +364,7 @@ def request_info(ticket: Ticket, actor: User, message: str | None, now: datetime
         ticket.paused_on = local_today(now)
     _event(ticket, "request_info", actor, source, now, message=message,
            paused=ticket.paused_on.isoformat() if ticket.paused_on else None)
-    _notify_submitter(ticket, "info_request", "Đề nghị bổ sung thông tin", now, message=message)
+    _notify_submitter(ticket, "info_request", _l("Đề nghị bổ sung thông tin"), now, message=message)
     return Outcome("request_info", _("Đã gửi yêu cầu bổ sung thông tin cho người gửi."))
 
 
@@ -342,10 +389,10 @@ def provide_info(ticket: Ticket, actor: User | None, message: str | None, now: d
         ticket.due_date, paused_days = deadlines.shift_for_pause(old_due, ticket.paused_on, local_today(now), cal)
         ticket.paused_working_days = (ticket.paused_working_days or 0) + paused_days
         if paused_days:
-            ticket.due_explanation = (ticket.due_explanation or "") + " " + _(
+            _append_explanation(ticket, lambda: _(
                 "Tạm dừng %(n)d ngày làm việc chờ bổ sung thông tin (%(a)s–%(b)s): hạn chuyển từ %(old)s sang %(new)s.",
                 n=paused_days, a=deadlines.fmt(ticket.paused_on), b=deadlines.fmt(local_today(now)),
-                old=deadlines.fmt(old_due), new=deadlines.fmt(ticket.due_date))
+                old=deadlines.fmt(old_due), new=deadlines.fmt(ticket.due_date)))
     ticket.paused_at = None
     ticket.paused_on = None
     ticket.paused_from_state = None
@@ -362,7 +409,7 @@ def provide_info(ticket: Ticket, actor: User | None, message: str | None, now: d
         staff = [ticket.assignee] if ticket.assignee else unit_users(ticket.unit_id, Role.UNIT_HEAD)
         if not staff and ticket.unit_id is None:
             staff = role_users(Role.COORDINATOR)
-        _notify_staff(_emails(staff), "staff_info_provided", "Người gửi đã bổ sung thông tin", ticket, now,
+        _notify_staff(_emails(staff), "staff_info_provided", _l("Người gửi đã bổ sung thông tin"), ticket, now,
                       message=message)
     return Outcome("provide_info", _("Đã ghi nhận thông tin bổ sung; hạn giải quyết là %(due)s.",
                                      due=deadlines.fmt(ticket.due_date)))
@@ -380,10 +427,10 @@ def assign(ticket: Ticket, actor: User, assignee: User | str | None, now: dateti
         raise ServiceError(_("Vui lòng chọn một cán bộ đang hoạt động của đơn vị xử lý."), 400, "assignee")
     source = _move(ticket, target, now)
     ticket.assignee = assignee
-    _event(ticket, "assign", actor, source, now, message=_("Phân công cho %(name)s.", name=assignee.name),
+    _event(ticket, "assign", actor, source, now, message=lambda: _("Phân công cho %(name)s.", name=assignee.name),
            assignee=assignee.email)
     if assignee.id != actor.id:
-        _notify_staff(_emails([assignee]), "staff_assigned", "Bạn được phân công xử lý hồ sơ", ticket, now,
+        _notify_staff(_emails([assignee]), "staff_assigned", _l("Bạn được phân công xử lý hồ sơ"), ticket, now,
                       assigner=actor)
     return Outcome("assign", _("Đã phân công cho %(name)s.", name=assignee.name))
 
@@ -399,7 +446,7 @@ def answer(ticket: Ticket, actor: User, text: str | None, now: datetime) -> Outc
     heads = [u for u in unit_users(ticket.unit_id, Role.UNIT_HEAD) if u.id != actor.id]
     if not heads:
         heads = role_users(Role.DIRECTOR)
-    _notify_staff(_emails(heads), "staff_approval", "Dự thảo trả lời chờ duyệt", ticket, now, author=actor)
+    _notify_staff(_emails(heads), "staff_approval", _l("Dự thảo trả lời chờ duyệt"), ticket, now, author=actor)
     return Outcome("answer", _("Đã trình dự thảo trả lời để lãnh đạo duyệt."))
 
 
@@ -411,7 +458,7 @@ def return_(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> 
     _event(ticket, "return", actor, source, now, message=comment)
     author = ticket.assignee or (db.session.get(User, ticket.answered_by_id) if ticket.answered_by_id else None)
     if author is not None and author.id != actor.id:
-        _notify_staff(_emails([author]), "staff_returned", "Dự thảo trả lời bị trả lại", ticket, now,
+        _notify_staff(_emails([author]), "staff_returned", _l("Dự thảo trả lời bị trả lại"), ticket, now,
                       comment=comment, reviewer=actor)
     return Outcome("return", _("Đã trả lại dự thảo để chỉnh sửa."))
 
@@ -438,10 +485,10 @@ def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | No
     ticket.publish_due_date = calendar.compute("publish", answered_on, ticket.kind, ticket.category_id, cal).due
     days_late = deadlines.working_days_late(ticket.due_date, answered_on, cal) if not on_time else 0
     _event(ticket, "approve", actor, source, now,
-           message=_("Đã trả lời đúng hạn.") if on_time else _("Đã trả lời (quá hạn %(n)d ngày làm việc).",
-                                                               n=days_late),
+           message=lambda: _("Đã trả lời đúng hạn.") if on_time else _(
+               "Đã trả lời (quá hạn %(n)d ngày làm việc).", n=days_late),
            on_time=on_time, days_late=days_late, late_reason=ticket.late_reason)
-    _notify_submitter(ticket, "answer", "Trả lời phản ánh, kiến nghị", now)
+    _notify_submitter(ticket, "answer", _l("Trả lời phản ánh, kiến nghị"), now)
     return Outcome("approve", _("Đã duyệt; câu trả lời được gửi đến người gửi."))
 
 
@@ -468,7 +515,7 @@ def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str
            message=_("Đề nghị gia hạn đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
            requested_due_date=new_due.isoformat(), status="requested")
     _notify_staff(_emails(role_users(Role.COORDINATOR, Role.DIRECTOR)), "staff_extension_request",
-                  "Đề nghị gia hạn chờ duyệt", ticket, now, new_due=new_due, reason=reason, requester=actor)
+                  _l("Đề nghị gia hạn chờ duyệt"), ticket, now, new_due=new_due, reason=reason, requester=actor)
     return Outcome("extend", _("Đã gửi đề nghị gia hạn đến %(d)s; chờ Văn phòng Sở hoặc Lãnh đạo Sở duyệt.",
                                d=deadlines.fmt(new_due)))
 
@@ -481,15 +528,15 @@ def _grant_extension(ticket: Ticket, actor: User, new_due: date, reason: str, no
     ticket.pending_extension_date = None
     ticket.pending_extension_reason = None
     ticket.pending_extension_by_id = None
-    ticket.due_explanation = (ticket.due_explanation or "") + " " + _(
+    _append_explanation(ticket, lambda: _(
         "Gia hạn từ %(old)s đến %(new)s. Lý do: %(reason)s", old=deadlines.fmt(old_due),
-        new=deadlines.fmt(new_due), reason=reason)
+        new=deadlines.fmt(new_due), reason=reason))
     ticket.updated_at = now
     _event(ticket, action, actor, ticket.state, now, public=True,
-           message=_("Gia hạn giải quyết đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
+           message=lambda: _("Gia hạn giải quyết đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
            old_due_date=old_due.isoformat(), due_date=new_due.isoformat(), requested_by=requested_by,
            status="approved")
-    _notify_submitter(ticket, "extension", "Thông báo gia hạn giải quyết", now, old_due=old_due, reason=reason)
+    _notify_submitter(ticket, "extension", _l("Thông báo gia hạn giải quyết"), now, old_due=old_due, reason=reason)
     return Outcome(action, _("Đã gia hạn đến %(d)s.", d=deadlines.fmt(new_due)))
 
 
@@ -519,10 +566,11 @@ def reject_extension(ticket: Ticket, actor: User, now: datetime, *, reason: str 
     ticket.pending_extension_by_id = None
     ticket.updated_at = now
     _event(ticket, "reject_extension", actor, ticket.state, now,
-           message=_("Không duyệt gia hạn đến %(d)s.", d=deadlines.fmt(requested)) + (f" {reason}" if reason else ""),
+           message=lambda: _("Không duyệt gia hạn đến %(d)s.", d=deadlines.fmt(requested)) + (
+               f" {reason}" if reason else ""),
            requested_due_date=requested.isoformat())
     if requester is not None:
-        _notify_staff(_emails([requester]), "staff_extension_rejected", "Đề nghị gia hạn không được duyệt",
+        _notify_staff(_emails([requester]), "staff_extension_rejected", _l("Đề nghị gia hạn không được duyệt"),
                       ticket, now, requested=requested, reason=reason)
     return Outcome("reject_extension", _("Đã không duyệt đề nghị gia hạn."))
 

@@ -1,0 +1,341 @@
+"""English for every page and email (issue 6 item 6): the submitter's and staff's language, the
+English deadline explanation, and a complete, compiled catalogue. Vietnamese stays the default."""
+
+from __future__ import annotations
+
+import gettext
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import render_template
+from flask_babel import force_locale
+
+from support import VALID_FORM, csrf_token
+from feedback.extensions import db
+from feedback.models import OutboxMessage, Ticket, User
+from feedback.services import outbox, workflow
+from feedback.timeutil import local_today, utcnow
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+MO = PO.with_suffix(".mo")
+
+# Letters that exist only in Vietnamese (with the tone marks on any vowel); English text never has them.
+VIETNAMESE = re.compile("[ăâđêôơưĂÂĐÊÔƠƯ" "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+                        "ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ]")
+
+# A submission whose own data is plain ASCII, so any Vietnamese letter in an English email is ours.
+ASCII_FORM = dict(VALID_FORM, organization="Long An Precision Engineering Co., Ltd", name="Nguyen Van An",
+                  address="Lot C5, Duc Hoa 1 Industrial Park, Tay Ninh",
+                  title="Long waiting time for verification of trade scales",
+                  content="We filed the verification request last month and still have no appointment.",
+                  regulation="Circular 23/2013/TT-BKHCN")
+
+
+def vietnamese_letters(text: str) -> list[str]:
+    """Vietnamese-only letters in `text`, leaving out the legal basis of the deadline rules: that is
+    the title of a Vietnamese legal document entered by the administrator (data, like a name)."""
+    from feedback.models import DeadlineRule
+
+    for basis in db.session.execute(db.select(DeadlineRule.legal_basis)).scalars():
+        if basis:
+            text = text.replace(basis, "")
+    return sorted(set(VIETNAMESE.findall(text)))
+
+
+def submit(client, form: dict, lang: str | None = None):
+    db.session.rollback()  # the test's open transaction would hide the new row (and may hold the lock)
+    query = f"?lang={lang}" if lang else ""
+    client.get(f"/submit{query}")  # the language is remembered in the session from here on
+    payload = dict(form, csrf_token=csrf_token(client, "/submit"))
+    response = client.post("/submit", data=payload, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    db.session.rollback()  # a new transaction, which sees the row the request committed
+    return db.session.execute(db.select(Ticket).order_by(Ticket.id.desc())).scalars().first()
+
+
+def plain(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+# ------------------------------------------------------------------ submitter emails
+
+
+def test_submission_in_english_gets_its_acknowledgment_in_english(client, smtp_server):
+    ticket = submit(client, ASCII_FORM, lang="en")
+    assert ticket.locale == "en"
+    report = outbox.send_pending(utcnow())
+    assert len(report.sent) == 1
+    [(rcpts, message)] = smtp_server.messages
+    assert rcpts == ["an.nguyen@example.com"]
+    assert message["Subject"] == f"[{ticket.code}] The Department of Science and Technology has received your feedback"
+    text, page = plain(message), html(message)
+    assert text.startswith("Dear Nguyen Van An,")
+    assert "The Department of Science and Technology has received your complaint." in text
+    assert f"Tracking code: {ticket.code}" in text
+    assert f"Resolution deadline: {ticket.due_date:%d/%m/%Y}" in text
+    assert ticket.due_explanation_en and ticket.due_explanation_en in text
+    assert '<html lang="en">' in page and "Track handling status" in page
+    for body in (text, page, message["Subject"]):
+        assert vietnamese_letters(body) == [], body
+
+
+def test_submission_in_vietnamese_stays_vietnamese(client, smtp_server):
+    ticket = submit(client, VALID_FORM)
+    assert ticket.locale == "vi"
+    outbox.send_pending(utcnow())
+    [(_rcpts, message)] = smtp_server.messages
+    assert message["Subject"] == f"[{ticket.code}] Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"
+    text = plain(message).replace("\r\n", "\n")
+    assert text.startswith("Kính gửi Nguyễn Văn An,")
+    assert "Sở Khoa học và Công nghệ đã tiếp nhận phản ánh của Quý vị." in text
+    assert f"Thời hạn giải quyết: {ticket.due_date:%d/%m/%Y}" in text
+    assert f"({ticket.due_explanation})" in text
+    assert "Trân trọng,\nVăn phòng Sở Khoa học và Công nghệ" in text
+    assert '<html lang="vi">' in html(message)
+
+
+def test_english_then_back_to_vietnamese_in_the_same_session(client):
+    first = submit(client, ASCII_FORM, lang="en")
+    second = submit(client, dict(ASCII_FORM, title="Second request about trade scales", email="b@example.com",
+                                 content="A different request about the calibration of fuel pumps."), lang="vi")
+    assert (first.locale, second.locale) == ("en", "vi")
+
+
+def test_staff_registered_tickets_are_vietnamese(make_user, login_as, client):
+    from feedback.services import intake
+
+    clerk = make_user("coordinator", "VP")
+    data = {k: v for k, v in ASCII_FORM.items() if k != "consent_publish"}
+    with force_locale("en"):  # even when the clerk works in English
+        ticket = intake.submit(intake.Submission(**data, channel="phone"), utcnow(), staff=clerk)
+    assert ticket.locale == "vi"
+
+
+def test_later_submitter_emails_follow_the_submission_language(client, make_user, smtp_server):
+    ticket = submit(client, ASCII_FORM, lang="en")
+    coordinator = make_user("coordinator", "VP")
+    ticket = db.session.get(Ticket, ticket.id)
+    workflow.request_info(ticket, coordinator, "Please attach the verification request form.", utcnow())
+    db.session.commit()
+    outbox.send_pending(utcnow())
+    subjects = sorted(m["Subject"] for _r, m in smtp_server.messages)
+    assert f"[{ticket.code}] Request for additional information" in subjects
+    request = next(m for _r, m in smtp_server.messages if "additional information" in m["Subject"])
+    assert "the Department of Science and Technology asks you to provide the following information" in plain(request)
+    assert vietnamese_letters(plain(request)) == []
+
+
+# ------------------------------------------------------------------ staff emails and the stored choice
+
+
+def test_staff_email_follows_each_users_locale(make_ticket, make_user, smtp_server):
+    coordinator = make_user("coordinator", "VP")
+    head_en = make_user("unit_head", "CCTDC", email="head.en@test.vn", name="Head English")
+    head_vi = make_user("unit_head", "CCTDC", email="head.vi@test.vn", name="Head Vietnamese")
+    head_en.locale = "en"
+    db.session.commit()
+    ticket = make_ticket(**{k: v for k, v in ASCII_FORM.items() if k != "consent_publish"})
+    workflow.route(ticket, coordinator, "CCTDC", utcnow())
+    db.session.commit()
+    rows = db.session.execute(
+        db.select(OutboxMessage).where(OutboxMessage.kind == "staff_routed").order_by(OutboxMessage.id)
+    ).scalars().all()
+    by_recipient = {row.recipients: row for row in rows}
+    assert set(by_recipient) == {"head.en@test.vn", "head.vi@test.vn"}
+    english, vietnamese = by_recipient["head.en@test.vn"], by_recipient["head.vi@test.vn"]
+    assert english.subject == f"[{ticket.code}] New feedback case routed to your unit"
+    assert english.body_text.startswith("Dear colleague,")
+    assert "Case code: " + ticket.code in english.body_text
+    assert vietnamese_letters(english.body_text) == [] and vietnamese_letters(english.body_html) == []
+    assert vietnamese.subject == f"[{ticket.code}] Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"
+    assert vietnamese.body_text.startswith("Kính gửi Quý đồng chí,")
+    outbox.send_pending(utcnow())
+    delivered = {tuple(r): m["Subject"] for r, m in smtp_server.messages}
+    assert delivered[("head.en@test.vn",)].endswith("New feedback case routed to your unit")
+
+
+def test_switching_language_while_signed_in_is_stored_on_the_account(client, make_user, login_as):
+    user = make_user("coordinator", "VP", email="switch@test.vn")
+    login_as(user)
+    db.session.rollback()  # end the test's own transaction (it holds the SQLite write lock)
+    assert client.get("/staff/?lang=en").status_code in (200, 302)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "en"
+    db.session.rollback()
+    client.get("/staff/?lang=vi")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "vi"
+
+
+def test_anonymous_language_switch_touches_no_account(client, make_user):
+    user = make_user("coordinator", "VP")
+    client.get("/track?lang=en")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale in (None, "vi")
+
+
+def test_unknown_addresses_get_vietnamese(make_user):
+    user = make_user("officer", "CCTDC", email="Officer.EN@test.vn")
+    user.locale = "en"
+    db.session.commit()
+    assert outbox.locales_of(["officer.en@test.vn", "unit-mailbox@test.vn"]) == {
+        "officer.en@test.vn": "en", "unit-mailbox@test.vn": "vi"}
+
+
+# ------------------------------------------------------------------ the written-deadline explanation
+
+
+def test_tracking_page_shows_the_explanation_in_the_current_language(client, make_ticket):
+    ticket = make_ticket()
+    assert ticket.due_explanation_en and not vietnamese_letters(ticket.due_explanation_en)
+    english = client.get(f"/track/{ticket.tracking_token}?lang=en").get_data(as_text=True)
+    assert ticket.due_explanation_en in english and ticket.due_explanation not in english
+    vietnamese = client.get(f"/track/{ticket.tracking_token}?lang=vi").get_data(as_text=True)
+    assert ticket.due_explanation in vietnamese and ticket.due_explanation_en not in vietnamese
+    staff_page = client.get(f"/track/{ticket.tracking_token}?lang=en").get_data(as_text=True)
+    assert 'id="due-date"' in staff_page
+
+
+def test_old_rows_without_english_fall_back_to_vietnamese(client, make_ticket):
+    ticket = make_ticket()
+    ticket.due_explanation_en = ""
+    db.session.commit()
+    english = client.get(f"/track/{ticket.tracking_token}?lang=en").get_data(as_text=True)
+    assert ticket.due_explanation in english
+
+
+def test_confirmation_page_in_english_shows_the_english_explanation(client):
+    client.get("/submit?lang=en")
+    payload = dict(ASCII_FORM, csrf_token=csrf_token(client, "/submit"))
+    page = client.post("/submit", data=payload, content_type="multipart/form-data", follow_redirects=True)
+    db.session.expire_all()
+    ticket = db.session.execute(db.select(Ticket)).scalar_one()
+    assert ticket.due_explanation_en in page.get_data(as_text=True)
+
+
+def test_workflow_keeps_both_explanations(make_ticket, make_user):
+    coordinator = make_user("coordinator", "VP")
+    director = make_user("director", "BGD")
+    ticket = make_ticket()
+    now = utcnow()
+    from feedback.services import calendar
+
+    cal = calendar.work_calendar()
+    earlier = ticket.due_date - timedelta(days=1)
+    while not cal.is_working_day(earlier):
+        earlier -= timedelta(days=1)
+    if earlier <= local_today(now):
+        pytest.skip("the written deadline is too close to set an earlier one")
+    workflow.route(ticket, coordinator, "CCTDC", now, due_date=earlier)
+    db.session.commit()
+    assert f"{earlier:%d/%m/%Y}" in ticket.due_explanation and f"{earlier:%d/%m/%Y}" in ticket.due_explanation_en
+    later = cal.add_working_days(ticket.due_date, 5)
+    workflow.extend(ticket, director, later, "Waiting for the laboratory results.", now)
+    db.session.commit()
+    assert f"{later:%d/%m/%Y}" in ticket.due_explanation and f"{later:%d/%m/%Y}" in ticket.due_explanation_en
+    assert "Waiting for the laboratory results." in ticket.due_explanation_en
+    assert vietnamese_letters(ticket.due_explanation_en) == []
+    assert vietnamese_letters(ticket.due_explanation)  # the Vietnamese text is untouched
+
+
+# ------------------------------------------------------------------ every email template, both languages
+
+
+def email_templates() -> list[str]:
+    folder = ROOT / "templates" / "email"
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("_"))
+
+
+def template_context(app, ticket, staff) -> dict:
+    from feedback.models import Unit
+
+    unit = db.session.execute(db.select(Unit).where(Unit.code == "CCTDC")).scalar_one()
+    lines = [{"ticket": ticket, "due": None, "text": "Due in 2 working days."}]
+    return dict(
+        deadline=None, old_due=ticket.due_date - timedelta(days=3), reason="The laboratory needs more time.",
+        reason_label=workflow.REFUSE_REASONS["duplicate"], message="Please attach the contract.",
+        agency="Provincial Department of Health", result_url="http://localhost/results/1", unit=unit,
+        note="Urgent, please.", author=staff, assigner=staff, requester=staff, reviewer=staff,
+        requested=ticket.due_date + timedelta(days=10), new_due=ticket.due_date + timedelta(days=10),
+        comment="Please cite the circular.", recipient_name=staff.name, lines=lines,
+        today=ticket.received_on, due=None,
+    )
+
+
+@pytest.mark.parametrize("name", email_templates())
+def test_every_email_template_renders_in_both_languages(app, make_ticket, make_user, name):
+    from feedback.models import Unit
+
+    staff = make_user("unit_head", "CCTDC", name="Tran Thi Binh")
+    ticket = make_ticket(**{k: v for k, v in ASCII_FORM.items() if k != "consent_publish"})
+    ticket.unit = db.session.execute(db.select(Unit).where(Unit.code == "CCTDC")).scalar_one()
+    ticket.answer, ticket.answered_on = "The verification is scheduled for next week.", ticket.received_on
+    db.session.flush()
+    assert ticket.unit.name_en, "the seeded unit needs an English name for this test"
+    ctx = template_context(app, ticket, staff)
+    with app.test_request_context():
+        for consent in (True, False):
+            ticket.consent_publish = consent
+            with force_locale("en"):
+                english = render_template(f"email/{name}", ticket=ticket, base_url="http://localhost", **ctx)
+            with force_locale("vi"):
+                vietnamese = render_template(f"email/{name}", ticket=ticket, base_url="http://localhost", **ctx)
+            assert vietnamese_letters(english) == [], english
+            assert vietnamese_letters(vietnamese), vietnamese  # the default language is untouched
+            assert ticket.code in english and ticket.code in vietnamese
+
+
+# ------------------------------------------------------------------ the catalogue
+
+
+def translated(message) -> bool:
+    if isinstance(message.string, (tuple, list)):
+        return all(message.string)
+    return bool(message.string)
+
+
+def test_catalogue_is_complete_and_current(tmp_path):
+    catalogue = read_po(PO.open("rb"))
+    entries = {m.id: m for m in catalogue if m.id}
+    assert [m.id for m in entries.values() if not translated(m)] == []
+    assert [m.id for m in entries.values() if m.fuzzy] == []
+    # Every string in the code today is in the catalogue (run `make translations` after adding one).
+    pot = tmp_path / "messages.pot"
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg",
+                    "-k", "_l", "-k", "lazy_gettext", "--no-location", "-o", str(pot), "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    extracted = {m.id for m in read_po(pot.open("rb")) if m.id}
+    assert sorted(extracted - set(entries)) == []
+    committed_pot = {m.id for m in read_po((ROOT / "translations" / "messages.pot").open("rb")) if m.id}
+    assert sorted(committed_pot - set(entries)) == []
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    catalogue = read_po(PO.open("rb"))
+    with MO.open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for message in catalogue:
+        if not message.id or not translated(message):
+            continue
+        if isinstance(message.id, (tuple, list)):
+            assert compiled.ngettext(message.id[0], message.id[1], 1) == message.string[0], message.id
+        else:
+            assert compiled.gettext(message.id) == message.string, message.id
+    assert len([m for m in catalogue if m.id]) + 1 == len(compiled._catalog)  # + the header entry
+
+
+def test_placeholders_are_kept():
+    pattern = re.compile(r"%\((\w+)\)[sd]")
+    for message in read_po(PO.open("rb")):
+        if message.id and isinstance(message.id, str):
+            assert set(pattern.findall(message.string)) == set(pattern.findall(message.id)), message.id
