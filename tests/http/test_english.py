@@ -397,3 +397,19 @@ def test_reminder_digest_in_each_recipients_language(make_ticket, make_user):
     assert vietnamese_letters(digests["coord.en@test.vn"].body_text) == []
     assert vietnamese_letters(digests["coord.en@test.vn"].subject) == []
     assert digests["coord.vi@test.vn"].body_text.startswith("Kính gửi Coordinator Vietnamese,")
+
+
+def test_refusal_reasons_are_translated_on_the_staff_page(client, make_user, login_as, make_ticket):
+    coordinator = make_user("coordinator", "VP")
+    ticket = make_ticket(**{k: v for k, v in ASCII_FORM.items() if k != "consent_publish"})
+    workflow.refuse(ticket, coordinator, "Already answered under case PAKN-2026-000009.", utcnow(),
+                    reason_code="duplicate")
+    db.session.commit()
+    code = ticket.code
+    login_as(coordinator)
+    db.session.rollback()
+    english = client.get(f"/staff/tickets/{code}?lang=en").get_data(as_text=True)
+    assert "Duplicate of feedback already received" in english
+    assert "Trùng với phản ánh" not in english
+    vietnamese = client.get(f"/staff/tickets/{code}?lang=vi").get_data(as_text=True)
+    assert "Trùng với phản ánh, kiến nghị đã tiếp nhận" in vietnamese
