@@ -31,13 +31,12 @@ CATEGORIES = [
 
 RULES = [
     # purpose, amount, unit, legal basis
-    ("answer", 20, "calendar_days",
-     "Thông tư 02/2017/TT-VPCP (trả lời trong 20 ngày kể từ ngày tiếp nhận)"),
-    ("transfer", 5, "working_days",
-     "Nghị định 20/2008/NĐ-CP, Điều 9; Nghị định 92/2017/NĐ-CP (chuyển cơ quan có thẩm quyền trong 5 ngày làm việc)"),
-    ("route", 2, "working_days", "Quy chế nội bộ của Sở (chuyển đơn vị xử lý trong 2 ngày làm việc)"),
-    ("publish", 2, "working_days", "Thông tư 02/2017/TT-VPCP (công khai kết quả trong 2 ngày làm việc)"),
-    ("progress", 7, "calendar_days", "Thông tư 02/2017/TT-VPCP (thông báo tiến độ 7 ngày một lần)"),
+    # The legal basis is a citation: explanations read "20 ngày ... theo <legal basis>".
+    ("answer", 20, "calendar_days", "Thông tư 02/2017/TT-VPCP"),
+    ("transfer", 5, "working_days", "Nghị định 20/2008/NĐ-CP, Điều 9; Nghị định 92/2017/NĐ-CP"),
+    ("route", 2, "working_days", "quy chế nội bộ của Sở"),
+    ("publish", 2, "working_days", "Thông tư 02/2017/TT-VPCP"),
+    ("progress", 7, "calendar_days", "Thông tư 02/2017/TT-VPCP"),
 ]
 
 

@@ -16,7 +16,7 @@ from ..timeutil import to_local
 DEFAULT_RULES = {
     "answer": Rule(20, deadlines.CALENDAR_DAYS, "Thông tư 02/2017/TT-VPCP"),
     "transfer": Rule(5, deadlines.WORKING_DAYS, "Nghị định 20/2008/NĐ-CP, Điều 9; Nghị định 92/2017/NĐ-CP"),
-    "route": Rule(2, deadlines.WORKING_DAYS, "Quy chế nội bộ của Sở"),
+    "route": Rule(2, deadlines.WORKING_DAYS, "quy chế nội bộ của Sở"),
     "publish": Rule(2, deadlines.WORKING_DAYS, "Thông tư 02/2017/TT-VPCP"),
     "progress": Rule(7, deadlines.CALENDAR_DAYS, "Thông tư 02/2017/TT-VPCP"),
 }
