@@ -327,12 +327,12 @@ def build_report(period: Period, today: date, *, cal: WorkCalendar | None = None
 
 
 def refuse_reason_labels() -> dict[str, str]:
-    """Labels of the refusal reason codes the workflow offers (none when that module is absent)."""
-    try:
-        from .workflow import REFUSE_REASONS
-    except ImportError:  # pragma: no cover - the workflow service ships with the app
-        return {}
-    return dict(REFUSE_REASONS)
+    """Labels of the refusal reason codes the workflow offers, in the current language."""
+    from flask_babel import gettext
+
+    from .workflow import REFUSE_REASONS
+
+    return {code: gettext(text) for code, text in REFUSE_REASONS.items()}
 
 
 def overdue_list(as_of: date, cal: WorkCalendar, where, labels=None) -> list[dict]:
