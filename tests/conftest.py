@@ -11,7 +11,6 @@ import contextvars
 import os
 import re
 import sys
-import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from feedback import create_app  # noqa: E402
 from feedback.extensions import db  # noqa: E402
 from feedback.search import FTS_TABLE, ensure_search_schema  # noqa: E402
 from feedback.sqlite import deferred_begin  # noqa: E402
-from support import VALID_FORM, csrf_token, free_port  # noqa: E402,F401  (re-exported for test modules)
+from support import VALID_FORM, SMTPSink, csrf_token, free_port  # noqa: E402,F401  (re-exported for test modules)
 
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context, as in production.
@@ -175,21 +174,6 @@ def make_ticket(app):
         return ticket
 
     return factory
-
-
-class SMTPSink:
-    """Messages received by the test SMTP server."""
-
-    def __init__(self) -> None:
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        from email import message_from_bytes, policy
-
-        with self.lock:
-            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
 
 
 @pytest.fixture

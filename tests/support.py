@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
@@ -43,3 +44,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+
+
+class SMTPSink:
+    """An aiosmtpd handler keeping what a real SMTP server accepted: (recipients, EmailMessage) pairs."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        with self.lock:
+            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+    def subjects(self) -> list[str]:
+        with self.lock:
+            return [m["Subject"] for _r, m in self.messages]
+
+    def bodies(self) -> list[str]:
+        with self.lock:
+            return [m.get_body(("plain",)).get_content() for _r, m in self.messages]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import socket
-import threading
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, ReminderLog, Unit
+from support import SMTPSink
 
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -36,27 +36,7 @@ def reminder_messages() -> list[OutboxMessage]:
     return rows
 
 
-class Sink:
-    """Messages accepted by the test SMTP server: (recipients, EmailMessage)."""
 
-    def __init__(self) -> None:
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        from email import message_from_bytes, policy
-
-        with self.lock:
-            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-    def subjects(self) -> list[str]:
-        with self.lock:
-            return [m["Subject"] for _r, m in self.messages]
-
-    def bodies(self) -> list[str]:
-        with self.lock:
-            return [m.get_body(("plain",)).get_content() for _r, m in self.messages]
 
 
 def _free_port() -> int:
@@ -71,7 +51,7 @@ class SwitchableSMTP:
     def __init__(self, app) -> None:
         from feedback.extensions import mail
 
-        self.sink = Sink()
+        self.sink = SMTPSink()
         self.port = _free_port()
         self.controller = None
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
