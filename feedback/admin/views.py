@@ -89,6 +89,28 @@ def field_error(form, exc: ServiceError) -> None:
         form.form_errors.append(exc.message)
 
 
+def save(form, change, back: str):
+    """Run a change for a valid form: commit, flash the message it returns and redirect (303) to `back`.
+
+    On a refusal (ServiceError) roll back, show it beside its field and return None: the view then
+    renders the form again with a 400.
+    """
+    try:
+        message = change()
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        field_error(form, exc)
+        return None
+    flash(message, "success")
+    return redirect(back, code=303)
+
+
+def saved_message(changes) -> str:
+    """The confirmation of an edit: saved, or nothing to save."""
+    return _("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào.")
+
+
 def unit_choices(include_blank: str | None = None, keep: int | None = None):
     units = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars()
     pairs = [(str(u.id), f"{u.code} · {u.name}" + ("" if u.active else _(" (ngừng hoạt động)")))
@@ -166,16 +188,15 @@ def user_new():
     fields, required = ["email", "name", "role", "unit", "password"], {"email", "name", "role", "password"}
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            def change() -> str:
                 user = svc.create_user(current_user, email=form.email.data, name=form.name.data,
                                        role=form.role.data, unit=unit_from(form.unit.data),
                                        password=form.password.data)
-                db.session.commit()
-                flash(_("Đã tạo tài khoản %(email)s.", email=user.email), "success")
-                return redirect(url_for("admin.users"), code=303)
-            except ServiceError as exc:
-                db.session.rollback()
-                field_error(form, exc)
+                return _("Đã tạo tài khoản %(email)s.", email=user.email)
+
+            done = save(form, change, url_for("admin.users"))
+            if done:
+                return done
         return render_form(form, _("Thêm tài khoản"), fields, required, url_for("admin.users"), 400)
     return render_form(form, _("Thêm tài khoản"), fields, required, url_for("admin.users"))
 
@@ -201,15 +222,14 @@ def user_edit(user_id: int):
     fields, required = ["name", "role", "unit"], {"name", "role"}
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            def change() -> str:
                 changes = svc.update_user(current_user, user, name=form.name.data, role=form.role.data,
                                           unit=unit_from(form.unit.data))
-                db.session.commit()
-                flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
-                return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
-            except ServiceError as exc:
-                db.session.rollback()
-                field_error(form, exc)
+                return saved_message(changes)
+
+            done = save(form, change, url_for("admin.user_edit", user_id=user.id))
+            if done:
+                return done
         return render_form(form, title, fields, required, url_for("admin.users"), 400, **context)
     return render_form(form, title, fields, required, url_for("admin.users"), **context)
 
@@ -272,16 +292,15 @@ def unit_new():
     fields, required = ["code", "name", "name_en", "email", "sort_order"], {"code", "name"}
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            def change() -> str:
                 unit = svc.create_unit(current_user, code=form.code.data or "", name=form.name.data,
                                        name_en=form.name_en.data, email=form.email.data,
                                        sort_order=form.sort_order.data if form.sort_order.data is not None else 100)
-                db.session.commit()
-                flash(_("Đã thêm đơn vị %(code)s.", code=unit.code), "success")
-                return redirect(url_for("admin.units"), code=303)
-            except ServiceError as exc:
-                db.session.rollback()
-                field_error(form, exc)
+                return _("Đã thêm đơn vị %(code)s.", code=unit.code)
+
+            done = save(form, change, url_for("admin.units"))
+            if done:
+                return done
         return render_form(form, _("Thêm đơn vị"), fields, required, url_for("admin.units"), 400)
     return render_form(form, _("Thêm đơn vị"), fields, required, url_for("admin.units"))
 
@@ -295,17 +314,16 @@ def unit_edit(unit_id: int):
     fields, required = ["name", "name_en", "email", "sort_order", "active"], {"name"}
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            def change() -> str:
                 changes = svc.update_unit(current_user, unit, name=form.name.data, name_en=form.name_en.data,
                                           email=form.email.data, active=form.active.data,
                                           sort_order=form.sort_order.data if form.sort_order.data is not None
                                           else unit.sort_order)
-                db.session.commit()
-                flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
-                return redirect(url_for("admin.units"), code=303)
-            except ServiceError as exc:
-                db.session.rollback()
-                field_error(form, exc)
+                return saved_message(changes)
+
+            done = save(form, change, url_for("admin.units"))
+            if done:
+                return done
         return render_form(form, title, fields, required, url_for("admin.units"), 400)
     return render_form(form, title, fields, required, url_for("admin.units"),
                        note=_("Đơn vị đã có hồ sơ hoặc cán bộ không thể xóa, chỉ có thể ngừng hoạt động. "
@@ -330,17 +348,16 @@ def category_new():
     fields, required = ["code", "name", "name_en", "default_unit", "sort_order"], {"code", "name"}
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            def change() -> str:
                 category = svc.create_category(
                     current_user, code=form.code.data or "", name=form.name.data, name_en=form.name_en.data,
                     default_unit=unit_from(form.default_unit.data),
                     sort_order=form.sort_order.data if form.sort_order.data is not None else 100)
-                db.session.commit()
-                flash(_("Đã thêm lĩnh vực %(code)s.", code=category.code), "success")
-                return redirect(url_for("admin.categories"), code=303)
-            except ServiceError as exc:
-                db.session.rollback()
-                field_error(form, exc)
+                return _("Đã thêm lĩnh vực %(code)s.", code=category.code)
+
+            done = save(form, change, url_for("admin.categories"))
+            if done:
+                return done
         return render_form(form, _("Thêm lĩnh vực"), fields, required, url_for("admin.categories"), 400)
     return render_form(form, _("Thêm lĩnh vực"), fields, required, url_for("admin.categories"))
 
@@ -357,17 +374,16 @@ def category_edit(category_id: int):
     fields, required = ["name", "name_en", "default_unit", "sort_order", "active"], {"name"}
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            def change() -> str:
                 changes = svc.update_category(
                     current_user, category, name=form.name.data, name_en=form.name_en.data,
                     default_unit=unit_from(form.default_unit.data), active=form.active.data,
                     sort_order=form.sort_order.data if form.sort_order.data is not None else category.sort_order)
-                db.session.commit()
-                flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
-                return redirect(url_for("admin.categories"), code=303)
-            except ServiceError as exc:
-                db.session.rollback()
-                field_error(form, exc)
+                return saved_message(changes)
+
+            done = save(form, change, url_for("admin.categories"))
+            if done:
+                return done
         return render_form(form, title, fields, required, url_for("admin.categories"), 400)
     return render_form(form, title, fields, required, url_for("admin.categories"),
                        note=_("Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng sử dụng không còn "
@@ -407,17 +423,16 @@ def rule_new():
              "Thời hạn đã ghi trên hồ sơ không thay đổi khi sửa quy định.")
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            def change() -> str:
                 category = db.session.get(Category, int(form.category.data)) if form.category.data else None
                 svc.create_rule(current_user, purpose=form.purpose.data, kind=form.kind.data or None,
                                 category=category, amount=form.amount.data, day_unit=form.day_unit.data,
                                 legal_basis=form.legal_basis.data)
-                db.session.commit()
-                flash(_("Đã thêm quy định thời hạn."), "success")
-                return redirect(url_for("admin.rules"), code=303)
-            except ServiceError as exc:
-                db.session.rollback()
-                field_error(form, exc)
+                return _("Đã thêm quy định thời hạn.")
+
+            done = save(form, change, url_for("admin.rules"))
+            if done:
+                return done
         return render_form(form, _("Thêm quy định thời hạn"), fields, required, url_for("admin.rules"), 400,
                            note=note)
     return render_form(form, _("Thêm quy định thời hạn"), fields, required, url_for("admin.rules"), note=note)
@@ -436,15 +451,14 @@ def rule_edit(rule_id: int):
     note = _("Thời hạn đã ghi trên hồ sơ không thay đổi; quy định mới áp dụng cho hồ sơ tiếp nhận sau khi lưu.")
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            def change() -> str:
                 changes = svc.update_rule(current_user, rule, amount=form.amount.data, day_unit=form.day_unit.data,
                                           legal_basis=form.legal_basis.data, active=form.active.data)
-                db.session.commit()
-                flash(_("Đã lưu thay đổi.") if changes else _("Không có thay đổi nào."), "success")
-                return redirect(url_for("admin.rules"), code=303)
-            except ServiceError as exc:
-                db.session.rollback()
-                field_error(form, exc)
+                return saved_message(changes)
+
+            done = save(form, change, url_for("admin.rules"))
+            if done:
+                return done
         return render_form(form, title, fields, required, url_for("admin.rules"), 400, note=note)
     return render_form(form, title, fields, required, url_for("admin.rules"), note=note)
 
@@ -484,15 +498,14 @@ def calendar():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            def change() -> str:
                 row = svc.add_override(current_user, day=form.day.data, day_type=form.day_type.data,
                                        note=form.note.data or "")
-                db.session.commit()
-                flash(_("Đã thêm điều chỉnh lịch ngày %(d)s.", d=row.day.strftime("%d/%m/%Y")), "success")
-                return redirect(url_for("admin.calendar"), code=303)
-            except ServiceError as exc:
-                db.session.rollback()
-                field_error(form, exc)
+                return _("Đã thêm điều chỉnh lịch ngày %(d)s.", d=row.day.strftime("%d/%m/%Y"))
+
+            done = save(form, change, url_for("admin.calendar"))
+            if done:
+                return done
         status = 400
     today = local_today()
     months = min(max(request.args.get("months", 3, type=int), 1), 12)
