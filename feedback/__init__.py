@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, get_config
@@ -163,7 +163,3 @@ def configure_logging(app: Flask) -> None:
     """Log to stderr at INFO outside debug (gunicorn and systemd collect it)."""
     if not app.debug and not app.testing:
         app.logger.setLevel(logging.INFO)
-
-    @app.before_request
-    def _remember_request_start() -> None:
-        g.locale_choices = app.config["LANGUAGES"]
