@@ -109,7 +109,14 @@ class Config:
     REMINDER_BEFORE_DAYS = [int(x) for x in env_list("REMINDER_BEFORE_DAYS", "3,1,0")]
     REMINDER_HEAD_OVERDUE_DAYS = env_int("REMINDER_HEAD_OVERDUE_DAYS", 1)
     REMINDER_ESCALATE_DAYS = env_int("REMINDER_ESCALATE_DAYS", 5)
+    # Default progress-update period (calendar days) when no "progress" deadline rule is active.
     PROGRESS_UPDATE_DAYS = env_int("PROGRESS_UPDATE_DAYS", 7)
+    # A registered item received more than this many working days before it is entered gets a warning.
+    RECEIPT_WARNING_WORKING_DAYS = env_int("RECEIPT_WARNING_WORKING_DAYS", 5)
+    # How often the scheduler rechecks open tickets' dates against the calendar in force (minutes).
+    SCHEDULER_CALENDAR_MINUTES = env_int("SCHEDULER_CALENDAR_MINUTES", 60)
+    # From this month and day on, until next year's holiday plan is entered, administrators are asked for it.
+    CALENDAR_PLAN_ASK_FROM = os.environ.get("CALENDAR_PLAN_ASK_FROM", "10-01")
     SCHEDULER_REMINDER_MINUTES = env_int("SCHEDULER_REMINDER_MINUTES", 15)
     SCHEDULER_OUTBOX_SECONDS = env_int("SCHEDULER_OUTBOX_SECONDS", 30)
     SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 120)

@@ -1,4 +1,4 @@
-"""`flask` commands: database seed and demo, units, users, outbox."""
+"""`flask` commands: database seed and demo, units, users, outbox, reminders, calendar, scheduler."""
 
 from __future__ import annotations
 
@@ -133,6 +133,52 @@ def reminders_send(now_text: str | None) -> None:
                f"({report.candidates} candidate tickets)")
 
 
+calendar_cli = AppGroup("calendar", help="The working calendar: years announced, rechecks of ticket dates.")
+
+
+@calendar_cli.command("recheck")
+@now_option
+def calendar_recheck(now_text: str | None) -> None:
+    """Derive again the dates of the tickets that the calendar changes since the last check meet."""
+    from .domain.deadlines import fmt
+    from .services.recheck import recheck
+    from .timeutil import local_today
+
+    now = parse_now_or_fail(now_text)
+    report = recheck(now, local_today(now))
+    db.session.commit()
+    if not report.changed_days:
+        click.echo("calendar unchanged since the last check: nothing to do")
+        return
+    click.echo(f"{len(report.changed_days)} changed days ({fmt(report.changed_days[0])} - "
+               f"{fmt(report.changed_days[-1])}); {report.candidates} candidate tickets")
+    for m in report.moved:
+        click.echo(f"{m.code}\t{m.purpose}\t{fmt(m.old)} -> {fmt(m.new)}")
+    for code in report.verdicts:
+        click.echo(f"{code}\ton-time verdict changed")
+    click.echo(f"{len(report.moved)} dates moved on {report.tickets} tickets")
+
+
+@calendar_cli.command("years")
+def calendar_years() -> None:
+    """Each year the calendar knows: announced (with its documents) or estimated (statutory days only)."""
+    from .domain.deadlines import ANNOUNCED
+    from .models import CalendarAnnouncement
+    from .services.calendar import official_calendar, year_statuses
+    from .timeutil import local_today
+
+    statuses = year_statuses()
+    entries = official_calendar()[0]
+    today = local_today()
+    years = sorted(set(statuses) | {today.year - 1, today.year, today.year + 1})
+    for year in years:
+        docs = sorted({e.document.cite("vi") for e in entries if e.day.year == year and e.document})
+        docs += [f"{a.document_number} ngày {a.document_date.strftime('%d/%m/%Y')}" for a in db.session.execute(
+            db.select(CalendarAnnouncement).where(CalendarAnnouncement.year == year)).scalars()]
+        status = "announced" if statuses.get(year) == ANNOUNCED else "estimated"
+        click.echo(f"{year}\t{status}" + (f"\t{'; '.join(docs)}" if docs else ""))
+
+
 @click.command("scheduler")
 @click.option("--reminder-seconds", type=float, default=None,
               help="Sweep interval (default: SCHEDULER_REMINDER_MINUTES).")
@@ -164,6 +210,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(calendar_cli)
     app.cli.add_command(scheduler_command)
     from .search import search_cli  # search setup (FTS5 table / GIN index)
 

@@ -196,6 +196,25 @@ def run_reminders(app: Flask, now: datetime):
         return report
 
 
+def run_calendar(app: Flask, now: datetime):
+    """Job: recheck the tickets' dates against the calendar in force, and ask for next year's plan."""
+    from .services.recheck import ask_for_plan, recheck
+    from .timeutil import local_today
+
+    with app.app_context():
+        try:
+            report = recheck(now, local_today(now))
+            ask_for_plan(now, local_today(now), app.config["CALENDAR_PLAN_ASK_FROM"])
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        if report.changed_days:
+            log.info("calendar recheck: %s changed days, %s dates moved on %s tickets", len(report.changed_days),
+                     len(report.moved), report.tickets)
+        return report
+
+
 def run_outbox(app: Flask, now: datetime):
     """Job: one outbox pass at `now`."""
     from .services.outbox import send_pending
@@ -267,6 +286,9 @@ def build_scheduler(app: Flask, leader: Leadership, *, reminder_seconds: float, 
                       "interval", seconds=min(reminder_seconds, heartbeat), id="reminders", next_run_time=first)
     scheduler.add_job(guarded(leader, "outbox sender", lambda: run_outbox(app, clock()), Every(outbox_seconds)),
                       "interval", seconds=min(outbox_seconds, heartbeat), id="outbox", next_run_time=first)
+    calendar_seconds = app.config["SCHEDULER_CALENDAR_MINUTES"] * 60
+    scheduler.add_job(guarded(leader, "calendar recheck", lambda: run_calendar(app, clock()), Every(calendar_seconds)),
+                      "interval", seconds=min(calendar_seconds, heartbeat), id="calendar", next_run_time=first)
     return scheduler
 
 

@@ -119,6 +119,8 @@ class DeadlineRule(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # answer | transfer | route | publish | progress
     purpose: Mapped[str] = mapped_column(String(20), index=True)
+    # default | legal_document (feedback on legal normative documents, Công điện 89/CĐ-TTg); None: any
+    regime: Mapped[str | None] = mapped_column(String(20))
     kind: Mapped[str | None] = mapped_column(String(20))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     amount: Mapped[int] = mapped_column(Integer)
@@ -127,6 +129,23 @@ class DeadlineRule(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     category: Mapped[Category | None] = relationship()
+
+
+class CalendarAnnouncement(db.Model):
+    """A document announcing a year's days off and swapped working days, entered by an administrator."""
+
+    __tablename__ = "calendar_announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    document_number: Mapped[str] = mapped_column(String(100))
+    document_date: Mapped[date] = mapped_column(Date)
+    issuer: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    days: Mapped[list[CalendarOverride]] = relationship(back_populates="announcement", order_by="CalendarOverride.day")
 
 
 class CalendarOverride(db.Model):
@@ -138,8 +157,27 @@ class CalendarOverride(db.Model):
     day: Mapped[date] = mapped_column(Date, unique=True)
     day_type: Mapped[str] = mapped_column(String(20))  # day_off | working_day
     note: Mapped[str] = mapped_column(String(300), default="")
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_announcements.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    announcement: Mapped[CalendarAnnouncement | None] = relationship(back_populates="days")
+
+
+class CalendarState(db.Model):
+    """The calendar the open tickets' dates were last checked against (one row), for `calendar recheck`.
+
+    `days` is the snapshot of every day whose status differs from the plain week (ISO date -> "off" |
+    "work"); a recheck compares the calendar in force with it to find the days that changed.
+    """
+
+    __tablename__ = "calendar_states"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    days: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # None: never checked
+    shipped_version: Mapped[str] = mapped_column(String(40), default="")
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    plan_reminder_on: Mapped[date | None] = mapped_column(Date)  # last weekly "enter next year's plan" email
 
 
 class TrackingCounter(db.Model):
@@ -183,6 +221,9 @@ class Ticket(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), default=State.NEW)
     channel: Mapped[str] = mapped_column(String(10), default=Channel.WEB)
+    incoming_number: Mapped[str | None] = mapped_column(String(50))  # số đến of a registered paper item
+    # default | legal_document: which deadline rules apply (set by the coordinator when routing)
+    regime: Mapped[str] = mapped_column(String(20), default="default", server_default="default")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     # Submitter (personal data: never public, removable by anonymisation).
@@ -209,6 +250,9 @@ class Ticket(db.Model):
     original_due_date: Mapped[date] = mapped_column(Date)
     due_explanation: Mapped[str] = mapped_column(Text, default="")
     due_explanation_en: Mapped[str] = mapped_column(Text, default="", server_default="")  # English text, same facts
+    # How each date was fixed, so a calendar recheck can derive it again under the same rule:
+    # purpose -> {"from": ISO date, "amount", "unit", "basis", "fixed": ISO date | None, "paused": n}
+    deadline_basis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     route_due_date: Mapped[date | None] = mapped_column(Date)
     transfer_due_date: Mapped[date | None] = mapped_column(Date)
     routed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -39,6 +39,13 @@ RULES = [
     ("progress", 7, "calendar_days", "Thông tư 02/2017/TT-VPCP"),
 ]
 
+# Rules of the regime for feedback on legal normative documents (Công điện 89/CĐ-TTg of 16/06/2025).
+REGIME_RULES = [
+    # regime, purpose, amount, unit, legal basis
+    ("legal_document", "answer", 15, "calendar_days", "Công điện 89/CĐ-TTg ngày 16/06/2025"),
+    ("legal_document", "transfer", 2, "working_days", "Công điện 89/CĐ-TTg ngày 16/06/2025"),
+]
+
 
 def seed_organisation() -> dict[str, int]:
     """Add the default units, categories and deadline rules that are missing; return what was added.
@@ -59,12 +66,18 @@ def seed_organisation() -> dict[str, int]:
             db.session.add(Category(code=code, name=name, name_en=name_en,
                                     default_unit=units.get(unit_code), sort_order=order))
             added["categories"] += 1
-    purposes = set(db.session.execute(
-        db.select(DeadlineRule.purpose).where(DeadlineRule.kind.is_(None), DeadlineRule.category_id.is_(None))
-    ).scalars())
+    general = set(db.session.execute(
+        db.select(DeadlineRule.regime, DeadlineRule.purpose)
+        .where(DeadlineRule.kind.is_(None), DeadlineRule.category_id.is_(None))
+    ).all())
     for purpose, amount, day_unit, basis in RULES:
-        if purpose not in purposes:
+        if (None, purpose) not in general:
             db.session.add(DeadlineRule(purpose=purpose, amount=amount, day_unit=day_unit, legal_basis=basis))
+            added["rules"] += 1
+    for regime, purpose, amount, day_unit, basis in REGIME_RULES:
+        if (regime, purpose) not in general:
+            db.session.add(DeadlineRule(regime=regime, purpose=purpose, amount=amount, day_unit=day_unit,
+                                        legal_basis=basis))
             added["rules"] += 1
     db.session.flush()
     return added

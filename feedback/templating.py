@@ -51,9 +51,23 @@ def register(app: Flask) -> None:
     def submitter_type_label(key: str) -> str:
         return states.label(states.SUBMITTER_TYPE_LABELS, key, current_locale())
 
+    def regime_label(key: str | None) -> str:
+        return states.label(states.REGIME_LABELS, key or "default", current_locale())
+
+    def standing_label(key: str) -> str:
+        from .domain.outcomes import STANDING_LABELS
+        return states.label(STANDING_LABELS, key, current_locale())
+
+    def on_time(ticket) -> bool | None:
+        """The on-time verdict of an answered ticket (domain/outcomes.py); None while unanswered."""
+        from .domain.outcomes import answered_on_time
+        if ticket is None or ticket.answered_on is None or ticket.due_date is None:
+            return None
+        return answered_on_time(ticket.answered_on, ticket.due_date)
+
     def action_label(key: str) -> str:
-        if key == "submit":
-            return "Tiếp nhận" if current_locale() == "vi" else "Received"
+        if key in states.EVENT_LABELS:
+            return states.label(states.EVENT_LABELS, key, current_locale())
         transition = states.TRANSITIONS.get(key)
         if transition is None:
             return key
@@ -87,7 +101,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         event_message=event_message, due_explanation=due_explanation, state_label=state_label, kind_label=kind_label, role_label=role_label,
         channel_label=channel_label, submitter_type_label=submitter_type_label,
-        action_label=action_label, localized=localized,
+        action_label=action_label, localized=localized, regime_label=regime_label, standing_label=standing_label, on_time=on_time,
     )
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions

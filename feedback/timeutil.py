@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 
 def tz() -> ZoneInfo:
@@ -14,7 +14,13 @@ def tz() -> ZoneInfo:
 
 
 def utcnow() -> datetime:
-    """Now as naive UTC, the form the database stores."""
+    """Now as naive UTC, the form the database stores.
+
+    Under testing only, `CLOCK_NOW` (a naive-UTC datetime in the app's config) stands for the clock, so
+    a page can be looked at "on Saturday 28/11/2026" as a person would; production never reads it.
+    """
+    if has_app_context() and current_app.testing and current_app.config.get("CLOCK_NOW") is not None:
+        return current_app.config["CLOCK_NOW"]
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 

@@ -64,6 +64,7 @@ class CategoryForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     purpose = Choice(_l("Loại thời hạn"), validators=[Optional()])
+    regime = Choice(_l("Áp dụng cho chế độ xử lý"), validators=[Optional()])
     kind = Choice(_l("Áp dụng cho loại phản ánh"), validators=[Optional()])
     category = Choice(_l("Áp dụng cho lĩnh vực"), validators=[Optional()])
     amount = IntegerField(_l("Số ngày"), validators=[DataRequired(message=_l("Vui lòng nhập số ngày.")),
@@ -79,6 +80,27 @@ class OverrideForm(FlaskForm):
     day_type = Choice(_l("Loại điều chỉnh"), validators=[_required()])
     note = StringField(_l("Ghi chú (ví dụ: số văn bản thông báo)"), filters=[one_line],
                        validators=[Optional(), Length(max=300)])
+
+
+class AnnouncementForm(FlaskForm):
+    """A document announcing a year's days off and swapped working days."""
+
+    year = IntegerField(_l("Năm"), validators=[DataRequired(message=_l("Vui lòng nhập năm.")),
+                                               NumberRange(min=2000, max=2100, message=_l("Năm không hợp lệ."))])
+    document_number = StringField(_l("Số văn bản"), filters=[one_line],
+                                  validators=[_required(), Length(max=100)],
+                                  description=_l("Ví dụ: 12729/VPCP-KGVX"))
+    document_date = DateField(_l("Ngày ban hành"), validators=[DataRequired(message=_l("Nhập ngày dạng yyyy-mm-dd."))])
+    issuer = StringField(_l("Cơ quan ban hành"), filters=[one_line], validators=[Optional(), Length(max=200)],
+                         description=_l("Ví dụ: Văn phòng Chính phủ, Bộ Nội vụ, UBND tỉnh"))
+    days_off = TextAreaField(_l("Ngày nghỉ"), validators=[Optional(), Length(max=2000)],
+                             description=_l("Mỗi ngày hoặc khoảng ngày một dòng, dạng dd/mm/yyyy hoặc "
+                                            "dd/mm/yyyy-dd/mm/yyyy."))
+    working_days = TextAreaField(_l("Ngày làm việc bù (thứ Bảy, Chủ nhật đi làm)"),
+                                 validators=[Optional(), Length(max=2000)],
+                                 description=_l("Mỗi ngày một dòng, dạng dd/mm/yyyy."))
+    summary = StringField(_l("Nội dung (ví dụ: nghỉ Tết Nguyên đán)"), filters=[one_line],
+                          validators=[Optional(), Length(max=300)])
 
 
 class ConfirmForm(FlaskForm):

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required
-from ..domain.deadlines import CALENDAR_DAYS, WORKING_DAYS
-from ..domain.states import KIND_LABELS, OPEN_STATES, ROLE_LABELS, Role, label
+from ..domain.deadlines import ANNOUNCED, CALENDAR_DAYS, WORKING_DAYS
+from ..domain.states import KIND_LABELS, OPEN_STATES, REGIME_LABELS, ROLE_LABELS, Role, label
 from ..extensions import db
 from ..forms import choices
-from ..models import AuditLog, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
+from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
 from ..services import ServiceError
 from ..services import admin as svc
+from ..services import calendar as calendar_service
+from ..services import recheck
 from ..services.calendar import work_calendar
 from ..templating import current_locale
-from ..timeutil import local_today
+from ..timeutil import local_today, utcnow
 from . import bp
 from .forms import (
+    AnnouncementForm,
     CategoryForm,
     ConfirmForm,
     OverrideForm,
@@ -52,6 +55,7 @@ DAY_TYPE_LABELS = {"day_off": ("Ngày nghỉ bổ sung", "Extra day off"),
 AUDIT_ENTITY_LABELS = {
     "user": ("Tài khoản", "User"), "unit": ("Đơn vị", "Unit"), "category": ("Lĩnh vực", "Category"),
     "deadline_rule": ("Quy định thời hạn", "Deadline rule"), "calendar_override": ("Lịch làm việc", "Calendar"),
+    "calendar_announcement": ("Thông báo lịch nghỉ", "Holiday announcement"),
     "ticket": ("Hồ sơ", "Ticket"), "outbox_message": ("Thư đi", "Outgoing email"),
 }
 AUDIT_ACTION_LABELS = {
@@ -151,7 +155,8 @@ def index():
         "overrides": db.session.execute(
             db.select(db.func.count(CalendarOverride.id)).where(CalendarOverride.day >= local_today())).scalar_one(),
     }
-    return render_template("admin/index.html", recent=recent, counts=counts)
+    return render_template("admin/index.html", recent=recent, counts=counts,
+                           missing_year=recheck.plan_missing(local_today(), current_app.config["CALENDAR_PLAN_ASK_FROM"]))
 
 
 @bp.get("/audit")
@@ -395,6 +400,7 @@ def category_edit(category_id: int):
 
 def rule_form_choices(form: RuleForm) -> None:
     form.purpose.choices = choices((k, lbl(PURPOSE_LABELS, k)) for k in svc.PURPOSES)
+    form.regime.choices = choices([("", _("— Mọi chế độ —"))] + [(k, lbl(REGIME_LABELS, k)) for k in REGIME_LABELS])
     form.kind.choices = choices([("", _("— Mọi loại —"))] + [(k, lbl(KIND_LABELS, k)) for k in KIND_LABELS])
     cats = db.session.execute(db.select(Category).order_by(Category.sort_order, Category.code)).scalars()
     form.category.choices = choices([("", _("— Mọi lĩnh vực —"))] + [(str(c.id), f"{c.code} · {c.name}")
@@ -417,17 +423,17 @@ def rules():
 def rule_new():
     form = RuleForm()
     rule_form_choices(form)
-    fields = ["purpose", "kind", "category", "amount", "day_unit", "legal_basis"]
+    fields = ["purpose", "regime", "kind", "category", "amount", "day_unit", "legal_basis"]
     required = {"purpose", "amount", "day_unit", "legal_basis"}
-    note = _("Quy định cụ thể nhất đang áp dụng được dùng: theo loại và lĩnh vực, rồi theo loại, rồi chung. "
-             "Thời hạn đã ghi trên hồ sơ không thay đổi khi sửa quy định.")
+    note = _("Quy định cụ thể nhất đang áp dụng được dùng: riêng cho chế độ xử lý, rồi theo lĩnh vực, rồi theo "
+             "loại, rồi chung. Thời hạn đã ghi trên hồ sơ không thay đổi khi sửa quy định.")
     if request.method == "POST":
         if form.validate_on_submit():
             def change() -> str:
                 category = db.session.get(Category, int(form.category.data)) if form.category.data else None
                 svc.create_rule(current_user, purpose=form.purpose.data, kind=form.kind.data or None,
                                 category=category, amount=form.amount.data, day_unit=form.day_unit.data,
-                                legal_basis=form.legal_basis.data)
+                                legal_basis=form.legal_basis.data, regime=form.regime.data or None)
                 return _("Đã thêm quy định thời hạn.")
 
             done = save(form, change, url_for("admin.rules"))
@@ -489,12 +495,32 @@ def month_preview(first: date, months: int):
     return out
 
 
+def recheck_and_flash() -> None:
+    """After a calendar change is committed: derive the open tickets' dates again and say what moved."""
+    report = recheck.recheck(utcnow(), local_today())
+    db.session.commit()
+    if report.moved or report.verdicts:
+        flash(_("Đã tính lại thời hạn: %(n)d ngày thay đổi trên %(t)d hồ sơ (xem nhật ký từng hồ sơ).",
+                n=len(report.moved), t=report.tickets), "info")
+    else:
+        flash(_("Không hồ sơ nào có thời hạn bị ảnh hưởng."), "info")
+
+
+def save_calendar(form, change):
+    """`save` for calendar changes: commit the change, then recheck the tickets' dates."""
+    done = save(form, change, url_for("admin.calendar"))
+    if done:
+        recheck_and_flash()
+    return done
+
+
 @bp.route("/calendar", methods=["GET", "POST"])
 @admin_only
 def calendar():
     """Announced overrides, a form to add one, and a preview of the working days of the coming months."""
     form = OverrideForm()
     form.day_type.choices = choices((k, lbl(DAY_TYPE_LABELS, k)) for k in DAY_TYPE_LABELS)
+    announcement = AnnouncementForm(prefix="ann")
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -503,16 +529,49 @@ def calendar():
                                        note=form.note.data or "")
                 return _("Đã thêm điều chỉnh lịch ngày %(d)s.", d=row.day.strftime("%d/%m/%Y"))
 
-            done = save(form, change, url_for("admin.calendar"))
+            done = save_calendar(form, change)
             if done:
                 return done
         status = 400
+    return calendar_page(form, announcement, status)
+
+
+@bp.post("/calendar/announcements")
+@admin_only
+def calendar_announce():
+    """Enter a document announcing a year's days off and swapped working days."""
+    form = OverrideForm(formdata=None)
+    form.day_type.choices = choices((k, lbl(DAY_TYPE_LABELS, k)) for k in DAY_TYPE_LABELS)
+    announcement = AnnouncementForm(prefix="ann")
+    if announcement.validate_on_submit():
+        def change() -> str:
+            row = svc.add_announcement(
+                current_user, year=announcement.year.data, document_number=announcement.document_number.data,
+                document_date=announcement.document_date.data, issuer=announcement.issuer.data or "",
+                days_off=svc.parse_days(announcement.days_off.data or "", "days_off"),
+                working_days=svc.parse_days(announcement.working_days.data or "", "working_days"),
+                summary=announcement.summary.data or "")
+            return _("Đã nhập thông báo %(n)s: năm %(y)d được ghi là đã công bố.", n=row.document_number, y=row.year)
+
+        done = save_calendar(announcement, change)
+        if done:
+            return done
+    return calendar_page(form, announcement, 400)
+
+
+def calendar_page(form, announcement, status: int):
     today = local_today()
     months = min(max(request.args.get("months", 3, type=int), 1), 12)
     rows = db.session.execute(db.select(CalendarOverride).where(CalendarOverride.day >= date(today.year - 1, 1, 1))
                               .order_by(CalendarOverride.day)).scalars().all()
+    statuses = calendar_service.year_statuses()
+    years = [(y, statuses.get(y) == ANNOUNCED) for y in range(today.year - 1, today.year + 3)]
+    announcements = db.session.execute(db.select(CalendarAnnouncement).order_by(
+        CalendarAnnouncement.year.desc(), CalendarAnnouncement.id.desc())).scalars().all()
     return render_template("admin/calendar.html", form=form, rows=rows, preview=month_preview(today, months),
-                           months=months, confirm=ConfirmForm(), today=today,
+                           months=months, confirm=ConfirmForm(), today=today, announcement=announcement,
+                           announcements=announcements, years=years,
+                           missing_year=recheck.plan_missing(today, current_app.config["CALENDAR_PLAN_ASK_FROM"]),
                            type_label=lambda k: lbl(DAY_TYPE_LABELS, k)), status
 
 
@@ -526,6 +585,7 @@ def calendar_delete(override_id: int):
     svc.remove_override(current_user, row)
     db.session.commit()
     flash(_("Đã xóa điều chỉnh lịch ngày %(d)s.", d=day.strftime("%d/%m/%Y")), "success")
+    recheck_and_flash()
     return redirect(url_for("admin.calendar"), code=303)
 
 from . import outbox  # noqa: E402,F401  (failed mail and resend: feedback/admin/outbox.py)

@@ -18,12 +18,13 @@ from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy.orm import joinedload, load_only
 from werkzeug.datastructures import MultiDict
 
+from ..domain import outcomes
 from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, SubmitterType, State
 from ..extensions import csrf, db
 from ..forms import SubmissionForm
 from ..models import Category, Ticket
 from ..services import ServiceError, intake
-from ..timeutil import to_local, tz, utcnow
+from ..timeutil import local_today, to_local, tz, utcnow
 from . import bp
 
 csrf.exempt(bp)  # API-key POSTs come from other systems, not from our forms
@@ -38,13 +39,13 @@ REQUEST_FIELDS = (
     "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
     "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url",
 )
-EXTENSION_FIELDS = ("title", "kind", "due_date", "on_time", "answered_datetime", "published_datetime", "url")
+EXTENSION_FIELDS = ("title", "kind", "due_date", "on_time", "overdue", "answered_datetime", "published_datetime", "url")
 SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type", "keywords", "group")
 
 # Ticket columns a response reads: nothing personal.
 PUBLIC_COLUMNS = (
     Ticket.code, Ticket.kind, Ticket.state, Ticket.category_id, Ticket.unit_id, Ticket.received_at,
-    Ticket.due_date, Ticket.answered_at, Ticket.on_time, Ticket.published_at, Ticket.updated_at,
+    Ticket.due_date, Ticket.answered_at, Ticket.answered_on, Ticket.on_time, Ticket.published_at, Ticket.updated_at,
     Ticket.public_title, Ticket.public_summary, Ticket.public_answer,
 )
 
@@ -172,7 +173,10 @@ def request_dict(ticket: Ticket) -> dict:
         "title": ticket.public_title if published else None,
         "kind": ticket.kind,
         "due_date": ticket.due_date.isoformat() if ticket.due_date else None,
-        "on_time": ticket.on_time if ticket.state == State.ANSWERED else None,
+        "on_time": (outcomes.answered_on_time(ticket.answered_on, ticket.due_date)
+                    if ticket.state == State.ANSWERED and ticket.answered_on else None),
+        "overdue": (outcomes.is_overdue(ticket.state, ticket.due_date, local_today())
+                    if ticket.state != State.ANSWERED else None),
         "answered_datetime": _w3c(ticket.answered_at) if ticket.state == State.ANSWERED else None,
         "published_datetime": _w3c(ticket.published_at),
         "url": f"{_base()}/results/{ticket.code}" if published else None,
@@ -432,6 +436,7 @@ def openapi_document(base: str) -> dict:
             "kind": {"type": "string", "enum": [k.value for k in Kind], "description": "Mở rộng: loại."},
             "due_date": {"type": "string", "format": "date", "description": "Mở rộng: thời hạn giải quyết bằng văn bản."},
             "on_time": {"type": "boolean", "nullable": True, "description": "Mở rộng: trả lời đúng hạn (null khi chưa trả lời)."},
+            "overdue": {"type": "boolean", "nullable": True, "description": "Mở rộng: đang xử lý và đã quá hạn giải quyết (null khi đã trả lời)."},
             "answered_datetime": {"type": "string", "format": "date-time", "nullable": True},
             "published_datetime": {"type": "string", "format": "date-time", "nullable": True},
             "url": {**nullable_str, "description": "Mở rộng: trang kết quả công khai."},

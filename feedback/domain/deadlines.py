@@ -1,17 +1,29 @@
 """Deadline arithmetic the way Vietnamese law counts it (DESIGN §5).
 
-Pure: no Flask, no database, no clock. The working calendar is weekends plus Vietnamese public
-holidays from the `holidays` package (country VN, lunar Tết included) plus announced overrides.
+Pure: no Flask, no database, no clock. The working calendar has three layers, the later winning:
+
+1. the statutory days of the `holidays` package (country VN, lunar Tết included): the fallback;
+2. the official calendar shipped with the product (`feedback/data/official_calendar.json`): the days
+   off and swapped working days the Government announced for a year, each with its document;
+3. the administrator's overrides (an announcement entered on the calendar page, or a single day).
+
 Counting follows the Civil Code 2015 art. 147-148: the day of receipt is not counted, and a period
-ending on a day off ends on the next working day.
+ending on a day off ends on the next working day. Names of days never depend on the server's locale:
+the package is always asked in English and the Vietnamese names are ours.
+
+Working-day arithmetic is O(log n): the calendar keeps a sorted array of the working days of the years
+it has been asked about and answers counts and offsets with `bisect`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import json
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 import holidays
 
@@ -19,17 +31,40 @@ WORKING_DAYS = "working_days"
 CALENDAR_DAYS = "calendar_days"
 DAY_UNITS = (WORKING_DAYS, CALENDAR_DAYS)
 
-# Names the `holidays` package gives in English, shown in Vietnamese in explanations.
-_HOLIDAY_NAMES_VI = {
-    "New Year's Day": "Tết Dương lịch",
-    "Lunar New Year": "Tết Nguyên đán",
-    "Hung Kings' Commemoration Day": "Giỗ Tổ Hùng Vương",
-    "Liberation Day/Reunification Day": "Ngày Giải phóng miền Nam, thống nhất đất nước",
-    "International Labor Day": "Ngày Quốc tế Lao động",
-    "National Day": "Quốc khánh",
-    "Vietnam Cultural Day": "Ngày Văn hóa Việt Nam",
-    "Day off": "Ngày nghỉ hoán đổi",
+ANNOUNCED = "announced"
+ESTIMATED = "estimated"
+
+# What a day off is for (vi, en): the names every explanation uses.
+OCCASIONS: dict[str, tuple[str, str]] = {
+    "new_year": ("Tết Dương lịch", "New Year's Day"),
+    "tet": ("Tết Nguyên đán", "Lunar New Year (Tết)"),
+    "hung_kings": ("Giỗ Tổ Hùng Vương", "Hùng Kings' Commemoration Day"),
+    "reunification": ("Ngày Chiến thắng 30/4", "Reunification Day"),
+    "labour_day": ("Ngày Quốc tế Lao động", "International Labour Day"),
+    "national_day": ("Quốc khánh", "National Day"),
+    "culture_day": ("Ngày Văn hóa Việt Nam", "Vietnam Culture Day"),
+    "swap": ("ngày nghỉ hoán đổi", "swapped day off"),
+    "extra": ("ngày nghỉ bổ sung", "extra day off"),
+    "working": ("ngày làm việc bù", "make-up working day"),
 }
+
+# The English names the `holidays` package gives (asked with language="en_US"), by prefix.
+_PACKAGE_OCCASIONS = (
+    ("New Year's Day", "new_year"),
+    ("29 of Lunar New Year", "tet"),
+    ("Lunar New Year", "tet"),
+    ("Second Day of Lunar New Year", "tet"),
+    ("Third Day of Lunar New Year", "tet"),
+    ("Fourth Day of Lunar New Year", "tet"),
+    ("Fifth Day of Lunar New Year", "tet"),
+    ("Sixth Day of Lunar New Year", "tet"),
+    ("Hung Kings", "hung_kings"),
+    ("Liberation Day", "reunification"),
+    ("International Labor Day", "labour_day"),
+    ("National Day", "national_day"),
+    ("Vietnam Cultural Day", "culture_day"),
+    ("Day off (substituted", "swap"),
+)
 
 
 def fmt(d: date) -> str:
@@ -37,16 +72,77 @@ def fmt(d: date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
-@lru_cache(maxsize=64)
-def _vn_holidays(year: int) -> dict[date, str]:
-    # The package computes lunar dates; caching per year keeps sweeps over many tickets cheap.
-    return dict(holidays.country_holidays("VN", years=year).items())
+def _short(d: date) -> str:
+    return d.strftime("%d/%m")
 
 
-@lru_cache(maxsize=64)
-def _vn_weekend_workdays(year: int) -> frozenset[date]:
-    cal = holidays.country_holidays("VN", years=year)
-    return frozenset(d for d in getattr(cal, "weekend_workdays", set()) if d.year == year)
+@dataclass(frozen=True)
+class Document:
+    """The act that announced a day: number, date, issuer (e.g. Công văn 12729/VPCP-KGVX of the VPCP)."""
+
+    number: str
+    issued_on: date | None = None
+    issuer_vi: str = ""
+    issuer_en: str = ""
+    type_vi: str = "Văn bản"
+    type_en: str = "Document"
+
+    def cite(self, locale: str = "vi") -> str:
+        """"Công văn 12729/VPCP-KGVX ngày 25/12/2025 của Văn phòng Chính phủ", or its English form."""
+        if locale == "vi":
+            text = f"{self.type_vi} {self.number}".strip()
+            if self.issued_on:
+                text += f" ngày {fmt(self.issued_on)}"
+            if self.issuer_vi:
+                text += f" của {self.issuer_vi}"
+            return text
+        text = f"{self.type_en} {self.number}".strip()
+        if self.issued_on:
+            text += f" of {fmt(self.issued_on)}"
+        if self.issuer_en or self.issuer_vi:
+            text += f", {self.issuer_en or self.issuer_vi}"
+        return text
+
+
+@dataclass(frozen=True)
+class DayEntry:
+    """An announced day: off (`working` False) or a swapped working day, why, and by which document."""
+
+    day: date
+    working: bool
+    occasion: str = "extra"
+    name_vi: str = ""
+    name_en: str = ""
+    document: Document | None = None
+    source: str = "official"  # statutory | official | override
+
+    def name(self, locale: str = "vi") -> str:
+        pair = OCCASIONS.get(self.occasion, OCCASIONS["extra"])
+        if locale == "vi":
+            return self.name_vi or pair[0]
+        return self.name_en or self.name_vi or pair[1]
+
+
+@lru_cache(maxsize=256)
+def _package_days(year: int) -> tuple[tuple[date, ...], tuple[DayEntry, ...]]:
+    """The package's statutory days of `year` (names asked in English, never the server's locale)."""
+    cal = holidays.country_holidays("VN", years=year, language="en_US")
+    entries = []
+    for d, name in sorted(cal.items()):
+        occasion = "extra"
+        for prefix, key in _PACKAGE_OCCASIONS:
+            if name.startswith(prefix):
+                occasion = key
+                break
+        observed = "(observed" in name
+        vi, en = OCCASIONS[occasion]
+        if observed:
+            vi, en = vi + " (nghỉ bù)", en + " (observed)"
+        entries.append(DayEntry(d, False, occasion, vi, en, None, "statutory"))
+    workdays = tuple(d for d in getattr(cal, "weekend_workdays", set()) if d.year == year)
+    for d in workdays:
+        entries.append(DayEntry(d, True, "working", source="statutory"))
+    return workdays, tuple(entries)
 
 
 @dataclass(frozen=True)
@@ -66,50 +162,99 @@ class Rule:
 
 @dataclass
 class WorkCalendar:
-    """Working days: Monday-Friday, less VN public holidays and extra days off, plus swapped working days."""
+    """Working days: Monday-Friday, less days off, plus swapped working days, in three layers.
+
+    `official` is the shipped calendar (a list of DayEntry), `overrides` the administrator's entries
+    (they win), `year_status` says which years are announced (missing years are estimated).
+    `extra_days_off` / `extra_working_days` / `notes` are a shorthand for simple overrides.
+    """
 
     extra_days_off: Iterable[date] = ()
     extra_working_days: Iterable[date] = ()
     notes: dict[date, str] = field(default_factory=dict)
+    official: Iterable[DayEntry] = ()
+    overrides: Iterable[DayEntry] = ()
+    year_status: Mapping[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.extra_days_off = frozenset(self.extra_days_off)
-        self.extra_working_days = frozenset(self.extra_working_days)
+        layered: dict[date, DayEntry] = {}
+        for entry in self.official:
+            layered[entry.day] = entry
+        extra = [DayEntry(d, False, "extra", self.notes.get(d, ""), "", None, "override")
+                 for d in self.extra_days_off]
+        extra += [DayEntry(d, True, "working", self.notes.get(d, ""), "", None, "override")
+                  for d in self.extra_working_days]
+        for entry in [*extra, *self.overrides]:
+            layered[entry.day] = entry
+        self._layered = layered
+        self.extra_days_off = frozenset(d for d, e in layered.items() if not e.working and e.source == "override")
+        self.extra_working_days = frozenset(d for d, e in layered.items() if e.working and e.source == "override")
+        self.year_status = dict(self.year_status)
+        self._years: tuple[int, int] | None = None
+        self._ordinals: list[int] = []
+        self._entries: dict[date, DayEntry] = {}
 
-    def holiday_name(self, d: date, locale: str = "vi") -> str | None:
-        """The reason `d` is a day off, or None when it is a working day or a plain weekend."""
-        if d in self.extra_working_days:
-            return None
-        if d in self.extra_days_off:
-            return self.notes.get(d) or ("Ngày nghỉ bổ sung" if locale == "vi" else "Extra day off")
-        name = _vn_holidays(d.year).get(d)
-        if not name:
-            return None
-        if locale != "vi":
-            return name
-        for english, vietnamese in _HOLIDAY_NAMES_VI.items():
-            if name.startswith(english) or english in name:
-                return vietnamese + (" (nghỉ bù)" if "observed" in name else "")
-        return name
+    # --- the layers --------------------------------------------------------------------------
+
+    def _load(self, first_year: int, last_year: int) -> None:
+        """Make sure the years first..last are in the working-day array."""
+        if self._years and self._years[0] <= first_year and last_year <= self._years[1]:
+            return
+        lo = min(first_year, self._years[0]) if self._years else first_year
+        hi = max(last_year, self._years[1]) if self._years else last_year
+        entries: dict[date, DayEntry] = {}
+        for year in range(lo, hi + 1):
+            for entry in _package_days(year)[1]:
+                entries[entry.day] = entry
+        for d, entry in self._layered.items():
+            if lo <= d.year <= hi:
+                entries[d] = entry
+        ordinals = []
+        d = date(lo, 1, 1)
+        end = date(hi, 12, 31)
+        one = timedelta(days=1)
+        while d <= end:
+            entry = entries.get(d)
+            working = entry.working if entry is not None else d.weekday() < 5
+            if working:
+                ordinals.append(d.toordinal())
+            d += one
+        self._years = (lo, hi)
+        self._ordinals = ordinals
+        self._entries = entries
+
+    def entry(self, d: date) -> DayEntry | None:
+        """The announced or statutory entry of `d`, if any (None for an ordinary day)."""
+        self._load(d.year, d.year)
+        return self._entries.get(d)
 
     def is_working_day(self, d: date) -> bool:
         """Whether civil servants work on `d`."""
-        if d in self.extra_working_days:
-            return True
-        if d in self.extra_days_off:
-            return False
-        if d in _vn_weekend_workdays(d.year):
-            return True
-        if d.weekday() >= 5:
-            return False
-        return not _vn_holidays(d.year).get(d)
+        entry = self.entry(d)
+        if entry is not None:
+            return entry.working
+        return d.weekday() < 5
+
+    def holiday_name(self, d: date, locale: str = "vi") -> str | None:
+        """The reason `d` is a day off, or None when it is a working day or a plain weekend."""
+        entry = self.entry(d)
+        if entry is None or entry.working:
+            return None
+        return entry.name(locale)
+
+    def year_is_estimated(self, year: int) -> bool:
+        """Whether `year`'s days off are only the statutory estimate (no announcement entered)."""
+        return self.year_status.get(year) != ANNOUNCED
+
+    # --- arithmetic --------------------------------------------------------------------------
+
+    def _count_through(self, d: date) -> int:
+        """Working days from the start of the loaded range up to and including `d`."""
+        return bisect_right(self._ordinals, d.toordinal())
 
     def next_working_day(self, d: date) -> date:
         """The first working day strictly after `d`."""
-        d += timedelta(days=1)
-        while not self.is_working_day(d):
-            d += timedelta(days=1)
-        return d
+        return self.add_working_days(d, 1)
 
     def on_or_after(self, d: date) -> date:
         """`d` if it is a working day, else the next one."""
@@ -117,16 +262,22 @@ class WorkCalendar:
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after `start` (`start` itself not counted); n may be negative."""
-        d = start
-        if n >= 0:
-            for _ in range(n):
-                d = self.next_working_day(d)
-            return d
-        for _ in range(-n):
-            d -= timedelta(days=1)
-            while not self.is_working_day(d):
-                d -= timedelta(days=1)
-        return d
+        if n == 0:
+            return start
+        span = abs(n) // 200 + 2
+        if n > 0:
+            self._load(start.year, start.year + span)
+            index = self._count_through(start) + n - 1
+            while index >= len(self._ordinals):
+                self._load(start.year, self._years[1] + span)
+                index = self._count_through(start) + n - 1
+            return date.fromordinal(self._ordinals[index])
+        self._load(start.year - span, start.year)
+        index = bisect_left(self._ordinals, start.toordinal()) + n
+        while index < 0:
+            self._load(self._years[0] - span, start.year)
+            index = bisect_left(self._ordinals, start.toordinal()) + n
+        return date.fromordinal(self._ordinals[index])
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]; negative when end is before start."""
@@ -135,23 +286,68 @@ class WorkCalendar:
         sign = 1
         if end < start:
             start, end, sign = end, start, -1
-        count = 0
-        d = start
-        while d < end:
-            d += timedelta(days=1)
-            if self.is_working_day(d):
-                count += 1
-        return sign * count
+        self._load(start.year, end.year)
+        return sign * (self._count_through(end) - self._count_through(start))
 
     def working_days_in(self, first: date, last: date) -> list[date]:
         """Every working day from `first` to `last` inclusive (for calendar previews)."""
-        days = []
+        if last < first:
+            return []
+        self._load(first.year, last.year)
+        lo = bisect_left(self._ordinals, first.toordinal())
+        hi = bisect_right(self._ordinals, last.toordinal())
+        return [date.fromordinal(o) for o in self._ordinals[lo:hi]]
+
+    def exceptions(self, first_year: int, last_year: int) -> dict[str, str]:
+        """Every day of the years whose status differs from the plain week: ISO date -> "off" | "work".
+
+        The snapshot a recheck compares with the previous one to find the days that changed.
+        """
+        self._load(first_year, last_year)
+        out = {}
+        for d, entry in self._entries.items():
+            if first_year <= d.year <= last_year and entry.working != (d.weekday() < 5):
+                out[d.isoformat()] = "work" if entry.working else "off"
+        return out
+
+    # --- explaining --------------------------------------------------------------------------
+
+    def day_off_label(self, d: date, locale: str = "vi") -> str:
+        """Why `d` is not a working day, as it reads in a list ("nghỉ Tết Nguyên đán (...)", "cuối tuần")."""
+        entry = self.entry(d)
+        if entry is not None and not entry.working:
+            name = entry.name(locale)
+            if entry.document is not None:
+                name += f" ({entry.document.cite(locale)})"
+            return (f"nghỉ {name}" if locale == "vi" and not name.startswith(("ngày", "Ngày nghỉ", "nghỉ"))
+                    else name)
+        return "cuối tuần" if locale == "vi" else "weekend"
+
+    def days_off_groups(self, first: date, last: date, locale: str = "vi") -> list[str]:
+        """The days off from `first` to `last`, grouped: ["16/02–20/02 nghỉ Tết Nguyên đán", "21/02–22/02 cuối tuần"]."""
+        groups: list[list] = []
         d = first
         while d <= last:
-            if self.is_working_day(d):
-                days.append(d)
+            if not self.is_working_day(d):
+                why = self.day_off_label(d, locale)
+                if groups and groups[-1][2] == why and groups[-1][1] == d - timedelta(days=1):
+                    groups[-1][1] = d
+                else:
+                    groups.append([d, d, why])
             d += timedelta(days=1)
-        return days
+        return [(f"{_short(a)}–{_short(b)}" if a != b else _short(a)) + f" {why}" for a, b, why in groups]
+
+    def worked_weekend_days(self, first: date, last: date, locale: str = "vi") -> list[str]:
+        """The swapped working weekend days from `first` to `last`, with their documents."""
+        out = []
+        d = first
+        while d <= last:
+            if d.weekday() >= 5 and self.is_working_day(d):
+                entry = self.entry(d)
+                doc = f" ({entry.document.cite(locale)})" if entry and entry.document else ""
+                out.append(f"{_short(d)}{doc}")
+            d += timedelta(days=1)
+        return out
 
 
 @dataclass(frozen=True)
@@ -162,54 +358,120 @@ class Deadline:
     received_on: date
     rule: Rule
     raw_end: date  # where the count ended before moving off days off
-    moved_reason: tuple[str, str] | None  # why raw_end was a day off (vi, en), if it was
+    groups_vi: tuple[str, ...] = ()  # days off met, grouped
+    groups_en: tuple[str, ...] = ()
+    worked_vi: tuple[str, ...] = ()  # swapped working weekend days counted
+    worked_en: tuple[str, ...] = ()
+    estimated_years: tuple[int, ...] = ()
+    counted_from: str = "receipt"  # receipt | answer
+    receipt_note: tuple[str, str] | None = None  # why the day of receipt is not the day it arrived
+
+    def with_receipt_note(self, note: tuple[str, str] | None) -> Deadline:
+        return replace(self, receipt_note=note)
 
     def explain(self, locale: str = "vi") -> str:
-        """A sentence a submitter can check by hand."""
-        if locale == "vi":
+        """Sentences a submitter can check by hand."""
+        vi = locale == "vi"
+        parts = []
+        if self.receipt_note:
+            parts.append(self.receipt_note[0 if vi else 1])
+        if vi:
             unit = "ngày làm việc" if self.rule.unit == WORKING_DAYS else "ngày"
-            text = f"{self.rule.amount} {unit} kể từ ngày tiếp nhận {fmt(self.received_on)}"
+            start = "ngày tiếp nhận" if self.counted_from == "receipt" else "ngày trả lời"
+            text = f"{self.rule.amount} {unit} kể từ {start} {fmt(self.received_on)}"
             if self.rule.legal_basis:
                 text += f" theo {self.rule.legal_basis}"
-            text += " (không tính ngày tiếp nhận)"
-            if self.raw_end != self.due:
-                text += f"; {fmt(self.raw_end)} là {self.moved_reason[0]} nên hạn chuyển sang {fmt(self.due)}"
-            else:
-                text += f": hạn là {fmt(self.due)}"
-            return text + "."
-        unit = "working days" if self.rule.unit == WORKING_DAYS else "calendar days"
-        text = f"{self.rule.amount} {unit} from receipt on {fmt(self.received_on)}"
-        if self.rule.legal_basis:
-            text += f" per {self.rule.legal_basis}"
-        text += " (the day of receipt not counted)"
-        if self.raw_end != self.due:
-            text += f"; {fmt(self.raw_end)} is {self.moved_reason[1]} ⇒ {fmt(self.due)}"
+            text += f" (không tính {start})"
         else:
-            text += f": due {fmt(self.due)}"
-        return text + "."
+            unit = "working days" if self.rule.unit == WORKING_DAYS else "calendar days"
+            start = "receipt" if self.counted_from == "receipt" else "the answer"
+            text = f"{self.rule.amount} {unit} from {start} on {fmt(self.received_on)}"
+            if self.rule.legal_basis:
+                text += f" per {self.rule.legal_basis}"
+            text += f" (the day of {'receipt' if self.counted_from == 'receipt' else 'the answer'} not counted)"
+        groups = self.groups_vi if vi else self.groups_en
+        worked = self.worked_vi if vi else self.worked_en
+        if self.rule.unit == WORKING_DAYS:
+            if groups:
+                text += ("; không tính các ngày nghỉ: " if vi else "; days off not counted: ") + "; ".join(groups)
+            if worked:
+                text += ("; có tính ngày làm việc bù " if vi else "; make-up working days counted: ") + ", ".join(worked)
+            text += (f": hạn là {fmt(self.due)}." if vi else f": due {fmt(self.due)}.")
+        elif self.raw_end != self.due:
+            if vi:
+                text += (f"; ngày cuối {fmt(self.raw_end)} là ngày nghỉ nên hạn chuyển sang ngày làm việc kế tiếp"
+                         f" ({'; '.join(groups)}): hạn là {fmt(self.due)}.")
+            else:
+                kind = "a holiday" if not self._weekend_only() else "a weekend day"
+                text += (f"; {fmt(self.raw_end)} is {kind}, so the deadline moves to the next working day"
+                         f" ({'; '.join(groups)}) ⇒ due {fmt(self.due)}.")
+        else:
+            text += (f": hạn là {fmt(self.due)}." if vi else f": due {fmt(self.due)}.")
+        parts.append(text)
+        if self.estimated_years:
+            years = ", ".join(str(y) for y in self.estimated_years)
+            parts.append(f"Hạn này là dự kiến: lịch nghỉ năm {years} chưa được công bố chính thức." if vi else
+                         f"This date is provisional: the {years} holiday calendar has not been officially announced.")
+        return " ".join(parts)
+
+    def _weekend_only(self) -> bool:
+        return all(g.endswith("weekend") for g in self.groups_en)
 
 
-def _day_off_reason(d: date, cal: WorkCalendar, locale: str) -> str:
-    name = cal.holiday_name(d, locale)
-    if name:
-        return (f"ngày nghỉ ({name})" if locale == "vi" else f"a holiday ({name})")
-    weekday = ("thứ Bảy", "Chủ nhật") if locale == "vi" else ("a Saturday", "a Sunday")
-    if d.weekday() == 5:
-        return weekday[0]
-    if d.weekday() == 6:
-        return weekday[1]
-    return "ngày nghỉ" if locale == "vi" else "a day off"
-
-
-def due_date(received_on: date, rule: Rule, cal: WorkCalendar) -> Deadline:
+def due_date(received_on: date, rule: Rule, cal: WorkCalendar, *, counted_from: str = "receipt") -> Deadline:
     """The deadline of `rule` counted from `received_on` (that day not counted, end moved off days off)."""
     if rule.unit == WORKING_DAYS:
         raw_end = cal.add_working_days(received_on, rule.amount)
+        first = received_on + timedelta(days=1)
     else:
         raw_end = received_on + timedelta(days=rule.amount)
+        first = raw_end
     due = cal.on_or_after(raw_end)
-    reason = (_day_off_reason(raw_end, cal, "vi"), _day_off_reason(raw_end, cal, "en")) if due != raw_end else None
-    return Deadline(due=due, received_on=received_on, rule=rule, raw_end=raw_end, moved_reason=reason)
+    last = due - timedelta(days=1)
+    worked: tuple[list[str], list[str]] = ([], [])
+    if rule.unit == WORKING_DAYS:
+        worked = (cal.worked_weekend_days(first, due, "vi"), cal.worked_weekend_days(first, due, "en"))
+    estimated = tuple(y for y in range(received_on.year, due.year + 1) if cal.year_is_estimated(y))
+    return Deadline(
+        due=due, received_on=received_on, rule=rule, raw_end=raw_end,
+        groups_vi=tuple(cal.days_off_groups(first, last, "vi")),
+        groups_en=tuple(cal.days_off_groups(first, last, "en")),
+        worked_vi=tuple(worked[0]), worked_en=tuple(worked[1]),
+        estimated_years=estimated, counted_from=counted_from,
+    )
+
+
+OFFICIAL_CALENDAR = Path(__file__).resolve().parent.parent / "data" / "official_calendar.json"
+
+
+@lru_cache(maxsize=4)
+def load_official(path: str = str(OFFICIAL_CALENDAR)) -> tuple[tuple[DayEntry, ...], dict[int, str], str]:
+    """The official calendar shipped with the product: (entries, year -> announced/estimated, version).
+
+    Static data read once, like the `holidays` package's own tables.
+    """
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    documents = {}
+    for number, doc in data.get("documents", {}).items():
+        documents[number] = Document(number, date.fromisoformat(doc["date"]) if doc.get("date") else None,
+                                     doc.get("issuer_vi", ""), doc.get("issuer_en", ""),
+                                     doc.get("type_vi", "Văn bản"), doc.get("type_en", "Document"))
+    entries = []
+    for day in data.get("days", []):
+        if day.get("type") not in ("day_off", "working_day"):
+            raise ValueError(f"official calendar: bad type for {day.get('date')}")
+        entries.append(DayEntry(
+            date.fromisoformat(day["date"]), day["type"] == "working_day", day.get("occasion", "extra"),
+            day.get("name_vi", ""), day.get("name_en", ""), documents.get(day.get("document", "")), "official"))
+    years = {int(y): status for y, status in data.get("years", {}).items()}
+    return tuple(entries), years, str(data.get("version", ""))
+
+
+def shipped_calendar(overrides: Iterable[DayEntry] = (), **kwargs) -> WorkCalendar:
+    """The calendar as shipped (statutory days and the official calendar), with optional overrides."""
+    entries, years, _version = load_official()
+    kwargs.setdefault("year_status", years)
+    return WorkCalendar(official=entries, overrides=overrides, **kwargs)
 
 
 def parse_office_hours(spec: str) -> tuple[time, time]:
@@ -228,8 +490,14 @@ def parse_office_hours(spec: str) -> tuple[time, time]:
     return start, end
 
 
-def receipt_date(local_moment: datetime, cal: WorkCalendar, office_hours: tuple[time, time] | None) -> date:
-    """The legal date of receipt of something that arrived at `local_moment` (local wall time).
+_WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+_WEEKDAYS_EN = ("a Monday", "a Tuesday", "a Wednesday", "a Thursday", "a Friday", "a Saturday", "a Sunday")
+
+
+def receipt(local_moment: datetime, cal: WorkCalendar,
+            office_hours: tuple[time, time] | None) -> tuple[date, tuple[str, str] | None]:
+    """The legal date of receipt of something that arrived at `local_moment` (local wall time), and why
+    it differs from the day it arrived (vi, en), if it does.
 
     During office hours on a working day it is that day. After hours, or on a day off, it counts as
     received on the next working day; before opening on a working day it is that same day. With
@@ -237,12 +505,28 @@ def receipt_date(local_moment: datetime, cal: WorkCalendar, office_hours: tuple[
     """
     d = local_moment.date()
     if office_hours is None:
-        return d
+        return d, None
+    at = local_moment.strftime("%H:%M")
     if not cal.is_working_day(d):
-        return cal.next_working_day(d)
+        day = cal.next_working_day(d)
+        name = cal.holiday_name(d, "vi")
+        name_en = cal.holiday_name(d, "en")
+        why_vi = f"ngày nghỉ {name}" if name else _WEEKDAYS_VI[d.weekday()]
+        why_en = f"a day off ({name_en})" if name_en else _WEEKDAYS_EN[d.weekday()]
+        return day, (f"Nộp vào {why_vi} {fmt(d)}, không phải ngày làm việc, nên ngày tiếp nhận là {fmt(day)}.",
+                     f"Submitted on {why_en}, {fmt(d)}, not a working day, so it counts as received on {fmt(day)}.")
     if local_moment.time() >= office_hours[1]:
-        return cal.next_working_day(d)
-    return d
+        day = cal.next_working_day(d)
+        end = office_hours[1].strftime("%H:%M")
+        return day, (f"Nộp lúc {at} ngày {fmt(d)}, ngoài giờ làm việc (sau {end}), nên ngày tiếp nhận là {fmt(day)}.",
+                     f"Submitted at {at} on {fmt(d)}, after office hours (after {end}), so it counts as received "
+                     f"on {fmt(day)}.")
+    return d, None
+
+
+def receipt_date(local_moment: datetime, cal: WorkCalendar, office_hours: tuple[time, time] | None) -> date:
+    """The legal date of receipt of something that arrived at `local_moment` (see `receipt`)."""
+    return receipt(local_moment, cal, office_hours)[0]
 
 
 def shift_for_pause(due: date, paused_on: date, resumed_on: date, cal: WorkCalendar) -> tuple[date, int]:

@@ -55,6 +55,7 @@ class Ladder:
     head_overdue_days: int = 1
     escalate_days: int = 5
     progress_days: int = 7
+    progress_unit: str = "calendar_days"  # or working_days: the unit of the administrator's progress rule
 
     def __post_init__(self) -> None:
         if any(d < 0 for d in self.before_days):
@@ -104,9 +105,9 @@ def due_reminders(*, state: str, has_unit: bool, due_date: date | None, route_du
                 found.append(Due(OVERDUE_HEAD, due_date, late, late))
             if late >= ladder.escalate_days:
                 found.append(Due(ESCALATE, due_date, late, late))
-            calendar_late = (today - due_date).days
-            if calendar_late >= ladder.progress_days:
-                found.append(Due(PROGRESS, due_date, calendar_late // ladder.progress_days, calendar_late))
+            since = late if ladder.progress_unit == "working_days" else (today - due_date).days
+            if since >= ladder.progress_days:
+                found.append(Due(PROGRESS, due_date, since // ladder.progress_days, since))
     if state == State.NEW and route_due_date is not None:
         late = cal.working_days_between(route_due_date, today)
         if late >= 1:
@@ -124,7 +125,7 @@ def sort_key(kind: str, due: date, code: str) -> tuple:
 
 
 def ladder_from(before_days: Iterable[int], head_overdue_days: int, escalate_days: int,
-                progress_days: int) -> Ladder:
-    """A Ladder from configuration values."""
+                progress_days: int, progress_unit: str = "calendar_days") -> Ladder:
+    """A Ladder from configuration values (the progress period from the administrator's rule)."""
     return Ladder(tuple(int(d) for d in before_days), int(head_overdue_days), int(escalate_days),
-                  int(progress_days))
+                  int(progress_days), progress_unit)

@@ -85,6 +85,19 @@ SUBMITTER_TYPE_LABELS: dict[str, tuple[str, str]] = {
     SubmitterType.CITIZEN: ("Người dân", "Citizen"),
 }
 
+REGIME_LABELS: dict[str, tuple[str, str]] = {
+    "default": ("Thông thường (Nghị định 20/2008/NĐ-CP, Thông tư 02/2017/TT-VPCP)",
+                "Standard (Decree 20/2008/ND-CP, Circular 02/2017/TT-VPCP)"),
+    "legal_document": ("Phản ánh, kiến nghị về văn bản quy phạm pháp luật (Công điện 89/CĐ-TTg)",
+                       "Feedback on legal normative documents (Official Dispatch 89/CD-TTg)"),
+}
+
+# Timeline entries that are not actions of the transition table.
+EVENT_LABELS: dict[str, tuple[str, str]] = {
+    "submit": ("Tiếp nhận", "Received"),
+    "deadline_moved": ("Điều chỉnh thời hạn theo lịch nghỉ", "Deadline moved by the holiday calendar"),
+}
+
 OPEN_STATES = frozenset({State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.PENDING_APPROVAL, State.NEEDS_INFO})
 CLOSED_STATES = frozenset({State.ANSWERED, State.REFUSED, State.TRANSFERRED})
 # States whose resolution clock is running (needs_info pauses it, DESIGN §5).

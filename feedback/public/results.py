@@ -23,9 +23,11 @@ from sqlalchemy.orm import joinedload, load_only
 
 from .. import search
 from ..domain.redaction import find_personal_data
-from ..domain.states import CLOCK_RUNNING_STATES, KIND_LABELS, Kind, State
+from ..domain.outcomes import answered_on_time
+from ..domain.states import KIND_LABELS, Kind, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit
+from ..services import outcomes
 from ..timeutil import local_today, to_utc_naive, tz
 from . import bp
 
@@ -294,7 +296,7 @@ def results_csv():
             row.code, row.kind, kind_labels.get(row.kind, row.kind), category[0], category[1], unit[0], unit[1],
             row.received_on.isoformat(), row.due_date.isoformat(),
             row.answered_on.isoformat() if row.answered_on else "",
-            "" if row.on_time is None else ("true" if row.on_time else "false"),
+            "" if row.answered_on is None else ("true" if answered_on_time(row.answered_on, row.due_date) else "false"),
             row.published_at.replace(tzinfo=timezone.utc).astimezone(local_tz).isoformat(timespec="seconds"),
             row.public_title or "", row.public_summary or "", row.public_answer or "",
             f"{base}/results/{row.code}",
@@ -365,17 +367,15 @@ def statistics():
         (extract("month", Ticket.received_on) <= 9, 3),
         else_=4,
     )
-    answered = Ticket.state == State.ANSWERED
-
     def count_if(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     stmt = (
         db.select(
             Ticket.unit_id, quarter.label("quarter"), func.count().label("received"),
-            count_if(answered & Ticket.on_time.is_(True)).label("on_time"),
-            count_if(answered & Ticket.on_time.is_(False)).label("late"),
-            count_if(Ticket.state.in_(list(CLOCK_RUNNING_STATES)) & (Ticket.due_date < today)).label("overdue"),
+            count_if(outcomes.answered_on_time()).label("on_time"),
+            count_if(outcomes.answered_late()).label("late"),
+            count_if(outcomes.overdue(today)).label("overdue"),
         )
         .where(Ticket.received_on >= date(year, 1, 1), Ticket.received_on <= date(year, 12, 31))
         .group_by(Ticket.unit_id, quarter)

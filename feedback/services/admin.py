@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..domain.deadlines import DAY_UNITS
 from ..domain.states import KIND_LABELS, UNIT_ROLES, Role
 from ..extensions import db
-from ..models import AuditLog, CalendarOverride, Category, DeadlineRule, RateEvent, Unit, User
+from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, RateEvent, Unit, User
 from ..timeutil import utcnow
 from . import ServiceError
 
@@ -233,19 +233,23 @@ def _check_rule(purpose: str, kind: str | None, amount: int, day_unit: str, lega
 
 
 def create_rule(actor: User, *, purpose: str, kind: str | None, category: Category | None, amount: int,
-                day_unit: str, legal_basis: str) -> DeadlineRule:
+                day_unit: str, legal_basis: str, regime: str | None = None) -> DeadlineRule:
     """Add a deadline rule (the most specific active rule wins, see services.calendar.rule_for).
 
     :raises ServiceError: for bad values or a missing legal basis.
     """
     _check_rule(purpose, kind, amount, day_unit, legal_basis)
+    from .calendar import REGIMES
+
+    if regime is not None and regime not in REGIMES:
+        raise ServiceError(_("Chế độ xử lý không hợp lệ."), 400, "regime")
     rule = DeadlineRule(purpose=purpose, kind=kind, category=category, amount=amount, day_unit=day_unit,
-                        legal_basis=legal_basis.strip(), active=True)
+                        legal_basis=legal_basis.strip(), active=True, regime=regime)
     db.session.add(rule)
     db.session.flush()
     audit(actor, "deadline_rule", rule.id, "create", purpose=purpose, kind=kind,
           category=category.code if category else None, amount=amount, day_unit=day_unit,
-          legal_basis=rule.legal_basis)
+          legal_basis=rule.legal_basis, regime=regime)
     return rule
 
 
@@ -270,6 +274,7 @@ def add_override(actor: User, *, day: date, day_type: str, note: str) -> Calenda
     """
     if day_type not in DAY_TYPES:
         raise ServiceError(_("Loại ngày không hợp lệ."), 400, "day_type")
+    _snapshot_before_change()
     if db.session.execute(db.select(CalendarOverride.id).where(CalendarOverride.day == day)).first():
         raise ServiceError(_("Ngày này đã có điều chỉnh; hãy xóa điều chỉnh cũ trước."), 400, "day")
     row = CalendarOverride(day=day, day_type=day_type, note=(note or "").strip(), created_by_id=actor.id)
@@ -279,8 +284,94 @@ def add_override(actor: User, *, day: date, day_type: str, note: str) -> Calenda
     return row
 
 
+def _snapshot_before_change() -> None:
+    from ..timeutil import local_today
+    from .recheck import ensure_snapshot
+
+    ensure_snapshot(local_today())
+
+
+def parse_days(text: str, field: str) -> list[date]:
+    """Dates typed one per line (or separated by commas): dd/mm/yyyy, yyyy-mm-dd, or a range a-b.
+
+    :raises ServiceError: 400 naming the first piece that is not a date or a range that runs backwards.
+    """
+    from datetime import datetime, timedelta
+
+    def one(piece: str) -> date:
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(piece.strip(), pattern).date()
+            except ValueError:
+                continue
+        raise ServiceError(_("«%(text)s» không phải là ngày (dd/mm/yyyy).", text=piece.strip()), 400, field)
+
+    days: list[date] = []
+    for piece in (text or "").replace(",", "\n").replace(";", "\n").splitlines():
+        piece = piece.strip()
+        if not piece:
+            continue
+        parts = [p for p in piece.replace("–", "-").split(" - ")] if " - " in piece else None
+        if parts is None and piece.count("-") == 1 and "/" in piece:
+            parts = piece.split("-")
+        if parts and len(parts) == 2:
+            first, last = one(parts[0]), one(parts[1])
+            if last < first or (last - first).days > 31:
+                raise ServiceError(_("Khoảng ngày «%(text)s» không hợp lệ.", text=piece), 400, field)
+            days += [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        else:
+            days.append(one(piece))
+    return sorted(set(days))
+
+
+def add_announcement(actor: User, *, year: int, document_number: str, document_date: date, issuer: str,
+                     days_off: list[date], working_days: list[date], summary: str) -> CalendarAnnouncement:
+    """Enter a document announcing days off and swapped working days; the year becomes announced.
+
+    :raises ServiceError: for days outside the year, a working day that is not a weekend day, a day
+        listed twice, or a day that already has an override.
+    """
+    if not days_off and not working_days:
+        raise ServiceError(_("Vui lòng nhập ít nhất một ngày nghỉ hoặc ngày làm việc bù."), 400, "days_off")
+    for field, days in (("days_off", days_off), ("working_days", working_days)):
+        for d in days:
+            if d.year != year:
+                raise ServiceError(_("Ngày %(d)s không thuộc năm %(y)d.", d=d.strftime("%d/%m/%Y"), y=year), 400, field)
+    both = set(days_off) & set(working_days)
+    if both:
+        raise ServiceError(_("Ngày %(d)s vừa là ngày nghỉ vừa là ngày làm việc.",
+                             d=min(both).strftime("%d/%m/%Y")), 400, "working_days")
+    for d in working_days:
+        if d.weekday() < 5:
+            raise ServiceError(_("Ngày %(d)s không phải thứ Bảy hoặc Chủ nhật; ngày thường vốn là ngày làm việc.",
+                                 d=d.strftime("%d/%m/%Y")), 400, "working_days")
+    taken = set(db.session.execute(db.select(CalendarOverride.day).where(
+        CalendarOverride.day.in_([*days_off, *working_days]))).scalars())
+    if taken:
+        raise ServiceError(_("Ngày %(d)s đã có điều chỉnh; hãy xóa điều chỉnh cũ trước.",
+                             d=min(taken).strftime("%d/%m/%Y")), 400, "days_off")
+    _snapshot_before_change()
+    number = (document_number or "").strip()
+    row = CalendarAnnouncement(year=year, document_number=number, document_date=document_date,
+                               issuer=(issuer or "").strip(), summary=(summary or "").strip(), created_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    label = row.summary or number
+    for d in days_off:
+        db.session.add(CalendarOverride(day=d, day_type="day_off", note=label, announcement=row, created_by_id=actor.id))
+    for d in working_days:
+        db.session.add(CalendarOverride(day=d, day_type="working_day", note=label, announcement=row,
+                                        created_by_id=actor.id))
+    db.session.flush()
+    audit(actor, "calendar_announcement", row.id, "create", year=year, document_number=number,
+          document_date=document_date, issuer=row.issuer, days_off=[d.isoformat() for d in days_off],
+          working_days=[d.isoformat() for d in working_days])
+    return row
+
+
 def remove_override(actor: User, row: CalendarOverride) -> None:
-    """Withdraw an override (no ticket refers to it; due dates already fixed in writing stay)."""
+    """Withdraw an override (a recheck then keeps every date already told: none moves earlier)."""
+    _snapshot_before_change()
     audit(actor, "calendar_override", row.id, "delete", day=row.day, day_type=row.day_type, note=row.note)
     db.session.delete(row)
     db.session.flush()

@@ -1,16 +1,29 @@
-"""The working calendar and deadline rules as stored by administrators, fed to the pure domain."""
+"""The working calendar and deadline rules as stored, fed to the pure domain.
+
+The calendar is layered (see `feedback/domain/deadlines.py`): the statutory days of the `holidays`
+package, then the official calendar shipped in `feedback/data/official_calendar.json`, then the
+administrators' overrides and announcements. Rules are rows (`DeadlineRule`), chosen by regime,
+category and kind (see `rule_for`).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask import current_app
 
 from ..domain import deadlines
-from ..domain.deadlines import Deadline, Rule, WorkCalendar
+from ..domain.deadlines import ANNOUNCED, DayEntry, Deadline, Document, Rule, WorkCalendar
 from ..extensions import db
-from ..models import CalendarOverride, DeadlineRule
+from ..models import CalendarAnnouncement, CalendarOverride, DeadlineRule
 from ..timeutil import to_local
+
+OFFICIAL_CALENDAR = deadlines.OFFICIAL_CALENDAR
+
+DEFAULT_REGIME = "default"
+LEGAL_DOCUMENT_REGIME = "legal_document"
+REGIMES = (DEFAULT_REGIME, LEGAL_DOCUMENT_REGIME)
 
 # Defaults when no rule row exists (DESIGN §5); the seeded rows carry the same figures.
 DEFAULT_RULES = {
@@ -20,20 +33,65 @@ DEFAULT_RULES = {
     "publish": Rule(2, deadlines.WORKING_DAYS, "Thông tư 02/2017/TT-VPCP"),
     "progress": Rule(7, deadlines.CALENDAR_DAYS, "Thông tư 02/2017/TT-VPCP"),
 }
+# Feedback on legal normative documents (Công điện 89/CĐ-TTg of 16/06/2025).
+REGIME_DEFAULT_RULES = {
+    (LEGAL_DOCUMENT_REGIME, "answer"): Rule(15, deadlines.CALENDAR_DAYS, "Công điện 89/CĐ-TTg ngày 16/06/2025"),
+    (LEGAL_DOCUMENT_REGIME, "transfer"): Rule(2, deadlines.WORKING_DAYS, "Công điện 89/CĐ-TTg ngày 16/06/2025"),
+}
+
+
+# --- the official calendar -----------------------------------------------------------------------
+
+
+def official_calendar() -> tuple[tuple[DayEntry, ...], dict[int, str], str]:
+    """The shipped calendar: (entries, year -> announced/estimated, version)."""
+    return deadlines.load_official(str(current_app.config.get("OFFICIAL_CALENDAR_FILE") or OFFICIAL_CALENDAR))
+
+
+def _override_entry(row: CalendarOverride) -> DayEntry:
+    doc = None
+    ann = row.announcement
+    if ann is not None:
+        doc = Document(ann.document_number, ann.document_date, ann.issuer or "", "", "Văn bản", "Document")
+    working = row.day_type == "working_day"
+    return DayEntry(row.day, working, "working" if working else "extra", row.note or "", "", doc, "override")
+
+
+def year_statuses() -> dict[int, str]:
+    """Year -> announced, from the shipped calendar and the announcements administrators entered."""
+    years = dict(official_calendar()[1])
+    for (year,) in db.session.execute(db.select(CalendarAnnouncement.year).distinct()):
+        years[int(year)] = ANNOUNCED
+    return years
 
 
 def work_calendar() -> WorkCalendar:
-    """The calendar with the administrators' overrides (extra days off, swapped working days)."""
+    """The calendar in force: statutory days, the shipped official calendar, the administrators' overrides."""
     rows = db.session.execute(db.select(CalendarOverride)).scalars().all()
-    return WorkCalendar(
-        extra_days_off=[r.day for r in rows if r.day_type == "day_off"],
-        extra_working_days=[r.day for r in rows if r.day_type == "working_day"],
-        notes={r.day: r.note for r in rows if r.note},
-    )
+    entries, _years, _version = official_calendar()
+    return WorkCalendar(official=entries, overrides=[_override_entry(r) for r in rows], year_status=year_statuses())
 
 
-def rule_for(purpose: str, kind: str | None = None, category_id: int | None = None) -> Rule:
-    """The most specific active rule for a purpose: kind and category, then kind, then any."""
+def legacy_calendar() -> WorkCalendar:
+    """The calendar before the shipped official calendar existed (statutory days plus overrides): what the
+    dates of tickets without a recheck snapshot were computed with."""
+    rows = db.session.execute(db.select(CalendarOverride)).scalars().all()
+    return WorkCalendar(overrides=[_override_entry(r) for r in rows])
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def rule_for(purpose: str, kind: str | None = None, category_id: int | None = None,
+             regime: str | None = DEFAULT_REGIME) -> Rule:
+    """The rule in force for a purpose, by one order of precedence (README, "Rules by regime").
+
+    Among the active rules of the purpose whose regime, category and kind are unset or equal to the
+    ticket's, the most specific wins: a rule for the regime outranks any without one, then a rule for
+    the category outranks one without, then a rule for the kind; ties go to the older rule. Without a
+    matching row: the regime's default (Công điện 89 for legal documents), then the general default.
+    """
+    regime = regime or DEFAULT_REGIME
     rows = db.session.execute(
         db.select(DeadlineRule).where(DeadlineRule.purpose == purpose, DeadlineRule.active.is_(True))
     ).scalars().all()
@@ -41,9 +99,13 @@ def rule_for(purpose: str, kind: str | None = None, category_id: int | None = No
     def score(row: DeadlineRule) -> int | None:
         if row.kind not in (None, kind) or row.category_id not in (None, category_id):
             return None
-        return (row.kind is not None) + 2 * (row.category_id is not None)
+        if row.regime not in (None, regime):
+            return None
+        return 4 * (row.regime is not None) + 2 * (row.category_id is not None) + (row.kind is not None)
 
     ranked = sorted(((score(r), r.id, r) for r in rows if score(r) is not None), key=lambda t: (-t[0], t[1]))
+    if regime != DEFAULT_REGIME and (not ranked or ranked[0][0] < 4) and (regime, purpose) in REGIME_DEFAULT_RULES:
+        return REGIME_DEFAULT_RULES[(regime, purpose)]
     if not ranked:
         return DEFAULT_RULES[purpose]
     row = ranked[0][2]
@@ -57,13 +119,64 @@ def office_hours():
     return deadlines.parse_office_hours(current_app.config["OFFICE_HOURS"])
 
 
+def receipt(received_at_utc: datetime, cal: WorkCalendar | None = None) -> tuple[date, tuple[str, str] | None]:
+    """The legal date of receipt of something received at a naive-UTC moment, and why it moved (vi, en)."""
+    cal = cal or work_calendar()
+    return deadlines.receipt(to_local(received_at_utc).replace(tzinfo=None), cal, office_hours())
+
+
 def receipt_date(received_at_utc: datetime, cal: WorkCalendar | None = None) -> date:
     """The legal date of receipt of something received at a naive-UTC moment."""
-    cal = cal or work_calendar()
-    return deadlines.receipt_date(to_local(received_at_utc).replace(tzinfo=None), cal, office_hours())
+    return receipt(received_at_utc, cal)[0]
 
 
 def compute(purpose: str, start: date, kind: str | None = None, category_id: int | None = None,
-            cal: WorkCalendar | None = None) -> Deadline:
+            cal: WorkCalendar | None = None, *, regime: str | None = DEFAULT_REGIME,
+            counted_from: str = "receipt") -> Deadline:
     """The deadline for `purpose` counted from `start` with the rule in force."""
-    return deadlines.due_date(start, rule_for(purpose, kind, category_id), cal or work_calendar())
+    return deadlines.due_date(start, rule_for(purpose, kind, category_id, regime), cal or work_calendar(),
+                              counted_from=counted_from)
+
+
+# --- how a date was fixed, to derive it again --------------------------------------------------------
+
+
+def basis_of(deadline: Deadline, *, paused: int = 0) -> dict[str, Any]:
+    """The facts that fixed a rule-derived date (stored in `Ticket.deadline_basis[purpose]`)."""
+    return {"from": deadline.received_on.isoformat(), "amount": deadline.rule.amount, "unit": deadline.rule.unit,
+            "basis": deadline.rule.legal_basis, "counted_from": deadline.counted_from, "fixed": None,
+            "paused": paused}
+
+
+def fixed_basis(day: date, reason: str) -> dict[str, Any]:
+    """A date people chose (an extension, an earlier date set when routing): derived again as itself."""
+    return {"fixed": day.isoformat(), "reason": reason, "paused": 0}
+
+
+def rederive(entry: dict[str, Any], cal: WorkCalendar) -> date:
+    """The date `entry` gives under `cal`: the rule counted again, or the chosen date moved off days off,
+    then moved by the working days paused since."""
+    if entry.get("fixed"):
+        day = cal.on_or_after(date.fromisoformat(entry["fixed"]))
+    else:
+        rule = Rule(int(entry["amount"]), entry["unit"], entry.get("basis", ""))
+        day = deadlines.due_date(date.fromisoformat(entry["from"]), rule, cal).due
+    paused = int(entry.get("paused") or 0)
+    return cal.add_working_days(day, paused) if paused else day
+
+
+def set_basis(ticket, purpose: str, entry: dict[str, Any]) -> None:
+    """Record how `purpose`'s date of `ticket` was fixed (a new dict, so the JSON column is saved)."""
+    basis = dict(ticket.deadline_basis or {})
+    basis[purpose] = entry
+    ticket.deadline_basis = basis
+
+
+def add_paused(ticket, purpose: str, days: int) -> None:
+    """Working days the clock of `purpose` waited for the submitter, on top of its basis."""
+    basis = dict(ticket.deadline_basis or {})
+    if purpose in basis:
+        entry = dict(basis[purpose])
+        entry["paused"] = int(entry.get("paused") or 0) + days
+        basis[purpose] = entry
+        ticket.deadline_basis = basis

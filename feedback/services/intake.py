@@ -50,6 +50,8 @@ class Submission:
     consent_publish: bool = False
     channel: str = Channel.WEB
     uploads: list[Upload] = field(default_factory=list)
+    received_at: datetime | None = None  # naive UTC; when staff register an item, the moment it really arrived
+    incoming_number: str | None = None  # số đến of a paper item
     locale: str | None = None  # the submitter's language; None: the interface language of this request
 
 
@@ -120,9 +122,12 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
     if category is None:
         raise ServiceError("Lĩnh vực không hợp lệ.", 400, "category")
 
+    received_at = sub.received_at or now
+    if received_at > now:
+        raise ServiceError(_("Thời điểm tiếp nhận không được sau thời điểm hiện tại."), 400, "received_at")
     cal = calendar.work_calendar()
-    received_on = calendar.receipt_date(now, cal)
-    deadline = calendar.compute("answer", received_on, sub.kind, category.id, cal)
+    received_on, receipt_note = calendar.receipt(received_at, cal)
+    deadline = calendar.compute("answer", received_on, sub.kind, category.id, cal).with_receipt_note(receipt_note)
     route_target = calendar.compute("route", received_on, sub.kind, category.id, cal)
     transfer_target = calendar.compute("transfer", received_on, sub.kind, category.id, cal)
 
@@ -145,8 +150,12 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         title=sub.title,
         content=sub.content,
         regulation=sub.regulation or None,
-        received_at=now,
+        received_at=received_at,
         received_on=received_on,
+        incoming_number=(sub.incoming_number or "").strip() or None,
+        regime=calendar.DEFAULT_REGIME,
+        deadline_basis={"answer": calendar.basis_of(deadline), "route": calendar.basis_of(route_target),
+                        "transfer": calendar.basis_of(transfer_target)},
         due_date=deadline.due,
         original_due_date=deadline.due,
         due_explanation=deadline.explain("vi"),

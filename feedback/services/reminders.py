@@ -36,7 +36,7 @@ from ..domain.deadlines import fmt, parse_office_hours
 from ..domain.reminders import Due, Ladder
 from ..domain.states import Role, State
 from ..extensions import db
-from ..models import ReminderLog, Ticket, Unit, User
+from ..models import DeadlineRule, ReminderLog, Ticket, Unit, User
 from ..timeutil import to_local
 from . import calendar, outbox
 
@@ -67,11 +67,26 @@ class SweepReport:
     messages: list[int] = field(default_factory=list)
 
 
+def progress_rule() -> tuple[int, str]:
+    """The progress-update period: the administrator's active general "progress" rule, or the
+    PROGRESS_UPDATE_DAYS setting (calendar days) when there is none."""
+    row = db.session.execute(
+        db.select(DeadlineRule).where(DeadlineRule.purpose == "progress", DeadlineRule.active.is_(True),
+                                      DeadlineRule.kind.is_(None), DeadlineRule.category_id.is_(None),
+                                      DeadlineRule.regime.is_(None))
+        .order_by(DeadlineRule.id).limit(1)
+    ).scalar_one_or_none()
+    if row is None or row.amount < 1:
+        return int(current_app.config["PROGRESS_UPDATE_DAYS"]), "calendar_days"
+    return int(row.amount), row.day_unit
+
+
 def ladder() -> Ladder:
-    """The ladder with the offsets from configuration."""
+    """The ladder with the offsets from configuration and the progress period from its rule."""
     cfg = current_app.config
+    days, unit = progress_rule()
     return ladder_rules.ladder_from(cfg["REMINDER_BEFORE_DAYS"], cfg["REMINDER_HEAD_OVERDUE_DAYS"],
-                                    cfg["REMINDER_ESCALATE_DAYS"], cfg["PROGRESS_UPDATE_DAYS"])
+                                    cfg["REMINDER_ESCALATE_DAYS"], days, unit)
 
 
 def office_closed_reason(now: datetime, cal) -> str | None:

@@ -5,7 +5,8 @@ cut-off of Nghị định 09/2019/NĐ-CP, or any from/to) and classifies each on
 the earlier of the period's last day and today** (`Report.as_of`):
 
 - answered on time / answered late: approved (`answered_on`) on or before the as-of date; on time
-  is the `on_time` flag set at approval (or, when missing, answered_on <= due_date);
+  means answered on or before the due date in force (`domain.outcomes.answered_on_time`, its SQL twin
+  in `services.outcomes`), the same verdict as every other page;
 - refused / transferred: closed that way on or before the as-of date;
 - open overdue: not closed by the as-of date and its due date in force is before the as-of date,
   unless it is waiting for the submitter (`needs_info` since on or before the as-of date: the clock
@@ -31,13 +32,15 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_
 
+from ..domain import outcomes as domain_outcomes
 from ..domain import states
 from ..domain.deadlines import WorkCalendar
 from ..domain.states import CLOSED_STATES, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit, User
+from ..timeutil import local_today as local_day
 from ..timeutil import to_utc_naive
-from . import ServiceError
+from . import ServiceError, outcomes
 from .calendar import work_calendar
 
 STATUSES = ("answered_on_time", "answered_late", "refused", "transferred", "open_overdue", "open_paused",
@@ -187,7 +190,7 @@ def status_case(as_of: date):
     """A SQL CASE giving each ticket its status as of the local date `as_of` (see the module doc)."""
     end = _end_utc(as_of)
     answered = and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), Ticket.answered_on <= as_of)
-    on_time = or_(Ticket.on_time.is_(True), and_(Ticket.on_time.is_(None), Ticket.answered_on <= Ticket.due_date))
+    on_time = outcomes.answered_on_time()
     closed_by = or_(Ticket.closed_at.is_(None), Ticket.closed_at < end)
     return case(
         (and_(answered, on_time), "answered_on_time"),
@@ -349,7 +352,7 @@ def overdue_list(as_of: date, cal: WorkCalendar, where, labels=None) -> list[dic
         out.append(dict(code=code, title=title, kind=kind, kind_label=labels["kind"].get(kind, kind),
                         category=labels["category"].get(category_id, ""), unit=labels["unit"].get(unit_id, ""),
                         state=state, received_on=received_on, due_date=due, assignee=assignee or "",
-                        days_late=cal.working_days_between(due, as_of)))
+                        days_late=domain_outcomes.days_late(due, as_of, cal)))
     return out
 
 
@@ -378,7 +381,7 @@ def detail_rows(report: Report, *, cal: WorkCalendar | None = None, where=()) ->
             title=title, state=states.label(states.STATE_LABELS, state), status=status_label(st),
             due_date=due, answered_on=answered_on if answered else None,
             working_days=max(0, cal.working_days_between(received_on, answered_on)) if answered else None,
-            published_on=published_at.date() if published_at else None,
+            published_on=local_day(published_at) if published_at else None,
         ))
     return rows
 
@@ -608,8 +611,7 @@ def dashboard(scope_where, today: date, *, cal: WorkCalendar | None = None, list
     end = week_end(today)
     due_week = overdue_list(today, cal, [*scope_where, Ticket.state.in_(open_states), Ticket.state != State.NEEDS_INFO,
                                          Ticket.due_date >= today, Ticket.due_date <= end], labels)
-    overdue_where = [*scope_where, Ticket.state.in_(open_states), Ticket.state != State.NEEDS_INFO,
-                     Ticket.due_date < today]
+    overdue_where = [*scope_where, outcomes.overdue(today)]
     overdue_count = db.session.execute(db.select(func.count(Ticket.id)).where(*overdue_where)).scalar_one()
     overdue = overdue_list(today, cal, overdue_where, labels)[:list_limit]
 
@@ -631,7 +633,7 @@ def dashboard(scope_where, today: date, *, cal: WorkCalendar | None = None, list
     answered = dict(db.session.execute(
         db.select(answered_key, func.count(Ticket.id)).where(*answered_filter).group_by(answered_key)).all())
 
-    on_time = or_(Ticket.on_time.is_(True), and_(Ticket.on_time.is_(None), Ticket.answered_on <= Ticket.due_date))
+    on_time = outcomes.answered_on_time()
     rates: list[Row] = []
     for unit_id, n, n_on_time in db.session.execute(
         db.select(Ticket.unit_id, func.count(Ticket.id), func.sum(case((on_time, 1), else_=0)))

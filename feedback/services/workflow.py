@@ -21,7 +21,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..domain import deadlines
+from ..domain import deadlines, outcomes
 from ..domain.contact import clean_text
 from ..domain.states import (
     CLOCK_RUNNING_STATES,
@@ -241,6 +241,12 @@ def _append_explanation(ticket: Ticket, make) -> None:
         ticket.due_explanation_en = base_en + " " + en
 
 
+def _receipt_note(ticket: Ticket, cal: deadlines.WorkCalendar) -> tuple[str, str] | None:
+    """Why the ticket's day of receipt is not the day it arrived, if it is not."""
+    day, note = calendar.receipt(ticket.received_at, cal)
+    return note if day == ticket.received_on else None
+
+
 def _explain_written(deadline: deadlines.Deadline, paused_days: int,
                      cal: deadlines.WorkCalendar) -> tuple[date, str, str]:
     due = deadline.due
@@ -257,9 +263,16 @@ def _explain_written(deadline: deadlines.Deadline, paused_days: int,
 
 
 def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *,
-          due_date: str | date | None = None, note: str | None = None) -> Outcome:
-    """Route (or re-route) to a unit with the written deadline; re-routing keeps the clock."""
+          due_date: str | date | None = None, note: str | None = None, regime: str | None = None) -> Outcome:
+    """Route (or re-route) to a unit with the written deadline; re-routing keeps the clock.
+
+    `regime` (default | legal_document) chooses the deadline rules; a change of regime derives the
+    written deadline again from the day of receipt under the new regime's rule.
+    """
     target = check(ticket, actor, "route")
+    regime = (regime or "").strip() or None
+    if regime is not None and regime not in calendar.REGIMES:
+        raise ServiceError(_("Chế độ xử lý không hợp lệ."), 400, "regime")
     if isinstance(unit, str) or unit is None:
         code = (unit or "").strip()
         unit = db.session.execute(db.select(Unit).where(Unit.code == code)).scalar_one_or_none() if code else None
@@ -269,11 +282,17 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
     note = _text(note, "note", required=False, max_length=2000)
     cal = calendar.work_calendar()
     first = ticket.routed_at is None
-    if first:
+    regime_changed = regime is not None and regime != (ticket.regime or calendar.DEFAULT_REGIME)
+    basis = None
+    if first or regime_changed:
         # The written deadline: the rule in force counted from the day of receipt (never from routing),
         # plus any working days already spent waiting for the submitter.
-        deadline = calendar.compute("answer", ticket.received_on, ticket.kind, ticket.category_id, cal)
+        deadline = calendar.compute("answer", ticket.received_on, ticket.kind, ticket.category_id, cal,
+                                    regime=regime or ticket.regime)
+        receipt_note = _receipt_note(ticket, cal)
+        deadline = deadline.with_receipt_note(receipt_note)
         due, explanation, explanation_en = _explain_written(deadline, ticket.paused_working_days, cal)
+        basis = calendar.basis_of(deadline, paused=ticket.paused_working_days or 0)
     else:
         due, explanation, explanation_en = ticket.due_date, ticket.due_explanation, ticket.due_explanation_en
     if requested is not None:
@@ -290,6 +309,7 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
             explanation += " " + vi
             explanation_en = (explanation_en + " " + en) if explanation_en else ""
             due = requested
+            basis = calendar.fixed_basis(requested, "route")
     previous_unit = ticket.unit_id
     source = _move(ticket, target, now)
     ticket.unit = unit
@@ -298,6 +318,10 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
     ticket.due_date = due
     ticket.due_explanation = explanation
     ticket.due_explanation_en = explanation_en or ""
+    if regime is not None:
+        ticket.regime = regime
+    if basis is not None:
+        calendar.set_basis(ticket, "answer", basis)
     if first:
         ticket.original_due_date = due
         ticket.routed_at = now
@@ -305,7 +329,8 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
         return _("Chuyển %(unit)s xử lý; hạn giải quyết %(due)s.", unit=_unit_name(unit), due=deadlines.fmt(due))
 
     _event(ticket, "route", actor, source, now, unit=unit.code, message=message,
-           previous_unit_id=previous_unit, due_date=due.isoformat(), rerouted=not first)
+           previous_unit_id=previous_unit, due_date=due.isoformat(), rerouted=not first,
+           regime=ticket.regime if regime is not None else None)
     if note:
         _event(ticket, "note", actor, ticket.state, now, public=False, message=note)
     recipients = _emails(unit_users(unit.id, Role.UNIT_HEAD)) + ([unit.email] if unit.email else [])
@@ -389,6 +414,7 @@ def provide_info(ticket: Ticket, actor: User | None, message: str | None, now: d
         ticket.due_date, paused_days = deadlines.shift_for_pause(old_due, ticket.paused_on, local_today(now), cal)
         ticket.paused_working_days = (ticket.paused_working_days or 0) + paused_days
         if paused_days:
+            calendar.add_paused(ticket, "answer", paused_days)
             _append_explanation(ticket, lambda: _(
                 "Tạm dừng %(n)d ngày làm việc chờ bổ sung thông tin (%(a)s–%(b)s): hạn chuyển từ %(old)s sang %(new)s.",
                 n=paused_days, a=deadlines.fmt(ticket.paused_on), b=deadlines.fmt(local_today(now)),
@@ -469,7 +495,7 @@ def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | No
     if not ticket.draft_answer:
         raise TransitionError(_("Chưa có dự thảo trả lời để duyệt."), 409)
     answered_on = local_today(now)
-    on_time = answered_on <= ticket.due_date
+    on_time = outcomes.answered_on_time(answered_on, ticket.due_date)
     late_reason = _text(late_reason, "late_reason", required=not on_time, max_length=2000,
                         message=_("Hồ sơ đã quá hạn %(due)s: vui lòng nêu lý do trả lời muộn.",
                                   due=deadlines.fmt(ticket.due_date)))
@@ -482,8 +508,11 @@ def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | No
     ticket.on_time = on_time
     ticket.late_reason = late_reason if not on_time else None
     ticket.closed_at = now
-    ticket.publish_due_date = calendar.compute("publish", answered_on, ticket.kind, ticket.category_id, cal).due
-    days_late = deadlines.working_days_late(ticket.due_date, answered_on, cal) if not on_time else 0
+    publish = calendar.compute("publish", answered_on, ticket.kind, ticket.category_id, cal, regime=ticket.regime,
+                               counted_from="answer")
+    ticket.publish_due_date = publish.due
+    calendar.set_basis(ticket, "publish", calendar.basis_of(publish))
+    days_late = outcomes.days_late(ticket.due_date, answered_on, cal)
     _event(ticket, "approve", actor, source, now,
            message=lambda: _("Đã trả lời đúng hạn.") if on_time else _(
                "Đã trả lời (quá hạn %(n)d ngày làm việc).", n=days_late),
@@ -524,6 +553,7 @@ def _grant_extension(ticket: Ticket, actor: User, new_due: date, reason: str, no
                      requested_by: int | None) -> Outcome:
     old_due = ticket.due_date
     ticket.due_date = new_due
+    calendar.set_basis(ticket, "answer", calendar.fixed_basis(new_due, "extension"))
     ticket.extension_count = (ticket.extension_count or 0) + 1
     ticket.pending_extension_date = None
     ticket.pending_extension_reason = None
@@ -587,8 +617,23 @@ def note(ticket: Ticket, actor: User, body: str | None, now: datetime) -> Outcom
 # ---------------------------------------------------------------- reading
 
 
-def days_left(ticket: Ticket, today: date, cal: deadlines.WorkCalendar) -> int | None:
-    """Working days left (negative: days late) for an open ticket whose clock runs; None otherwise."""
-    if ticket.state not in CLOCK_RUNNING_STATES and ticket.state != State.NEEDS_INFO:
+def standing(ticket: Ticket, today: date, cal: deadlines.WorkCalendar) -> outcomes.Standing:
+    """Where the ticket stands on `today`: the one verdict (domain/outcomes.py) every page shows."""
+    return outcomes.standing(ticket.state, ticket.due_date, today, cal, answered_on=ticket.answered_on)
+
+
+def publish_explanation(ticket: Ticket, cal: deadlines.WorkCalendar) -> str | None:
+    """Why the publication target is what it is (counted from the answer), in the page's language."""
+    if ticket.answered_on is None or ticket.publish_due_date is None:
         return None
-    return -deadlines.working_days_late(ticket.due_date, today, cal)
+    entry = (ticket.deadline_basis or {}).get("publish")
+    if entry and not entry.get("fixed"):
+        rule = deadlines.Rule(int(entry["amount"]), entry["unit"], entry.get("basis", ""))
+    else:
+        rule = calendar.rule_for("publish", ticket.kind, ticket.category_id, ticket.regime)
+    deadline = deadlines.due_date(ticket.answered_on, rule, cal, counted_from="answer")
+    locale = str(get_locale() or "vi")
+    text = deadline.explain("en" if locale == "en" else "vi")
+    if deadline.due != ticket.publish_due_date:
+        text += " " + _("Hạn đang áp dụng: %(d)s.", d=deadlines.fmt(ticket.publish_due_date))
+    return text

@@ -14,12 +14,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import can_see, roles_required, scope_tickets, ticket_for
 from ..domain.contact import clean_text
-from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, Kind, Role, State, TransitionError
+from ..domain.states import OPEN_STATES, Kind, Role, State, TransitionError
 from ..extensions import db
 from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
 from ..public.views import active_categories
-from ..services import ServiceError, calendar, intake, workflow
-from ..timeutil import local_today, utcnow
+from ..services import ServiceError, calendar, intake, outcomes, workflow
+from ..timeutil import local_today, to_local, utcnow
 from . import bp
 from .forms import StaffSubmissionForm
 
@@ -78,7 +78,7 @@ def apply_filters(stmt, f: QueueFilters, today: date, cal):
     elif f.assignee:
         stmt = stmt.where(Ticket.assignee_id == db.select(User.id).where(User.email == f.assignee).scalar_subquery())
     if f.overdue:
-        stmt = stmt.where(Ticket.state.in_(CLOCK_RUNNING_STATES), Ticket.due_date < today)
+        stmt = stmt.where(outcomes.overdue(today))
     if f.due_within is not None:
         stmt = stmt.where(Ticket.state.in_(OPEN_STATES), Ticket.due_date <= cal.add_working_days(today, f.due_within))
     if f.q:
@@ -122,11 +122,11 @@ def queue():
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]
         next_after = f"{rows[-1].due_date.isoformat()}.{rows[-1].id}"
-    days = {t.id: workflow.days_left(t, today, cal) for t in rows}
+    standings = {t.id: workflow.standing(t, today, cal) for t in rows}
     units = list(db.session.execute(db.select(Unit).where(Unit.active.is_(True))
                                     .order_by(Unit.sort_order, Unit.code)).scalars())
     return render_template(
-        "staff/queue.html", tickets=rows, days=days, filters=f, counts=counts, total=sum(counts.values()),
+        "staff/queue.html", tickets=rows, standings=standings, filters=f, counts=counts, total=sum(counts.values()),
         open_total=sum(n for s, n in counts.items() if s in OPEN_STATES), next_after=next_after,
         units=units, categories=active_categories(), today=today,
     )
@@ -151,7 +151,8 @@ def render_ticket(ticket: Ticket, status: int = 200, *, errors: dict | None = No
     return render_template(
         "staff/ticket.html", ticket=ticket, events=events, actions=actions, units=units,
         assignees=workflow.assignable_users(ticket) if "assign" in actions else [],
-        refuse_reasons=workflow.REFUSE_REASONS, days_left=workflow.days_left(ticket, today, cal),
+        refuse_reasons=workflow.REFUSE_REASONS, standing=workflow.standing(ticket, today, cal),
+        publish_explanation=workflow.publish_explanation(ticket, cal), regimes=calendar.REGIMES,
         requester=requester, errors=errors or {}, error_action=error_action, values=values or {},
         today=today, max_extensions=current_app.config["MAX_EXTENSIONS"],
     ), status
@@ -188,7 +189,7 @@ def attachment(code: str, attachment_id: int):
 # URL action name -> (table action, how to call the service with the form's fields).
 HANDLERS = {
     "route": ("route", lambda t, u, f, now: workflow.route(
-        t, u, f.get("unit"), now, due_date=f.get("due_date"), note=f.get("note"))),
+        t, u, f.get("unit"), now, due_date=f.get("due_date"), note=f.get("note"), regime=f.get("regime"))),
     "refuse": ("refuse", lambda t, u, f, now: workflow.refuse(
         t, u, f.get("reason"), now, reason_code=f.get("reason_code"))),
     "transfer": ("transfer", lambda t, u, f, now: workflow.transfer(t, u, f.get("agency"), f.get("reason"), now)),
@@ -251,6 +252,7 @@ def new_ticket():
     """Register a submission received on paper, by phone or by email, on behalf of the submitter."""
     form = StaffSubmissionForm(categories=active_categories())
     if request.method == "GET":
+        form.received_at.data = to_local(utcnow()).strftime("%Y-%m-%dT%H:%M")
         return render_template("staff/new.html", form=form)
     if not form.validate_on_submit():
         return render_template("staff/new.html", form=form,
@@ -265,6 +267,11 @@ def new_ticket():
         return render_template("staff/new.html", form=form, form_error=exc.message), exc.status
     flash(_("Đã tiếp nhận hồ sơ %(code)s; hạn giải quyết %(due)s.", code=created.code,
             due=created.due_date.strftime("%d/%m/%Y")), "success")
+    late = calendar.work_calendar().working_days_between(created.received_on, local_today())
+    if late > current_app.config["RECEIPT_WARNING_WORKING_DAYS"]:
+        flash(_("Lưu ý: hồ sơ được tiếp nhận từ %(d)s, cách đây %(n)d ngày làm việc; thời hạn giải quyết tính từ "
+                "ngày đó. Vui lòng kiểm tra lại thời điểm tiếp nhận.", d=created.received_on.strftime("%d/%m/%Y"),
+                n=late), "warning")
     if can_see(created, current_user):
         return redirect(url_for("staff.ticket", code=created.code), code=303)
     return redirect(url_for("staff.queue"), code=303)

@@ -11,12 +11,13 @@ from feedback.domain.deadlines import (
     WorkCalendar,
     due_date,
     parse_office_hours,
+    shipped_calendar,
     receipt_date,
     shift_for_pause,
     working_days_late,
 )
 
-CAL = WorkCalendar()
+CAL = shipped_calendar()
 ANSWER = Rule(20, CALENDAR_DAYS, "TT 02/2017/TT-VPCP")
 TRANSFER = Rule(5, WORKING_DAYS, "ND 20/2008 art. 9")
 HOURS = (time(7, 30), time(17, 0))
@@ -86,7 +87,7 @@ def test_explanation_without_move():
 
 
 def test_overrides_add_days_off_and_swapped_working_days():
-    cal = WorkCalendar(extra_days_off=[date(2026, 12, 23)], extra_working_days=[date(2026, 12, 26)],
+    cal = shipped_calendar(extra_days_off=[date(2026, 12, 23)], extra_working_days=[date(2026, 12, 26)],
                        notes={date(2026, 12, 23): "Nghỉ bù theo quyết định của UBND tỉnh"})
     assert not cal.is_working_day(date(2026, 12, 23))
     assert cal.is_working_day(date(2026, 12, 26))  # a Saturday made a working day

@@ -269,7 +269,7 @@ def template_context(app, ticket, staff) -> dict:
         note="Urgent, please.", author=staff, assigner=staff, requester=staff, reviewer=staff,
         requested=ticket.due_date + timedelta(days=10), new_due=ticket.due_date + timedelta(days=10),
         comment="Please cite the circular.", recipient_name=staff.name, lines=lines,
-        today=ticket.received_on, due=None,
+        today=ticket.received_on, due=None, year=2027,
     )
 
 
@@ -293,7 +293,8 @@ def test_every_email_template_renders_in_both_languages(app, make_ticket, make_u
                 vietnamese = render_template(f"email/{name}", ticket=ticket, base_url="http://localhost", **ctx)
             assert vietnamese_letters(english) == [], english
             assert vietnamese_letters(vietnamese), vietnamese  # the default language is untouched
-            assert ticket.code in english and ticket.code in vietnamese
+            if not name.startswith("calendar_plan"):  # the one email about the calendar, not a ticket
+                assert ticket.code in english and ticket.code in vietnamese
 
 
 # ------------------------------------------------------------------ the catalogue

@@ -55,6 +55,8 @@ def answered_ticket(app, make_ticket):
         ticket = make_ticket(now=now, **fields)
         unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one()
         answered_on = ticket.received_on + timedelta(days=answered_days)
+        if not on_time:  # a late answer is one given after the due date in force
+            ticket.due_date = answered_on - timedelta(days=1)
         ticket.state = "answered"
         ticket.unit_id = unit.id
         ticket.answer = answer

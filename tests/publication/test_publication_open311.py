@@ -18,7 +18,7 @@ SPEC_SERVICE = {"service_code", "service_name", "description", "metadata", "type
 SPEC_REQUEST = {"service_request_id", "status", "status_notes", "service_name", "service_code", "description",
                 "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
                 "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"}
-OUR_EXTENSIONS = {"title", "kind", "due_date", "on_time", "answered_datetime", "published_datetime", "url"}
+OUR_EXTENSIONS = {"title", "kind", "due_date", "on_time", "overdue", "answered_datetime", "published_datetime", "url"}
 SPEC_ATTRIBUTE = {"variable", "code", "datatype", "required", "datatype_description", "order", "description"}
 SPEC_DISCOVERY = {"changeset", "contact", "key_service", "endpoints"}
 SPEC_ENDPOINT = {"specification", "url", "changeset", "type", "formats"}

@@ -279,7 +279,16 @@ def test_day_off_moves_the_next_deadline(client, admin, make_ticket, make_user):
     assert "Thông báo 12/TB-UBND" in deadline.explain("vi")
     second = make_ticket(now=datetime(2026, 3, 4, 4, 0))
     assert second.due_date == date(2026, 3, 25)
-    assert db.session.get(Ticket, first.id).due_date == date(2026, 3, 24)  # a date fixed in writing stays
+    # The open ticket due on the new day off moves to the next working day (issue: deadlines that stay
+    # lawful), with a public timeline event naming the change and an email to the submitter.
+    moved = db.session.get(Ticket, first.id)
+    assert moved.due_date == date(2026, 3, 25)
+    [event] = [e for e in moved.events if e.action == "deadline_moved"]
+    assert event.public and "24/03/2026" in event.message and "25/03/2026" in event.message
+    assert "Thông báo 12/TB-UBND" in event.message
+    from feedback.models import OutboxMessage
+    assert db.session.execute(db.select(OutboxMessage).where(OutboxMessage.kind == "deadline_moved",
+                                                             OutboxMessage.ticket_id == first.id)).scalar_one()
     # The next ticket the office routes gets its written deadline with the new day off.
     waiting = db.session.get(Ticket, waiting_id)
     workflow.route(waiting, coordinator, "CCTDC", datetime(2026, 3, 5, 2, 0))

@@ -1,0 +1,48 @@
+"""The SQL twins of `feedback/domain/outcomes.py`: the same verdicts as query expressions.
+
+One parametrised test (tests/domain/test_outcomes_surfaces.py) holds every surface to the same answer
+as the pure functions; nothing else in the code writes "overdue" or "on time" as a condition.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, case
+
+from ..domain import outcomes
+from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, State
+from ..models import Ticket
+
+
+def overdue(today: date):
+    """Open, clock running, and `today` is after the due date (`outcomes.is_overdue`)."""
+    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.due_date < today)
+
+
+def due_today(today: date):
+    """Open, clock running, due on `today` (`outcomes.is_due_today`)."""
+    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.due_date == today)
+
+
+def answered_on_time():
+    """Answered on or before the due date in force (`outcomes.answered_on_time`)."""
+    return and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), Ticket.answered_on <= Ticket.due_date)
+
+
+def answered_late():
+    """Answered after the due date in force."""
+    return and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), Ticket.answered_on > Ticket.due_date)
+
+
+def standing(today: date):
+    """A CASE giving each ticket its `outcomes.standing(...).status` on `today`."""
+    return case(
+        (answered_on_time(), outcomes.ANSWERED_ON_TIME),
+        (answered_late(), outcomes.ANSWERED_LATE),
+        (Ticket.state == State.NEEDS_INFO, outcomes.PAUSED),
+        (~Ticket.state.in_(list(OPEN_STATES)), outcomes.CLOSED),
+        (overdue(today), outcomes.OVERDUE),
+        (due_today(today), outcomes.DUE_TODAY),
+        else_=outcomes.IN_TIME,
+    )
