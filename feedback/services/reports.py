@@ -39,7 +39,7 @@ from ..domain.states import CLOSED_STATES, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit, User
 from ..timeutil import local_today as local_day
-from ..timeutil import to_utc_naive
+from ..timeutil import to_local, to_utc_naive
 from . import ServiceError, outcomes
 from .calendar import work_calendar
 
@@ -365,13 +365,13 @@ def detail_rows(report: Report, *, cal: WorkCalendar | None = None, where=()) ->
     stmt = (
         db.select(Ticket.code, Ticket.received_on, Ticket.kind, Ticket.category_id, Ticket.unit_id,
                   Ticket.channel, Ticket.submitter_type, Ticket.state, status, Ticket.due_date,
-                  Ticket.answered_on, Ticket.published_at, Ticket.title)
+                  Ticket.answered_on, Ticket.published_at, Ticket.title, Ticket.received_at, Ticket.incoming_number)
         .where(Ticket.received_on >= period.start, Ticket.received_on <= period.end, *where)
         .order_by(Ticket.received_on, Ticket.code)
     )
     rows = []
     for (code, received_on, kind, category_id, unit_id, channel, submitter_type, state, st, due, answered_on,
-         published_at, title) in db.session.execute(stmt):
+         published_at, title, received_at, incoming_number) in db.session.execute(stmt):
         answered = st in ("answered_on_time", "answered_late")
         rows.append(dict(
             code=code, received_on=received_on, kind=labels["kind"].get(kind, kind),
@@ -382,6 +382,8 @@ def detail_rows(report: Report, *, cal: WorkCalendar | None = None, where=()) ->
             due_date=due, answered_on=answered_on if answered else None,
             working_days=max(0, cal.working_days_between(received_on, answered_on)) if answered else None,
             published_on=local_day(published_at) if published_at else None,
+            received_at=to_local(received_at).strftime("%d/%m/%Y %H:%M") if received_at else "",
+            incoming_number=incoming_number or "",
         ))
     return rows
 
@@ -517,11 +519,12 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
     ws = wb.create_sheet(_("Chi tiết"))
     table(ws, [_("Mã số"), _("Ngày tiếp nhận"), _("Loại"), _("Lĩnh vực"), _("Đơn vị xử lý"), _("Kênh tiếp nhận"),
                _("Đối tượng"), _("Tiêu đề"), _("Trạng thái hiện tại"), _("Tình trạng tại ngày báo cáo"),
-               _("Hạn giải quyết"), _("Ngày trả lời"), _("Số ngày làm việc để trả lời"), _("Ngày công khai")],
+               _("Hạn giải quyết"), _("Ngày trả lời"), _("Số ngày làm việc để trả lời"), _("Ngày công khai"),
+               _("Thời điểm tiếp nhận"), _("Số đến")],
           [[d["code"], d["received_on"], d["kind"], d["category"], d["unit"], d["channel"], d["submitter_type"],
             d["title"], d["state"], d["status"], d["due_date"], d["answered_on"], d["working_days"],
-            d["published_on"]] for d in details],
-          [20, 14, 14, 30, 36, 16, 14, 50, 22, 30, 14, 14, 14, 14])
+            d["published_on"], d["received_at"], d["incoming_number"]] for d in details],
+          [20, 14, 14, 30, 36, 16, 14, 50, 22, 30, 14, 14, 14, 14, 18, 14])
 
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -556,11 +559,11 @@ def details_csv(details: list[dict]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     keys = ["code", "received_on", "kind", "category", "unit", "channel", "submitter_type", "title", "state",
-            "status", "due_date", "answered_on", "working_days", "published_on"]
+            "status", "due_date", "answered_on", "working_days", "published_on", "received_at", "incoming_number"]
     writer.writerow([_("Mã số"), _("Ngày tiếp nhận"), _("Loại"), _("Lĩnh vực"), _("Đơn vị xử lý"),
                      _("Kênh tiếp nhận"), _("Đối tượng"), _("Tiêu đề"), _("Trạng thái hiện tại"),
                      _("Tình trạng tại ngày báo cáo"), _("Hạn giải quyết"), _("Ngày trả lời"),
-                     _("Số ngày làm việc để trả lời"), _("Ngày công khai")])
+                     _("Số ngày làm việc để trả lời"), _("Ngày công khai"), _("Thời điểm tiếp nhận"), _("Số đến")])
     for d in details:
         writer.writerow([v.strftime("%d/%m/%Y") if isinstance(v, date) else ("" if v is None else v)
                          for v in (d[k] for k in keys)])

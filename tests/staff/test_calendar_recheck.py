@@ -217,3 +217,20 @@ def test_the_progress_rule_drives_progress_emails(app, make_ticket, team):
     rule.active = False
     db.session.commit()
     assert (ladder().progress_days, ladder().progress_unit) == (7, "calendar_days")
+
+
+def test_report_dates_are_local(app, make_ticket, team):
+    """Published at 01:15 on 02/12 in Hà Nội (18:15 UTC on 01/12): the report says 02/12, after its answer."""
+    from feedback.services.reports import Period, build_report, details_csv, detail_rows
+
+    ticket = make_ticket(now=_local(2026, 11, 10), incoming_number=None)
+    ticket.state, ticket.answered_on = "answered", date(2026, 12, 2)
+    ticket.answered_at = datetime(2026, 12, 1, 18, 5)  # 01:05 local on 02/12
+    ticket.published_at = datetime(2026, 12, 1, 18, 15)
+    db.session.commit()
+    with app.test_request_context():
+        report = build_report(Period(date(2026, 11, 1), date(2026, 12, 31)), date(2026, 12, 3))
+        [row] = detail_rows(report)
+        assert row["published_on"] == date(2026, 12, 2) and row["answered_on"] == date(2026, 12, 2)
+        assert row["received_at"] == "10/11/2026 10:00"
+        assert "02/12/2026" in details_csv([row]).decode("utf-8-sig")
