@@ -418,6 +418,13 @@ class Deadline:
         return all(g.endswith("weekend") for g in self.groups_en)
 
 
+def due_day(start: date, rule: Rule, cal: WorkCalendar) -> date:
+    """Only the date `due_date` gives (no explanation): for rechecks over many tickets."""
+    if rule.unit == WORKING_DAYS:
+        return cal.on_or_after(cal.add_working_days(start, rule.amount))
+    return cal.on_or_after(start + timedelta(days=rule.amount))
+
+
 def due_date(received_on: date, rule: Rule, cal: WorkCalendar, *, counted_from: str = "receipt") -> Deadline:
     """The deadline of `rule` counted from `received_on` (that day not counted, end moved off days off)."""
     if rule.unit == WORKING_DAYS:

@@ -160,7 +160,7 @@ def rederive(entry: dict[str, Any], cal: WorkCalendar) -> date:
         day = cal.on_or_after(date.fromisoformat(entry["fixed"]))
     else:
         rule = Rule(int(entry["amount"]), entry["unit"], entry.get("basis", ""))
-        day = deadlines.due_date(date.fromisoformat(entry["from"]), rule, cal).due
+        day = deadlines.due_day(date.fromisoformat(entry["from"]), rule, cal)
     paused = int(entry.get("paused") or 0)
     return cal.add_working_days(day, paused) if paused else day
 

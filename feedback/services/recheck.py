@@ -148,30 +148,61 @@ def recheck(now: datetime, today: date) -> RecheckReport:
     )
     after_id = 0
     changed = set(days)
+    light = (Ticket.id, Ticket.state, Ticket.due_date, Ticket.route_due_date, Ticket.transfer_due_date,
+             Ticket.publish_due_date, Ticket.published_at, Ticket.answered_on, Ticket.on_time, Ticket.deadline_basis)
     while True:
-        ids = list(db.session.execute(
-            db.select(Ticket.id).where(meets, Ticket.received_on <= hi, Ticket.id > after_id)
-            .order_by(Ticket.id).limit(BATCH)).scalars())
-        if not ids:
+        # Only the columns the dates depend on; the few tickets whose dates move are then loaded and locked.
+        rows = db.session.execute(
+            db.select(*light).where(meets, Ticket.received_on <= hi, Ticket.id > after_id)
+            .order_by(Ticket.id).limit(BATCH * 4)).all()
+        if not rows:
             break
-        after_id = ids[-1]
-        report.candidates += len(ids)
-        tickets = db.session.execute(
-            db.select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id).with_for_update()).scalars().all()
-        for ticket in tickets:
-            _recheck_ticket(ticket, cal, changed, now, report)
-        db.session.flush()
+        after_id = rows[-1].id
+        report.candidates += len(rows)
+        ids = [r.id for r in rows if _moves(r, cal)]
+        if ids:
+            tickets = db.session.execute(
+                db.select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id).with_for_update()).scalars().all()
+            for ticket in tickets:
+                _recheck_ticket(ticket, cal, changed, now, report)
+            db.session.flush()
     return report
+
+
+def _purposes(state: str) -> list[str]:
+    if state == State.ANSWERED:
+        return ["answer", "publish"]
+    return ["answer", "route", "transfer"] if state == State.NEW else ["answer"]
+
+
+def _derived(purpose: str, stored: date, basis: dict, cal: deadlines.WorkCalendar) -> date:
+    """The date `purpose` should have under `cal`: never earlier than `stored`, never on a day off."""
+    entry = basis.get(purpose) or {"fixed": stored.isoformat(), "paused": 0}
+    return cal.on_or_after(max(stored, calendar.rederive(entry, cal)))
+
+
+def _moves(row, cal: deadlines.WorkCalendar) -> bool:
+    """Whether a ticket (its date columns only) has a date or a verdict to change under `cal`."""
+    basis = row.deadline_basis or {}
+    due = row.due_date
+    for purpose in _purposes(row.state):
+        stored = getattr(row, DATES[purpose][0])
+        if stored is None or (purpose == "publish" and row.published_at is not None):
+            continue
+        new = _derived(purpose, stored, basis, cal)
+        if new != stored:
+            return True
+        if purpose == "answer":
+            due = new
+    return (row.state == State.ANSWERED and row.answered_on is not None
+            and outcomes.answered_on_time(row.answered_on, due) != row.on_time)
 
 
 def _recheck_ticket(ticket: Ticket, cal: deadlines.WorkCalendar, changed: set[date], now: datetime,
                     report: RecheckReport) -> None:
     basis = ticket.deadline_basis or {}
     touched = False
-    purposes = ["answer", "publish"] if ticket.state == State.ANSWERED else ["answer", "route", "transfer"]
-    if ticket.state != State.NEW:
-        purposes = [p for p in purposes if p not in ("route", "transfer")]
-    for purpose in purposes:
+    for purpose in _purposes(ticket.state):
         column, public = DATES[purpose]
         stored = getattr(ticket, column)
         if stored is None:
@@ -179,8 +210,7 @@ def _recheck_ticket(ticket: Ticket, cal: deadlines.WorkCalendar, changed: set[da
         if purpose == "publish" and ticket.published_at is not None:
             continue
         entry = basis.get(purpose) or {"fixed": stored.isoformat(), "paused": 0}
-        derived = calendar.rederive(entry, cal)
-        new = cal.on_or_after(max(stored, derived))
+        new = _derived(purpose, stored, basis, cal)
         if new == stored:
             continue
         setattr(ticket, column, new)
@@ -213,7 +243,10 @@ def _recheck_ticket(ticket: Ticket, cal: deadlines.WorkCalendar, changed: set[da
                              old_due=stored, new_due=new, reason=vi if (ticket.locale or "vi") == "vi" else en)
     if ticket.state == State.ANSWERED and ticket.answered_on is not None:
         verdict = outcomes.answered_on_time(ticket.answered_on, ticket.due_date)
-        if verdict != ticket.on_time:
+        if ticket.on_time is None:  # a row from before the flag was kept: set it, nothing changed
+            ticket.on_time = verdict
+            touched = True
+        elif verdict != ticket.on_time:
             ticket.on_time = verdict  # the late reason given at approval stays on file
             touched = True
             report.verdicts.append(ticket.code)
