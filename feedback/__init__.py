@@ -27,6 +27,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     register_blueprints(app)
     register_template_helpers(app)
     register_error_handlers(app)
+    register_security(app)
     register_commands(app)
     configure_logging(app)
     return app
@@ -47,7 +48,11 @@ def configure(app: Flask, config: str | type | None, overrides: dict) -> None:
 
 
 def select_locale() -> str:
-    """Locale: ?lang= (remembered in the session), then the user's choice, then Vietnamese."""
+    """Locale: ?lang= (remembered in the session), then the user's choice, then Vietnamese.
+
+    A GET only ever changes this browser's session; the account's stored language (also that of
+    its e-mails) changes by the POST of the language switch (public.set_language).
+    """
     from flask import has_request_context
     from flask_login import current_user
 
@@ -62,27 +67,6 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in ("vi", "en"):
         return current_user.locale
     return "vi"
-
-
-def remember_user_locale() -> None:
-    """A signed-in user who switches language with ?lang= keeps it: stored on the account, which
-    is also the language of the emails sent to them. A before_request hook, not the selector, so
-    that the write and its commit happen at a known point, before the view does anything."""
-    from flask_login import current_user
-
-    from .models import User
-
-    lang = request.args.get("lang")
-    if lang not in ("vi", "en") or not getattr(current_user, "is_authenticated", False):
-        return
-    if current_user.locale == lang:
-        return
-    try:
-        db.session.execute(db.update(User).where(User.id == current_user.id).values(locale=lang))
-        db.session.commit()
-    except Exception:  # a preference must never break the page
-        db.session.rollback()
-        logging.getLogger(__name__).exception("could not store the language of user %s", current_user.id)
 
 
 def select_timezone() -> str:
@@ -105,11 +89,9 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True, include_object=include_in_migrations)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
     mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.before_request(remember_user_locale)
     bootstrap.init_app(app)
 
     from . import models  # noqa: F401  (register the models with the metadata)
@@ -117,10 +99,9 @@ def register_extensions(app: Flask) -> None:
 
     configure_sqlite(app)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(models.User, int(user_id))
-        return user if user is not None and user.active else None  # a deactivated account is signed out
+    from .auth import sessions
+
+    sessions.register(app)  # the user loader: session version, lifetime, idle timeout
 
 
 def register_blueprints(app: Flask) -> None:
@@ -150,6 +131,13 @@ def register_error_handlers(app: Flask) -> None:
     from . import errors
 
     errors.register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response."""
+    from . import security
+
+    security.register(app)
 
 
 def register_commands(app: Flask) -> None:

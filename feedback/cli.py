@@ -64,6 +64,41 @@ def units_list() -> None:
 
 users_cli = AppGroup("users", help="Staff accounts.")
 
+PASSWORD_PROBLEMS = {
+    "short": "at least 12 characters",
+    "long": "at most 200 characters",
+    "common": "this is a common password; choose another",
+    "weak": "too easy to guess (repeats, keyboard runs, a common word with digits); choose a longer phrase",
+}
+
+
+def check_password_policy(password: str, email: str, name: str) -> None:
+    """:raises click.BadParameter: when the password policy (domain/passwords.py) refuses it."""
+    from .domain.passwords import password_problem
+
+    problem = password_problem(password, known=(email, name))
+    if problem:
+        raise click.BadParameter(PASSWORD_PROBLEMS[problem], param_hint="--password")
+
+
+@users_cli.command("end-sessions")
+@click.argument("email", required=False)
+@click.option("--all", "everyone", is_flag=True, help="End the sessions of every staff account.")
+def users_end_sessions(email: str | None, everyone: bool) -> None:
+    """Sign a user (or, with --all, everyone) out of every browser at once."""
+    if bool(email) == everyone:
+        raise click.UsageError("give either EMAIL or --all")
+    stmt = db.select(User)
+    if email:
+        stmt = stmt.where(User.email == email.strip().lower())
+    users = list(db.session.execute(stmt).scalars())
+    if email and not users:
+        raise click.ClickException(f"no user with email {email}")
+    for user in users:
+        user.end_sessions()
+    db.session.commit()
+    click.echo(f"Ended the sessions of {len(users)} account(s).")
+
 
 @users_cli.command("create")
 @click.argument("email")
@@ -89,8 +124,7 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None,
         raise click.BadParameter("officers and unit heads belong to a unit", param_hint="--unit")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    check_password_policy(password, email, name or "")
     user = User(email=email, name=name or email.split("@")[0], role=role, unit=unit)
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.add(user)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from .. import search
 from ..domain.redaction import find_personal_data
+from ..domain.spreadsheet import safe_row
 from ..domain.states import CLOCK_RUNNING_STATES, KIND_LABELS, Kind, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit
@@ -306,7 +307,7 @@ def results_csv():
         buffer.write("\ufeff")
         writer.writerow(CSV_COLUMNS)
         for partition in db.session.execute(stmt).partitions():
-            writer.writerows(map(line, partition))
+            writer.writerows(safe_row(line(row)) for row in partition)
             if buffer.tell() > 65536:
                 yield buffer.getvalue()
                 buffer.seek(0)

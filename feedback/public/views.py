@@ -29,6 +29,32 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def local_path(target: str | None) -> str:
+    """`target` if it is a path of this site, else "/": never another host (//x, /\\x), never CR/LF."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or not target.isprintable() or len(target) > 2000):
+        return "/"
+    return target
+
+
+@bp.post("/lang")
+def set_language():
+    """The language switch: this browser's language and, when signed in, the account's (by POST only)."""
+    from flask import session
+    from flask_login import current_user
+
+    from ..models import User
+
+    lang = request.form.get("lang")
+    if lang not in ("vi", "en"):
+        abort(400)
+    session["lang"] = lang
+    if getattr(current_user, "is_authenticated", False) and current_user.locale != lang:
+        db.session.execute(db.update(User).where(User.id == current_user.id).values(locale=lang))
+        db.session.commit()
+    return redirect(local_path(request.form.get("next")), code=303)
+
+
 @bp.get("/")
 def home():
     return render_template("public/home.html", categories=active_categories())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import literal, tuple_
@@ -14,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import can_see, roles_required, scope_tickets, ticket_for
 from ..domain.contact import clean_text
+from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, Kind, Role, State, TransitionError
 from ..extensions import db
 from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
@@ -174,10 +176,16 @@ def attachment(code: str, attachment_id: int):
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.ticket_id != owner.id:
         abort(404)
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    if not (folder / item.stored_name).is_file():
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / item.stored_name
+    if not path.is_file() or "/" in item.stored_name or "\\" in item.stored_name:
         abort(404)
-    response = send_from_directory(folder, item.stored_name, as_attachment=True, download_name=item.original_name)
+    # The type is found again from the bytes on disk (never the sender's name), and the name offered
+    # ends with that type's extension: a PDF called ho-so.hta downloads as ho-so.pdf, application/pdf.
+    data = path.read_bytes()
+    file_type = sniff(data[:HEAD_BYTES], data)
+    response = send_file(io.BytesIO(data), mimetype=MIMETYPES.get(file_type or "", "application/octet-stream"),
+                         as_attachment=True, download_name=download_name(item.original_name, file_type),
+                         max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
