@@ -31,6 +31,18 @@ SECRET_URL_PREFIXES = ("/track/", "/submit/done/")
 PRIVATE_PREFIXES = ("/track", "/staff", "/submit/done")
 
 
+def attachment_disposition(filename: str) -> str:
+    """`Content-Disposition: attachment` with an ASCII `filename` and the exact name as RFC 5987
+    `filename*` (UTF-8, percent-encoded): no quote, semicolon, CR or LF can reach the header."""
+    import unicodedata
+    from urllib.parse import quote
+
+    ascii_name = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in " ._-()") else ("" if unicodedata.combining(c)
+                         else "_") for c in ascii_name).strip() or "tep"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def secret_url(path: str) -> bool:
     """Whether the URL itself is a secret (a tracking token)."""
     return path.startswith(SECRET_URL_PREFIXES)

@@ -13,6 +13,7 @@ from ..access import roles_required, scope_tickets
 from ..domain.states import Role
 from ..extensions import db
 from ..models import Ticket
+from ..security import attachment_disposition
 from ..services import ServiceError
 from ..services import reports as svc
 from ..timeutil import local_today
@@ -141,7 +142,7 @@ def _bad_period(form: PeriodForm):
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment_disposition(filename)
     response.headers["Cache-Control"] = "no-store"
     return response
 

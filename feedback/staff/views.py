@@ -20,6 +20,7 @@ from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, Kind, Role, State
 from ..extensions import db
 from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
 from ..public.views import active_categories
+from ..security import attachment_disposition
 from ..services import ServiceError, calendar, intake, workflow
 from ..timeutil import local_today, utcnow
 from . import bp
@@ -184,8 +185,8 @@ def attachment(code: str, attachment_id: int):
     data = path.read_bytes()
     file_type = sniff(data[:HEAD_BYTES], data)
     response = send_file(io.BytesIO(data), mimetype=MIMETYPES.get(file_type or "", "application/octet-stream"),
-                         as_attachment=True, download_name=download_name(item.original_name, file_type),
                          max_age=0)
+    response.headers["Content-Disposition"] = attachment_disposition(download_name(item.original_name, file_type))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
