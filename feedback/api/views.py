@@ -18,6 +18,7 @@ from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy.orm import joinedload, load_only
 from werkzeug.datastructures import MultiDict
 
+from ..domain.contact import strip_illegal
 from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, SubmitterType, State
 from ..extensions import csrf, db
 from ..forms import SubmissionForm
@@ -83,7 +84,7 @@ def _xml_value(parent: ET.Element, tag: str, value: Any) -> None:
         for key, item in value.items():
             _xml_value(child, key, item)
     elif value is not None:
-        child.text = str(value)
+        child.text = strip_illegal(str(value))  # a stored character XML cannot carry never breaks the document
 
 
 def item_tag(list_tag: str) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload, load_only
 
 from .. import search
+from ..domain.contact import strip_illegal
 from ..domain.redaction import find_personal_data
 from ..domain.spreadsheet import safe_row
 from ..domain.states import CLOCK_RUNNING_STATES, KIND_LABELS, Kind, State
@@ -232,9 +233,10 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs) -> ET.Element:
-    child = ET.SubElement(parent, tag, attrs)
+    # Text stored before the input clean-up knew them may hold characters XML cannot carry.
+    child = ET.SubElement(parent, tag, {k: strip_illegal(v) for k, v in attrs.items()})
     if value is not None:
-        child.text = value
+        child.text = strip_illegal(value)
     return child
 
 
