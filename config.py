@@ -80,6 +80,15 @@ class Config:
     OUTBOX_SMTP_TIMEOUT = env_int("OUTBOX_SMTP_TIMEOUT", 30)
 
     BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")
+    # PostgreSQL: seconds to wait for a connection; longest a statement may run (0: no limit).
+    DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
+    DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
+    # /healthz answers 503 when the database has not answered within this many seconds.
+    HEALTHZ_TIMEOUT = env_int("HEALTHZ_TIMEOUT", 4)
+    # Attachment files without a row (a worker killed between writing and committing) older than this
+    # are removed by `flask attachments clean` and the scheduler, every ORPHAN_SWEEP_SECONDS.
+    ORPHAN_MIN_AGE_SECONDS = env_int("ORPHAN_MIN_AGE_SECONDS", 3600)
+    ORPHAN_SWEEP_SECONDS = env_int("ORPHAN_SWEEP_SECONDS", 3600)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     MAX_ATTACHMENT_SIZE = env_int("MAX_ATTACHMENT_SIZE", 10 * 1024 * 1024)
@@ -179,6 +188,7 @@ class ProductionConfig(Config):
     """Production: PostgreSQL, secure cookies, SECRET_KEY required."""
 
     ENV_NAME = "production"
+    BASE_URL = os.environ.get("BASE_URL")  # required: links in e-mails
     # Browsers keep to HTTPS for a year once they have seen the site over it.
     HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}

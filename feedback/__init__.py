@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, get_config
 
@@ -23,6 +24,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         instance_path=str(BASE_DIR / "instance"),
     )
     configure(app, config, overrides)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -40,11 +42,49 @@ def configure(app: Flask, config: str | type | None, overrides: dict) -> None:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (environment variable SECRET_KEY) outside development")
-    os.makedirs(app.instance_path, exist_ok=True)
-    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("ENV_NAME") == "production" and not app.config.get("BASE_URL"):
+        # Every link in every e-mail (tracking links, sign-in) is built from it.
+        raise RuntimeError("BASE_URL must be set in production (e.g. https://phananh.sokhcn.gov.vn)")
+    database_options(app)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    try:
+        from .services.intake import private_folder
+
+        private_folder(Path(app.config["UPLOAD_FOLDER"]))
+    except OSError:  # an unwritable volume: submissions with files get a clear error, not a crash
+        logging.getLogger(__name__).exception("upload folder %s is not usable", app.config["UPLOAD_FOLDER"])
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` that only matches what an INTEGER column can hold: a larger id is a 404, not a
+    database error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    """URL converters (before any blueprint's rules are built)."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
+def database_options(app: Flask) -> None:
+    """PostgreSQL: a connect timeout and a statement timeout, so a database that accepts connections
+    and never answers cannot hold every worker (settings DB_CONNECT_TIMEOUT, DB_STATEMENT_TIMEOUT_MS)."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("connect_timeout", app.config["DB_CONNECT_TIMEOUT"])
+    if app.config["DB_STATEMENT_TIMEOUT_MS"]:
+        connect_args.setdefault("options", f"-c statement_timeout={int(app.config['DB_STATEMENT_TIMEOUT_MS'])}")
+    options["connect_args"] = connect_args
+    options.setdefault("pool_timeout", app.config["DB_CONNECT_TIMEOUT"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def select_locale() -> str:

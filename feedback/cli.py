@@ -167,6 +167,25 @@ def reminders_send(now_text: str | None) -> None:
                f"({report.candidates} candidate tickets)")
 
 
+attachments_cli = AppGroup("attachments", help="Attachment files.")
+
+
+@attachments_cli.command("clean")
+@now_option
+@click.option("--min-age", type=int, default=None,
+              help="Only files older than this many seconds (default: ORPHAN_MIN_AGE_SECONDS).")
+def attachments_clean(now_text: str | None, min_age: int | None) -> None:
+    """Remove attachment files that no attachment row names (and old rate-limit events)."""
+    from .services.files import clean_orphans
+
+    report = clean_orphans(parse_now_or_fail(now_text), min_age)
+    db.session.commit()
+    for name in report.removed:
+        click.echo(f"removed {name}")
+    click.echo(f"{len(report.removed)} orphan files removed, {report.kept} kept; "
+               f"{report.rate_events} old rate-limit events pruned")
+
+
 @click.command("scheduler")
 @click.option("--reminder-seconds", type=float, default=None,
               help="Sweep interval (default: SCHEDULER_REMINDER_MINUTES).")
@@ -195,6 +214,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(units_cli)
+    app.cli.add_command(attachments_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)

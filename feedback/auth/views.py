@@ -35,9 +35,14 @@ class LoginForm(FlaskForm):
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths under /staff are followed after sign-in (never a CR/LF or a backslash)."""
-    if (target and target.startswith("/staff") and not target.startswith("//")
-            and not any(c in target for c in "\\\r\n\t") and target.isprintable()):
+    """Only same-site paths under /staff are followed after sign-in: never one holding CR/LF, a
+    backslash or another control character, as typed or once percent-decoded."""
+    from urllib.parse import unquote
+
+    if target and all(
+        t.startswith("/staff") and not t.startswith("//") and "\\" not in t and t.isprintable()
+        for t in (target, unquote(target))
+    ):
         return target
     return url_for("staff.queue") if "staff.queue" in current_app.view_functions else url_for("public.home")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,10 +31,15 @@ def client_address() -> str:
 
 
 def local_path(target: str | None) -> str:
-    """`target` if it is a path of this site, else "/": never another host (//x, /\\x), never CR/LF."""
-    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or not target.isprintable() or len(target) > 2000):
+    """`target` if it is a path of this site, else "/": never another host (//x, /\\x), never CR/LF,
+    as given or once percent-decoded."""
+    from urllib.parse import unquote
+
+    if not target or len(target) > 2000:
         return "/"
+    for text in (target, unquote(target)):
+        if not text.startswith("/") or text.startswith("//") or "\\" in text or not text.isprintable():
+            return "/"
     return target
 
 
@@ -60,12 +66,34 @@ def home():
     return render_template("public/home.html", categories=active_categories())
 
 
+def database_answers(timeout: float) -> bool:
+    """Whether the database answers SELECT 1 within `timeout` seconds.
+
+    The query runs in a helper thread with its own session, so that a database that accepts the
+    connection and then never answers costs this request `timeout` seconds, not the worker.
+    """
+    app = current_app._get_current_object()
+    outcome: dict[str, bool] = {}
+
+    def probe() -> None:
+        with app.app_context():
+            try:
+                db.session.execute(text("SELECT 1"))
+                outcome["ok"] = True
+            except Exception:  # any database failure means not healthy
+                app.logger.exception("health check failed")
+            finally:
+                db.session.remove()
+
+    worker = threading.Thread(target=probe, name="healthz", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return outcome.get("ok", False)
+
+
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any database failure means not healthy
-        current_app.logger.exception("health check failed")
+    if not database_answers(current_app.config["HEALTHZ_TIMEOUT"]):
         return jsonify(status="error", database="unavailable"), 503
     return jsonify(status="ok")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -88,10 +89,30 @@ def store_upload(upload: Upload) -> tuple[str, str]:
     from ..domain.files import EXTENSIONS
 
     folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(20) + EXTENSIONS.get(upload.file_type, "")
-    (folder / stored).write_bytes(upload.data)
+    try:
+        private_folder(folder)
+        # Readable by the service's own user only (0600), whatever the umask.
+        fd = os.open(folder / stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(upload.data)
+    except OSError:
+        current_app.logger.exception("could not store an attachment in %s", folder)
+        try:
+            (folder / stored).unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise ServiceError(_("Hệ thống tạm thời không lưu được tệp đính kèm. Thông tin Quý vị đã nhập vẫn còn "
+                             "trên biểu mẫu; vui lòng gửi lại sau ít phút, hoặc gửi không kèm tệp."),
+                           503, "attachments") from None
     return stored, hashlib.sha256(upload.data).hexdigest()
+
+
+def private_folder(folder: Path) -> None:
+    """Create the upload folder readable by the service's own user only (0700)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077:
+        folder.chmod(0o700)
 
 
 def rate_limited(client: str, now: datetime) -> throttle.Verdict:

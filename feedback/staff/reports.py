@@ -73,7 +73,7 @@ def period_from_args(args, today: date) -> tuple[PeriodForm, svc.Period | None]:
             return form, svc.custom_period(start, end)
         if not form.year:
             form.year, form.quarter = str(today.year), str(svc.quarter_of(today))
-        if not form.year.isdigit():
+        if not form.year.isdigit() or not 2000 <= int(form.year[:6]) <= 2100:
             form.errors["year"] = _("Năm không hợp lệ.")
             return form, None
         if form.quarter and form.quarter not in ("1", "2", "3", "4"):

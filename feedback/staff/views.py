@@ -27,6 +27,7 @@ from . import bp
 from .forms import StaffSubmissionForm
 
 PAGE_SIZE = 25
+MAX_ID = 2**31 - 1
 
 
 
@@ -115,6 +116,8 @@ def queue():
         try:
             after_due, after_id = f.after.split(".")
             after_due, after_id = date.fromisoformat(after_due), int(after_id)
+            if not 0 <= after_id <= MAX_ID:  # beyond any key the database can hold
+                raise ValueError(after_id)
         except ValueError:
             abort(400, description=_("Tham số trang không hợp lệ."))
         stmt = stmt.where(tuple_(Ticket.due_date, Ticket.id) > tuple_(literal(after_due), literal(after_id)))
