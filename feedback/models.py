@@ -87,12 +87,23 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session's user id ("id:version"): bumping it ends every session of the user on
+    # the server (sign-out, password change or reset, deactivation, role change).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     unit: Mapped[Unit | None] = relationship(back_populates="users")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: the user id and the session version."""
+        return f"{self.id}:{self.session_version or 1}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session (and remember cookie) of this user."""
+        self.session_version = (self.session_version or 1) + 1
 
     def set_password(self, password: str, method: str | None = None) -> None:
         """Store a salted hash of the password (scrypt by default)."""

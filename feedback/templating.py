@@ -106,4 +106,14 @@ def register(app: Flask) -> None:
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions
 
-    app.jinja_env.globals.update(current_locale=current_locale, states=states, has_endpoint=has_endpoint)
+    def this_page() -> str:
+        """This page's own path and query (without ?lang=) if it is a plain local path, else "/"."""
+        from flask import request
+
+        from .public.views import local_path
+
+        query = "&".join(p for p in request.query_string.decode("latin-1").split("&") if p and not p.startswith("lang="))
+        return local_path(request.path + (f"?{query}" if query else ""))
+
+    app.jinja_env.globals.update(current_locale=current_locale, states=states, has_endpoint=has_endpoint,
+                                 this_page=this_page)

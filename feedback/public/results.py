@@ -22,8 +22,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload, load_only
 
 from .. import search
+from ..domain.contact import strip_illegal
 from ..domain.redaction import find_personal_data
 from ..domain.outcomes import answered_on_time
+from ..domain.spreadsheet import safe_row
 from ..domain.states import KIND_LABELS, Kind, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit
@@ -233,9 +235,10 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs) -> ET.Element:
-    child = ET.SubElement(parent, tag, attrs)
+    # Text stored before the input clean-up knew them may hold characters XML cannot carry.
+    child = ET.SubElement(parent, tag, {k: strip_illegal(v) for k, v in attrs.items()})
     if value is not None:
-        child.text = value
+        child.text = strip_illegal(value)
     return child
 
 
@@ -308,7 +311,7 @@ def results_csv():
         buffer.write("\ufeff")
         writer.writerow(CSV_COLUMNS)
         for partition in db.session.execute(stmt).partitions():
-            writer.writerows(map(line, partition))
+            writer.writerows(safe_row(line(row)) for row in partition)
             if buffer.tell() > 65536:
                 yield buffer.getvalue()
                 buffer.seek(0)

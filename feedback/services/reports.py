@@ -35,6 +35,7 @@ from sqlalchemy import and_, case, func, or_
 from ..domain import outcomes as domain_outcomes
 from ..domain import states
 from ..domain.deadlines import WorkCalendar
+from ..domain.spreadsheet import neutralise_workbook, safe_row
 from ..domain.states import CLOSED_STATES, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit, User
@@ -523,6 +524,7 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
             d["published_on"]] for d in details],
           [20, 14, 14, 30, 36, 16, 14, 50, 22, 30, 14, 14, 14, 14])
 
+    neutralise_workbook(wb)  # no title or name typed by a submitter is ever a live formula
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -542,7 +544,7 @@ def to_csv(report: Report) -> bytes:
         for attr, _h in figures:
             v = getattr(row, attr)
             values.append("" if v is None else v)
-        writer.writerow([period, as_of, group, row.label, *values])
+        writer.writerow(safe_row([period, as_of, group, row.label, *values]))
 
     line(_("Tổng số"), report.total)
     for dim in DIMENSIONS:
@@ -562,8 +564,8 @@ def details_csv(details: list[dict]) -> bytes:
                      _("Tình trạng tại ngày báo cáo"), _("Hạn giải quyết"), _("Ngày trả lời"),
                      _("Số ngày làm việc để trả lời"), _("Ngày công khai")])
     for d in details:
-        writer.writerow([v.strftime("%d/%m/%Y") if isinstance(v, date) else ("" if v is None else v)
-                         for v in (d[k] for k in keys)])
+        writer.writerow(safe_row(v.strftime("%d/%m/%Y") if isinstance(v, date) else ("" if v is None else v)
+                                 for v in (d[k] for k in keys)))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -13,6 +13,7 @@ from ..access import roles_required, scope_tickets
 from ..domain.states import Role
 from ..extensions import db
 from ..models import Ticket
+from ..security import attachment_disposition
 from ..services import ServiceError
 from ..services import reports as svc
 from ..timeutil import local_today
@@ -72,7 +73,7 @@ def period_from_args(args, today: date) -> tuple[PeriodForm, svc.Period | None]:
             return form, svc.custom_period(start, end)
         if not form.year:
             form.year, form.quarter = str(today.year), str(svc.quarter_of(today))
-        if not form.year.isdigit():
+        if not form.year.isdigit() or not 2000 <= int(form.year[:6]) <= 2100:
             form.errors["year"] = _("Năm không hợp lệ.")
             return form, None
         if form.quarter and form.quarter not in ("1", "2", "3", "4"):
@@ -141,7 +142,7 @@ def _bad_period(form: PeriodForm):
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment_disposition(filename)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -20,6 +20,10 @@
     });
   }
   var units = document.getElementById("chart-units");
+  if (units && units.parentNode.dataset.height) {
+    // The box grows with the number of units (set here: the page may carry no inline style).
+    units.parentNode.style.height = units.parentNode.dataset.height + "px";
+  }
   if (units) {
     new Chart(units, {
       type: "bar",
