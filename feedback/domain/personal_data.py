@@ -92,7 +92,7 @@ def _name_words() -> frozenset[str]:
 # Places that look like names ("Thái Bình", "Hồ Chí Minh", "Kiên Giang"): provinces, big cities,
 # well-known districts and landmarks. Folded. They stay in the text.
 _PLACES = {
-    _fold(p) for p in (
+    p for p in (
         "Hồ Chí Minh", "Hà Nội", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế", "Thừa Thiên Huế",
         "An Giang", "Bà Rịa", "Vũng Tàu", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu",
         "Bắc Ninh", "Bến Tre", "Bình Định", "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau",
@@ -237,6 +237,26 @@ _COMPANY_FILLERS = "|".join((
 ))
 
 
+@lru_cache(maxsize=1)
+def _places_pattern() -> re.Pattern[str]:
+    """Place names with their diacritics ("Ba Đình" is a district, "Bà Đinh" a person), or typed without any."""
+    forms = _PLACES | {strip_accents(p) for p in _PLACES}
+    alternatives = "|".join(re.escape(p) for p in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _cut_before_person(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span shortened to end before a three-word full name ("Công ty Minh Phát Đỗ Văn Khải")."""
+    tokens = [t for t in _tokens(text[start:end])]
+    surnames, words = _surnames(), _name_words()
+    for index in range(2, len(tokens) - 2):
+        run = tokens[index:index + 3]
+        if run[0].folded in surnames and all(t.folded in words for t in run[1:]) and \
+                all(t.capitalised for t in run):
+            return start, start + tokens[index - 1].end
+    return start, end
+
+
 def _protected_spans(text: str) -> list[tuple[int, int]]:
     """Spans of laws and places that stay whatever they contain."""
     folded = _fold(text)
@@ -252,7 +272,7 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
         spans.append(match.span())
     # Enterprises are not persons: "Công ty TNHH Hoàng Phát", "HTX Nông nghiệp An Bình".
     company = re.compile(
-        r"(?<!\w)(?i:công ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|xí nghiệp|"
+        r"(?<!\w)(?i:công ty|cong ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|xí nghiệp|"
         r"tnhh|cổ phần|cp|jsc|co\.?,? ltd|thương hiệu|nhãn hiệu|sản phẩm)"
         rf"(?:[ \u00a0]+(?i:tnhh|cổ phần|cp|mtv|một thành viên|hai thành viên|trách nhiệm hữu hạn))*"
         rf"[ \u00a0]+[\"“]?(?:[{_UP}][\w&.-]*|[0-9]+)"
@@ -264,10 +284,13 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
     for match in landmark.finditer(text):
         spans.append(match.span())
     for match in company.finditer(text):
+        spans.append(_cut_before_person(text, match.start(), match.end()))
+    for match in _places_pattern().finditer(text):
         spans.append(match.span())
-    for place in _PLACES:
-        for match in re.finditer(rf"(?<!\w){re.escape(place)}(?!\w)", folded):
-            spans.append(match.span())
+    # A leadership title is not a name: "Phó Chủ tịch", "Giám đốc" at the start of a sentence.
+    titles = "|".join(re.escape(_fold(t)) for t in sorted(_OFFICIAL_TITLES, key=len, reverse=True))
+    for match in re.finditer(rf"(?<!\w)(?:{titles})(?!\w)", folded):
+        spans.append(match.span())
     return spans
 
 
@@ -425,7 +448,7 @@ _NAME_WORDS = rf"(?:[{_UP}]\w*|[0-9]+[A-Za-z]?)(?:[ \u00a0]+(?:[{_UP}]\w*|[0-9]+
 _HOUSE = r"(?:(?i:(?:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn|so[ \u00a0]+nha|so|nha[ \u00a0]+so))[ \u00a0]*)?[0-9]+[A-Za-z]?(?:[/-][0-9]+[A-Za-z]?)*"
 _ALLEY = rf"(?i:hẻm|hẽm|ngõ|ngách|kiệt|kiet|hem|ngo|ngach|hxh)[ \u00a0]+(?:[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*(?:[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?|[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})"
 _STREET = rf"(?i:đường|phố|duong|pho|đại[ \u00a0]+lộ|quốc[ \u00a0]+lộ|tỉnh[ \u00a0]+lộ|ql)[ \u00a0]+{_NAME_WORDS}"
-_LOCALITY = rf"(?i:buôn|bon|làng|sóc|plei|khu[ \u00a0]+pho|to[ \u00a0]+dan[ \u00a0]+pho|thôn|ấp|khu[ \u00a0]+phố|kp|tổ[ \u00a0]+dân[ \u00a0]+phố|tdp|tổ|xóm|bản|khóm|khu[ \u00a0]+tập[ \u00a0]+thể|ktt|chung[ \u00a0]+cư|khu[ \u00a0]+đô[ \u00a0]+thị|kđt|thon|ap|xom|to|khom)[ \u00a0]+{_NAME_WORDS}"
+_LOCALITY = rf"(?i:khu[ \u00a0]+tái[ \u00a0]+định[ \u00a0]+cư|khu[ \u00a0]+dân[ \u00a0]+cư|kdc|khu[ \u00a0]+nhà[ \u00a0]+ở|buôn|bon|làng|sóc|plei|khu[ \u00a0]+pho|to[ \u00a0]+dan[ \u00a0]+pho|thôn|ấp|khu[ \u00a0]+phố|kp|tổ[ \u00a0]+dân[ \u00a0]+phố|tdp|tổ|xóm|bản|khóm|khu[ \u00a0]+tập[ \u00a0]+thể|ktt|chung[ \u00a0]+cư|khu[ \u00a0]+đô[ \u00a0]+thị|kđt|thon|ap|xom|to|khom)[ \u00a0]+{_NAME_WORDS}"
 _WARD = rf"(?i:phường|xã|thị[ \u00a0]+trấn|phuong|xa|p\.|x\.|tt\.)[ \u00a0]*{_NAME_WORDS}"
 _APARTMENT = rf"(?:(?i:căn[ \u00a0]+hộ|phòng|lô|block|tầng|tòa|toà|can[ \u00a0]+ho|tang)[ \u00a0]+[0-9A-Z][0-9A-Za-z.-]*|(?i:tòa[ \u00a0]+nhà|toà[ \u00a0]+nhà|cao[ \u00a0]+ốc|building)[ \u00a0]+[{_UP}0-9][\w-]*(?:[ \u00a0]+[{_UP}0-9][\w-]*){{0,3}})"
 _HOUSE_NAMED = rf"(?:(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn)[ \u00a0]*)?[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{1,4}}"

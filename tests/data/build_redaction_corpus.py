@@ -129,6 +129,12 @@ def main() -> None:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"{len(rows)} sentences written")
+    holdout = [line for line in (HERE / "redaction_holdout_src.txt").read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#")]
+    with open(HERE / "redaction_holdout.jsonl", "w", encoding="utf-8") as out:
+        for line in holdout:
+            out.write(json.dumps(dict(parse(line), source="holdout"), ensure_ascii=False) + "\n")
+    print(f"{len(holdout)} held-out sentences written")
 
 
 if __name__ == "__main__":
