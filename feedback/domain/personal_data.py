@@ -230,11 +230,14 @@ def _phrase_spans(folded: str, phrases: Iterable[str], *, extend: bool) -> list[
     return spans
 
 
-_COMPANY_FILLERS = "|".join((
-    "nghiệp", "nghệ", "học", "thương", "mại", "dịch", "vụ", "sản", "xuất", "xây", "dựng", "đầu", "tư",
-    "phát", "triển", "thực", "phẩm", "nông", "lâm", "thủy", "hải", "vận", "tải", "kỹ", "thuật", "công",
-    "và", "cơ", "khí", "điện", "tử", "may", "mặc", "xuất", "nhập", "khẩu", "thiết", "bị", "y", "tế",
-))
+# Lower-case words inside an enterprise's name ("Thiết bị Đo lường", "Thương mại và Dịch vụ"): any
+# word but a form of address or a word that ends the name ("của", "là", "ở" ...).
+_COMPANY_STOPS = (
+    "ông", "bà", "anh", "chị", "em", "cô", "chú", "bác", "của", "là", "ở", "tại", "đã", "cho", "với",
+    "có", "không", "được", "đề", "xin", "gửi", "kính", "theo", "về", "nhưng", "mà", "thì", "nên",
+    "do", "vì", "khi", "từ", "đến", "trong", "ngoài", "trên", "dưới", "sau", "trước", "người", "giám",
+)
+_COMPANY_FILLERS = r"(?!(?:" + "|".join(_COMPANY_STOPS) + r")(?!\w))[a-zà-ỹđ]\w*"
 
 
 @lru_cache(maxsize=1)
@@ -418,8 +421,11 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
             continue
         # 2. A full name: surname + one to three name words ("Trần Văn Bình", "Nguyễn Bình").
         end = run_from(i)
-        if token.folded in surnames and end - i >= 2 and all(t.folded in words or t.folded in surnames
-                                                             for t in tokens[i + 1:end]):
+        if token.folded in surnames and end - i >= 2 and all(
+                t.folded in words or t.folded in surnames
+                # "Nguyễn Văn A": the placeholder letter after a middle name is a name too.
+                or (len(t.text) == 1 and t.text.isupper() and tokens[n - 1].folded in _STRONG_MIDDLE)
+                for n, t in enumerate(tokens[i + 1:end], start=i + 1)):
             span = (token.start, tokens[end - 1].end)
             if not _inside(span, protected):
                 spans.append(span)
