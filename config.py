@@ -75,6 +75,12 @@ class Config:
     OUTBOX_SMTP_TIMEOUT = env_int("OUTBOX_SMTP_TIMEOUT", 30)
 
     BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")
+    # Personal data (issue 13): the department's contact for personal data shown in the notice and
+    # policy, the notice version recorded on each ticket, and the retention shown to submitters.
+    PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "dulieucanhan@sokhcn.gov.vn")
+    PRIVACY_CONTACT_PHONE = os.environ.get("PRIVACY_CONTACT_PHONE", "")
+    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-01")
+    PRIVACY_RETENTION_YEARS = env_int("PRIVACY_RETENTION_YEARS", 5)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     MAX_ATTACHMENT_SIZE = env_int("MAX_ATTACHMENT_SIZE", 10 * 1024 * 1024)

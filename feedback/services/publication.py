@@ -139,7 +139,8 @@ def personal_data_problems(ticket: Ticket, text: str) -> list[str]:
     return problems
 
 
-def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime) -> Ticket:
+def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime,
+              drafts: tuple[str, ...] = ()) -> Ticket:
     """Record the coordinator's judgement that a detected span is not personal data (who, why, when).
 
     :raises ServiceError: 403 for a role other than coordinator, 400 without a text found in the
@@ -155,8 +156,9 @@ def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime
         raise ServiceError("Vui lòng nêu lý do đoạn này không phải thông tin cá nhân (ít nhất 5 ký tự).", 400,
                            "keep_reason")
     key = fold_key(text)
+    # The span must be one the detector found: in the ticket's texts or the form's current drafts.
     sources = (ticket.title, ticket.content, ticket.answer, ticket.public_title, ticket.public_summary,
-               ticket.public_answer)
+               ticket.public_answer, *drafts)
     detected = {fold_key(f.text): f for source in sources if source for f in findings(ticket, source)}
     if key not in detected:
         raise ServiceError("Đoạn này không nằm trong các đoạn được phát hiện là thông tin cá nhân.", 400, "keep_text")
