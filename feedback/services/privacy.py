@@ -118,11 +118,19 @@ def anonymise_ticket(ticket: Ticket, now: datetime, result: AnonymiseResult, rea
             continue  # part of the published result
         result.files.append(folder / attachment.stored_name)
         db.session.delete(attachment)
-    for event in db.session.execute(db.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).scalars():
-        event.message = scrub.text(event.message)
-        event.details = scrub.data(dict(event.details or {}))
-        if event.actor_id is None and event.actor_label not in ("", "system", "submitter"):
-            event.actor_label = scrub.text(event.actor_label) or ""
+    # The timeline is append-only for the ORM; erasure of personal data is the one exception: the
+    # record of what happened stays, the texts copied into it are masked (a table-level UPDATE).
+    table = TicketEvent.__table__
+    rows = db.session.execute(
+        db.select(table.c.id, table.c.message, table.c.details, table.c.actor_id, table.c.actor_label)
+        .where(table.c.ticket_id == ticket.id)
+    ).all()
+    for row in rows:
+        label = row.actor_label
+        if row.actor_id is None and label not in ("", "system", "submitter"):
+            label = scrub.text(label) or ""
+        db.session.execute(table.update().where(table.c.id == row.id).values(
+            message=scrub.text(row.message), details=scrub.data(dict(row.details or {})), actor_label=label))
     for message in db.session.execute(db.select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).scalars():
         if message.status == "pending" and message.kind == "privacy_done":
             continue  # the answer to the deletion request itself: scrubbed once it is sent
