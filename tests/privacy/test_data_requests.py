@@ -174,3 +174,17 @@ def test_request_deadlines_follow_the_rules_as_data(app, make_ticket):
     db.session.commit()
     assert item.received_on == date(2026, 11, 16)
     assert item.due_date == date(2026, 11, 19) and item.ack_due_date == date(2026, 11, 18)
+
+
+def test_reports_page_counts_requests(client, make_ticket, make_user, login_as):
+    ticket = make_ticket(now=NOW)
+    from feedback.services import data_requests
+
+    data_requests.submit(ticket, "access", "", NOW)
+    data_requests.submit(ticket, "object", "Tôi phản đối việc công khai", NOW)
+    db.session.commit()
+    login_as(make_user("coordinator", "VP"))
+    page = client.get("/staff/reports?year=2026").get_data(as_text=True)
+    section = page.split('id="privacy-requests-report"')[1]
+    assert "Phản đối xử lý dữ liệu cá nhân" in section
+    assert '<td class="text-end">2</td>' in section.split("Tổng số")[1][:80]
