@@ -22,6 +22,7 @@ Pure: no Flask, no database, no clock. The name lexicon ships as `data/vn_names.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -35,11 +36,47 @@ from .redaction import (
     _GROUPED_ID,
     _IDENTIFIER,
     _PHONE,
-    _fold,
     strip_accents,
 )
+from .redaction import _fold as _fold_text
+
+# The same text is folded by several rules: keep the last few.
+_fold = lru_cache(maxsize=64)(_fold_text)
 
 __all__ = ["Finding", "KINDS", "detect", "mask", "fold_key"]
+
+@lru_cache(maxsize=None)
+def _re(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """A compiled pattern, kept: the patterns built from word lists are compiled once, not per call."""
+    return re.compile(pattern, flags)
+
+
+def _finditer(pattern, text: str):
+    return (pattern if isinstance(pattern, re.Pattern) else _re(pattern)).finditer(text)
+
+
+def _match(pattern, text: str):
+    return _re(pattern).match(text)
+
+
+def _search(pattern, text: str):
+    return _re(pattern).search(text)
+
+
+def _fullmatch(pattern, text: str):
+    return _re(pattern).fullmatch(text)
+
+
+def _split(pattern, text: str):
+    return _re(pattern).split(text)
+
+
+@lru_cache(maxsize=None)
+def _alternation(words: tuple[str, ...], fold: bool) -> str:
+    """A regex alternation of the words (folded or as written), longest first."""
+    forms = {(_fold(w) if fold else w) for w in words}
+    return "|".join(re.escape(w) for w in sorted(forms, key=len, reverse=True))
+
 
 KINDS = ("name", "phone", "email", "id", "address", "bank", "plate", "dob", "organisation")
 
@@ -84,6 +121,7 @@ def _surnames() -> frozenset[str]:
     return _lexicon()["surname"]
 
 
+@lru_cache(maxsize=1)
 def _name_words() -> frozenset[str]:
     lex = _lexicon()
     return lex["middle"] | lex["given"]
@@ -144,6 +182,9 @@ _OFFICIAL_TITLES = (
     "viện trưởng", "hiệu trưởng", "trưởng ban", "phó trưởng ban", "đại biểu quốc hội",
     "chủ nhiệm", "tổng thư ký", "người phát ngôn",
 )
+_PUBLIC_TITLES = frozenset(_fold(t) for t in (
+    "bộ trưởng", "thứ trưởng", "thủ tướng", "phó thủ tướng", "cục trưởng", "chi cục trưởng", "chánh văn phòng",
+    "chánh thanh tra", "tổng cục trưởng", "vụ trưởng", "đại biểu quốc hội", "bí thư"))
 _PUBLIC_BODY_AFTER_TITLE = (
     "sở", "ubnd", "ủy ban", "uỷ ban", "hđnd", "bộ", "cục", "chi cục", "tổng cục", "văn phòng",
     "thanh tra", "trung tâm", "ban", "viện", "phòng", "tỉnh", "thành phố", "tp", "huyện", "quận",
@@ -164,6 +205,8 @@ _HONORIFICS = (
     "người nhận", "người gửi", "người liên hệ", "người đại diện", "giáo viên", "thầy", "tài xế",
     "người bán", "chủ xe", "chủ cơ sở", "chủ nhà", "gặp", "nhờ", "theo lời",
 )
+_HONORIFIC_SET = frozenset({h.lower() for h in _HONORIFICS} | {
+    "ong", "ba", "chi", "co", "chu", "bac", "ngai", "can bo", "nhan vien", "chuyen vien", "ten"})
 # Words after a form of address that are not names ("ông Giám đốc", "bà Chủ tịch", "anh Em").
 _NOT_A_NAME = {
     w.lower() for w in (
@@ -183,7 +226,7 @@ _STOP_IN_RUN = {w.lower() for w in ("Và", "Là", "Đã", "Có", "Không", "Cũn
 
 _STRONG_MIDDLE = frozenset({"van", "thi", "huu", "duc", "dinh", "quoc", "xuan", "ngoc", "minh", "thanh", "cong"})
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_WORD = _re(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
 @dataclass(frozen=True)
@@ -216,9 +259,8 @@ def _phrase_spans(folded: str, phrases: Iterable[str], *, extend: bool) -> list[
     ("Sở Khoa học và Công nghệ", "Nghị định 356/2025/NĐ-CP"), up to punctuation.
     """
     spans: list[tuple[int, int]] = []
-    alternatives = "|".join(re.escape(_fold(p)) for p in sorted(set(phrases), key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-    tail = re.compile(
+    pattern = _re(rf"(?<!\w)(?:{_alternation(tuple(phrases), True)})(?!\w)")
+    tail = _re(
         r"(?:[ \u00a0]+(?:(?:và|va|&|-|–)[ \u00a0]+)?"
         r"(?:[^\W\d_][\w&./-]*|[0-9][0-9A-Za-z./-]*))*"
     )
@@ -241,11 +283,31 @@ _COMPANY_FILLERS = r"(?!(?:" + "|".join(_COMPANY_STOPS) + r")(?!\w))[a-zà-ỹđ
 
 
 @lru_cache(maxsize=1)
-def _places_pattern() -> re.Pattern[str]:
-    """Place names with their diacritics ("Ba Đình" is a district, "Bà Đinh" a person), or typed without any."""
-    forms = _PLACES | {strip_accents(p) for p in _PLACES}
-    alternatives = "|".join(re.escape(p) for p in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+def _places_index() -> dict[str, list[tuple[str, ...]]]:
+    """Place names by their first word, lower case, with their diacritics and typed without them."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for place in _PLACES:
+        for form in {place.lower(), strip_accents(place).lower()}:
+            words = tuple(_WORD.findall(form))
+            if words:
+                index.setdefault(words[0], []).append(words)
+    for forms in index.values():
+        forms.sort(key=len, reverse=True)
+    return index
+
+
+def _place_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of known places ("Ba Đình" is a district, "Bà Đinh" a person), found word by word."""
+    index = _places_index()
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+    spans = []
+    for i, (start, _end, word) in enumerate(words):
+        for form in index.get(word, ()):
+            candidate = words[i:i + len(form)]
+            if len(candidate) == len(form) and all(w[2] == f for w, f in zip(candidate, form)):
+                spans.append((start, candidate[-1][1]))
+                break
+    return spans
 
 
 def _cut_before_person(text: str, start: int, end: int) -> tuple[int, int]:
@@ -265,22 +327,22 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
     folded = _fold(text)
     spans = _phrase_spans(folded, _LAW_WORDS, extend=False)
     # A law's number and name: "Nghị định 356/2025/NĐ-CP", "Luật Bảo vệ dữ liệu cá nhân".
-    law_tail = re.compile(r"(?:[ \u00a0]+(?:so[ \u00a0]+)?[0-9][0-9A-Za-z./-]*)?")
+    law_tail = _re(r"(?:[ \u00a0]+(?:so[ \u00a0]+)?[0-9][0-9A-Za-z./-]*)?")
     spans = [(s, law_tail.match(folded, e).end()) for s, e in spans]
     # District level and up stays: "huyện Đan Phượng", "tỉnh Thái Bình", "TP. Thủ Đức".
-    unit = re.compile(
+    unit = _re(
         r"(?<!\w)(?i:quận|huyện|tỉnh|thành phố|tp\.?|thị xã|tx\.?|quan|huyen|tinh|thanh pho|thi xa)[ \u00a0]*"
         rf"(?:[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}|[0-9]{{1,2}}(?![0-9]))")
     for match in unit.finditer(text):
         spans.append(match.span())
     # Enterprises are not persons: "Công ty TNHH Hoàng Phát", "HTX Nông nghiệp An Bình".
-    company = re.compile(
+    company = _re(
         r"(?<!\w)(?i:công ty|cong ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|xí nghiệp|"
         r"tnhh|cổ phần|cp|jsc|co\.?,? ltd|thương hiệu|nhãn hiệu|sản phẩm)"
         rf"(?:[ \u00a0]+(?i:tnhh|cổ phần|cp|mtv|một thành viên|hai thành viên|trách nhiệm hữu hạn))*"
         rf"[ \u00a0]+[\"“]?(?:[{_UP}][\w&.-]*|[0-9]+)"
         rf"(?:(?:[ \u00a0]+(?:{_COMPANY_FILLERS})){{0,2}}[ \u00a0]+(?:[{_UP}][\w&.-]*|[0-9]+))*")
-    landmark = re.compile(
+    landmark = _re(
         r"(?<!\w)(?:chợ|cầu|sông|núi|hồ|đèo|bến|chùa|đình|đền|nhà thờ|sân bay|cảng|ga|bãi biển|vịnh|"
         r"công viên|quảng trường|siêu thị|trường|bệnh viện|khách sạn|làng nghề|phố đi bộ|cửa khẩu)"
         rf"[ \u00a0]+\"?(?:[{_UP}]\w*)(?:[ \u00a0]+[{_UP}]\w*){{0,3}}")
@@ -288,11 +350,9 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
         spans.append(match.span())
     for match in company.finditer(text):
         spans.append(_cut_before_person(text, match.start(), match.end()))
-    for match in _places_pattern().finditer(text):
-        spans.append(match.span())
+    spans += _place_spans(text)
     # A leadership title is not a name: "Phó Chủ tịch", "Giám đốc" at the start of a sentence.
-    titles = "|".join(re.escape(_fold(t)) for t in sorted(_OFFICIAL_TITLES, key=len, reverse=True))
-    for match in re.finditer(rf"(?<!\w)(?:{titles})(?!\w)", folded):
+    for match in _finditer(rf"(?<!\w)(?:{_alternation(_OFFICIAL_TITLES, True)})(?!\w)", folded):
         spans.append(match.span())
     return spans
 
@@ -305,21 +365,22 @@ def _body_spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
     """
     # Matched with diacritics: folded, "Đặng" (a surname) would be "Đảng" and "Trương" "Trường".
     lowered = text.lower()
+    token_starts = [t.start for t in tokens]
     spans = []
-    alternatives = "|".join(re.escape(w) for w in sorted(_BODY_WORDS, key=len, reverse=True))
-    for match in re.finditer(rf"(?<!\w)(?:{alternatives})(?!\w)", lowered):
+    for match in _finditer(rf"(?<!\w)(?:{_alternation(_BODY_WORDS, False)})(?!\w)", lowered):
         # Only a capitalised opening word makes a body ("Sở", "Phòng"); "phòng họp" is a room.
         if not (text[match.start()].isupper() or text[match.start():match.end()].isupper()):
             continue
         end = match.end()
-        following = [t for t in tokens if t.start >= end]
+        first = bisect.bisect_left(token_starts, end)
+        following = tokens[first:first + 16]  # a body's name is short
         previous = None
         for index, token in enumerate(following):
             if previous is None:
                 gap = text[end:token.start]
             else:
                 gap = text[previous.end:token.start]
-            if not re.fullmatch(r"[ \u00a0]+(?:(?:và|va|&|-|–)[ \u00a0]+)?|&|[ \u00a0]*&[ \u00a0]*", gap):
+            if not _fullmatch(r"[ \u00a0]+(?:(?:và|va|&|-|–)[ \u00a0]+)?|&|[ \u00a0]*&[ \u00a0]*", gap):
                 break
             if token.capitalised and token.folded in _surnames() and index + 1 < len(following) \
                     and following[index + 1].capitalised and following[index + 1].folded in _name_words() \
@@ -348,19 +409,18 @@ def _official_context(text: str, start: int) -> bool:
     window_start = max(0, start - 90)
     window = _fold(text[window_start:start])
     # Only the current clause counts: "Giám đốc Sở ... ký; ông Trần Văn B cho biết" is not one.
-    clause = re.split(r"[;:()\n\"“”]|[,.](?=\s)", window)[-1]
-    for title in sorted(_OFFICIAL_TITLES, key=len, reverse=True):
-        for match in re.finditer(rf"(?<!\w){re.escape(_fold(title))}(?!\w)", clause):
-            rest = clause[match.end():].strip()
-            if any(re.match(rf"{re.escape(_fold(p))}(?!\w)", rest) for p in _PRIVATE_AFTER_TITLE):
-                return False
-            if not rest or any(re.match(rf"{re.escape(_fold(p))}(?!\w)", rest) for p in _PUBLIC_BODY_AFTER_TITLE):
-                # "Giám đốc Nguyễn Văn A" alone could be a company's director: only a title that
-                # is public by itself (Chủ tịch UBND, Bộ trưởng ...) counts without a body.
-                if rest or title in ("bộ trưởng", "thứ trưởng", "thủ tướng", "phó thủ tướng",
-                                     "cục trưởng", "chi cục trưởng", "chánh văn phòng", "chánh thanh tra",
-                                     "tổng cục trưởng", "vụ trưởng", "đại biểu quốc hội", "bí thư"):
-                    return True
+    clause = _split(r"[;:()\n\"“”]|[,.](?=\s)", window)[-1]
+    private = _re(rf"(?:{_alternation(_PRIVATE_AFTER_TITLE, True)})(?!\w)")
+    public = _re(rf"(?:{_alternation(_PUBLIC_BODY_AFTER_TITLE, True)})(?!\w)")
+    for match in _finditer(rf"(?<!\w)(?:{_alternation(_OFFICIAL_TITLES, True)})(?!\w)", clause):
+        rest = clause[match.end():].strip()
+        if private.match(rest):
+            return False
+        # "Giám đốc Nguyễn Văn A" alone could be a company's director: only a title that is
+        # public by itself (Bộ trưởng, Cục trưởng ...) counts without a body after it.
+        if (rest and public.match(rest)) or (not rest and match.group() in _PUBLIC_TITLES):
+            return True
+    return False
     return False
 
 
@@ -368,8 +428,7 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
     surnames, words = _surnames(), _name_words()
     # Compared with diacritics ("cháu" is a form of address, "Châu" a surname), plus the usual
     # forms typed without them.
-    honorifics = {h.lower() for h in _HONORIFICS} | {"ong", "ba", "chi", "co", "chu", "bac", "ngai", "can bo",
-                                                     "nhan vien", "chuyen vien", "ten"}
+    honorifics = _HONORIFIC_SET
     spans: list[tuple[int, int]] = []
     used: set[int] = set()
     count = len(tokens)
@@ -459,19 +518,19 @@ _WARD = rf"(?i:phường|xã|thị[ \u00a0]+trấn|phuong|xa|p\.|x\.|tt\.)[ \u00
 _APARTMENT = rf"(?:(?i:căn[ \u00a0]+hộ|phòng|lô|block|tầng|tòa|toà|can[ \u00a0]+ho|tang)[ \u00a0]+[0-9A-Z][0-9A-Za-z.-]*|(?i:tòa[ \u00a0]+nhà|toà[ \u00a0]+nhà|cao[ \u00a0]+ốc|building)[ \u00a0]+[{_UP}0-9][\w-]*(?:[ \u00a0]+[{_UP}0-9][\w-]*){{0,3}})"
 _HOUSE_NAMED = rf"(?:(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn)[ \u00a0]*)?[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{1,4}}"
 _COMPONENT = rf"(?:{_APARTMENT}|{_ALLEY}|{_STREET}|{_LOCALITY}|{_WARD}|{_HOUSE_NAMED}|{_HOUSE})"
-_ADDRESS = re.compile(
+_ADDRESS = _re(
     rf"(?<!\w){_COMPONENT}(?:[ \u00a0]*[,\-–]?[ \u00a0]*{_COMPONENT})*"
 )
-_FINE = re.compile(
+_FINE = _re(
     rf"(?:{_HOUSE_NAMED}[ \u00a0]*,|(?i:số)[ \u00a0]+{_HOUSE_NAMED}|{_ALLEY}|{_LOCALITY}|{_WARD}|(?<![\w/])[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]*,?[ \u00a0]*(?:{_STREET}|{_ALLEY})|(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|so[ \u00a0]+nha)[ \u00a0]*[0-9]|{_APARTMENT}[ \u00a0]*,?[ \u00a0]*(?:{_STREET}|{_LOCALITY}|{_HOUSE}))"
 )
 
 
 # "123 Trần Hưng Đạo", "45/7 Nguyễn Trãi" after "tại", "ở", "địa chỉ": a house on a street.
-_HOUSE_ON_STREET = re.compile(
+_HOUSE_ON_STREET = _re(
     rf"(?<![\w/.,])[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}"
 )
-_HOUSE_CUE = re.compile(r"(?i:tại|ở|chỉ|nhà|số|sn|tai|o|dc|đc|thường trú|tạm trú|cư trú|sống)[ \u00a0]*:?[ \u00a0]*$")
+_HOUSE_CUE = _re(r"(?i:tại|ở|chỉ|nhà|số|sn|tai|o|dc|đc|thường trú|tạm trú|cư trú|sống)[ \u00a0]*:?[ \u00a0]*$")
 
 
 def _address_spans(text: str) -> list[tuple[int, int]]:
@@ -485,7 +544,7 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
             continue
         # A ward or commune alone ("người dân xã Tam Hiệp") is a place; after "ở", "tại", "trú"
         # or "địa chỉ" it is where someone lives.
-        if re.fullmatch(_WARD, chunk.rstrip(" ,-–")) and not _HOUSE_CUE.search(text[max(0, match.start() - 20):match.start()]):
+        if _fullmatch(_WARD, chunk.rstrip(" ,-–")) and not _HOUSE_CUE.search(text[max(0, match.start() - 20):match.start()]):
             continue
         # Lower-case component words must be the keywords themselves, not "số 5 điều" etc.: the
         # pattern is case-insensitive only for the keywords, so check the names are capitalised.
@@ -500,12 +559,12 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
 _AT = r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|@)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|acong|a còng)[ \u00a0]+)"
 _DOT = r"(?:[ \u00a0]*\.[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:dot|chấm|cham|\.)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+)"
 _TLD = r"(?:com|vn|net|org|edu|gov|info|biz|io|co|me|asia|name|mobi|uk|us|jp|kr|cn|de|fr)"
-_DISGUISED_EMAIL = re.compile(
+_DISGUISED_EMAIL = _re(
     rf"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._+-]*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 # Phone numbers spelled with wider gaps or letters between groups: "09 03 12 34 56", "0903-123-456".
-_SPACED_PHONE = re.compile(
+_SPACED_PHONE = _re(
     r"(?<![0-9])(?:\+[ \u00a0]?8[ \u00a0]?4|0)(?:[ \u00a0.\-_/]{0,3}[0-9]){9,10}(?![0-9])"
 )
 
@@ -516,28 +575,28 @@ _BANK_NAMES = (
     "nam a bank", "pvcombank", "kienlongbank", "vietbank", "ncb", "saigonbank", "dongabank", "oceanbank",
     "gpbank", "cbbank", "pgbank", "bvbank", "vikki", "cake", "timo", "momo", "zalopay", "ngân hàng",
 )
-_BANK_CONTEXT = re.compile(
+_BANK_CONTEXT = _re(
     r"(?:stk|số[ \u00a0]+tài[ \u00a0]+khoản|so[ \u00a0]+tai[ \u00a0]+khoan|tài[ \u00a0]+khoản|tai[ \u00a0]+khoan|"
     r"tk|account|a/c|số[ \u00a0]+tk|" + "|".join(re.escape(b) for b in _BANK_NAMES) + r")"
     r"[^0-9\n]{0,40}$",
     re.IGNORECASE,
 )
-_BANK_NUMBER = re.compile(r"(?<![0-9])[0-9](?:[ \u00a0.\-]?[0-9]){5,18}(?![0-9])")
-_ID_CONTEXT = re.compile(
+_BANK_NUMBER = _re(r"(?<![0-9])[0-9](?:[ \u00a0.\-]?[0-9]){5,18}(?![0-9])")
+_ID_CONTEXT = _re(
     r"(?:cccd|cmnd|cmt|căn[ \u00a0]+cước|can[ \u00a0]+cuoc|chứng[ \u00a0]+minh|định[ \u00a0]+danh|mã[ \u00a0]+số[ \u00a0]+thuế|"
     r"mst|hộ[ \u00a0]+chiếu|ho[ \u00a0]+chieu|passport|bhxh|bảo[ \u00a0]+hiểm[ \u00a0]+xã[ \u00a0]+hội|"
     r"giấy[ \u00a0]+phép[ \u00a0]+lái[ \u00a0]+xe|gplx|mã[ \u00a0]+số[ \u00a0]+bhxh)[^0-9\n]{0,25}$",
     re.IGNORECASE,
 )
-_ID_NUMBER = re.compile(r"(?<![0-9])[0-9](?:[ \u00a0.\-]?[0-9]){7,14}(?![0-9])")
-_PASSPORT = re.compile(r"(?<![\w/-])[A-Z][0-9]{7,8}(?![\w/-])")
-_PLATE = re.compile(
+_ID_NUMBER = _re(r"(?<![0-9])[0-9](?:[ \u00a0.\-]?[0-9]){7,14}(?![0-9])")
+_PASSPORT = _re(r"(?<![\w/-])[A-Z][0-9]{7,8}(?![\w/-])")
+_PLATE = _re(
     r"(?<![\w/.-])[0-9]{2}[ \u00a0]?-?[ \u00a0]?[A-Z]{1,2}[0-9]?[ \u00a0]?-?[ \u00a0]?[0-9]{3}[.\u00a0 ]?[0-9]{1,2}(?![\w/-])"
     r"|(?<![\w/.-])[0-9]{2}[A-Z]{1,2}[0-9]?-[0-9]{4,5}(?![\w/-])"
 )
-_PLATE_CONTEXT = re.compile(r"(?:biển|bien|bks|bsx|xe|plate|số xe)", re.IGNORECASE)
+_PLATE_CONTEXT = _re(r"(?:biển|bien|bks|bsx|xe|plate|số xe)", re.IGNORECASE)
 _DATE = r"(?:[0-3]?[0-9][ \u00a0]*[/.\-][ \u00a0]*[01]?[0-9][ \u00a0]*[/.\-][ \u00a0]*(?:19|20)[0-9]{2}|(?:ngày[ \u00a0]+)?[0-3]?[0-9][ \u00a0]+tháng[ \u00a0]+[01]?[0-9][ \u00a0]+năm[ \u00a0]+(?:19|20)[0-9]{2}|(?:19|20)[0-9]{2})"
-_DOB = re.compile(
+_DOB = _re(
     rf"(?:sinh[ \u00a0]+ngày|ngày[ \u00a0]+sinh|ngày,?[ \u00a0]+tháng,?[ \u00a0]+năm[ \u00a0]+sinh|năm[ \u00a0]+sinh|sinh[ \u00a0]+năm|"
     rf"sinh[ \u00a0]+vào[ \u00a0]+ngày|sinh[ \u00a0]+ra[ \u00a0]+ngày|sn|ns|dob|date[ \u00a0]+of[ \u00a0]+birth|born(?:[ \u00a0]+on)?|"
     rf"sinh[ \u00a0]+ngay|ngay[ \u00a0]+sinh|nam[ \u00a0]+sinh|sinh[ \u00a0]+nam|sinh)"
@@ -605,20 +664,20 @@ def _known_findings(text: str, names: Sequence[str], phrases: Sequence[str]) -> 
             forms.add(" ".join(tokens[1:] + tokens[:1]))  # "Van Binh Tran"
         for form in filter(None, forms):
             body = r"\s+".join(re.escape(t) for t in form.split())
-            for m in re.finditer(rf"(?<!\w){body}(?!\w)", folded):
+            for m in _finditer(rf"(?<!\w){body}(?!\w)", folded):
                 found.append(Finding(m.start(), m.end(), "name", text[m.start():m.end()]))
     for phrase in phrases:
         parts = [unicodedata.normalize("NFC", phrase)]
         # An address is also found by its parts: "12 Lê Lợi" of "12 Lê Lợi, phường Bến Thành, ...".
-        parts += [p for p in re.split(r"[,;]", parts[0]) if re.search(r"[0-9]", p) or len(p.split()) >= 3]
+        parts += [p for p in _split(r"[,;]", parts[0]) if _search(r"[0-9]", p) or len(p.split()) >= 3]
         for part in parts:
             tokens = _fold(part).split()
             if sum(len(t) for t in tokens) < 4:
                 continue
             body = r"\s+".join(re.escape(t) for t in tokens)
-            before = r"(?<!\w)" if re.match(r"\w", tokens[0]) else ""
-            after = r"(?!\w)" if re.search(r"\w$", tokens[-1]) else ""
-            for m in re.finditer(before + body + after, folded):
+            before = r"(?<!\w)" if _match(r"\w", tokens[0]) else ""
+            after = r"(?!\w)" if _search(r"\w$", tokens[-1]) else ""
+            for m in _finditer(before + body + after, folded):
                 found.append(Finding(m.start(), m.end(), "address", text[m.start():m.end()]))
     return found
 
@@ -648,6 +707,44 @@ def detect(text: str, names: Sequence[str] = (), phrases: Sequence[str] = (),
     text = unicodedata.normalize("NFC", text)
     if not text:
         return []
+    found: list[Finding] = []
+    # Every rule looks at a clause or a sentence at most, so a long text is read piece by piece
+    # (lines, then sentences): the cost grows with the length, not with its square.
+    for start, end in _pieces(text):
+        piece = text[start:end]
+        for f in _detect_piece(piece, names, phrases, organisations):
+            found.append(Finding(f.start + start, f.end + start, f.kind, f.text))
+    return _merge(found, text)
+
+
+_SENTENCE_END = _re(rf"(?<=[.!?…])[ \u00a0]+(?=[\"“(]?[{_UP}])")
+_ABBREVIATIONS = {"mr.", "ms.", "mrs.", "dr.", "ts.", "ths.", "pgs.", "gs.", "ks.", "bs.", "ls.", "tp.", "p.", "q.",
+                  "x.", "tt.", "tx.", "st.", "no.", "pgs.ts.", "a.", "c.", "ô.", "b."}
+
+
+def _pieces(text: str, limit: int = 400) -> list[tuple[int, int]]:
+    """(start, end) of the lines of the text, long lines cut at sentence ends (not after "Mr.", "TP.")."""
+    pieces = []
+    position = 0
+    for line in text.split("\n"):
+        start, end = position, position + len(line)
+        position = end + 1
+        if end - start <= limit:
+            pieces.append((start, end))
+            continue
+        cut = start
+        for match in _SENTENCE_END.finditer(text, start, end):
+            word = text[max(start, match.start() - 8):match.start()].split()[-1:] or [""]
+            if word[0].lower() in _ABBREVIATIONS or match.start() - cut < 40:
+                continue
+            pieces.append((cut, match.start()))
+            cut = match.end()
+        pieces.append((cut, end))
+    return pieces
+
+
+def _detect_piece(text: str, names: Sequence[str], phrases: Sequence[str],
+                  organisations: Sequence[str]) -> list[Finding]:
     findings = _contact_findings(text)
     numbers = [(f.start, f.end) for f in findings]
     tokens = _tokens(text)
@@ -658,7 +755,7 @@ def detect(text: str, names: Sequence[str] = (), phrases: Sequence[str] = (),
             findings.append(Finding(start, end, "address", text[start:end]))
     addresses = [(f.start, f.end) for f in findings if f.kind == "address"]
     # The name of a ward or commune is a place, whether or not it is part of an address.
-    addresses += [m.span() for m in re.finditer(_WARD, text)]
+    addresses += [m.span() for m in _finditer(_WARD, text)]
     for start, end in _name_findings(text, tokens, protected + bodies):
         if _overlaps((start, end), numbers) or _inside((start, end), addresses):
             continue
@@ -672,9 +769,9 @@ def detect(text: str, names: Sequence[str] = (), phrases: Sequence[str] = (),
         if sum(len(t) for t in tokens_) < 2:
             continue
         body = r"\s+".join(re.escape(t) for t in tokens_)
-        before = r"(?<!\w)" if re.match(r"\w", tokens_[0]) else ""
-        after = r"(?!\w)" if re.search(r"\w$", tokens_[-1]) else ""
-        for m in re.finditer(before + body + after, folded):
+        before = r"(?<!\w)" if _match(r"\w", tokens_[0]) else ""
+        after = r"(?!\w)" if _search(r"\w$", tokens_[-1]) else ""
+        for m in _finditer(before + body + after, folded):
             findings.append(Finding(m.start(), m.end(), "organisation", text[m.start():m.end()]))
     return _merge(findings, text)
 

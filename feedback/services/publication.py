@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 
 from flask import current_app
@@ -64,10 +65,17 @@ def kept_keys(ticket: Ticket) -> set[str]:
     return {fold_key(k.get("text", "")) for k in (ticket.privacy_kept or [])}
 
 
+@lru_cache(maxsize=64)
+def _detect(text: str, names: tuple[str, ...], phrases: tuple[str, ...], organisations: tuple[str, ...]):
+    # The publish page asks about the same three texts several times (problems, highlights, the
+    # keep form): detection is pure, so its answers are kept for the next question.
+    return tuple(personal_data.detect(text, names=names, phrases=phrases, organisations=organisations))
+
+
 def findings(ticket: Ticket, text: str) -> list[Finding]:
     """Everything personal the detector finds in the text, the submitter's own details included."""
     names, phrases, organisations = _known(ticket)
-    return personal_data.detect(text, names=names, phrases=phrases, organisations=organisations)
+    return list(_detect(text or "", tuple(names), tuple(phrases), tuple(organisations)))
 
 
 def remaining(ticket: Ticket, text: str) -> list[Finding]:
