@@ -188,34 +188,27 @@ def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime
     return ticket
 
 
-def rerender_without_consent(ticket: Ticket, now: datetime) -> bool:
-    """Re-redact the public texts after consent to publication is withdrawn; unpublish what cannot be
-    cleaned. Returns whether the ticket stays published."""
-    if ticket.published_at is None:
-        return False
-    texts = PublicText(redact_for(ticket, ticket.public_title), redact_for(ticket, ticket.public_summary),
-                       redact_for(ticket, ticket.public_answer))
-    ticket.public_title, ticket.public_summary, ticket.public_answer = texts.title, texts.summary, texts.answer
+def rerender_without_consent(ticket: Ticket, now: datetime) -> None:
+    """After consent to publication is withdrawn: take the result down at once and re-redact its
+    stored public texts (organisation masked), so that the office may only re-publish, deliberately
+    and through the guard, a copy with nothing of the submitter in it."""
+    if ticket.public_title or ticket.public_summary or ticket.public_answer:
+        ticket.public_title = redact_for(ticket, ticket.public_title) or None
+        ticket.public_summary = redact_for(ticket, ticket.public_summary) or None
+        ticket.public_answer = redact_for(ticket, ticket.public_answer) or None
     ticket.updated_at = now
-    if any(personal_data_problems(ticket, value) for value in (texts.title, texts.summary, texts.answer)) \
-            or len(texts.title) < 5:
-        timeline.record(ticket, "unpublish", actor_label="system", from_state=State.ANSWERED,
-                        to_state=State.ANSWERED, public=False, now=now,
-                        message="Người gửi rút lại sự đồng ý công khai; nội dung không thể che hết nên đã gỡ công khai.",
-                        published_at=ticket.published_at.isoformat())
-        ticket.published_at = None
-        ticket.unpublished_at = now
-        ticket.search_text = None
+    if ticket.published_at is None:
         db.session.flush()
-        search.sync(ticket)
-        return False
-    ticket.search_text = search.search_text_for(ticket.code, texts.title, texts.summary, texts.answer)
-    timeline.record(ticket, "publish", actor_label="system", from_state=State.ANSWERED, to_state=State.ANSWERED,
-                    public=False, now=now, edited=True,
-                    message="Người gửi rút lại sự đồng ý công khai; nội dung công khai đã được che lại.")
+        return
+    timeline.record(ticket, "unpublish", actor_label="system", from_state=State.ANSWERED,
+                    to_state=State.ANSWERED, public=False, now=now,
+                    message="Người gửi rút lại sự đồng ý công khai: kết quả đã được gỡ công khai ngay.",
+                    published_at=ticket.published_at.isoformat())
+    ticket.published_at = None
+    ticket.unpublished_at = now
+    ticket.search_text = None
     db.session.flush()
     search.sync(ticket)
-    return True
 
 
 def _check_action(ticket: Ticket, action: str, actor: User) -> None:

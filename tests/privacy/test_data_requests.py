@@ -61,12 +61,24 @@ def test_withdraw_consent_changes_every_public_output_at_once(client, app, make_
     assert all(org in client.get(u, buffered=True).get_data(as_text=True) for u in urls[:3])
     response = post_request(client, ticket, "withdraw_publication")
     assert response.status_code == 303
+    assert client.get(urls[0]).status_code == 404  # taken down at once
     for url in urls:
         body = client.get(url, buffered=True).get_data(as_text=True)
         assert org not in body and "Cơ khí Chính xác" not in body, url
+        if url in urls[1:3]:
+            assert ticket.code not in body, url
     db.session.rollback()
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.consent_publish is False and ticket.consent_publish_withdrawn_at is not None
+    assert ticket.published_at is None and org not in (ticket.public_summary or "")
+    # The office may re-publish deliberately: the pre-fill now masks the organisation.
+    from feedback.services import publication
+
+    texts = publication.prefill(ticket)
+    assert org not in texts.summary
+    publication.publish(ticket, coordinator, texts.title, texts.summary, texts.answer, datetime(2026, 11, 25, 3))
+    db.session.commit()
+    assert org not in client.get(urls[0]).get_data(as_text=True)
     item = db.session.execute(db.select(PrivacyRequest)).scalar_one()
     assert item.state == "done" and item.on_time
     deliver()
