@@ -35,6 +35,19 @@ def my_data(token: str):
     return response, 200, {"Cache-Control": "no-store"}
 
 
+@bp.get("/track/<token>/my-data.pdf")
+def my_data_pdf(token: str):
+    """The same data as a PDF (WeasyPrint, no network: the document has no external resources)."""
+    from weasyprint import HTML  # imported here: loading it takes a second, most requests never need it
+
+    ticket = ticket_by_token(token)
+    html = render_template("documents/my_data.html", ticket=ticket, data=data_requests.subject_data(ticket),
+                           kind_labels=data_requests.kind_labels(), state_labels=data_requests.state_labels())
+    pdf = HTML(string=html).write_pdf()
+    return pdf, 200, {"Content-Type": "application/pdf", "Cache-Control": "no-store",
+                      "Content-Disposition": f'attachment; filename="{ticket.code}-du-lieu-ca-nhan.pdf"'}
+
+
 @bp.post("/track/<token>/privacy-request")
 def privacy_request(token: str):
     ticket = ticket_by_token(token)

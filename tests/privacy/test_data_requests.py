@@ -96,6 +96,14 @@ def test_my_data_json_and_printable_copy(client, make_ticket):
     page = client.get(f"/track/{ticket.tracking_token}/my-data").get_data(as_text=True)
     assert ticket.email in page and "window.print()" in page
     assert client.get("/track/not-a-token/my-data.json").status_code == 404
+    pdf = client.get(f"/track/{ticket.tracking_token}/my-data.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.data)).pages)
+    assert ticket.email in text and ticket.code in text
 
 
 @pytest.mark.parametrize(("kind", "message", "status", "field"), [
