@@ -266,6 +266,7 @@ class Ticket(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="ticket", order_by="Attachment.id", cascade="save-update, merge"
     )
+    privacy_requests: Mapped[list[PrivacyRequest]] = relationship(order_by="PrivacyRequest.id", viewonly=True)
 
     # Optimistic concurrency: an UPDATE of a stale row raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}

@@ -136,6 +136,7 @@ def test_deletion_request_acknowledged_extended_once_and_answered_within_deadlin
     # The same kind again while open: refused.
     assert post_request(client, ticket, "delete", "lần hai").status_code == 409
     login_as(coordinator)
+    assert 'id="privacy-status"' in client.get(f"/staff/tickets/{ticket.code}").get_data(as_text=True)
     token = csrf_token(client, "/staff/privacy-requests")
     assert client.post(f"/staff/privacy-requests/{item.id}/extend",
                        data={"csrf_token": token, "reason": ""}).status_code == 400
