@@ -89,6 +89,12 @@ class Config:
     # are removed by `flask attachments clean` and the scheduler, every ORPHAN_SWEEP_SECONDS.
     ORPHAN_MIN_AGE_SECONDS = env_int("ORPHAN_MIN_AGE_SECONDS", 3600)
     ORPHAN_SWEEP_SECONDS = env_int("ORPHAN_SWEEP_SECONDS", 3600)
+    # Personal data (issue 13): the department's contact for personal data shown in the notice and
+    # policy, the notice version recorded on each ticket, and the retention shown to submitters.
+    PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "dulieucanhan@sokhcn.gov.vn")
+    PRIVACY_CONTACT_PHONE = os.environ.get("PRIVACY_CONTACT_PHONE", "")
+    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-01")
+    PRIVACY_RETENTION_YEARS = env_int("PRIVACY_RETENTION_YEARS", 5)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     MAX_ATTACHMENT_SIZE = env_int("MAX_ATTACHMENT_SIZE", 10 * 1024 * 1024)

@@ -248,6 +248,15 @@ class Ticket(db.Model):
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi")  # language of the submitter's emails
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Notice and consent (Law 91/2025/QH15): the notice version shown at submission, when the
+    # submission (processing) was agreed to, and when consent to publication was given or withdrawn.
+    notice_version: Mapped[str | None] = mapped_column(String(20))
+    consent_processing_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consent_publish_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consent_publish_withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    processing_restricted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Spans the coordinator judged not personal for publication: [{text, kind, reason, by, by_id, at}].
+    privacy_kept: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
     # Content.
     title: Mapped[str] = mapped_column(String(300))
@@ -312,6 +321,7 @@ class Ticket(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="ticket", order_by="Attachment.id", cascade="save-update, merge"
     )
+    privacy_requests: Mapped[list[PrivacyRequest]] = relationship(order_by="PrivacyRequest.id", viewonly=True)
 
     # Optimistic concurrency: an UPDATE of a stale row raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -429,6 +439,36 @@ class RateEvent(db.Model):
     scope: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PrivacyRequest(db.Model):
+    """A data subject's request about their data (Law 91/2025/QH15, Nghị định 356/2025/NĐ-CP)."""
+
+    __tablename__ = "privacy_requests"
+    __table_args__ = (Index("ix_privacy_requests_state_due", "state", "due_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # access | correct | withdraw_publication | delete | restrict | object
+    kind: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text, default="")
+    # received | acknowledged | done | refused
+    state: Mapped[str] = mapped_column(String(20), default="received")
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    received_on: Mapped[date] = mapped_column(Date)
+    ack_due_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    original_due_date: Mapped[date] = mapped_column(Date)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    extended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    answer: Mapped[str | None] = mapped_column(Text)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    ticket: Mapped[Ticket] = relationship()
+    handled_by: Mapped[User | None] = relationship()
 
 
 class AuditLog(db.Model):

@@ -49,6 +49,8 @@ class Submission:
     tax_code: str | None = None
     regulation: str | None = None
     consent_publish: bool = False
+    consent_processing: bool = False
+    notice_version: str | None = None  # the privacy notice shown with the form (None: set from config for web/api)
     channel: str = Channel.WEB
     uploads: list[Upload] = field(default_factory=list)
     received_at: datetime | None = None  # naive UTC; when staff register an item, the moment it really arrived
@@ -166,6 +168,10 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         phone=sub.phone or None,
         address=sub.address,
         consent_publish=sub.consent_publish,
+        # What the submitter was shown and agreed to, and when (Law 91/2025/QH15).
+        notice_version=sub.notice_version or (None if staff else current_app.config.get("PRIVACY_NOTICE_VERSION")),
+        consent_processing_at=now if sub.consent_processing else None,
+        consent_publish_at=now if sub.consent_publish else None,
         title=sub.title,
         content=sub.content,
         regulation=sub.regulation or None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Response, render_template, request
 from flask_babel import gettext as _
@@ -103,6 +103,12 @@ def reports():
                    dimension_title=svc.dimension_title)
     if report is None:
         return render_template("staff/reports.html", **context), 400
+    # Data-subject requests received in the period (issue 13).
+    from ..services import data_requests
+
+    context.update(privacy=data_requests.counts(svc._end_utc(report.period.start - timedelta(days=1)),
+                                                svc._end_utc(report.period.end)),
+                   privacy_labels=data_requests.kind_labels())
     return render_template("staff/reports.html", **context)
 
 
