@@ -19,6 +19,10 @@ DEFAULT_RULES = {
     "route": Rule(2, deadlines.WORKING_DAYS, "quy chế nội bộ của Sở"),
     "publish": Rule(2, deadlines.WORKING_DAYS, "Thông tư 02/2017/TT-VPCP"),
     "progress": Rule(7, deadlines.CALENDAR_DAYS, "Thông tư 02/2017/TT-VPCP"),
+    # Closing the loop (issue 14): the last day a dissatisfied submitter may ask for reconsideration,
+    # counted from the answer, and the review's own answer deadline, counted from the request.
+    "review_request": Rule(15, deadlines.CALENDAR_DAYS, "quy chế tiếp nhận, xử lý phản ánh, kiến nghị của Sở"),
+    "review": Rule(10, deadlines.WORKING_DAYS, "quy chế tiếp nhận, xử lý phản ánh, kiến nghị của Sở"),
 }
 
 
