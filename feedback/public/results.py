@@ -12,7 +12,7 @@ import json
 import re
 import time as _time
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from xml.etree import ElementTree as ET
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from .. import search
 from ..domain.redaction import find_personal_data
-from ..domain.states import CLOCK_RUNNING_STATES, KIND_LABELS, Kind, State
+from ..domain.states import CLOCK_RUNNING_STATES, KIND_LABELS, Kind
 from ..extensions import db
 from ..models import Category, Ticket, Unit
 from ..timeutil import local_today, to_utc_naive, tz
@@ -365,7 +365,9 @@ def statistics():
         (extract("month", Ticket.received_on) <= 9, 3),
         else_=4,
     )
-    answered = Ticket.state == State.ANSWERED
+    # Answered once (answered_on is set by approval only): a ticket reopened for a review keeps the
+    # first answer's verdict here and is not counted as open (issue 14).
+    answered = Ticket.answered_on.is_not(None)
 
     def count_if(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -375,7 +377,8 @@ def statistics():
             Ticket.unit_id, quarter.label("quarter"), func.count().label("received"),
             count_if(answered & Ticket.on_time.is_(True)).label("on_time"),
             count_if(answered & Ticket.on_time.is_(False)).label("late"),
-            count_if(Ticket.state.in_(list(CLOCK_RUNNING_STATES)) & (Ticket.due_date < today)).label("overdue"),
+            count_if(Ticket.state.in_(list(CLOCK_RUNNING_STATES)) & Ticket.answered_on.is_(None)
+                     & (Ticket.due_date < today)).label("overdue"),
         )
         .where(Ticket.received_on >= date(year, 1, 1), Ticket.received_on <= date(year, 12, 31))
         .group_by(Ticket.unit_id, quarter)
@@ -402,7 +405,17 @@ def statistics():
             {"label": _("Đang xử lý, quá hạn"), "data": [r["total"]["overdue"] for r in rows], "color": "#dc3545"},
         ],
     }
+    # Satisfaction (issue 14): aggregates only, per unit, for the year or one quarter of it.
+    from ..services import satisfaction
+
+    quarter_arg = request.args.get("quarter", "")
+    sat_quarter = int(quarter_arg) if quarter_arg in ("1", "2", "3", "4") else None
+    sat_start = date(year, 3 * sat_quarter - 2, 1) if sat_quarter else date(year, 1, 1)
+    sat_end = (date(year + (sat_quarter == 4), (3 * sat_quarter) % 12 + 1, 1) - timedelta(days=1)) if sat_quarter \
+        else date(year, 12, 31)
+    sat = _cached(("satisfaction", year, sat_quarter, today), lambda: satisfaction.figures(sat_start, sat_end))
     return render_template(
-        "public/results_statistics.html", year=year, rows=rows, today=today,
+        "public/results_statistics.html", year=year, rows=rows, today=today, sat=sat, sat_quarter=sat_quarter,
+        min_ratings=satisfaction.rules.MIN_PUBLIC_RATINGS,
         years=range(today.year, today.year - 6, -1), chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
     )
