@@ -176,6 +176,7 @@ class Report:
     refused_list: list[dict]
     transferred_list: list[dict]
     overdue: list[dict]
+    satisfaction: Any = None  # services.satisfaction.Satisfaction of the period (issue 14)
 
 
 def _end_utc(d: date) -> datetime:
@@ -186,7 +187,9 @@ def _end_utc(d: date) -> datetime:
 def status_case(as_of: date):
     """A SQL CASE giving each ticket its status as of the local date `as_of` (see the module doc)."""
     end = _end_utc(as_of)
-    answered = and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), Ticket.answered_on <= as_of)
+    # Answered = approved at some point (answered_on is set only by approval): a ticket reopened for a
+    # review or returned by the coordinator (issue 14) keeps its first answer's date and verdict.
+    answered = and_(Ticket.answered_on.is_not(None), Ticket.answered_on <= as_of)
     on_time = or_(Ticket.on_time.is_(True), and_(Ticket.on_time.is_(None), Ticket.answered_on <= Ticket.due_date))
     closed_by = or_(Ticket.closed_at.is_(None), Ticket.closed_at < end)
     return case(
@@ -322,8 +325,11 @@ def build_report(period: Period, today: date, *, cal: WorkCalendar | None = None
     overdue = overdue_list(as_of, cal, [*cohort, status == "open_overdue"], labels)
     from ..timeutil import utcnow
 
+    from . import satisfaction
+
     return Report(period, as_of, utcnow(), total, by, refused_reasons, transferred_agencies,
-                  refused_list, transferred_list, overdue)
+                  refused_list, transferred_list, overdue,
+                  satisfaction.figures(period.start, min(period.end, as_of), where=where))
 
 
 def refuse_reason_labels() -> dict[str, str]:
@@ -504,6 +510,17 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
         for cell in ws[ws.max_row]:
             cell.font = bold
 
+    if report.satisfaction is not None:  # issue 14: satisfaction per unit
+        from .satisfaction import figure_columns as sat_columns
+
+        sat = sat_columns()
+        ws = wb.create_sheet(_("Mức độ hài lòng"))
+        rows = [[r.label, *[getattr(r, attr) for attr, _h in sat]] for r in report.satisfaction.units]
+        rows.append([_("Tổng số"), *[getattr(report.satisfaction.total, attr) for attr, _h in sat]])
+        table(ws, [_("Đơn vị xử lý"), *[h for _a, h in sat]], rows, [48, *[14] * len(sat)])
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+
     ws = wb.create_sheet(_("Quá hạn"))
     table(ws, [_("Mã số"), _("Tiêu đề"), _("Loại"), _("Lĩnh vực"), _("Đơn vị xử lý"), _("Người xử lý"),
                _("Ngày tiếp nhận"), _("Hạn giải quyết"), _("Số ngày làm việc quá hạn")],
@@ -545,6 +562,15 @@ def to_csv(report: Report) -> bytes:
     for dim in DIMENSIONS:
         for row in report.by[dim]:
             line(dimension_title(dim), row)
+    if report.satisfaction is not None:  # issue 14: a second table, the satisfaction figures per unit
+        from .satisfaction import figure_columns as sat_columns
+
+        sat = sat_columns()
+        writer.writerow([])
+        writer.writerow([_("Kỳ báo cáo"), _("Tính đến ngày"), _("Nhóm"), _("Mục"), *[h for _a, h in sat]])
+        for row in [report.satisfaction.total, *report.satisfaction.units]:
+            writer.writerow([period, as_of, _("Mức độ hài lòng"), row.label,
+                             *["" if getattr(row, a) is None else getattr(row, a) for a, _h in sat]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
