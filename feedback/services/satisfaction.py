@@ -234,6 +234,11 @@ def request_review(ticket: Ticket, reasons, comment: str | None, now: datetime) 
     :raises ServiceError: 400 for an unknown reason, or when neither a reason nor a comment is given.
     """
     today = local_today(now)
+    open_review = current_review(ticket)
+    if open_review is not None and open_review.answered_on is None:  # a second click, a replayed form
+        raise TransitionError(_("Sở đã tiếp nhận đề nghị xem xét lại ngày %(d)s và đang xử lý (hạn %(due)s).",
+                                d=deadlines.fmt(open_review.requested_on), due=deadlines.fmt(open_review.due_date)),
+                              409)
     rating = rating_of(ticket)
     facts = _facts(ticket, rating)
     until = review_request_until(ticket) if facts.answered else None
