@@ -510,17 +510,6 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
         for cell in ws[ws.max_row]:
             cell.font = bold
 
-    if report.satisfaction is not None:  # issue 14: satisfaction per unit
-        from .satisfaction import figure_columns as sat_columns
-
-        sat = sat_columns()
-        ws = wb.create_sheet(_("Mức độ hài lòng"))
-        rows = [[r.label, *[getattr(r, attr) for attr, _h in sat]] for r in report.satisfaction.units]
-        rows.append([_("Tổng số"), *[getattr(report.satisfaction.total, attr) for attr, _h in sat]])
-        table(ws, [_("Đơn vị xử lý"), *[h for _a, h in sat]], rows, [48, *[14] * len(sat)])
-        for cell in ws[ws.max_row]:
-            cell.font = bold
-
     ws = wb.create_sheet(_("Quá hạn"))
     table(ws, [_("Mã số"), _("Tiêu đề"), _("Loại"), _("Lĩnh vực"), _("Đơn vị xử lý"), _("Người xử lý"),
                _("Ngày tiếp nhận"), _("Hạn giải quyết"), _("Số ngày làm việc quá hạn")],
@@ -536,6 +525,17 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
             d["title"], d["state"], d["status"], d["due_date"], d["answered_on"], d["working_days"],
             d["published_on"]] for d in details],
           [20, 14, 14, 30, 36, 16, 14, 50, 22, 30, 14, 14, 14, 14])
+
+    if report.satisfaction is not None:  # issue 14: satisfaction per unit
+        from .satisfaction import figure_columns as sat_columns
+
+        sat = sat_columns()
+        ws = wb.create_sheet(_("Mức độ hài lòng"))
+        rows = [[r.label, *[getattr(r, attr) for attr, _h in sat]] for r in report.satisfaction.units]
+        rows.append([_("Tổng số"), *[getattr(report.satisfaction.total, attr) for attr, _h in sat]])
+        table(ws, [_("Đơn vị xử lý"), *[h for _a, h in sat]], rows, [48, *[14] * len(sat)])
+        for cell in ws[ws.max_row]:
+            cell.font = bold
 
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -562,15 +562,21 @@ def to_csv(report: Report) -> bytes:
     for dim in DIMENSIONS:
         for row in report.by[dim]:
             line(dimension_title(dim), row)
-    if report.satisfaction is not None:  # issue 14: a second table, the satisfaction figures per unit
-        from .satisfaction import figure_columns as sat_columns
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
-        sat = sat_columns()
-        writer.writerow([])
-        writer.writerow([_("Kỳ báo cáo"), _("Tính đến ngày"), _("Nhóm"), _("Mục"), *[h for _a, h in sat]])
-        for row in [report.satisfaction.total, *report.satisfaction.units]:
-            writer.writerow([period, as_of, _("Mức độ hài lòng"), row.label,
-                             *["" if getattr(row, a) is None else getattr(row, a) for a, _h in sat]])
+
+def satisfaction_csv(report: Report) -> bytes:
+    """The satisfaction figures per unit as CSV (UTF-8 with BOM), in the layout of `to_csv` (issue 14)."""
+    from .satisfaction import figure_columns as sat_columns
+
+    sat = sat_columns()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_("Kỳ báo cáo"), _("Tính đến ngày"), _("Nhóm"), _("Mục"), *[h for _a, h in sat]])
+    for group, row in [(_("Tổng số"), report.satisfaction.total),
+                       *[(_("Theo đơn vị xử lý"), r) for r in report.satisfaction.units]]:
+        writer.writerow([report.period.label, report.as_of.strftime("%d/%m/%Y"), group, row.label,
+                         *["" if getattr(row, a) is None else getattr(row, a) for a, _h in sat]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

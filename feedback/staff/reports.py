@@ -128,6 +128,9 @@ def reports_csv():
     if request.args.get("part") == "detail":
         data = svc.details_csv(svc.detail_rows(report))
         name = f"chi-tiet-pakn-{report.period.slug}.csv"
+    elif request.args.get("part") == "satisfaction":  # issue 14
+        data = svc.satisfaction_csv(report)
+        name = f"hai-long-pakn-{report.period.slug}.csv"
     else:
         data = svc.to_csv(report)
         name = f"bao-cao-pakn-{report.period.slug}.csv"

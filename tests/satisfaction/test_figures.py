@@ -152,12 +152,12 @@ def test_report_page_csv_xlsx_and_survey_export(app, seeded, team, staff_client)
             assert shown[attr] == ("—" if value is None else (f"{value:.1f}" if isinstance(value, float) else str(value))), attr
         assert shown["satisfied"] == str(want["satisfied"])
 
-    text = client.get(f"/staff/reports/export.csv?{args}").get_data().decode("utf-8-sig")
+    text = client.get(f"/staff/reports/export.csv?{args}&part=satisfaction").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    header = rows[next(i for i, r in enumerate(rows) if r and "Số đánh giá" in r)]
-    names = dict(zip(header, range(len(header))))
+    names = dict(zip(rows[0], range(len(rows[0]))))
+    assert rows[1][2] == "Tổng số" and int(rows[1][names["Số đánh giá"]]) == 10
     for code, label in (("CCTDC", "Chi cục Tiêu chuẩn Đo lường Chất lượng"), ("QLCN", "Phòng Quản lý Công nghệ")):
-        line = next(r for r in rows if len(r) > 3 and r[2] == "Mức độ hài lòng" and r[3] == label)
+        line = next(r for r in rows if r[2] == "Theo đơn vị xử lý" and r[3] == label)
         assert int(line[names["Số đánh giá"]]) == expected[code]["ratings"]
         assert float(line[names["Tỷ lệ hài lòng (%)"]]) == expected[code]["satisfied_share"]
         assert int(line[names["Trả lại trước khi công khai"]]) == expected[code]["returns"]

@@ -195,3 +195,32 @@ def test_return_answer_refused_once_published(app, answered, team, staff_client)
         "csrf_token": coordinator.token, "comment": "Chưa trả lời đúng nội dung"})
     assert response.status_code == 409 and "gỡ công khai" in response.get_data(as_text=True)
     assert snapshot(ticket.id) == before
+
+
+def test_the_reconsideration_periods_are_deadline_rules_an_admin_edits(app, client, answered, make_user):
+    from feedback.models import DeadlineRule
+    from loop_support import staff_csrf
+
+    admin = make_user("admin", None, email="quantri@test.vn")
+    admin_client = app.test_client()
+    admin_client.post("/staff/login", data={"email": admin.email, "password": "secret-pass-1",
+                                            "csrf_token": staff_csrf(admin_client, "/staff/login")})
+    html = admin_client.get("/staff/admin/rules").get_data(as_text=True)
+    assert "Thời hạn giải quyết đề nghị xem xét lại" in html and "Thời hạn đề nghị xem xét lại" in html
+    rule_id = db.session.execute(db.select(DeadlineRule.id).where(DeadlineRule.purpose == "review")).scalar_one()
+    db.session.rollback()
+    response = admin_client.post(f"/staff/admin/rules/{rule_id}", data={
+        "csrf_token": staff_csrf(admin_client, f"/staff/admin/rules/{rule_id}"), "amount": "5",
+        "day_unit": "working_days", "legal_basis": "Quyết định 15/QĐ-SKHCN", "active": "y"})
+    assert response.status_code == 303
+    ticket = answered()
+    html = client.get(f"/track/{ticket.tracking_token}").get_data(as_text=True)
+    assert client.post(f"/track/{ticket.tracking_token}/rating", data={
+        "csrf_token": page_csrf(html), "level": "dissatisfied", "reasons": "too_late"}).status_code == 303
+    html = client.get(f"/track/{ticket.tracking_token}").get_data(as_text=True)
+    assert client.post(f"/track/{ticket.tracking_token}/review", data={"csrf_token": page_csrf(html)}).status_code == 303
+    review = db.session.execute(db.select(Review).where(Review.ticket_id == ticket.id)).scalar_one()
+    cal = calendar.work_calendar()
+    assert review.due_date == cal.add_working_days(review.requested_on, 5)
+    assert "Quyết định 15/QĐ-SKHCN" in review.due_explanation
+    assert review.reasons == ["too_late"]  # the rating's reasons when none are ticked
