@@ -292,7 +292,7 @@ def _open_review(ticket: Ticket, actor: User | None, codes: list[str], comment: 
         text = _("Đề nghị xem xét lại câu trả lời; hạn giải quyết %(due)s.", due=deadlines.fmt(deadline.due))
         if codes:
             text += " " + _("Lý do: %(r)s.", r="; ".join(reason_label(c) for c in codes))
-        return text + (f"\n{comment}" if comment else "")
+        return text  # the submitter's own words stay on the review row (tracking page, staff page)
 
     wf._event(ticket, action, actor, source, now, message=message, actor_label="" if actor else "submitter",
               round=review.round, reasons=codes, due_date=deadline.due.isoformat())
@@ -336,6 +336,9 @@ def approve_rework(ticket: Ticket, actor: User, now: datetime, *, late_reason: s
         refusal = review_handler_refusal(ticket, actor, "approve")
         if refusal:
             raise TransitionError(refusal, 403)
+        # The review's due date in force: ticket.due_date while the review is open (an extension or a
+        # pause for information moves it, as for a first answer).
+        review.due_date = ticket.due_date
         on_time = rules.review_on_time(answered_on, review.due_date)
         late_reason = wf._text(late_reason, "late_reason", required=not on_time, max_length=2000,
                                message=_("Đề nghị xem xét lại đã quá hạn %(due)s: vui lòng nêu lý do trả lời muộn.",

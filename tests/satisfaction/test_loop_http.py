@@ -224,3 +224,28 @@ def test_the_reconsideration_periods_are_deadline_rules_an_admin_edits(app, clie
     assert review.due_date == cal.add_working_days(review.requested_on, 5)
     assert "Quyết định 15/QĐ-SKHCN" in review.due_explanation
     assert review.reasons == ["too_late"]  # the rating's reasons when none are ticked
+
+
+def test_the_reviews_verdict_uses_its_due_date_in_force_after_an_extension(app, answered, team):
+    from datetime import timedelta
+
+    from feedback.services import satisfaction, workflow
+
+    ticket = answered()
+    now = utcnow()
+    satisfaction.rate(ticket, "dissatisfied", ["no_conclusion"], None, now)
+    satisfaction.request_review(ticket, [], "Đề nghị nêu rõ kết luận.", now)
+    db.session.commit()
+    review = db.session.execute(db.select(Review).where(Review.ticket_id == ticket.id)).scalar_one()
+    first_due = review.due_date
+    cal = calendar.work_calendar()
+    extended = cal.add_working_days(first_due, 3)
+    workflow.extend(ticket, team["director"], extended, "Cần lấy ý kiến chuyên gia đo lường.", now)
+    workflow.assign(ticket, team["head"], team["officer"], now)
+    workflow.answer(ticket, team["officer"], "Kết luận: doanh nghiệp được kiểm định lại miễn phí.", now)
+    later = now + timedelta(days=(cal.add_working_days(first_due, 1) - local_today(now)).days)
+    workflow.approve(ticket, team["director"], later)  # after the first review due date, before the extended one
+    db.session.commit()
+    review = db.session.get(Review, review.id)
+    assert review.due_date == extended and review.on_time is True and review.late_reason is None
+    assert fresh(ticket.id).due_date == review.original_due_date
