@@ -108,6 +108,16 @@ class Config:
     MAX_EXTENSIONS = env_int("MAX_EXTENSIONS", 1)
     TRACKING_PREFIX = os.environ.get("TRACKING_PREFIX", "PAKN")
 
+    # Closing the loop (issue 14): an answer can be rated for RATING_OPEN_DAYS calendar days after it
+    # is sent, a rating changed for RATING_CHANGE_DAYS days after it is first given; one reminder goes
+    # RATING_REMINDER_DAYS days after the answer to a submitter who has not rated (0: none); the
+    # submitter may ask for REVIEW_MAX reconsiderations (the period and the review's deadline are the
+    # deadline rules "review_request" and "review").
+    RATING_OPEN_DAYS = env_int("RATING_OPEN_DAYS", 60)
+    RATING_CHANGE_DAYS = env_int("RATING_CHANGE_DAYS", 7)
+    RATING_REMINDER_DAYS = env_int("RATING_REMINDER_DAYS", 5)
+    REVIEW_MAX = env_int("REVIEW_MAX", 1)
+
     OPEN311_API_KEYS = env_list("OPEN311_API_KEYS")
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "sokhcn.gov.vn")
 

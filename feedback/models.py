@@ -309,6 +309,9 @@ class Ticket(db.Model):
     search_text: Mapped[str | None] = mapped_column(Text)  # accent-free text for search
     unpublished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    # Closing the loop (issue 14): which answer is in force (0: the first; n: the n-th review's).
+    review_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -342,6 +345,8 @@ class TicketEvent(db.Model):
     """One entry of a ticket's append-only timeline."""
 
     __tablename__ = "ticket_events"
+    # Figures count some events per period (answers returned before publication).
+    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -357,6 +362,64 @@ class TicketEvent(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class Rating(db.Model):
+    """The submitter's rating of one answer of a ticket (personal data: public only as aggregates)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "round", name="uq_rating_ticket_round"),
+        Index("ix_ratings_rated_on", "rated_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    round: Mapped[int] = mapped_column(Integer, default=0)  # the answer rated (Ticket.review_round then)
+    level: Mapped[str] = mapped_column(String(20))  # satisfied | acceptable | dissatisfied
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # 1 + number of changes
+    rated_on: Mapped[date] = mapped_column(Date)  # local date of the first rating: the period it counts in
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+
+
+class Review(db.Model):
+    """A reconsideration of an answer (xem xét lại): its own due date, its own answer and verdict."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "round", name="uq_review_ticket_round"),
+        Index("ix_reviews_requested_on", "requested_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    round: Mapped[int] = mapped_column(Integer)  # 1 for the first review
+    requested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    requested_on: Mapped[date] = mapped_column(Date)  # legal date of receipt of the request
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the submitter
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[date] = mapped_column(Date)
+    due_explanation: Mapped[str] = mapped_column(Text, default="")
+    due_explanation_en: Mapped[str] = mapped_column(Text, default="")
+    original_due_date: Mapped[date] = mapped_column(Date)  # the ticket's due date before the review
+    original_approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    previous_answer: Mapped[str | None] = mapped_column(Text)
+    previous_answered_on: Mapped[date | None] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    late_reason: Mapped[str | None] = mapped_column(Text)
+    # Marked by the approver of the review's answer: the review changed the outcome of the answer.
+    outcome_changed: Mapped[bool | None] = mapped_column(Boolean)
+
+    ticket: Mapped[Ticket] = relationship()
 
 
 class Attachment(db.Model):

@@ -131,3 +131,12 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals.update(current_locale=current_locale, states=states, has_endpoint=has_endpoint,
                                  this_page=this_page)
+
+    # Closing the loop (issue 14): rating levels and reasons with their labels.
+    from .domain import satisfaction as sat
+
+    app.jinja_env.filters.update(
+        level_label=lambda key: states.label(sat.LEVEL_LABELS, key, current_locale()),
+        reason_label=lambda key: states.label(sat.REASON_LABELS, key, current_locale()),
+    )
+    app.jinja_env.globals.update(levels=sat.LEVELS, reasons=sat.REASONS)

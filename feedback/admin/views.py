@@ -46,6 +46,8 @@ PURPOSE_LABELS = {
     "route": ("Thời hạn chuyển đơn vị xử lý", "Routing"),
     "publish": ("Thời hạn công khai kết quả", "Publication"),
     "progress": ("Chu kỳ thông báo tiến độ khi quá hạn", "Progress updates while overdue"),
+    "review_request": ("Thời hạn đề nghị xem xét lại (tính từ ngày trả lời)", "Reconsideration request period"),
+    "review": ("Thời hạn giải quyết đề nghị xem xét lại", "Reconsideration deadline"),
 }
 DAY_UNIT_LABELS = {WORKING_DAYS: ("ngày làm việc", "working days"), CALENDAR_DAYS: ("ngày", "calendar days")}
 DAY_TYPE_LABELS = {"day_off": ("Ngày nghỉ bổ sung", "Extra day off"),

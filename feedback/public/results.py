@@ -12,7 +12,7 @@ import json
 import re
 import time as _time
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from xml.etree import ElementTree as ET
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
@@ -405,7 +405,17 @@ def statistics():
             {"label": _("Đang xử lý, quá hạn"), "data": [r["total"]["overdue"] for r in rows], "color": "#dc3545"},
         ],
     }
+    # Satisfaction (issue 14): aggregates only, per unit, for the year or one quarter of it.
+    from ..services import satisfaction
+
+    quarter_arg = request.args.get("quarter", "")
+    sat_quarter = int(quarter_arg) if quarter_arg in ("1", "2", "3", "4") else None
+    sat_start = date(year, 3 * sat_quarter - 2, 1) if sat_quarter else date(year, 1, 1)
+    sat_end = (date(year + (sat_quarter == 4), (3 * sat_quarter) % 12 + 1, 1) - timedelta(days=1)) if sat_quarter \
+        else date(year, 12, 31)
+    sat = _cached(("satisfaction", year, sat_quarter, today), lambda: satisfaction.figures(sat_start, sat_end))
     return render_template(
-        "public/results_statistics.html", year=year, rows=rows, today=today,
+        "public/results_statistics.html", year=year, rows=rows, today=today, sat=sat, sat_quarter=sat_quarter,
+        min_ratings=satisfaction.rules.MIN_PUBLIC_RATINGS,
         years=range(today.year, today.year - 6, -1), chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
     )

@@ -186,6 +186,6 @@ def track():
 
 @bp.get("/track/<token>")
 def track_token(token: str):
-    ticket = ticket_by_token(token)
-    events = [e for e in ticket.events if e.public]
-    return render_template("public/ticket.html", ticket=ticket, events=events, token=token)
+    from .satisfaction import render_tracking  # the page with the rating and reconsideration section
+
+    return render_tracking(ticket_by_token(token))

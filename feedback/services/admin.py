@@ -19,7 +19,7 @@ from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category,
 from ..timeutil import utcnow
 from . import ServiceError
 
-PURPOSES = ("answer", "transfer", "route", "publish", "progress")
+PURPOSES = ("answer", "transfer", "route", "publish", "progress", "review_request", "review")
 DAY_TYPES = ("day_off", "working_day")
 
 

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
 from ..public.views import active_categories
 from ..security import attachment_disposition
-from ..services import ServiceError, calendar, intake, outcomes, workflow
+from ..services import ServiceError, calendar, intake, outcomes, satisfaction, workflow
 from ..timeutil import local_today, to_local, utcnow
 from . import bp
 from .forms import StaffSubmissionForm
@@ -161,6 +161,7 @@ def render_ticket(ticket: Ticket, status: int = 200, *, errors: dict | None = No
         publish_explanation=workflow.publish_explanation(ticket, cal), regimes=calendar.REGIMES,
         requester=requester, errors=errors or {}, error_action=error_action, values=values or {},
         today=today, max_extensions=current_app.config["MAX_EXTENSIONS"],
+        closing=satisfaction.staff_summary(ticket),
     ), status
 
 
@@ -210,12 +211,16 @@ HANDLERS = {
     "assign": ("assign", lambda t, u, f, now: workflow.assign(t, u, f.get("assignee"), now)),
     "answer": ("answer", lambda t, u, f, now: workflow.answer(t, u, f.get("answer"), now)),
     "return": ("return", lambda t, u, f, now: workflow.return_(t, u, f.get("comment"), now)),
-    "approve": ("approve", lambda t, u, f, now: workflow.approve(t, u, now, late_reason=f.get("late_reason"))),
+    "approve": ("approve", lambda t, u, f, now: workflow.approve(
+        t, u, now, late_reason=f.get("late_reason"), outcome_changed=f.get("outcome_changed"))),
     "extend": ("extend", lambda t, u, f, now: workflow.extend(t, u, f.get("due_date"), f.get("reason"), now)),
     "approve-extension": ("approve_extension", lambda t, u, f, now: workflow.approve_extension(t, u, now)),
     "reject-extension": ("reject_extension", lambda t, u, f, now: workflow.reject_extension(
         t, u, now, reason=f.get("reason"))),
     "note": ("note", lambda t, u, f, now: workflow.note(t, u, f.get("body"), now)),
+    # Issue 14: the coordinator's quality gate before publication, and reopening for reconsideration.
+    "return-answer": ("return_answer", lambda t, u, f, now: satisfaction.return_answer(t, u, f.get("comment"), now)),
+    "reopen-review": ("reopen_review", lambda t, u, f, now: satisfaction.reopen_review(t, u, f.get("comment"), now)),
 }
 
 

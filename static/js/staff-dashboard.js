@@ -34,4 +34,21 @@
       options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, scales: { x: { min: 0, max: 100 } } }
     });
   }
+  var satisfaction = document.getElementById("chart-satisfaction");
+  if (satisfaction && data.satisfaction) {
+    var s = data.satisfaction;
+    new Chart(satisfaction, {
+      type: "bar",
+      data: {
+        labels: s.units,
+        datasets: [
+          { label: data.labels.satisfied, data: s.satisfied, backgroundColor: "#198754" },
+          { label: data.labels.acceptable, data: s.acceptable, backgroundColor: "#ffc107" },
+          { label: data.labels.dissatisfied, data: s.dissatisfied, backgroundColor: "#dc3545" }
+        ]
+      },
+      options: { indexAxis: "y", responsive: true, maintainAspectRatio: false,
+                 scales: { x: { stacked: true, min: 0, max: 100 }, y: { stacked: true } } }
+    });
+  }
 })();
