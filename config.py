@@ -54,6 +54,11 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
+    # A staff session ends this long after sign-in, or after this long without a request (seconds).
+    SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 8 * 3600)
+    SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_LIFETIME
+    REMEMBER_COOKIE_DURATION = SESSION_ABSOLUTE_LIFETIME
 
     # Mail.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -75,6 +80,21 @@ class Config:
     OUTBOX_SMTP_TIMEOUT = env_int("OUTBOX_SMTP_TIMEOUT", 30)
 
     BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")
+    # PostgreSQL: seconds to wait for a connection; longest a statement may run (0: no limit).
+    DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
+    DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
+    # /healthz answers 503 when the database has not answered within this many seconds.
+    HEALTHZ_TIMEOUT = env_int("HEALTHZ_TIMEOUT", 4)
+    # Attachment files without a row (a worker killed between writing and committing) older than this
+    # are removed by `flask attachments clean` and the scheduler, every ORPHAN_SWEEP_SECONDS.
+    ORPHAN_MIN_AGE_SECONDS = env_int("ORPHAN_MIN_AGE_SECONDS", 3600)
+    ORPHAN_SWEEP_SECONDS = env_int("ORPHAN_SWEEP_SECONDS", 3600)
+    # Personal data (issue 13): the department's contact for personal data shown in the notice and
+    # policy, the notice version recorded on each ticket, and the retention shown to submitters.
+    PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "dulieucanhan@sokhcn.gov.vn")
+    PRIVACY_CONTACT_PHONE = os.environ.get("PRIVACY_CONTACT_PHONE", "")
+    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-01")
+    PRIVACY_RETENTION_YEARS = env_int("PRIVACY_RETENTION_YEARS", 5)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     MAX_ATTACHMENT_SIZE = env_int("MAX_ATTACHMENT_SIZE", 10 * 1024 * 1024)
@@ -88,6 +108,16 @@ class Config:
     MAX_EXTENSIONS = env_int("MAX_EXTENSIONS", 1)
     TRACKING_PREFIX = os.environ.get("TRACKING_PREFIX", "PAKN")
 
+    # Closing the loop (issue 14): an answer can be rated for RATING_OPEN_DAYS calendar days after it
+    # is sent, a rating changed for RATING_CHANGE_DAYS days after it is first given; one reminder goes
+    # RATING_REMINDER_DAYS days after the answer to a submitter who has not rated (0: none); the
+    # submitter may ask for REVIEW_MAX reconsiderations (the period and the review's deadline are the
+    # deadline rules "review_request" and "review").
+    RATING_OPEN_DAYS = env_int("RATING_OPEN_DAYS", 60)
+    RATING_CHANGE_DAYS = env_int("RATING_CHANGE_DAYS", 7)
+    RATING_REMINDER_DAYS = env_int("RATING_REMINDER_DAYS", 5)
+    REVIEW_MAX = env_int("REVIEW_MAX", 1)
+
     OPEN311_API_KEYS = env_list("OPEN311_API_KEYS")
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "sokhcn.gov.vn")
 
@@ -100,9 +130,28 @@ class Config:
     # Submissions per client address per window.
     SUBMIT_RATE_LIMIT = env_int("SUBMIT_RATE_LIMIT", 5)
     SUBMIT_RATE_WINDOW = env_int("SUBMIT_RATE_WINDOW", 600)
+    # Sign-in: failures are counted per (account, address). After LOGIN_MAX_FAILURES of them the next
+    # try from that address waits LOGIN_BASE_DELAY seconds, then twice as long after each further
+    # failure, at most LOGIN_LOCK_SECONDS; other addresses are not slowed. An address is also refused
+    # after LOGIN_ADDRESS_LIMIT failures (any accounts) within LOGIN_ADDRESS_WINDOW seconds.
     LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_BASE_DELAY = env_int("LOGIN_BASE_DELAY", 30)
     LOGIN_LOCK_SECONDS = env_int("LOGIN_LOCK_SECONDS", 900)
-    # Trust X-Forwarded-For from this many proxies (gunicorn behind nginx: 1).
+    LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 24 * 3600)
+    LOGIN_ADDRESS_LIMIT = env_int("LOGIN_ADDRESS_LIMIT", 30)
+    LOGIN_ADDRESS_WINDOW = env_int("LOGIN_ADDRESS_WINDOW", 900)
+    # Tracking by code and e-mail: lookups per address, failed lookups per code (per window).
+    TRACK_RATE_LIMIT = env_int("TRACK_RATE_LIMIT", 10)
+    TRACK_RATE_WINDOW = env_int("TRACK_RATE_WINDOW", 600)
+    TRACK_CODE_LIMIT = env_int("TRACK_CODE_LIMIT", 5)
+    TRACK_CODE_WINDOW = env_int("TRACK_CODE_WINDOW", 3600)
+    # Open311 POST: per API key (besides the per-address submission limit); wrong keys per address.
+    OPEN311_KEY_RATE_LIMIT = env_int("OPEN311_KEY_RATE_LIMIT", 120)
+    OPEN311_KEY_RATE_WINDOW = env_int("OPEN311_KEY_RATE_WINDOW", 3600)
+    OPEN311_BAD_KEY_LIMIT = env_int("OPEN311_BAD_KEY_LIMIT", 5)
+    OPEN311_BAD_KEY_WINDOW = env_int("OPEN311_BAD_KEY_WINDOW", 900)
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 0)
+    # Trust X-Forwarded-For from this many proxies (gunicorn behind nginx: 1); 0 trusts no header.
     PROXY_COUNT = env_int("PROXY_COUNT", 0)
 
     # Reminder ladder (DESIGN §6): working days before / after the due date.
@@ -162,6 +211,9 @@ class ProductionConfig(Config):
     """Production: PostgreSQL, secure cookies, SECRET_KEY required."""
 
     ENV_NAME = "production"
+    BASE_URL = os.environ.get("BASE_URL")  # required: links in e-mails
+    # Browsers keep to HTTPS for a year once they have seen the site over it.
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
 
 

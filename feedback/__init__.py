@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, get_config
 
@@ -23,10 +24,12 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         instance_path=str(BASE_DIR / "instance"),
     )
     configure(app, config, overrides)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_error_handlers(app)
+    register_security(app)
     register_commands(app)
     configure_logging(app)
     return app
@@ -39,15 +42,57 @@ def configure(app: Flask, config: str | type | None, overrides: dict) -> None:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (environment variable SECRET_KEY) outside development")
-    os.makedirs(app.instance_path, exist_ok=True)
-    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("ENV_NAME") == "production" and not app.config.get("BASE_URL"):
+        # Every link in every e-mail (tracking links, sign-in) is built from it.
+        raise RuntimeError("BASE_URL must be set in production (e.g. https://phananh.sokhcn.gov.vn)")
+    database_options(app)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    try:
+        from .services.intake import private_folder
+
+        private_folder(Path(app.config["UPLOAD_FOLDER"]))
+    except OSError:  # an unwritable volume: submissions with files get a clear error, not a crash
+        logging.getLogger(__name__).exception("upload folder %s is not usable", app.config["UPLOAD_FOLDER"])
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` that only matches what an INTEGER column can hold: a larger id is a 404, not a
+    database error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    """URL converters (before any blueprint's rules are built)."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
+def database_options(app: Flask) -> None:
+    """PostgreSQL: a connect timeout and a statement timeout, so a database that accepts connections
+    and never answers cannot hold every worker (settings DB_CONNECT_TIMEOUT, DB_STATEMENT_TIMEOUT_MS)."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("connect_timeout", app.config["DB_CONNECT_TIMEOUT"])
+    if app.config["DB_STATEMENT_TIMEOUT_MS"]:
+        connect_args.setdefault("options", f"-c statement_timeout={int(app.config['DB_STATEMENT_TIMEOUT_MS'])}")
+    options["connect_args"] = connect_args
+    options.setdefault("pool_timeout", app.config["DB_CONNECT_TIMEOUT"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def select_locale() -> str:
-    """Locale: ?lang= (remembered in the session), then the user's choice, then Vietnamese."""
+    """Locale: ?lang= (remembered in the session), then the user's choice, then Vietnamese.
+
+    A GET only ever changes this browser's session; the account's stored language (also that of
+    its e-mails) changes by the POST of the language switch (public.set_language).
+    """
     from flask import has_request_context
     from flask_login import current_user
 
@@ -62,27 +107,6 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in ("vi", "en"):
         return current_user.locale
     return "vi"
-
-
-def remember_user_locale() -> None:
-    """A signed-in user who switches language with ?lang= keeps it: stored on the account, which
-    is also the language of the emails sent to them. A before_request hook, not the selector, so
-    that the write and its commit happen at a known point, before the view does anything."""
-    from flask_login import current_user
-
-    from .models import User
-
-    lang = request.args.get("lang")
-    if lang not in ("vi", "en") or not getattr(current_user, "is_authenticated", False):
-        return
-    if current_user.locale == lang:
-        return
-    try:
-        db.session.execute(db.update(User).where(User.id == current_user.id).values(locale=lang))
-        db.session.commit()
-    except Exception:  # a preference must never break the page
-        db.session.rollback()
-        logging.getLogger(__name__).exception("could not store the language of user %s", current_user.id)
 
 
 def select_timezone() -> str:
@@ -105,11 +129,9 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True, include_object=include_in_migrations)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
     mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.before_request(remember_user_locale)
     bootstrap.init_app(app)
 
     from . import models  # noqa: F401  (register the models with the metadata)
@@ -117,10 +139,9 @@ def register_extensions(app: Flask) -> None:
 
     configure_sqlite(app)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(models.User, int(user_id))
-        return user if user is not None and user.active else None  # a deactivated account is signed out
+    from .auth import sessions
+
+    sessions.register(app)  # the user loader: session version, lifetime, idle timeout
 
 
 def register_blueprints(app: Flask) -> None:
@@ -150,6 +171,13 @@ def register_error_handlers(app: Flask) -> None:
     from . import errors
 
     errors.register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response."""
+    from . import security
+
+    security.register(app)
 
 
 def register_commands(app: Flask) -> None:

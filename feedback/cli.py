@@ -64,6 +64,41 @@ def units_list() -> None:
 
 users_cli = AppGroup("users", help="Staff accounts.")
 
+PASSWORD_PROBLEMS = {
+    "short": "at least 12 characters",
+    "long": "at most 200 characters",
+    "common": "this is a common password; choose another",
+    "weak": "too easy to guess (repeats, keyboard runs, a common word with digits); choose a longer phrase",
+}
+
+
+def check_password_policy(password: str, email: str, name: str) -> None:
+    """:raises click.BadParameter: when the password policy (domain/passwords.py) refuses it."""
+    from .domain.passwords import password_problem
+
+    problem = password_problem(password, known=(email, name))
+    if problem:
+        raise click.BadParameter(PASSWORD_PROBLEMS[problem], param_hint="--password")
+
+
+@users_cli.command("end-sessions")
+@click.argument("email", required=False)
+@click.option("--all", "everyone", is_flag=True, help="End the sessions of every staff account.")
+def users_end_sessions(email: str | None, everyone: bool) -> None:
+    """Sign a user (or, with --all, everyone) out of every browser at once."""
+    if bool(email) == everyone:
+        raise click.UsageError("give either EMAIL or --all")
+    stmt = db.select(User)
+    if email:
+        stmt = stmt.where(User.email == email.strip().lower())
+    users = list(db.session.execute(stmt).scalars())
+    if email and not users:
+        raise click.ClickException(f"no user with email {email}")
+    for user in users:
+        user.end_sessions()
+    db.session.commit()
+    click.echo(f"Ended the sessions of {len(users)} account(s).")
+
 
 @users_cli.command("create")
 @click.argument("email")
@@ -89,8 +124,7 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None,
         raise click.BadParameter("officers and unit heads belong to a unit", param_hint="--unit")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    check_password_policy(password, email, name or "")
     user = User(email=email, name=name or email.split("@")[0], role=role, unit=unit)
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.add(user)
@@ -177,6 +211,23 @@ def calendar_years() -> None:
             db.select(CalendarAnnouncement).where(CalendarAnnouncement.year == year)).scalars()]
         status = "announced" if statuses.get(year) == ANNOUNCED else "estimated"
         click.echo(f"{year}\t{status}" + (f"\t{'; '.join(docs)}" if docs else ""))
+attachments_cli = AppGroup("attachments", help="Attachment files.")
+
+
+@attachments_cli.command("clean")
+@now_option
+@click.option("--min-age", type=int, default=None,
+              help="Only files older than this many seconds (default: ORPHAN_MIN_AGE_SECONDS).")
+def attachments_clean(now_text: str | None, min_age: int | None) -> None:
+    """Remove attachment files that no attachment row names (and old rate-limit events)."""
+    from .services.files import clean_orphans
+
+    report = clean_orphans(parse_now_or_fail(now_text), min_age)
+    db.session.commit()
+    for name in report.removed:
+        click.echo(f"removed {name}")
+    click.echo(f"{len(report.removed)} orphan files removed, {report.kept} kept; "
+               f"{report.rate_events} old rate-limit events pruned")
 
 
 @click.command("scheduler")
@@ -207,6 +258,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(units_cli)
+    app.cli.add_command(attachments_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)

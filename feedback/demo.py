@@ -128,6 +128,10 @@ def work_demo_tickets(tickets: list[Ticket], now: datetime) -> None:
     # ...and published by the office, with the redacted text the publish form proposes.
     text = publication.prefill(answered)
     publication.publish(answered, coordinator, text.title, text.summary, text.answer, at(answered, 36))
+    # ...and rated by the submitter (issue 14: the dashboard and statistics have a rating to show).
+    from .services import satisfaction
+
+    satisfaction.rate(answered, "acceptable", ["too_late"], None, at(answered, 40))
     # in_progress with an extension request waiting for approval.
     workflow.route(extension, coordinator, "QLCN", at(extension, 3))
     workflow.assign(extension, head_qlcn, officer_qlcn, at(extension, 5))

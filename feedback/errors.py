@@ -31,23 +31,29 @@ def render_error(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, message=message), status
 
 
-def reject_nul_bytes():
-    """Refuse a request whose query or form fields carry NUL characters (no text column may store them)."""
-    sources = [request.args]
-    if request.method in ("POST", "PUT", "PATCH"):
-        sources.append(request.form)
-    for source in sources:
-        for key, value in source.items(multi=True):
-            if "\x00" in key or "\x00" in value:
-                return render_error(400, _("Dữ liệu gửi lên chứa ký tự không hợp lệ."))
+def strip_illegal_characters():
+    """Remove NUL, other control characters and Unicode non-characters from every query and form
+    field (names and values) before any view reads them, as the text clean-up does: a stray NUL in
+    one field no longer empties the whole form, and nothing XML cannot carry reaches the database."""
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    from .domain.contact import strip_illegal
+
     if "\x00" in request.path:
         return render_error(404)
+    sources = ["args"] + (["form"] if request.method in ("POST", "PUT", "PATCH", "DELETE") else [])
+    for name in sources:
+        data = getattr(request, name)
+        items = list(data.items(multi=True))
+        cleaned = [(strip_illegal(k), strip_illegal(v)) for k, v in items]
+        if cleaned != items:
+            request.__dict__[name] = ImmutableMultiDict(cleaned)  # werkzeug caches these in __dict__
     return None
 
 
 def register(app: Flask) -> None:
     """Install the handlers."""
-    app.before_request(reject_nul_bytes)
+    app.before_request(strip_illegal_characters)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):

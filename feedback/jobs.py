@@ -227,6 +227,22 @@ def run_outbox(app: Flask, now: datetime):
         return report
 
 
+def run_file_cleanup(app: Flask, now: datetime):
+    """Job: remove attachment files left without their row, prune old rate events."""
+    from .services.files import clean_orphans
+
+    with app.app_context():
+        try:
+            report = clean_orphans(now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        if report.removed:
+            log.info("file clean-up: %s orphan attachment files removed", len(report.removed))
+        return report
+
+
 class Every:
     """A job's own interval, checked at each tick: due when `seconds` have passed since its last run,
     and at once when this process has (again) become the leader, so a scheduler taking over from a
@@ -289,6 +305,9 @@ def build_scheduler(app: Flask, leader: Leadership, *, reminder_seconds: float, 
     calendar_seconds = app.config["SCHEDULER_CALENDAR_MINUTES"] * 60
     scheduler.add_job(guarded(leader, "calendar recheck", lambda: run_calendar(app, clock()), Every(calendar_seconds)),
                       "interval", seconds=min(calendar_seconds, heartbeat), id="calendar", next_run_time=first)
+    cleanup_seconds = app.config["ORPHAN_SWEEP_SECONDS"]
+    scheduler.add_job(guarded(leader, "file clean-up", lambda: run_file_cleanup(app, clock()), Every(cleanup_seconds)),
+                      "interval", seconds=min(cleanup_seconds, heartbeat), id="file-cleanup", next_run_time=first)
     return scheduler
 
 

@@ -87,12 +87,23 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session's user id ("id:version"): bumping it ends every session of the user on
+    # the server (sign-out, password change or reset, deactivation, role change).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     unit: Mapped[Unit | None] = relationship(back_populates="users")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: the user id and the session version."""
+        return f"{self.id}:{self.session_version or 1}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session (and remember cookie) of this user."""
+        self.session_version = (self.session_version or 1) + 1
 
     def set_password(self, password: str, method: str | None = None) -> None:
         """Store a salted hash of the password (scrypt by default)."""
@@ -237,6 +248,15 @@ class Ticket(db.Model):
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi")  # language of the submitter's emails
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Notice and consent (Law 91/2025/QH15): the notice version shown at submission, when the
+    # submission (processing) was agreed to, and when consent to publication was given or withdrawn.
+    notice_version: Mapped[str | None] = mapped_column(String(20))
+    consent_processing_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consent_publish_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consent_publish_withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    processing_restricted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Spans the coordinator judged not personal for publication: [{text, kind, reason, by, by_id, at}].
+    privacy_kept: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
     # Content.
     title: Mapped[str] = mapped_column(String(300))
@@ -289,6 +309,9 @@ class Ticket(db.Model):
     search_text: Mapped[str | None] = mapped_column(Text)  # accent-free text for search
     unpublished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    # Closing the loop (issue 14): which answer is in force (0: the first; n: the n-th review's).
+    review_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -301,6 +324,7 @@ class Ticket(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="ticket", order_by="Attachment.id", cascade="save-update, merge"
     )
+    privacy_requests: Mapped[list[PrivacyRequest]] = relationship(order_by="PrivacyRequest.id", viewonly=True)
 
     # Optimistic concurrency: an UPDATE of a stale row raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -321,6 +345,8 @@ class TicketEvent(db.Model):
     """One entry of a ticket's append-only timeline."""
 
     __tablename__ = "ticket_events"
+    # Figures count some events per period (answers returned before publication).
+    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -336,6 +362,64 @@ class TicketEvent(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class Rating(db.Model):
+    """The submitter's rating of one answer of a ticket (personal data: public only as aggregates)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "round", name="uq_rating_ticket_round"),
+        Index("ix_ratings_rated_on", "rated_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    round: Mapped[int] = mapped_column(Integer, default=0)  # the answer rated (Ticket.review_round then)
+    level: Mapped[str] = mapped_column(String(20))  # satisfied | acceptable | dissatisfied
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # 1 + number of changes
+    rated_on: Mapped[date] = mapped_column(Date)  # local date of the first rating: the period it counts in
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+
+
+class Review(db.Model):
+    """A reconsideration of an answer (xem xét lại): its own due date, its own answer and verdict."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "round", name="uq_review_ticket_round"),
+        Index("ix_reviews_requested_on", "requested_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    round: Mapped[int] = mapped_column(Integer)  # 1 for the first review
+    requested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    requested_on: Mapped[date] = mapped_column(Date)  # legal date of receipt of the request
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the submitter
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[date] = mapped_column(Date)
+    due_explanation: Mapped[str] = mapped_column(Text, default="")
+    due_explanation_en: Mapped[str] = mapped_column(Text, default="")
+    original_due_date: Mapped[date] = mapped_column(Date)  # the ticket's due date before the review
+    original_approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    previous_answer: Mapped[str | None] = mapped_column(Text)
+    previous_answered_on: Mapped[date | None] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    late_reason: Mapped[str | None] = mapped_column(Text)
+    # Marked by the approver of the review's answer: the review changed the outcome of the answer.
+    outcome_changed: Mapped[bool | None] = mapped_column(Boolean)
+
+    ticket: Mapped[Ticket] = relationship()
 
 
 class Attachment(db.Model):
@@ -418,6 +502,36 @@ class RateEvent(db.Model):
     scope: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PrivacyRequest(db.Model):
+    """A data subject's request about their data (Law 91/2025/QH15, Nghị định 356/2025/NĐ-CP)."""
+
+    __tablename__ = "privacy_requests"
+    __table_args__ = (Index("ix_privacy_requests_state_due", "state", "due_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # access | correct | withdraw_publication | delete | restrict | object
+    kind: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text, default="")
+    # received | acknowledged | done | refused
+    state: Mapped[str] = mapped_column(String(20), default="received")
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    received_on: Mapped[date] = mapped_column(Date)
+    ack_due_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    original_due_date: Mapped[date] = mapped_column(Date)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    extended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    answer: Mapped[str | None] = mapped_column(Text)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    ticket: Mapped[Ticket] = relationship()
+    handled_by: Mapped[User | None] = relationship()
 
 
 class AuditLog(db.Model):

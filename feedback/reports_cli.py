@@ -54,6 +54,31 @@ def reports_export(year: int | None, quarter: int | None, cutoff: bool, start, e
                f"overdue {t.open_overdue} -> {output}")
 
 
+@reports_cli.command("satisfaction")
+@click.option("--year", type=int, required=True)
+@click.option("--quarter", type=click.IntRange(1, 4), default=None)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def reports_satisfaction(year: int, quarter: int | None, fmt: str, output: str) -> None:
+    """Write the survey data (one line per rating, no personal data) for the national portal."""
+    from .services import ServiceError
+    from .services import reports as svc
+    from .services import satisfaction
+
+    try:
+        period = svc.period_for(year, quarter)
+    except ServiceError as exc:
+        raise click.BadParameter(exc.message, param_hint=f"--{exc.field or 'year'}") from None
+    rows = satisfaction.export_rows(period.start, period.end)
+    data = satisfaction.export_csv(rows) if fmt == "csv" else satisfaction.export_json(rows, period.start, period.end)
+    Path(output).write_bytes(data)
+    figures = satisfaction.figures(period.start, period.end).total
+    click.echo(f"{period.start:%d/%m/%Y}-{period.end:%d/%m/%Y}: {len(rows)} ratings (satisfied {figures.satisfied}, "
+               f"acceptable {figures.acceptable}, dissatisfied {figures.dissatisfied}), reviews "
+               f"{figures.reviews_requested} ({figures.reviews_changed} changed the outcome), returns "
+               f"{figures.returns} -> {output}")
+
+
 @privacy_cli.command("anonymise")
 @click.option("--older-than", "days", type=click.IntRange(min=0), required=True, metavar="DAYS",
               help="Closed more than this many days ago.")

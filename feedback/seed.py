@@ -37,6 +37,9 @@ RULES = [
     ("route", 2, "working_days", "quy chế nội bộ của Sở"),
     ("publish", 2, "working_days", "Thông tư 02/2017/TT-VPCP"),
     ("progress", 7, "calendar_days", "Thông tư 02/2017/TT-VPCP"),
+    # Reconsideration (issue 14): request within 15 days of the answer; the review answered in 10 working days.
+    ("review_request", 15, "calendar_days", "quy chế tiếp nhận, xử lý phản ánh, kiến nghị của Sở"),
+    ("review", 10, "working_days", "quy chế tiếp nhận, xử lý phản ánh, kiến nghị của Sở"),
 ]
 
 # Rules of the regime for feedback on legal normative documents (Công điện 89/CĐ-TTg of 16/06/2025).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
@@ -13,6 +14,17 @@ from .extensions import db
 # Set in a context whose transactions only read or run alone (the test suite's own session): they start
 # with a deferred BEGIN so that, in WAL mode, they never hold the write lock while requests run.
 deferred_begin: ContextVar[bool] = ContextVar("deferred_begin", default=False)
+
+
+def owner_only(database: str) -> None:
+    """Make the database file and its WAL companions readable and writable by their owner only (0600)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path = Path(database + suffix)
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except OSError:  # not ours to change (a read-only mount): SQLite reports real problems itself
+            pass
 
 
 def configure_sqlite(app: Flask) -> None:
@@ -34,7 +46,9 @@ def configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         if engine.url.database not in (None, "", ":memory:"):
+            owner_only(engine.url.database)  # before WAL: SQLite gives -wal and -shm the file's mode
             cursor.execute("PRAGMA journal_mode=WAL")
+            owner_only(engine.url.database)
         cursor.close()
 
     @event.listens_for(engine, "begin")

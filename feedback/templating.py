@@ -11,6 +11,17 @@ from .domain import states
 from .timeutil import to_local
 
 
+# Timeline actions of personal-data requests (issue 13), outside the ticket's state machine.
+PRIVACY_ACTION_LABELS = {
+    "privacy_request": ("Yêu cầu về dữ liệu cá nhân", "Personal data request"),
+    "privacy_acknowledge": ("Xác nhận tiếp nhận yêu cầu về dữ liệu cá nhân", "Personal data request acknowledged"),
+    "privacy_extend": ("Gia hạn yêu cầu về dữ liệu cá nhân", "Personal data request extended"),
+    "privacy_complete": ("Giải quyết yêu cầu về dữ liệu cá nhân", "Personal data request answered"),
+    "privacy_keep": ("Giữ lại đoạn không phải thông tin cá nhân", "Span kept as not personal"),
+    "anonymise": ("Ẩn danh dữ liệu cá nhân", "Personal data anonymised"),
+}
+
+
 def current_locale() -> str:
     return str(get_locale() or "vi")
 
@@ -68,6 +79,9 @@ def register(app: Flask) -> None:
     def action_label(key: str) -> str:
         if key in states.EVENT_LABELS:
             return states.label(states.EVENT_LABELS, key, current_locale())
+        if key in PRIVACY_ACTION_LABELS:
+            vi, en = PRIVACY_ACTION_LABELS[key]
+            return en if current_locale() == "en" else vi
         transition = states.TRANSITIONS.get(key)
         if transition is None:
             return key
@@ -106,4 +120,23 @@ def register(app: Flask) -> None:
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions
 
-    app.jinja_env.globals.update(current_locale=current_locale, states=states, has_endpoint=has_endpoint)
+    def this_page() -> str:
+        """This page's own path and query (without ?lang=) if it is a plain local path, else "/"."""
+        from flask import request
+
+        from .public.views import local_path
+
+        query = "&".join(p for p in request.query_string.decode("latin-1").split("&") if p and not p.startswith("lang="))
+        return local_path(request.path + (f"?{query}" if query else ""))
+
+    app.jinja_env.globals.update(current_locale=current_locale, states=states, has_endpoint=has_endpoint,
+                                 this_page=this_page)
+
+    # Closing the loop (issue 14): rating levels and reasons with their labels.
+    from .domain import satisfaction as sat
+
+    app.jinja_env.filters.update(
+        level_label=lambda key: states.label(sat.LEVEL_LABELS, key, current_locale()),
+        reason_label=lambda key: states.label(sat.REASON_LABELS, key, current_locale()),
+    )
+    app.jinja_env.globals.update(levels=sat.LEVELS, reasons=sat.REASONS)

@@ -51,6 +51,7 @@ class SMTPSink:
 
     def __init__(self) -> None:
         self.messages = []
+        self.raw = []  # the bytes as received, for tests of the wire format
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
@@ -58,6 +59,7 @@ class SMTPSink:
 
         with self.lock:
             self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+            self.raw.append(envelope.content)
         return "250 OK"
 
     def subjects(self) -> list[str]:

@@ -46,6 +46,8 @@ PURPOSE_LABELS = {
     "route": ("Thời hạn chuyển đơn vị xử lý", "Routing"),
     "publish": ("Thời hạn công khai kết quả", "Publication"),
     "progress": ("Chu kỳ thông báo tiến độ khi quá hạn", "Progress updates while overdue"),
+    "review_request": ("Thời hạn đề nghị xem xét lại (tính từ ngày trả lời)", "Reconsideration request period"),
+    "review": ("Thời hạn giải quyết đề nghị xem xét lại", "Reconsideration deadline"),
 }
 DAY_UNIT_LABELS = {WORKING_DAYS: ("ngày làm việc", "working days"), CALENDAR_DAYS: ("ngày", "calendar days")}
 DAY_TYPE_LABELS = {"day_off": ("Ngày nghỉ bổ sung", "Extra day off"),
@@ -108,6 +110,14 @@ def save(form, change, back: str):
         return None
     flash(message, "success")
     return redirect(back, code=303)
+
+
+def keep_own_session(user: User) -> None:
+    """An administrator who changed their own account keeps this session (their others end)."""
+    if user.id == current_user.id:
+        from ..auth.sessions import renew
+
+        renew(user)
 
 
 def saved_message(changes) -> str:
@@ -230,6 +240,7 @@ def user_edit(user_id: int):
             def change() -> str:
                 changes = svc.update_user(current_user, user, name=form.name.data, role=form.role.data,
                                           unit=unit_from(form.unit.data))
+                keep_own_session(user)
                 return saved_message(changes)
 
             done = save(form, change, url_for("admin.user_edit", user_id=user.id))
@@ -245,10 +256,14 @@ def user_password(user_id: int):
     user = get_or_404(User, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        svc.reset_password(current_user, user, form.password.data)
-        db.session.commit()
-        flash(_("Đã đặt lại mật khẩu cho %(email)s.", email=user.email), "success")
-        return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+        def change() -> str:
+            svc.reset_password(current_user, user, form.password.data)  # ends the user's sessions
+            keep_own_session(user)
+            return _("Đã đặt lại mật khẩu cho %(email)s.", email=user.email)
+
+        done = save(form, change, url_for("admin.user_edit", user_id=user.id))
+        if done:
+            return done
     edit = UserEditForm(obj=user)
     edit.role.choices = role_choices()
     edit.unit.choices = unit_choices(_("— Không thuộc đơn vị —"), keep=user.unit_id)

@@ -19,11 +19,12 @@ from sqlalchemy.orm import joinedload, load_only
 from werkzeug.datastructures import MultiDict
 
 from ..domain import outcomes
+from ..domain.contact import strip_illegal
 from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, SubmitterType, State
 from ..extensions import csrf, db
 from ..forms import SubmissionForm
 from ..models import Category, Ticket
-from ..services import ServiceError, intake
+from ..services import ServiceError, intake, throttle
 from ..timeutil import local_today, to_local, tz, utcnow
 from . import bp
 
@@ -51,12 +52,20 @@ PUBLIC_COLUMNS = (
 
 
 class APIError(Exception):
-    """An Open311 error: HTTP status and description."""
+    """An Open311 error: HTTP status and description (and, for 429, the seconds to wait)."""
 
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
+
+
+def throttled(verdict: throttle.Verdict, now: datetime) -> None:
+    """:raises APIError: 429 with the time to wait, when `verdict` refuses."""
+    if not verdict.allowed:
+        db.session.rollback()
+        raise APIError(429, "Quá nhiều yêu cầu. " + throttle.retry_message(verdict, now), verdict.retry_after)
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -76,7 +85,7 @@ def _xml_value(parent: ET.Element, tag: str, value: Any) -> None:
         for key, item in value.items():
             _xml_value(child, key, item)
     elif value is not None:
-        child.text = str(value)
+        child.text = strip_illegal(str(value))  # a stored character XML cannot carry never breaks the document
 
 
 def item_tag(list_tag: str) -> str:
@@ -296,7 +305,10 @@ def requests_(fmt: str):
             return create_request(fmt)
         return render(fmt, list_requests(), "service_requests", "request")
     except APIError as exc:
-        return error(fmt, exc.status, exc.description)
+        response = error(fmt, exc.status, exc.description)
+        if exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
 
 def list_requests() -> list[dict]:
@@ -340,8 +352,25 @@ def _api_key_ok(key: str) -> bool:
 def create_request(fmt: str) -> Response:
     """POST requests: create a ticket through the intake service, with the web form's validation."""
     params = request.form
-    if not _api_key_ok(params.get("api_key", "")):
+    cfg = current_app.config
+    now = utcnow()
+    address = request.remote_addr or "unknown"
+    key = params.get("api_key", "")
+    limited = cfg["RATELIMIT_ENABLED"]
+    if limited:
+        # Wrong keys are counted per address, so keys cannot be guessed at speed.
+        throttled(throttle.check("api_badkey", address, cfg["OPEN311_BAD_KEY_LIMIT"],
+                                 cfg["OPEN311_BAD_KEY_WINDOW"], now), now)
+    if not _api_key_ok(key):
+        if limited:
+            throttle.record("api_badkey", address, now)
+            db.session.commit()
         raise APIError(403, "api_key không hợp lệ hoặc thiếu.")
+    if limited:
+        # The same per-address limit as the web form, and one per key (a leaked key has a ceiling).
+        throttled(intake.rate_limited(address, now), now)
+        throttled(throttle.check("api_key", throttle.digest(key), cfg["OPEN311_KEY_RATE_LIMIT"],
+                                 cfg["OPEN311_KEY_RATE_WINDOW"], now), now)
     jurisdiction = params.get("jurisdiction_id", "").strip()
     if jurisdiction and jurisdiction != current_app.config["OPEN311_JURISDICTION"]:
         raise APIError(404, "jurisdiction_id không đúng.")
@@ -381,7 +410,9 @@ def create_request(fmt: str) -> Response:
         ]
         return render(fmt, [{"code": 400, "description": d} for d in described], "errors", "error", status=400)
     try:
-        ticket = intake.submit(form.to_submission(Channel.API), utcnow())
+        ticket = intake.submit(form.to_submission(Channel.API), now, client=address)
+        if limited:
+            throttle.record("api_key", throttle.digest(key), now)
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()

@@ -6,10 +6,12 @@ Pure: no Flask, no database, no clock.
 from __future__ import annotations
 
 import io
+import re
 import struct
+import unicodedata
 import zipfile
 
-__all__ = ["EXTENSIONS", "HEAD_BYTES", "MIMETYPES", "sniff"]
+__all__ = ["EXTENSIONS", "HEAD_BYTES", "MIMETYPES", "download_name", "sniff"]
 
 # How many leading bytes callers should pass as ``head``: enough for every signature below, and
 # for the directory of a small OLE file when ``whole`` is not given.
@@ -153,3 +155,26 @@ def sniff(head: bytes, whole: bytes | None = None) -> str | None:
         return kind
     # Executables, HTML, scripts, plain text, archives and anything else.
     return None
+
+
+# What a file name on any system may not hold: path separators, Windows' reserved characters,
+# quotes, and every control or format character (categories C*: CR, LF, NUL, bidi overrides).
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|;%]')
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.IGNORECASE)
+_NAME_LIMIT = 120
+
+
+def download_name(original: str | None, file_type: str | None) -> str:
+    """A safe file name to offer for a download of `file_type`: the sender's name without path
+    separators, control characters or its own extension, ending in the extension of the type its
+    bytes were found to be ("ho-so.hta" holding a PDF becomes "ho-so.pdf")."""
+    extension = EXTENSIONS.get(file_type or "", ".bin")
+    text = unicodedata.normalize("NFC", str(original or ""))
+    text = text.replace("\\", "/").rsplit("/", 1)[-1]  # only the last part of a path
+    text = "".join(" " if unicodedata.category(c).startswith(("C", "Z")) else c for c in text)
+    text = _UNSAFE_NAME.sub("_", text)
+    stem = text.rsplit(".", 1)[0] if "." in text else text
+    stem = re.sub(r"\s+", " ", stem).strip(" ._-")[:_NAME_LIMIT].strip(" ._-")
+    if not stem or _WINDOWS_RESERVED.match(stem.split(".")[0]):
+        stem = "tep-dinh-kem" + (f"-{stem}" if stem else "")
+    return stem + extension

@@ -15,6 +15,8 @@ the late-reason rule of approval) asks these functions, or their SQL twins in
   first working day it could still be answered, Monday, is already past its deadline).
 - A ticket waiting for the submitter is **paused**: neither overdue nor due today; its due date moves
   when the clock resumes.
+- A ticket once answered (`answered_on` is set only by approval) keeps its answer's verdict even when
+  it is reopened for a review or returned before publication: the review has a deadline of its own.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ class Standing:
 def standing(state: str, due: date | None, today: date, cal: WorkCalendar, *,
              answered_on: date | None = None) -> Standing:
     """Where a ticket in `state` with `due` stands on `today` (the one verdict every surface shows)."""
-    if state == State.ANSWERED:
+    if answered_on is not None or state == State.ANSWERED:
         if answered_on is None or due is None:
             return Standing(CLOSED)
         if answered_on_time(answered_on, due):

@@ -36,8 +36,10 @@ ESCALATE = "escalate"
 ROUTE_OVERDUE = "route_overdue"
 PUBLISH_OVERDUE = "publish_overdue"
 PROGRESS = "progress_update"
+# Issue 14: one reminder to a submitter who has not rated the answer in force (step = answer round).
+RATING_REQUEST = "rating_request"
 
-KINDS = (ESCALATE, OVERDUE_HEAD, ROUTE_OVERDUE, PUBLISH_OVERDUE, BEFORE_DUE, PROGRESS)
+KINDS = (ESCALATE, OVERDUE_HEAD, ROUTE_OVERDUE, PUBLISH_OVERDUE, BEFORE_DUE, PROGRESS, RATING_REQUEST)
 # Most urgent first: the order items are listed in a digest.
 URGENCY = {kind: rank for rank, kind in enumerate(KINDS)}
 
@@ -117,6 +119,18 @@ def due_reminders(*, state: str, has_unit: bool, due_date: date | None, route_du
         if late >= 1:
             found.append(Due(PUBLISH_OVERDUE, publish_due_date, late, late))
     return found
+
+
+def rating_reminder_due(*, answered_on: date | None, rated: bool, round_: int, today: date, delay_days: int,
+                        open_days: int) -> Due | None:
+    """The one rating reminder of an answer, due from `delay_days` calendar days after it while the
+    answer can still be rated and is not; keyed by the answer's date and round, so it is sent once."""
+    if rated or answered_on is None or delay_days <= 0:
+        return None
+    days = (today - answered_on).days
+    if delay_days <= days <= open_days:
+        return Due(RATING_REQUEST, answered_on, round_, days)
+    return None
 
 
 def sort_key(kind: str, due: date, code: str) -> tuple:

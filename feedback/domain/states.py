@@ -168,6 +168,17 @@ TRANSITIONS: dict[str, Transition] = {
            ("Công khai kết quả", "Publish the result"), True),
         _t("unpublish", (State.ANSWERED,), SAME, {Role.COORDINATOR},
            ("Gỡ công khai", "Unpublish"), False),
+        # Closing the loop (issue 14). A review or a returned answer reopens an answered ticket in
+        # in_progress; the draft then goes through answer/approve as usual, but approving it keeps the
+        # first answer's date and on-time verdict (the review has its own due date and verdict).
+        _t("rate", (State.ANSWERED,), SAME, {"submitter"},
+           ("Đánh giá câu trả lời", "Rate the answer"), False),
+        _t("request_review", (State.ANSWERED,), State.IN_PROGRESS, {"submitter"},
+           ("Đề nghị xem xét lại", "Request reconsideration"), True),
+        _t("reopen_review", (State.ANSWERED,), State.IN_PROGRESS, {Role.COORDINATOR},
+           ("Mở lại để xem xét lại", "Reopen for reconsideration"), True),
+        _t("return_answer", (State.ANSWERED,), State.IN_PROGRESS, {Role.COORDINATOR},
+           ("Trả lại câu trả lời cho đơn vị", "Return the answer to the unit"), False),
         _t("note", _ANY_OPEN, SAME, {Role.OFFICER, Role.UNIT_HEAD, Role.COORDINATOR, Role.DIRECTOR},
            ("Ghi chú nội bộ", "Internal note"), False),
     )

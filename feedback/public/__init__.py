@@ -7,3 +7,5 @@ bp = Blueprint("public", __name__)
 from . import views  # noqa: E402,F401
 from . import reply  # noqa: E402,F401
 from . import results  # noqa: E402,F401
+from . import privacy  # noqa: E402,F401
+from . import satisfaction  # noqa: E402,F401

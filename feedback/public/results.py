@@ -12,7 +12,7 @@ import json
 import re
 import time as _time
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from xml.etree import ElementTree as ET
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
@@ -22,8 +22,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload, load_only
 
 from .. import search
+from ..domain.contact import strip_illegal
 from ..domain.redaction import find_personal_data
 from ..domain.outcomes import answered_on_time
+from ..domain.spreadsheet import safe_row
 from ..domain.states import KIND_LABELS, Kind, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit
@@ -233,9 +235,10 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs) -> ET.Element:
-    child = ET.SubElement(parent, tag, attrs)
+    # Text stored before the input clean-up knew them may hold characters XML cannot carry.
+    child = ET.SubElement(parent, tag, {k: strip_illegal(v) for k, v in attrs.items()})
     if value is not None:
-        child.text = value
+        child.text = strip_illegal(value)
     return child
 
 
@@ -308,7 +311,7 @@ def results_csv():
         buffer.write("\ufeff")
         writer.writerow(CSV_COLUMNS)
         for partition in db.session.execute(stmt).partitions():
-            writer.writerows(map(line, partition))
+            writer.writerows(safe_row(line(row)) for row in partition)
             if buffer.tell() > 65536:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -402,7 +405,17 @@ def statistics():
             {"label": _("Đang xử lý, quá hạn"), "data": [r["total"]["overdue"] for r in rows], "color": "#dc3545"},
         ],
     }
+    # Satisfaction (issue 14): aggregates only, per unit, for the year or one quarter of it.
+    from ..services import satisfaction
+
+    quarter_arg = request.args.get("quarter", "")
+    sat_quarter = int(quarter_arg) if quarter_arg in ("1", "2", "3", "4") else None
+    sat_start = date(year, 3 * sat_quarter - 2, 1) if sat_quarter else date(year, 1, 1)
+    sat_end = (date(year + (sat_quarter == 4), (3 * sat_quarter) % 12 + 1, 1) - timedelta(days=1)) if sat_quarter \
+        else date(year, 12, 31)
+    sat = _cached(("satisfaction", year, sat_quarter, today), lambda: satisfaction.figures(sat_start, sat_end))
     return render_template(
-        "public/results_statistics.html", year=year, rows=rows, today=today,
+        "public/results_statistics.html", year=year, rows=rows, today=today, sat=sat, sat_quarter=sat_quarter,
+        min_ratings=satisfaction.rules.MIN_PUBLIC_RATINGS,
         years=range(today.year, today.year - 6, -1), chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,7 +13,7 @@ from ..domain.states import Channel
 from ..extensions import db
 from ..forms import SubmissionForm
 from ..models import Category, Ticket
-from ..services import ServiceError, intake
+from ..services import ServiceError, intake, throttle
 from ..timeutil import utcnow
 from . import bp
 
@@ -29,17 +30,70 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def local_path(target: str | None) -> str:
+    """`target` if it is a path of this site, else "/": never another host (//x, /\\x), never CR/LF,
+    as given or once percent-decoded."""
+    from urllib.parse import unquote
+
+    if not target or len(target) > 2000:
+        return "/"
+    for text in (target, unquote(target)):
+        if not text.startswith("/") or text.startswith("//") or "\\" in text or not text.isprintable():
+            return "/"
+    return target
+
+
+@bp.post("/lang")
+def set_language():
+    """The language switch: this browser's language and, when signed in, the account's (by POST only)."""
+    from flask import session
+    from flask_login import current_user
+
+    from ..models import User
+
+    lang = request.form.get("lang")
+    if lang not in ("vi", "en"):
+        abort(400)
+    session["lang"] = lang
+    if getattr(current_user, "is_authenticated", False) and current_user.locale != lang:
+        db.session.execute(db.update(User).where(User.id == current_user.id).values(locale=lang))
+        db.session.commit()
+    return redirect(local_path(request.form.get("next")), code=303)
+
+
 @bp.get("/")
 def home():
     return render_template("public/home.html", categories=active_categories())
 
 
+def database_answers(timeout: float) -> bool:
+    """Whether the database answers SELECT 1 within `timeout` seconds.
+
+    The query runs in a helper thread with its own session, so that a database that accepts the
+    connection and then never answers costs this request `timeout` seconds, not the worker.
+    """
+    app = current_app._get_current_object()
+    outcome: dict[str, bool] = {}
+
+    def probe() -> None:
+        with app.app_context():
+            try:
+                db.session.execute(text("SELECT 1"))
+                outcome["ok"] = True
+            except Exception:  # any database failure means not healthy
+                app.logger.exception("health check failed")
+            finally:
+                db.session.remove()
+
+    worker = threading.Thread(target=probe, name="healthz", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return outcome.get("ok", False)
+
+
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any database failure means not healthy
-        current_app.logger.exception("health check failed")
+    if not database_answers(current_app.config["HEALTHZ_TIMEOUT"]):
         return jsonify(status="error", database="unavailable"), 503
     return jsonify(status="ok")
 
@@ -50,11 +104,11 @@ def submit():
     if request.method == "GET":
         return render_template("public/submit.html", form=form)
     now = utcnow()
-    if intake.rate_limited(client_address(), now):
-        return render_template(
-            "public/submit.html", form=form,
-            form_error=_("Bạn đã gửi quá nhiều phản ánh trong thời gian ngắn. Vui lòng thử lại sau ít phút."),
-        ), 429
+    verdict = intake.rate_limited(client_address(), now)
+    if not verdict.allowed:
+        form.validate_on_submit()  # the values are shown again, kept for the next try
+        message = _("Quý vị đã gửi quá nhiều phản ánh trong thời gian ngắn.") + " " + throttle.retry_message(verdict, now)
+        return throttle.too_many(verdict, render_template("public/submit.html", form=form, form_error=message))
     if not form.validate_on_submit():
         return render_template("public/submit.html", form=form,
                                form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")), 400
@@ -89,29 +143,49 @@ def submitted(token: str):
 
 @bp.route("/track", methods=["GET", "POST"])
 def track():
-    source = request.form if request.method == "POST" else request.args
-    code = (source.get("code") or "").strip().upper()
-    email = (source.get("email") or "").strip().lower()
-    if not code and not email:
-        return render_template("public/track.html", code="", email="")
-    ticket = None
-    if code and email:
-        ticket = db.session.execute(db.select(Ticket).where(Ticket.code == code)).scalar_one_or_none()
-        # Compare in constant time and say the same thing whichever part is wrong.
-        if ticket is None or not ticket.email or not secrets.compare_digest(
-            ticket.email.encode(), email.encode()
-        ):
-            ticket = None
-    if ticket is None:
+    """The tracking form (GET) and the lookup by code and e-mail (POST only: no e-mail in a URL).
+
+    Lookups are limited per address (every try) and per code (failed tries), so neither the e-mail
+    of a known code nor codes for a known e-mail can be guessed.
+    """
+    if request.method == "GET":
+        code = (request.args.get("code") or "").strip().upper()[:32]
+        return render_template("public/track.html", code=code, email="")
+    code = (request.form.get("code") or "").strip().upper()[:64]
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    if not code or not email:
+        return render_template("public/track.html", code=code, email=email,
+                               error=_("Vui lòng nhập mã số theo dõi và thư điện tử đã khai báo.")), 400
+    cfg = current_app.config
+    now = utcnow()
+    address = client_address()
+    if cfg["RATELIMIT_ENABLED"]:
+        verdict = throttle.check("track_address", address, cfg["TRACK_RATE_LIMIT"], cfg["TRACK_RATE_WINDOW"], now)
+        if verdict.allowed:
+            verdict = throttle.check("track_code", code, cfg["TRACK_CODE_LIMIT"], cfg["TRACK_CODE_WINDOW"], now)
+        if not verdict.allowed:
+            db.session.rollback()
+            message = _("Quý vị đã tra cứu quá nhiều lần.") + " " + throttle.retry_message(verdict, now)
+            return throttle.too_many(verdict, render_template("public/track.html", code=code, email=email,
+                                                              error=message))
+        throttle.record("track_address", address, now)
+    ticket = db.session.execute(db.select(Ticket).where(Ticket.code == code)).scalar_one_or_none()
+    # Compare in constant time and say the same thing whichever part is wrong.
+    if ticket is None or not ticket.email or not secrets.compare_digest(ticket.email.encode(), email.encode()):
+        if cfg["RATELIMIT_ENABLED"]:
+            throttle.record("track_code", code, now)
+        db.session.commit()
         return render_template(
             "public/track.html", code=code, email=email,
             error=_("Không tìm thấy phản ánh với mã số và thư điện tử này. Vui lòng kiểm tra lại."),
         ), 404
-    return redirect(url_for("public.track_token", token=ticket.tracking_token), code=303)
+    token = ticket.tracking_token
+    db.session.commit()
+    return redirect(url_for("public.track_token", token=token), code=303)
 
 
 @bp.get("/track/<token>")
 def track_token(token: str):
-    ticket = ticket_by_token(token)
-    events = [e for e in ticket.events if e.public]
-    return render_template("public/ticket.html", ticket=ticket, events=events, token=token)
+    from .satisfaction import render_tracking  # the page with the rating and reconsideration section
+
+    return render_tracking(ticket_by_token(token))

@@ -19,9 +19,8 @@ from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category,
 from ..timeutil import utcnow
 from . import ServiceError
 
-PURPOSES = ("answer", "transfer", "route", "publish", "progress")
+PURPOSES = ("answer", "transfer", "route", "publish", "progress", "review_request", "review")
 DAY_TYPES = ("day_off", "working_day")
-MIN_PASSWORD = 8
 
 
 def _plain(value: Any) -> Any:
@@ -66,9 +65,10 @@ def _check_role_unit(role: str, unit: Unit | None) -> None:
         raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "unit")
 
 
-def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
-        raise ServiceError(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=MIN_PASSWORD), 400, "password")
+def _check_password(password: str, email: str = "", name: str = "") -> None:
+    from .auth import check_password
+
+    check_password(password, email=email, name=name)
 
 
 def create_user(actor: User, *, email: str, name: str, role: str, unit: Unit | None, password: str) -> User:
@@ -80,7 +80,7 @@ def create_user(actor: User, *, email: str, name: str, role: str, unit: Unit | N
     if db.session.execute(db.select(User.id).where(User.email == email)).first():
         raise ServiceError(_("Đã có tài khoản với thư điện tử này."), 400, "email")
     _check_role_unit(role, unit)
-    _check_password(password)
+    _check_password(password, email, name)
     user = User(email=email, name=name.strip(), role=role, unit=unit, active=True)
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.add(user)
@@ -101,6 +101,8 @@ def update_user(actor: User, user: User, *, name: str, role: str, unit: Unit | N
     changes = apply_changes(user, {"name": name.strip(), "role": role, "unit_id": unit.id if unit else None})
     if "unit_id" in changes:
         user.unit = unit
+    if "role" in changes or "unit_id" in changes:
+        user.end_sessions()  # what the open sessions were allowed to do has changed
     if changes:
         audit(actor, "user", user.id, "update", changes=changes)
     return changes
@@ -116,6 +118,7 @@ def set_user_active(actor: User, user: User, active: bool) -> bool:
     if user.active == active:
         return False
     user.active = active
+    user.end_sessions()
     audit(actor, "user", user.id, "activate" if active else "deactivate", email=user.email)
     return True
 
@@ -125,12 +128,10 @@ def reset_password(actor: User, user: User, password: str) -> None:
 
     :raises ServiceError: for a short password.
     """
-    _check_password(password)
-    user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
-    user.failed_logins = 0
-    user.locked_until = None
-    # A user locked out by failed attempts can sign in with the new password at once.
-    db.session.execute(db.delete(RateEvent).where(RateEvent.scope == "login_account", RateEvent.key == user.email))
+    _check_password(password, user.email, user.name)
+    from .auth import set_password
+
+    set_password(user, password)  # also ends every session of the user
     audit(actor, "user", user.id, "reset_password", email=user.email)
 
 

@@ -32,6 +32,15 @@ DEFAULT_RULES = {
     "route": Rule(2, deadlines.WORKING_DAYS, "quy chế nội bộ của Sở"),
     "publish": Rule(2, deadlines.WORKING_DAYS, "Thông tư 02/2017/TT-VPCP"),
     "progress": Rule(7, deadlines.CALENDAR_DAYS, "Thông tư 02/2017/TT-VPCP"),
+    # Closing the loop (issue 14): the last day a dissatisfied submitter may ask for reconsideration,
+    # counted from the answer, and the review's own answer deadline, counted from the request.
+    "review_request": Rule(15, deadlines.CALENDAR_DAYS, "quy chế tiếp nhận, xử lý phản ánh, kiến nghị của Sở"),
+    "review": Rule(10, deadlines.WORKING_DAYS, "quy chế tiếp nhận, xử lý phản ánh, kiến nghị của Sở"),
+    # Data-subject requests (issue 13, services/data_requests.py): acknowledgment, completion per
+    # kind, and the one extension. Administrators may edit them as rule rows.
+    **{purpose: Rule(amount, deadlines.WORKING_DAYS, "Luật 91/2025/QH15; Nghị định 356/2025/NĐ-CP")
+       for purpose, amount in (("pd_ack", 2), ("pd_access", 10), ("pd_correct", 10), ("pd_withdraw", 2),
+                               ("pd_delete", 20), ("pd_restrict", 10), ("pd_object", 10), ("pd_extend", 10))},
 }
 # Feedback on legal normative documents (Công điện 89/CĐ-TTg of 16/06/2025).
 REGIME_DEFAULT_RULES = {

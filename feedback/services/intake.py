@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app, has_request_context
@@ -17,9 +18,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.states import Channel, State
 from ..extensions import db
-from ..models import Attachment, Category, RateEvent, Ticket, TrackingCounter, User
+from ..models import Attachment, Category, Ticket, TrackingCounter, User
 from ..timeutil import to_local
-from . import ServiceError, calendar, outbox, timeline
+from . import ServiceError, calendar, outbox, throttle, timeline
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Submission:
     tax_code: str | None = None
     regulation: str | None = None
     consent_publish: bool = False
+    consent_processing: bool = False
+    notice_version: str | None = None  # the privacy notice shown with the form (None: set from config for web/api)
     channel: str = Channel.WEB
     uploads: list[Upload] = field(default_factory=list)
     received_at: datetime | None = None  # naive UTC; when staff register an item, the moment it really arrived
@@ -90,24 +93,42 @@ def store_upload(upload: Upload) -> tuple[str, str]:
     from ..domain.files import EXTENSIONS
 
     folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(20) + EXTENSIONS.get(upload.file_type, "")
-    (folder / stored).write_bytes(upload.data)
+    try:
+        private_folder(folder)
+        # Readable by the service's own user only (0600), whatever the umask.
+        fd = os.open(folder / stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(upload.data)
+    except OSError:
+        current_app.logger.exception("could not store an attachment in %s", folder)
+        try:
+            (folder / stored).unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise ServiceError(_("Hệ thống tạm thời không lưu được tệp đính kèm. Thông tin Quý vị đã nhập vẫn còn "
+                             "trên biểu mẫu; vui lòng gửi lại sau ít phút, hoặc gửi không kèm tệp."),
+                           503, "attachments") from None
     return stored, hashlib.sha256(upload.data).hexdigest()
 
 
-def rate_limited(client: str, now: datetime) -> bool:
-    """Whether `client` has used up its submissions for the current window."""
+def private_folder(folder: Path) -> None:
+    """Create the upload folder readable by the service's own user only (0700)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077:
+        folder.chmod(0o700)
+
+
+def rate_limited(client: str, now: datetime) -> throttle.Verdict:
+    """Whether `client` may submit now: SUBMIT_RATE_LIMIT submissions per SUBMIT_RATE_WINDOW.
+
+    Takes the address's lock for the rest of the transaction, so parallel submissions from one
+    address are counted one after the other (the submission itself records the event).
+    """
     cfg = current_app.config
     if not cfg["RATELIMIT_ENABLED"]:
-        return False
-    since = now - timedelta(seconds=cfg["SUBMIT_RATE_WINDOW"])
-    count = db.session.execute(
-        db.select(db.func.count(RateEvent.id)).where(
-            RateEvent.scope == "submit", RateEvent.key == client, RateEvent.at >= since
-        )
-    ).scalar_one()
-    return count >= cfg["SUBMIT_RATE_LIMIT"]
+        return throttle.ALLOWED
+    return throttle.check("submit", client, cfg["SUBMIT_RATE_LIMIT"], cfg["SUBMIT_RATE_WINDOW"], now)
 
 
 def submit(sub: Submission, now: datetime, *, client: str | None = None,
@@ -147,6 +168,10 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         phone=sub.phone or None,
         address=sub.address,
         consent_publish=sub.consent_publish,
+        # What the submitter was shown and agreed to, and when (Law 91/2025/QH15).
+        notice_version=sub.notice_version or (None if staff else current_app.config.get("PRIVACY_NOTICE_VERSION")),
+        consent_processing_at=now if sub.consent_processing else None,
+        consent_publish_at=now if sub.consent_publish else None,
         title=sub.title,
         content=sub.content,
         regulation=sub.regulation or None,
@@ -190,7 +215,7 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
                 "acknowledgment", ticket=ticket, deadline=deadline, locale=ticket.locale, now=now,
             )
         if client and not staff:
-            db.session.add(RateEvent(scope="submit", key=client, at=now))
+            throttle.record("submit", client, now)
         db.session.flush()
     except Exception:
         for path in stored_paths:  # the row will not exist, so neither should its file

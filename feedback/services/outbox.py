@@ -26,6 +26,7 @@ import smtplib
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import make_msgid, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -33,6 +34,7 @@ from flask_mail import Message
 from jinja2 import TemplateNotFound
 from sqlalchemy import update
 
+from ..domain.mailheaders import encode_subject
 from ..extensions import db, mail
 from ..models import OutboxMessage
 from ..timeutil import utcnow
@@ -244,14 +246,39 @@ class _SMTPSession:
                 pass
 
 
+class OutboxMail(Message):
+    """A Flask-Mail message whose subject is encoded without splitting a word (domain/mailheaders.py)."""
+
+    def _message(self):
+        msg = super()._message()
+        if self.subject:
+            del msg["Subject"]
+            # Already encoded and folded at spaces, so stored as is: lines under 78 characters
+            # are not refolded when the message is written.
+            msg.set_raw("Subject", encode_subject(str(self.subject)))
+        return msg
+
+
+def sender_domain(sender: str) -> str:
+    """The domain of MAIL_DEFAULT_SENDER ("Sở KH&CN <phananh@sokhcn.gov.vn>" → sokhcn.gov.vn)."""
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2].strip().lower() or "localhost"
+
+
 def _message(data: dict) -> Message:
-    return Message(
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    message = OutboxMail(
         subject=data["subject"],
         recipients=data["recipients"].split(","),
         body=data["body_text"],
         html=data["body_html"],
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender=sender,
+        # Every outbox e-mail is sent by the system, never by a person: auto-responders stay quiet
+        # (RFC 3834), and the Message-ID names our domain, not the host the sender runs on.
+        extra_headers={"Auto-Submitted": "auto-generated"},
     )
+    message.msgId = make_msgid(domain=sender_domain(sender))
+    return message
 
 
 def deliver(message: OutboxMessage) -> None:

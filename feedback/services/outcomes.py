@@ -16,23 +16,23 @@ from ..models import Ticket
 
 
 def overdue(today: date):
-    """Open, clock running, and `today` is after the due date (`outcomes.is_overdue`)."""
-    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.due_date < today)
+    """Open, clock running, never answered, and `today` is after the due date (`outcomes.is_overdue`)."""
+    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.answered_on.is_(None), Ticket.due_date < today)
 
 
 def due_today(today: date):
-    """Open, clock running, due on `today` (`outcomes.is_due_today`)."""
-    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.due_date == today)
+    """Open, clock running, never answered, due on `today` (`outcomes.is_due_today`)."""
+    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.answered_on.is_(None), Ticket.due_date == today)
 
 
 def answered_on_time():
-    """Answered on or before the due date in force (`outcomes.answered_on_time`)."""
-    return and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), Ticket.answered_on <= Ticket.due_date)
+    """Answered (once) on or before the due date in force (`outcomes.answered_on_time`)."""
+    return and_(Ticket.answered_on.is_not(None), Ticket.answered_on <= Ticket.due_date)
 
 
 def answered_late():
-    """Answered after the due date in force."""
-    return and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), Ticket.answered_on > Ticket.due_date)
+    """Answered (once) after the due date in force."""
+    return and_(Ticket.answered_on.is_not(None), Ticket.answered_on > Ticket.due_date)
 
 
 def standing(today: date):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 
 from flask import current_app
@@ -11,11 +12,14 @@ from flask_babel import gettext
 
 from .. import search
 from ..domain.contact import clean_text
-from ..domain.redaction import find_personal_data, redact, strip_accents
+from ..domain import personal_data
+from ..domain.personal_data import Finding, fold_key
+from ..domain.redaction import strip_accents
 from ..domain.states import State, TransitionError, next_state
 from ..extensions import db
 from ..models import Ticket, User
 from . import ServiceError, calendar, outbox, timeline
+from .admin import audit
 
 TITLE_MAX = 300
 SUMMARY_MAX = 10000
@@ -31,25 +35,91 @@ class PublicText:
     answer: str
 
 
-def _protected_phrases(ticket: Ticket) -> tuple[list[str], list[str]]:
-    """(person names, other phrases) that must not appear in public text for this ticket."""
-    names = [ticket.name] if ticket.name else []
-    phrases = [p for p in (ticket.address,) if p]
-    if not ticket.consent_publish and ticket.organization:
-        phrases.append(ticket.organization)
-    return names, phrases
+MASK = "***"
+KIND_LABELS = {
+    "name": "họ tên",
+    "phone": "số điện thoại",
+    "email": "thư điện tử",
+    "id": "số định danh, mã số thuế, hộ chiếu",
+    "address": "địa chỉ",
+    "bank": "số tài khoản",
+    "plate": "biển số xe",
+    "dob": "ngày sinh",
+    "organisation": "tên doanh nghiệp, tổ chức (người gửi không đồng ý công khai)",
+}
+
+
+def _known(ticket: Ticket) -> tuple[list[str], list[str], list[str]]:
+    """(person names, other personal phrases, organisations) of this ticket's submitter."""
+    marker = "[đã ẩn danh]"
+    names = [ticket.name] if ticket.name and ticket.name != marker else []
+    phrases = [p for p in (ticket.address,) if p and p != marker]
+    organisations = []
+    if not ticket.consent_publish and ticket.organization and ticket.organization != marker:
+        organisations.append(ticket.organization)
+    return names, phrases, organisations
+
+
+def kept_keys(ticket: Ticket) -> set[str]:
+    """The folded texts the coordinator has judged not personal for this ticket."""
+    return {fold_key(k.get("text", "")) for k in (ticket.privacy_kept or [])}
+
+
+@lru_cache(maxsize=64)
+def _detect(text: str, names: tuple[str, ...], phrases: tuple[str, ...], organisations: tuple[str, ...]):
+    # The publish page asks about the same three texts several times (problems, highlights, the
+    # keep form): detection is pure, so its answers are kept for the next question.
+    return tuple(personal_data.detect(text, names=names, phrases=phrases, organisations=organisations))
+
+
+def findings(ticket: Ticket, text: str) -> list[Finding]:
+    """Everything personal the detector finds in the text, the submitter's own details included."""
+    names, phrases, organisations = _known(ticket)
+    return list(_detect(text or "", tuple(names), tuple(phrases), tuple(organisations)))
+
+
+def remaining(ticket: Ticket, text: str) -> list[Finding]:
+    """The findings the coordinator has not marked as not personal."""
+    kept = kept_keys(ticket)
+    return [f for f in findings(ticket, text) if fold_key(f.text) not in kept]
+
+
+def redact_for(ticket: Ticket, text: str | None) -> str:
+    """The text with every finding masked, except the spans marked not personal."""
+    text = text or ""
+    return personal_data.mask(text, findings(ticket, text), keep=[k.get("text", "") for k in ticket.privacy_kept or []],
+                              token=MASK)
 
 
 def prefill(ticket: Ticket) -> PublicText:
     """A redacted title, summary and answer for the publish form (the coordinator edits them)."""
     if ticket.public_title and ticket.public_answer:  # already published once: start from that text
         return PublicText(ticket.public_title, ticket.public_summary or "", ticket.public_answer)
-    names, phrases = _protected_phrases(ticket)
+    return PublicText(redact_for(ticket, ticket.title), redact_for(ticket, ticket.content),
+                      redact_for(ticket, ticket.answer))
 
-    def mask(value: str | None) -> str:
-        return redact(value or "", names=names, organisations=phrases)
 
-    return PublicText(mask(ticket.title), mask(ticket.content), mask(ticket.answer))
+def highlight(ticket: Ticket, text: str) -> list[tuple[str, str]]:
+    """The text cut into (segment, class) pairs for the preview: "masked" for each mask, "kept" for
+    spans marked not personal, "found" for personal data still there, "" for the rest."""
+    kept = kept_keys(ticket)
+    marks: list[tuple[int, int, str]] = []
+    for f in findings(ticket, text):
+        marks.append((f.start, f.end, "kept" if fold_key(f.text) in kept else "found"))
+    position = 0
+    while (index := text.find(MASK, position)) >= 0:
+        marks.append((index, index + len(MASK), "masked"))
+        position = index + len(MASK)
+    segments: list[tuple[str, str]] = []
+    position = 0
+    for start, end, cls in sorted(marks):
+        if start < position:
+            continue
+        segments.append((text[position:start], ""))
+        segments.append((text[start:end], cls))
+        position = end
+    segments.append((text[position:], ""))
+    return [seg for seg in segments if seg[0]]
 
 
 def _digits(value: str) -> str:
@@ -57,21 +127,14 @@ def _digits(value: str) -> str:
 
 
 def personal_data_problems(ticket: Ticket, text: str) -> list[str]:
-    """What personal data of this ticket (or anyone's contact numbers and emails) the text still holds."""
+    """What personal data (of the submitter or anyone else) the text still holds, by kind and value."""
     problems: list[str] = []
     text = unicodedata.normalize("NFC", text)
-    found = find_personal_data(text)
-    if found:
-        problems.append("thư điện tử, số điện thoại, mã số thuế hoặc số định danh: " + ", ".join(found))
-    names, phrases = _protected_phrases(ticket)
-    bare = redact(text)
-    if names and redact(text, names=names) != bare:
-        problems.append("họ tên người gửi")
-    if ticket.address and redact(text, organisations=[ticket.address]) != bare:
-        problems.append("địa chỉ người gửi")
-    if not ticket.consent_publish and ticket.organization and \
-            redact(text, organisations=[ticket.organization]) != bare:
-        problems.append("tên doanh nghiệp, tổ chức (người gửi không đồng ý công khai)")
+    by_kind: dict[str, list[str]] = {}
+    for f in remaining(ticket, text):
+        by_kind.setdefault(f.kind, []).append(f.text)
+    for kind, values in by_kind.items():
+        problems.append(f"{KIND_LABELS.get(kind, kind)}: " + ", ".join(dict.fromkeys(values)))
     folded = strip_accents(text).lower()
     if ticket.email and ticket.email.lower() in folded:
         problems.append("thư điện tử người gửi")
@@ -82,6 +145,70 @@ def personal_data_problems(ticket: Ticket, text: str) -> list[str]:
         if len(needle) >= 8 and needle in digits and label not in problems:
             problems.append(label)
     return problems
+
+
+def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime,
+              drafts: tuple[str, ...] = ()) -> Ticket:
+    """Record the coordinator's judgement that a detected span is not personal data (who, why, when).
+
+    :raises ServiceError: 403 for a role other than coordinator, 400 without a text found in the
+        ticket's texts or without a reason.
+    """
+    if actor.role != "coordinator":
+        raise ServiceError("Chỉ Văn phòng Sở (điều phối) được xác nhận một đoạn không phải thông tin cá nhân.", 403)
+    text = clean_text(text)
+    reason = clean_text(reason, multiline=True)
+    if not text:
+        raise ServiceError("Vui lòng chọn đoạn văn bản cần giữ lại.", 400, "keep_text")
+    if len(reason) < 5:
+        raise ServiceError("Vui lòng nêu lý do đoạn này không phải thông tin cá nhân (ít nhất 5 ký tự).", 400,
+                           "keep_reason")
+    key = fold_key(text)
+    # The span must be one the detector found: in the ticket's texts or the form's current drafts.
+    sources = (ticket.title, ticket.content, ticket.answer, ticket.public_title, ticket.public_summary,
+               ticket.public_answer, *drafts)
+    detected = {fold_key(f.text): f for source in sources if source for f in findings(ticket, source)}
+    if key not in detected:
+        raise ServiceError("Đoạn này không nằm trong các đoạn được phát hiện là thông tin cá nhân.", 400, "keep_text")
+    if detected[key].kind == "organisation" or any(
+            key == fold_key(v) for v in (ticket.name, ticket.email, ticket.phone, ticket.address, ticket.tax_code) if v):
+        raise ServiceError("Thông tin của chính người gửi không thể được đánh dấu là không phải thông tin cá nhân.", 400,
+                           "keep_text")
+    if key in kept_keys(ticket):
+        return ticket
+    entry = {"text": detected[key].text, "kind": detected[key].kind, "reason": reason[:500],
+             "by": actor.email, "by_id": actor.id, "at": now.isoformat(timespec="seconds")}
+    ticket.privacy_kept = [*(ticket.privacy_kept or []), entry]
+    ticket.updated_at = now
+    timeline.record(ticket, "privacy_keep", actor=actor, public=False, now=now,
+                    message=f"Giữ lại \"{entry['text']}\" (không phải thông tin cá nhân): {entry['reason']}")
+    audit(actor, "ticket", ticket.code, "privacy_keep", now=now, text=entry["text"], kind=entry["kind"],
+          reason=entry["reason"])
+    db.session.flush()
+    return ticket
+
+
+def rerender_without_consent(ticket: Ticket, now: datetime) -> None:
+    """After consent to publication is withdrawn: take the result down at once and re-redact its
+    stored public texts (organisation masked), so that the office may only re-publish, deliberately
+    and through the guard, a copy with nothing of the submitter in it."""
+    if ticket.public_title or ticket.public_summary or ticket.public_answer:
+        ticket.public_title = redact_for(ticket, ticket.public_title) or None
+        ticket.public_summary = redact_for(ticket, ticket.public_summary) or None
+        ticket.public_answer = redact_for(ticket, ticket.public_answer) or None
+    ticket.updated_at = now
+    if ticket.published_at is None:
+        db.session.flush()
+        return
+    timeline.record(ticket, "unpublish", actor_label="system", from_state=State.ANSWERED,
+                    to_state=State.ANSWERED, public=False, now=now,
+                    message="Người gửi rút lại sự đồng ý công khai: kết quả đã được gỡ công khai ngay.",
+                    published_at=ticket.published_at.isoformat())
+    ticket.published_at = None
+    ticket.unpublished_at = now
+    ticket.search_text = None
+    db.session.flush()
+    search.sync(ticket)
 
 
 def _check_action(ticket: Ticket, action: str, actor: User) -> None:

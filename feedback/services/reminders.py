@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -113,6 +113,32 @@ def candidates(today: date, cal, rules: Ladder) -> list[Ticket]:
         for ticket in db.session.execute(stmt).scalars():
             found[ticket.id] = ticket
     return [found[k] for k in sorted(found)]
+
+
+def rating_candidates(today: date) -> list[tuple[Ticket, Due]]:
+    """Answered tickets whose answer in force is unrated and due its one rating reminder today."""
+    from ..models import Rating, Review
+
+    cfg = current_app.config
+    delay, open_days = cfg["RATING_REMINDER_DAYS"], cfg["RATING_OPEN_DAYS"]
+    if delay <= 0:
+        return []
+    lo, hi = today - timedelta(days=open_days), today - timedelta(days=delay)
+    unrated = ~db.select(Rating.id).where(Rating.ticket_id == Ticket.id, Rating.round == Ticket.review_round).exists()
+    base = [Ticket.state == State.ANSWERED, Ticket.email.is_not(None), Ticket.anonymised_at.is_(None), unrated]
+    first = db.select(Ticket, Ticket.answered_on).where(
+        *base, Ticket.review_round == 0, Ticket.answered_on >= lo, Ticket.answered_on <= hi)
+    reviewed = db.select(Ticket, Review.answered_on).join(
+        Review, (Review.ticket_id == Ticket.id) & (Review.round == Ticket.review_round)).where(
+        *base, Ticket.review_round > 0, Review.answered_on >= lo, Review.answered_on <= hi)
+    found = []
+    for stmt in (first, reviewed):
+        for ticket, answered_on in db.session.execute(stmt):
+            due = ladder_rules.rating_reminder_due(answered_on=answered_on, rated=False, round_=ticket.review_round,
+                                                   today=today, delay_days=delay, open_days=open_days)
+            if due is not None:
+                found.append((ticket, due))
+    return found
 
 
 def _already_logged(keys: list[tuple]) -> set[tuple]:
@@ -247,7 +273,11 @@ def sweep(now: datetime) -> SweepReport:
         ):
             if due.kind == ladder_rules.PROGRESS and not ticket.email:
                 continue  # nobody to tell (a phone submission without email)
+            if due.kind == ladder_rules.PROGRESS and ticket.answered_on is not None:
+                continue  # answered once, now reviewed or reworked: the submitter has had an answer
             due_by_key[(ticket.id, due.kind, due.due_date, due.step)] = (ticket, due)
+    for ticket, due in rating_candidates(today):  # issue 14: the one reminder to rate the answer
+        due_by_key[(ticket.id, due.kind, due.due_date, due.step)] = (ticket, due)
     if not due_by_key:
         return report
 
@@ -263,7 +293,7 @@ def sweep(now: datetime) -> SweepReport:
     progress: list[tuple[tuple, Ticket, Due]] = []
     for key in sorted(ours):
         ticket, due = due_by_key[key]
-        if due.kind == ladder_rules.PROGRESS:
+        if due.kind in (ladder_rules.PROGRESS, ladder_rules.RATING_REQUEST):
             progress.append((key, ticket, due))
             continue
         for email, name, locale in directory.recipients(ticket, due.kind):
@@ -288,6 +318,16 @@ def sweep(now: datetime) -> SweepReport:
 
     links: list[dict] = []  # which email carried each progress update
     for key, ticket, due in progress:
+        if due.kind == ladder_rules.RATING_REQUEST:
+            message = outbox.queue(
+                "rating_reminder", ticket.email,
+                lambda t=ticket: _("[%(code)s] Mời Quý vị đánh giá câu trả lời", code=t.code),
+                "rating_reminder", ticket=ticket, locale=ticket.locale or "vi", now=now, answered_on=due.due_date,
+            )
+            links.append({"id": ours[key], "outbox_id": message.id})
+            report.messages.append(message.id)
+            report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, message.id))
+            continue
         message = outbox.queue(
             "progress_update", ticket.email,
             lambda t=ticket: _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị", code=t.code),

@@ -35,6 +35,7 @@ from sqlalchemy import and_, case, func, or_
 from ..domain import outcomes as domain_outcomes
 from ..domain import states
 from ..domain.deadlines import WorkCalendar
+from ..domain.spreadsheet import neutralise_workbook, safe_row
 from ..domain.states import CLOSED_STATES, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit, User
@@ -179,6 +180,7 @@ class Report:
     refused_list: list[dict]
     transferred_list: list[dict]
     overdue: list[dict]
+    satisfaction: Any = None  # services.satisfaction.Satisfaction of the period (issue 14)
 
 
 def _end_utc(d: date) -> datetime:
@@ -189,7 +191,9 @@ def _end_utc(d: date) -> datetime:
 def status_case(as_of: date):
     """A SQL CASE giving each ticket its status as of the local date `as_of` (see the module doc)."""
     end = _end_utc(as_of)
-    answered = and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), Ticket.answered_on <= as_of)
+    # Answered = approved at some point (answered_on is set only by approval): a ticket reopened for a
+    # review or returned by the coordinator keeps its first answer's date and verdict.
+    answered = and_(Ticket.answered_on.is_not(None), Ticket.answered_on <= as_of)
     on_time = outcomes.answered_on_time()
     closed_by = or_(Ticket.closed_at.is_(None), Ticket.closed_at < end)
     return case(
@@ -325,8 +329,11 @@ def build_report(period: Period, today: date, *, cal: WorkCalendar | None = None
     overdue = overdue_list(as_of, cal, [*cohort, status == "open_overdue"], labels)
     from ..timeutil import utcnow
 
+    from . import satisfaction
+
     return Report(period, as_of, utcnow(), total, by, refused_reasons, transferred_agencies,
-                  refused_list, transferred_list, overdue)
+                  refused_list, transferred_list, overdue,
+                  satisfaction.figures(period.start, min(period.end, as_of), where=where))
 
 
 def refuse_reason_labels() -> dict[str, str]:
@@ -526,6 +533,18 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
             d["published_on"], d["received_at"], d["incoming_number"]] for d in details],
           [20, 14, 14, 30, 36, 16, 14, 50, 22, 30, 14, 14, 14, 14, 18, 14])
 
+    neutralise_workbook(wb)  # no title or name typed by a submitter is ever a live formula
+    if report.satisfaction is not None:  # issue 14: satisfaction per unit
+        from .satisfaction import figure_columns as sat_columns
+
+        sat = sat_columns()
+        ws = wb.create_sheet(_("Mức độ hài lòng"))
+        rows = [[r.label, *[getattr(r, attr) for attr, _h in sat]] for r in report.satisfaction.units]
+        rows.append([_("Tổng số"), *[getattr(report.satisfaction.total, attr) for attr, _h in sat]])
+        table(ws, [_("Đơn vị xử lý"), *[h for _a, h in sat]], rows, [48, *[14] * len(sat)])
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -545,12 +564,27 @@ def to_csv(report: Report) -> bytes:
         for attr, _h in figures:
             v = getattr(row, attr)
             values.append("" if v is None else v)
-        writer.writerow([period, as_of, group, row.label, *values])
+        writer.writerow(safe_row([period, as_of, group, row.label, *values]))
 
     line(_("Tổng số"), report.total)
     for dim in DIMENSIONS:
         for row in report.by[dim]:
             line(dimension_title(dim), row)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def satisfaction_csv(report: Report) -> bytes:
+    """The satisfaction figures per unit as CSV (UTF-8 with BOM), in the layout of `to_csv` (issue 14)."""
+    from .satisfaction import figure_columns as sat_columns
+
+    sat = sat_columns()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_("Kỳ báo cáo"), _("Tính đến ngày"), _("Nhóm"), _("Mục"), *[h for _a, h in sat]])
+    for group, row in [(_("Tổng số"), report.satisfaction.total),
+                       *[(_("Theo đơn vị xử lý"), r) for r in report.satisfaction.units]]:
+        writer.writerow([report.period.label, report.as_of.strftime("%d/%m/%Y"), group, row.label,
+                         *["" if getattr(row, a) is None else getattr(row, a) for a, _h in sat]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -565,8 +599,8 @@ def details_csv(details: list[dict]) -> bytes:
                      _("Tình trạng tại ngày báo cáo"), _("Hạn giải quyết"), _("Ngày trả lời"),
                      _("Số ngày làm việc để trả lời"), _("Ngày công khai"), _("Thời điểm tiếp nhận"), _("Số đến")])
     for d in details:
-        writer.writerow([v.strftime("%d/%m/%Y") if isinstance(v, date) else ("" if v is None else v)
-                         for v in (d[k] for k in keys)])
+        writer.writerow(safe_row(v.strftime("%d/%m/%Y") if isinstance(v, date) else ("" if v is None else v)
+                                 for v in (d[k] for k in keys)))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -44,6 +44,7 @@ from .intake import Upload, store_upload
 STAFF_ACTIONS = (
     "route", "assign", "answer", "approve", "return", "request_info", "provide_info", "extend",
     "approve_extension", "reject_extension", "refuse", "transfer", "note",
+    "return_answer", "reopen_review",  # issue 14: the quality gate and reconsideration
 )
 
 # Reason codes for a refusal (the text is always required as well).
@@ -109,6 +110,14 @@ def check(ticket: Ticket, actor: User, action: str) -> str:
                                     n=current_app.config["MAX_EXTENSIONS"]), 409)
     if action in ("approve_extension", "reject_extension") and ticket.pending_extension_date is None:
         raise TransitionError(_("Hồ sơ không có đề nghị gia hạn nào chờ duyệt."), 409)
+    if ticket.review_round and action in ("answer", "approve"):
+        from .satisfaction import review_handler_refusal  # the review is handled by someone else
+
+        refusal = review_handler_refusal(ticket, actor, action)
+        if refusal:
+            raise TransitionError(refusal, 403)
+    if action == "return_answer" and ticket.published_at is not None:
+        raise TransitionError(_("Câu trả lời đã được công khai; vui lòng gỡ công khai trước khi trả lại đơn vị."), 409)
     return target
 
 
@@ -489,11 +498,16 @@ def return_(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> 
     return Outcome("return", _("Đã trả lại dự thảo để chỉnh sửa."))
 
 
-def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | None = None) -> Outcome:
+def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | None = None,
+            outcome_changed=None) -> Outcome:
     """Approve the draft: the answer is final, mailed to the submitter, and due for publication."""
     target = check(ticket, actor, "approve")
     if not ticket.draft_answer:
         raise TransitionError(_("Chưa có dự thảo trả lời để duyệt."), 409)
+    if ticket.answered_on is not None:  # a review's or a returned answer's new text (issue 14)
+        from .satisfaction import approve_rework
+
+        return approve_rework(ticket, actor, now, late_reason=late_reason, outcome_changed=outcome_changed)
     answered_on = local_today(now)
     on_time = outcomes.answered_on_time(answered_on, ticket.due_date)
     late_reason = _text(late_reason, "late_reason", required=not on_time, max_length=2000,

@@ -26,9 +26,17 @@ def _render(ticket, texts: publication.PublicText, *, status: int = 200, errors:
         for field, value in (("public_title", texts.title), ("public_summary", texts.summary),
                              ("public_answer", texts.answer))
     }
+    highlights = {
+        field: publication.highlight(ticket, value)
+        for field, value in (("public_title", texts.title), ("public_summary", texts.summary),
+                             ("public_answer", texts.answer))
+    }
+    remaining = {f.text: f.kind for value in (texts.title, texts.summary, texts.answer)
+                 for f in publication.remaining(ticket, value)}
     return render_template(
         "staff/publication.html", ticket=ticket, texts=texts, errors=errors or {}, problems=problems,
-        form_error=form_error, reason=reason, ticket_url=ticket_url(ticket.code),
+        form_error=form_error, reason=reason, ticket_url=ticket_url(ticket.code), highlights=highlights,
+        remaining=remaining, kind_labels=publication.KIND_LABELS,
     ), status
 
 
@@ -81,3 +89,28 @@ def unpublish(code: str):
         return _render(ticket, publication.prefill(ticket), status=400, errors={"reason": exc.message},
                        form_error=exc.message, reason=reason)
     return redirect(ticket_url(code), code=303)
+
+
+@bp.post("/tickets/<code>/privacy-keep")
+@roles_required(Role.COORDINATOR)
+def privacy_keep(code: str):
+    """Mark a detected span as not personal data (recorded with who and why), then show the form again."""
+    ticket = ticket_for(code, current_user, for_update=True)
+    texts = publication.PublicText(
+        request.form.get("public_title", ""), request.form.get("public_summary", ""),
+        request.form.get("public_answer", ""),
+    )
+    if not (texts.title or texts.summary or texts.answer):
+        texts = publication.prefill(ticket)
+    try:
+        publication.keep_span(ticket, current_user, request.form.get("keep_text", ""),
+                              request.form.get("keep_reason", ""), utcnow(),
+                              drafts=(texts.title, texts.summary, texts.answer))
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.status != 400:
+            abort(exc.status, description=exc.message)
+        ticket = ticket_for(code, current_user)
+        return _render(ticket, texts, status=400, errors={exc.field: exc.message}, form_error=exc.message)
+    return _render(ticket, texts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Response, render_template, request
 from flask_babel import gettext as _
@@ -13,8 +13,10 @@ from ..access import roles_required, scope_tickets
 from ..domain.states import Role
 from ..extensions import db
 from ..models import Ticket
+from ..security import attachment_disposition
 from ..services import ServiceError
 from ..services import reports as svc
+from ..services import satisfaction
 from ..timeutil import local_today
 from . import bp
 
@@ -72,7 +74,7 @@ def period_from_args(args, today: date) -> tuple[PeriodForm, svc.Period | None]:
             return form, svc.custom_period(start, end)
         if not form.year:
             form.year, form.quarter = str(today.year), str(svc.quarter_of(today))
-        if not form.year.isdigit():
+        if not form.year.isdigit() or not 2000 <= int(form.year[:6]) <= 2100:
             form.errors["year"] = _("Năm không hợp lệ.")
             return form, None
         if form.quarter and form.quarter not in ("1", "2", "3", "4"):
@@ -99,9 +101,15 @@ def reports():
     form, report = _report_or_400()
     years = list(range(local_today().year, local_today().year - 6, -1))
     context = dict(form=form, report=report, years=years, figures=svc.figure_columns(),
-                   dimension_title=svc.dimension_title)
+                   dimension_title=svc.dimension_title, sat_figures=satisfaction.figure_columns())
     if report is None:
         return render_template("staff/reports.html", **context), 400
+    # Data-subject requests received in the period (issue 13).
+    from ..services import data_requests
+
+    context.update(privacy=data_requests.counts(svc._end_utc(report.period.start - timedelta(days=1)),
+                                                svc._end_utc(report.period.end)),
+                   privacy_labels=data_requests.kind_labels())
     return render_template("staff/reports.html", **context)
 
 
@@ -127,6 +135,9 @@ def reports_csv():
     if request.args.get("part") == "detail":
         data = svc.details_csv(svc.detail_rows(report))
         name = f"chi-tiet-pakn-{report.period.slug}.csv"
+    elif request.args.get("part") == "satisfaction":  # issue 14
+        data = svc.satisfaction_csv(report)
+        name = f"hai-long-pakn-{report.period.slug}.csv"
     else:
         data = svc.to_csv(report)
         name = f"bao-cao-pakn-{report.period.slug}.csv"
@@ -141,7 +152,7 @@ def _bad_period(form: PeriodForm):
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment_disposition(filename)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -152,5 +163,42 @@ def dashboard():
     """The staff home: what is open, due this week and overdue in the user's scope, with charts."""
     scope = scope_tickets(db.select(Ticket.id), current_user).whereclause
     where = [scope] if scope is not None else []
-    data = svc.dashboard(where, local_today(), list_limit=15)
-    return render_template("staff/dashboard.html", d=data, may_report=current_user.role in REPORT_ROLES)
+    today = local_today()
+    data = svc.dashboard(where, today, list_limit=15)
+    quarter = svc.period_for(today.year, svc.quarter_of(today))  # satisfaction of this quarter (issue 14)
+    sat = satisfaction.figures(quarter.start, today, where=where)
+    return render_template("staff/dashboard.html", d=data, may_report=current_user.role in REPORT_ROLES,
+                           sat=sat, sat_period=quarter)
+
+
+# --- the survey data for the national portal (issue 14) -------------------------------------------
+
+
+def _survey_or_400():
+    form, period = period_from_args(request.args, local_today())
+    if period is None:
+        return form, None, None
+    scope = scope_tickets(db.select(Ticket.id), current_user).whereclause
+    rows = satisfaction.export_rows(period.start, period.end, where=[scope] if scope is not None else [])
+    return form, period, rows
+
+
+@bp.get("/reports/satisfaction.csv")
+@roles_required(*REPORT_ROLES)
+def satisfaction_csv():
+    """One line per rating given in the period: survey facts only, no personal data (README lists the columns)."""
+    form, period, rows = _survey_or_400()
+    if period is None:
+        return _bad_period(form)
+    return _download(satisfaction.export_csv(rows), f"khao-sat-hai-long-{period.slug}.csv", "text/csv; charset=utf-8")
+
+
+@bp.get("/reports/satisfaction.json")
+@roles_required(*REPORT_ROLES)
+def satisfaction_json():
+    """The same survey data as JSON."""
+    form, period, rows = _survey_or_400()
+    if period is None:
+        return _bad_period(form)
+    return _download(satisfaction.export_json(rows, period.start, period.end), f"khao-sat-hai-long-{period.slug}.json",
+                     "application/json")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import literal, tuple_
@@ -14,16 +15,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import can_see, roles_required, scope_tickets, ticket_for
 from ..domain.contact import clean_text
+from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import OPEN_STATES, Kind, Role, State, TransitionError
 from ..extensions import db
 from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
 from ..public.views import active_categories
-from ..services import ServiceError, calendar, intake, outcomes, workflow
+from ..security import attachment_disposition
+from ..services import ServiceError, calendar, intake, outcomes, satisfaction, workflow
 from ..timeutil import local_today, to_local, utcnow
 from . import bp
 from .forms import StaffSubmissionForm
 
 PAGE_SIZE = 25
+MAX_ID = 2**31 - 1
 
 
 
@@ -112,6 +116,8 @@ def queue():
         try:
             after_due, after_id = f.after.split(".")
             after_due, after_id = date.fromisoformat(after_due), int(after_id)
+            if not 0 <= after_id <= MAX_ID:  # beyond any key the database can hold
+                raise ValueError(after_id)
         except ValueError:
             abort(400, description=_("Tham số trang không hợp lệ."))
         stmt = stmt.where(tuple_(Ticket.due_date, Ticket.id) > tuple_(literal(after_due), literal(after_id)))
@@ -155,6 +161,7 @@ def render_ticket(ticket: Ticket, status: int = 200, *, errors: dict | None = No
         publish_explanation=workflow.publish_explanation(ticket, cal), regimes=calendar.REGIMES,
         requester=requester, errors=errors or {}, error_action=error_action, values=values or {},
         today=today, max_extensions=current_app.config["MAX_EXTENSIONS"],
+        closing=satisfaction.staff_summary(ticket),
     ), status
 
 
@@ -175,10 +182,16 @@ def attachment(code: str, attachment_id: int):
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.ticket_id != owner.id:
         abort(404)
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    if not (folder / item.stored_name).is_file():
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / item.stored_name
+    if not path.is_file() or "/" in item.stored_name or "\\" in item.stored_name:
         abort(404)
-    response = send_from_directory(folder, item.stored_name, as_attachment=True, download_name=item.original_name)
+    # The type is found again from the bytes on disk (never the sender's name), and the name offered
+    # ends with that type's extension: a PDF called ho-so.hta downloads as ho-so.pdf, application/pdf.
+    data = path.read_bytes()
+    file_type = sniff(data[:HEAD_BYTES], data)
+    response = send_file(io.BytesIO(data), mimetype=MIMETYPES.get(file_type or "", "application/octet-stream"),
+                         max_age=0)
+    response.headers["Content-Disposition"] = attachment_disposition(download_name(item.original_name, file_type))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -198,12 +211,16 @@ HANDLERS = {
     "assign": ("assign", lambda t, u, f, now: workflow.assign(t, u, f.get("assignee"), now)),
     "answer": ("answer", lambda t, u, f, now: workflow.answer(t, u, f.get("answer"), now)),
     "return": ("return", lambda t, u, f, now: workflow.return_(t, u, f.get("comment"), now)),
-    "approve": ("approve", lambda t, u, f, now: workflow.approve(t, u, now, late_reason=f.get("late_reason"))),
+    "approve": ("approve", lambda t, u, f, now: workflow.approve(
+        t, u, now, late_reason=f.get("late_reason"), outcome_changed=f.get("outcome_changed"))),
     "extend": ("extend", lambda t, u, f, now: workflow.extend(t, u, f.get("due_date"), f.get("reason"), now)),
     "approve-extension": ("approve_extension", lambda t, u, f, now: workflow.approve_extension(t, u, now)),
     "reject-extension": ("reject_extension", lambda t, u, f, now: workflow.reject_extension(
         t, u, now, reason=f.get("reason"))),
     "note": ("note", lambda t, u, f, now: workflow.note(t, u, f.get("body"), now)),
+    # Issue 14: the coordinator's quality gate before publication, and reopening for reconsideration.
+    "return-answer": ("return_answer", lambda t, u, f, now: satisfaction.return_answer(t, u, f.get("comment"), now)),
+    "reopen-review": ("reopen_review", lambda t, u, f, now: satisfaction.reopen_review(t, u, f.get("comment"), now)),
 }
 
 

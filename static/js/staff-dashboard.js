@@ -20,6 +20,10 @@
     });
   }
   var units = document.getElementById("chart-units");
+  if (units && units.parentNode.dataset.height) {
+    // The box grows with the number of units (set here: the page may carry no inline style).
+    units.parentNode.style.height = units.parentNode.dataset.height + "px";
+  }
   if (units) {
     new Chart(units, {
       type: "bar",
@@ -28,6 +32,23 @@
         datasets: [{ label: data.labels.rate, data: data.rates, backgroundColor: "#fd7e14" }]
       },
       options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, scales: { x: { min: 0, max: 100 } } }
+    });
+  }
+  var satisfaction = document.getElementById("chart-satisfaction");
+  if (satisfaction && data.satisfaction) {
+    var s = data.satisfaction;
+    new Chart(satisfaction, {
+      type: "bar",
+      data: {
+        labels: s.units,
+        datasets: [
+          { label: data.labels.satisfied, data: s.satisfied, backgroundColor: "#198754" },
+          { label: data.labels.acceptable, data: s.acceptable, backgroundColor: "#ffc107" },
+          { label: data.labels.dissatisfied, data: s.dissatisfied, backgroundColor: "#dc3545" }
+        ]
+      },
+      options: { indexAxis: "y", responsive: true, maintainAspectRatio: false,
+                 scales: { x: { stacked: true, min: 0, max: 100 }, y: { stacked: true } } }
     });
   }
 })();

@@ -39,6 +39,12 @@ EXPECTED = {
     "publish": ({S.ANSWERED}, SAME, {R.COORDINATOR}),
     "unpublish": ({S.ANSWERED}, SAME, {R.COORDINATOR}),
     "note": (ALL_OPEN, SAME, {R.OFFICER, R.UNIT_HEAD, R.COORDINATOR, R.DIRECTOR}),
+    # Issue 14, closing the loop: the submitter rates and asks for reconsideration of an answered
+    # ticket; the coordinator reopens it for reconsideration or returns the answer before publication.
+    "rate": ({S.ANSWERED}, SAME, {"submitter"}),
+    "request_review": ({S.ANSWERED}, S.IN_PROGRESS, {"submitter"}),
+    "reopen_review": ({S.ANSWERED}, S.IN_PROGRESS, {R.COORDINATOR}),
+    "return_answer": ({S.ANSWERED}, S.IN_PROGRESS, {R.COORDINATOR}),
 }
 
 ROLES = [*Role, "submitter"]

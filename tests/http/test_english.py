@@ -258,7 +258,7 @@ def email_templates() -> list[str]:
 
 
 def template_context(app, ticket, staff) -> dict:
-    from feedback.models import Unit
+    from feedback.models import Review, Unit
 
     unit = db.session.execute(db.select(Unit).where(Unit.code == "CCTDC")).scalar_one()
     lines = [{"ticket": ticket, "due": None, "text": "Due in 2 working days."}]
@@ -270,6 +270,10 @@ def template_context(app, ticket, staff) -> dict:
         requested=ticket.due_date + timedelta(days=10), new_due=ticket.due_date + timedelta(days=10),
         comment="Please cite the circular.", recipient_name=staff.name, lines=lines,
         today=ticket.received_on, due=None, year=2027,
+        # Issue 14: the rating reminder, the reconsideration request and its answer.
+        answered_on=ticket.received_on, reasons=["did_not_address", "too_late"],
+        review=Review(round=1, requested_on=ticket.received_on, due_date=ticket.due_date, requested_by_id=None,
+                      comment="Please state the date.", answered_on=ticket.received_on),
     )
 
 

@@ -76,7 +76,9 @@ def test_ladder_across_a_tickets_life(app, staff, routed_ticket, put, smtp):
     assert run("2027-02-19T09:00").queued == []
     assert run("2027-02-22T09:00").queued == []
     report = run("2027-02-23T09:00")
-    assert sent_lines(report) == [(staff["coordinator"].email, "publish_overdue", 1)]
+    # ... and, 5 days after the answer, the submitter's one reminder to rate it (issue 14).
+    assert sent_lines(report) == sorted([(staff["coordinator"].email, "publish_overdue", 1),
+                                         (submitter, "rating_request", 0)])
     send_pending(at("2027-02-23T09:00"))
     put(ticket, published_at=at("2027-02-23T10:00"))
     for moment in ("2027-02-24T09:00", "2027-02-25T09:00", "2027-03-01T09:00"):
@@ -96,7 +98,7 @@ def test_ladder_across_a_tickets_life(app, staff, routed_ticket, put, smtp):
     assert any(f"/track/{ticket.tracking_token}" in b and "quá thời hạn giải quyết 11/02/2027" in b for b in bodies)
     # The log holds each (ticket, kind, due date, step) once.
     keys = reminder_keys()
-    assert len(keys) == len(set(keys)) == 11
+    assert len(keys) == len(set(keys)) == 12  # 11 of the ladder and the rating reminder (issue 14)
     # The progress update's log row points at the email that carried it.
     log = db.session.execute(db.select(ReminderLog).where(ReminderLog.kind == "progress_update")).scalar_one()
     assert db.session.get(OutboxMessage, log.outbox_id).recipients == submitter

@@ -47,7 +47,7 @@ def test_admin_pages_refused_to_other_roles(client, staff, make_user, role, unit
                              f"/staff/admin/units/{unit_id}"]:
         assert client.get(path).status_code == 403, path
     token = form_token(client, "/staff/dashboard")
-    posts = [("/staff/admin/users/new", {"email": "x@test.vn", "name": "X", "role": "admin", "password": "12345678"}),
+    posts = [("/staff/admin/users/new", {"email": "x@test.vn", "name": "X", "role": "admin", "password": "gio-mua-xuan-2026"}),
              (f"/staff/admin/users/{target_id}/deactivate", {}),
              (f"/staff/admin/users/{target_id}/password", {"password": "new-password-1"}),
              ("/staff/admin/units/new", {"code": "NEW", "name": "Mới"}),
@@ -79,14 +79,14 @@ def test_create_user_and_errors_beside_fields(client, admin):
     unit_id = db.session.execute(db.select(Unit.id).where(Unit.code == "QLCN")).scalar_one()
     release()
     r = post(client, "/staff/admin/users/new", {"email": "Hoa.Tran@Test.SoKHCN.vn", "name": "Trần Thị Hoa",
-                                                "role": "officer", "unit": str(unit_id), "password": "mat-khau-1"},
+                                                "role": "officer", "unit": str(unit_id), "password": "mat-khau-hoa-2026"},
              "/staff/admin/users/new")
     assert r.status_code == 303
     user = db.session.execute(db.select(User).where(User.email == "hoa.tran@test.sokhcn.vn")).scalar_one()
     assert (user.role, user.unit_id, user.active) == ("officer", unit_id, True)
     [row] = audit_rows(entity="user", action="create")
     assert row.actor_id == admin.id and row.entity_id == str(user.id) and row.details["role"] == "officer"
-    assert "mat-khau-1" not in str(row.details)
+    assert "mat-khau-hoa-2026" not in str(row.details)
     release()
     # The same email again, an officer without a unit, a short password: 400, errors beside the fields.
     for data, field in [({"email": "hoa.tran@test.sokhcn.vn", "role": "coordinator"}, "email"),
@@ -348,9 +348,9 @@ def test_every_admin_change_is_audited(client, admin, make_user):
     release()
     changes = [
         ("/staff/admin/users/new", {"email": "n@test.sokhcn.vn", "name": "N", "role": "director", "unit": "",
-                                    "password": "12345678"}),
+                                    "password": "gio-mua-xuan-2026"}),
         (f"/staff/admin/users/{target_id}", {"name": "Đổi tên", "role": "officer", "unit": str(qlcn)}),
-        (f"/staff/admin/users/{target_id}/password", {"password": "abcdefgh1"}),
+        (f"/staff/admin/users/{target_id}/password", {"password": "la-vang-thu-sang-9"}),
         (f"/staff/admin/users/{target_id}/deactivate", {}),
         ("/staff/admin/units/new", {"code": "U2", "name": "Đơn vị 2"}),
         ("/staff/admin/categories/new", {"code": "C2", "name": "Lĩnh vực 2", "default_unit": str(qlcn)}),

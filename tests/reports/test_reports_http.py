@@ -57,7 +57,7 @@ def test_xlsx_export(client, seeded_year, independent, coordinator):
     assert r.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "bao-cao-pakn-2025.xlsx" in r.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(r.data))
-    assert wb.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo lĩnh vực", "Quá hạn", "Chi tiết"]
+    assert wb.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo lĩnh vực", "Quá hạn", "Chi tiết", "Mức độ hài lòng"]
     cohort, statuses, _days, published, _as_of = independent(seeded_year, date(2025, 1, 1), date(2025, 12, 31))
     summary = {row[0]: row[1] for row in wb["Tổng hợp"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert summary["Tổng số tiếp nhận"] == len(cohort)

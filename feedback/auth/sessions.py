@@ -1,0 +1,83 @@
+"""Staff sessions that end on the server: a per-user session version, an absolute lifetime, an idle
+timeout, and session protection keyed on the address the configured proxies vouch for."""
+
+from __future__ import annotations
+
+import time
+from hashlib import sha512
+
+from flask import Flask, current_app, request, session
+
+from ..extensions import db, login_manager
+
+AUTH_AT = "_auth_at"  # when the user signed in (epoch seconds)
+SEEN_AT = "_seen_at"  # the last request of this session (epoch seconds)
+
+
+def session_identifier() -> str:
+    """Flask-Login's "strong" protection fingerprint, from request.remote_addr (which ProxyFix sets
+    only for PROXY_COUNT trusted proxies) instead of a client-supplied X-Forwarded-For."""
+    base = f"{request.remote_addr}|{request.headers.get('User-Agent')}"
+    return sha512(base.encode("utf-8")).hexdigest()
+
+
+def start(user) -> None:
+    """Stamp a new session at sign-in (call after login_user)."""
+    now = int(time.time())
+    # Not a permanent session: the cookie goes when the browser closes, and Flask-Login's "strong"
+    # protection, which it relaxes for permanent sessions, stays strong.
+    session.permanent = False
+    session[AUTH_AT] = now
+    session[SEEN_AT] = now
+
+
+def renew(user) -> None:
+    """Carry the current browser over to the user's new session version (after their own change)."""
+    from flask_login import login_user
+
+    login_user(user)
+    start(user)
+
+
+def end() -> None:
+    """Forget everything of the signed-in user in this browser, keeping the language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _fresh() -> bool:
+    cfg = current_app.config
+    now = time.time()
+    auth_at, seen_at = session.get(AUTH_AT), session.get(SEEN_AT)
+    if not isinstance(auth_at, (int, float)) or not isinstance(seen_at, (int, float)):
+        return False  # e.g. a remember cookie without a session: never a way around the timeouts
+    if now - auth_at > cfg["SESSION_ABSOLUTE_LIFETIME"] or now - seen_at > cfg["SESSION_IDLE_TIMEOUT"]:
+        return False
+    if now - seen_at >= 1:
+        session[SEEN_AT] = int(now)
+    return True
+
+
+def load_user(user_id: str):
+    """The user of a session whose version is current and that is neither too old nor idle."""
+    from ..models import User
+
+    raw_id, _sep, version = str(user_id).partition(":")
+    if not raw_id.isdigit() or not version.isdigit() or len(raw_id) > 18 or len(version) > 18:
+        return None  # a session from before session versions, or garbage
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or (user.session_version or 1) != int(version):
+        return None
+    if not _fresh():
+        end()
+        return None
+    return user
+
+
+def register(app: Flask) -> None:
+    """Install the loader and the session protection."""
+    login_manager.session_protection = "strong"
+    login_manager._session_identifier_generator = session_identifier
+    login_manager.user_loader(load_user)

@@ -1,0 +1,791 @@
+"""Finding personal data of anyone in free Vietnamese text: people, addresses and disguised contacts.
+
+`redaction.redact` masks the patterns and the submitter's own details; this module finds the rest
+of what Law 91/2025/QH15 calls personal data in a complaint: other people's names (full, partial,
+reversed, after a form of address, with or without diacritics), street addresses, e-mails and phone
+numbers written to dodge filters, bank accounts, vehicle plates, dates of birth, ID and passport
+numbers. Each finding carries its kind, so the publish guard can say what is left and the bench can
+measure recall and precision per kind (bench/redaction_quality.py).
+
+What stays (decided rules, see README "Personal data"):
+- names of public bodies (Sở, UBND, Phòng, Chi cục, Trung tâm, Bộ, Cục ...), of laws and documents
+  (Luật, Nghị định, Thông tư ...), and administrative units from district level up (quận, huyện,
+  tỉnh, thành phố and the province list below): they are public facts, not personal data;
+- an official named with a leadership title of a public body, acting in office ("Giám đốc Sở KH&CN
+  Nguyễn Văn Hùng", "Chủ tịch UBND tỉnh Lê Văn A"): such names sign public decisions already.
+  A staff member named without such a title ("cán bộ Trần Văn B ở bộ phận một cửa") is masked: a
+  complaint about a person is that person's data;
+- ward, commune, hamlet and street-number level places are part of an address and masked.
+
+Pure: no Flask, no database, no clock. The name lexicon ships as `data/vn_names.txt`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .redaction import (
+    _AMOUNT_UNIT,
+    _EMAIL,
+    _GROUPED_ID,
+    _IDENTIFIER,
+    _PHONE,
+    strip_accents,
+)
+from .redaction import _fold as _fold_text
+
+# The same text is folded by several rules: keep the last few.
+_fold = lru_cache(maxsize=64)(_fold_text)
+
+__all__ = ["Finding", "KINDS", "detect", "mask", "fold_key"]
+
+@lru_cache(maxsize=None)
+def _re(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """A compiled pattern, kept: the patterns built from word lists are compiled once, not per call."""
+    return re.compile(pattern, flags)
+
+
+def _finditer(pattern, text: str):
+    return (pattern if isinstance(pattern, re.Pattern) else _re(pattern)).finditer(text)
+
+
+def _match(pattern, text: str):
+    return _re(pattern).match(text)
+
+
+def _search(pattern, text: str):
+    return _re(pattern).search(text)
+
+
+def _fullmatch(pattern, text: str):
+    return _re(pattern).fullmatch(text)
+
+
+def _split(pattern, text: str):
+    return _re(pattern).split(text)
+
+
+@lru_cache(maxsize=None)
+def _alternation(words: tuple[str, ...], fold: bool) -> str:
+    """A regex alternation of the words (folded or as written), longest first."""
+    forms = {(_fold(w) if fold else w) for w in words}
+    return "|".join(re.escape(w) for w in sorted(forms, key=len, reverse=True))
+
+
+KINDS = ("name", "phone", "email", "id", "address", "bank", "plate", "dob", "organisation")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A span of personal data in a text: [start, end) offsets in the NFC text, its kind and text."""
+
+    start: int
+    end: int
+    kind: str
+    text: str
+
+
+def fold_key(text: str) -> str:
+    """An accent-, case- and space-insensitive key for comparing a span with a kept one."""
+    return " ".join(strip_accents(unicodedata.normalize("NFC", text)).casefold().split())
+
+
+# --- lexicon -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, frozenset[str]]:
+    sections: dict[str, set[str]] = {}
+    current = None
+    text = resources.files(__package__).joinpath("data/vn_names.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            current = line.strip("[]")
+            sections.setdefault(current, set())
+            continue
+        if current:
+            sections[current].add(_fold(line))
+    return {key: frozenset(value) for key, value in sections.items()}
+
+
+def _surnames() -> frozenset[str]:
+    return _lexicon()["surname"]
+
+
+@lru_cache(maxsize=1)
+def _name_words() -> frozenset[str]:
+    lex = _lexicon()
+    return lex["middle"] | lex["given"]
+
+
+# Places that look like names ("Thái Bình", "Hồ Chí Minh", "Kiên Giang"): provinces, big cities,
+# well-known districts and landmarks. Folded. They stay in the text.
+_PLACES = {
+    p for p in (
+        "Hồ Chí Minh", "Hà Nội", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế", "Thừa Thiên Huế",
+        "An Giang", "Bà Rịa", "Vũng Tàu", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu",
+        "Bắc Ninh", "Bến Tre", "Bình Định", "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau",
+        "Cao Bằng", "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang",
+        "Hà Nam", "Hà Tĩnh", "Hải Dương", "Hậu Giang", "Hòa Bình", "Hoà Bình", "Hưng Yên", "Khánh Hòa",
+        "Khánh Hoà", "Kiên Giang", "Kon Tum", "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An",
+        "Nam Định", "Nghệ An", "Ninh Bình", "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình",
+        "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị", "Sóc Trăng", "Sơn La", "Tây Ninh",
+        "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thanh Hoá", "Tiền Giang", "Trà Vinh", "Tuyên Quang",
+        "Vĩnh Long", "Vĩnh Phúc", "Yên Bái", "Phan Thiết", "Phan Rang", "Tháp Chàm", "Quy Nhơn",
+        "Nha Trang", "Đà Lạt", "Buôn Ma Thuột", "Pleiku", "Vinh", "Hạ Long", "Móng Cái", "Việt Trì",
+        "Biên Hòa", "Thủ Dầu Một", "Long Xuyên", "Châu Đốc", "Rạch Giá", "Mỹ Tho", "Thủ Đức",
+        "Tân Bình", "Bình Thạnh", "Phú Nhuận", "Gò Vấp", "Tân Phú", "Bình Tân", "Hoàn Kiếm",
+        "Ba Đình", "Đống Đa", "Hai Bà Trưng", "Cầu Giấy", "Thanh Xuân", "Hoàng Mai", "Long Biên",
+        "Tây Hồ", "Hà Đông", "Nam Từ Liêm", "Bắc Từ Liêm", "Hải Châu", "Sơn Trà", "Ngũ Hành Sơn",
+        "Cẩm Lệ", "Liên Chiểu", "Thanh Khê", "Ninh Kiều", "Bạch Mai", "Chợ Rẫy", "Việt Nam",
+        "Đông Nam Á", "Tây Nguyên", "Đồng bằng sông Cửu Long", "Sài Gòn", "Quang Trung", "Hùng Vương",
+        "Bình Minh", "Tân An", "Sa Đéc", "Cao Lãnh", "Hồng Ngự", "Vị Thanh", "Ngã Bảy", "Sóc Sơn",
+        "Mê Linh", "Đông Anh", "Gia Lâm", "Thanh Trì", "Củ Chi", "Hóc Môn", "Nhà Bè", "Cần Giờ",
+        "Bình Chánh", "Dĩ An", "Thuận An", "Bến Cát", "Tân Uyên", "Nhơn Trạch", "Long Thành",
+        "Trảng Bom", "Hội An", "Tam Kỳ", "Điện Bàn", "Dung Quất", "Chu Lai", "Vân Đồn", "Cẩm Phả",
+        "Uông Bí", "Phổ Yên", "Sông Công", "Từ Sơn", "Thuận Thành", "Yên Phong", "Quế Võ",
+        "Hồ Gươm", "Kinh Bắc", "Trường Sa", "Hoàng Sa", "Phú Quốc", "Côn Đảo", "Lý Sơn",
+    )
+}
+
+# Words that open the name of a public body; the capitalised words after them are the body's name.
+_BODY_WORDS = (
+    "sở", "ubnd", "ủy ban", "uỷ ban", "hđnd", "hội đồng nhân dân", "phòng", "chi cục", "trung tâm",
+    "bộ", "cục", "tổng cục", "văn phòng", "thanh tra", "ban", "viện", "trường", "bệnh viện",
+    "công an", "kho bạc", "ngân hàng nhà nước", "tòa án", "toà án", "viện kiểm sát", "sở kh&cn",
+    "đài", "báo", "học viện", "đại học", "quỹ", "tỉnh ủy", "tỉnh uỷ", "thành ủy", "bảo hiểm xã hội",
+    "chi nhánh", "hội", "liên đoàn", "hiệp hội", "phòng thương mại", "vcci", "khu công nghiệp",
+    "ban quản lý", "cảng vụ", "hải quan", "cục thuế", "chi cục thuế", "quốc hội", "chính phủ",
+    "thủ tướng chính phủ", "đảng",
+)
+# Legal documents: "Luật Doanh nghiệp", "Nghị định 356/2025/NĐ-CP", "Thông tư 02/2017/TT-VPCP".
+_LAW_WORDS = (
+    "luật", "bộ luật", "nghị định", "thông tư", "quyết định", "nghị quyết", "chỉ thị", "công văn",
+    "thông báo", "kế hoạch", "hiến pháp", "pháp lệnh", "tiêu chuẩn", "quy chuẩn", "tcvn", "qcvn",
+)
+# Leadership titles of officials acting in office: a name right after them (with the body in
+# between, if any) is that official's public capacity and stays.
+_OFFICIAL_TITLES = (
+    "giám đốc", "phó giám đốc", "chủ tịch", "phó chủ tịch", "chánh văn phòng", "phó chánh văn phòng",
+    "chi cục trưởng", "phó chi cục trưởng", "trưởng phòng", "phó trưởng phòng", "bộ trưởng",
+    "thứ trưởng", "cục trưởng", "phó cục trưởng", "vụ trưởng", "thủ tướng", "phó thủ tướng",
+    "chánh thanh tra", "phó chánh thanh tra", "bí thư", "phó bí thư", "tổng cục trưởng",
+    "viện trưởng", "hiệu trưởng", "trưởng ban", "phó trưởng ban", "đại biểu quốc hội",
+    "chủ nhiệm", "tổng thư ký", "người phát ngôn",
+)
+_PUBLIC_TITLES = frozenset(_fold(t) for t in (
+    "bộ trưởng", "thứ trưởng", "thủ tướng", "phó thủ tướng", "cục trưởng", "chi cục trưởng", "chánh văn phòng",
+    "chánh thanh tra", "tổng cục trưởng", "vụ trưởng", "đại biểu quốc hội", "bí thư"))
+_PUBLIC_BODY_AFTER_TITLE = (
+    "sở", "ubnd", "ủy ban", "uỷ ban", "hđnd", "bộ", "cục", "chi cục", "tổng cục", "văn phòng",
+    "thanh tra", "trung tâm", "ban", "viện", "phòng", "tỉnh", "thành phố", "tp", "huyện", "quận",
+    "xã", "phường", "chính phủ", "quốc hội", "kh&cn", "khcn", "đoàn", "đảng",
+)
+# Private titles: the name after them is a private person (the director of a company is not a
+# public official), whatever follows.
+_PRIVATE_AFTER_TITLE = ("công ty", "cty", "doanh nghiệp", "hợp tác xã", "htx", "cửa hàng", "tập đoàn")
+
+# Forms of address before a name (folded). "anh"/"em"/"cô" are also pronouns, so a capitalised
+# word must follow.
+_HONORIFICS = (
+    "ông", "bà", "anh", "chị", "em", "cô", "chú", "bác", "cậu", "dì", "thím", "cháu", "cụ", "ngài",
+    "mr", "ms", "mrs", "miss", "dr", "mr.", "ms.", "mrs.", "dr.", "a.", "c.", "đ/c", "đồng chí",
+    "chủ hộ", "hộ ông", "hộ bà", "người dân", "công dân", "bạn", "tên", "tên là", "họ tên",
+    "cán bộ", "chuyên viên", "nhân viên", "kỹ sư", "kỹ thuật viên", "bác sĩ", "luật sư", "ts", "ths",
+    "pgs", "gs", "ks", "bs", "ls", "ts.", "ths.", "pgs.", "gs.", "ks.", "bs.", "ls.", "pgs.ts",
+    "người nhận", "người gửi", "người liên hệ", "người đại diện", "giáo viên", "thầy", "tài xế",
+    "người bán", "chủ xe", "chủ cơ sở", "chủ nhà", "gặp", "nhờ", "theo lời",
+)
+_HONORIFIC_SET = frozenset({h.lower() for h in _HONORIFICS} | {
+    "ong", "ba", "chi", "co", "chu", "bac", "ngai", "can bo", "nhan vien", "chuyen vien", "ten"})
+# Words after a form of address that are not names ("ông Giám đốc", "bà Chủ tịch", "anh Em").
+_NOT_A_NAME = {
+    w.lower() for w in (
+        "Giám", "Phó", "Chủ", "Trưởng", "Chánh", "Bộ", "Sở", "Cục", "Thứ", "Tổng", "Viện", "Hiệu",
+        "Bí", "Đại", "Cán", "Chuyên", "Nhân", "Kế", "Thủ", "Phòng", "Ban", "UBND",
+        "Và", "Là", "Đã", "Có", "Không", "Này", "Ấy", "Kia", "Nào", "Cũng", "Được", "Với", "Ta",
+        "Tôi", "Em", "Anh", "Chị", "Ông", "Bà", "Các", "Những", "Mọi", "Xin", "Hãy", "Ở", "Tại",
+        "The", "Của", "Cho", "Để", "Thì", "Mà", "Nên", "Hoặc", "Hay", "Khi", "Nếu", "Sau", "Trước",
+        "Trong", "Ngoài", "Nội", "Họ", "Mình", "Quý", "Con", "Nhà", "Đơn", "Theo", "Về",
+    )
+}
+
+# Capitalised words that end a run of name words (sentence-initial connectives and verbs).
+_STOP_IN_RUN = {w.lower() for w in ("Và", "Là", "Đã", "Có", "Không", "Cũng", "Được", "Với", "Ở", "Tại",
+                                     "Của", "Cho", "Để", "Thì", "Mà", "Nên", "Hoặc", "Hay", "Khi",
+                                     "Nếu", "Theo", "Về", "Sở", "Phòng", "UBND", "Ban", "Bộ", "Cục")}
+
+_STRONG_MIDDLE = frozenset({"van", "thi", "huu", "duc", "dinh", "quoc", "xuan", "ngoc", "minh", "thanh", "cong"})
+
+_WORD = _re(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    text: str
+    folded: str
+
+    @property
+    def capitalised(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def _tokens(text: str) -> list[_Token]:
+    folded = _fold(text)
+    return [_Token(m.start(), m.end(), m.group(), folded[m.start():m.end()]) for m in _WORD.finditer(text)]
+
+
+def _joined(text: str, a: _Token, b: _Token) -> bool:
+    """Whether two tokens are neighbours in one phrase: only spaces (no newline, no punctuation) between."""
+    between = text[a.end:b.start]
+    return 0 < len(between) <= 2 and between.strip(" \u00a0") == ""
+
+
+def _phrase_spans(folded: str, phrases: Iterable[str], *, extend: bool) -> list[tuple[int, int]]:
+    """Spans of any of the folded phrases as whole words; with `extend`, plus the name that follows.
+
+    A body's or law's name runs on through capitalised words, numbers and short connectives
+    ("Sở Khoa học và Công nghệ", "Nghị định 356/2025/NĐ-CP"), up to punctuation.
+    """
+    spans: list[tuple[int, int]] = []
+    pattern = _re(rf"(?<!\w)(?:{_alternation(tuple(phrases), True)})(?!\w)")
+    tail = _re(
+        r"(?:[ \u00a0]+(?:(?:và|va|&|-|–)[ \u00a0]+)?"
+        r"(?:[^\W\d_][\w&./-]*|[0-9][0-9A-Za-z./-]*))*"
+    )
+    for match in pattern.finditer(folded):
+        end = match.end()
+        if extend:
+            end = tail.match(folded, end).end()
+        spans.append((match.start(), end))
+    return spans
+
+
+# Lower-case words inside an enterprise's name ("Thiết bị Đo lường", "Thương mại và Dịch vụ"): any
+# word but a form of address or a word that ends the name ("của", "là", "ở" ...).
+_COMPANY_STOPS = (
+    "ông", "bà", "anh", "chị", "em", "cô", "chú", "bác", "của", "là", "ở", "tại", "đã", "cho", "với",
+    "có", "không", "được", "đề", "xin", "gửi", "kính", "theo", "về", "nhưng", "mà", "thì", "nên",
+    "do", "vì", "khi", "từ", "đến", "trong", "ngoài", "trên", "dưới", "sau", "trước", "người", "giám",
+)
+_COMPANY_FILLERS = r"(?!(?:" + "|".join(_COMPANY_STOPS) + r")(?!\w))[a-zà-ỹđ]\w*"
+
+
+@lru_cache(maxsize=1)
+def _places_index() -> dict[str, list[tuple[str, ...]]]:
+    """Place names by their first word, lower case, with their diacritics and typed without them."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for place in _PLACES:
+        for form in {place.lower(), strip_accents(place).lower()}:
+            words = tuple(_WORD.findall(form))
+            if words:
+                index.setdefault(words[0], []).append(words)
+    for forms in index.values():
+        forms.sort(key=len, reverse=True)
+    return index
+
+
+def _place_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of known places ("Ba Đình" is a district, "Bà Đinh" a person), found word by word."""
+    index = _places_index()
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+    spans = []
+    for i, (start, _end, word) in enumerate(words):
+        for form in index.get(word, ()):
+            candidate = words[i:i + len(form)]
+            if len(candidate) == len(form) and all(w[2] == f for w, f in zip(candidate, form)):
+                spans.append((start, candidate[-1][1]))
+                break
+    return spans
+
+
+def _cut_before_person(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span shortened to end before a three-word full name ("Công ty Minh Phát Đỗ Văn Khải")."""
+    tokens = [t for t in _tokens(text[start:end])]
+    surnames, words = _surnames(), _name_words()
+    for index in range(2, len(tokens) - 2):
+        run = tokens[index:index + 3]
+        if run[0].folded in surnames and all(t.folded in words for t in run[1:]) and \
+                all(t.capitalised for t in run):
+            return start, start + tokens[index - 1].end
+    return start, end
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of laws and places that stay whatever they contain."""
+    folded = _fold(text)
+    spans = _phrase_spans(folded, _LAW_WORDS, extend=False)
+    # A law's number and name: "Nghị định 356/2025/NĐ-CP", "Luật Bảo vệ dữ liệu cá nhân".
+    law_tail = _re(r"(?:[ \u00a0]+(?:so[ \u00a0]+)?[0-9][0-9A-Za-z./-]*)?")
+    spans = [(s, law_tail.match(folded, e).end()) for s, e in spans]
+    # District level and up stays: "huyện Đan Phượng", "tỉnh Thái Bình", "TP. Thủ Đức".
+    unit = _re(
+        r"(?<!\w)(?i:quận|huyện|tỉnh|thành phố|tp\.?|thị xã|tx\.?|quan|huyen|tinh|thanh pho|thi xa)[ \u00a0]*"
+        rf"(?:[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}|[0-9]{{1,2}}(?![0-9]))")
+    for match in unit.finditer(text):
+        spans.append(match.span())
+    # Enterprises are not persons: "Công ty TNHH Hoàng Phát", "HTX Nông nghiệp An Bình".
+    company = _re(
+        r"(?<!\w)(?i:công ty|cong ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|xí nghiệp|"
+        r"tnhh|cổ phần|cp|jsc|co\.?,? ltd|thương hiệu|nhãn hiệu|sản phẩm)"
+        rf"(?:[ \u00a0]+(?i:tnhh|cổ phần|cp|mtv|một thành viên|hai thành viên|trách nhiệm hữu hạn))*"
+        rf"[ \u00a0]+[\"“]?(?:[{_UP}][\w&.-]*|[0-9]+)"
+        rf"(?:(?:[ \u00a0]+(?:{_COMPANY_FILLERS})){{0,2}}[ \u00a0]+(?:[{_UP}][\w&.-]*|[0-9]+))*")
+    landmark = _re(
+        r"(?<!\w)(?:chợ|cầu|sông|núi|hồ|đèo|bến|chùa|đình|đền|nhà thờ|sân bay|cảng|ga|bãi biển|vịnh|"
+        r"công viên|quảng trường|siêu thị|trường|bệnh viện|khách sạn|làng nghề|phố đi bộ|cửa khẩu)"
+        rf"[ \u00a0]+\"?(?:[{_UP}]\w*)(?:[ \u00a0]+[{_UP}]\w*){{0,3}}")
+    for match in landmark.finditer(text):
+        spans.append(match.span())
+    for match in company.finditer(text):
+        spans.append(_cut_before_person(text, match.start(), match.end()))
+    spans += _place_spans(text)
+    # A leadership title is not a name: "Phó Chủ tịch", "Giám đốc" at the start of a sentence.
+    for match in _finditer(rf"(?<!\w)(?:{_alternation(_OFFICIAL_TITLES, True)})(?!\w)", folded):
+        spans.append(match.span())
+    return spans
+
+
+def _body_spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
+    """Spans of public bodies' names: the opening word and the capitalised words of the name.
+
+    The name stops before a person's full name ("Sở KH&CN Nguyễn Văn Hùng"), so the official rule
+    can judge it.
+    """
+    # Matched with diacritics: folded, "Đặng" (a surname) would be "Đảng" and "Trương" "Trường".
+    lowered = text.lower()
+    token_starts = [t.start for t in tokens]
+    spans = []
+    for match in _finditer(rf"(?<!\w)(?:{_alternation(_BODY_WORDS, False)})(?!\w)", lowered):
+        # Only a capitalised opening word makes a body ("Sở", "Phòng"); "phòng họp" is a room.
+        if not (text[match.start()].isupper() or text[match.start():match.end()].isupper()):
+            continue
+        end = match.end()
+        first = bisect.bisect_left(token_starts, end)
+        following = tokens[first:first + 16]  # a body's name is short
+        previous = None
+        for index, token in enumerate(following):
+            if previous is None:
+                gap = text[end:token.start]
+            else:
+                gap = text[previous.end:token.start]
+            if not _fullmatch(r"[ \u00a0]+(?:(?:và|va|&|-|–)[ \u00a0]+)?|&|[ \u00a0]*&[ \u00a0]*", gap):
+                break
+            if token.capitalised and token.folded in _surnames() and index + 1 < len(following) \
+                    and following[index + 1].capitalised and following[index + 1].folded in _name_words() \
+                    and _joined(text, token, following[index + 1]):
+                break  # a person's name starts here
+            if not token.capitalised and token.folded not in ("va", "hoc", "nghe", "ly", "luong", "chat",
+                                                              "tin", "dung", "thuat", "tinh", "pho",
+                                                              "uy", "ban", "nhan", "dan"):
+                break
+            end = token.end
+            previous = token
+        spans.append((match.start(), end))
+    return spans
+
+
+def _overlaps(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in spans)
+
+
+def _inside(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in spans)
+
+
+def _official_context(text: str, start: int) -> bool:
+    """Whether the name starting at `start` follows a leadership title of a public body."""
+    window_start = max(0, start - 90)
+    window = _fold(text[window_start:start])
+    # Only the current clause counts: "Giám đốc Sở ... ký; ông Trần Văn B cho biết" is not one.
+    clause = _split(r"[;:()\n\"“”]|[,.](?=\s)", window)[-1]
+    private = _re(rf"(?:{_alternation(_PRIVATE_AFTER_TITLE, True)})(?!\w)")
+    public = _re(rf"(?:{_alternation(_PUBLIC_BODY_AFTER_TITLE, True)})(?!\w)")
+    for match in _finditer(rf"(?<!\w)(?:{_alternation(_OFFICIAL_TITLES, True)})(?!\w)", clause):
+        rest = clause[match.end():].strip()
+        if private.match(rest):
+            return False
+        # "Giám đốc Nguyễn Văn A" alone could be a company's director: only a title that is
+        # public by itself (Bộ trưởng, Cục trưởng ...) counts without a body after it.
+        if (rest and public.match(rest)) or (not rest and match.group() in _PUBLIC_TITLES):
+            return True
+    return False
+    return False
+
+
+def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    surnames, words = _surnames(), _name_words()
+    # Compared with diacritics ("cháu" is a form of address, "Châu" a surname), plus the usual
+    # forms typed without them.
+    honorifics = _HONORIFIC_SET
+    spans: list[tuple[int, int]] = []
+    used: set[int] = set()
+    count = len(tokens)
+
+    def run_from(i: int, limit: int = 4) -> int:
+        """Index after the run of joined capitalised tokens starting at i (at most `limit`)."""
+        j = i + 1
+        while j < count and j - i < limit and tokens[j].capitalised and _joined(text, tokens[j - 1], tokens[j]) \
+                and tokens[j].text.lower() not in _STOP_IN_RUN:
+            j += 1
+        return j
+
+    for i, token in enumerate(tokens):
+        if i in used:
+            continue
+        # 1. After a form of address: the capitalised words that follow are a name, lexicon or not.
+        lower = token.text.lower()
+        pair = lower
+        title_end = i
+        if i + 1 < count and _joined(text, token, tokens[i + 1]) and \
+                f"{lower} {tokens[i + 1].text.lower()}" in honorifics:
+            title_end = i + 1
+            pair = f"{lower} {tokens[i + 1].text.lower()}"
+        if pair in honorifics or (lower + "." in honorifics and text[token.end:token.end + 1] == "."):
+            k = title_end + 1
+            if k < count and tokens[k].capitalised and tokens[k].text.lower() not in _NOT_A_NAME and \
+                    0 < tokens[k].start - tokens[title_end].end <= 3 and \
+                    text[tokens[title_end].end:tokens[k].start].strip(" .\u00a0") == "":
+                # "Anh Quốc" (England) and other places after "anh" are protected already.
+                end = run_from(k)
+                span = (tokens[k].start, tokens[end - 1].end)
+                if not _overlaps(span, protected):
+                    spans.append(span)
+                    used.update(range(k, end))
+                    continue
+        if not token.capitalised:
+            # 4. A name typed in lower case ("tôi là nguyen van hung"): a surname, a common
+            #    middle name, then a given name; without the middle name it is too often a phrase.
+            if token.folded in surnames and i + 2 < count and tokens[i + 1].folded in _STRONG_MIDDLE:
+                end = i + 2
+                while end < count and end - i < 4 and tokens[end].folded in words and \
+                        _joined(text, tokens[end - 1], tokens[end]) and not tokens[end].capitalised:
+                    end += 1
+                if end - i >= 3 and all(_joined(text, tokens[j - 1], tokens[j]) for j in range(i + 1, end)):
+                    span = (token.start, tokens[end - 1].end)
+                    if not _overlaps(span, protected):
+                        spans.append(span)
+                        used.update(range(i, end))
+            continue
+        # 2. A full name: surname + one to three name words ("Trần Văn Bình", "Nguyễn Bình").
+        end = run_from(i)
+        if token.folded in surnames and end - i >= 2 and all(
+                t.folded in words or t.folded in surnames
+                # "Nguyễn Văn A": the placeholder letter after a middle name is a name too.
+                or (len(t.text) == 1 and t.text.isupper() and tokens[n - 1].folded in _STRONG_MIDDLE)
+                for n, t in enumerate(tokens[i + 1:end], start=i + 1)):
+            span = (token.start, tokens[end - 1].end)
+            if not _inside(span, protected):
+                spans.append(span)
+                used.update(range(i, end))
+                continue
+        # 3. A reversed or partial name: name words ending with a surname ("Ngoc Tran"), or two
+        #    or three given/middle names ("Bích Ngọc", "Minh Anh").
+        if end - i >= 2:
+            run = tokens[i:end]
+            reversed_form = all(t.folded in words for t in run[:-1]) and run[-1].folded in surnames
+            partial = all(t.folded in words for t in run)
+            if (reversed_form or partial) and not (partial and run[0].folded in {"van", "thi"}):
+                span = (run[0].start, run[-1].end)
+                if not _inside(span, protected) and not _overlaps(span, protected):
+                    spans.append(span)
+                    used.update(range(i, end))
+    return spans
+
+
+# --- addresses -----------------------------------------------------------------------------------
+
+# Upper-case letters of Vietnamese (a range such as À-Ỹ would take lower-case letters as well).
+_UP = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x1EFA) if chr(c).isupper() and chr(c).isalpha())
+
+_NAME_WORDS = rf"(?:[{_UP}]\w*|[0-9]+[A-Za-z]?)(?:[ \u00a0]+(?:[{_UP}]\w*|[0-9]+[A-Za-z]?)){{0,4}}"
+_HOUSE = r"(?:(?i:(?:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn|so[ \u00a0]+nha|so|nha[ \u00a0]+so))[ \u00a0]*)?[0-9]+[A-Za-z]?(?:[/-][0-9]+[A-Za-z]?)*"
+_ALLEY = rf"(?i:hẻm|hẽm|ngõ|ngách|kiệt|kiet|hem|ngo|ngach|hxh)[ \u00a0]+(?:[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*(?:[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?|[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})"
+_STREET = rf"(?i:đường|phố|duong|pho|đại[ \u00a0]+lộ|quốc[ \u00a0]+lộ|tỉnh[ \u00a0]+lộ|ql)[ \u00a0]+{_NAME_WORDS}"
+_LOCALITY = rf"(?i:khu[ \u00a0]+tái[ \u00a0]+định[ \u00a0]+cư|khu[ \u00a0]+dân[ \u00a0]+cư|kdc|khu[ \u00a0]+nhà[ \u00a0]+ở|buôn|bon|làng|sóc|plei|khu[ \u00a0]+pho|to[ \u00a0]+dan[ \u00a0]+pho|thôn|ấp|khu[ \u00a0]+phố|kp|tổ[ \u00a0]+dân[ \u00a0]+phố|tdp|tổ|xóm|bản|khóm|khu[ \u00a0]+tập[ \u00a0]+thể|ktt|chung[ \u00a0]+cư|khu[ \u00a0]+đô[ \u00a0]+thị|kđt|thon|ap|xom|to|khom)[ \u00a0]+{_NAME_WORDS}"
+_WARD = rf"(?i:phường|xã|thị[ \u00a0]+trấn|phuong|xa|p\.|x\.|tt\.)[ \u00a0]*{_NAME_WORDS}"
+_APARTMENT = rf"(?:(?i:căn[ \u00a0]+hộ|phòng|lô|block|tầng|tòa|toà|can[ \u00a0]+ho|tang)[ \u00a0]+[0-9A-Z][0-9A-Za-z.-]*|(?i:tòa[ \u00a0]+nhà|toà[ \u00a0]+nhà|cao[ \u00a0]+ốc|building)[ \u00a0]+[{_UP}0-9][\w-]*(?:[ \u00a0]+[{_UP}0-9][\w-]*){{0,3}})"
+_HOUSE_NAMED = rf"(?:(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn)[ \u00a0]*)?[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{1,4}}"
+_COMPONENT = rf"(?:{_APARTMENT}|{_ALLEY}|{_STREET}|{_LOCALITY}|{_WARD}|{_HOUSE_NAMED}|{_HOUSE})"
+_ADDRESS = _re(
+    rf"(?<!\w){_COMPONENT}(?:[ \u00a0]*[,\-–]?[ \u00a0]*{_COMPONENT})*"
+)
+_FINE = _re(
+    rf"(?:{_HOUSE_NAMED}[ \u00a0]*,|(?i:số)[ \u00a0]+{_HOUSE_NAMED}|{_ALLEY}|{_LOCALITY}|{_WARD}|(?<![\w/])[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]*,?[ \u00a0]*(?:{_STREET}|{_ALLEY})|(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|so[ \u00a0]+nha)[ \u00a0]*[0-9]|{_APARTMENT}[ \u00a0]*,?[ \u00a0]*(?:{_STREET}|{_LOCALITY}|{_HOUSE}))"
+)
+
+
+# "123 Trần Hưng Đạo", "45/7 Nguyễn Trãi" after "tại", "ở", "địa chỉ": a house on a street.
+_HOUSE_ON_STREET = _re(
+    rf"(?<![\w/.,])[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}"
+)
+_HOUSE_CUE = _re(r"(?i:tại|ở|chỉ|nhà|số|sn|tai|o|dc|đc|thường trú|tạm trú|cư trú|sống)[ \u00a0]*:?[ \u00a0]*$")
+
+
+def _address_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in _HOUSE_ON_STREET.finditer(text)
+             if _HOUSE_CUE.search(text[max(0, m.start() - 20):m.start()])]
+    for match in _ADDRESS.finditer(text):
+        chunk = match.group()
+        # A street alone ("thi công trên đường Lê Lợi") is a public place, and a bare number is not
+        # an address: an address has a house number with its street, an alley, a hamlet or a ward.
+        if not _FINE.search(chunk):
+            continue
+        # A ward or commune alone ("người dân xã Tam Hiệp") is a place; after "ở", "tại", "trú"
+        # or "địa chỉ" it is where someone lives.
+        if _fullmatch(_WARD, chunk.rstrip(" ,-–")) and not _HOUSE_CUE.search(text[max(0, match.start() - 20):match.start()]):
+            continue
+        # Lower-case component words must be the keywords themselves, not "số 5 điều" etc.: the
+        # pattern is case-insensitive only for the keywords, so check the names are capitalised.
+        start, end = match.span()
+        stripped = text[start:end].rstrip(" ,-–")
+        spans.append((start, start + len(stripped)))
+    return spans
+
+
+# --- contacts written to dodge filters -------------------------------------------------------------
+
+_AT = r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|@)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|acong|a còng)[ \u00a0]+)"
+_DOT = r"(?:[ \u00a0]*\.[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:dot|chấm|cham|\.)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+)"
+_TLD = r"(?:com|vn|net|org|edu|gov|info|biz|io|co|me|asia|name|mobi|uk|us|jp|kr|cn|de|fr)"
+_DISGUISED_EMAIL = _re(
+    rf"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._+-]*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+# Phone numbers spelled with wider gaps or letters between groups: "09 03 12 34 56", "0903-123-456".
+_SPACED_PHONE = _re(
+    r"(?<![0-9])(?:\+[ \u00a0]?8[ \u00a0]?4|0)(?:[ \u00a0.\-_/]{0,3}[0-9]){9,10}(?![0-9])"
+)
+
+_BANK_NAMES = (
+    "vietcombank", "vcb", "vietinbank", "bidv", "agribank", "techcombank", "tcb", "mb bank", "mbbank",
+    "mb", "acb", "vpbank", "sacombank", "tpbank", "shb", "hdbank", "vib", "ocb", "msb", "seabank",
+    "eximbank", "lienvietpostbank", "lpbank", "scb", "abbank", "bac a bank", "baovietbank", "namabank",
+    "nam a bank", "pvcombank", "kienlongbank", "vietbank", "ncb", "saigonbank", "dongabank", "oceanbank",
+    "gpbank", "cbbank", "pgbank", "bvbank", "vikki", "cake", "timo", "momo", "zalopay", "ngân hàng",
+)
+_BANK_CONTEXT = _re(
+    r"(?:stk|số[ \u00a0]+tài[ \u00a0]+khoản|so[ \u00a0]+tai[ \u00a0]+khoan|tài[ \u00a0]+khoản|tai[ \u00a0]+khoan|"
+    r"tk|account|a/c|số[ \u00a0]+tk|" + "|".join(re.escape(b) for b in _BANK_NAMES) + r")"
+    r"[^0-9\n]{0,40}$",
+    re.IGNORECASE,
+)
+_BANK_NUMBER = _re(r"(?<![0-9])[0-9](?:[ \u00a0.\-]?[0-9]){5,18}(?![0-9])")
+_ID_CONTEXT = _re(
+    r"(?:cccd|cmnd|cmt|căn[ \u00a0]+cước|can[ \u00a0]+cuoc|chứng[ \u00a0]+minh|định[ \u00a0]+danh|mã[ \u00a0]+số[ \u00a0]+thuế|"
+    r"mst|hộ[ \u00a0]+chiếu|ho[ \u00a0]+chieu|passport|bhxh|bảo[ \u00a0]+hiểm[ \u00a0]+xã[ \u00a0]+hội|"
+    r"giấy[ \u00a0]+phép[ \u00a0]+lái[ \u00a0]+xe|gplx|mã[ \u00a0]+số[ \u00a0]+bhxh)[^0-9\n]{0,25}$",
+    re.IGNORECASE,
+)
+_ID_NUMBER = _re(r"(?<![0-9])[0-9](?:[ \u00a0.\-]?[0-9]){7,14}(?![0-9])")
+_PASSPORT = _re(r"(?<![\w/-])[A-Z][0-9]{7,8}(?![\w/-])")
+_PLATE = _re(
+    r"(?<![\w/.-])[0-9]{2}[ \u00a0]?-?[ \u00a0]?[A-Z]{1,2}[0-9]?[ \u00a0]?-?[ \u00a0]?[0-9]{3}[.\u00a0 ]?[0-9]{1,2}(?![\w/-])"
+    r"|(?<![\w/.-])[0-9]{2}[A-Z]{1,2}[0-9]?-[0-9]{4,5}(?![\w/-])"
+)
+_PLATE_CONTEXT = _re(r"(?:biển|bien|bks|bsx|xe|plate|số xe)", re.IGNORECASE)
+_DATE = r"(?:[0-3]?[0-9][ \u00a0]*[/.\-][ \u00a0]*[01]?[0-9][ \u00a0]*[/.\-][ \u00a0]*(?:19|20)[0-9]{2}|(?:ngày[ \u00a0]+)?[0-3]?[0-9][ \u00a0]+tháng[ \u00a0]+[01]?[0-9][ \u00a0]+năm[ \u00a0]+(?:19|20)[0-9]{2}|(?:19|20)[0-9]{2})"
+_DOB = _re(
+    rf"(?:sinh[ \u00a0]+ngày|ngày[ \u00a0]+sinh|ngày,?[ \u00a0]+tháng,?[ \u00a0]+năm[ \u00a0]+sinh|năm[ \u00a0]+sinh|sinh[ \u00a0]+năm|"
+    rf"sinh[ \u00a0]+vào[ \u00a0]+ngày|sinh[ \u00a0]+ra[ \u00a0]+ngày|sn|ns|dob|date[ \u00a0]+of[ \u00a0]+birth|born(?:[ \u00a0]+on)?|"
+    rf"sinh[ \u00a0]+ngay|ngay[ \u00a0]+sinh|nam[ \u00a0]+sinh|sinh[ \u00a0]+nam|sinh)"
+    rf"[ \u00a0]*[:.]?[ \u00a0]*({_DATE})",
+    re.IGNORECASE,
+)
+
+
+def _contact_findings(text: str) -> list[Finding]:
+    found: list[Finding] = []
+
+    def add(start: int, end: int, kind: str) -> None:
+        found.append(Finding(start, end, kind, text[start:end]))
+
+    for pattern in (_EMAIL, _DISGUISED_EMAIL):
+        for m in pattern.finditer(text):
+            add(*m.span(), "email")
+    emails = [(f.start, f.end) for f in found]
+    for m in _DOB.finditer(text):
+        add(*m.span(1), "dob")
+    for m in _PASSPORT.finditer(text):
+        add(*m.span(), "id")
+    for m in _PLATE.finditer(text):
+        if not _overlaps(m.span(), emails):
+            add(*m.span(), "plate")
+    taken = [(f.start, f.end) for f in found]
+    numbers: list[tuple[int, int, str]] = []
+    for pattern, kind in ((_PHONE, "phone"), (_SPACED_PHONE, "phone"), (_IDENTIFIER, "id"), (_GROUPED_ID, "id")):
+        for m in pattern.finditer(text):
+            if _AMOUNT_UNIT.match(text, m.end()) or _overlaps(m.span(), taken):
+                continue
+            numbers.append((m.start(), m.end(), kind))
+    for pattern in (_BANK_NUMBER, _ID_NUMBER):
+        for m in pattern.finditer(text):
+            if _AMOUNT_UNIT.match(text, m.end()) or _overlaps(m.span(), taken):
+                continue
+            before = text[max(0, m.start() - 60):m.start()]
+            if pattern is _BANK_NUMBER and _BANK_CONTEXT.search(before):
+                numbers.append((m.start(), m.end(), "bank"))
+            elif pattern is _ID_NUMBER and _ID_CONTEXT.search(before):
+                numbers.append((m.start(), m.end(), "id"))
+    for start, end, kind in numbers:
+        before = text[max(0, start - 60):start]
+        # The words before a number say what it is: "STK 0071000123456" is an account, "CCCD
+        # 0912..." an ID, whatever the digits look like.
+        if kind != "bank" and _BANK_CONTEXT.search(before) and not _ID_CONTEXT.search(before[-25:]):
+            kind = "bank"
+        elif kind == "phone" and _ID_CONTEXT.search(before):
+            kind = "id"
+        add(start, end, kind)
+    return found
+
+
+def _known_findings(text: str, names: Sequence[str], phrases: Sequence[str]) -> list[Finding]:
+    """The submitter's own name (and its partial forms) and other known phrases (address, organisation)."""
+    folded = _fold(text)
+    found = []
+    for name in names:
+        tokens = _fold(unicodedata.normalize("NFC", name)).split()
+        forms = set()
+        if len(tokens) >= 2:
+            forms.add(" ".join(tokens))
+            forms.add(" ".join(tokens[-2:]) if len(tokens) >= 3 else "")  # "Bích Ngọc"
+            forms.add(f"{tokens[-1]} {tokens[0]}")  # "Ngoc Tran"
+            forms.add(" ".join(tokens[1:] + tokens[:1]))  # "Van Binh Tran"
+        for form in filter(None, forms):
+            body = r"\s+".join(re.escape(t) for t in form.split())
+            for m in _finditer(rf"(?<!\w){body}(?!\w)", folded):
+                found.append(Finding(m.start(), m.end(), "name", text[m.start():m.end()]))
+    for phrase in phrases:
+        parts = [unicodedata.normalize("NFC", phrase)]
+        # An address is also found by its parts: "12 Lê Lợi" of "12 Lê Lợi, phường Bến Thành, ...".
+        parts += [p for p in _split(r"[,;]", parts[0]) if _search(r"[0-9]", p) or len(p.split()) >= 3]
+        for part in parts:
+            tokens = _fold(part).split()
+            if sum(len(t) for t in tokens) < 4:
+                continue
+            body = r"\s+".join(re.escape(t) for t in tokens)
+            before = r"(?<!\w)" if _match(r"\w", tokens[0]) else ""
+            after = r"(?!\w)" if _search(r"\w$", tokens[-1]) else ""
+            for m in _finditer(before + body + after, folded):
+                found.append(Finding(m.start(), m.end(), "address", text[m.start():m.end()]))
+    return found
+
+
+def _merge(findings: Iterable[Finding], text: str) -> list[Finding]:
+    """Findings sorted, overlapping ones joined (the kind of the longer one wins)."""
+    merged: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if merged and f.start < merged[-1].end:
+            last = merged[-1]
+            end = max(last.end, f.end)
+            kind = last.kind if (last.end - last.start) >= (f.end - f.start) else f.kind
+            merged[-1] = Finding(last.start, end, kind, text[last.start:end])
+        else:
+            merged.append(f)
+    return merged
+
+
+def detect(text: str, names: Sequence[str] = (), phrases: Sequence[str] = (),
+           organisations: Sequence[str] = ()) -> list[Finding]:
+    """Every piece of personal data found in the (NFC) text, in order, overlapping finds joined.
+
+    `names` are people known to be named (the submitter), `phrases` other known personal phrases
+    (their address), `organisations` names that must not appear (the organisation of a submitter
+    who did not consent to publication).
+    """
+    text = unicodedata.normalize("NFC", text)
+    if not text:
+        return []
+    found: list[Finding] = []
+    # Every rule looks at a clause or a sentence at most, so a long text is read piece by piece
+    # (lines, then sentences): the cost grows with the length, not with its square.
+    for start, end in _pieces(text):
+        piece = text[start:end]
+        for f in _detect_piece(piece, names, phrases, organisations):
+            found.append(Finding(f.start + start, f.end + start, f.kind, f.text))
+    return _merge(found, text)
+
+
+_SENTENCE_END = _re(rf"(?<=[.!?…])[ \u00a0]+(?=[\"“(]?[{_UP}])")
+_ABBREVIATIONS = {"mr.", "ms.", "mrs.", "dr.", "ts.", "ths.", "pgs.", "gs.", "ks.", "bs.", "ls.", "tp.", "p.", "q.",
+                  "x.", "tt.", "tx.", "st.", "no.", "pgs.ts.", "a.", "c.", "ô.", "b."}
+
+
+def _pieces(text: str, limit: int = 400) -> list[tuple[int, int]]:
+    """(start, end) of the lines of the text, long lines cut at sentence ends (not after "Mr.", "TP.")."""
+    pieces = []
+    position = 0
+    for line in text.split("\n"):
+        start, end = position, position + len(line)
+        position = end + 1
+        if end - start <= limit:
+            pieces.append((start, end))
+            continue
+        cut = start
+        for match in _SENTENCE_END.finditer(text, start, end):
+            word = text[max(start, match.start() - 8):match.start()].split()[-1:] or [""]
+            if word[0].lower() in _ABBREVIATIONS or match.start() - cut < 40:
+                continue
+            pieces.append((cut, match.start()))
+            cut = match.end()
+        pieces.append((cut, end))
+    return pieces
+
+
+def _detect_piece(text: str, names: Sequence[str], phrases: Sequence[str],
+                  organisations: Sequence[str]) -> list[Finding]:
+    findings = _contact_findings(text)
+    numbers = [(f.start, f.end) for f in findings]
+    tokens = _tokens(text)
+    protected = _protected_spans(text)
+    bodies = _body_spans(text, tokens)
+    for start, end in _address_spans(text):
+        if not _inside((start, end), protected):
+            findings.append(Finding(start, end, "address", text[start:end]))
+    addresses = [(f.start, f.end) for f in findings if f.kind == "address"]
+    # The name of a ward or commune is a place, whether or not it is part of an address.
+    addresses += [m.span() for m in _finditer(_WARD, text)]
+    for start, end in _name_findings(text, tokens, protected + bodies):
+        if _overlaps((start, end), numbers) or _inside((start, end), addresses):
+            continue
+        if _official_context(text, start):
+            continue
+        findings.append(Finding(start, end, "name", text[start:end]))
+    findings += _known_findings(text, names, phrases)
+    folded = _fold(text)
+    for org in organisations:
+        tokens_ = _fold(unicodedata.normalize("NFC", org)).split()
+        if sum(len(t) for t in tokens_) < 2:
+            continue
+        body = r"\s+".join(re.escape(t) for t in tokens_)
+        before = r"(?<!\w)" if _match(r"\w", tokens_[0]) else ""
+        after = r"(?!\w)" if _search(r"\w$", tokens_[-1]) else ""
+        for m in _finditer(before + body + after, folded):
+            findings.append(Finding(m.start(), m.end(), "organisation", text[m.start():m.end()]))
+    return _merge(findings, text)
+
+
+def mask(text: str, findings: Sequence[Finding], keep: Iterable[str] = (), token: str = "***") -> str:
+    """The NFC text with each finding replaced by `token`, except those whose folded text is kept."""
+    text = unicodedata.normalize("NFC", text)
+    kept = {fold_key(k) for k in keep}
+    parts, position = [], 0
+    for f in findings:
+        if fold_key(f.text) in kept:
+            continue
+        parts.append(text[position:f.start])
+        parts.append(token)
+        position = f.end
+    parts.append(text[position:])
+    return "".join(parts)

@@ -1,0 +1,92 @@
+"""The submitter's rating of the answer and request for reconsideration, from the secret tracking page."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..domain.states import TransitionError
+from ..extensions import db
+from ..models import Ticket
+from ..services import ServiceError, satisfaction
+from ..timeutil import local_today, utcnow
+from . import bp
+
+
+def ticket_for_link(token: str, *, for_update: bool = False) -> Ticket:
+    """The ticket behind a secret tracking link, locked for the change when `for_update`.
+
+    :raises NotFound: for a wrong link, with a message saying so.
+    """
+    stmt = db.select(Ticket).where(Ticket.tracking_token == token)
+    if for_update:
+        stmt = stmt.with_for_update()
+    ticket = db.session.execute(stmt).scalar_one_or_none() if token and len(token) <= 64 else None
+    if ticket is None or ticket.anonymised_at is not None:
+        abort(404, description=_("Đường dẫn theo dõi không đúng hoặc không còn hiệu lực. Vui lòng dùng đường "
+                                 "dẫn trong thư gần nhất của Sở, hoặc tra cứu bằng mã số và thư điện tử."))
+    return ticket
+
+
+def render_tracking(ticket: Ticket, status: int = 200, *, rating_error: str | None = None,
+                    review_error: str | None = None, values=None):
+    """The tracking page with the rating and reconsideration section (and an error beside a form)."""
+    events = [e for e in ticket.events if e.public]
+    return render_template("public/ticket.html", ticket=ticket, events=events, token=ticket.tracking_token,
+                           closing=satisfaction.tracking_state(ticket, local_today()), rating_error=rating_error,
+                           review_error=review_error, values=values or {}), status
+
+
+def _refuse_staff():
+    """Staff signed in on this browser may not rate or ask in the submitter's place.
+
+    :raises Forbidden: for a signed-in staff member.
+    """
+    if current_user.is_authenticated:
+        abort(403, description=_("Cán bộ không được đánh giá hoặc đề nghị xem xét lại thay người gửi. Vui lòng "
+                                 "đăng xuất khỏi tài khoản cán bộ."))
+
+
+@bp.post("/track/<token>/rating")
+def rating(token: str):
+    """Rate (or change the rating of) the answer in force: 303 back to the page, or the page with the refusal."""
+    _refuse_staff()
+    ticket = ticket_for_link(token, for_update=True)
+    try:
+        outcome = satisfaction.rate(ticket, request.form.get("level"), request.form.getlist("reasons"),
+                                    request.form.get("comment"), utcnow(),
+                                    expected_revision=satisfaction.parse_revision(request.form.get("revision")))
+        db.session.commit()
+    except (TransitionError, ServiceError, StaleDataError) as exc:
+        db.session.rollback()
+        status, message = _status_message(exc)
+        return render_tracking(ticket_for_link(token), status, rating_error=message, values=request.form)
+    flash(outcome.message, "success")
+    return redirect(url_for("public.track_token", token=token, _anchor="rating"), code=303)
+
+
+@bp.post("/track/<token>/review")
+def review(token: str):
+    """Ask for reconsideration of the answer in force (after a "dissatisfied" rating)."""
+    _refuse_staff()
+    ticket = ticket_for_link(token, for_update=True)
+    try:
+        outcome = satisfaction.request_review(ticket, request.form.getlist("reasons"), request.form.get("comment"),
+                                              utcnow())
+        db.session.commit()
+    except (TransitionError, ServiceError, StaleDataError) as exc:
+        db.session.rollback()
+        status, message = _status_message(exc)
+        return render_tracking(ticket_for_link(token), status, review_error=message, values=request.form)
+    flash(outcome.message, "success")
+    return redirect(url_for("public.track_token", token=token, _anchor="review"), code=303)
+
+
+def _status_message(exc) -> tuple[int, str]:
+    if isinstance(exc, StaleDataError):
+        return 409, _("Hồ sơ vừa được cập nhật. Vui lòng tải lại trang rồi thao tác lại.")
+    if isinstance(exc, ServiceError):
+        return exc.status, exc.message
+    return exc.status, str(exc)

@@ -1,0 +1,69 @@
+"""Staff accounts' security: the password policy in the user's language, sign-in throttling, and
+ending every session of a user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..domain.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+from ..extensions import db
+from ..models import RateEvent, User
+from . import ServiceError, throttle
+
+
+def password_error(password: str, *, email: str = "", name: str = "") -> str | None:
+    """The reason a password is refused, in the user's language, or None."""
+    problem = password_problem(password, known=(email, name))
+    if problem is None:
+        return None
+    return {
+        "short": _("Mật khẩu phải có ít nhất %(n)d ký tự.", n=MIN_LENGTH),
+        "long": _("Mật khẩu không được dài quá %(n)d ký tự.", n=MAX_LENGTH),
+        "common": _("Mật khẩu này nằm trong danh sách mật khẩu phổ biến; vui lòng chọn mật khẩu khác."),
+        "weak": _("Mật khẩu quá dễ đoán (ví dụ chuỗi lặp, dãy phím, từ thông dụng kèm số); "
+                  "vui lòng chọn cụm từ dài hơn, khó đoán hơn."),
+    }[problem]
+
+
+def check_password(password: str, *, email: str = "", name: str = "") -> None:
+    """:raises ServiceError: on the `password` field when the policy refuses it."""
+    message = password_error(password, email=email, name=name)
+    if message:
+        raise ServiceError(message, 400, "password")
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password (already checked) and end every session of the user."""
+    user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
+    user.failed_logins = 0
+    user.locked_until = None
+    user.end_sessions()
+    # Sign-in failures against the old password must not slow down the new one.
+    db.session.execute(db.delete(RateEvent).where(RateEvent.scope == "login_pair",
+                                                  RateEvent.key.like(f"{user.email}|%")))
+
+
+# --- sign-in throttling --------------------------------------------------------------------------
+
+
+def login_verdict(email: str, address: str, now: datetime) -> throttle.Verdict:
+    """Whether a sign-in for (email, address) may be tried now: growing delays per pair, a limit per address."""
+    cfg = current_app.config
+    pair = throttle.backoff("login_pair", f"{email}|{address}", cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_BASE_DELAY"],
+                            cfg["LOGIN_LOCK_SECONDS"], cfg["LOGIN_FAILURE_WINDOW"], now)
+    per_address = throttle.check("login_address", address, cfg["LOGIN_ADDRESS_LIMIT"], cfg["LOGIN_ADDRESS_WINDOW"], now)
+    if pair.allowed and per_address.allowed:
+        return throttle.ALLOWED
+    return throttle.Verdict(False, max(pair.retry_after, per_address.retry_after))
+
+
+def login_failed(email: str, address: str, now: datetime) -> None:
+    throttle.record("login_pair", f"{email}|{address}", now)
+    throttle.record("login_address", address, now)
+
+
+def login_succeeded(email: str, address: str) -> None:
+    throttle.forget("login_pair", f"{email}|{address}")

@@ -1,0 +1,279 @@
+"""Requests of data subjects about their data (Law 91/2025/QH15, Nghị định 356/2025/NĐ-CP).
+
+The submitter asks from the secret tracking page: a copy of the data held (access), a correction,
+withdrawal of consent to publication, deletion, restriction of processing, or an objection. Each
+request is a tracked item with deadline rules as data (`pd_*` purposes in services/calendar.py):
+acknowledged within 2 working days (at once, by e-mail, when the ticket has an address), completed
+within the rule's days, extended at most once with the reason told to the requester.
+
+Handled by the office (coordinator role): it already sees every ticket and publishes results, so
+withdrawal of consent and deletion reach the public copy in the same hands. Every step is on the
+ticket's timeline and in the audit log; every answer goes to the requester as an outbox e-mail.
+Withdrawal of consent to publication needs no decision and takes effect at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext
+
+from ..domain.contact import clean_text
+from ..extensions import db
+from ..models import PrivacyRequest, Ticket, User
+from ..timeutil import to_local
+from . import ServiceError, calendar, outbox, publication, timeline
+from .admin import audit
+
+KINDS = ("access", "correct", "withdraw_publication", "delete", "restrict", "object")
+PURPOSES = {"access": "pd_access", "correct": "pd_correct", "withdraw_publication": "pd_withdraw",
+            "delete": "pd_delete", "restrict": "pd_restrict", "object": "pd_object"}
+OPEN_STATES = ("received", "acknowledged")
+MESSAGE_MAX = 5000
+
+
+def kind_labels() -> dict[str, str]:
+    """Vietnamese (or current-locale) labels of the request kinds."""
+    return {
+        "access": gettext("Xem và tải về dữ liệu cá nhân"),
+        "correct": gettext("Chỉnh sửa dữ liệu cá nhân"),
+        "withdraw_publication": gettext("Rút lại sự đồng ý công khai"),
+        "delete": gettext("Xóa dữ liệu cá nhân"),
+        "restrict": gettext("Hạn chế xử lý dữ liệu cá nhân"),
+        "object": gettext("Phản đối xử lý dữ liệu cá nhân"),
+    }
+
+
+def state_labels() -> dict[str, str]:
+    return {"received": gettext("Đã tiếp nhận"), "acknowledged": gettext("Đã xác nhận tiếp nhận"),
+            "done": gettext("Đã giải quyết"), "refused": gettext("Từ chối")}
+
+
+def _mail(request: PrivacyRequest, stage: str, now: datetime, **context: Any) -> None:
+    ticket = request.ticket
+    if not ticket.email:
+        return
+    subjects = {
+        "received": lambda: f"[{ticket.code}] " + gettext("Sở đã nhận yêu cầu về dữ liệu cá nhân của Quý vị"),
+        "extended": lambda: f"[{ticket.code}] " + gettext("Gia hạn giải quyết yêu cầu về dữ liệu cá nhân"),
+        "done": lambda: f"[{ticket.code}] " + gettext("Kết quả giải quyết yêu cầu về dữ liệu cá nhân"),
+    }
+    outbox.queue(f"privacy_{stage}", ticket.email, subjects[stage], "privacy_request", ticket=ticket,
+                 locale=ticket.locale or "vi", now=now, request=request, stage=stage,
+                 kind_label=kind_labels()[request.kind], **context)
+
+
+def open_requests(ticket: Ticket) -> list[PrivacyRequest]:
+    return [r for r in requests_of(ticket) if r.state in OPEN_STATES]
+
+
+def requests_of(ticket: Ticket) -> list[PrivacyRequest]:
+    return list(db.session.execute(
+        db.select(PrivacyRequest).where(PrivacyRequest.ticket_id == ticket.id).order_by(PrivacyRequest.id)
+    ).scalars())
+
+
+def submit(ticket: Ticket, kind: str, message: str, now: datetime) -> PrivacyRequest:
+    """Record a request from the submitter; withdrawal of consent to publication takes effect at once.
+
+    :raises ServiceError: 400 for an unknown kind or a bad message, 409 when the ticket's data is
+        already anonymised or the same kind of request is still open.
+    """
+    if kind not in KINDS:
+        raise ServiceError(gettext("Vui lòng chọn loại yêu cầu."), 400, "kind")
+    message = clean_text(message or "", multiline=True)
+    if len(message) > MESSAGE_MAX:
+        raise ServiceError(gettext("Nội dung yêu cầu không quá %(n)d ký tự.", n=MESSAGE_MAX), 400, "message")
+    if kind == "correct" and len(message) < 5:
+        raise ServiceError(gettext("Vui lòng cho biết thông tin nào cần chỉnh sửa và nội dung đúng."), 400, "message")
+    if ticket.anonymised_at is not None:
+        raise ServiceError(gettext("Dữ liệu cá nhân của hồ sơ này đã được xóa (ẩn danh)."), 409)
+    if any(r.kind == kind for r in open_requests(ticket)):
+        raise ServiceError(gettext("Quý vị đã gửi yêu cầu loại này và yêu cầu đang được giải quyết."), 409, "kind")
+    received_on = calendar.receipt_date(now)
+    cal = calendar.work_calendar()
+    due = calendar.compute(PURPOSES[kind], received_on, cal=cal).due
+    request = PrivacyRequest(
+        ticket=ticket, kind=kind, message=message, state="received", received_at=now, received_on=received_on,
+        ack_due_date=calendar.compute("pd_ack", received_on, cal=cal).due, due_date=due, original_due_date=due,
+    )
+    db.session.add(request)
+    db.session.flush()
+    timeline.record(ticket, "privacy_request", actor_label="submitter", public=True, now=now,
+                    message=kind_labels()[kind], request_id=request.id, kind=kind)
+    audit(None, "privacy_request", request.id, "create", now=now, ticket=ticket.code, kind=kind)
+    if kind == "withdraw_publication":
+        _withdraw_publication(ticket, now)
+        _finish(request, None, "done", gettext(
+            "Sự đồng ý công khai đã được rút lại. Nội dung công khai (nếu có) đã được che lại hoặc gỡ xuống ngay."),
+            now)
+        return request
+    if ticket.email:
+        # The acknowledgment is the e-mail itself, sent in the same transaction.
+        request.state = "acknowledged"
+        request.acknowledged_at = now
+        _mail(request, "received", now)
+    db.session.flush()
+    return request
+
+
+def _withdraw_publication(ticket: Ticket, now: datetime) -> None:
+    ticket.consent_publish = False
+    ticket.consent_publish_withdrawn_at = now
+    ticket.updated_at = now
+    publication.rerender_without_consent(ticket, now)
+
+
+def _check_handler(actor: User) -> None:
+    if actor.role != "coordinator":
+        raise ServiceError(gettext("Chỉ Văn phòng Sở (điều phối) giải quyết yêu cầu về dữ liệu cá nhân."), 403)
+
+
+def _check_open(request: PrivacyRequest) -> None:
+    if request.state not in OPEN_STATES:
+        raise ServiceError(gettext("Yêu cầu này đã được giải quyết."), 409)
+
+
+def acknowledge(request: PrivacyRequest, actor: User, now: datetime) -> PrivacyRequest:
+    """Record that the requester was told of receipt (for a ticket without e-mail: by phone or post)."""
+    _check_handler(actor)
+    _check_open(request)
+    if request.acknowledged_at is None:
+        request.acknowledged_at = now
+        request.state = "acknowledged"
+        request.handled_by = actor
+        timeline.record(request.ticket, "privacy_acknowledge", actor=actor, public=False, now=now,
+                        request_id=request.id)
+        audit(actor, "privacy_request", request.id, "acknowledge", now=now)
+        db.session.flush()
+    return request
+
+
+def extend(request: PrivacyRequest, actor: User, reason: str, now: datetime) -> PrivacyRequest:
+    """Extend the deadline once (the `pd_extend` rule from the current due date), telling the requester why.
+
+    :raises ServiceError: 403, 409 when closed or already extended, 400 without a reason.
+    """
+    _check_handler(actor)
+    _check_open(request)
+    if request.extended_at is not None:
+        raise ServiceError(gettext("Yêu cầu chỉ được gia hạn một lần."), 409)
+    reason = clean_text(reason or "", multiline=True)
+    if len(reason) < 5:
+        raise ServiceError(gettext("Vui lòng nêu lý do gia hạn (ít nhất 5 ký tự)."), 400, "reason")
+    old_due = request.due_date
+    request.due_date = calendar.compute("pd_extend", old_due).due
+    request.extended_at = now
+    request.extension_reason = reason[:2000]
+    request.handled_by = actor
+    if request.acknowledged_at is None:
+        request.acknowledged_at = now
+        request.state = "acknowledged"
+    timeline.record(request.ticket, "privacy_extend", actor=actor, public=True, now=now,
+                    message=gettext("Gia hạn giải quyết yêu cầu về dữ liệu cá nhân đến %(d)s: %(r)s",
+                                    d=request.due_date.strftime("%d/%m/%Y"), r=reason[:500]),
+                    request_id=request.id, old_due=old_due.isoformat(), new_due=request.due_date.isoformat())
+    audit(actor, "privacy_request", request.id, "extend", now=now, old_due=old_due, new_due=request.due_date,
+          reason=reason[:500])
+    _mail(request, "extended", now, old_due=old_due, reason=reason)
+    db.session.flush()
+    return request
+
+
+def complete(request: PrivacyRequest, actor: User, answer: str, now: datetime, *, refuse: bool = False):
+    """Answer the request (or refuse it with the reason); deletion anonymises the ticket's data at once.
+
+    Returns the paths of files to remove after commit (deletion only).
+
+    :raises ServiceError: 403, 409 when closed, 400 without an answer.
+    """
+    from . import privacy  # anonymisation lives there and imports nothing of this module
+
+    _check_handler(actor)
+    _check_open(request)
+    answer = clean_text(answer or "", multiline=True)
+    if len(answer) < 5:
+        raise ServiceError(gettext("Vui lòng nhập nội dung trả lời người yêu cầu (ít nhất 5 ký tự)."), 400, "answer")
+    ticket = request.ticket
+    files = []
+    if not refuse:
+        if request.kind == "restrict":
+            ticket.processing_restricted_at = now
+        elif request.kind == "object" and ticket.consent_publish:
+            _withdraw_publication(ticket, now)
+    _finish(request, actor, "refused" if refuse else "done", answer, now)
+    if not refuse and request.kind == "delete":
+        # The answer is already in the outbox (pending rows keep their recipient); then every copy
+        # of the personal data goes.
+        result = privacy.AnonymiseResult()
+        privacy.anonymise_ticket(ticket, now, result, reason="request")
+        files = result.files
+    db.session.flush()
+    return files
+
+
+def _finish(request: PrivacyRequest, actor: User | None, state: str, answer: str, now: datetime) -> None:
+    request.state = state
+    request.answer = answer[:10000]
+    request.completed_at = now
+    request.acknowledged_at = request.acknowledged_at or now
+    request.handled_by = actor
+    request.on_time = to_local(now).date() <= request.due_date
+    timeline.record(request.ticket, "privacy_complete", actor=actor, actor_label="" if actor else "system",
+                    public=True, now=now, message=f"{kind_labels()[request.kind]}: {state_labels()[state]}",
+                    request_id=request.id, state=state)
+    audit(actor, "privacy_request", request.id, state, now=now, kind=request.kind, on_time=request.on_time)
+    _mail(request, "done", now, answer=answer)
+
+
+def counts(start: datetime, end: datetime) -> dict[str, Any]:
+    """Requests received in [start, end) by kind, and how many were completed on time (for reports)."""
+    rows = db.session.execute(
+        db.select(PrivacyRequest.kind, PrivacyRequest.state, PrivacyRequest.on_time)
+        .where(PrivacyRequest.received_at >= start, PrivacyRequest.received_at < end)
+    ).all()
+    by_kind = {kind: 0 for kind in KINDS}
+    for kind, _state, _on_time in rows:
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    return {"total": len(rows), "by_kind": by_kind,
+            "open": sum(1 for r in rows if r.state in OPEN_STATES),
+            "on_time": sum(1 for r in rows if r.on_time), "late": sum(1 for r in rows if r.on_time is False)}
+
+
+def subject_data(ticket: Ticket) -> dict[str, Any]:
+    """Everything held about the submitter of this ticket, as plain data (my-data.json, printable page)."""
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    events = [e for e in ticket.events if e.public or e.actor_label == "submitter"]
+    return {
+        "ticket": {
+            "code": ticket.code, "kind": ticket.kind, "category": ticket.category.name if ticket.category else None,
+            "state": ticket.state, "channel": ticket.channel, "received_at": iso(ticket.received_at),
+            "received_on": iso(ticket.received_on), "due_date": iso(ticket.due_date),
+            "answered_on": iso(ticket.answered_on), "published_at": iso(ticket.published_at),
+            "title": ticket.title, "content": ticket.content, "regulation": ticket.regulation,
+            "answer": ticket.answer if ticket.state == "answered" else None,
+        },
+        "submitter": {
+            "submitter_type": ticket.submitter_type, "organization": ticket.organization, "tax_code": ticket.tax_code,
+            "name": ticket.name, "email": ticket.email, "phone": ticket.phone, "address": ticket.address,
+            "locale": ticket.locale, "anonymised_at": iso(ticket.anonymised_at),
+        },
+        "consents": {
+            "notice_version": ticket.notice_version, "processing_agreed_at": iso(ticket.consent_processing_at),
+            "publication": ticket.consent_publish, "publication_given_at": iso(ticket.consent_publish_at),
+            "publication_withdrawn_at": iso(ticket.consent_publish_withdrawn_at),
+            "processing_restricted_at": iso(ticket.processing_restricted_at),
+        },
+        "public_copy": {"title": ticket.public_title, "summary": ticket.public_summary,
+                        "answer": ticket.public_answer} if ticket.published_at else None,
+        "timeline": [{"at": iso(e.at), "action": e.action, "message": e.message} for e in events],
+        "attachments": [{"name": a.original_name, "type": a.file_type, "size": a.size, "uploaded_at": iso(a.created_at)}
+                        for a in ticket.attachments],
+        "privacy_requests": [{"kind": r.kind, "state": r.state, "received_on": iso(r.received_on),
+                              "due_date": iso(r.due_date), "completed_at": iso(r.completed_at), "answer": r.answer}
+                             for r in requests_of(ticket)],
+        "recipients": ["Văn phòng Sở Khoa học và Công nghệ", "đơn vị được giao giải quyết"],
+    }
