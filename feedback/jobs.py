@@ -185,15 +185,26 @@ def run_reminders(app: Flask, now: datetime):
         try:
             report = sweep(now)
             db.session.commit()
+            reports_due = remind_reports(now)  # the periodic reports to the People's Committee (issue 12)
+            db.session.commit()
         except Exception:
             db.session.rollback()
             raise
+        if reports_due:
+            log.info("report reminders queued: outbox %s", reports_due)
         if report.skipped:
             log.info("reminder sweep: nothing queued (%s)", report.skipped)
         else:
             log.info("reminder sweep finished: %s candidates, %s reminders, %s emails queued",
                      report.candidates, len(report.queued), len(report.messages))
         return report
+
+
+def remind_reports(now: datetime) -> list[int]:
+    """Queue the office's reminders of the periodic reports due soon (once per report); outbox ids."""
+    from .services import calendar, register
+
+    return register.remind_reports(now, calendar.work_calendar())
 
 
 def run_outbox(app: Flask, now: datetime):

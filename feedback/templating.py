@@ -56,7 +56,10 @@ def register(app: Flask) -> None:
             return "Tiếp nhận" if current_locale() == "vi" else "Received"
         transition = states.TRANSITIONS.get(key)
         if transition is None:
-            return key
+            from .domain.letters import EVENT_LABELS  # the answer letter's events (issue 12)
+
+            pair = EVENT_LABELS.get(key)
+            return (pair[1] if current_locale() == "en" else pair[0]) if pair else key
         return transition.label[1] if current_locale() == "en" else transition.label[0]
 
     def localized(obj, attr: str = "name") -> str:

@@ -7,3 +7,4 @@ bp = Blueprint("public", __name__)
 from . import views  # noqa: E402,F401
 from . import reply  # noqa: E402,F401
 from . import results  # noqa: E402,F401
+from . import documents  # noqa: E402,F401

@@ -12,7 +12,7 @@ from ..domain.states import Channel
 from ..extensions import db
 from ..forms import SubmissionForm
 from ..models import Category, Ticket
-from ..services import ServiceError, intake
+from ..services import ServiceError, intake, letters
 from ..timeutil import utcnow
 from . import bp
 
@@ -114,4 +114,6 @@ def track():
 def track_token(token: str):
     ticket = ticket_by_token(token)
     events = [e for e in ticket.events if e.public]
-    return render_template("public/ticket.html", ticket=ticket, events=events, token=token)
+    letter = letters.current_letter(ticket)
+    return render_template("public/ticket.html", ticket=ticket, events=events, token=token, letter=letter,
+                           letter_number=letters.display_number(letter) if letter else None)

@@ -7,3 +7,4 @@ bp = Blueprint("staff", __name__)
 from . import views  # noqa: E402,F401
 from . import publication  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
+from . import documents  # noqa: E402,F401
