@@ -173,7 +173,7 @@ def verify_signed(upload: bytes, issued: bytes) -> Verified:
     """
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
+    from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
@@ -200,23 +200,17 @@ def verify_signed(upload: bytes, issued: bytes) -> Verified:
         raise _refuse(_("Không đọc được tệp PDF tải lên (tệp hỏng).")) from None
     if not signatures:
         raise _refuse(_("Tệp tải lên chưa có chữ ký số."))
-    # Nothing may change the issued document before or beside the signatures: the revisions added to
-    # it may only fill in signature fields (and add validation data).
-    try:
-        diff = DEFAULT_DIFF_POLICY.review_file(reader, base_revisions - 1)
-    except Exception as exc:  # noqa: BLE001 - pyHanko raises various errors on malformed updates
-        log.info("diff analysis failed: %s", exc)
-        diff = None
-    if diff is None or isinstance(diff, SuspiciousModification) or \
-            diff.modification_level > ModificationLevel.FORM_FILLING:
-        raise _refuse(_("Nội dung văn bản đã bị thay đổi sau khi phát hành hoặc sau khi ký; hệ thống không "
-                        "chấp nhận tệp này."))
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     latest: datetime | None = None
     signed_by = ""
     for embedded in signatures:
-        if embedded.signed_revision < base_revisions - 1:
+        if embedded.signed_revision < base_revisions:
             raise _refuse(_("Chữ ký số không thuộc văn bản đã phát hành."))
+        # What was signed must show the issued pages unchanged: a signing tool adds the signature
+        # (and its field) but may not alter the pages in the revisions up to the signature.
+        start, first, second, length = (int(x) for x in embedded.byte_range)
+        if not _same_pages(issued, upload[:second + length]):
+            raise _refuse(_("Nội dung văn bản đã bị thay đổi trước khi ký; hệ thống không chấp nhận tệp này."))
         try:
             status = validate_pdf_signature(embedded, context)
         except Exception as exc:  # noqa: BLE001 - a malformed signature is a refused file, not a crash
@@ -243,6 +237,39 @@ def verify_signed(upload: bytes, issued: bytes) -> Verified:
     return Verified(signed_by=signed_by, signed_at=latest, signatures=len(signatures))
 
 
-def verify_own(signed: bytes, issued: bytes) -> Verified:
-    """The same checks on a file signed here (a misconfigured certificate fails loudly, not later)."""
-    return verify_signed(signed, issued)
+def _page_prints(data: bytes) -> list[tuple]:
+    """Per page: its size, the digest of its content streams and of the fonts it uses."""
+    from pypdf import PdfReader
+
+    prints = []
+    for page in PdfReader(io.BytesIO(data), strict=False).pages:
+        contents = page.get_contents()
+        fonts = []
+        resources = page.get("/Resources")
+        font_dict = resources.get_object().get("/Font") if resources is not None else None
+        for name, ref in sorted((font_dict.get_object() if font_dict is not None else {}).items()):
+            font = ref.get_object()
+            descriptor = None
+            if "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            elif "/FontDescriptor" in font:
+                descriptor = font["/FontDescriptor"]
+            program = b""
+            if descriptor is not None:
+                descriptor = descriptor.get_object()
+                for key in ("/FontFile2", "/FontFile3", "/FontFile"):
+                    if key in descriptor:
+                        program = descriptor[key].get_object().get_data()
+            to_unicode = font["/ToUnicode"].get_object().get_data() if "/ToUnicode" in font else b""
+            fonts.append((str(name), str(font.get("/BaseFont")), sha256(program), sha256(to_unicode)))
+        prints.append((tuple(round(float(v), 2) for v in page.mediabox),
+                       sha256(contents.get_data() if contents is not None else b""), tuple(fonts)))
+    return prints
+
+
+def _same_pages(issued: bytes, signed_revision: bytes) -> bool:
+    try:
+        return _page_prints(issued) == _page_prints(signed_revision)
+    except Exception as exc:  # noqa: BLE001 - an unreadable revision is not the issued document
+        log.info("page comparison failed: %s", exc)
+        return False
