@@ -1,5 +1,5 @@
-"""Fixtures for the answer-letter tests: a test PKI (a CA, the department's signing certificate, a
-foreign CA and its signer), signed-in staff clients, and tickets brought to approval."""
+"""Fixtures for the answer-letter tests: signed-in staff clients and tickets brought to approval (the
+test PKI, `trust` and `signing` are in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,31 +7,11 @@ import re
 
 import pytest
 from flask import has_app_context
-from letter_helpers import LETTER_FORM, P12_PASSWORD, PASSWORD, local, make_pki
+from letter_helpers import LETTER_FORM, PASSWORD, local
 
 from feedback.extensions import db
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory):
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def trust(app, pki):
-    """Trust the test CA (uploads are checked against it)."""
-    app.config["LETTER_TRUST_ROOTS"] = [str(pki.ca_pem)]
-    return pki
-
-
-@pytest.fixture
-def signing(app, trust):
-    """The department's certificate configured: letters are signed on approval."""
-    app.config["LETTER_SIGNING_PKCS12"] = str(trust.dept_p12)
-    app.config["LETTER_SIGNING_PASSWORD"] = P12_PASSWORD
-    return trust
 
 
 @pytest.fixture(autouse=True)
