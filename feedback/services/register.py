@@ -46,8 +46,9 @@ def entries(user: User, year: int, unit_code: str = "", doc_type: str = "", *, l
     if limit:
         stmt = stmt.limit(limit)
     rows = list(db.session.execute(stmt).scalars())
-    codes = dict(db.session.execute(db.select(Ticket.id, Ticket.code).where(
-        Ticket.id.in_({r.ticket_id for r in rows if r.ticket_id})))) if rows else {}
+    ids = {r.ticket_id for r in rows if r.ticket_id}
+    codes = {tid: code for tid, code in db.session.execute(
+        db.select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids)))} if ids else {}
     for row in rows:
         row.ticket_code = codes.get(row.ticket_id)
     return rows
@@ -107,7 +108,7 @@ def to_xlsx(rows: list[OutgoingDocument], year: int, unit_code: str = "") -> byt
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    units = dict(db.session.execute(db.select(Unit.id, Unit.name)))
+    units = {uid: name for uid, name in db.session.execute(db.select(Unit.id, Unit.name))}
     for r in rows:
         ws.append([cell_text(letters.display_number(r)), r.issued_on, type_label(r.doc_type), cell_text(r.subject),
                    cell_text(f"{r.signer_authority} {r.signer_position} {r.signer_name}".strip()),
