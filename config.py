@@ -172,6 +172,26 @@ class Config:
     # Key of the PostgreSQL advisory lock that elects the one scheduler that runs jobs.
     SCHEDULER_LOCK_KEY = env_int("SCHEDULER_LOCK_KEY", 460_311_004)
 
+    # Official documents (issue 12): the letterhead, the outgoing register and signing.
+    DOCUMENT_PROVINCE = os.environ.get("DOCUMENT_PROVINCE", "UBND TỈNH TÂY NINH")
+    DOCUMENT_ISSUER_NAME = os.environ.get("DOCUMENT_ISSUER_NAME", "SỞ KHOA HỌC VÀ CÔNG NGHỆ")
+    DOCUMENT_ISSUER = os.environ.get("DOCUMENT_ISSUER", "SKHCN")  # abbreviation in every symbol
+    DOCUMENT_PLACE = os.environ.get("DOCUMENT_PLACE", "Tây Ninh")
+    DOCUMENT_HEAD_TITLE = os.environ.get("DOCUMENT_HEAD_TITLE", "GIÁM ĐỐC")
+    # Abbreviation per drafting unit code ("CCTDC=CCTĐC,QLCN=QLCN"); a unit's own doc_symbol wins,
+    # then this, then the unit code.
+    DOCUMENT_UNIT_SYMBOLS = dict(item.split("=", 1) for item in env_list("DOCUMENT_UNIT_SYMBOLS") if "=" in item)
+    REPORT_ADDRESSEE = os.environ.get("REPORT_ADDRESSEE", "Ủy ban nhân dân tỉnh Tây Ninh")
+    REPORT_REMINDER_DAYS = env_int("REPORT_REMINDER_DAYS", 5)
+    # The office's mailbox for report reminders (else the coordinators' accounts).
+    OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "")
+    # PAdES signing on approval with the department's certificate (PKCS#12); unset: signed elsewhere, uploaded.
+    LETTER_SIGNING_PKCS12 = os.environ.get("LETTER_SIGNING_PKCS12", "")
+    LETTER_SIGNING_PASSWORD = os.environ.get("LETTER_SIGNING_PASSWORD", "")
+    # CA certificates (PEM or DER paths) that uploaded and server signatures must chain to.
+    LETTER_TRUST_ROOTS = env_list("LETTER_TRUST_ROOTS")
+    MAX_SIGNED_UPLOAD = env_int("MAX_SIGNED_UPLOAD", 15 * 1024 * 1024)
+
     LANGUAGES = ["vi", "en"]
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = TIMEZONE

@@ -156,7 +156,13 @@ def reminders_send(now_text: str | None) -> None:
     from .domain.deadlines import fmt
     from .services.reminders import sweep
 
-    report = sweep(parse_now_or_fail(now_text))
+    now = parse_now_or_fail(now_text)
+    report = sweep(now)
+    db.session.commit()
+    from .jobs import remind_reports
+
+    for outbox_id in remind_reports(now):  # periodic reports due soon (issue 12)
+        click.echo(f"report reminder queued: outbox={outbox_id}")
     db.session.commit()
     if report.skipped:
         click.echo(f"nothing queued: {report.skipped}")

@@ -185,9 +185,13 @@ def run_reminders(app: Flask, now: datetime):
         try:
             report = sweep(now)
             db.session.commit()
+            reports_due = remind_reports(now)  # the periodic reports to the People's Committee (issue 12)
+            db.session.commit()
         except Exception:
             db.session.rollback()
             raise
+        if reports_due:
+            log.info("report reminders queued: outbox %s", reports_due)
         if report.skipped:
             log.info("reminder sweep: nothing queued (%s)", report.skipped)
         else:
@@ -213,6 +217,11 @@ def run_calendar(app: Flask, now: datetime):
             log.info("calendar recheck: %s changed days, %s dates moved on %s tickets", len(report.changed_days),
                      len(report.moved), report.tickets)
         return report
+def remind_reports(now: datetime) -> list[int]:
+    """Queue the office's reminders of the periodic reports due soon (once per report); outbox ids."""
+    from .services import calendar, register
+
+    return register.remind_reports(now, calendar.work_calendar())
 
 
 def run_outbox(app: Flask, now: datetime):

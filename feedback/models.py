@@ -18,11 +18,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .domain.states import ALL_SCOPE_ROLES, CLOSED_STATES, Channel, Role, State
@@ -46,6 +47,8 @@ class Unit(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=100)
+    # Abbreviation of the unit in the symbol of the documents it drafts ("VP" in 125/SKHCN-VP).
+    doc_symbol: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="unit")
@@ -86,6 +89,9 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # How the user signs a letter (issue 12): position ("PHÓ GIÁM ĐỐC") and authority line ("KT. GIÁM ĐỐC").
+    position: Mapped[str | None] = mapped_column(String(120))
+    signing_authority: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Part of every session's user id ("id:version"): bumping it ends every session of the user on
     # the server (sign-out, password change or reset, deactivation, role change).
@@ -287,6 +293,8 @@ class Ticket(db.Model):
 
     # Outcome.
     draft_answer: Mapped[str | None] = mapped_column(Text)
+    # The other parts of the draft answer letter: subject, addressee, recipients, signer (issue 12).
+    letter_draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     answered_on: Mapped[date | None] = mapped_column(Date)
@@ -455,6 +463,8 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # Files sent with the message, by reference: [{"document_id": 7, "variant": "signed", "filename": "..."}].
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # pending | sending | sent | failed
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -478,6 +488,82 @@ class ReminderLog(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     due_date: Mapped[date] = mapped_column(Date)
     step: Mapped[int] = mapped_column(Integer, default=0)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DocumentCounter(db.Model):
+    """Last number of the outgoing register (sổ văn bản đi) per issuing body and year."""
+
+    __tablename__ = "document_counters"
+
+    issuer: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutgoingDocument(db.Model):
+    """An entry of the outgoing register: a numbered document (answer letter, report) and its PDFs.
+
+    The issued PDF is the record: it is stored once, with its SHA-256, and never regenerated. A
+    signed PDF (signed here, or signed elsewhere and uploaded) must contain it unchanged. A number is
+    never reused: a cancelled document keeps its row, with the reason.
+    """
+
+    __tablename__ = "outgoing_documents"
+    __table_args__ = (
+        UniqueConstraint("issuer", "year", "number", name="uq_outgoing_number"),
+        Index("ix_outgoing_year_unit", "year", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    symbol: Mapped[str] = mapped_column(String(60))  # "SKHCN-VP", "BC-SKHCN"
+    doc_type: Mapped[str] = mapped_column(String(20))  # letter | report
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    period: Mapped[str | None] = mapped_column(String(40))  # a report's period slug, e.g. 2026-q4
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    issued_on: Mapped[date] = mapped_column(Date)
+    subject: Mapped[str] = mapped_column(String(500))
+    addressee: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[str] = mapped_column(Text)
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signer_position: Mapped[str] = mapped_column(String(120))
+    signer_authority: Mapped[str] = mapped_column(String(120), default="")
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # awaiting_signature | signed | cancelled
+    status: Mapped[str] = mapped_column(String(20))
+    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_size: Mapped[int] = mapped_column(Integer)
+    signed_pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    signed_sha256: Mapped[str | None] = mapped_column(String(64))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)  # the signature's time
+    signed_by: Mapped[str | None] = mapped_column(String(300))  # the signing certificate's subject
+    signed_how: Mapped[str | None] = mapped_column(String(20))  # server | upload
+    public_pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    public_sha256: Mapped[str | None] = mapped_column(String(64))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    ticket: Mapped[Ticket | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+
+
+class ReportReminder(db.Model):
+    """A reminder to the office that a periodic report is due, queued once per report (issue 12)."""
+
+    __tablename__ = "report_reminders"
+
+    period: Mapped[str] = mapped_column(String(40), primary_key=True)  # e.g. 2026-q4, 2026
+    due_date: Mapped[date] = mapped_column(Date)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -84,7 +84,10 @@ def register(app: Flask) -> None:
             return en if current_locale() == "en" else vi
         transition = states.TRANSITIONS.get(key)
         if transition is None:
-            return key
+            from .domain.letters import EVENT_LABELS  # the answer letter's events (issue 12)
+
+            pair = EVENT_LABELS.get(key)
+            return (pair[1] if current_locale() == "en" else pair[0]) if pair else key
         return transition.label[1] if current_locale() == "en" else transition.label[0]
 
     def localized(obj, attr: str = "name") -> str:

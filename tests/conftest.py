@@ -193,3 +193,28 @@ def smtp_server(app):
     sink.controller = controller
     yield sink
     controller.stop()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """The test PKI of tests/pki.py (made once per session)."""
+    from pki import make_pki
+
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def trust(app, pki):
+    """Trust the test CA: signed letters (uploaded or signed here) are checked against it."""
+    app.config["LETTER_TRUST_ROOTS"] = [str(pki.ca_pem)]
+    return pki
+
+
+@pytest.fixture
+def signing(app, trust):
+    """The department's certificate configured: answer letters are signed (and mailed) on approval."""
+    from pki import P12_PASSWORD
+
+    app.config["LETTER_SIGNING_PKCS12"] = str(trust.dept_p12)
+    app.config["LETTER_SIGNING_PASSWORD"] = P12_PASSWORD
+    return trust

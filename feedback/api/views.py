@@ -24,7 +24,7 @@ from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Ki
 from ..extensions import csrf, db
 from ..forms import SubmissionForm
 from ..models import Category, Ticket
-from ..services import ServiceError, intake, throttle
+from ..services import ServiceError, intake, letters, throttle
 from ..timeutil import local_today, to_local, tz, utcnow
 from . import bp
 
@@ -156,8 +156,9 @@ def service_dict(category: Category) -> dict:
     }
 
 
-def request_dict(ticket: Ticket) -> dict:
-    """A ticket as a GeoReport v2 service request, with our extension fields; nothing personal."""
+def request_dict(ticket: Ticket, with_letter: set[int] | frozenset = frozenset()) -> dict:
+    """A ticket as a GeoReport v2 service request, with our extension fields; nothing personal.
+    `media_url` is the public copy of the answer letter for the published tickets in `with_letter`."""
     published = ticket.published_at is not None
     closed = ticket.state in CLOSED_STATES
     data = {
@@ -177,7 +178,8 @@ def request_dict(ticket: Ticket) -> dict:
         "zipcode": None,
         "lat": None,
         "long": None,
-        "media_url": None,
+        "media_url": f"{_base()}/results/{ticket.code}/letter.pdf" if published and ticket.id in with_letter
+        else None,
         # Extensions (documented in the OpenAPI document).
         "title": ticket.public_title if published else None,
         "kind": ticket.kind,
@@ -317,7 +319,7 @@ def list_requests() -> list[dict]:
     ids = _csv_param("service_request_id")
     if ids:  # the spec: other parameters are ignored when ids are given
         stmt = stmt.where(Ticket.code.in_([i.upper() for i in ids[:MAX_REQUESTS]]))
-        return [request_dict(t) for t in db.session.execute(stmt.order_by(Ticket.id)).unique().scalars()]
+        return _dicts(db.session.execute(stmt.order_by(Ticket.id)).unique().scalars())
     codes = _csv_param("service_code")
     if codes:
         category_ids = db.session.execute(db.select(Category.id).where(Category.code.in_(codes))).scalars().all()
@@ -341,7 +343,13 @@ def list_requests() -> list[dict]:
     page = _int_param("page", 1, 1, 100000)
     # Newest first by creation (the primary key), which needs no sort of the whole window.
     stmt = stmt.order_by(Ticket.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    return [request_dict(t) for t in db.session.execute(stmt).unique().scalars()]
+    return _dicts(db.session.execute(stmt).unique().scalars())
+
+
+def _dicts(tickets) -> list[dict]:
+    tickets = list(tickets)
+    with_letter = letters.public_letter_ids([t.id for t in tickets if t.published_at is not None])
+    return [request_dict(t, with_letter) for t in tickets]
 
 
 def _api_key_ok(key: str) -> bool:
@@ -430,7 +438,7 @@ def request_one(code: str, fmt: str):
     ticket = db.session.execute(listed().where(Ticket.code == code.upper())).unique().scalar_one_or_none()
     if ticket is None:
         return error(fmt, 404, "Không tìm thấy yêu cầu công khai với mã này.")
-    return render(fmt, [request_dict(ticket)], "service_requests", "request")
+    return render(fmt, _dicts([ticket]), "service_requests", "request")
 
 
 @bp.get("/openapi.json")

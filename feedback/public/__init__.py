@@ -9,3 +9,4 @@ from . import reply  # noqa: E402,F401
 from . import results  # noqa: E402,F401
 from . import privacy  # noqa: E402,F401
 from . import satisfaction  # noqa: E402,F401
+from . import documents  # noqa: E402,F401

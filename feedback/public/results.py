@@ -29,7 +29,7 @@ from ..domain.spreadsheet import safe_row
 from ..domain.states import KIND_LABELS, Kind, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit
-from ..services import outcomes
+from ..services import letters, outcomes
 from ..timeutil import local_today, to_utc_naive, tz
 from . import bp
 
@@ -222,7 +222,8 @@ def published_ticket(code: str) -> Ticket:
 @bp.get("/results/<code>")
 def result(code: str):
     ticket = published_ticket(code)
-    return render_template("public/results_detail.html", ticket=ticket, texts=None)
+    return render_template("public/results_detail.html", ticket=ticket, texts=None,
+                           public_letter=ticket.id in letters.public_letter_ids([ticket.id]))
 
 
 # --- Atom feed ----------------------------------------------------------------------------------
@@ -258,6 +259,7 @@ def results_feed():
     _sub(feed, "updated", _rfc3339(updated))
     author = _sub(feed, "author")
     _sub(author, "name", _("Sở Khoa học và Công nghệ"))
+    with_letter = letters.public_letter_ids([t.id for t in tickets])
     for ticket in tickets:
         entry = _sub(feed, "entry")
         _sub(entry, "title", ticket.public_title)
@@ -270,6 +272,9 @@ def results_feed():
         _sub(entry, "summary", ticket.public_summary or "")
         answer = ticket.public_answer or ""
         _sub(entry, "content", answer, type="text")
+        if ticket.id in with_letter:  # the public copy of the answer letter
+            _sub(entry, "link", rel="enclosure", type="application/pdf", href=f"{link}/letter.pdf",
+                 title=_("Văn bản trả lời (bản công khai)"))
     body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
     return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
                     mimetype="application/atom+xml", content_type="application/atom+xml; charset=utf-8")

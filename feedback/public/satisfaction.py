@@ -33,8 +33,12 @@ def ticket_for_link(token: str, *, for_update: bool = False) -> Ticket:
 def render_tracking(ticket: Ticket, status: int = 200, *, rating_error: str | None = None,
                     review_error: str | None = None, values=None):
     """The tracking page with the rating and reconsideration section (and an error beside a form)."""
+    from ..services import letters
+
     events = [e for e in ticket.events if e.public]
+    letter = letters.current_letter(ticket)
     return render_template("public/ticket.html", ticket=ticket, events=events, token=ticket.tracking_token,
+                           letter=letter, letter_number=letters.display_number(letter) if letter else None,
                            closing=satisfaction.tracking_state(ticket, local_today()), rating_error=rating_error,
                            review_error=review_error, values=values or {}), status
 

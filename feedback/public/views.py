@@ -13,7 +13,7 @@ from ..domain.states import Channel
 from ..extensions import db
 from ..forms import SubmissionForm
 from ..models import Category, Ticket
-from ..services import ServiceError, intake, throttle
+from ..services import ServiceError, intake, letters, throttle
 from ..timeutil import utcnow
 from . import bp
 

@@ -51,11 +51,14 @@ CONNECTION_ERRORS = (ConnectionError, socket.timeout, TimeoutError, smtplib.SMTP
 
 
 def queue(kind: str, recipients: list[str] | str, subject, template: str, *, ticket=None,
-          locale: str = "vi", now: datetime | None = None, **context) -> OutboxMessage:
+          locale: str = "vi", now: datetime | None = None, attachments: list[dict] | None = None,
+          **context) -> OutboxMessage:
     """Render `email/<template>.txt` (and `.html` if present) and add an outbox row (not committed).
 
     Everything is produced in `locale`: the bodies and the subject, which may be a plain string, a
     lazy string (`lazy_gettext`) or a function of no arguments, resolved inside `force_locale`.
+    `attachments` are references to stored documents ({"document_id", "variant", "filename"}), read
+    when the message is sent: the row stays small and the file is the record's own bytes.
     """
     if isinstance(recipients, str):
         recipients = [recipients]
@@ -79,6 +82,7 @@ def queue(kind: str, recipients: list[str] | str, subject, template: str, *, tic
         body_html=body_html,
         ticket_id=ticket.id if ticket is not None else None,
         status=PENDING,
+        attachments=attachments or None,
     )
     if now is not None:
         message.created_at = now
@@ -188,12 +192,19 @@ def _touch(message_id: int, worker: str) -> dict | None:
         .where(_still_ours(message_id, worker))
         .values(claimed_at=utcnow())
         .returning(OutboxMessage.recipients, OutboxMessage.subject, OutboxMessage.body_text,
-                   OutboxMessage.body_html, OutboxMessage.attempts)
+                   OutboxMessage.body_html, OutboxMessage.attempts, OutboxMessage.attachments)
         .execution_options(synchronize_session=False)
     ).first()
+    data = dict(result._mapping) if result is not None else None
+    if data is not None and data.get("attachments"):
+        # Read the attached documents now, inside this short transaction, not during the SMTP talk.
+        try:
+            data["files"] = [(ref, _attachment_bytes(ref)) for ref in data["attachments"]]
+        except Exception as exc:  # noqa: BLE001 - a missing document fails this row like a refused send
+            data["files_error"] = exc
     # Commit before talking to SMTP: on SQLite an open transaction holds the write lock.
     db.session.commit()
-    return dict(result._mapping) if result is not None else None
+    return data
 
 
 def _record(message_id: int, worker: str, **values) -> bool:
@@ -265,6 +276,18 @@ def sender_domain(sender: str) -> str:
     return address.rpartition("@")[2].strip().lower() or "localhost"
 
 
+def _attachment_bytes(ref: dict) -> bytes:
+    """The bytes of a stored document an attachment refers to (raises when it is gone)."""
+    from ..models import OutgoingDocument
+
+    column = {"signed": OutgoingDocument.signed_pdf, "issued": OutgoingDocument.pdf,
+              "public": OutgoingDocument.public_pdf}[ref.get("variant", "signed")]
+    data = db.session.execute(db.select(column).where(OutgoingDocument.id == ref["document_id"])).scalar_one()
+    if not data:
+        raise LookupError(f"document {ref['document_id']} has no {ref.get('variant')} file")
+    return data
+
+
 def _message(data: dict) -> Message:
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     message = OutboxMail(
@@ -278,6 +301,13 @@ def _message(data: dict) -> Message:
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
     message.msgId = make_msgid(domain=sender_domain(sender))
+    if data.get("files_error") is not None:
+        raise data["files_error"]
+    files = data.get("files")
+    if files is None:
+        files = [(ref, _attachment_bytes(ref)) for ref in data.get("attachments") or ()]
+    for ref, content in files:
+        message.attach(ref.get("filename") or "van-ban.pdf", ref.get("content_type") or "application/pdf", content)
     return message
 
 
@@ -286,7 +316,8 @@ def deliver(message: OutboxMessage) -> None:
     session = _SMTPSession()
     try:
         session.send(_message({"subject": message.subject, "recipients": message.recipients,
-                               "body_text": message.body_text, "body_html": message.body_html}))
+                               "body_text": message.body_text, "body_html": message.body_html,
+                               "attachments": message.attachments}))
     finally:
         session.close()
 

@@ -261,6 +261,9 @@ def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str,
                     public=True, now=now, edited=None if first_time else True)
     db.session.flush()
     search.sync(ticket)
+    from .letters import store_public_copy
+
+    store_public_copy(ticket)  # the letter's public copy follows the public text (issue 12)
     if first_time and ticket.email and ticket.anonymised_at is None:
         outbox.queue(
             "published", ticket.email,

@@ -37,7 +37,7 @@ from ..domain.states import (
 from ..extensions import db
 from ..models import Attachment, Ticket, Unit, User
 from ..timeutil import local_today
-from . import ServiceError, calendar, outbox, timeline
+from . import ServiceError, calendar, letters, outbox, timeline
 from .intake import Upload, store_upload
 
 # Actions a staff member takes from the ticket page, in the order the page offers them.
@@ -470,14 +470,16 @@ def assign(ticket: Ticket, actor: User, assignee: User | str | None, now: dateti
     return Outcome("assign", _("Đã phân công cho %(name)s.", name=assignee.name))
 
 
-def answer(ticket: Ticket, actor: User, text: str | None, now: datetime) -> Outcome:
-    """Submit a draft answer for approval."""
+def answer(ticket: Ticket, actor: User, text: str | None, now: datetime, *, letter=None) -> Outcome:
+    """Submit a draft answer letter for approval: the body (`text`) and, in `letter` (a mapping of the
+    form's fields), `subject`, `addressee`, `recipients` and `signer`; missing parts take their defaults."""
     target = check(ticket, actor, "answer")
-    text = _text(text, "answer", message=_("Vui lòng nhập nội dung trả lời."))
+    text = _text(text, "answer", max_length=letters.MAX_BODY, message=_("Vui lòng nhập nội dung trả lời."))
+    draft = letters.validate(ticket, letter, text)
     source = _move(ticket, target, now)
-    ticket.draft_answer = text
+    version = letters.store_draft(ticket, draft)
     ticket.answered_by_id = actor.id
-    _event(ticket, "answer", actor, source, now, message=text)
+    _event(ticket, "answer", actor, source, now, message=text, letter=version)
     heads = [u for u in unit_users(ticket.unit_id, Role.UNIT_HEAD) if u.id != actor.id]
     if not heads:
         heads = role_users(Role.DIRECTOR)
@@ -499,21 +501,37 @@ def return_(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> 
 
 
 def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | None = None,
-            outcome_changed=None) -> Outcome:
-    """Approve the draft: the answer is final, mailed to the submitter, and due for publication."""
+            outcome_changed=None, letter=None) -> Outcome:
+    """Approve the draft: the answer is final, issued as a numbered letter (mailed once signed), and due
+    for publication. `letter` may carry the draft's fields (`subject`, `addressee`, `answer`,
+    `recipients`, `signer`) to edit it first. A reworked answer (a review's, or one returned before
+    publication) is approved by `satisfaction.approve_rework`."""
     target = check(ticket, actor, "approve")
     if not ticket.draft_answer:
         raise TransitionError(_("Chưa có dự thảo trả lời để duyệt."), 409)
-    if ticket.answered_on is not None:  # a review's or a returned answer's new text (issue 14)
+    if ticket.answered_on is not None:  # a review's or a returned answer's new text
         from .satisfaction import approve_rework
 
         return approve_rework(ticket, actor, now, late_reason=late_reason, outcome_changed=outcome_changed)
+    # The approver may edit the draft letter first (any of its fields); the edit is a version of its own.
+    edited = None
+    if letter is not None and any(letter.get(k) is not None for k in letters.DRAFT_FIELDS):
+        draft = letters.validate(ticket, letter, _text(letter.get("answer"), "answer", required=False,
+                                                       max_length=letters.MAX_BODY))
+        if letters.differs(ticket, draft):
+            edited = draft
+    elif not ticket.letter_draft:
+        letters.validate(ticket, None, None)  # an old draft without letter parts: the defaults must hold
     answered_on = local_today(now)
     on_time = outcomes.answered_on_time(answered_on, ticket.due_date)
     late_reason = _text(late_reason, "late_reason", required=not on_time, max_length=2000,
                         message=_("Hồ sơ đã quá hạn %(due)s: vui lòng nêu lý do trả lời muộn.",
                                   due=deadlines.fmt(ticket.due_date)))
     cal = calendar.work_calendar()
+    if edited is not None:
+        version = letters.store_draft(ticket, edited)
+        timeline.record(ticket, "edit_draft", actor=actor, from_state=ticket.state, to_state=ticket.state,
+                        public=False, message=edited.body, now=now, letter=version)
     source = _move(ticket, target, now)
     ticket.answer = ticket.draft_answer
     ticket.answered_at = now
@@ -531,8 +549,13 @@ def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | No
            message=lambda: _("Đã trả lời đúng hạn.") if on_time else _(
                "Đã trả lời (quá hạn %(n)d ngày làm việc).", n=days_late),
            on_time=on_time, days_late=days_late, late_reason=ticket.late_reason)
-    _notify_submitter(ticket, "answer", _l("Trả lời phản ánh, kiến nghị"), now)
-    return Outcome("approve", _("Đã duyệt; câu trả lời được gửi đến người gửi."))
+    # The answer letter: numbered, dated, stored; signed and mailed now, or once the office uploads it signed.
+    doc = letters.issue(ticket, actor, now)
+    number = letters.display_number(doc)
+    if doc.status == "signed":
+        return Outcome("approve", _("Đã duyệt; văn bản số %(n)s đã được ký số và gửi đến người gửi.", n=number))
+    return Outcome("approve", _("Đã duyệt và phát hành văn bản số %(n)s; văn bản đang chờ ký số: tải về, ký bằng "
+                                "công cụ ký số của đơn vị rồi tải lên để gửi người gửi.", n=number))
 
 
 def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str | None, now: datetime) -> Outcome:

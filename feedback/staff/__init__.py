@@ -8,3 +8,4 @@ from . import views  # noqa: E402,F401
 from . import publication  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
 from . import privacy_requests  # noqa: E402,F401
+from . import documents  # noqa: E402,F401

@@ -110,6 +110,9 @@ def reports():
     context.update(privacy=data_requests.counts(svc._end_utc(report.period.start - timedelta(days=1)),
                                                 svc._end_utc(report.period.end)),
                    privacy_labels=data_requests.kind_labels())
+    from ..services import register  # the report as a numbered báo cáo (issue 12)
+
+    context["document"] = register.document_form(report)
     return render_template("staff/reports.html", **context)
 
 
@@ -121,6 +124,9 @@ def reports_xlsx():
     if report is None:
         return _bad_period(form)
     data = svc.to_xlsx(report, svc.detail_rows(report))
+    from ..services import register  # print set-up: A4, fit to width, titles, agency and period (issue 12)
+
+    data = register.print_ready(data, report.period.label)
     return _download(data, f"bao-cao-pakn-{report.period.slug}.xlsx",
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
 from ..public.views import active_categories
 from ..security import attachment_disposition
-from ..services import ServiceError, calendar, intake, outcomes, satisfaction, workflow
+from ..services import ServiceError, calendar, intake, letters, outcomes, satisfaction, workflow
 from ..timeutil import local_today, to_local, utcnow
 from . import bp
 from .forms import StaffSubmissionForm
@@ -162,6 +162,9 @@ def render_ticket(ticket: Ticket, status: int = 200, *, errors: dict | None = No
         requester=requester, errors=errors or {}, error_action=error_action, values=values or {},
         today=today, max_extensions=current_app.config["MAX_EXTENSIONS"],
         closing=satisfaction.staff_summary(ticket),
+        letter=letters.current_letter(ticket),
+        draft=letters.draft_defaults(ticket) if {"answer", "approve"} & set(actions) else None,
+        signers=letters.signers_for(ticket) if {"answer", "approve"} & set(actions) else [],
     ), status
 
 
@@ -209,10 +212,10 @@ HANDLERS = {
     "request-info": ("request_info", lambda t, u, f, now: workflow.request_info(t, u, f.get("message"), now)),
     "provide-info": ("provide_info", lambda t, u, f, now: workflow.provide_info(t, u, f.get("message"), now)),
     "assign": ("assign", lambda t, u, f, now: workflow.assign(t, u, f.get("assignee"), now)),
-    "answer": ("answer", lambda t, u, f, now: workflow.answer(t, u, f.get("answer"), now)),
+    "answer": ("answer", lambda t, u, f, now: workflow.answer(t, u, f.get("answer"), now, letter=f)),
     "return": ("return", lambda t, u, f, now: workflow.return_(t, u, f.get("comment"), now)),
     "approve": ("approve", lambda t, u, f, now: workflow.approve(
-        t, u, now, late_reason=f.get("late_reason"), outcome_changed=f.get("outcome_changed"))),
+        t, u, now, late_reason=f.get("late_reason"), outcome_changed=f.get("outcome_changed"), letter=f)),
     "extend": ("extend", lambda t, u, f, now: workflow.extend(t, u, f.get("due_date"), f.get("reason"), now)),
     "approve-extension": ("approve_extension", lambda t, u, f, now: workflow.approve_extension(t, u, now)),
     "reject-extension": ("reject_extension", lambda t, u, f, now: workflow.reject_extension(

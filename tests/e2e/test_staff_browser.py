@@ -26,7 +26,8 @@ def sign_out(page):
     page.wait_for_load_state()
 
 
-def test_route_assign_answer_approve_in_the_browser(live_server, page, make_user, make_ticket, smtp_server):
+def test_route_assign_answer_approve_in_the_browser(live_server, page, make_user, make_ticket, smtp_server, signing):
+    # `signing`: the answer letter is signed on approval and mailed at once (issue 12).
     make_user("coordinator", "VP", email="vp@test.vn", name="Lê Điều Phối")
     make_user("unit_head", "CCTDC", email="head@test.vn", name="Đặng Trưởng")
     make_user("officer", "CCTDC", email="cv@test.vn", name="Huỳnh Chuyên Viên")
@@ -63,7 +64,7 @@ def test_route_assign_answer_approve_in_the_browser(live_server, page, make_user
     page.get_by_role("button", name="Duyệt, gửi người gửi").click()
     assert page.locator("#state").inner_text().strip() == "Đã trả lời"
     internal = page.locator('#timeline li[data-public="false"]').count()
-    assert internal == 2  # assignment and draft
+    assert internal == 3  # assignment, draft, letter issued
     sign_out(page)
 
     page.goto(f"{live_server}/track/{token}")

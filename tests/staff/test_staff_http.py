@@ -30,7 +30,8 @@ def footprint(ticket_id: int) -> tuple:
 
 
 def test_happy_path_from_routing_to_the_answer_in_the_submitters_mailbox(app, team, make_ticket, staff_client,
-                                                                         smtp_server):
+                                                                         smtp_server, signing):
+    # `signing`: the answer letter is signed on approval, so the answer mail goes out at once.
     ticket = make_ticket()
     code, token, ticket_id = ticket.code, ticket.tracking_token, ticket.id
     coord, head, officer = (staff_client(team[k]) for k in ("coordinator", "head", "officer"))
@@ -84,7 +85,7 @@ def test_happy_path_from_routing_to_the_answer_in_the_submitters_mailbox(app, te
     assert "Chi cục đã lên lịch kiểm định" in public
 
     staff_page = coord.get(f"/staff/tickets/{code}").get_data(as_text=True)
-    assert staff_page.count('data-public="false"') == 3  # note, assign, answer
+    assert staff_page.count('data-public="false"') == 4  # note, assign, answer, letter issued (internal)
     assert 'data-public="true"' in staff_page
 
 

@@ -205,7 +205,7 @@ def pending_approval(team, make_ticket, received):
     return ticket
 
 
-def test_approval_on_the_due_date_is_on_time(team, make_ticket, ):
+def test_approval_on_the_due_date_is_on_time(team, make_ticket, signing):
     # Received Monday 06/04/2026: +20 days = Sunday 26/04 (Hùng Kings), observed Monday 27/04 -> Tuesday 28/04.
     ticket = pending_approval(team, make_ticket, local(2026, 4, 6))
     assert ticket.due_date == date(2026, 4, 28)
