@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -95,7 +95,8 @@ class SubmissionForm(FlaskForm):
     phone = StringField(_l("Số điện thoại"), filters=[one_line], validators=[too_long(30)],
                         description=_l("Ví dụ: 0912 345 678 hoặc 0272 3826 123."))
     address = StringField(_l("Địa chỉ"), filters=[one_line], validators=[required(), too_long(500)])
-    kind = Choice(_l("Loại"), choices=choices((k.value, domain_label(KIND_LABELS, k)) for k in Kind),
+    kind = Choice(_l("Loại"), choices=choices([("", _l("— Chọn loại —"))]
+                                              + [(k.value, domain_label(KIND_LABELS, k)) for k in Kind]),
                        validators=[DataRequired(message=_l("Vui lòng chọn loại phản ánh, kiến nghị."))])
     category = Choice(_l("Lĩnh vực"), choices=[],
                       validators=[DataRequired(message=_l("Vui lòng chọn lĩnh vực."))])
@@ -117,7 +118,9 @@ class SubmissionForm(FlaskForm):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = choices([("", _l("— Chọn lĩnh vực —"))] + [(c.code, c.name) for c in categories])
+        english = str(get_locale() or "vi") == "en"
+        self.category.choices = choices([("", _l("— Chọn lĩnh vực —"))] + [
+            (c.code, (c.name_en if english else None) or c.name) for c in categories])
         self.uploads = []
 
     def validate_category(self, field):

@@ -1,0 +1,40 @@
+/* Page behaviour shared by every page (a static file: the pages carry no inline script).
+   - A refused form's error summary takes the focus, and its links move the focus to their field.
+   - A form with data-confirm asks before it is sent (the server asks again without JavaScript). */
+(function () {
+  "use strict";
+  function ready(fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  }
+  ready(function () {
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.focus();
+      summary.addEventListener("click", function (event) {
+        var link = event.target.closest("a[data-focus]");
+        if (!link) { return; }
+        var field = document.getElementById(link.getAttribute("data-focus"));
+        if (!field) { return; }
+        event.preventDefault();
+        field.scrollIntoView({block: "center"});
+        field.focus();
+        if (history.replaceState) { history.replaceState(null, "", "#" + field.id); }
+      });
+    }
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) {
+          event.preventDefault();
+          return;
+        }
+        var flag = form.querySelector("input[name=confirmed]");
+        if (flag) { flag.value = "1"; }
+      });
+    });
+  });
+})();
+/* Print buttons (data-print): the browser's print dialog; the print styles hide navigation and forms. */
+document.addEventListener("click", function (event) {
+  "use strict";
+  if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+});
