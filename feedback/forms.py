@@ -81,7 +81,7 @@ class SubmissionForm(FlaskForm):
     """The submission form (DESIGN §9 field names)."""
 
     submitter_type = ChoiceRadio(
-        _l("Bạn là"),
+        _l("Quý vị là"),
         choices=choices((t.value, domain_label(SUBMITTER_TYPE_LABELS, t)) for t in SubmitterType),
         default=SubmitterType.ENTERPRISE,
         validators=[DataRequired(message=_l("Vui lòng chọn doanh nghiệp hoặc người dân."))],
@@ -94,7 +94,8 @@ class SubmissionForm(FlaskForm):
                         description=_l("Dùng để nhận thông báo và tra cứu kết quả."))
     phone = StringField(_l("Số điện thoại"), filters=[one_line], validators=[too_long(30)],
                         description=_l("Ví dụ: 0912 345 678 hoặc 0272 3826 123."))
-    address = StringField(_l("Địa chỉ"), filters=[one_line], validators=[required(), too_long(500)])
+    # A textarea: HTML's "street-address" autofill token belongs to a multi-line control (kept one line).
+    address = TextAreaField(_l("Địa chỉ"), filters=[one_line], validators=[required(), too_long(500)])
     kind = Choice(_l("Loại"), choices=choices([("", _l("— Chọn loại —"))]
                                               + [(k.value, domain_label(KIND_LABELS, k)) for k in Kind]),
                        validators=[DataRequired(message=_l("Vui lòng chọn loại phản ánh, kiến nghị."))])

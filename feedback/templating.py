@@ -133,7 +133,7 @@ def register(app: Flask) -> None:
         if current_locale() == "en":
             english = (entry.details or {}).get("message_en")
             if english:
-                return english
+                return legal.citation(english, "en")
         return entry.message or ""
 
     app.jinja_env.filters.update(

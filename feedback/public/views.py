@@ -57,10 +57,11 @@ def submit():
         return render_template("public/submit.html", form=form)
     now = utcnow()
     if intake.rate_limited(client_address(), now):
-        return render_template(
-            "public/submit.html", form=form,
-            form_error=_("Bạn đã gửi quá nhiều phản ánh trong thời gian ngắn. Vui lòng thử lại sau ít phút."),
-        ), 429
+        from ..errors import retry_message
+
+        seconds = intake.retry_after(client_address(), now)
+        return render_template("public/submit.html", form=form, form_error=retry_message(seconds)), 429, {
+            "Retry-After": str(seconds)}
     if not form.validate_on_submit():
         return render_template("public/submit.html", form=form,
                                form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")), 400

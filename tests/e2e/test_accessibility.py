@@ -256,7 +256,7 @@ def test_every_page_passes_axe_and_vnu_in_both_languages(app, live_server, page,
     allowed = typed_data()
     db.session.rollback()
     walks = []
-    for lang in ("vi", "en"):
+    for lang in os.environ.get("A11Y_LANGS", "vi,en").split(","):  # A11Y_LANGS=vi: one language while fixing
         w = Walk(page, live_server, tmp_path, lang, allowed)
         walk_public(w, codes)
         walk_staff(w, codes, app)
@@ -292,4 +292,5 @@ def test_every_page_passes_axe_and_vnu_in_both_languages(app, live_server, page,
     print(f"{pages} page states x {len(WIDTHS)} widths, {len(mail_files)} e-mails ({sorted(kinds)}): "
           f"{len(report)} problems; {time.perf_counter() - started:.0f} s, of which axe "
           f"{sum(w.axe_seconds for w in walks):.0f} s")
+    (tmp_path / "report.txt").write_text("\n".join(report), encoding="utf-8")
     assert not report, "\n".join(report[:150])
