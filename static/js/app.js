@@ -1,6 +1,5 @@
 /* Page behaviour shared by every page (a static file: the pages carry no inline script).
-   - A refused form's error summary takes the focus, and its links move the focus to their field.
-   - A form with data-confirm asks before it is sent (the server asks again without JavaScript). */
+   - A refused form's error summary takes the focus, and its links move the focus to their field. */
 (function () {
   "use strict";
   function ready(fn) {
@@ -21,16 +20,6 @@
         if (history.replaceState) { history.replaceState(null, "", "#" + field.id); }
       });
     }
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) {
-          event.preventDefault();
-          return;
-        }
-        var flag = form.querySelector("input[name=confirmed]");
-        if (flag) { flag.value = "1"; }
-      });
-    });
   });
 })();
 /* Print buttons (data-print): the browser's print dialog; the print styles hide navigation and forms. */

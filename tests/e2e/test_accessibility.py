@@ -28,6 +28,11 @@ from feedback.timeutil import utcnow
 pytestmark = pytest.mark.e2e
 
 WIDTHS = [(1366, 900), (390, 844)]
+# A11Y_SHOTS=/dir: screenshots of the public journey, the statistics page on a phone and the staff queue.
+SHOTS_DIR = os.environ.get("A11Y_SHOTS", "")
+SHOTS = {1366: {"home", "submit-refused", "submitted", "ticket-needs_info", "ticket-answered", "coordinator-queue",
+                "statistics", "coordinator-ticket-new"},
+         390: {"home", "statistics", "submit-refused", "coordinator-queue"}} if SHOTS_DIR else {}
 PASSWORDS = {email: password for email, _n, _r, _u, password in DEMO_USERS}
 NEW_SUBMISSION = {
     "#organization": "Công ty TNHH Điện tử Mekong", "#tax_code": "0100109106", "#name": "Trần Thị Hồng",
@@ -80,6 +85,8 @@ class Walk:
             started = time.perf_counter()
             found = run_axe(self.page)
             self.axe_seconds += time.perf_counter() - started
+            if SHOTS and name.split("-", 1)[1] in SHOTS.get(width, ()):  # pictures to look at
+                self.page.screenshot(path=str(Path(SHOTS_DIR) / f"{name}@{width}.png"), full_page=True)
             if found:
                 self.axe[f"{name}@{width}"] = found
         self.page.set_viewport_size({"width": WIDTHS[0][0], "height": WIDTHS[0][1]})
@@ -174,7 +181,9 @@ def walk_staff(w: Walk, t: dict, app) -> None:
     for state in ("new", "needs_info", "answered", "refused", "extension"):
         w.goto(f"coordinator-ticket-{state}", f"/staff/tickets/{t[state].code}")
     w.goto("coordinator-ticket-new-again", f"/staff/tickets/{t['new'].code}")
-    w.submit("coordinator-route-refused", page.locator("#form-refuse button[type=submit]"), 400)
+    # refusing takes a confirm step (no JavaScript needed); sent without a reason it is refused
+    page.locator("#form-refuse summary").click()
+    w.submit("coordinator-refuse-refused", page.locator("#form-refuse button[type=submit]"), 400)
     w.goto("coordinator-publish", f"/staff/tickets/{t['answered'].code}/publish")
     w.goto("coordinator-reports", "/staff/reports")
     w.goto("coordinator-dashboard", "/staff/dashboard")
