@@ -16,6 +16,7 @@
     options: {
       responsive: true,
       maintainAspectRatio: false,
+      animation: false,
       scales: { y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, x: { stacked: true } },
       plugins: { legend: { position: "bottom" } }
     }
