@@ -191,3 +191,27 @@ def test_queue_presentation(client, make_user, make_ticket, login_as):
     assert "Phiên bản" not in page and 'name="version"' in page
     refuse = re.search(r'<form[^>]*id="form-refuse".*?</form>', page, re.S).group(0)
     assert "<details" in refuse and "Xác nhận không tiếp nhận" in refuse
+
+
+def test_reports_show_decimals_the_vietnamese_way_and_xlsx_keeps_numbers(client, make_ticket, make_user, login_as):
+    import io
+
+    from openpyxl import load_workbook
+
+    answered(make_ticket, make_user)
+    answered(make_ticket, make_user, late=True)
+    answered(make_ticket, make_user)
+    coordinator = make_user("coordinator", "VP", email="bao.cao@test.vn")
+    db.session.rollback()
+    login_as(coordinator)
+    year = local_today().year
+    html = client.get(f"/staff/reports?year={year}").get_data(as_text=True)
+    rate = re.search(r'data-figure="on_time_rate">([^<]*)<', html).group(1)
+    assert rate == "66,7 %"
+    english = client.get(f"/staff/reports?year={year}&lang=en").get_data(as_text=True)
+    assert re.search(r'data-figure="on_time_rate">([^<]*)<', english).group(1) == "66.7%"
+    client.get("/staff/?lang=vi")
+    workbook = load_workbook(io.BytesIO(client.get(f"/staff/reports/export.xlsx?year={year}").data))
+    values = {row[0]: row[1] for row in workbook.worksheets[0].iter_rows(values_only=True) if row and row[0]}
+    [rate_cell] = [v for k, v in values.items() if str(k).startswith("Tỷ lệ trả lời đúng hạn")]
+    assert isinstance(rate_cell, float) and abs(rate_cell - 66.7) < 0.05
