@@ -101,6 +101,12 @@ class Config:
     MAX_ATTACHMENTS = env_int("MAX_ATTACHMENTS", 5)
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh")
     OFFICE_HOURS = os.environ.get("OFFICE_HOURS", "07:30-17:00")
+    # The office's contact, shown in the footer of every page and on the home page (issue 15).
+    OFFICE_NAME = os.environ.get("OFFICE_NAME", "Sở Khoa học và Công nghệ tỉnh Tây Ninh")
+    OFFICE_NAME_EN = os.environ.get("OFFICE_NAME_EN", "Tay Ninh Department of Science and Technology")
+    OFFICE_HOTLINE = os.environ.get("OFFICE_HOTLINE", "0272 3826 000")
+    OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "Số 1 Nguyễn Huệ, phường Tân An, tỉnh Tây Ninh")
+    OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "phananh@sokhcn.gov.vn")
     # A submission after office hours counts as received on the next working day.
     AFTER_HOURS_NEXT_DAY = env_bool("AFTER_HOURS_NEXT_DAY", True)
     # Whether a request for information pauses the resolution clock.

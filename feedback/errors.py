@@ -13,14 +13,20 @@ from .extensions import db
 def _messages() -> dict[int, str]:
     return {
         400: _("Yêu cầu không hợp lệ."),
-        403: _("Bạn không có quyền thực hiện thao tác này."),
-        404: _("Không tìm thấy trang hoặc hồ sơ bạn yêu cầu."),
+        403: _("Quý vị không có quyền thực hiện thao tác này."),
+        404: _("Không tìm thấy trang hoặc hồ sơ Quý vị yêu cầu."),
         405: _("Phương thức không được hỗ trợ."),
         409: _("Thao tác không thực hiện được ở trạng thái hiện tại của hồ sơ."),
         413: _("Dữ liệu gửi lên quá lớn. Vui lòng giảm kích thước tệp đính kèm."),
-        429: _("Bạn đã thao tác quá nhiều lần. Vui lòng thử lại sau."),
-        500: _("Hệ thống gặp sự cố. Dữ liệu của bạn chưa bị mất; vui lòng thử lại sau."),
+        429: _("Quý vị đã thao tác quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau ít phút."),
+        500: _("Hệ thống gặp sự cố. Dữ liệu của Quý vị chưa bị mất; vui lòng thử lại sau."),
     }
+
+
+def retry_message(seconds: int) -> str:
+    """When to try again after a 429, in whole minutes (at least one)."""
+    minutes = max(1, -(-seconds // 60))
+    return _("Quý vị đã thao tác quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau %(n)d phút.", n=minutes)
 
 
 def render_error(status: int, message: str | None = None):
@@ -68,7 +74,13 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         # abort(409, description="...") carries our own message; a class default is English boilerplate.
         description = exc.description if exc.description != type(exc).description else None
-        return render_error(exc.code or 500, description)
+        response = render_error(exc.code or 500, description)
+        retry_after = getattr(exc, "retry_after", None)
+        if exc.code == 429 and retry_after:  # say when to try again, in words and in the header
+            seconds = retry_after if isinstance(retry_after, int) else 60
+            response = render_error(429, retry_message(seconds))
+            response[0].headers["Retry-After"] = str(seconds)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -81,7 +81,7 @@ class SubmissionForm(FlaskForm):
     """The submission form (DESIGN §9 field names)."""
 
     submitter_type = ChoiceRadio(
-        _l("Bạn là"),
+        _l("Quý vị là"),
         choices=choices((t.value, domain_label(SUBMITTER_TYPE_LABELS, t)) for t in SubmitterType),
         default=SubmitterType.ENTERPRISE,
         validators=[DataRequired(message=_l("Vui lòng chọn doanh nghiệp hoặc người dân."))],
@@ -94,8 +94,10 @@ class SubmissionForm(FlaskForm):
                         description=_l("Dùng để nhận thông báo và tra cứu kết quả."))
     phone = StringField(_l("Số điện thoại"), filters=[one_line], validators=[too_long(30)],
                         description=_l("Ví dụ: 0912 345 678 hoặc 0272 3826 123."))
-    address = StringField(_l("Địa chỉ"), filters=[one_line], validators=[required(), too_long(500)])
-    kind = Choice(_l("Loại"), choices=choices((k.value, domain_label(KIND_LABELS, k)) for k in Kind),
+    # A textarea: HTML's "street-address" autofill token belongs to a multi-line control (kept one line).
+    address = TextAreaField(_l("Địa chỉ"), filters=[one_line], validators=[required(), too_long(500)])
+    kind = Choice(_l("Loại"), choices=choices([("", _l("— Chọn loại —"))]
+                                              + [(k.value, domain_label(KIND_LABELS, k)) for k in Kind]),
                        validators=[DataRequired(message=_l("Vui lòng chọn loại phản ánh, kiến nghị."))])
     category = Choice(_l("Lĩnh vực"), choices=[],
                       validators=[DataRequired(message=_l("Vui lòng chọn lĩnh vực."))])
@@ -120,7 +122,9 @@ class SubmissionForm(FlaskForm):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = choices([("", _l("— Chọn lĩnh vực —"))] + [(c.code, c.name) for c in categories])
+        english = str(get_locale() or "vi") == "en"
+        self.category.choices = choices([("", _l("— Chọn lĩnh vực —"))] + [
+            (c.code, (c.name_en if english else None) or c.name) for c in categories])
         self.uploads = []
 
     def validate_category(self, field):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
-from flask_babel import get_locale
+from flask import Flask, current_app, g
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 
-from .domain import states
+from .domain import legal, states
 from .timeutil import to_local
 
 
@@ -40,6 +41,57 @@ def fmt_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return to_local(value).strftime("%d/%m/%Y %H:%M")
+
+
+def fmt_number(value, digits: int = 0) -> str:
+    """A number in the page's language: 1.234,5 in Vietnamese, 1,234.5 in English."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def fmt_percent(value, digits: int = 1) -> str:
+    """A share (0..1) as a percentage in the page's language: "93,8 %" in Vietnamese, "93.8%" in English."""
+    if value is None:
+        return "—"
+    number = format_decimal(value * 100, format="#,##0" + ("." + "0" * digits if digits else ""))
+    return f"{number}%" if current_locale() == "en" else f"{number} %"
+
+
+def office() -> dict:
+    """The office's contact from the configuration, in the page's language."""
+    cfg = current_app.config
+    english = current_locale() == "en"
+    return {
+        "name": (cfg.get("OFFICE_NAME_EN") if english else None) or cfg.get("OFFICE_NAME", ""),
+        "hotline": cfg.get("OFFICE_HOTLINE", ""),
+        "address": cfg.get("OFFICE_ADDRESS", ""),
+        "email": cfg.get("OFFICE_EMAIL", ""),
+        "hours": (cfg.get("OFFICE_HOURS") or "").replace("-", "–"),
+    }
+
+
+def deadline_rule_sentence() -> str:
+    """The general answer deadline, as the rule in force says it (the footer of every page)."""
+    from .services import calendar  # the services need the app; templating is imported by the factory
+
+    if "answer_rule" not in g:
+        try:
+            g.answer_rule = calendar.rule_for("answer")
+        except Exception:  # an error page while the database is down still renders
+            current_app.logger.warning("answer rule unavailable; the footer shows the default")
+            g.answer_rule = calendar.DEFAULT_RULES["answer"]
+    rule = g.answer_rule
+    basis = legal.citation(rule.legal_basis, current_locale())
+    if rule.unit == "working_days":
+        text = _("Thời hạn trả lời: %(n)d ngày làm việc kể từ ngày tiếp nhận", n=rule.amount)
+    else:
+        text = _("Thời hạn trả lời: %(n)d ngày kể từ ngày tiếp nhận (tính cả ngày nghỉ)", n=rule.amount)
+    if basis:
+        text += " " + _("theo %(basis)s", basis=basis)
+    return text + "; " + _("nếu ngày cuối cùng là ngày nghỉ, lễ, Tết thì hạn là ngày làm việc tiếp theo. "
+                           "Hồ sơ gửi ngoài giờ làm việc được tính là tiếp nhận vào ngày làm việc tiếp theo.")
 
 
 def register(app: Flask) -> None:
@@ -101,7 +153,7 @@ def register(app: Flask) -> None:
         if ticket is None:
             return ""
         if current_locale() == "en" and getattr(ticket, "due_explanation_en", None):
-            return ticket.due_explanation_en
+            return legal.citation(ticket.due_explanation_en, "en")
         return ticket.due_explanation or ""
 
     def event_message(entry) -> str:
@@ -112,14 +164,20 @@ def register(app: Flask) -> None:
         if current_locale() == "en":
             english = (entry.details or {}).get("message_en")
             if english:
-                return english
+                return legal.citation(english, "en")
         return entry.message or ""
 
     app.jinja_env.filters.update(
         event_message=event_message, due_explanation=due_explanation, state_label=state_label, kind_label=kind_label, role_label=role_label,
         channel_label=channel_label, submitter_type_label=submitter_type_label,
-        action_label=action_label, localized=localized, regime_label=regime_label, standing_label=standing_label, on_time=on_time,
+        action_label=action_label, localized=localized, regime_label=regime_label, standing_label=standing_label,
+        on_time=on_time, number=fmt_number, percent=fmt_percent,
+        citation=lambda text: legal.citation(text, current_locale()),
     )
+    from .timeutil import local_today
+
+    app.jinja_env.globals.update(office=office, deadline_rule_sentence=deadline_rule_sentence,
+                                 today_local=local_today)
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions
 

@@ -14,7 +14,7 @@ from ..forms import SubmissionForm, multi_line, required, too_long
 from ..services import ServiceError, workflow
 from ..timeutil import utcnow
 from . import bp
-from .views import ticket_by_token
+from .views import pause_facts, ticket_by_token
 
 
 class ReplyForm(FlaskForm):
@@ -34,7 +34,7 @@ class ReplyForm(FlaskForm):
 def render_page(ticket, form, status: int = 200, error: str | None = None):
     events = [e for e in ticket.events if e.public]
     return render_template("public/ticket.html", ticket=ticket, events=events, token=ticket.tracking_token,
-                           reply_form=form, reply_error=error), status
+                           reply_form=form, reply_error=error, pause=pause_facts(ticket)), status
 
 
 @bp.post("/track/<token>/reply")

@@ -364,11 +364,12 @@ def _cached(key, compute):
     return value
 
 
-@bp.get("/statistics")
-def statistics():
-    today = local_today()
-    year_arg = request.args.get("year", "")
-    year = int(year_arg) if year_arg.isdigit() and 2000 <= int(year_arg) <= 2100 else today.year
+def yearly_figures(year: int, today: date) -> dict:
+    """The public figures of a year by receipt: per unit, per quarter and in total (cached).
+
+    One counting for the statistics page and the home page's headline figures: on time and late are
+    answered tickets by the one on-time verdict (services/outcomes.py); overdue are open tickets whose clock runs past the due date.
+    """
     quarter = case(
         (extract("month", Ticket.received_on) <= 3, 1),
         (extract("month", Ticket.received_on) <= 6, 2),
@@ -390,6 +391,12 @@ def statistics():
     )
     units = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.name)).scalars().all()
     table = _cached(("statistics", year, today), lambda: _statistics_table(stmt))
+    keys = ("received", "on_time", "late", "overdue")
+
+    def with_share(counts: dict) -> dict:
+        answered_n = counts["on_time"] + counts["late"]
+        return {**counts, "answered": answered_n, "share": counts["on_time"] / answered_n if answered_n else None}
+
     rows = []
     for unit in [*units, None]:
         if unit is None and None not in table:
@@ -397,17 +404,30 @@ def statistics():
         if unit is not None and unit.id not in table and not unit.active:
             continue
         quarters = table.get(unit.id if unit else None, {q: None for q in (1, 2, 3, 4)})
-        total = {k: sum((quarters[q] or {}).get(k, 0) for q in quarters) for k in
-                 ("received", "on_time", "late", "overdue")}
-        answered_total = total["on_time"] + total["late"]
-        rate = round(100 * total["on_time"] / answered_total) if answered_total else None
-        rows.append({"unit": unit, "quarters": quarters, "total": total, "rate": rate})
+        total = {k: sum((quarters[q] or {}).get(k, 0) for q in quarters) for k in keys}
+        rows.append({"unit": unit, "quarters": quarters, "total": with_share(total)})
+    by_quarter = []
+    for q in (1, 2, 3, 4):
+        counts = {k: sum((per_unit[q] or {}).get(k, 0) for per_unit in table.values()) for k in keys}
+        by_quarter.append({"quarter": q, **with_share(counts)})
+    total = with_share({k: sum(r["total"][k] for r in rows) for k in keys})
+    return {"year": year, "rows": rows, "quarters": by_quarter, "total": total}
+
+
+@bp.get("/statistics")
+def statistics():
+    today = local_today()
+    year_arg = request.args.get("year", "")
+    year = int(year_arg) if year_arg.isdigit() and 2000 <= int(year_arg) <= 2100 else today.year
+    figures = yearly_figures(year, today)
+    # The chart is the quarterly trend: four short labels fit a phone's width.
+    quarters = figures["quarters"]
     chart = {
-        "labels": [(r["unit"].name if r["unit"] else _("Chưa phân công")) for r in rows],
+        "labels": [_("Quý %(q)s", q=roman) for roman in ("I", "II", "III", "IV")],
         "series": [
-            {"label": _("Trả lời đúng hạn"), "data": [r["total"]["on_time"] for r in rows], "color": "#198754"},
-            {"label": _("Trả lời trễ hạn"), "data": [r["total"]["late"] for r in rows], "color": "#fd7e14"},
-            {"label": _("Đang xử lý, quá hạn"), "data": [r["total"]["overdue"] for r in rows], "color": "#dc3545"},
+            {"label": _("Trả lời đúng hạn"), "data": [q["on_time"] for q in quarters], "color": "#146c43"},
+            {"label": _("Trả lời quá hạn"), "data": [q["late"] for q in quarters], "color": "#b35c00"},
+            {"label": _("Đang xử lý quá hạn"), "data": [q["overdue"] for q in quarters], "color": "#b02a37"},
         ],
     }
     # Satisfaction (issue 14): aggregates only, per unit, for the year or one quarter of it.
@@ -420,7 +440,8 @@ def statistics():
         else date(year, 12, 31)
     sat = _cached(("satisfaction", year, sat_quarter, today), lambda: satisfaction.figures(sat_start, sat_end))
     return render_template(
-        "public/results_statistics.html", year=year, rows=rows, today=today, sat=sat, sat_quarter=sat_quarter,
-        min_ratings=satisfaction.rules.MIN_PUBLIC_RATINGS,
-        years=range(today.year, today.year - 6, -1), chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
+        "public/results_statistics.html", year=year, rows=figures["rows"], quarters=quarters,
+        total=figures["total"], today=today, years=range(today.year, today.year - 6, -1), sat=sat,
+        sat_quarter=sat_quarter, min_ratings=satisfaction.rules.MIN_PUBLIC_RATINGS,
+        chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
     )

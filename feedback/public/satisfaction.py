@@ -34,11 +34,13 @@ def render_tracking(ticket: Ticket, status: int = 200, *, rating_error: str | No
                     review_error: str | None = None, values=None):
     """The tracking page with the rating and reconsideration section (and an error beside a form)."""
     from ..services import letters
+    from .views import pause_facts
 
     events = [e for e in ticket.events if e.public]
     letter = letters.current_letter(ticket)
     return render_template("public/ticket.html", ticket=ticket, events=events, token=ticket.tracking_token,
                            letter=letter, letter_number=letters.display_number(letter) if letter else None,
+                           pause=pause_facts(ticket),
                            closing=satisfaction.tracking_state(ticket, local_today()), rating_error=rating_error,
                            review_error=review_error, values=values or {}), status
 

@@ -9,12 +9,12 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from ..domain.states import Channel
+from ..domain.states import Channel, State
 from ..extensions import db
 from ..forms import SubmissionForm
 from ..models import Category, Ticket
 from ..services import ServiceError, intake, letters, throttle
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
 from . import bp
 
 
@@ -63,7 +63,13 @@ def set_language():
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html", categories=active_categories())
+    """The portal's front page: tracking box, headline figures of the year, latest published results."""
+    from .results import Filters, published_query, yearly_figures
+
+    today = local_today()
+    latest = db.session.execute(published_query(Filters()).limit(5)).unique().scalars().all()
+    return render_template("public/home.html", categories=active_categories(), latest=latest,
+                           figures=yearly_figures(today.year, today))
 
 
 def database_answers(timeout: float) -> bool:
@@ -182,6 +188,21 @@ def track():
     token = ticket.tracking_token
     db.session.commit()
     return redirect(url_for("public.track_token", token=token), code=303)
+
+
+def pause_facts(ticket: Ticket) -> dict | None:
+    """While the ticket waits for the submitter: since when the clock is paused, for how many working
+    days so far, and the due date if the reply came today (the same shift the reply will apply)."""
+    if ticket.state != State.NEEDS_INFO or ticket.paused_on is None:
+        return None
+    from ..domain import deadlines
+    from ..services import calendar
+
+    days, due = 0, ticket.due_date
+    if ticket.due_date:
+        due, days = deadlines.shift_for_pause(ticket.due_date, ticket.paused_on, local_today(),
+                                              calendar.work_calendar())
+    return {"since": ticket.paused_on, "days": days, "due_if_today": due}
 
 
 @bp.get("/track/<token>")

@@ -131,6 +131,19 @@ def rate_limited(client: str, now: datetime) -> throttle.Verdict:
     return throttle.check("submit", client, cfg["SUBMIT_RATE_LIMIT"], cfg["SUBMIT_RATE_WINDOW"], now)
 
 
+def retry_after(client: str, now: datetime) -> int:
+    """Seconds until `client` may submit again: when the oldest submission of the window ages out."""
+    cfg = current_app.config
+    window = timedelta(seconds=cfg["SUBMIT_RATE_WINDOW"])
+    oldest = db.session.execute(
+        db.select(db.func.min(RateEvent.at)).where(
+            RateEvent.scope == "submit", RateEvent.key == client, RateEvent.at >= now - window)
+    ).scalar_one()
+    if oldest is None:
+        return 60
+    return max(1, int((oldest + window - now).total_seconds()) + 1)
+
+
 def submit(sub: Submission, now: datetime, *, client: str | None = None,
            staff: User | None = None) -> Ticket:
     """Create the ticket with its code, deadline, timeline entry, files and acknowledgment (not committed).

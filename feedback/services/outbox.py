@@ -68,7 +68,8 @@ def queue(kind: str, recipients: list[str] | str, subject, template: str, *, tic
     locale = locale if locale in ("vi", "en") else "vi"
     with force_locale(locale):
         subject = str(subject() if callable(subject) else subject)
-        ctx = {"ticket": ticket, "base_url": current_app.config["BASE_URL"].rstrip("/"), **context}
+        ctx = {"ticket": ticket, "base_url": current_app.config["BASE_URL"].rstrip("/"),
+               "email_subject": subject, **context}  # the subject is the HTML part's <title>
         body_text = render_template(f"email/{template}.txt", **ctx)
         try:
             body_html = render_template(f"email/{template}.html", **ctx)

@@ -481,6 +481,8 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
             for cell in row:
                 if isinstance(cell.value, date):
                     cell.number_format = date_format
+                elif isinstance(cell.value, float):  # a number, shown with the reader's decimal mark
+                    cell.number_format = "0.0"
         ws.freeze_panes = "A2"
 
     wb = Workbook()

@@ -578,7 +578,7 @@ def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str
     ticket.updated_at = now
     # Only a request so far: the submitter learns of the extension when it is approved.
     _event(ticket, "extend", actor, ticket.state, now, public=False,
-           message=_("Đề nghị gia hạn đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
+           message=lambda: _("Đề nghị gia hạn đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
            requested_due_date=new_due.isoformat(), status="requested")
     _notify_staff(_emails(role_users(Role.COORDINATOR, Role.DIRECTOR)), "staff_extension_request",
                   _l("Đề nghị gia hạn chờ duyệt"), ticket, now, new_due=new_due, reason=reason, requester=actor)

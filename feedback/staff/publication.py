@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -70,6 +70,7 @@ def publish(code: str):
             abort(exc.status, description=exc.message)
         ticket = ticket_for(code, current_user)
         return _render(ticket, texts, status=400, errors={exc.field: exc.message}, form_error=exc.message)
+    flash(_("Đã công khai kết quả %(code)s trên cổng thông tin.", code=ticket.code), "success")
     return redirect(ticket_url(code), code=303)
 
 
@@ -88,6 +89,7 @@ def unpublish(code: str):
         ticket = ticket_for(code, current_user)
         return _render(ticket, publication.prefill(ticket), status=400, errors={"reason": exc.message},
                        form_error=exc.message, reason=reason)
+    flash(_("Đã gỡ kết quả %(code)s khỏi cổng thông tin.", code=ticket.code), "success")
     return redirect(ticket_url(code), code=303)
 
 

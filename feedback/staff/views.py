@@ -134,8 +134,17 @@ def queue():
     return render_template(
         "staff/queue.html", tickets=rows, standings=standings, filters=f, counts=counts, total=sum(counts.values()),
         open_total=sum(n for s, n in counts.items() if s in OPEN_STATES), next_after=next_after,
-        units=units, categories=active_categories(), today=today,
+        units=units, categories=active_categories(), today=today, officers=assignee_choices(),
     )
+
+
+def assignee_choices() -> list[User]:
+    """The named officers the assignee filter offers: the unit's own, or everyone's for the office."""
+    stmt = (db.select(User).options(selectinload(User.unit))
+            .where(User.active.is_(True), User.role.in_([Role.OFFICER, Role.UNIT_HEAD])).order_by(User.name))
+    if not current_user.sees_all:
+        stmt = stmt.where(User.unit_id == current_user.unit_id)
+    return list(db.session.execute(stmt).scalars())
 
 
 # ---------------------------------------------------------------- ticket page

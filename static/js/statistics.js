@@ -1,4 +1,4 @@
-// Draws the public statistics chart from the JSON embedded in the page (Chart.js served locally).
+// Draws the public statistics chart (the quarterly trend: four short labels fit a phone) from the JSON embedded in the page (Chart.js served locally).
 (function () {
   "use strict";
   var source = document.getElementById("stats-data");
@@ -16,8 +16,8 @@
     options: {
       responsive: true,
       maintainAspectRatio: false,
-      indexAxis: "y",
-      scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } },
+      animation: false,
+      scales: { y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, x: { stacked: true } },
       plugins: { legend: { position: "bottom" } }
     }
   });

@@ -84,7 +84,10 @@ def test_submission_in_english_gets_its_acknowledgment_in_english(client, smtp_s
     assert "The Department of Science and Technology has received your complaint." in text
     assert f"Tracking code: {ticket.code}" in text
     assert f"Resolution deadline: {ticket.due_date:%d/%m/%Y}" in text
-    assert ticket.due_explanation_en and ticket.due_explanation_en in text
+    from feedback.domain.legal import citation
+
+    # the legal basis the English way (Circular ..., not Thông tư ...)
+    assert ticket.due_explanation_en and citation(ticket.due_explanation_en, "en") in text
     assert '<html lang="en">' in page and "Track handling status" in page
     for body in (text, page, message["Subject"]):
         assert vietnamese_letters(body) == [], body
@@ -200,7 +203,11 @@ def test_tracking_page_shows_the_explanation_in_the_current_language(client, mak
     ticket = make_ticket()
     assert ticket.due_explanation_en and not vietnamese_letters(ticket.due_explanation_en)
     english = client.get(f"/track/{ticket.tracking_token}?lang=en").get_data(as_text=True)
-    assert ticket.due_explanation_en in english and ticket.due_explanation not in english
+    # legal citations are written the English way on English pages (Circular, Decree, ND-CP)
+    from feedback.domain.legal import citation
+
+    assert citation(ticket.due_explanation_en, "en") in english and ticket.due_explanation not in english
+    assert "Circular 02/2017/TT-VPCP" in english
     vietnamese = client.get(f"/track/{ticket.tracking_token}?lang=vi").get_data(as_text=True)
     assert ticket.due_explanation in vietnamese and ticket.due_explanation_en not in vietnamese
     staff_page = client.get(f"/track/{ticket.tracking_token}?lang=en").get_data(as_text=True)
@@ -221,7 +228,9 @@ def test_confirmation_page_in_english_shows_the_english_explanation(client):
     page = client.post("/submit", data=payload, content_type="multipart/form-data", follow_redirects=True)
     db.session.expire_all()
     ticket = db.session.execute(db.select(Ticket)).scalar_one()
-    assert ticket.due_explanation_en in page.get_data(as_text=True)
+    from feedback.domain.legal import citation
+
+    assert citation(ticket.due_explanation_en, "en") in page.get_data(as_text=True)
 
 
 def test_workflow_keeps_both_explanations(make_ticket, make_user):

@@ -249,7 +249,7 @@ def test_statistics_page(client, answered_ticket, make_ticket, publish, coordina
     row = re.search(r'<tr data-unit="CCTDC">(.*?)</tr>', html, re.S).group(1)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
     # Year totals: received, on time, late, open overdue, on-time rate.
-    assert cells[-5:] == ["3", "1", "1", "1", "50 %"]
+    assert cells[-5:] == ["3", "1", "1", "1", "50,0 %"]
     assert client.get("/static/vendor/chartjs/chart.umd.min.js").status_code == 200
 
 
