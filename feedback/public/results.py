@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from .. import search
 from ..domain.redaction import find_personal_data
-from ..domain.outcomes import answered_on_time
+from ..domain.outcomes import verdict
 from ..domain.states import KIND_LABELS, Kind, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit
@@ -296,7 +296,7 @@ def results_csv():
             row.code, row.kind, kind_labels.get(row.kind, row.kind), category[0], category[1], unit[0], unit[1],
             row.received_on.isoformat(), row.due_date.isoformat(),
             row.answered_on.isoformat() if row.answered_on else "",
-            "" if row.answered_on is None else ("true" if answered_on_time(row.answered_on, row.due_date) else "false"),
+            "" if row.answered_on is None else ("true" if verdict(row.on_time, row.answered_on, row.due_date) else "false"),
             row.published_at.replace(tzinfo=timezone.utc).astimezone(local_tz).isoformat(timespec="seconds"),
             row.public_title or "", row.public_summary or "", row.public_answer or "",
             f"{base}/results/{row.code}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case
+from sqlalchemy import and_, case, or_
 
 from ..domain import outcomes
 from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, State
@@ -25,14 +25,19 @@ def due_today(today: date):
     return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.due_date == today)
 
 
+def _verdict_on_time():
+    """`outcomes.verdict`: the verdict recorded at approval, else answered on or before the due date."""
+    return or_(Ticket.on_time.is_(True), and_(Ticket.on_time.is_(None), Ticket.answered_on <= Ticket.due_date))
+
+
 def answered_on_time():
-    """Answered on or before the due date in force (`outcomes.answered_on_time`)."""
-    return and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), Ticket.answered_on <= Ticket.due_date)
+    """Answered, and on time (`outcomes.verdict`)."""
+    return and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), _verdict_on_time())
 
 
 def answered_late():
-    """Answered after the due date in force."""
-    return and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), Ticket.answered_on > Ticket.due_date)
+    """Answered, and late."""
+    return and_(Ticket.state == State.ANSWERED, Ticket.answered_on.is_not(None), ~_verdict_on_time())
 
 
 def standing(today: date):
