@@ -123,10 +123,10 @@ def register(app: Flask) -> None:
 
     def on_time(ticket) -> bool | None:
         """The on-time verdict of an answered ticket (domain/outcomes.py); None while unanswered."""
-        from .domain.outcomes import answered_on_time
-        if ticket is None or ticket.answered_on is None or ticket.due_date is None:
+        from .domain.outcomes import verdict
+        if ticket is None:
             return None
-        return answered_on_time(ticket.answered_on, ticket.due_date)
+        return verdict(ticket.on_time, ticket.answered_on, ticket.due_date)
 
     def action_label(key: str) -> str:
         if key in states.EVENT_LABELS:

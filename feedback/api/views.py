@@ -184,8 +184,8 @@ def request_dict(ticket: Ticket, with_letter: set[int] | frozenset = frozenset()
         "title": ticket.public_title if published else None,
         "kind": ticket.kind,
         "due_date": ticket.due_date.isoformat() if ticket.due_date else None,
-        "on_time": (outcomes.answered_on_time(ticket.answered_on, ticket.due_date)
-                    if ticket.state == State.ANSWERED and ticket.answered_on else None),
+        "on_time": (outcomes.verdict(ticket.on_time, ticket.answered_on, ticket.due_date)
+                    if ticket.state == State.ANSWERED else None),
         "overdue": (outcomes.is_overdue(ticket.state, ticket.due_date, local_today())
                     if ticket.state != State.ANSWERED else None),
         "answered_datetime": _w3c(ticket.answered_at) if ticket.state == State.ANSWERED else None,

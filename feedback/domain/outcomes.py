@@ -6,7 +6,9 @@ the late-reason rule of approval) asks these functions, or their SQL twins in
 `feedback/services/outcomes.py`, which one parametrised test holds to the same answers.
 
 - A deadline is a day: the answer is **on time** when it is approved on or before the due date in
-  force (after extensions, pauses and calendar rechecks), whatever the hour.
+  force (after extensions, pauses and calendar rechecks), whatever the hour. Approval records that
+  verdict on the ticket (`on_time`; a calendar recheck updates it); a ticket without the record is
+  judged from its dates, the same way (`verdict`).
 - An open ticket whose clock runs (not waiting for the submitter) is **overdue** from the first day
   after its due date, calendar days: a ticket due Friday is overdue on Saturday.
 - **Due today**: open, clock running, and today is the due date.
@@ -15,8 +17,9 @@ the late-reason rule of approval) asks these functions, or their SQL twins in
   first working day it could still be answered, Monday, is already past its deadline).
 - A ticket waiting for the submitter is **paused**: neither overdue nor due today; its due date moves
   when the clock resumes.
-- A ticket once answered (`answered_on` is set only by approval) keeps its answer's verdict even when
-  it is reopened for a review or returned before publication: the review has a deadline of its own.
+- A ticket once answered (`answered_on` is set only by approval) and reopened for a review stands by
+  the review's own due date on the queue, the ticket page and the dashboard; in a period's figures
+  (reports, public statistics) it counts by its first answer's verdict.
 """
 
 from __future__ import annotations
@@ -61,6 +64,15 @@ def answered_on_time(answered_on: date, due: date) -> bool:
     return answered_on <= due
 
 
+def verdict(on_time_flag: bool | None, answered_on: date | None, due: date | None) -> bool | None:
+    """The on-time verdict of an answer: the one recorded at approval, else from its dates; None unanswered."""
+    if answered_on is None:
+        return None
+    if on_time_flag is not None:
+        return bool(on_time_flag)
+    return due is not None and answered_on_time(answered_on, due)
+
+
 def days_late(due: date, on: date, cal: WorkCalendar) -> int:
     """Working days an answer (or a ticket looked at) on `on` is past `due`: 0 when not late, else at least 1."""
     if on <= due:
@@ -101,12 +113,12 @@ class Standing:
 
 
 def standing(state: str, due: date | None, today: date, cal: WorkCalendar, *,
-             answered_on: date | None = None) -> Standing:
+             answered_on: date | None = None, on_time_flag: bool | None = None) -> Standing:
     """Where a ticket in `state` with `due` stands on `today` (the one verdict every surface shows)."""
-    if answered_on is not None or state == State.ANSWERED:
+    if state == State.ANSWERED:
         if answered_on is None or due is None:
             return Standing(CLOSED)
-        if answered_on_time(answered_on, due):
+        if verdict(on_time_flag, answered_on, due):
             return Standing(ANSWERED_ON_TIME, 0)
         return Standing(ANSWERED_LATE, days_late(due, answered_on, cal))
     if state not in OPEN_STATES or due is None:

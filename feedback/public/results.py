@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, load_only
 from .. import search
 from ..domain.contact import strip_illegal
 from ..domain.redaction import find_personal_data
-from ..domain.outcomes import answered_on_time
+from ..domain.outcomes import verdict
 from ..domain.spreadsheet import safe_row
 from ..domain.states import KIND_LABELS, Kind, State
 from ..extensions import db
@@ -304,7 +304,7 @@ def results_csv():
             row.code, row.kind, kind_labels.get(row.kind, row.kind), category[0], category[1], unit[0], unit[1],
             row.received_on.isoformat(), row.due_date.isoformat(),
             row.answered_on.isoformat() if row.answered_on else "",
-            "" if row.answered_on is None else ("true" if answered_on_time(row.answered_on, row.due_date) else "false"),
+            "" if row.answered_on is None else ("true" if verdict(row.on_time, row.answered_on, row.due_date) else "false"),
             row.published_at.replace(tzinfo=timezone.utc).astimezone(local_tz).isoformat(timespec="seconds"),
             row.public_title or "", row.public_summary or "", row.public_answer or "",
             f"{base}/results/{row.code}",
@@ -384,7 +384,7 @@ def yearly_figures(year: int, today: date) -> dict:
             Ticket.unit_id, quarter.label("quarter"), func.count().label("received"),
             count_if(outcomes.answered_on_time()).label("on_time"),
             count_if(outcomes.answered_late()).label("late"),
-            count_if(outcomes.overdue(today)).label("overdue"),
+            count_if(outcomes.overdue_never_answered(today)).label("overdue"),
         )
         .where(Ticket.received_on >= date(year, 1, 1), Ticket.received_on <= date(year, 12, 31))
         .group_by(Ticket.unit_id, quarter)

@@ -52,7 +52,7 @@ CONNECTION_ERRORS = (ConnectionError, socket.timeout, TimeoutError, smtplib.SMTP
 
 def queue(kind: str, recipients: list[str] | str, subject, template: str, *, ticket=None,
           locale: str = "vi", now: datetime | None = None, attachments: list[dict] | None = None,
-          **context) -> OutboxMessage:
+          flush: bool = True, **context) -> OutboxMessage:
     """Render `email/<template>.txt` (and `.html` if present) and add an outbox row (not committed).
 
     Everything is produced in `locale`: the bodies and the subject, which may be a plain string, a
@@ -89,7 +89,8 @@ def queue(kind: str, recipients: list[str] | str, subject, template: str, *, tic
         message.created_at = now
         message.next_attempt_at = now
     db.session.add(message)
-    db.session.flush()
+    if flush:  # a caller queueing many in a batch flushes once (rows are then inserted together)
+        db.session.flush()
     return message
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case
+from sqlalchemy import and_, case, or_
 
 from ..domain import outcomes
 from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, State
@@ -16,30 +16,43 @@ from ..models import Ticket
 
 
 def overdue(today: date):
-    """Open, clock running, never answered, and `today` is after the due date (`outcomes.is_overdue`)."""
-    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.answered_on.is_(None), Ticket.due_date < today)
+    """Open, clock running, and `today` is after the due date in force (`outcomes.is_overdue`); a ticket
+    reopened for a review runs on the review's due date."""
+    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.due_date < today)
+
+
+def overdue_never_answered(today: date):
+    """Overdue and never answered: the open-overdue figure of a cohort, in which a ticket answered once
+    counts by its first answer (reports, public statistics)."""
+    return and_(overdue(today), Ticket.answered_on.is_(None))
 
 
 def due_today(today: date):
-    """Open, clock running, never answered, due on `today` (`outcomes.is_due_today`)."""
-    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.answered_on.is_(None), Ticket.due_date == today)
+    """Open, clock running, due on `today` (`outcomes.is_due_today`)."""
+    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.due_date == today)
+
+
+def _verdict_on_time():
+    """`outcomes.verdict`: the verdict recorded at approval, else answered on or before the due date."""
+    return or_(Ticket.on_time.is_(True), and_(Ticket.on_time.is_(None), Ticket.answered_on <= Ticket.due_date))
 
 
 def answered_on_time():
-    """Answered (once) on or before the due date in force (`outcomes.answered_on_time`)."""
-    return and_(Ticket.answered_on.is_not(None), Ticket.answered_on <= Ticket.due_date)
+    """Answered (at least once: a ticket reopened for a review keeps its first answer), and on time
+    (`outcomes.verdict`)."""
+    return and_(Ticket.answered_on.is_not(None), _verdict_on_time())
 
 
 def answered_late():
-    """Answered (once) after the due date in force."""
-    return and_(Ticket.answered_on.is_not(None), Ticket.answered_on > Ticket.due_date)
+    """Answered (at least once), and late."""
+    return and_(Ticket.answered_on.is_not(None), ~_verdict_on_time())
 
 
 def standing(today: date):
     """A CASE giving each ticket its `outcomes.standing(...).status` on `today`."""
     return case(
-        (answered_on_time(), outcomes.ANSWERED_ON_TIME),
-        (answered_late(), outcomes.ANSWERED_LATE),
+        (and_(Ticket.state == State.ANSWERED, answered_on_time()), outcomes.ANSWERED_ON_TIME),
+        (and_(Ticket.state == State.ANSWERED, answered_late()), outcomes.ANSWERED_LATE),
         (Ticket.state == State.NEEDS_INFO, outcomes.PAUSED),
         (~Ticket.state.in_(list(OPEN_STATES)), outcomes.CLOSED),
         (overdue(today), outcomes.OVERDUE),

@@ -146,26 +146,25 @@ def recheck(now: datetime, today: date) -> RecheckReport:
         # Answered late, where a day that became a day off may have moved the due date past the answer.
         and_(Ticket.state == State.ANSWERED, Ticket.due_date >= lo, Ticket.answered_on > Ticket.due_date),
     )
-    after_id = 0
     changed = set(days)
     light = (Ticket.id, Ticket.state, Ticket.due_date, Ticket.route_due_date, Ticket.transfer_due_date,
              Ticket.publish_due_date, Ticket.published_at, Ticket.answered_on, Ticket.on_time, Ticket.deadline_basis)
-    while True:
-        # Only the columns the dates depend on; the few tickets whose dates move are then loaded and locked.
-        rows = db.session.execute(
-            db.select(*light).where(meets, Ticket.received_on <= hi, Ticket.id > after_id)
-            .order_by(Ticket.id).limit(BATCH * 4)).all()
-        if not rows:
-            break
-        after_id = rows[-1].id
-        report.candidates += len(rows)
-        ids = [r.id for r in rows if _moves(r, cal)]
-        if ids:
-            tickets = db.session.execute(
-                db.select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id).with_for_update()).scalars().all()
-            for ticket in tickets:
-                _recheck_ticket(ticket, cal, changed, now, report)
-            db.session.flush()
+    # One pass over the candidates' date columns (index ranges, streamed: memory does not grow with them),
+    # keeping only the ids whose dates move; those are then loaded, locked and changed in batches.
+    moving = []
+    stmt = db.select(*light).where(meets, Ticket.received_on <= hi).execution_options(yield_per=5000)
+    for row in db.session.execute(stmt):
+        report.candidates += 1
+        if _moves(row, cal):
+            moving.append(row.id)
+    moving.sort()
+    for start in range(0, len(moving), BATCH):
+        ids = moving[start:start + BATCH]
+        tickets = db.session.execute(
+            db.select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id).with_for_update()).scalars().all()
+        for ticket in tickets:
+            _recheck_ticket(ticket, cal, changed, now, report)
+        db.session.flush()
     return report
 
 
@@ -239,7 +238,7 @@ def _recheck_ticket(ticket: Ticket, cal: deadlines.WorkCalendar, changed: set[da
             if open_ticket and ticket.email and ticket.anonymised_at is None:
                 outbox.queue("deadline_moved", ticket.email,
                              lambda: f"[{ticket.code}] " + str(_l("Thông báo điều chỉnh thời hạn giải quyết")),
-                             "deadline_moved", ticket=ticket, locale=ticket.locale or "vi", now=now,
+                             "deadline_moved", ticket=ticket, locale=ticket.locale or "vi", now=now, flush=False,
                              old_due=stored, new_due=new, reason=vi if (ticket.locale or "vi") == "vi" else en)
     if ticket.state == State.ANSWERED and ticket.answered_on is not None:
         verdict = outcomes.answered_on_time(ticket.answered_on, ticket.due_date)

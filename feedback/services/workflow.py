@@ -656,7 +656,8 @@ def note(ticket: Ticket, actor: User, body: str | None, now: datetime) -> Outcom
 
 def standing(ticket: Ticket, today: date, cal: deadlines.WorkCalendar) -> outcomes.Standing:
     """Where the ticket stands on `today`: the one verdict (domain/outcomes.py) every page shows."""
-    return outcomes.standing(ticket.state, ticket.due_date, today, cal, answered_on=ticket.answered_on)
+    return outcomes.standing(ticket.state, ticket.due_date, today, cal, answered_on=ticket.answered_on,
+                             on_time_flag=ticket.on_time)
 
 
 def publish_explanation(ticket: Ticket, cal: deadlines.WorkCalendar) -> str | None:
