@@ -182,13 +182,13 @@ def register(app: Flask) -> None:
         return name in app.view_functions
 
     def this_page() -> str:
-        """This page's own path and query (without ?lang=) if it is a plain local path, else "/"."""
+        """This page's own path if it is a plain local path, else "/". Not its query: a search or
+        tracking query may hold personal data that the page must not echo."""
         from flask import request
 
         from .public.views import local_path
 
-        query = "&".join(p for p in request.query_string.decode("latin-1").split("&") if p and not p.startswith("lang="))
-        return local_path(request.path + (f"?{query}" if query else ""))
+        return local_path(request.path)
 
     app.jinja_env.globals.update(current_locale=current_locale, states=states, has_endpoint=has_endpoint,
                                  this_page=this_page)

@@ -548,7 +548,9 @@ def openapi_document(base: str) -> dict:
                                  "service_request_id": {"type": "string"}, "service_notice": {"type": "string"},
                                  "account_id": nullable_str, "due_date": {"type": "string", "format": "date"},
                                  "expected_datetime": {"type": "string", "format": "date-time"}}}}}}},
-                             "400": errors, "403": errors}},
+                             "400": errors, "403": errors,
+                             "429": {**errors, "description": "Quá nhiều yêu cầu (theo địa chỉ, theo khóa, hoặc "
+                                                              "khóa sai); xem tiêu đề Retry-After"}}},
             },
             "/requests/{service_request_id}.{fmt}": {"get": {
                 "summary": "Một yêu cầu",

@@ -169,14 +169,17 @@ def test_staff_email_follows_each_users_locale(make_ticket, make_user, smtp_serv
 
 
 def test_switching_language_while_signed_in_is_stored_on_the_account(client, make_user, login_as):
+    """By the language switch's POST (issue 11: no GET writes the preference)."""
     user = make_user("coordinator", "VP", email="switch@test.vn")
     login_as(user)
     db.session.rollback()  # end the test's own transaction (it holds the SQLite write lock)
-    assert client.get("/staff/?lang=en").status_code in (200, 302)
+    token = csrf_token(client, "/staff/")
+    db.session.rollback()
+    assert client.post("/lang", data={"lang": "en", "next": "/staff/", "csrf_token": token}).status_code == 303
     db.session.expire_all()
     assert db.session.get(User, user.id).locale == "en"
     db.session.rollback()
-    client.get("/staff/?lang=vi")
+    client.post("/lang", data={"lang": "vi", "next": "/staff/", "csrf_token": token})
     db.session.expire_all()
     assert db.session.get(User, user.id).locale == "vi"
 

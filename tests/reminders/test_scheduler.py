@@ -36,6 +36,7 @@ class Scheduler:
             "FEEDBACK_ENV": "production",
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
             "SECRET_KEY": "scheduler-test",
+            "BASE_URL": "https://phananh.sokhcn.gov.vn",  # production refuses to start without it
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(app.config["MAIL_PORT"]),
             "OUTBOX_SMTP_TIMEOUT": "5",

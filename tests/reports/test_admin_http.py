@@ -133,7 +133,8 @@ def test_deactivated_user_cannot_sign_in_and_tickets_stay(app, client, admin, ma
     token = form_token(other, "/staff/login")
     r = other.post("/staff/login", data={"email": "officer@test.sokhcn.vn", "password": "secret-pass-1",
                                          "csrf_token": token})
-    assert r.status_code == 403 and "ngừng hoạt động" in r.get_data(as_text=True)
+    # Refused exactly like a wrong password: nothing tells that the password was right (issue 11).
+    assert r.status_code == 401 and "không đúng" in r.get_data(as_text=True)
     # The user page still shows them; there is no way to delete a user.
     assert client.post(f"/staff/admin/users/{officer_id}/delete",
                        data={"csrf_token": form_token(client, "/staff/admin/")}).status_code in (404, 405)

@@ -171,8 +171,8 @@ def test_the_language_switch_never_points_off_site(app, client):
     for target in ("/\\evil.example", "//evil.example", "https://evil.example/", "/x\r\nSet-Cookie: a=b"):
         response = client.post("/lang", data={"lang": "en", "next": target, "csrf_token": token})
         assert response.status_code == 303 and response.headers["Location"] in ("/", "http://localhost/")
-    response = client.post("/lang", data={"lang": "en", "next": "/results?q=kiem+dinh", "csrf_token": token})
-    assert response.headers["Location"].endswith("/results?q=kiem+dinh")
+    response = client.post("/lang", data={"lang": "en", "next": "/results", "csrf_token": token})
+    assert response.headers["Location"].endswith("/results")
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
 
 
