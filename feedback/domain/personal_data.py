@@ -215,7 +215,8 @@ _HONORIFICS = (
     "cán bộ", "chuyên viên", "nhân viên", "kỹ sư", "kỹ thuật viên", "bác sĩ", "luật sư", "ts", "ths",
     "pgs", "gs", "ks", "bs", "ls", "ts.", "ths.", "pgs.", "gs.", "ks.", "bs.", "ls.", "pgs.ts",
     "người nhận", "người gửi", "người liên hệ", "người đại diện", "giáo viên", "thầy", "tài xế",
-    "người bán", "chủ xe", "chủ cơ sở", "chủ nhà", "gặp", "nhờ", "theo lời",
+    "người bán", "chủ xe", "chủ cơ sở", "chủ nhà", "gặp", "nhờ", "theo lời", "tôi là", "em là", "mình là",
+    "cháu là", "con là", "tôi tên", "em tên", "mình tên",
 )
 _HONORIFIC_SET = frozenset({h.lower() for h in _HONORIFICS} | {
     "ong", "ba", "chi", "co", "chu", "bac", "ngai", "can bo", "nhan vien", "chuyen vien", "ten"})
@@ -599,9 +600,12 @@ _AT = r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?c
 _DOT = r"(?:[ \u00a0]*\.[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:dot|chấm|cham|\.)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+)"
 _TLD = r"(?:com|vn|net|org|edu|gov|info|biz|io|co|me|asia|name|mobi|uk|us|jp|kr|cn|de|fr)"
 _DISGUISED_EMAIL = _re(
-    rf"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._+-]*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z0-9])",
+    rf"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._+-]*(?:[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+[A-Za-z0-9][A-Za-z0-9._+-]*)*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+# Numbers spelled out in words ("không chín không chín một hai ba ..."): eight digits or more.
+_DIGIT_WORDS = r"(?:không|một|mốt|hai|ba|bốn|tư|năm|lăm|sáu|bảy|bẩy|tám|chín|khong|mot|bon|sau|bay|tam|chin)"
+_SPELLED_NUMBER = _re(rf"(?<!\w)(?i:{_DIGIT_WORDS}(?:[ \u00a0,.\-]+{_DIGIT_WORDS}){{7,}})(?!\w)")
 # Phone numbers spelled with wider gaps or letters between groups: "09 03 12 34 56", "0903-123-456".
 _SPACED_PHONE = _re(
     r"(?<![0-9])(?:\+[ \u00a0]?8[ \u00a0]?4|0)(?:[ \u00a0.\-_/]{0,3}[0-9]){9,10}(?![0-9])"
@@ -654,6 +658,8 @@ def _contact_findings(text: str) -> list[Finding]:
         for m in pattern.finditer(text):
             add(*m.span(), "email")
     emails = [(f.start, f.end) for f in found]
+    for m in _SPELLED_NUMBER.finditer(text):
+        add(*m.span(), "phone")
     for m in _DOB.finditer(text):
         add(*m.span(1), "dob")
     for m in _PASSPORT.finditer(text):

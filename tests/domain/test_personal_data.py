@@ -104,3 +104,10 @@ def test_known_submitter_forms_and_kept_spans() -> None:
 )
 def test_who_is_a_person_and_who_acts_in_office(text: str, names: list[str]) -> None:
     assert [f.text for f in detect(text) if f.kind == "name"] == names
+
+
+def test_numbers_spelled_in_words_and_dotted_local_parts() -> None:
+    text = "Em là Phương, SĐT không chín không chín một hai ba bốn năm sáu, mail khoa dot tran at abc dot vn."
+    masked = mask(text, detect(text))
+    assert masked == "Em là ***, SĐT ***, mail ***."
+    assert detect("Năm 2026 có hai ba lần kiểm tra.") == []
