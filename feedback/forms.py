@@ -111,8 +111,8 @@ class SubmissionForm(FlaskForm):
                              validators=[Optional(), too_long(500)])
     attachments = MultipleFileField(_l("Tệp đính kèm"))
     consent_publish = BooleanField(_l("Tôi đồng ý công khai nội dung và kết quả trả lời (không kèm thông tin cá nhân)."))
-    # Shown on the public form only (required in the browser); the legal basis of processing is the
-    # department's public task, so a client that does not send it is not refused (README "Personal data").
+    # Shown on the public form only, never enforced: the legal basis of processing is the department's
+    # public task, so a client that posts only the DESIGN §9 fields is not refused (README "Personal data").
     consent_processing = BooleanField(_l("Tôi đã đọc thông báo và đồng ý để Sở xử lý dữ liệu cá nhân của tôi nhằm giải quyết phản ánh, kiến nghị này."))
     website = StringField(_l("Để trống ô này"))
 

@@ -114,7 +114,15 @@ def _lexicon() -> dict[str, frozenset[str]]:
             continue
         if current:
             sections[current].add(_fold(line))
+            sections.setdefault(current + ":exact", set()).add(line.lower())
     return {key: frozenset(value) for key, value in sections.items()}
+
+
+def _lexicon_word(token: _Token, section: str) -> bool:
+    """Whether a lower-case token is a lexicon word: as written, or typed without any diacritics."""
+    if token.text.lower() in _lexicon()[section + ":exact"]:
+        return True
+    return token.text == strip_accents(token.text) and token.folded in _lexicon()[section]
 
 
 def _surnames() -> frozenset[str]:
@@ -167,6 +175,7 @@ _BODY_WORDS = (
     "ban quản lý", "cảng vụ", "hải quan", "cục thuế", "chi cục thuế", "quốc hội", "chính phủ",
     "thủ tướng chính phủ", "đảng",
 )
+_NAMED_AFTER_PEOPLE = frozenset({"trường", "bệnh viện", "học viện", "đại học"})
 # Legal documents: "Luật Doanh nghiệp", "Nghị định 356/2025/NĐ-CP", "Thông tư 02/2017/TT-VPCP".
 _LAW_WORDS = (
     "luật", "bộ luật", "nghị định", "thông tư", "quyết định", "nghị quyết", "chỉ thị", "công văn",
@@ -182,6 +191,9 @@ _OFFICIAL_TITLES = (
     "viện trưởng", "hiệu trưởng", "trưởng ban", "phó trưởng ban", "đại biểu quốc hội",
     "chủ nhiệm", "tổng thư ký", "người phát ngôn",
 )
+_TITLES_WITH_BODY = frozenset(_fold(t) for t in (
+    "trưởng phòng", "phó trưởng phòng", "trưởng ban", "phó trưởng ban", "chánh văn phòng", "phó chánh văn phòng",
+    "chi cục trưởng", "phó chi cục trưởng", "cục trưởng", "phó cục trưởng", "viện trưởng", "hiệu trưởng"))
 _PUBLIC_TITLES = frozenset(_fold(t) for t in (
     "bộ trưởng", "thứ trưởng", "thủ tướng", "phó thủ tướng", "cục trưởng", "chi cục trưởng", "chánh văn phòng",
     "chánh thanh tra", "tổng cục trưởng", "vụ trưởng", "đại biểu quốc hội", "bí thư"))
@@ -203,7 +215,8 @@ _HONORIFICS = (
     "cán bộ", "chuyên viên", "nhân viên", "kỹ sư", "kỹ thuật viên", "bác sĩ", "luật sư", "ts", "ths",
     "pgs", "gs", "ks", "bs", "ls", "ts.", "ths.", "pgs.", "gs.", "ks.", "bs.", "ls.", "pgs.ts",
     "người nhận", "người gửi", "người liên hệ", "người đại diện", "giáo viên", "thầy", "tài xế",
-    "người bán", "chủ xe", "chủ cơ sở", "chủ nhà", "gặp", "nhờ", "theo lời",
+    "người bán", "chủ xe", "chủ cơ sở", "chủ nhà", "gặp", "nhờ", "theo lời", "tôi là", "em là", "mình là",
+    "cháu là", "con là", "tôi tên", "em tên", "mình tên",
 )
 _HONORIFIC_SET = frozenset({h.lower() for h in _HONORIFICS} | {
     "ong", "ba", "chi", "co", "chu", "bac", "ngai", "can bo", "nhan vien", "chuyen vien", "ten"})
@@ -372,6 +385,11 @@ def _body_spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
         if not (text[match.start()].isupper() or text[match.start():match.end()].isupper()):
             continue
         end = match.end()
+        # Schools, hospitals, universities bear the names of people ("Trường Lê Quý Đôn", "Bệnh
+        # viện Nguyễn Tri Phương"); a department or a committee does not ("Sở Trần Thị Lan" is a
+        # person of the Sở).
+        named_after_people_any = match.group() in _NAMED_AFTER_PEOPLE
+        named_after_people = named_after_people_any
         first = bisect.bisect_left(token_starts, end)
         following = tokens[first:first + 16]  # a body's name is short
         previous = None
@@ -382,13 +400,15 @@ def _body_spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
                 gap = text[previous.end:token.start]
             if not _fullmatch(r"[ \u00a0]+(?:(?:và|va|&|-|–)[ \u00a0]+)?|&|[ \u00a0]*&[ \u00a0]*", gap):
                 break
-            if token.capitalised and token.folded in _surnames() and index + 1 < len(following) \
+            # (Right after the opening word the name is the body's: "Trường Lê Quý Đôn".)
+            if (index > 0 or not named_after_people) and not named_after_people_any and token.capitalised and token.folded in _surnames() and index + 1 < len(following) \
                     and following[index + 1].capitalised and following[index + 1].folded in _name_words() \
                     and _joined(text, token, following[index + 1]):
                 break  # a person's name starts here
             if not token.capitalised and token.folded not in ("va", "hoc", "nghe", "ly", "luong", "chat",
                                                               "tin", "dung", "thuat", "tinh", "pho",
-                                                              "uy", "ban", "nhan", "dan"):
+                                                              "uy", "ban", "nhan", "dan", "chuyen", "khoa",
+                                                              "da", "mam", "non", "tieu", "trung", "cap"):
                 break
             end = token.end
             previous = token
@@ -404,24 +424,38 @@ def _inside(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
     return any(start <= span[0] and span[1] <= end for start, end in spans)
 
 
-def _official_context(text: str, start: int) -> bool:
-    """Whether the name starting at `start` follows a leadership title of a public body."""
-    window_start = max(0, start - 90)
+def _official_context(text: str, start: int, bodies: Sequence[tuple[int, int]] = ()) -> bool:
+    """Whether the name starting at `start` follows a leadership title of a public body.
+
+    Between the title and the name only the body's name may stand ("Phó Giám đốc Sở Khoa học và
+    Công nghệ Trần Quang Hưng"); "Giám đốc Sở X và cán bộ Sở Trần Thị Lan" names a second person.
+    """
+    window_start = max(0, start - 120)
     window = _fold(text[window_start:start])
     # Only the current clause counts: "Giám đốc Sở ... ký; ông Trần Văn B cho biết" is not one.
-    clause = _split(r"[;:()\n\"“”]|[,.](?=\s)", window)[-1]
-    private = _re(rf"(?:{_alternation(_PRIVATE_AFTER_TITLE, True)})(?!\w)")
-    public = _re(rf"(?:{_alternation(_PUBLIC_BODY_AFTER_TITLE, True)})(?!\w)")
-    for match in _finditer(rf"(?<!\w)(?:{_alternation(_OFFICIAL_TITLES, True)})(?!\w)", clause):
-        rest = clause[match.end():].strip()
-        if private.match(rest):
-            return False
+    clause_start = max((m.end() for m in _finditer(r"[;:()\n\"“”]|[,.](?=\s)", window)), default=0)
+    clause = window[clause_start:]
+    matches = list(_finditer(rf"(?<!\w)(?:{_alternation(_OFFICIAL_TITLES, True)})(?!\w)", clause))
+    if not matches:
+        return False
+    match = matches[-1]  # the title nearest the name
+    rest = clause[match.end():].strip()
+    if not rest:
         # "Giám đốc Nguyễn Văn A" alone could be a company's director: only a title that is
         # public by itself (Bộ trưởng, Cục trưởng ...) counts without a body after it.
-        if (rest and public.match(rest)) or (not rest and match.group() in _PUBLIC_TITLES):
-            return True
-    return False
-    return False
+        return match.group() in _PUBLIC_TITLES
+    if _re(rf"(?:{_alternation(_PRIVATE_AFTER_TITLE, True)})(?!\w)").match(rest):
+        return False
+    gap_start = window_start + clause_start + match.end()
+    gap_start += len(text[gap_start:start]) - len(text[gap_start:start].lstrip())
+    gap_end = start - (len(text[gap_start:start]) - len(text[gap_start:start].rstrip()))
+    gap = text[gap_start:gap_end]
+    if match.group() in _TITLES_WITH_BODY and gap[:1].isupper() and len(gap.split()) <= 8 and not _search(
+            r"(?<!\w)(?:cán bộ|nhân viên|chuyên viên|ông|bà|anh|chị|của|là|với|cùng)(?!\w)", gap.lower()):
+        return True  # "Trưởng phòng Quản lý Công nghệ Nguyễn Thanh Hải": the title holds the body's word
+    # The gap is one public body's name ("Sở Khoa học và Công nghệ", "UBND tỉnh", "Bộ KH&CN").
+    return any(b_start <= gap_start and gap_end <= b_end for b_start, b_end in bodies) or bool(
+        _re(rf"(?:{_alternation(_PUBLIC_BODY_AFTER_TITLE, True)})(?:[ \u00a0]+[^\W\d_][\w&.-]*){{0,2}}$").match(rest))
 
 
 def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -467,9 +501,11 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
         if not token.capitalised:
             # 4. A name typed in lower case ("tôi là nguyen van hung"): a surname, a common
             #    middle name, then a given name; without the middle name it is too often a phrase.
-            if token.folded in surnames and i + 2 < count and tokens[i + 1].folded in _STRONG_MIDDLE:
+            if _lexicon_word(token, "surname") and i + 2 < count and tokens[i + 1].folded in _STRONG_MIDDLE \
+                    and _lexicon_word(tokens[i + 1], "middle"):
                 end = i + 2
-                while end < count and end - i < 4 and tokens[end].folded in words and \
+                while end < count and end - i < 4 and (_lexicon_word(tokens[end], "given")
+                                                      or _lexicon_word(tokens[end], "middle")) and \
                         _joined(text, tokens[end - 1], tokens[end]) and not tokens[end].capitalised:
                     end += 1
                 if end - i >= 3 and all(_joined(text, tokens[j - 1], tokens[j]) for j in range(i + 1, end)):
@@ -480,11 +516,15 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
             continue
         # 2. A full name: surname + one to three name words ("Trần Văn Bình", "Nguyễn Bình").
         end = run_from(i)
-        if token.folded in surnames and end - i >= 2 and all(
+        rest = tokens[i + 1:end]
+        known = sum(1 for t in rest if t.folded in words or t.folded in surnames)
+        if token.folded in surnames and end - i >= 2 and (all(
                 t.folded in words or t.folded in surnames
                 # "Nguyễn Văn A": the placeholder letter after a middle name is a name too.
                 or (len(t.text) == 1 and t.text.isupper() and tokens[n - 1].folded in _STRONG_MIDDLE)
-                for n, t in enumerate(tokens[i + 1:end], start=i + 1)):
+                for n, t in enumerate(rest, start=i + 1))
+                # A rarer given name after a common middle one: "Nguyễn Thị Xoan", "Lê Văn Tèo".
+                or (len(rest) >= 2 and rest[0].folded in _STRONG_MIDDLE and known >= len(rest) - 1)):
             span = (token.start, tokens[end - 1].end)
             if not _inside(span, protected):
                 spans.append(span)
@@ -560,9 +600,12 @@ _AT = r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?c
 _DOT = r"(?:[ \u00a0]*\.[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:dot|chấm|cham|\.)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+)"
 _TLD = r"(?:com|vn|net|org|edu|gov|info|biz|io|co|me|asia|name|mobi|uk|us|jp|kr|cn|de|fr)"
 _DISGUISED_EMAIL = _re(
-    rf"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._+-]*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z0-9])",
+    rf"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._+-]*(?:[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+[A-Za-z0-9][A-Za-z0-9._+-]*)*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+# Numbers spelled out in words ("không chín không chín một hai ba ..."): eight digits or more.
+_DIGIT_WORDS = r"(?:không|một|mốt|hai|ba|bốn|tư|năm|lăm|sáu|bảy|bẩy|tám|chín|khong|mot|bon|sau|bay|tam|chin)"
+_SPELLED_NUMBER = _re(rf"(?<!\w)(?i:{_DIGIT_WORDS}(?:[ \u00a0,.\-]+{_DIGIT_WORDS}){{7,}})(?!\w)")
 # Phone numbers spelled with wider gaps or letters between groups: "09 03 12 34 56", "0903-123-456".
 _SPACED_PHONE = _re(
     r"(?<![0-9])(?:\+[ \u00a0]?8[ \u00a0]?4|0)(?:[ \u00a0.\-_/]{0,3}[0-9]){9,10}(?![0-9])"
@@ -615,6 +658,8 @@ def _contact_findings(text: str) -> list[Finding]:
         for m in pattern.finditer(text):
             add(*m.span(), "email")
     emails = [(f.start, f.end) for f in found]
+    for m in _SPELLED_NUMBER.finditer(text):
+        add(*m.span(), "phone")
     for m in _DOB.finditer(text):
         add(*m.span(1), "dob")
     for m in _PASSPORT.finditer(text):
@@ -759,7 +804,7 @@ def _detect_piece(text: str, names: Sequence[str], phrases: Sequence[str],
     for start, end in _name_findings(text, tokens, protected + bodies):
         if _overlaps((start, end), numbers) or _inside((start, end), addresses):
             continue
-        if _official_context(text, start):
+        if _official_context(text, start, bodies):
             continue
         findings.append(Finding(start, end, "name", text[start:end]))
     findings += _known_findings(text, names, phrases)

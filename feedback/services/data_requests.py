@@ -19,7 +19,7 @@ from typing import Any
 
 from flask_babel import gettext
 
-from ..domain.contact import clean_text
+from ..domain.contact import clean_text, is_email, normalize_phone
 from ..extensions import db
 from ..models import PrivacyRequest, Ticket, User
 from ..timeutil import to_local
@@ -181,8 +181,37 @@ def extend(request: PrivacyRequest, actor: User, reason: str, now: datetime) -> 
     return request
 
 
-def complete(request: PrivacyRequest, actor: User, answer: str, now: datetime, *, refuse: bool = False):
-    """Answer the request (or refuse it with the reason); deletion anonymises the ticket's data at once.
+CORRECTABLE = ("name", "email", "phone", "address")
+
+
+def _corrections(values: dict[str, str] | None) -> dict[str, str]:
+    """The corrected contact details, validated (empty values mean "unchanged").
+
+    :raises ServiceError: 400 with the field at fault.
+    """
+    out = {}
+    for field in CORRECTABLE:
+        value = clean_text((values or {}).get(field) or "")
+        if not value:
+            continue
+        if field == "email":
+            value = value.lower()
+            if not is_email(value):
+                raise ServiceError(gettext("Địa chỉ thư điện tử không hợp lệ."), 400, "email")
+        elif field == "phone":
+            value = normalize_phone(value) or ""
+            if not value:
+                raise ServiceError(gettext("Số điện thoại không hợp lệ."), 400, "phone")
+        elif len(value) > (200 if field == "name" else 500):
+            raise ServiceError(gettext("Nội dung quá dài."), 400, field)
+        out[field] = value
+    return out
+
+
+def complete(request: PrivacyRequest, actor: User, answer: str, now: datetime, *, refuse: bool = False,
+             corrections: dict[str, str] | None = None):
+    """Answer the request (or refuse it with the reason); deletion anonymises the ticket's data at once,
+    a correction applies the corrected contact details given (name, email, phone, address).
 
     Returns the paths of files to remove after commit (deletion only).
 
@@ -197,6 +226,20 @@ def complete(request: PrivacyRequest, actor: User, answer: str, now: datetime, *
         raise ServiceError(gettext("Vui lòng nhập nội dung trả lời người yêu cầu (ít nhất 5 ký tự)."), 400, "answer")
     ticket = request.ticket
     files = []
+    changed = _corrections(corrections) if request.kind == "correct" and not refuse else {}
+    if changed:
+        # The answer goes to the address the requester wrote from, even if it is the one corrected.
+        answer_to = ticket.email
+        for field, value in changed.items():
+            setattr(ticket, field, value)
+        ticket.updated_at = now
+        audit(actor, "ticket", ticket.code, "privacy_correct", now=now, fields=", ".join(sorted(changed)))
+        if answer_to and answer_to != ticket.email:
+            ticket.email, old = answer_to, ticket.email
+            _finish(request, actor, "done", answer, now)
+            ticket.email = old
+            db.session.flush()
+            return files
     if not refuse:
         if request.kind == "restrict":
             ticket.processing_restricted_at = now

@@ -45,8 +45,9 @@ def privacy_request_action(request_id: int, action: str):
         elif action == "extend":
             data_requests.extend(item, current_user, request.form.get("reason", ""), now)
         else:
-            files = data_requests.complete(item, current_user, request.form.get("answer", ""), now,
-                                           refuse=action == "refuse")
+            files = data_requests.complete(
+                item, current_user, request.form.get("answer", ""), now, refuse=action == "refuse",
+                corrections={f: request.form.get(f, "") for f in data_requests.CORRECTABLE})
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()

@@ -88,3 +88,26 @@ def test_known_submitter_forms_and_kept_spans() -> None:
     masked = mask(text, findings)
     assert "Ngọc" not in masked and "Lê Lợi" not in masked
     assert mask("Ông Hải Đăng ký", detect("Ông Hải Đăng ký"), keep=["hai dang"]) == "Ông Hải Đăng ký"
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Giám đốc Sở KH&CN Nguyễn Văn Hùng và cán bộ Sở Trần Thị Lan.", ["Trần Thị Lan"]),
+        ("Bà Nguyễn Thị Xoan và ông Lê Văn Tèo cùng bán hàng.", ["Nguyễn Thị Xoan", "Lê Văn Tèo"]),
+        ("tôi là nguyen van hung, còn vợ là trần thị mai.", ["nguyen van hung", "trần thị mai"]),
+        ("Ông Bùi Đức và bà Lý Thu Trang cùng là thành viên góp vốn.", ["Bùi Đức", "Lý Thu Trang"]),
+        ("Trưởng phòng kế toán của công ty là bà Lê Thị Lan.", ["Lê Thị Lan"]),
+        ("Trường Lê Quý Đôn và Bệnh viện Nguyễn Tri Phương; Thứ trưởng Bộ KH&CN Bùi Thế Duy.", []),
+        ("Trưởng phòng Quản lý Công nghệ Nguyễn Thanh Hải đã tiếp doanh nghiệp.", []),
+    ],
+)
+def test_who_is_a_person_and_who_acts_in_office(text: str, names: list[str]) -> None:
+    assert [f.text for f in detect(text) if f.kind == "name"] == names
+
+
+def test_numbers_spelled_in_words_and_dotted_local_parts() -> None:
+    text = "Em là Phương, SĐT không chín không chín một hai ba bốn năm sáu, mail khoa dot tran at abc dot vn."
+    masked = mask(text, detect(text))
+    assert masked == "Em là ***, SĐT ***, mail ***."
+    assert detect("Năm 2026 có hai ba lần kiểm tra.") == []

@@ -9,7 +9,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from privacy_support import publish_prefilled
-from support import csrf_token
 
 from feedback.extensions import db
 from feedback.models import Ticket, Unit

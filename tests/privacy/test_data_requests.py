@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
@@ -209,3 +209,26 @@ def test_reports_page_counts_requests(client, make_ticket, make_user, login_as):
     section = page.split('id="privacy-requests-report"')[1]
     assert "Phản đối xử lý dữ liệu cá nhân" in section
     assert '<td class="text-end">2</td>' in section.split("Tổng số")[1][:80]
+
+
+def test_correction_request_applies_the_corrected_details(client, make_ticket, make_user, login_as, smtp_server):
+    ticket = make_ticket(now=NOW)
+    old_email = ticket.email
+    post_request(client, ticket, "correct", "Số điện thoại đúng là 0987 654 321, địa chỉ mới ở Quận 3.")
+    item = db.session.execute(db.select(PrivacyRequest)).scalar_one()
+    login_as(make_user("coordinator", "VP"))
+    token = csrf_token(client, "/staff/privacy-requests")
+    bad = client.post(f"/staff/privacy-requests/{item.id}/complete",
+                      data={"csrf_token": token, "answer": "Đã chỉnh sửa.", "phone": "12"})
+    assert bad.status_code == 400 and "Số điện thoại không hợp lệ" in bad.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get(Ticket, ticket.id).phone == ticket.phone
+    ok = client.post(f"/staff/privacy-requests/{item.id}/complete",
+                     data={"csrf_token": token, "answer": "Sở đã chỉnh sửa số điện thoại và thư điện tử.",
+                           "phone": "0987 654 321", "email": "AN.MOI@example.com"})
+    assert ok.status_code == 303
+    db.session.rollback()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.phone == "0987654321" and ticket.email == "an.moi@example.com"
+    deliver()
+    assert smtp_server.messages[-1][0] == [old_email]  # the answer reaches the address the request came from
