@@ -375,10 +375,7 @@ def approve_rework(ticket: Ticket, actor: User, now: datetime, *, late_reason: s
 
 def return_answer(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> wf.Outcome:
     """The coordinator returns an answered, unpublished answer to the unit with a reason."""
-    target = wf.check(ticket, actor, "return_answer")
-    if ticket.published_at is not None:
-        raise TransitionError(_("Câu trả lời đã được công khai; vui lòng gỡ công khai trước khi trả lại đơn vị."),
-                              409)
+    target = wf.check(ticket, actor, "return_answer")  # refuses a published answer too (409)
     comment = wf._text(comment, "comment", max_length=MAX_COMMENT,
                        message=_("Vui lòng nêu lý do trả lại (ví dụ: chưa trả lời đúng nội dung)."))
     source = wf._move(ticket, target, now)
