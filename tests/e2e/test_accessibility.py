@@ -88,6 +88,11 @@ class Walk:
             self.axe_seconds += time.perf_counter() - started
             if SHOTS and name.split("-", 1)[1] in SHOTS.get(width, ()):  # pictures to look at
                 self.page.screenshot(path=str(Path(SHOTS_DIR) / f"{name}@{width}.png"), full_page=True)
+            # WCAG 1.4.10 reflow: nothing makes the page scroll sideways (wide tables scroll in their box)
+            overflow = self.page.evaluate("document.documentElement.scrollWidth") - width
+            if overflow > 0:
+                found = found + [{"id": "reflow", "impact": "serious", "help": f"page {overflow}px wider than "
+                                  f"the viewport", "targets": []}]
             if found:
                 self.axe[f"{name}@{width}"] = found
         self.page.set_viewport_size({"width": WIDTHS[0][0], "height": WIDTHS[0][1]})
