@@ -71,7 +71,10 @@ users_cli = AppGroup("users", help="Staff accounts.")
 @click.option("--unit", "unit_code", default=None, help="Unit code (required for officer and unit_head).")
 @click.option("--name", default=None)
 @click.option("--password", default=None, help="Prompted for when not given.")
-def users_create(email: str, role: str, unit_code: str | None, name: str | None, password: str | None) -> None:
+@click.option("--position", default=None, help='Position in the signer block of letters, e.g. "Phó Giám đốc".')
+@click.option("--authority", default=None, help='Authority line of letters, e.g. "KT. Giám đốc" (default by role).')
+def users_create(email: str, role: str, unit_code: str | None, name: str | None, password: str | None,
+                 position: str | None = None, authority: str | None = None) -> None:
     """Create a staff account."""
     from .domain.contact import is_email
 
@@ -91,7 +94,8 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None,
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
         raise click.BadParameter("at least 8 characters", param_hint="--password")
-    user = User(email=email, name=name or email.split("@")[0], role=role, unit=unit)
+    user = User(email=email, name=name or email.split("@")[0], role=role, unit=unit,
+                position=(position or "").strip()[:120] or None, signing_authority=(authority or "").strip()[:120] or None)
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.add(user)
     db.session.commit()
