@@ -7,7 +7,7 @@ import gettext
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -269,8 +269,12 @@ def template_context(app, ticket, staff) -> dict:
         note="Urgent, please.", author=staff, assigner=staff, requester=staff, reviewer=staff,
         requested=ticket.due_date + timedelta(days=10), new_due=ticket.due_date + timedelta(days=10),
         comment="Please cite the circular.", recipient_name=staff.name, lines=lines,
-        today=ticket.received_on, due=None,
+        today=ticket.received_on, due=None, item=ReportDue("2026-q4", 2026, 4, date(2026, 12, 9)), quarter=4,
     )
+
+
+TICKETLESS = {"report_reminder.txt"}  # the office's reminder of a periodic report names no ticket
+from feedback.domain.letters import ReportDue  # noqa: E402
 
 
 @pytest.mark.parametrize("name", email_templates())
@@ -293,7 +297,8 @@ def test_every_email_template_renders_in_both_languages(app, make_ticket, make_u
                 vietnamese = render_template(f"email/{name}", ticket=ticket, base_url="http://localhost", **ctx)
             assert vietnamese_letters(english) == [], english
             assert vietnamese_letters(vietnamese), vietnamese  # the default language is untouched
-            assert ticket.code in english and ticket.code in vietnamese
+            if name not in TICKETLESS:
+                assert ticket.code in english and ticket.code in vietnamese
 
 
 # ------------------------------------------------------------------ the catalogue
