@@ -106,7 +106,10 @@ def users_end_sessions(email: str | None, everyone: bool) -> None:
 @click.option("--unit", "unit_code", default=None, help="Unit code (required for officer and unit_head).")
 @click.option("--name", default=None)
 @click.option("--password", default=None, help="Prompted for when not given.")
-def users_create(email: str, role: str, unit_code: str | None, name: str | None, password: str | None) -> None:
+@click.option("--position", default=None, help='Position in the signer block of letters, e.g. "Phó Giám đốc".')
+@click.option("--authority", default=None, help='Authority line of letters, e.g. "KT. Giám đốc" (default by role).')
+def users_create(email: str, role: str, unit_code: str | None, name: str | None, password: str | None,
+                 position: str | None = None, authority: str | None = None) -> None:
     """Create a staff account."""
     from .domain.contact import is_email
 
@@ -125,7 +128,8 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None,
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     check_password_policy(password, email, name or "")
-    user = User(email=email, name=name or email.split("@")[0], role=role, unit=unit)
+    user = User(email=email, name=name or email.split("@")[0], role=role, unit=unit,
+                position=(position or "").strip()[:120] or None, signing_authority=(authority or "").strip()[:120] or None)
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.add(user)
     db.session.commit()

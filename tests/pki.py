@@ -98,4 +98,7 @@ def external_sign(pdf: bytes, p12: Path, *, name: str = "Phạm Giám Đốc") -
                                                    passphrase=P12_PASSWORD.encode())
     meta = signers.PdfSignatureMetadata(field_name="Signature1", name=name, reason="Ký ban hành",
                                         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256")
-    return signers.PdfSigner(meta, signer=signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf))).getvalue()
+    from feedback.services.documents import run_sync  # pyHanko runs its own event loop
+
+    return run_sync(signers.PdfSigner(meta, signer=signer).sign_pdf,
+                    IncrementalPdfFileWriter(io.BytesIO(pdf))).getvalue()

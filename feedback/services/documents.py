@@ -38,6 +38,21 @@ log = logging.getLogger(__name__)
 PDF_MAGIC = b"%PDF-"
 
 
+def run_sync(fn, *args, **kwargs):
+    """Call a pyHanko function that runs its own event loop (asyncio.run) from any thread: in a thread
+    that already runs a loop (an async server, a test harness) it is called in a helper thread."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 # ---------------------------------------------------------------- numbering
 
 
@@ -117,7 +132,7 @@ def sign_pdf(data: bytes, *, name: str, reason: str, location: str) -> bytes:
         field_name="ChuKySo", name=name, reason=reason, location=location,
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
     )
-    out = signers.PdfSigner(meta, signer=signer()).sign_pdf(writer)
+    out = run_sync(signers.PdfSigner(meta, signer=signer()).sign_pdf, writer)
     return out.getvalue()
 
 
@@ -212,7 +227,7 @@ def verify_signed(upload: bytes, issued: bytes) -> Verified:
         if not _same_pages(issued, upload[:second + length]):
             raise _refuse(_("Nội dung văn bản đã bị thay đổi trước khi ký; hệ thống không chấp nhận tệp này."))
         try:
-            status = validate_pdf_signature(embedded, context)
+            status = run_sync(validate_pdf_signature, embedded, context)
         except Exception as exc:  # noqa: BLE001 - a malformed signature is a refused file, not a crash
             log.info("signature validation error: %s", exc)
             raise _refuse(_("Chữ ký số trong tệp không hợp lệ (không đọc được chữ ký).")) from None

@@ -95,9 +95,9 @@ def draft_defaults(ticket: Ticket) -> Draft:
         issuer_name=cfg("DOCUMENT_ISSUER_NAME"), submitter=submitter_of(ticket), received_on=ticket.received_on,
         code=ticket.code, title=ticket.title, content=ticket.content)
     signer = saved.get("signer") or ""
-    if not signer:
-        heads = [u for u in signers_for(ticket) if u.role == Role.UNIT_HEAD]
-        signer = heads[0].email if heads else ""
+    if not signer:  # the unit's head, else a director
+        candidates = sorted(signers_for(ticket), key=lambda u: (u.role != Role.UNIT_HEAD, u.name))
+        signer = candidates[0].email if candidates else ""
     return Draft(
         subject=saved.get("subject") or rules.default_subject(submitter_of(ticket)),
         addressee=saved.get("addressee") or rules.default_addressee(ticket.submitter_type, ticket.name,

@@ -278,7 +278,8 @@ def remind_reports(now: datetime, cal) -> list[int]:
         message = outbox.queue(
             "report_reminder", recipients,
             lambda item=item: _("[Nhắc việc] Báo cáo %(label)s gửi UBND tỉnh hạn chót %(date)s",
-                                label=item.label, date=f"{item.due:%d/%m/%Y}"),
+                                label=_("quý %(q)d năm %(y)d", q=item.quarter, y=item.year) if item.quarter
+                                else _("năm %(y)d", y=item.year), date=f"{item.due:%d/%m/%Y}"),
             "report_reminder", now=now, item=item, quarter=item.quarter,
         )
         db.session.execute(db.update(ReportReminder).where(ReportReminder.period == item.key)

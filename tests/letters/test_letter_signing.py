@@ -23,7 +23,9 @@ def validate(data: bytes, ca_pem) -> list:
 
     reader = PdfFileReader(io.BytesIO(data))
     context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca_pem))])
-    return [validate_pdf_signature(sig, context) for sig in reader.embedded_signatures]
+    from feedback.services.documents import run_sync
+
+    return [run_sync(validate_pdf_signature, sig, context) for sig in reader.embedded_signatures]
 
 
 def current(ticket) -> OutgoingDocument:
