@@ -23,7 +23,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..domain import letters as rules
-from ..domain.redaction import redact
 from ..domain.states import Role
 from ..extensions import db
 from ..models import OutgoingDocument, Ticket, Unit, User
@@ -325,20 +324,12 @@ def cancel(doc: OutgoingDocument, actor: User, reason: str | None, now: datetime
 # ---------------------------------------------------------------- the public copy
 
 
-def _protected(ticket: Ticket) -> tuple[list[str], list[str]]:
-    from .publication import _protected_phrases
-
-    return _protected_phrases(ticket)
-
-
 def public_view(doc: OutgoingDocument, ticket: Ticket) -> dict:
     """The letter with the submitter's personal data masked as in the public answer."""
-    from .publication import personal_data_problems
+    from .publication import personal_data_problems, redact_for
 
-    names, phrases = _protected(ticket)
-
-    def mask(text: str) -> str:
-        return redact(text or "", names=names, organisations=phrases)
+    def mask(text: str) -> str:  # the same detector and masks as the public answer (third parties too)
+        return redact_for(ticket, text or "")
 
     view = _view(doc, mark="Bản công khai — thông tin cá nhân của người gửi đã được che; bản gốc có chữ ký số "
                            "đã gửi người gửi.", public=True)

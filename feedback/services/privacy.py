@@ -141,6 +141,19 @@ def anonymise_ticket(ticket: Ticket, now: datetime, result: AnonymiseResult, rea
         message.subject = scrub.text(message.subject)[:300]
         message.body_text = MARKER
         message.body_html = None
+    if getattr(ticket, "letter_draft", None):
+        ticket.letter_draft = scrub.data(dict(ticket.letter_draft))
+    from ..models import OutgoingDocument
+
+    for doc in db.session.execute(db.select(OutgoingDocument).where(OutgoingDocument.ticket_id == ticket.id)).scalars():
+        # The register keeps the number, date and signer; the letter's texts and files lose the personal data
+        # (the public copy, already masked, stays with the published result).
+        doc.subject = (scrub.text(doc.subject) or "")[:500]
+        doc.addressee = MARKER
+        doc.body = scrub.text(doc.body) or ""
+        doc.recipients = scrub.text(doc.recipients) or ""
+        doc.pdf = b""
+        doc.signed_pdf = None
     for request in db.session.execute(db.select(PrivacyRequest).where(PrivacyRequest.ticket_id == ticket.id)).scalars():
         request.message = scrub.text(request.message) or ""
         request.answer = scrub.text(request.answer)

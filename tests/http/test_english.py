@@ -269,29 +269,8 @@ def email_templates() -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("_"))
 
 
-def template_context(app, ticket, staff) -> dict:
-    from feedback.models import Review, Unit
-
-    unit = db.session.execute(db.select(Unit).where(Unit.code == "CCTDC")).scalar_one()
-    lines = [{"ticket": ticket, "due": None, "text": "Due in 2 working days."}]
-    return dict(
-        deadline=None, old_due=ticket.due_date - timedelta(days=3), reason="The laboratory needs more time.",
-        reason_label=workflow.REFUSE_REASONS["duplicate"], message="Please attach the contract.",
-        agency="Provincial Department of Health", result_url="http://localhost/results/1", unit=unit,
-        note="Urgent, please.", author=staff, assigner=staff, requester=staff, reviewer=staff,
-        requested=ticket.due_date + timedelta(days=10), new_due=ticket.due_date + timedelta(days=10),
-        comment="Please cite the circular.", recipient_name=staff.name, lines=lines,
-        today=ticket.received_on, due=None, year=2027,
-        item=ReportDue("2026-q4", 2026, 4, date(2026, 12, 9)), quarter=4,
-        # Issue 14: the rating reminder, the reconsideration request and its answer.
-        answered_on=ticket.received_on, reasons=["did_not_address", "too_late"],
-        review=Review(round=1, requested_on=ticket.received_on, due_date=ticket.due_date, requested_by_id=None,
-                      comment="Please state the date.", answered_on=ticket.received_on),
-    )
-
-
 TICKETLESS = {"report_reminder.txt"}  # the office's reminder of a periodic report names no ticket
-from feedback.domain.letters import ReportDue  # noqa: E402
+from support import template_context  # noqa: E402
 
 
 @pytest.mark.parametrize("name", email_templates())

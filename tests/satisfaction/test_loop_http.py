@@ -25,7 +25,8 @@ def body(message) -> str:
 
 
 def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client, answered, team, staff_client,
-                                                                     smtp_server):
+                                                                     smtp_server, signing):
+    # `signing`: the department's certificate is configured, so letters are signed and mailed on approval.
     ticket = answered()
     tid, token = ticket.id, ticket.tracking_token
     first_answered_on, first_on_time, first_due = ticket.answered_on, ticket.on_time, ticket.due_date
