@@ -27,6 +27,8 @@ from pathlib import Path
 
 import holidays
 
+from .legal import citation
+
 WORKING_DAYS = "working_days"
 CALENDAR_DAYS = "calendar_days"
 DAY_UNITS = (WORKING_DAYS, CALENDAR_DAYS)
@@ -37,7 +39,7 @@ ESTIMATED = "estimated"
 # What a day off is for (vi, en): the names every explanation uses.
 OCCASIONS: dict[str, tuple[str, str]] = {
     "new_year": ("Tết Dương lịch", "New Year's Day"),
-    "tet": ("Tết Nguyên đán", "Lunar New Year (Tết)"),
+    "tet": ("Tết Nguyên đán", "Lunar New Year"),
     "hung_kings": ("Giỗ Tổ Hùng Vương", "Hùng Kings' Commemoration Day"),
     "reunification": ("Ngày Chiến thắng 30/4", "Reunification Day"),
     "labour_day": ("Ngày Quốc tế Lao động", "International Labour Day"),
@@ -387,7 +389,7 @@ class Deadline:
             start = "receipt" if self.counted_from == "receipt" else "the answer"
             text = f"{self.rule.amount} {unit} from {start} on {fmt(self.received_on)}"
             if self.rule.legal_basis:
-                text += f" per {self.rule.legal_basis}"
+                text += f" per {citation(self.rule.legal_basis, 'en')}"
             text += f" (the day of {'receipt' if self.counted_from == 'receipt' else 'the answer'} not counted)"
         groups = self.groups_vi if vi else self.groups_en
         worked = self.worked_vi if vi else self.worked_en

@@ -111,7 +111,7 @@ class Walk:
 
     def sign_out(self) -> None:
         with self.page.expect_navigation():
-            self.page.locator("header form button[type=submit]").click()
+            self.page.locator("header form button.logout").click()
 
 
 def demo_site(now):
