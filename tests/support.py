@@ -96,3 +96,34 @@ def template_context(app, ticket, staff) -> dict:
         review=Review(round=1, requested_on=ticket.received_on, due_date=ticket.due_date, requested_by_id=None,
                       comment="Please state the date.", answered_on=ticket.received_on),
     )
+
+
+def release_before_requests(app):
+    """Fixture body (used autouse by the staff, letter, satisfaction and security test folders): every
+    test client request first ends the test's own transaction. On SQLite every transaction takes the
+    write lock (BEGIN IMMEDIATE), so a test that read something would otherwise block the request."""
+    from flask import has_app_context
+
+    from feedback.extensions import db
+
+    base = app.test_client_class
+
+    class ReleasingClient(base):
+        def open(self, *args, **kwargs):
+            if has_app_context():
+                db.session.rollback()
+            return super().open(*args, **kwargs)
+
+    app.test_client_class = ReleasingClient
+    yield
+    app.test_client_class = base
+
+
+def signed_in_client(app, user, password: str):
+    """A fresh client signed in as `user` through the real login form; `client.token` is a CSRF token."""
+    client = app.test_client()
+    response = client.post("/staff/login", data={"email": user.email, "password": password,
+                                                 "csrf_token": csrf_token(client, "/staff/login")})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    client.token = csrf_token(client, "/staff/")
+    return client

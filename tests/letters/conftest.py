@@ -3,52 +3,19 @@ test PKI, `trust` and `signing` are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from flask import has_app_context
+from support import release_before_requests, signed_in_client
 from letter_helpers import LETTER_FORM, PASSWORD, local
 
 from feedback.extensions import db
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-@pytest.fixture(autouse=True)
-def _release_before_requests(app):
-    base = app.test_client_class
-
-    class ReleasingClient(base):
-        def open(self, *args, **kwargs):
-            if has_app_context():
-                db.session.rollback()
-            return super().open(*args, **kwargs)
-
-    app.test_client_class = ReleasingClient
-    yield
-    app.test_client_class = base
-
-
-def csrf_token(client, path: str = "/staff/") -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = _CSRF.search(html)
-    assert match, f"no csrf_token on {path}"
-    return match.group(1) or match.group(2)
+_release_before_requests = pytest.fixture(autouse=True)(release_before_requests)
 
 
 @pytest.fixture
 def staff_client(app):
-    """A fresh client signed in as `user`: staff_client(user)."""
-
-    def factory(user):
-        client = app.test_client()
-        token = csrf_token(client, "/staff/login")
-        response = client.post("/staff/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
-        assert response.status_code == 303, response.get_data(as_text=True)[:300]
-        client.token = csrf_token(client, "/staff/")
-        return client
-
-    return factory
+    """A fresh client signed in as `user`: staff_client(user) (client.token: a CSRF token)."""
+    return lambda user: signed_in_client(app, user, PASSWORD)
 
 
 @pytest.fixture

@@ -6,25 +6,12 @@ As in tests/staff, the test's own transaction is ended before each request (SQLi
 from __future__ import annotations
 
 import pytest
-from flask import has_app_context
+from support import release_before_requests, signed_in_client
 
-from feedback.extensions import db
-from loop_support import PASSWORD, answered_ticket, staff_csrf
+from loop_support import PASSWORD, answered_ticket
 
 
-@pytest.fixture(autouse=True)
-def _release_before_requests(app):
-    base = app.test_client_class
-
-    class ReleasingClient(base):
-        def open(self, *args, **kwargs):
-            if has_app_context():
-                db.session.rollback()
-            return super().open(*args, **kwargs)
-
-    app.test_client_class = ReleasingClient
-    yield
-    app.test_client_class = base
+_release_before_requests = pytest.fixture(autouse=True)(release_before_requests)
 
 
 @pytest.fixture
@@ -41,17 +28,8 @@ def team(make_user):
 
 @pytest.fixture
 def staff_client(app):
-    """A fresh client signed in as `user` (client.token: a CSRF token of its session)."""
-
-    def factory(user):
-        client = app.test_client()
-        token = staff_csrf(client, "/staff/login")
-        response = client.post("/staff/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
-        assert response.status_code == 303, response.get_data(as_text=True)[:300]
-        client.token = staff_csrf(client, "/staff/")
-        return client
-
-    return factory
+    """A fresh client signed in as `user`: staff_client(user) (client.token: a CSRF token)."""
+    return lambda user: signed_in_client(app, user, PASSWORD)
 
 
 @pytest.fixture

@@ -4,26 +4,13 @@ request (SQLite's write lock), signed-in staff, and a client from a given addres
 from __future__ import annotations
 
 import pytest
-from flask import has_app_context
+from support import release_before_requests
 
-from feedback.extensions import db
 from security_helpers import PASSWORD, sign_in
 from support import csrf_token
 
 
-@pytest.fixture(autouse=True)
-def _release_before_requests(app):
-    base = app.test_client_class
-
-    class ReleasingClient(base):
-        def open(self, *args, **kwargs):
-            if has_app_context():
-                db.session.rollback()
-            return super().open(*args, **kwargs)
-
-    app.test_client_class = ReleasingClient
-    yield
-    app.test_client_class = base
+_release_before_requests = pytest.fixture(autouse=True)(release_before_requests)
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import has_app_context
+from support import release_before_requests, signed_in_client
 
-from feedback.extensions import db
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
@@ -29,19 +28,7 @@ def csrf_token(client, path: str = "/staff/") -> str:
 PASSWORD = "secret-pass-1"
 
 
-@pytest.fixture(autouse=True)
-def _release_before_requests(app):
-    base = app.test_client_class
-
-    class ReleasingClient(base):
-        def open(self, *args, **kwargs):
-            if has_app_context():
-                db.session.rollback()
-            return super().open(*args, **kwargs)
-
-    app.test_client_class = ReleasingClient
-    yield
-    app.test_client_class = base
+_release_before_requests = pytest.fixture(autouse=True)(release_before_requests)
 
 
 @pytest.fixture
@@ -52,18 +39,8 @@ def token_of():
 
 @pytest.fixture
 def staff_client(app):
-    """A fresh client signed in as `user`: staff_client(user)."""
-
-    def factory(user):
-        client = app.test_client()
-        email = user.email
-        token = csrf_token(client, "/staff/login")
-        response = client.post("/staff/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-        assert response.status_code == 303, response.get_data(as_text=True)[:300]
-        client.token = csrf_token(client, "/staff/")
-        return client
-
-    return factory
+    """A fresh client signed in as `user`: staff_client(user) (client.token: a CSRF token)."""
+    return lambda user: signed_in_client(app, user, PASSWORD)
 
 
 @pytest.fixture
