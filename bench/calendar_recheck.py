@@ -122,8 +122,8 @@ def main() -> None:
         ensure_database(args.url)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.url, CLOCK_NOW=NOW)
     with app.app_context():
-        from feedback.search import ensure_search_schema
-        from feedback.seed import seed_organisation
+        from feedback.db.search import ensure_search_schema
+        from feedback.data.seed import seed_organisation
         from feedback.services import admin as svc
         from feedback.services import calendar, recheck
 

@@ -129,7 +129,7 @@ def main() -> None:
     ensure_database(args.url)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.url)
     with app.app_context():
-        from feedback.seed import seed_organisation
+        from feedback.data.seed import seed_organisation
         from feedback.timeutil import parse_now
 
         db.drop_all()

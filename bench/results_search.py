@@ -95,8 +95,8 @@ def load(url: str, count: int, seed: int = 5) -> None:
     from feedback import create_app
     from feedback.extensions import db
     from feedback.models import Category, Ticket, Unit
-    from feedback.search import ensure_search_schema, search_text_for
-    from feedback.seed import seed_organisation
+    from feedback.db.search import ensure_search_schema, search_text_for
+    from feedback.data.seed import seed_organisation
     from sqlalchemy import inspect as sa_inspect
 
     app = create_app("production", SQLALCHEMY_DATABASE_URI=sqlalchemy_url(url), SECRET_KEY="bench")

@@ -6,13 +6,13 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, get_config
 
-from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+
 
 
 def create_app(config: str | type | None = None, **overrides) -> Flask:
@@ -87,43 +87,18 @@ def database_options(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
-def select_locale() -> str:
-    """Locale: ?lang= (remembered in the session), then the user's choice, then Vietnamese.
-
-    A GET only ever changes this browser's session; the account's stored language (also that of
-    its e-mails) changes by the POST of the language switch (public.set_language).
-    """
-    from flask import has_request_context
-    from flask_login import current_user
-
-    if not has_request_context():  # CLI commands and jobs: the default language
-        return "vi"
-    lang = request.args.get("lang")
-    if lang in ("vi", "en"):
-        session["lang"] = lang
-        return lang
-    if session.get("lang") in ("vi", "en"):
-        return session["lang"]
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in ("vi", "en"):
-        return current_user.locale
-    return "vi"
-
-
-def select_timezone() -> str:
-    from flask import current_app
-
-    return current_app.config["TIMEZONE"]
-
-
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: the search objects made by raw DDL in the migration are not drift."""
-    from .search import is_search_object
+    from .db.search import is_search_object
 
     return not is_search_object(name, type_)
 
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
+    # Imported here, not at module level: the subpackage `feedback.db` takes the name `db` in this module.
+    from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True,
                      render_as_batch=True, include_object=include_in_migrations)
@@ -131,11 +106,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     mail.init_app(app)
     csrf.init_app(app)
+    from .web.i18n import select_locale, select_timezone
+
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     bootstrap.init_app(app)
 
     from . import models  # noqa: F401  (register the models with the metadata)
-    from .sqlite import configure_sqlite
+    from .db.sqlite import configure_sqlite
 
     configure_sqlite(app)
 
@@ -161,21 +138,21 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
-    from . import templating
+    from .web import templating
 
     templating.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:
     """Friendly pages (or JSON for the API) for HTTP errors."""
-    from . import errors
+    from .web import errors
 
     errors.register(app)
 
 
 def register_security(app: Flask) -> None:
     """Security headers on every response."""
-    from . import security
+    from .web import security
 
     security.register(app)
 

@@ -25,8 +25,8 @@ from flask.testing import FlaskClient  # noqa: E402
 
 from feedback import create_app  # noqa: E402
 from feedback.extensions import db  # noqa: E402
-from feedback.search import FTS_TABLE, ensure_search_schema  # noqa: E402
-from feedback.sqlite import deferred_begin  # noqa: E402
+from feedback.db.search import FTS_TABLE, ensure_search_schema  # noqa: E402
+from feedback.db.sqlite import deferred_begin  # noqa: E402
 from support import VALID_FORM, SMTPSink, csrf_token, free_port  # noqa: E402,F401  (re-exported for test modules)
 
 class IsolatedClient(FlaskClient):
@@ -85,7 +85,7 @@ def clean_tables() -> None:
 @pytest.fixture(params=BACKENDS)
 def app(request, _schemas, tmp_path):
     """A fresh app on a clean, seeded database, with an app context pushed for the test."""
-    from feedback.seed import seed_organisation
+    from feedback.data.seed import seed_organisation
 
     app = create_app(
         "testing",

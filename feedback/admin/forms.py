@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, IntegerField, PasswordField, String
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..domain.contact import is_email
-from ..forms import Choice, one_line
+from ..web.forms import Choice, one_line
 
 
 def email_address(_form, field) -> None:

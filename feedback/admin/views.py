@@ -12,18 +12,18 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import roles_required
+from ..web.access import roles_required
 from ..domain.deadlines import ANNOUNCED, CALENDAR_DAYS, WORKING_DAYS
 from ..domain.states import KIND_LABELS, OPEN_STATES, REGIME_LABELS, ROLE_LABELS, Role, label
 from ..extensions import db
-from ..forms import choices
+from ..web.forms import choices
 from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
 from ..services import ServiceError
 from ..services import admin as svc
 from ..services import calendar as calendar_service
 from ..services import recheck
 from ..services.calendar import work_calendar
-from ..templating import current_locale
+from ..web.templating import current_locale
 from ..timeutil import local_today, utcnow
 from . import bp
 from .forms import (

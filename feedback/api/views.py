@@ -22,7 +22,7 @@ from ..domain import outcomes
 from ..domain.contact import strip_illegal
 from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, SubmitterType, State
 from ..extensions import csrf, db
-from ..forms import SubmissionForm
+from ..web.forms import SubmissionForm
 from ..models import Category, Ticket
 from ..services import ServiceError, intake, letters, throttle
 from ..timeutil import local_today, to_local, tz, utcnow

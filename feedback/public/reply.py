@@ -10,7 +10,7 @@ from wtforms import MultipleFileField, TextAreaField
 
 from ..domain.states import State, TransitionError
 from ..extensions import db
-from ..forms import SubmissionForm, multi_line, required, too_long
+from ..web.forms import SubmissionForm, multi_line, required, too_long
 from ..services import ServiceError, workflow
 from ..timeutil import utcnow
 from . import bp

@@ -21,7 +21,7 @@ from sqlalchemy import case, extract, func, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload, load_only
 
-from .. import search
+from ..db import search
 from ..domain.contact import strip_illegal
 from ..domain.redaction import find_personal_data
 from ..domain.outcomes import verdict

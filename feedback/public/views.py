@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from ..domain.states import Channel, State
 from ..extensions import db
-from ..forms import SubmissionForm
+from ..web.forms import SubmissionForm
 from ..models import Category, Ticket
 from ..services import ServiceError, intake, letters, throttle
 from ..timeutil import local_today, utcnow

@@ -71,8 +71,9 @@ def _check_password(password: str, email: str = "", name: str = "") -> None:
     check_password(password, email=email, name=name)
 
 
-def create_user(actor: User, *, email: str, name: str, role: str, unit: Unit | None, password: str) -> User:
-    """Add a staff account.
+def create_user(actor: User | None, *, email: str, name: str, role: str, unit: Unit | None, password: str,
+                position: str | None = None, signing_authority: str | None = None) -> User:
+    """Add a staff account (`actor` None: from the command line, audited as such).
 
     :raises ServiceError: for a taken email, a bad role/unit or a short password.
     """
@@ -81,12 +82,14 @@ def create_user(actor: User, *, email: str, name: str, role: str, unit: Unit | N
         raise ServiceError(_("Đã có tài khoản với thư điện tử này."), 400, "email")
     _check_role_unit(role, unit)
     _check_password(password, email, name)
-    user = User(email=email, name=name.strip(), role=role, unit=unit, active=True)
+    user = User(email=email, name=name.strip(), role=role, unit=unit, active=True,
+                position=(position or "").strip()[:120] or None,
+                signing_authority=(signing_authority or "").strip()[:120] or None)
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.add(user)
     db.session.flush()
     audit(actor, "user", user.id, "create", email=email, name=user.name, role=role,
-          unit=unit.code if unit else None)
+          unit=unit.code if unit else None, **({} if actor else {"source": "cli"}))
     return user
 
 

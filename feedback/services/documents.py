@@ -26,9 +26,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..db.dialect import insert_or_ignore
 from ..extensions import db
 from ..models import DocumentCounter
 from . import ServiceError
@@ -58,9 +57,7 @@ def run_sync(fn, *args, **kwargs):
 
 def allocate_number(issuer: str, year: int) -> int:
     """The next number of `issuer`'s register in `year` (1 for the year's first document)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(DocumentCounter).values(issuer=issuer, year=year, last=0).on_conflict_do_nothing())
+    db.session.execute(insert_or_ignore(DocumentCounter, issuer=issuer, year=year, last=0))
     return db.session.execute(
         update(DocumentCounter)
         .where(DocumentCounter.issuer == issuer, DocumentCounter.year == year)

@@ -13,10 +13,9 @@ from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.states import Channel, State
+from ..db.dialect import insert_or_ignore
 from ..extensions import db
 from ..models import Attachment, Category, Ticket, TrackingCounter, User
 from ..timeutil import to_local
@@ -75,9 +74,7 @@ def allocate_code(year: int) -> str:
     UPDATE ... RETURNING, which row-locks on PostgreSQL and holds the write lock on SQLite, so two
     transactions can never read the same number.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(TrackingCounter).values(year=year, last=0).on_conflict_do_nothing())
+    db.session.execute(insert_or_ignore(TrackingCounter, year=year, last=0))
     seq = db.session.execute(
         update(TrackingCounter)
         .where(TrackingCounter.year == year)

@@ -150,7 +150,7 @@ def claim(now: datetime, limit: int, worker: str) -> list[int]:
     Due rows are pending rows whose next attempt is at or before `now`, and rows whose claim has
     expired (their sender died). On PostgreSQL the candidates are locked with FOR UPDATE SKIP
     LOCKED so concurrent senders take disjoint sets without waiting; on SQLite the transaction
-    holds the database write lock from its start (BEGIN IMMEDIATE, see feedback/sqlite.py). The
+    holds the database write lock from its start (BEGIN IMMEDIATE, see feedback/db/sqlite.py). The
     same condition is repeated in the UPDATE so a row claimed by someone else in between drops out.
     """
     wall = utcnow()

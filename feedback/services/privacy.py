@@ -18,7 +18,7 @@ from sqlalchemy import func
 import re
 from typing import Any
 
-from .. import search
+from ..db import search
 from ..domain import personal_data
 from ..domain.states import CLOSED_STATES
 from ..extensions import db

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import gettext
 
-from .. import search
+from ..db import search
 from ..domain.contact import clean_text
 from ..domain import personal_data
 from ..domain.personal_data import Finding, fold_key

@@ -9,11 +9,10 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain import letters as rules
 from ..domain.states import Role
+from ..db.dialect import insert_or_ignore
 from ..extensions import db
 from ..models import OutgoingDocument, ReportReminder, Ticket, Unit, User
 from ..timeutil import local_today
@@ -263,15 +262,13 @@ def remind_reports(now: datetime, cal) -> list[int]:
     recipients = _office_recipients()
     if not recipients:
         return []
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     queued = []
     for item in due:
         if item.key in issued_reports(item.year):
             continue  # already issued: nothing to remind
         claimed = db.session.execute(
-            insert(ReportReminder).values(period=item.key, due_date=item.due, created_at=now)
-            .on_conflict_do_nothing().returning(ReportReminder.period)
+            insert_or_ignore(ReportReminder, period=item.key, due_date=item.due, created_at=now)
+            .returning(ReportReminder.period)
         ).scalar_one_or_none()
         if claimed is None:
             continue  # reminded before (or by a concurrent sweep)

@@ -219,7 +219,7 @@ def _dim_column(dim: str):
 
 
 def _labels() -> dict[str, dict[Any, str]]:
-    from ..templating import current_locale
+    from ..web.templating import current_locale
 
     locale = current_locale()
     unit_rows = db.session.execute(db.select(Unit)).scalars().all()

@@ -213,13 +213,13 @@ def rate(ticket: Ticket, level: str | None, reasons, comment: str | None, now: d
 
 
 def level_label(level: str) -> str:
-    from ..templating import current_locale
+    from ..web.templating import current_locale
 
     return label(rules.LEVEL_LABELS, level, current_locale())
 
 
 def reason_label(code: str) -> str:
-    from ..templating import current_locale
+    from ..web.templating import current_locale
 
     return label(rules.REASON_LABELS, code, current_locale())
 
@@ -444,7 +444,7 @@ def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def figures(start: date, end: date, *, where=()) -> Satisfaction:
     """The satisfaction figures of [start, end] (local dates) per unit; `where` narrows the tickets."""
-    from ..templating import current_locale
+    from ..web.templating import current_locale
 
     locale = current_locale()
     units = list(db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars())

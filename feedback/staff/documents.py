@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import undefer
 
-from ..access import can_see, roles_required, ticket_for
+from ..web.access import can_see, roles_required, ticket_for
 from ..domain import letters as rules
 from ..domain.states import Role
 from ..extensions import db

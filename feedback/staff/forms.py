@@ -9,7 +9,7 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.states import CHANNEL_LABELS, Channel
-from ..forms import Choice, SubmissionForm, choices, domain_label, required
+from ..web.forms import Choice, SubmissionForm, choices, domain_label, required
 from ..services.intake import Submission
 from ..timeutil import to_utc_naive, utcnow
 

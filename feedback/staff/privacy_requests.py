@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import roles_required
+from ..web.access import roles_required
 from ..domain.states import Role
 from ..extensions import db
 from ..models import PrivacyRequest

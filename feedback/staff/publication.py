@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import roles_required, ticket_for
+from ..web.access import roles_required, ticket_for
 from ..domain.states import Role, State
 from ..extensions import db
 from ..services import ServiceError, publication

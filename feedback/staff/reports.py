@@ -9,11 +9,11 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import roles_required, scope_tickets
+from ..web.access import roles_required, scope_tickets
 from ..domain.states import Role
 from ..extensions import db
 from ..models import Ticket
-from ..security import attachment_disposition
+from ..web.security import attachment_disposition
 from ..services import ServiceError
 from ..services import reports as svc
 from ..services import satisfaction
@@ -151,7 +151,7 @@ def reports_csv():
 
 
 def _bad_period(form: PeriodForm):
-    from ..errors import render_error
+    from ..web.errors import render_error
 
     return render_error(400, " ".join(form.errors.values()))
 

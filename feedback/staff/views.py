@@ -13,14 +13,14 @@ from sqlalchemy import literal, tuple_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..access import can_see, roles_required, scope_tickets, ticket_for
+from ..web.access import can_see, roles_required, scope_tickets, ticket_for
 from ..domain.contact import clean_text
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import OPEN_STATES, Kind, Role, State, TransitionError
 from ..extensions import db
 from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
 from ..public.views import active_categories
-from ..security import attachment_disposition
+from ..web.security import attachment_disposition
 from ..services import ServiceError, calendar, intake, letters, outcomes, satisfaction, workflow
 from ..timeutil import local_today, to_local, utcnow
 from . import bp

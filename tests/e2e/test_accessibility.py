@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from a11y_support import run_axe, run_vnu, vietnamese_labels
-from feedback.demo import DEMO_USERS, create_demo_tickets, create_demo_users
+from feedback.data.demo import DEMO_USERS, create_demo_tickets, create_demo_users
 from feedback.extensions import db
 from feedback.models import Category, DeadlineRule, OutboxMessage, Ticket, TicketEvent, Unit, User
 from feedback.services import reminders

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from feedback.extensions import db
-from feedback.search import FTS_TABLE, ensure_search_schema
+from feedback.db.search import FTS_TABLE, ensure_search_schema
 
 
 @pytest.fixture(autouse=True)

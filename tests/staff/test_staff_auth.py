@@ -91,6 +91,18 @@ def test_users_create_command(app, runner):
         "mat-khau-vp-1")
 
 
+def test_users_create_is_audited_like_the_admin_page(app, runner):
+    from feedback.models import AuditLog
+
+    result = runner.invoke(args=["users", "create", "ketoan@test.vn", "--role", "officer", "--unit", "QLCN",
+                                 "--name", "Đỗ Thị Kế Toán", "--password", "mat-khau-dai"])
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(db.select(User).where(User.email == "ketoan@test.vn")).scalar_one()
+    entry = db.session.execute(db.select(AuditLog).where(AuditLog.entity == "user")).scalar_one()
+    assert entry.action == "create" and entry.entity_id == str(user.id) and entry.actor_id is None
+    assert entry.details["source"] == "cli" and entry.details["unit"] == "QLCN"
+
+
 @pytest.mark.parametrize("args,problem", [
     (["cv@test.vn", "--role", "officer"], "--unit"),
     (["cv@test.vn", "--role", "officer", "--unit", "NOPE", "--password", "mat-khau-dai"], "NOPE"),

@@ -8,8 +8,8 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select
 
-from .extensions import db
-from .models import Ticket, User
+from ..extensions import db
+from ..models import Ticket, User
 
 
 def scope_tickets(stmt: Select, user: User) -> Select:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .extensions import db
-from .models import Category, DeadlineRule, Unit
+from ..extensions import db
+from ..models import Category, DeadlineRule, Unit
 
 UNITS = [
     # code, name, English name, order

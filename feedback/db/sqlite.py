@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 
-from .extensions import db
+from ..extensions import db
 
 
 # Set in a context whose transactions only read or run alone (the test suite's own session): they start

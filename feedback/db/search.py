@@ -14,14 +14,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import click
-from flask.cli import AppGroup
 from sqlalchemy import Engine, literal_column, text
 from sqlalchemy.sql.elements import ColumnElement
 
-from .domain.redaction import strip_accents
-from .extensions import db
-from .models import Ticket
+from ..domain.redaction import strip_accents
+from ..extensions import db
+from ..models import Ticket
 
 _WORD = re.compile(r"\w+")
 
@@ -122,11 +120,6 @@ def matches(q: str) -> ColumnElement[bool] | None:
     return Ticket.id.in_(ids.columns(rowid=db.Integer).scalar_subquery())
 
 
-# --- CLI ----------------------------------------------------------------------------------------
-
-search_cli = AppGroup("search", help="Full-text search of published results.")
-
-
 def recompute() -> int:
     """Set search_text again from the public texts of every published ticket; return how many."""
     from sqlalchemy import bindparam, update
@@ -143,19 +136,3 @@ def recompute() -> int:
         # A Core UPDATE by primary key: a derived column, so no optimistic-lock version bump.
         db.session.execute(stmt, values[start:start + 1000])
     return len(values)
-
-
-@search_cli.command("setup")
-@click.option("--recompute", "again", is_flag=True,
-              help="Also recompute search_text of every published ticket (after a change of the folding).")
-def search_setup(again: bool) -> None:
-    """Create the search objects if missing and (SQLite) re-fill the FTS table from the tickets."""
-    ensure_search_schema(db.engine)
-    if again:
-        click.echo(f"search_text recomputed for {recompute()} published results.")
-    count = rebuild()
-    db.session.commit()
-    if db.engine.dialect.name == "sqlite":
-        click.echo(f"FTS5 table {FTS_TABLE}: {count} published results indexed.")
-    else:
-        click.echo(f"unaccent extension and GIN index {GIN_INDEX} present.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .domain.states import Channel, Role
-from .extensions import db
-from .models import Ticket, Unit, User
-from .services import calendar, intake, publication, workflow
-from .timeutil import to_local, to_utc_naive
+from ..domain.states import Channel, Role
+from ..extensions import db
+from ..models import Ticket, Unit, User
+from ..services import calendar, intake, publication, workflow
+from ..timeutil import to_local, to_utc_naive
 
 DEMO_USERS = [
     # email, name, role, unit, password
@@ -129,7 +129,7 @@ def work_demo_tickets(tickets: list[Ticket], now: datetime) -> None:
     text = publication.prefill(answered)
     publication.publish(answered, coordinator, text.title, text.summary, text.answer, at(answered, 36))
     # ...and rated by the submitter (issue 14: the dashboard and statistics have a rating to show).
-    from .services import satisfaction
+    from ..services import satisfaction
 
     satisfaction.rate(answered, "acceptable", ["too_late"], None, at(answered, 40))
     # in_progress with an extension request waiting for approval.

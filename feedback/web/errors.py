@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .extensions import db
+from ..extensions import db
 
 
 def _messages() -> dict[int, str]:
@@ -43,7 +43,7 @@ def strip_illegal_characters():
     one field no longer empties the whole form, and nothing XML cannot carry reaches the database."""
     from werkzeug.datastructures import ImmutableMultiDict
 
-    from .domain.contact import strip_illegal
+    from ..domain.contact import strip_illegal
 
     if "\x00" in request.path:
         return render_error(404)

@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .domain.contact import clean_text, is_email, normalize_phone
-from .domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, SubmitterType, label
-from .domain.taxcode import TaxCodeError, validate_tax_code
-from .services.intake import Submission, Upload
+from ..domain.contact import clean_text, is_email, normalize_phone
+from ..domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, SubmitterType, label
+from ..domain.taxcode import TaxCodeError, validate_tax_code
+from ..services.intake import Submission, Upload
 
 
 def one_line(value):
@@ -170,7 +170,7 @@ class SubmissionForm(FlaskForm):
         field.data = phone
 
     def validate_attachments(self, field):
-        from .domain.files import sniff
+        from ..domain.files import sniff
 
         cfg = current_app.config
         files = [f for f in (field.data or []) if f and getattr(f, "filename", "")]

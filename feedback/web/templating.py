@@ -8,8 +8,8 @@ from flask import Flask, current_app, g
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
-from .domain import legal, states
-from .timeutil import to_local
+from ..domain import legal, states
+from ..timeutil import to_local
 
 
 # Timeline actions of personal-data requests (issue 13), outside the ticket's state machine.
@@ -74,7 +74,7 @@ def office() -> dict:
 
 def deadline_rule_sentence() -> str:
     """The general answer deadline, as the rule in force says it (the footer of every page)."""
-    from .services import calendar  # the services need the app; templating is imported by the factory
+    from ..services import calendar  # the services need the app; templating is imported by the factory
 
     if "answer_rule" not in g:
         try:
@@ -118,12 +118,12 @@ def register(app: Flask) -> None:
         return states.label(states.REGIME_LABELS, key or "default", current_locale())
 
     def standing_label(key: str) -> str:
-        from .domain.outcomes import STANDING_LABELS
+        from ..domain.outcomes import STANDING_LABELS
         return states.label(STANDING_LABELS, key, current_locale())
 
     def on_time(ticket) -> bool | None:
         """The on-time verdict of an answered ticket (domain/outcomes.py); None while unanswered."""
-        from .domain.outcomes import verdict
+        from ..domain.outcomes import verdict
         if ticket is None:
             return None
         return verdict(ticket.on_time, ticket.answered_on, ticket.due_date)
@@ -136,7 +136,7 @@ def register(app: Flask) -> None:
             return en if current_locale() == "en" else vi
         transition = states.TRANSITIONS.get(key)
         if transition is None:
-            from .domain.letters import EVENT_LABELS  # the answer letter's events (issue 12)
+            from ..domain.letters import EVENT_LABELS  # the answer letter's events (issue 12)
 
             pair = EVENT_LABELS.get(key)
             return (pair[1] if current_locale() == "en" else pair[0]) if pair else key
@@ -174,7 +174,7 @@ def register(app: Flask) -> None:
         on_time=on_time, number=fmt_number, percent=fmt_percent,
         citation=lambda text: legal.citation(text, current_locale()),
     )
-    from .timeutil import local_today
+    from ..timeutil import local_today
 
     app.jinja_env.globals.update(office=office, deadline_rule_sentence=deadline_rule_sentence,
                                  today_local=local_today)
@@ -186,7 +186,7 @@ def register(app: Flask) -> None:
         tracking query may hold personal data that the page must not echo."""
         from flask import request
 
-        from .public.views import local_path
+        from ..public.views import local_path
 
         return local_path(request.path)
 
@@ -194,7 +194,7 @@ def register(app: Flask) -> None:
                                  this_page=this_page)
 
     # Closing the loop (issue 14): rating levels and reasons with their labels.
-    from .domain import satisfaction as sat
+    from ..domain import satisfaction as sat
 
     app.jinja_env.filters.update(
         level_label=lambda key: states.label(sat.LEVEL_LABELS, key, current_locale()),

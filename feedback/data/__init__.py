@@ -1,0 +1,1 @@
+"""Seed and demo content, and the official calendar shipped with the product."""

@@ -1,0 +1,1 @@
+"""Database plumbing: SQLite connection settings, the search objects (DDL and sync), dialect helpers."""
