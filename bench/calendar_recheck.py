@@ -1,6 +1,6 @@
 """Benchmark: a calendar recheck at 1,000,000 tickets on PostgreSQL.
 
-    .venv/bin/python bench/calendar_recheck.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/feedback_bench9]
+    .venv/bin/python -m bench.calendar_recheck [--url postgresql+psycopg://postgres@127.0.0.1:5432/feedback_bench9]
                                                [--tickets 1000000] [--day 2026-12-24]
 
 Creates (or empties) the dedicated database, bulk-loads tickets received over two years (COPY) with
@@ -20,13 +20,9 @@ import json
 import os
 import resource
 import secrets
-import sys
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
 import psycopg  # noqa: E402

@@ -1,6 +1,6 @@
 """Benchmark: rendering and signing an answer letter against rendering an empty page, in the same run.
 
-    .venv/bin/python bench/letter_render.py [--rounds 20]
+    .venv/bin/python -m bench.letter_render [--rounds 20]
 
 Renders templates/documents/letter.html (a one-page công văn with its letterhead, five paragraphs,
 nơi nhận and the signer block) with WeasyPrint, signs it as PAdES with pyHanko using a certificate
@@ -14,21 +14,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
 from feedback import create_app  # noqa: E402
 from feedback.domain import letters as rules  # noqa: E402
 from feedback.services import documents  # noqa: E402
-from pki import P12_PASSWORD, make_pki  # noqa: E402
+from tests.pki import P12_PASSWORD, make_pki  # noqa: E402
 
 BODY = "\n".join([
     "Ngày 02/11/2026, Sở Khoa học và Công nghệ nhận được phản ánh, kiến nghị của Công ty TNHH Cơ khí Chính xác "

@@ -1,7 +1,7 @@
 """Quality of the personal-data detector on the labelled corpus: recall and precision per kind.
 
-    .venv/bin/python bench/redaction_quality.py            # table per kind, then the misses
-    .venv/bin/python bench/redaction_quality.py --quiet    # table only
+    .venv/bin/python -m bench.redaction_quality            # table per kind, then the misses
+    .venv/bin/python -m bench.redaction_quality --quiet    # table only
 
 Recall: a labelled span counts as found when every letter and digit of it lies inside what the
 detector masks (a half-masked name or phone is a leak, so it is a miss). Precision: a masked span is
@@ -19,7 +19,6 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from feedback.domain.personal_data import detect  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Benchmark: the reminder sweep's time against table size and due count, on PostgreSQL.
 
-    .venv/bin/python bench/reminders_sweep.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/feedback_bench]
+    .venv/bin/python -m bench.reminders_sweep [--url postgresql+psycopg://postgres@127.0.0.1:5432/feedback_bench]
                                               [--sizes 100000,1000000] [--due 0,1000,10000]
 
 Creates (or empties) the dedicated database, bulk-loads open tickets with COPY whose due dates are
@@ -16,13 +16,9 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import sys
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
 import psycopg  # noqa: E402

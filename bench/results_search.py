@@ -5,8 +5,8 @@ under gunicorn on 127.0.0.1, and times each public route against the bare route 
 app in the same run. Prints a table (milliseconds per request, sequential, new connection each; `items`
 is how many results, entries, requests or table rows the response held, so an empty answer shows).
 
-    .venv/bin/python bench/results_search.py                 # load if needed, then measure
-    .venv/bin/python bench/results_search.py --reload        # drop and load again
+    .venv/bin/python -m bench.results_search                 # load if needed, then measure
+    .venv/bin/python -m bench.results_search --reload        # drop and load again
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/feedback_bench5 (default)
 
 Only local traffic (127.0.0.1); every loop is bounded in count.
@@ -23,14 +23,12 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/feedback_bench5"
 

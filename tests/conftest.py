@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import contextvars
 import os
-import re
-import sys
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
 from flask.testing import FlaskClient  # noqa: E402
 
 from feedback import create_app  # noqa: E402
-from feedback.extensions import db  # noqa: E402
 from feedback.db.search import FTS_TABLE, ensure_search_schema  # noqa: E402
 from feedback.db.sqlite import deferred_begin  # noqa: E402
-from support import VALID_FORM, SMTPSink, csrf_token, free_port  # noqa: E402,F401  (re-exported for test modules)
+from feedback.extensions import db  # noqa: E402
+from tests.support import PASSWORD, VALID_FORM, SMTPSink, free_port, sign_in  # noqa: E402
 
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context, as in production.
@@ -123,7 +117,7 @@ def make_user(app):
     counter = {"n": 0}
 
     def factory(role: str, unit_code: str | None = None, *, email: str | None = None,
-                password: str = "secret-pass-1", name: str | None = None, active: bool = True) -> User:
+                password: str = PASSWORD, name: str | None = None, active: bool = True) -> User:
         counter["n"] += 1
         unit = None
         if unit_code:
@@ -142,10 +136,8 @@ def make_user(app):
 def login_as(client):
     """Sign a user in through the real login form."""
 
-    def do(user, password: str = "secret-pass-1"):
-        token = csrf_token(client, "/staff/login")
-        response = client.post("/staff/login", data={"email": user.email, "password": password,
-                                                     "csrf_token": token})
+    def do(user, password: str = PASSWORD):
+        response = sign_in(client, user.email, password)
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
         return response
 
@@ -160,20 +152,9 @@ def valid_form():
 @pytest.fixture
 def make_ticket(app):
     """Create a ticket through the intake service (committed): make_ticket(now=..., **fields)."""
-    from feedback.services import intake
+    from tests.factories import submitted
 
-    def factory(now: datetime | None = None, uploads=(), **fields):
-        from feedback.timeutil import utcnow
-
-        data = {k: v for k, v in VALID_FORM.items() if k != "consent_publish"}
-        data["consent_publish"] = True
-        data.update(fields)
-        channel = data.pop("channel", "web")
-        ticket = intake.submit(intake.Submission(**data, channel=channel, uploads=list(uploads)), now or utcnow())
-        db.session.commit()
-        return ticket
-
-    return factory
+    return submitted
 
 
 @pytest.fixture
@@ -198,7 +179,7 @@ def smtp_server(app):
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory):
     """The test PKI of tests/pki.py (made once per session)."""
-    from pki import make_pki
+    from tests.pki import make_pki
 
     return make_pki(tmp_path_factory.mktemp("pki"))
 
@@ -213,7 +194,7 @@ def trust(app, pki):
 @pytest.fixture
 def signing(app, trust):
     """The department's certificate configured: answer letters are signed (and mailed) on approval."""
-    from pki import P12_PASSWORD
+    from tests.pki import P12_PASSWORD
 
     app.config["LETTER_SIGNING_PKCS12"] = str(trust.dept_p12)
     app.config["LETTER_SIGNING_PASSWORD"] = P12_PASSWORD

@@ -1,22 +1,64 @@
-"""Helpers shared by test modules: import them with `from support import ...`.
+"""Helpers shared by test modules (`from tests.support import ...`): the one CSRF reader, the one sign-in,
+the one local-time conversion, the release-before-requests client, the form a citizen fills in, SMTP.
 
-(Sub-folders have conftest.py files of their own, so `from conftest import ...` is ambiguous.)
+Fixtures live in conftest.py files; ticket factories in tests/factories.py.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+PASSWORD = "secret-pass-1"  # every staff user made by the `make_user` fixture has it unless told otherwise
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
-def csrf_token(client, path: str = "/track") -> str:
-    """A valid CSRF token for this client's session, read from a page with a form."""
-    html = client.get(path).get_data(as_text=True)
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form in a page's HTML."""
     match = _CSRF.search(html)
-    assert match, f"no csrf_token on {path}"
+    assert match, "no csrf_token on the page"
     return match.group(1) or match.group(2)
+
+
+def csrf_token(client, path: str = "/track") -> str:
+    """A valid CSRF token for this client's session, read from the page at `path` (which has a form)."""
+    html = client.get(path).get_data(as_text=True)
+    assert _CSRF.search(html), f"no csrf_token on {path}"
+    return csrf_from(html)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    """POST the staff sign-in form from `client`; returns the response (callers assert what they expect)."""
+    token = csrf_token(client, "/staff/login")
+    return client.post("/staff/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def signed_in_client(app, user, password: str = PASSWORD):
+    """A fresh client signed in as `user` through the real login form; `client.token` is a CSRF token."""
+    client = app.test_client()
+    response = sign_in(client, user.email, password)
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    client.token = csrf_token(client, "/staff/")
+    return client
+
+
+def to_utc(moment: datetime) -> datetime:
+    """A local (Asia/Ho_Chi_Minh) wall-clock moment as the naive UTC the services and the database take."""
+    return moment.replace(tzinfo=LOCAL).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def local(y: int, m: int, d: int, hour: int = 10, minute: int = 0) -> datetime:
+    """local(2026, 4, 6, 9): 09:00 on 06/04/2026 in Viet Nam, as naive UTC."""
+    return to_utc(datetime(y, m, d, hour, minute))
+
+
+def at(local_iso: str) -> datetime:
+    """at("2026-04-06T09:00"): the same conversion from an ISO text."""
+    return to_utc(datetime.fromisoformat(local_iso))
 
 
 VALID_FORM = {
@@ -98,10 +140,18 @@ def template_context(app, ticket, staff) -> dict:
     )
 
 
-def release_before_requests(app):
-    """Fixture body (used autouse by the staff, letter, satisfaction and security test folders): every
-    test client request first ends the test's own transaction. On SQLite every transaction takes the
-    write lock (BEGIN IMMEDIATE), so a test that read something would otherwise block the request."""
+def release() -> None:
+    """End the test's own transaction, keeping what it wrote (SQLite's BEGIN IMMEDIATE would block requests)."""
+    from feedback.extensions import db
+
+    db.session.commit()
+
+
+def release_before_requests(app, *, keep: bool = False):
+    """Fixture body (autouse in the staff, letter, satisfaction, security, publication and reports folders):
+    every test client request first ends the test's own transaction. On SQLite every transaction takes
+    the write lock (BEGIN IMMEDIATE), so a test that read something would otherwise block the request.
+    The transaction is rolled back, or committed with `keep=True` (the reports tests add rows unflushed)."""
     from flask import has_app_context
 
     from feedback.extensions import db
@@ -110,20 +160,12 @@ def release_before_requests(app):
 
     class ReleasingClient(base):
         def open(self, *args, **kwargs):
-            if has_app_context():
+            if has_app_context() and keep:
+                db.session.commit()
+            elif has_app_context():
                 db.session.rollback()
             return super().open(*args, **kwargs)
 
     app.test_client_class = ReleasingClient
     yield
     app.test_client_class = base
-
-
-def signed_in_client(app, user, password: str):
-    """A fresh client signed in as `user` through the real login form; `client.token` is a CSRF token."""
-    client = app.test_client()
-    response = client.post("/staff/login", data={"email": user.email, "password": password,
-                                                 "csrf_token": csrf_token(client, "/staff/login")})
-    assert response.status_code == 303, response.get_data(as_text=True)[:300]
-    client.token = csrf_token(client, "/staff/")
-    return client

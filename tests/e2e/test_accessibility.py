@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from a11y_support import run_axe, run_vnu, vietnamese_labels
+from tests.e2e.a11y_support import run_axe, run_vnu, vietnamese_labels
 from feedback.data.demo import DEMO_USERS, create_demo_tickets, create_demo_users
 from feedback.extensions import db
 from feedback.models import Category, DeadlineRule, OutboxMessage, Ticket, TicketEvent, Unit, User
@@ -375,7 +375,7 @@ def test_every_email_html_is_valid(app, tmp_path):
     from flask_babel import force_locale
 
     from feedback.models import Ticket, User
-    from support import template_context
+    from tests.support import template_context
 
     ticket = db.session.execute(db.select(Ticket).order_by(Ticket.id).limit(1)).scalar_one()
     staff = db.session.execute(db.select(User).order_by(User.id).limit(1)).scalar_one()

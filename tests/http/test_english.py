@@ -7,16 +7,15 @@ import gettext
 import re
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
 from flask import render_template
 from flask_babel import force_locale
 
-from support import VALID_FORM, csrf_token
+from tests.support import VALID_FORM, at, csrf_token
 from feedback.extensions import db
 from feedback.models import OutboxMessage, Ticket, User
 from feedback.services import outbox, workflow
@@ -270,7 +269,7 @@ def email_templates() -> list[str]:
 
 
 TICKETLESS = {"report_reminder.txt"}  # the office's reminder of a periodic report names no ticket
-from support import template_context  # noqa: E402
+from tests.support import template_context  # noqa: E402
 
 
 @pytest.mark.parametrize("name", email_templates())
@@ -379,10 +378,6 @@ def test_open311_post_records_the_request_language(client, app, lang, expected):
 
 def test_reminder_digest_in_each_recipients_language(make_ticket, make_user):
     from feedback.services import reminders
-
-    def at(local_iso: str):
-        local = datetime.fromisoformat(local_iso).replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-        return local.astimezone(timezone.utc).replace(tzinfo=None)
 
     english = make_user("coordinator", "VP", email="coord.en@test.vn", name="Coordinator English")
     make_user("coordinator", "VP", email="coord.vi@test.vn", name="Coordinator Vietnamese")

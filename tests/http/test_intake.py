@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from support import csrf_token
+from tests.support import csrf_token
 from feedback.extensions import db
 from feedback.models import Attachment, OutboxMessage, Ticket, TicketEvent
 from feedback.services import calendar, outbox

@@ -10,7 +10,8 @@ from feedback.extensions import db
 from feedback.models import OutboxMessage, Ticket
 from feedback.services import publication, workflow
 from feedback.timeutil import local_today, utcnow
-from support import VALID_FORM, csrf_token
+from tests.support import VALID_FORM, csrf_token
+from tests.factories import advance
 
 
 def text_of(html: str, element_id: str) -> str:
@@ -24,11 +25,9 @@ def answered(make_ticket, make_user, *, late: bool = False) -> Ticket:
     coordinator = make_user("coordinator", "VP")
     head = make_user("unit_head", "CCTDC")
     officer = make_user("officer", "CCTDC")
-    ticket = make_ticket()
     now = utcnow()
-    workflow.route(ticket, coordinator, "CCTDC", now)
-    workflow.assign(ticket, head, officer, now)
-    workflow.answer(ticket, officer, "Chi cục đã bố trí lịch kiểm định vào tuần tới.", now)
+    ticket = advance(make_ticket(), {"coordinator": coordinator, "head": head, "officer": officer},
+                     "pending_approval", now, answer="Chi cục đã bố trí lịch kiểm định vào tuần tới.")
     if late:
         ticket.due_date = local_today() - timedelta(days=2)
         workflow.approve(ticket, head, now, late_reason="Chờ ý kiến của Tổng cục.")

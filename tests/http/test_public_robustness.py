@@ -8,7 +8,7 @@ import pytest
 
 from feedback.extensions import db
 from feedback.models import Ticket
-from support import VALID_FORM, csrf_token
+from tests.support import VALID_FORM, csrf_token
 
 ODD_VALUES = [
     "\x00", "a\x00b", "\ud800" if False else "\U0001F600", "' OR 1=1 --", "<script>alert(1)</script>",

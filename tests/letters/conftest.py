@@ -4,10 +4,11 @@ test PKI, `trust` and `signing` are in tests/conftest.py)."""
 from __future__ import annotations
 
 import pytest
-from support import release_before_requests, signed_in_client
-from letter_helpers import LETTER_FORM, PASSWORD, local
 
 from feedback.extensions import db
+from tests.factories import advance
+from tests.letters.letter_helpers import LETTER_FORM, local
+from tests.support import release_before_requests, signed_in_client
 
 _release_before_requests = pytest.fixture(autouse=True)(release_before_requests)
 
@@ -15,7 +16,7 @@ _release_before_requests = pytest.fixture(autouse=True)(release_before_requests)
 @pytest.fixture
 def staff_client(app):
     """A fresh client signed in as `user`: staff_client(user) (client.token: a CSRF token)."""
-    return lambda user: signed_in_client(app, user, PASSWORD)
+    return lambda user: signed_in_client(app, user)
 
 
 @pytest.fixture
@@ -37,16 +38,10 @@ def team(make_user):
 @pytest.fixture
 def to_approval(team, make_ticket):
     """A ticket routed to CCTDC, assigned and answered with LETTER_FORM (signer: the director)."""
-    from feedback.services import workflow
-
     def make(received=None, signer="pgd@test.vn", **fields):
         received = received or local(2026, 4, 6)
-        ticket = make_ticket(now=received, **fields)
-        workflow.route(ticket, team["coordinator"], "CCTDC", received)
-        workflow.assign(ticket, team["head"], team["officer"], received)
         form = dict(LETTER_FORM, signer=signer)
-        workflow.answer(ticket, team["officer"], form["answer"], received, letter=form)
-        db.session.commit()
-        return ticket
+        return advance(make_ticket(now=received, **fields), team, "pending_approval", received,
+                       answer=form["answer"], letter=form)
 
     return make

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
-from pki import P12_PASSWORD, PKI, external_sign, make_pki  # noqa: F401  (re-exported)
-
-PASSWORD = "secret-pass-1"
-
-
-def local(y, m, d, hour=10, minute=0) -> datetime:
-    """A naive-UTC moment for a local (UTC+7) wall time."""
-    return datetime(y, m, d, hour - 7, minute)
+from tests.pki import P12_PASSWORD, PKI, external_sign, make_pki  # noqa: F401  (re-exported)
+from tests.support import PASSWORD, local  # noqa: F401  (re-exported)
 
 
 LETTER_FORM = {

@@ -7,7 +7,7 @@ import io
 from datetime import date
 
 import pytest
-from letter_helpers import LETTER_FORM, local, pdf_text
+from tests.letters.letter_helpers import LETTER_FORM, local, pdf_text
 
 from feedback.domain.states import State
 from feedback.extensions import db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from letter_helpers import LETTER_FORM, external_sign, local, pdf_text
+from tests.letters.letter_helpers import LETTER_FORM, external_sign, local, pdf_text
 
 from feedback.extensions import db
 from feedback.models import OutgoingDocument

@@ -7,7 +7,7 @@ import threading
 from datetime import date
 
 import pytest
-from letter_helpers import LETTER_FORM, local, pdf_text
+from tests.letters.letter_helpers import LETTER_FORM, local, pdf_text
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, OutgoingDocument, ReportReminder, Ticket, TicketEvent

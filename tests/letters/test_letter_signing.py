@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from letter_helpers import LETTER_FORM, external_sign, local, pdf_text
+from tests.letters.letter_helpers import LETTER_FORM, external_sign, local, pdf_text
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, OutgoingDocument

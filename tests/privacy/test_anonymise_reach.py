@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from privacy_support import publish_prefilled
+from tests.privacy.privacy_support import publish_prefilled
 
 from feedback.extensions import db
 from feedback.models import Ticket, Unit

@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 import pytest
 
-from privacy_support import THIRD_PARTY_TEXTS, answered, publish_prefilled
-from support import VALID_FORM, csrf_token
+from tests.privacy.privacy_support import THIRD_PARTY_TEXTS, answered, publish_prefilled
+from tests.support import VALID_FORM, csrf_token
 
 from feedback.extensions import db
 from feedback.models import AuditLog, PrivacyRequest, Ticket

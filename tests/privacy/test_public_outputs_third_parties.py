@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from privacy_support import THIRD_PARTY_TEXTS, THIRD_PARTY_VALUES, answered, publish_prefilled
+from tests.privacy.privacy_support import THIRD_PARTY_TEXTS, THIRD_PARTY_VALUES, answered, publish_prefilled
 
 from feedback.domain.redaction import strip_accents
 from feedback.extensions import db
@@ -86,7 +86,7 @@ def test_preview_highlights_masked_kept_and_found_spans(client, app, make_ticket
     login_as(coordinator)
     page = client.get(f"/staff/tickets/{ticket.code}/publish").get_data(as_text=True)
     assert 'class="pd-masked"' in page and "Trần Văn Bình" not in page.split('id="public_summary"')[1].split("</textarea>")[0]
-    from support import csrf_token
+    from tests.support import csrf_token
 
     token = csrf_token(client, f"/staff/tickets/{ticket.code}/publish")
     texts = publication.prefill(ticket)

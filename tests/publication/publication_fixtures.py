@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from feedback.extensions import db
 from feedback.db.search import FTS_TABLE, ensure_search_schema
+from feedback.extensions import db
+from tests import support
 
-
-@pytest.fixture(autouse=True)
-def release_before_requests(app):
-    """End the test's own transaction before each client request (SQLite takes the write lock on BEGIN)."""
-    from flask import has_app_context
-
-    base = app.test_client_class
-
-    class ReleasingClient(base or FlaskClient):
-        def open(self, *args, **kwargs):
-            if has_app_context():
-                db.session.rollback()
-            return super().open(*args, **kwargs)
-
-    app.test_client_class = ReleasingClient
-    yield
-    app.test_client_class = base
+# End the test's own transaction before each client request (SQLite takes the write lock on BEGIN).
+release_before_requests = pytest.fixture(autouse=True)(support.release_before_requests)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from publication_fixtures import (  # noqa: F401
+from tests.publication.publication_fixtures import (  # noqa: F401
     answered_ticket, coordinator, publish, release_before_requests, search_schema,
 )
 from feedback.extensions import db

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from publication_fixtures import (  # noqa: F401
+from tests.publication.publication_fixtures import (  # noqa: F401
     answered_ticket, coordinator, publish, release_before_requests, search_schema,
 )
 from feedback.domain.redaction import strip_accents

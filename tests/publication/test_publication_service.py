@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from publication_fixtures import (  # noqa: F401
+from tests.publication.publication_fixtures import (  # noqa: F401
     answered_ticket, coordinator, publish, release_before_requests, search_schema,
 )
 from feedback.extensions import db

@@ -7,7 +7,7 @@ model fields (unit, state, assignee, dates) directly.
 from __future__ import annotations
 
 import pytest
-from reminder_helpers import SwitchableSMTP, at, unit
+from tests.reminders.reminder_helpers import SwitchableSMTP, at, unit
 
 from feedback.extensions import db
 from feedback.models import Ticket

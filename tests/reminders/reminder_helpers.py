@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
-
 from feedback.extensions import db
 from feedback.models import OutboxMessage, ReminderLog, Unit
-from support import SMTPSink
-
-
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(local_iso: str) -> datetime:
-    """A local wall-clock moment (Asia/Ho_Chi_Minh) as the naive UTC the services take."""
-    return datetime.fromisoformat(local_iso).replace(tzinfo=LOCAL).astimezone(timezone.utc).replace(tzinfo=None)
+from tests.support import LOCAL, SMTPSink, at, free_port  # noqa: F401  (at, LOCAL: re-exported)
 
 
 def unit(code: str) -> Unit:
@@ -37,14 +25,6 @@ def reminder_messages() -> list[OutboxMessage]:
 
 
 
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SwitchableSMTP:
     """A real SMTP server (aiosmtpd) on a fixed port that a test can stop and start again."""
 
@@ -52,7 +32,7 @@ class SwitchableSMTP:
         from feedback.extensions import mail
 
         self.sink = SMTPSink()
-        self.port = _free_port()
+        self.port = free_port()
         self.controller = None
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
                           OUTBOX_SMTP_TIMEOUT=5)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from datetime import timedelta
-
-from reminder_helpers import at
 
 from feedback.extensions import db
 from feedback.models import AuditLog, OutboxMessage
 from feedback.services import outbox
 from feedback.services.outbox import claim, send_pending
+from tests import support
+from tests.reminders.reminder_helpers import at
 
 T0 = at("2027-03-02T09:00")
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 def add_messages(n: int, now=T0) -> list[int]:
@@ -30,17 +28,10 @@ def add_messages(n: int, now=T0) -> list[int]:
     return ids
 
 
-def csrf(html: str) -> str:
-    match = _CSRF.search(html)
-    return match.group(1) or match.group(2)
-
-
-def sign_in(client, email: str, password: str = "secret-pass-1") -> None:
+def sign_in(client, email: str, password: str = support.PASSWORD) -> None:
     """Sign in through the login form without touching ORM objects (see add_messages)."""
     db.session.rollback()
-    html = client.get("/staff/login").get_data(as_text=True)
-    response = client.post("/staff/login", data={"email": email, "password": password,
-                                                 "csrf_token": csrf(html)})
+    response = support.sign_in(client, email, password)
     assert response.status_code in (302, 303)
 
 
@@ -156,7 +147,7 @@ def test_admin_outbox_page_and_resend(app, client, staff, smtp_down):
     html = page.get_data(as_text=True)
     assert f'id="outbox-{failed_id}"' in html and "Thư số 0" in html and "ConnectionRefusedError" in html
     assert f'id="outbox-{pending_id}"' not in html  # only failed mail by default
-    token = csrf(html)
+    token = support.csrf_from(html)
 
     # A message that has not failed cannot be "resent" (it is already queued).
     refused = client.post(f"/staff/admin/outbox/{pending_id}/resend", data={"csrf_token": token})

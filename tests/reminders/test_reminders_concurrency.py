@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 
 import pytest
-from reminder_helpers import at, reminder_keys, reminder_messages
+from tests.reminders.reminder_helpers import at, reminder_keys, reminder_messages
 
 from feedback.extensions import db
 from feedback.services import outbox as outbox_service

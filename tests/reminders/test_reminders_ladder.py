@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from reminder_helpers import at, reminder_keys, reminder_messages
+from tests.reminders.reminder_helpers import at, reminder_keys, reminder_messages
 
 from feedback.extensions import db
 from feedback.models import CalendarOverride, OutboxMessage, ReminderLog
@@ -105,7 +105,7 @@ def test_ladder_across_a_tickets_life(app, staff, routed_ticket, put, smtp):
 
 
 def test_unit_mailbox_and_heads_when_nobody_is_assigned(app, staff, routed_ticket, smtp):
-    from reminder_helpers import unit
+    from tests.reminders.reminder_helpers import unit
 
     unit("QLCN").email = "qlcn@sokhcn.vn"
     db.session.commit()
@@ -217,7 +217,7 @@ def test_closed_tickets_get_nothing(app, staff, routed_ticket, state):
 
 def test_a_person_in_two_roles_gets_each_reminder_once(app, staff, routed_ticket, put):
     """A unit head who assigned the ticket to herself, with the unit mailbox being her own address."""
-    from reminder_helpers import unit
+    from tests.reminders.reminder_helpers import unit
 
     unit("QLCN").email = staff["head"].email.upper()
     db.session.commit()

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from reminder_helpers import at, reminder_keys
+from tests.reminders.reminder_helpers import at, reminder_keys
 
 from feedback.extensions import db
 from feedback.jobs import AdvisoryLock, LeaseLock, leadership_for

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 import pytest
-from reports_support import form_token, release
+from tests.support import PASSWORD, release, release_before_requests, sign_in
 
 from feedback.extensions import db
 
@@ -16,11 +16,10 @@ from feedback.extensions import db
 @pytest.fixture
 def sign_in(client):
     """Sign a user in through the login form, holding no transaction meanwhile."""
-    def do(user, password: str = "secret-pass-1"):
+    def do(user, password: str = PASSWORD):
         email = user.email
         release()
-        token = form_token(client, "/staff/login")
-        response = client.post("/staff/login", data={"email": email, "password": password, "csrf_token": token})
+        response = sign_in(client, email, password)
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
         return response
 
@@ -169,14 +168,5 @@ def independent():
 
 @pytest.fixture(autouse=True)
 def _release_before_requests(app):
-    """Every test-client request first ends the test's own transaction (see `release`)."""
-    from flask.testing import FlaskClient
-
-    base = app.test_client_class or FlaskClient
-
-    class ReleasingClient(base):
-        def open(self, *args, **kwargs):
-            release()
-            return super().open(*args, **kwargs)
-
-    app.test_client_class = ReleasingClient
+    """Every test-client request first commits the test's own transaction (see `release`)."""
+    yield from release_before_requests(app, keep=True)

@@ -11,7 +11,7 @@ from feedback.extensions import db
 from feedback.models import AuditLog, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
 from feedback.services import calendar
 
-from reports_support import form_token, release
+from tests.support import csrf_token, release, sign_in
 
 GET_PAGES = ["/staff/admin/", "/staff/admin/users", "/staff/admin/users/new", "/staff/admin/units",
              "/staff/admin/units/new", "/staff/admin/categories", "/staff/admin/categories/new",
@@ -31,7 +31,7 @@ def admin(staff):
 
 
 def post(client, path: str, data: dict, token_page: str = "/staff/admin/"):
-    data = {**data, "csrf_token": form_token(client, token_page)}
+    data = {**data, "csrf_token": csrf_token(client, token_page)}
     return client.post(path, data=data)
 
 
@@ -46,7 +46,7 @@ def test_admin_pages_refused_to_other_roles(client, staff, make_user, role, unit
     for path in GET_PAGES + [f"/staff/admin/users/{target_id}", f"/staff/admin/rules/{rule_id}",
                              f"/staff/admin/units/{unit_id}"]:
         assert client.get(path).status_code == 403, path
-    token = form_token(client, "/staff/dashboard")
+    token = csrf_token(client, "/staff/dashboard")
     posts = [("/staff/admin/users/new", {"email": "x@test.vn", "name": "X", "role": "admin", "password": "gio-mua-xuan-2026"}),
              (f"/staff/admin/users/{target_id}/deactivate", {}),
              (f"/staff/admin/users/{target_id}/password", {"password": "new-password-1"}),
@@ -112,9 +112,7 @@ def test_deactivated_user_cannot_sign_in_and_tickets_stay(app, client, admin, ma
     release()
     # The officer is signed in on another browser.
     other = app.test_client()
-    token = form_token(other, "/staff/login")
-    assert other.post("/staff/login", data={"email": "officer@test.sokhcn.vn", "password": "secret-pass-1",
-                                            "csrf_token": token}).status_code in (302, 303)
+    assert sign_in(other, "officer@test.sokhcn.vn").status_code in (302, 303)
     assert other.get("/staff/dashboard").status_code == 200
 
     r = post(client, f"/staff/admin/users/{officer_id}/deactivate", {}, f"/staff/admin/users/{officer_id}")
@@ -130,14 +128,12 @@ def test_deactivated_user_cannot_sign_in_and_tickets_stay(app, client, admin, ma
     # The open session ends, and signing in again is refused.
     r = other.get("/staff/dashboard")
     assert r.status_code == 302 and "/staff/login" in r.headers["Location"]
-    token = form_token(other, "/staff/login")
-    r = other.post("/staff/login", data={"email": "officer@test.sokhcn.vn", "password": "secret-pass-1",
-                                         "csrf_token": token})
+    r = sign_in(other, "officer@test.sokhcn.vn")
     # Refused exactly like a wrong password: nothing tells that the password was right (issue 11).
     assert r.status_code == 401 and "không đúng" in r.get_data(as_text=True)
     # The user page still shows them; there is no way to delete a user.
     assert client.post(f"/staff/admin/users/{officer_id}/delete",
-                       data={"csrf_token": form_token(client, "/staff/admin/")}).status_code in (404, 405)
+                       data={"csrf_token": csrf_token(client, "/staff/admin/")}).status_code in (404, 405)
     # Reactivation is audited too.
     assert post(client, f"/staff/admin/users/{officer_id}/activate", {}).status_code == 303
     assert [r.action for r in audit_rows(entity="user")] == ["deactivate", "activate"]
@@ -181,9 +177,7 @@ def test_reset_password_and_change_role(app, client, admin, make_user):
     assert rows[1].details["changes"]["role"] == ["officer", "unit_head"]
     release()
     other = app.test_client()
-    token = form_token(other, "/staff/login")
-    assert other.post("/staff/login", data={"email": "doi@test.sokhcn.vn", "password": "mat-khau-moi-2",
-                                            "csrf_token": token}).status_code == 303
+    assert sign_in(other, "doi@test.sokhcn.vn", "mat-khau-moi-2").status_code == 303
 
 
 def test_units_and_categories(client, admin, put_ticket):

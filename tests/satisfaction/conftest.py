@@ -6,10 +6,9 @@ As in tests/staff, the test's own transaction is ended before each request (SQLi
 from __future__ import annotations
 
 import pytest
-from support import release_before_requests, signed_in_client
 
-from loop_support import PASSWORD, answered_ticket
-
+from tests.satisfaction.loop_support import answered_ticket
+from tests.support import release_before_requests, signed_in_client
 
 _release_before_requests = pytest.fixture(autouse=True)(release_before_requests)
 
@@ -29,7 +28,7 @@ def team(make_user):
 @pytest.fixture
 def staff_client(app):
     """A fresh client signed in as `user`: staff_client(user) (client.token: a CSRF token)."""
-    return lambda user: signed_in_client(app, user, PASSWORD)
+    return lambda user: signed_in_client(app, user)
 
 
 @pytest.fixture

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, Rating, Review, Ticket, TicketEvent
-from feedback.services import workflow
 from feedback.timeutil import utcnow
-
-PASSWORD = "secret-pass-1"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-def staff_csrf(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = _CSRF.search(html)
-    assert match, f"no csrf_token on {path}"
-    return match.group(1) or match.group(2)
-
-
-def page_csrf(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no csrf_token on the page"
-    return match.group(1) or match.group(2)
+from tests.factories import DRAFT, advance
 
 
 def answered_ticket(make_ticket, team, *, now: datetime | None = None, answer: str | None = None,
@@ -32,14 +15,7 @@ def answered_ticket(make_ticket, team, *, now: datetime | None = None, answer: s
     """A ticket received `now` (default: an hour ago), routed to CCTDC, drafted by the officer and
     approved by the unit head, committed."""
     now = now or utcnow() - timedelta(hours=1)
-    ticket = make_ticket(now=now, **fields)
-    workflow.route(ticket, team["coordinator"], "CCTDC", now)
-    workflow.assign(ticket, team["head"], team["officer"], now)
-    workflow.answer(ticket, team["officer"], answer or (
-        "Chi cục đã bố trí lịch kiểm định cân thương mại cho doanh nghiệp vào ngày 15 tháng tới."), now)
-    workflow.approve(ticket, team["head"], now)
-    db.session.commit()
-    return ticket
+    return advance(make_ticket(now=now, **fields), team, "answered", now, answer=answer or DRAFT)
 
 
 def snapshot(ticket_id: int) -> dict:

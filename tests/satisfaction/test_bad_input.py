@@ -13,11 +13,12 @@ import pytest
 from feedback.extensions import db
 from feedback.models import Rating, Ticket
 from feedback.timeutil import local_today
-from loop_support import fresh, page_csrf, snapshot
+from tests.satisfaction.loop_support import fresh, snapshot
+from tests.support import csrf_from
 
 
 def csrf(client, token: str) -> str:
-    return page_csrf(client.get("/track").get_data(as_text=True))  # the session's token, from any form
+    return csrf_from(client.get("/track").get_data(as_text=True))  # the session's token, from any form
 
 
 def rate(client, token: str, **data):

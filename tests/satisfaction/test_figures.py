@@ -8,8 +8,7 @@ import io
 import json
 import re
 from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -17,15 +16,15 @@ from feedback.extensions import db
 from feedback.models import Unit
 from feedback.services import reports, satisfaction, workflow
 from feedback.timeutil import local_today, utcnow
+from tests.support import to_utc
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 LEVELS = ("satisfied", "acceptable", "dissatisfied")
 COMMENT = "Ý kiến riêng của ông Nguyễn Văn An về cán bộ xử lý"
 
 
 def moment(day: date, hour: int = 10) -> datetime:
     """A local office-hours moment of `day` as the naive UTC the services take."""
-    return datetime.combine(day, time(hour)).replace(tzinfo=LOCAL).astimezone(timezone.utc).replace(tzinfo=None)
+    return to_utc(datetime.combine(day, time(hour)))
 
 
 def previous_quarter(today: date) -> reports.Period:

@@ -8,7 +8,8 @@ from feedback.models import Rating, Review, TicketEvent
 from feedback.services import calendar
 from feedback.services.outbox import send_pending
 from feedback.timeutil import local_today, utcnow
-from loop_support import fresh, page_csrf, snapshot
+from tests.satisfaction.loop_support import fresh, snapshot
+from tests.support import csrf_from, csrf_token, sign_in
 
 
 def deliver(smtp_server) -> list:
@@ -41,7 +42,7 @@ def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="rating-form"' in html and 'id="review-form"' not in html
     response = client.post(f"/track/{token}/rating", data={
-        "csrf_token": page_csrf(html), "level": "dissatisfied", "reasons": ["did_not_address", "no_conclusion"],
+        "csrf_token": csrf_from(html), "level": "dissatisfied", "reasons": ["did_not_address", "no_conclusion"],
         "comment": "Câu trả lời chưa nêu rõ thời gian cụ thể, doanh nghiệp vẫn chưa có lịch kiểm định."})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/track/{token}#rating")
     rating = db.session.execute(db.select(Rating).where(Rating.ticket_id == tid)).scalar_one()
@@ -52,7 +53,7 @@ def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client
     html = client.get(f"/track/{token}").get_data(as_text=True)
     assert 'id="review-form"' in html and "Không hài lòng" in html
     response = client.post(f"/track/{token}/review", data={
-        "csrf_token": page_csrf(html), "reasons": ["did_not_address"],
+        "csrf_token": csrf_from(html), "reasons": ["did_not_address"],
         "comment": "Đề nghị Sở xem xét lại và cho biết ngày kiểm định cụ thể."})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     t = fresh(tid)
@@ -107,7 +108,7 @@ def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client
     # The review's answer is rated in turn; no second reconsideration is offered to the submitter.
     html = client.get(f"/track/{token}").get_data(as_text=True)
     assert 'id="rating-form"' in html
-    response = client.post(f"/track/{token}/rating", data={"csrf_token": page_csrf(html), "level": "satisfied"})
+    response = client.post(f"/track/{token}/rating", data={"csrf_token": csrf_from(html), "level": "satisfied"})
     assert response.status_code == 303
     rows = db.session.execute(db.select(Rating.round, Rating.level).where(Rating.ticket_id == tid)
                               .order_by(Rating.round)).all()
@@ -116,12 +117,12 @@ def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client
     html = client.get(f"/track/{token}").get_data(as_text=True)
     assert "Hài lòng" in html and 'id="review-form"' not in html
     # Even after changing to dissatisfied, the one reconsideration is used up.
-    response = client.post(f"/track/{token}/rating", data={"csrf_token": page_csrf(html), "level": "dissatisfied",
+    response = client.post(f"/track/{token}/rating", data={"csrf_token": csrf_from(html), "level": "dissatisfied",
                                                            "revision": "1"})
     assert response.status_code == 303
     before = snapshot(tid)
     html = client.get(f"/track/{token}").get_data(as_text=True)
-    response = client.post(f"/track/{token}/review", data={"csrf_token": page_csrf(html), "comment": "Lần nữa."})
+    response = client.post(f"/track/{token}/review", data={"csrf_token": csrf_from(html), "comment": "Lần nữa."})
     assert response.status_code == 409
     assert "chỉ được đề nghị xem xét lại một lần" in response.get_data(as_text=True)
     assert snapshot(tid) == before
@@ -200,26 +201,24 @@ def test_return_answer_refused_once_published(app, answered, team, staff_client)
 
 def test_the_reconsideration_periods_are_deadline_rules_an_admin_edits(app, client, answered, make_user):
     from feedback.models import DeadlineRule
-    from loop_support import staff_csrf
 
     admin = make_user("admin", None, email="quantri@test.vn")
     admin_client = app.test_client()
-    admin_client.post("/staff/login", data={"email": admin.email, "password": "secret-pass-1",
-                                            "csrf_token": staff_csrf(admin_client, "/staff/login")})
+    sign_in(admin_client, admin.email)
     html = admin_client.get("/staff/admin/rules").get_data(as_text=True)
     assert "Thời hạn giải quyết đề nghị xem xét lại" in html and "Thời hạn đề nghị xem xét lại" in html
     rule_id = db.session.execute(db.select(DeadlineRule.id).where(DeadlineRule.purpose == "review")).scalar_one()
     db.session.rollback()
     response = admin_client.post(f"/staff/admin/rules/{rule_id}", data={
-        "csrf_token": staff_csrf(admin_client, f"/staff/admin/rules/{rule_id}"), "amount": "5",
+        "csrf_token": csrf_token(admin_client, f"/staff/admin/rules/{rule_id}"), "amount": "5",
         "day_unit": "working_days", "legal_basis": "Quyết định 15/QĐ-SKHCN", "active": "y"})
     assert response.status_code == 303
     ticket = answered()
     html = client.get(f"/track/{ticket.tracking_token}").get_data(as_text=True)
     assert client.post(f"/track/{ticket.tracking_token}/rating", data={
-        "csrf_token": page_csrf(html), "level": "dissatisfied", "reasons": "too_late"}).status_code == 303
+        "csrf_token": csrf_from(html), "level": "dissatisfied", "reasons": "too_late"}).status_code == 303
     html = client.get(f"/track/{ticket.tracking_token}").get_data(as_text=True)
-    assert client.post(f"/track/{ticket.tracking_token}/review", data={"csrf_token": page_csrf(html)}).status_code == 303
+    assert client.post(f"/track/{ticket.tracking_token}/review", data={"csrf_token": csrf_from(html)}).status_code == 303
     review = db.session.execute(db.select(Review).where(Review.ticket_id == ticket.id)).scalar_one()
     cal = calendar.work_calendar()
     assert review.due_date == cal.add_working_days(review.requested_on, 5)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, ReminderLog
 from feedback.services import calendar, reminders, satisfaction
 from feedback.services.outbox import send_pending
+from tests.support import to_utc
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def moment(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour)).replace(tzinfo=LOCAL).astimezone(timezone.utc).replace(tzinfo=None)
+    return to_utc(datetime.combine(day, time(hour)))
 
 
 def a_working_day_with_one_five_days_later(start: date) -> date:

@@ -4,11 +4,8 @@ request (SQLite's write lock), signed-in staff, and a client from a given addres
 from __future__ import annotations
 
 import pytest
-from support import release_before_requests
 
-from security_helpers import PASSWORD, sign_in
-from support import csrf_token
-
+from tests.support import PASSWORD, csrf_token, release_before_requests, sign_in
 
 _release_before_requests = pytest.fixture(autouse=True)(release_before_requests)
 

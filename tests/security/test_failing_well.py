@@ -9,7 +9,6 @@ import socket
 import stat
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,7 @@ from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Attachment, Ticket, User
 from feedback.services.intake import Upload
-from feedback.timeutil import utcnow
-from security_helpers import sign_in
-from support import VALID_FORM, csrf_token
+from tests.support import VALID_FORM, csrf_token
 
 PDF = b"%PDF-1.7\n%%EOF\n"
 

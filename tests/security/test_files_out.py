@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -17,8 +15,7 @@ from feedback.domain.spreadsheet import safe_text
 from feedback.extensions import db
 from feedback.models import Ticket
 from feedback.services.intake import Upload
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "publication"))
-from publication_fixtures import answered_ticket, coordinator, publish, search_schema  # noqa: E402,F401
+from tests.publication.publication_fixtures import answered_ticket, coordinator, publish, search_schema  # noqa: F401  (fixtures)
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

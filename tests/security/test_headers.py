@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
 from feedback import create_app
 from feedback.services.intake import Upload
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "publication"))
-from publication_fixtures import answered_ticket, coordinator, publish, search_schema  # noqa: E402,F401
+from tests.publication.publication_fixtures import answered_ticket, coordinator, publish, search_schema  # noqa: F401  (fixtures)
 
 PDF = b"%PDF-1.7\n%%EOF\n"
 

@@ -9,8 +9,7 @@ import pytest
 
 from feedback.extensions import db
 from feedback.models import User
-from security_helpers import sign_in
-from support import csrf_token
+from tests.support import csrf_token, sign_in
 
 
 def copy_of(app, client):

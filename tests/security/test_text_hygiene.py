@@ -3,8 +3,6 @@ a NUL byte in a field is removed the same way instead of emptying the form."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -12,10 +10,9 @@ import pytest
 from feedback.domain.contact import clean_text, strip_illegal
 from feedback.extensions import db
 from feedback.models import Ticket
-from support import VALID_FORM, csrf_token
+from tests.support import VALID_FORM, csrf_token
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "publication"))
-from publication_fixtures import answered_ticket, coordinator, publish, search_schema  # noqa: E402,F401
+from tests.publication.publication_fixtures import answered_ticket, coordinator, publish, search_schema  # noqa: F401  (fixtures)
 
 BAD = ["\x00", "\x01", "\x0b", "\x1f", "\x7f", "\x85", "\ufffe", "\uffff", "\ufdd0", "\ufdef",
        "\U0001fffe", "\U0010ffff", "\ud800"]

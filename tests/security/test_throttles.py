@@ -11,8 +11,7 @@ import pytest
 from feedback.extensions import db
 from feedback.models import Ticket, User
 from feedback.timeutil import utcnow
-from security_helpers import sign_in
-from support import VALID_FORM, csrf_token
+from tests.support import VALID_FORM, csrf_token, sign_in
 
 
 # ------------------------------------------------------------------ sign-in

@@ -9,38 +9,17 @@ view of the database fresh.
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from support import release_before_requests, signed_in_client
 
-
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-def csrf_token(client, path: str = "/staff/") -> str:
-    """A CSRF token of this client's session, read from a page with a form."""
-    html = client.get(path).get_data(as_text=True)
-    match = _CSRF.search(html)
-    assert match, f"no csrf_token on {path}"
-    return match.group(1) or match.group(2)
-
-PASSWORD = "secret-pass-1"
-
+from tests.support import release_before_requests, signed_in_client
 
 _release_before_requests = pytest.fixture(autouse=True)(release_before_requests)
 
 
 @pytest.fixture
-def token_of():
-    """csrf_token(client, path) as a fixture (test modules here do not import conftest)."""
-    return csrf_token
-
-
-@pytest.fixture
 def staff_client(app):
     """A fresh client signed in as `user`: staff_client(user) (client.token: a CSRF token)."""
-    return lambda user: signed_in_client(app, user, PASSWORD)
+    return lambda user: signed_in_client(app, user)
 
 
 @pytest.fixture

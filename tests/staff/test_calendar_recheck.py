@@ -9,13 +9,9 @@ from datetime import date, datetime
 from feedback.extensions import db
 from feedback.models import CalendarOverride, OutboxMessage, Ticket, TicketEvent
 from feedback.services import recheck, workflow
+from tests.support import local
 
 STAFF = "/staff/tickets/new"
-
-
-def _local(y, m, d, hh=10, mm=0):
-    """A local Hà Nội wall time as naive UTC."""
-    return datetime(y, m, d, hh - 7, mm) if hh >= 7 else datetime(y, m, d - 1, hh + 17, mm)
 
 
 def _routed(make_ticket, team, received: datetime, **fields):
@@ -34,10 +30,10 @@ def _announce(client, **fields):
 
 def test_an_announced_day_off_moves_open_deadlines_once(app, make_ticket, team, staff_client, smtp_server):
     # Three tickets received 04/12/2026 (Friday) : answer due 24/12/2026 (20 days).
-    app.config["CLOCK_NOW"] = _local(2026, 12, 7)
-    a = _routed(make_ticket, team, _local(2026, 12, 4), email="doanhnghiep.a@example.vn")
-    b = _routed(make_ticket, team, _local(2026, 12, 4, 11), email="doanhnghiep.b@example.vn")
-    later = _routed(make_ticket, team, _local(2026, 12, 7), email="doanhnghiep.c@example.vn")  # due 28/12
+    app.config["CLOCK_NOW"] = local(2026, 12, 7)
+    a = _routed(make_ticket, team, local(2026, 12, 4), email="doanhnghiep.a@example.vn")
+    b = _routed(make_ticket, team, local(2026, 12, 4, 11), email="doanhnghiep.b@example.vn")
+    later = _routed(make_ticket, team, local(2026, 12, 7), email="doanhnghiep.c@example.vn")  # due 28/12
     assert (a.due_date, b.due_date, later.due_date) == (date(2026, 12, 24), date(2026, 12, 24), date(2026, 12, 28))
     versions = {t.code: t.version for t in (a, b, later)}
     codes = (a.code, b.code, later.code)
@@ -81,36 +77,36 @@ def test_an_announced_day_off_moves_open_deadlines_once(app, make_ticket, team, 
 
 
 def test_removing_a_day_off_never_moves_a_date_earlier(app, make_ticket, team):
-    app.config["CLOCK_NOW"] = _local(2026, 12, 7)
+    app.config["CLOCK_NOW"] = local(2026, 12, 7)
     from feedback.services import admin as svc
 
     row = svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Nghỉ bổ sung")
     db.session.commit()
-    recheck.recheck(_local(2026, 12, 7), date(2026, 12, 7))
+    recheck.recheck(local(2026, 12, 7), date(2026, 12, 7))
     db.session.commit()
-    ticket = _routed(make_ticket, team, _local(2026, 12, 4))
+    ticket = _routed(make_ticket, team, local(2026, 12, 4))
     assert ticket.due_date == date(2026, 12, 25)
     svc.remove_override(team["admin"], db.session.get(CalendarOverride, row.id))
     db.session.commit()
-    report = recheck.recheck(_local(2026, 12, 8), date(2026, 12, 8))
+    report = recheck.recheck(local(2026, 12, 8), date(2026, 12, 8))
     db.session.commit()
     assert report.changed_days == [date(2026, 12, 24)] and report.moved == []
     assert db.session.get(Ticket, ticket.id).due_date == date(2026, 12, 25)
 
 
 def test_a_late_answer_becomes_on_time_when_its_due_date_becomes_a_day_off(app, make_ticket, team):
-    app.config["CLOCK_NOW"] = _local(2026, 12, 28)
-    ticket = _routed(make_ticket, team, _local(2026, 12, 4))  # due 24/12
+    app.config["CLOCK_NOW"] = local(2026, 12, 28)
+    ticket = _routed(make_ticket, team, local(2026, 12, 4))  # due 24/12
     ticket.state, ticket.unit_id, ticket.draft_answer = "pending_approval", ticket.unit_id, "Trả lời: đã xếp lịch."
     db.session.commit()
-    workflow.approve(ticket, team["director"], _local(2026, 12, 25), late_reason="Chờ kết quả kiểm định")
+    workflow.approve(ticket, team["director"], local(2026, 12, 25), late_reason="Chờ kết quả kiểm định")
     db.session.commit()
     assert ticket.on_time is False
     from feedback.services import admin as svc
 
     svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Thông báo 130/TB-UBND")
     db.session.commit()
-    report = recheck.recheck(_local(2026, 12, 28), date(2026, 12, 28))
+    report = recheck.recheck(local(2026, 12, 28), date(2026, 12, 28))
     db.session.commit()
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.due_date == date(2026, 12, 25) and ticket.on_time is True
@@ -118,8 +114,8 @@ def test_a_late_answer_becomes_on_time_when_its_due_date_becomes_a_day_off(app, 
 
 
 def test_two_rechecks_at_once_move_each_date_once(app, make_ticket, team):
-    app.config["CLOCK_NOW"] = _local(2026, 12, 7)
-    tickets = [_routed(make_ticket, team, _local(2026, 12, 4, 8 + i)) for i in range(4)]
+    app.config["CLOCK_NOW"] = local(2026, 12, 7)
+    tickets = [_routed(make_ticket, team, local(2026, 12, 4, 8 + i)) for i in range(4)]
     from feedback.services import admin as svc
 
     recheck.ensure_snapshot(date(2026, 12, 7))
@@ -130,7 +126,7 @@ def test_two_rechecks_at_once_move_each_date_once(app, make_ticket, team):
     def run():
         with app.app_context():
             try:
-                recheck.recheck(_local(2026, 12, 7), date(2026, 12, 7))
+                recheck.recheck(local(2026, 12, 7), date(2026, 12, 7))
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
@@ -151,7 +147,7 @@ def test_two_rechecks_at_once_move_each_date_once(app, make_ticket, team):
 
 
 def test_registered_item_counts_from_when_it_was_received(app, team, staff_client, valid_form):
-    app.config["CLOCK_NOW"] = _local(2026, 12, 1, 9)
+    app.config["CLOCK_NOW"] = local(2026, 12, 1, 9)
     client = staff_client(team["coordinator"])
     form = {**valid_form, "channel": "paper", "received_at": "2026-11-20T16:30", "incoming_number": "412/VBĐ",
             "csrf_token": client.token}
@@ -174,7 +170,7 @@ def test_registered_item_counts_from_when_it_was_received(app, team, staff_clien
 
 
 def test_registered_item_in_the_future_is_refused(app, team, staff_client, valid_form):
-    app.config["CLOCK_NOW"] = _local(2026, 12, 1, 9)
+    app.config["CLOCK_NOW"] = local(2026, 12, 1, 9)
     client = staff_client(team["coordinator"])
     before = db.session.execute(db.select(db.func.count(Ticket.id))).scalar_one()
     db.session.rollback()
@@ -187,8 +183,8 @@ def test_registered_item_in_the_future_is_refused(app, team, staff_client, valid
 
 
 def test_routing_under_the_legal_document_regime(app, make_ticket, team, staff_client):
-    app.config["CLOCK_NOW"] = _local(2026, 12, 3)
-    ticket = make_ticket(now=_local(2026, 12, 3))
+    app.config["CLOCK_NOW"] = local(2026, 12, 3)
+    ticket = make_ticket(now=local(2026, 12, 3))
     client = staff_client(team["coordinator"])
     response = client.post(f"/staff/tickets/{ticket.code}/route",
                            data={"unit": "CCTDC", "regime": "legal_document", "csrf_token": client.token})
@@ -197,7 +193,7 @@ def test_routing_under_the_legal_document_regime(app, make_ticket, team, staff_c
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.regime == "legal_document" and ticket.due_date == date(2026, 12, 18)
     assert "Công điện 89/CĐ-TTg" in ticket.due_explanation
-    bad = make_ticket(now=_local(2026, 12, 3))
+    bad = make_ticket(now=local(2026, 12, 3))
     response = client.post(f"/staff/tickets/{bad.code}/route",
                            data={"unit": "CCTDC", "regime": "khác", "csrf_token": client.token})
     assert response.status_code == 400
@@ -219,11 +215,11 @@ def test_the_progress_rule_drives_progress_emails(app, make_ticket, team):
     assert (ladder().progress_days, ladder().progress_unit) == (7, "calendar_days")
 
 
-def test_report_dates_are_local(app, make_ticket, team):
+def test_report_dates_arelocal(app, make_ticket, team):
     """Published at 01:15 on 02/12 in Hà Nội (18:15 UTC on 01/12): the report says 02/12, after its answer."""
     from feedback.services.reports import Period, build_report, details_csv, detail_rows
 
-    ticket = make_ticket(now=_local(2026, 11, 10), incoming_number=None)
+    ticket = make_ticket(now=local(2026, 11, 10), incoming_number=None)
     ticket.state, ticket.answered_on = "answered", date(2026, 12, 2)
     ticket.answered_at = datetime(2026, 12, 1, 18, 5)  # 01:05 local on 02/12
     ticket.published_at = datetime(2026, 12, 1, 18, 15)

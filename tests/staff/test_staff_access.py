@@ -15,6 +15,8 @@ from feedback.models import Attachment, OutboxMessage, Ticket, TicketEvent
 from feedback.services import calendar, workflow
 from feedback.services.intake import Upload
 from feedback.timeutil import utcnow
+from tests.support import csrf_token
+from tests.factories import advance
 
 USERS = ["coordinator", "director", "admin", "head", "officer", "officer2", "other_head", "other_officer", "anon"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -61,12 +63,8 @@ def prepare(state: str, team, make_ticket) -> Ticket:
     """A ticket of category TDC in `state`, routed to CCTDC and assigned to `officer` once past `new`."""
     ticket = make_ticket(uploads=[Upload("giay-to.pdf", "pdf", PDF)])
     now = utcnow()
-    if state != "new":
-        workflow.route(ticket, team["coordinator"], "CCTDC", now)
-    if state in ("in_progress", "pending_approval", "needs_info", "extension_pending"):
-        workflow.assign(ticket, team["head"], team["officer"], now)
-    if state == "pending_approval":
-        workflow.answer(ticket, team["officer"], "Dự thảo trả lời.", now)
+    path_state = "in_progress" if state in ("needs_info", "extension_pending") else state
+    advance(ticket, team, path_state, now, answer="Dự thảo trả lời.")
     if state == "needs_info":
         workflow.request_info(ticket, team["officer"], "Đề nghị bổ sung.", now)
     if state == "extension_pending":
@@ -90,14 +88,14 @@ def footprint(ticket_id: int) -> tuple:
 
 
 @pytest.mark.parametrize("method,path,state,data,user,expected", CASES)
-def test_access_matrix(app, team, make_ticket, staff_client, token_of, method, path, state, data, user, expected):
+def test_access_matrix(app, team, make_ticket, staff_client, method, path, state, data, user, expected):
     ticket = prepare(state, team, make_ticket)
     ticket_id, code = ticket.id, ticket.code
     att = db.session.execute(db.select(Attachment.id).where(Attachment.ticket_id == ticket_id)).scalar_one()
     ext = calendar.work_calendar().add_working_days(ticket.due_date, 5).isoformat()
     if user == "anon":
         client = app.test_client()
-        client.token = token_of(client, "/staff/login")
+        client.token = csrf_token(client, "/staff/login")
     else:
         client = staff_client(team[user])
     url = path.format(code=code, att=att)
@@ -130,7 +128,7 @@ def test_queue_lists_only_tickets_in_scope(team, make_ticket, staff_client, user
 
 @pytest.mark.parametrize("user,status", [("coordinator", 303), ("director", 303), ("head", 303), ("officer", 303),
                                          ("admin", 403)])
-def test_staff_registration_by_role(team, staff_client, token_of, valid_form, user, status):
+def test_staff_registration_by_role(team, staff_client, valid_form, user, status):
     client = staff_client(team[user])
     form = {**valid_form, "channel": "paper", "csrf_token": client.token}
     response = client.post("/staff/tickets/new", data=form)

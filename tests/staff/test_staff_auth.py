@@ -6,66 +6,62 @@ import pytest
 
 from feedback.extensions import db
 from feedback.models import User
+from tests.support import csrf_token, sign_in
 
 
-def login(client, token_of, email, password):
-    token = token_of(client, "/staff/login")
-    return client.post("/staff/login", data={"email": email, "password": password, "csrf_token": token})
-
-
-def test_sign_in_and_out(app, make_user, token_of):
+def test_sign_in_and_out(app, make_user):
     make_user("officer", "QLCN", email="cv@test.vn")
     client = app.test_client()
     first = client.get("/staff/")
     assert first.status_code == 302 and "/staff/login" in first.headers["Location"]
-    response = login(client, token_of, "CV@test.vn ", "secret-pass-1")
+    response = sign_in(client, "CV@test.vn ", "secret-pass-1")
     assert response.status_code == 303 and response.headers["Location"].endswith("/staff/")
     assert client.get("/staff/").status_code == 200
     assert client.get("/staff/logout").status_code == 405  # never by a plain link
-    token = token_of(client, "/staff/")
+    token = csrf_token(client, "/staff/")
     assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 303
     assert client.get("/staff/").status_code == 302
 
 
-def test_next_only_follows_staff_paths(app, make_user, token_of):
+def test_next_only_follows_staff_paths(app, make_user):
     make_user("coordinator", "VP", email="vp@test.vn")
     client = app.test_client()
-    token = token_of(client, "/staff/login")
+    token = csrf_token(client, "/staff/login")
     response = client.post("/staff/login?next=https://evil.example/x",
                            data={"email": "vp@test.vn", "password": "secret-pass-1", "csrf_token": token})
     assert response.headers["Location"].endswith("/staff/")
 
 
-def test_wrong_password_and_throttling(app, make_user, token_of):
+def test_wrong_password_and_throttling(app, make_user):
     make_user("officer", "QLCN", email="cv@test.vn")
     client = app.test_client()
     limit = app.config["LOGIN_MAX_FAILURES"]
     for _ in range(limit):
-        response = login(client, token_of, "cv@test.vn", "wrong-password")
+        response = sign_in(client, "cv@test.vn", "wrong-password")
         assert response.status_code == 401
         assert "không đúng" in response.get_data(as_text=True)
     # Slowed down from this address now, even with the right password, with a clear message.
-    response = login(client, token_of, "cv@test.vn", "secret-pass-1")
+    response = sign_in(client, "cv@test.vn", "secret-pass-1")
     assert response.status_code == 429 and "quá nhiều lần" in response.get_data(as_text=True)
     assert int(response.headers["Retry-After"]) > 0 and "thử lại sau" in response.get_data(as_text=True)
     # Another account from the same address is not locked by one account's failures alone.
     make_user("officer", "QLCN", email="cv2@test.vn")
-    assert login(client, token_of, "cv2@test.vn", "secret-pass-1").status_code == 303
+    assert sign_in(client, "cv2@test.vn", "secret-pass-1").status_code == 303
 
 
-def test_throttling_per_address_across_accounts(app, token_of):
+def test_throttling_per_address_across_accounts(app):
     client = app.test_client()
     limit = app.config["LOGIN_ADDRESS_LIMIT"]
     for i in range(limit):
-        assert login(client, token_of, f"nobody{i}@test.vn", "x").status_code == 401
-    response = login(client, token_of, "another@test.vn", "x")
+        assert sign_in(client, f"nobody{i}@test.vn", "x").status_code == 401
+    response = sign_in(client, "another@test.vn", "x")
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
 
 
-def test_inactive_account_answers_like_a_wrong_password(app, make_user, token_of):
+def test_inactive_account_answers_like_a_wrong_password(app, make_user):
     make_user("officer", "QLCN", email="old@test.vn", active=False)
-    right = login(app.test_client(), token_of, "old@test.vn", "secret-pass-1")
-    wrong = login(app.test_client(), token_of, "old@test.vn", "not-the-password")
+    right = sign_in(app.test_client(), "old@test.vn", "secret-pass-1")
+    wrong = sign_in(app.test_client(), "old@test.vn", "not-the-password")
     assert right.status_code == wrong.status_code == 401
 
     def body(response):  # the CSRF token is the only part allowed to differ
@@ -124,10 +120,10 @@ def test_users_create_refuses_a_duplicate(app, runner, make_user):
     assert result.exit_code != 0 and "already exists" in result.output
 
 
-def test_a_deactivated_users_session_stops_working(app, make_user, token_of):
+def test_a_deactivated_users_session_stops_working(app, make_user):
     user = make_user("officer", "QLCN", email="leaving@test.vn")
     client = app.test_client()
-    assert login(client, token_of, "leaving@test.vn", "secret-pass-1").status_code == 303
+    assert sign_in(client, "leaving@test.vn", "secret-pass-1").status_code == 303
     assert client.get("/staff/").status_code == 200
     db.session.get(User, user.id).active = False
     db.session.commit()

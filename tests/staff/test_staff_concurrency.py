@@ -12,8 +12,7 @@ import pytest
 
 from feedback.extensions import db
 from feedback.models import Ticket, TicketEvent
-from feedback.services import workflow
-from feedback.timeutil import utcnow
+from tests.factories import advance
 
 
 def race(requests):
@@ -40,12 +39,7 @@ def race(requests):
 
 
 def pending_ticket(team, make_ticket):
-    ticket = make_ticket()
-    now = utcnow()
-    workflow.route(ticket, team["coordinator"], "CCTDC", now)
-    workflow.assign(ticket, team["head"], team["officer"], now)
-    workflow.answer(ticket, team["officer"], "Dự thảo trả lời.", now)
-    db.session.commit()
+    ticket = advance(make_ticket(), team, "pending_approval", answer="Dự thảo trả lời.")
     return ticket.id, ticket.code
 
 

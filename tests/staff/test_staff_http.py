@@ -13,6 +13,7 @@ from feedback.models import Attachment, OutboxMessage, Ticket, TicketEvent
 from feedback.services import outbox, workflow
 from feedback.services.intake import Upload
 from feedback.timeutil import utcnow
+from tests.factories import advance
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -135,18 +136,7 @@ WRONG_STATE = [
 
 
 def prepare(state, team, make_ticket):
-    ticket = make_ticket()
-    now = utcnow()
-    if state != "new":
-        workflow.route(ticket, team["coordinator"], "CCTDC", now)
-    if state in ("in_progress", "pending_approval", "answered"):
-        workflow.assign(ticket, team["head"], team["officer"], now)
-    if state in ("pending_approval", "answered"):
-        workflow.answer(ticket, team["officer"], "Dự thảo.", now)
-    if state == "answered":
-        workflow.approve(ticket, team["head"], now)
-    db.session.commit()
-    return ticket
+    return advance(make_ticket(), team, state, answer="Dự thảo.")
 
 
 @pytest.mark.parametrize("state,action,role,data", WRONG_STATE, ids=[f"{a}-from-{s}" for s, a, _, _ in WRONG_STATE])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from sqlalchemy import text
@@ -12,11 +12,8 @@ from feedback.domain.states import State, TransitionError
 from feedback.extensions import db
 from feedback.models import OutboxMessage, Ticket, TicketEvent
 from feedback.services import ServiceError, workflow
-
-
-def local(y, m, d, hour=10, minute=0) -> datetime:
-    """A naive-UTC moment for a local (UTC+7) wall time."""
-    return datetime(y, m, d, hour - 7, minute)
+from tests.support import local
+from tests.factories import advance
 
 
 def snapshot(ticket: Ticket) -> tuple:
@@ -138,12 +135,8 @@ def test_no_pause_when_the_setting_is_off(app, team, make_ticket):
 
 
 def in_progress(team, make_ticket, now=None):
-    ticket = make_ticket(now=now or local(2026, 4, 21))
     start = now or local(2026, 4, 21)
-    workflow.route(ticket, team["coordinator"], "CCTDC", start)
-    workflow.assign(ticket, team["head"], team["officer"], start)
-    db.session.commit()
-    return ticket
+    return advance(make_ticket(now=start), team, "in_progress", start)
 
 
 def test_extension_request_then_approval_and_the_limit(team, make_ticket):
