@@ -1,11 +1,11 @@
-# Two commands: `make demo` sets up and runs the demo on SQLite; `make test` runs the test suite.
+# `make demo` sets up and runs the demo on SQLite; `make test` runs the test suite; `make lint` the lint gate.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test install install-dev db run clean translations
+.PHONY: demo test lint install install-dev db run clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ demo: db
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it).
 test: install-dev
 	FEEDBACK_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The gate CI runs before the tests; settings in pyproject.toml (ruff: rule set and format; mypy: the
+# domain strict, the services with the defaults).
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) instance/feedback.sqlite3*

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import holidays
 
@@ -216,8 +217,8 @@ class WorkCalendar:
         end = date(hi, 12, 31)
         one = timedelta(days=1)
         while d <= end:
-            entry = entries.get(d)
-            working = entry.working if entry is not None else d.weekday() < 5
+            found = entries.get(d)
+            working = found.working if found is not None else d.weekday() < 5
             if working:
                 ordinals.append(d.toordinal())
             d += one
@@ -271,12 +272,14 @@ class WorkCalendar:
             self._load(start.year, start.year + span)
             index = self._count_through(start) + n - 1
             while index >= len(self._ordinals):
+                assert self._years is not None  # set by _load
                 self._load(start.year, self._years[1] + span)
                 index = self._count_through(start) + n - 1
             return date.fromordinal(self._ordinals[index])
         self._load(start.year - span, start.year)
         index = bisect_left(self._ordinals, start.toordinal()) + n
         while index < 0:
+            assert self._years is not None  # set by _load
             self._load(self._years[0] - span, start.year)
             index = bisect_left(self._ordinals, start.toordinal()) + n
         return date.fromordinal(self._ordinals[index])
@@ -327,7 +330,7 @@ class WorkCalendar:
 
     def days_off_groups(self, first: date, last: date, locale: str = "vi") -> list[str]:
         """The days off from `first` to `last`, grouped: ["16/02–20/02 nghỉ Tết Nguyên đán", "21/02–22/02 cuối tuần"]."""
-        groups: list[list] = []
+        groups: list[list[Any]] = []  # [first, last, why]
         d = first
         while d <= last:
             if not self.is_working_day(d):
@@ -476,7 +479,7 @@ def load_official(path: str = str(OFFICIAL_CALENDAR)) -> tuple[tuple[DayEntry, .
     return tuple(entries), years, str(data.get("version", ""))
 
 
-def shipped_calendar(overrides: Iterable[DayEntry] = (), **kwargs) -> WorkCalendar:
+def shipped_calendar(overrides: Iterable[DayEntry] = (), **kwargs: Any) -> WorkCalendar:
     """The calendar as shipped (statutory days and the official calendar), with optional overrides."""
     entries, years, _version = load_official()
     kwargs.setdefault("year_status", years)

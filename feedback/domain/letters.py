@@ -12,6 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .deadlines import WorkCalendar
 
 # Document kinds of the outgoing register and the abbreviation of each in a symbol (Phụ lục III).
 LETTER = "letter"  # công văn: symbol <issuer>-<drafting unit>, e.g. 125/SKHCN-VP
@@ -203,7 +207,7 @@ def reports_due(year: int) -> list[ReportDue]:
     return sorted(items, key=lambda r: (r.due, r.key))
 
 
-def reminder_day(due: date, cal, working_days: int = 5) -> date:
+def reminder_day(due: date, cal: WorkCalendar, working_days: int = 5) -> date:
     """The working day `working_days` working days before `due` (the day the office is reminded)."""
     day = due
     counted = 0
@@ -214,7 +218,7 @@ def reminder_day(due: date, cal, working_days: int = 5) -> date:
     return day
 
 
-def reports_to_remind(today: date, cal, working_days: int = 5) -> list[ReportDue]:
+def reports_to_remind(today: date, cal: WorkCalendar, working_days: int = 5) -> list[ReportDue]:
     """Reports whose reminder day has come and whose due day has not passed (so a late sweep still reminds)."""
     out = []
     for year in (today.year, today.year + 1):

@@ -25,10 +25,11 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any, cast
 
 from .redaction import (
     _AMOUNT_UNIT,
@@ -51,23 +52,23 @@ def _re(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
-def _finditer(pattern, text: str):
+def _finditer(pattern: str | re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     return (pattern if isinstance(pattern, re.Pattern) else _re(pattern)).finditer(text)
 
 
-def _match(pattern, text: str):
+def _match(pattern: str, text: str) -> re.Match[str] | None:
     return _re(pattern).match(text)
 
 
-def _search(pattern, text: str):
+def _search(pattern: str, text: str) -> re.Match[str] | None:
     return _re(pattern).search(text)
 
 
-def _fullmatch(pattern, text: str):
+def _fullmatch(pattern: str, text: str) -> re.Match[str] | None:
     return _re(pattern).fullmatch(text)
 
 
-def _split(pattern, text: str):
+def _split(pattern: str, text: str) -> list[str | Any]:
     return _re(pattern).split(text)
 
 
@@ -280,7 +281,7 @@ def _phrase_spans(folded: str, phrases: Iterable[str], *, extend: bool) -> list[
     for match in pattern.finditer(folded):
         end = match.end()
         if extend:
-            end = tail.match(folded, end).end()
+            end = cast(re.Match[str], tail.match(folded, end)).end()  # matches: every part is optional
         spans.append((match.start(), end))
     return spans
 
@@ -341,7 +342,7 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
     spans = _phrase_spans(folded, _LAW_WORDS, extend=False)
     # A law's number and name: "Nghị định 356/2025/NĐ-CP", "Luật Bảo vệ dữ liệu cá nhân".
     law_tail = _re(r"(?:[ \u00a0]+(?:so[ \u00a0]+)?[0-9][0-9A-Za-z./-]*)?")
-    spans = [(s, law_tail.match(folded, e).end()) for s, e in spans]
+    spans = [(s, cast(re.Match[str], law_tail.match(folded, e)).end()) for s, e in spans]  # always matches
     # District level and up stays: "huyện Đan Phượng", "tỉnh Thái Bình", "TP. Thủ Đức".
     unit = _re(
         r"(?<!\w)(?i:quận|huyện|tỉnh|thành phố|tp\.?|thị xã|tx\.?|quan|huyen|tinh|thanh pho|thi xa)[ \u00a0]*"

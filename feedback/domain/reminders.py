@@ -133,7 +133,7 @@ def rating_reminder_due(*, answered_on: date | None, rated: bool, round_: int, t
     return None
 
 
-def sort_key(kind: str, due: date, code: str) -> tuple:
+def sort_key(kind: str, due: date, code: str) -> tuple[int, date, str]:
     """Digest order: most urgent kind first, then the earliest date, then the code."""
     return (URGENCY.get(kind, 99), due, code)
 

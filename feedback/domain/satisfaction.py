@@ -18,6 +18,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -68,7 +69,7 @@ class RatingFacts:
     revision: int | None = None  # revision of that rating (None: not yet)
 
 
-def clean_reasons(reasons) -> tuple[list[str], str | None]:
+def clean_reasons(reasons: Iterable[str | None]) -> tuple[list[str], str | None]:
     """The reason codes, deduplicated in table order, or a refusal for an unknown one."""
     given = [r.strip() for r in reasons if r and r.strip()]
     if any(r not in REASONS for r in given):

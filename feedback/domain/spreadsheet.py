@@ -24,7 +24,7 @@ def safe_row(values: Iterable[Any]) -> list[Any]:
     return [safe_text(v) for v in values]
 
 
-def neutralise_workbook(workbook) -> int:
+def neutralise_workbook(workbook: Any) -> int:
     """Make every text cell of an openpyxl workbook a plain string (data type "s"); return how many
     cells were changed. openpyxl takes any str starting with "=" as a formula, so this runs on the
     finished workbook, after every writer has appended its rows."""

@@ -5,6 +5,7 @@ Pure: no Flask, no database. Labels are plain (vi, en) pairs; the web layer pick
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -123,7 +124,8 @@ class Transition:
     public: bool  # whether the event is shown on the public timeline
 
 
-def _t(action: str, sources, target: str, roles, label: tuple[str, str], public: bool) -> Transition:
+def _t(action: str, sources: Iterable[str], target: str, roles: Iterable[str], label: tuple[str, str],
+       public: bool) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), label, public)
 
 
