@@ -32,11 +32,9 @@ query=""; [[ "$rest" == *\?* ]] && query="?${rest#*\?}"
 server="postgresql://${rest%%/*}"
 [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || { echo "restore.sh: unusual database name '$name'" >&2; exit 2; }
 
+# Every refusal is decided before anything is created or written.
 exists=$(psql "$server/postgres$query" -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$name'")
-if [ "$exists" != "1" ]; then
-  psql "$server/postgres$query" -Xqc "CREATE DATABASE \"$name\""
-  echo "restore.sh: created database $name"
-else
+if [ "$exists" = "1" ]; then
   tables=$(psql "$target_url" -XAtqc "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")
   if [ "$tables" != "0" ] && [ "$force" != "1" ]; then
     echo "restore.sh: database $name already holds $tables tables; refusing (use --force to overwrite)" >&2
@@ -46,6 +44,10 @@ fi
 if [ -d "$folder" ] && [ -n "$(find "$folder" -mindepth 1 -print -quit)" ] && [ "$force" != "1" ]; then
   echo "restore.sh: $folder is not empty; refusing (use --force to overwrite)" >&2
   exit 1
+fi
+if [ "$exists" != "1" ]; then
+  psql "$server/postgres$query" -Xqc "CREATE DATABASE \"$name\""
+  echo "restore.sh: created database $name"
 fi
 
 clean=()
