@@ -214,7 +214,7 @@ def calendar_recheck(now_text: str | None) -> None:
 @calendar_cli.command("years")
 def calendar_years() -> None:
     """Each year the calendar knows: announced (with its documents) or estimated (statutory days only)."""
-    from .domain.deadlines import ANNOUNCED
+    from .domain.deadlines import ANNOUNCED, ESTIMATED
     from .models import CalendarAnnouncement
     from .services.calendar import official_calendar, year_statuses
     from .timeutil import local_today
@@ -227,7 +227,7 @@ def calendar_years() -> None:
         docs = sorted({e.document.cite("vi") for e in entries if e.day.year == year and e.document})
         docs += [f"{a.document_number} ngày {a.document_date.strftime('%d/%m/%Y')}" for a in db.session.execute(
             db.select(CalendarAnnouncement).where(CalendarAnnouncement.year == year)).scalars()]
-        status = "announced" if statuses.get(year) == ANNOUNCED else "estimated"
+        status = ANNOUNCED if statuses.get(year) == ANNOUNCED else ESTIMATED
         click.echo(f"{year}\t{status}" + (f"\t{'; '.join(docs)}" if docs else ""))
 attachments_cli = AppGroup("attachments", help="Attachment files.")
 

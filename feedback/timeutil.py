@@ -1,4 +1,5 @@
-"""The edge's clock: the only place that reads the current time, in UTC and in local time."""
+"""The clock: the current time in UTC and in local time, and the time-zone conversions. Views, commands
+and the scheduler read the clock here and pass `now` (or `today`) to the services."""
 
 from __future__ import annotations
 

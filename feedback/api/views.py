@@ -34,13 +34,6 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
 
-# The fields of a service request as GeoReport v2 lists them, then our extensions.
-REQUEST_FIELDS = (
-    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-    "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url",
-)
-EXTENSION_FIELDS = ("title", "kind", "due_date", "on_time", "overdue", "answered_datetime", "published_datetime", "url")
 SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type", "keywords", "group")
 
 # Ticket columns a response reads: nothing personal.

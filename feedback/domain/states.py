@@ -103,7 +103,6 @@ CLOSED_STATES = frozenset({State.ANSWERED, State.REFUSED, State.TRANSFERRED})
 # States whose resolution clock is running (needs_info pauses it, DESIGN §5).
 CLOCK_RUNNING_STATES = frozenset({State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.PENDING_APPROVAL})
 
-STAFF_ROLES = frozenset(Role)
 UNIT_ROLES = frozenset({Role.OFFICER, Role.UNIT_HEAD})
 ALL_SCOPE_ROLES = frozenset({Role.COORDINATOR, Role.DIRECTOR, Role.ADMIN})
 

@@ -13,7 +13,7 @@ from ..domain.states import Channel, State
 from ..extensions import db
 from ..web.forms import SubmissionForm
 from ..models import Category, Ticket
-from ..services import ServiceError, intake, letters, throttle
+from ..services import ServiceError, intake, throttle
 from ..timeutil import local_today, utcnow
 from . import bp
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..domain.deadlines import DAY_UNITS
 from ..domain.states import KIND_LABELS, UNIT_ROLES, Role
 from ..extensions import db
-from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, RateEvent, Unit, User
+from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Unit, User
 from ..timeutil import utcnow
 from . import ServiceError
 

@@ -38,8 +38,6 @@ def check_password(password: str, *, email: str = "", name: str = "") -> None:
 def set_password(user: User, password: str) -> None:
     """Store a new password (already checked) and end every session of the user."""
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
-    user.failed_logins = 0
-    user.locked_until = None
     user.end_sessions()
     # Sign-in failures against the old password must not slow down the new one.
     db.session.execute(db.delete(RateEvent).where(RateEvent.scope == "login_pair",

@@ -232,8 +232,3 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
             path.unlink(missing_ok=True)
         raise
     return ticket
-
-
-def tracking_url(ticket: Ticket) -> str:
-    """The secret tracking link sent to the submitter."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/track/{ticket.tracking_token}"

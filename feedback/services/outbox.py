@@ -313,17 +313,6 @@ def _message(data: dict) -> Message:
     return message
 
 
-def deliver(message: OutboxMessage) -> None:
-    """Send one message through Flask-Mail on its own connection (raises on SMTP failure)."""
-    session = _SMTPSession()
-    try:
-        session.send(_message({"subject": message.subject, "recipients": message.recipients,
-                               "body_text": message.body_text, "body_html": message.body_html,
-                               "attachments": message.attachments}))
-    finally:
-        session.close()
-
-
 def send_pending(now: datetime, limit: int | None = None, worker: str | None = None) -> SendReport:
     """One pass: claim what is due at `now`, send it, record the outcome of each row (commits)."""
     limit = limit or current_app.config["OUTBOX_BATCH"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext
@@ -18,7 +18,7 @@ from ..domain.redaction import strip_accents
 from ..domain.states import State, TransitionError, next_state
 from ..extensions import db
 from ..models import Ticket, User
-from . import ServiceError, calendar, outbox, timeline
+from . import ServiceError, outbox, timeline
 from .admin import audit
 
 TITLE_MAX = 300
@@ -294,11 +294,6 @@ def unpublish(ticket: Ticket, actor: User, reason: str, now: datetime) -> Ticket
     db.session.flush()
     search.sync(ticket)
     return ticket
-
-
-def publish_due_date(answered_on: date, kind: str | None = None, category_id: int | None = None) -> date:
-    """The publication target: the `publish` rule (default 2 working days) from the answer date."""
-    return calendar.compute("publish", answered_on, kind, category_id).due
 
 
 def result_url(ticket: Ticket) -> str:

@@ -24,7 +24,6 @@ from flask_babel import lazy_gettext as _l
 from ..domain import deadlines, outcomes
 from ..domain.contact import clean_text
 from ..domain.states import (
-    CLOCK_RUNNING_STATES,
     ROLE_LABELS,
     STATE_LABELS,
     TRANSITIONS,
