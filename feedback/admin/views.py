@@ -13,8 +13,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..web.access import roles_required
-from ..domain.deadlines import ANNOUNCED, CALENDAR_DAYS, WORKING_DAYS
-from ..domain.states import KIND_LABELS, OPEN_STATES, REGIME_LABELS, ROLE_LABELS, Role, label
+from ..domain.deadlines import ANNOUNCED
+from ..domain.states import (
+    AUDIT_ACTION_LABELS,
+    AUDIT_ENTITY_LABELS,
+    DAY_TYPE_LABELS,
+    DAY_UNIT_LABELS,
+    KIND_LABELS,
+    OPEN_STATES,
+    PURPOSE_LABELS,
+    REGIME_LABELS,
+    ROLE_LABELS,
+    Role,
+    label,
+)
 from ..extensions import db
 from ..web.forms import choices
 from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
@@ -40,20 +52,6 @@ from .forms import (
 
 admin_only = roles_required(Role.ADMIN)
 
-PURPOSE_LABELS = {
-    "answer": ("Thời hạn trả lời", "Answer"),
-    "transfer": ("Thời hạn chuyển cơ quan có thẩm quyền", "Transfer out"),
-    "route": ("Thời hạn chuyển đơn vị xử lý", "Routing"),
-    "publish": ("Thời hạn công khai kết quả", "Publication"),
-    "progress": ("Chu kỳ thông báo tiến độ khi quá hạn", "Progress updates while overdue"),
-    "review_request": ("Thời hạn đề nghị xem xét lại (tính từ ngày trả lời)", "Reconsideration request period"),
-    "review": ("Thời hạn giải quyết đề nghị xem xét lại", "Reconsideration deadline"),
-}
-DAY_UNIT_LABELS = {WORKING_DAYS: ("ngày làm việc", "working days"), CALENDAR_DAYS: ("ngày", "calendar days")}
-DAY_TYPE_LABELS = {"day_off": ("Ngày nghỉ bổ sung", "Extra day off"),
-                   "working_day": ("Ngày làm việc bù (hoán đổi)", "Swapped working day")}
-
-
 def localized_name(obj) -> str:
     """A unit's or category's name in the page's language (its English name when it has one)."""
     from flask_babel import get_locale
@@ -61,20 +59,6 @@ def localized_name(obj) -> str:
     if str(get_locale() or "vi") == "en" and getattr(obj, "name_en", None):
         return obj.name_en
     return obj.name
-
-
-AUDIT_ENTITY_LABELS = {
-    "user": ("Tài khoản", "User"), "unit": ("Đơn vị", "Unit"), "category": ("Lĩnh vực", "Category"),
-    "deadline_rule": ("Quy định thời hạn", "Deadline rule"), "calendar_override": ("Lịch làm việc", "Calendar"),
-    "calendar_announcement": ("Thông báo lịch nghỉ", "Holiday announcement"),
-    "ticket": ("Hồ sơ", "Ticket"), "outbox_message": ("Thư đi", "Outgoing email"),
-}
-AUDIT_ACTION_LABELS = {
-    "create": ("Thêm mới", "Created"), "update": ("Sửa", "Changed"), "delete": ("Xóa", "Removed"),
-    "deactivate": ("Khóa / ngừng", "Deactivated"), "activate": ("Mở lại", "Reactivated"),
-    "reset_password": ("Đặt lại mật khẩu", "Password reset"), "anonymise": ("Ẩn danh dữ liệu cá nhân", "Anonymised"),
-    "resend": ("Gửi lại", "Resent"),
-}
 
 
 @bp.context_processor

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..domain import outcomes
 from ..domain.contact import strip_illegal
-from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, SubmitterType, State
+from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, State, SubmitterType, label
 from ..extensions import csrf, db
 from ..web.forms import SubmissionForm
 from ..models import Category, Ticket
@@ -270,7 +270,7 @@ def attributes() -> list[dict]:
 
     return [
         attr("kind", "singlevaluelist", True, "Loại: phản ánh, kiến nghị hoặc đề xuất.", 1,
-             [(k.value, KIND_LABELS[k][0]) for k in Kind]),
+             [(k.value, label(KIND_LABELS, k)) for k in Kind]),
         attr("title", "string", False, "Tiêu đề (5–300 ký tự); mặc định là phần đầu của description.", 2),
         attr("submitter_type", "singlevaluelist", False,
              "Doanh nghiệp hoặc người dân; mặc định: doanh nghiệp nếu có organization.", 3,

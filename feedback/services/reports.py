@@ -338,11 +338,10 @@ def build_report(period: Period, today: date, *, cal: WorkCalendar | None = None
 
 def refuse_reason_labels() -> dict[str, str]:
     """Labels of the refusal reason codes the workflow offers, in the current language."""
-    from flask_babel import gettext
-
+    from . import language
     from .workflow import REFUSE_REASONS
 
-    return {code: gettext(text) for code, text in REFUSE_REASONS.items()}
+    return {code: states.label(states.REFUSE_REASON_LABELS, code, language()) for code in REFUSE_REASONS}
 
 
 def overdue_list(as_of: date, cal: WorkCalendar, where, labels=None) -> list[dict]:

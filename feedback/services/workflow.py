@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..domain import deadlines, outcomes
 from ..domain.contact import clean_text
 from ..domain.states import (
+    REFUSE_REASON_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
     TRANSITIONS,
@@ -36,7 +37,7 @@ from ..domain.states import (
 from ..extensions import db
 from ..models import Attachment, Ticket, Unit, User
 from ..timeutil import local_today
-from . import ServiceError, calendar, letters, outbox, timeline
+from . import ServiceError, calendar, language, letters, outbox, timeline
 from .intake import Upload, store_upload
 
 # Actions a staff member takes from the ticket page, in the order the page offers them.
@@ -46,20 +47,8 @@ STAFF_ACTIONS = (
     "return_answer", "reopen_review",  # issue 14: the quality gate and reconsideration
 )
 
-# Reason codes for a refusal (the text is always required as well).
-def N_(text: str) -> str:
-    """Mark a string for the catalogue without translating it here (translated where shown)."""
-    return text
-
-
-REFUSE_REASONS: dict[str, str] = {
-    "out_of_scope": N_("Không thuộc phạm vi, thẩm quyền giải quyết của Sở"),
-    "insufficient": N_("Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)"),
-    "duplicate": N_("Trùng với phản ánh, kiến nghị đã tiếp nhận"),
-    "already_resolved": N_("Đã được giải quyết theo quy định"),
-    "improper": N_("Nội dung không phù hợp quy định"),
-    "other": N_("Lý do khác"),
-}
+# Reason codes for a refusal (the text is always required as well); their labels are in domain/states.py.
+REFUSE_REASONS: dict[str, str] = {code: pair.vi for code, pair in REFUSE_REASON_LABELS.items()}
 
 # Officers may only act on the tickets assigned to them for these actions.
 _ASSIGNEE_ONLY = frozenset({"answer", "request_info", "provide_info"})
@@ -235,7 +224,7 @@ def in_both(make) -> tuple[str, str]:
 
 def _unit_name(unit: Unit) -> str:
     """A unit's name in the current language (its English name when it has one)."""
-    if str(get_locale() or "vi") == "en" and unit.name_en:
+    if language() == "en" and unit.name_en:
         return unit.name_en
     return unit.name
 
@@ -362,7 +351,7 @@ def refuse(ticket: Ticket, actor: User, reason: str | None, now: datetime, *,
     ticket.refuse_reason = reason
     ticket.closed_at = now
     _event(ticket, "refuse", actor, source, now, reason_code=code,
-           message=lambda: (_(REFUSE_REASONS[code]) + ". " if code else "") + reason)
+           message=lambda: (label(REFUSE_REASON_LABELS, code, language()) + ". " if code else "") + reason)
     _notify_submitter(ticket, "refused", _l("Thông báo không tiếp nhận phản ánh, kiến nghị"), now,
                       reason=reason, reason_label=REFUSE_REASONS.get(code or ""))
     return Outcome("refuse", _("Đã từ chối tiếp nhận hồ sơ."))
@@ -669,7 +658,7 @@ def publish_explanation(ticket: Ticket, cal: deadlines.WorkCalendar) -> str | No
     else:
         rule = calendar.rule_for("publish", ticket.kind, ticket.category_id, ticket.regime)
     deadline = deadlines.due_date(ticket.answered_on, rule, cal, counted_from="answer")
-    locale = str(get_locale() or "vi")
+    locale = language()
     text = deadline.explain("en" if locale == "en" else "vi")
     if deadline.due != ticket.publish_due_date:
         text += " " + _("Hạn đang áp dụng: %(d)s.", d=deadlines.fmt(ticket.publish_due_date))

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..domain.contact import clean_text, is_email, normalize_phone
-from ..domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, SubmitterType, label
+from ..domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, Label, SubmitterType, label
 from ..domain.taxcode import TaxCodeError, validate_tax_code
 from ..services.intake import Submission, Upload
 
@@ -31,8 +31,8 @@ def multi_line(value):
     return clean_text(value, multiline=True) if isinstance(value, str) else value
 
 
-def domain_label(table: dict[str, tuple[str, str]], key: str) -> LazyString:
-    """A label from one of the domain's (vi, en) tables, picked by the locale when rendered."""
+def domain_label(table: dict[str, Label], key: str) -> LazyString:
+    """A label from one of the tables of domain/states.py, picked by the locale when rendered."""
     from .templating import current_locale
 
     return LazyString(lambda: label(table, key, current_locale()))
