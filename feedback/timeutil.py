@@ -44,6 +44,18 @@ def local_today(moment: datetime | None = None) -> date:
     return to_local(moment or utcnow()).date()
 
 
+def parse_day(text: str | None) -> date | None:
+    """A day typed as dd/mm/yyyy (forms) or YYYY-MM-DD (date inputs, the API, the CLI); None when it
+    is neither. The one date parser: callers say what a bad date means to them."""
+    text = (text or "").strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 def parse_now(value: str | None) -> datetime:
     """Parse a `--now` ISO-8601 option into naive UTC; a value without offset is local time.
 

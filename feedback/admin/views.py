@@ -26,6 +26,7 @@ from ..domain.states import (
     ROLE_LABELS,
     Role,
     label,
+    localized_name,
 )
 from ..extensions import db
 from ..web.forms import choices
@@ -51,15 +52,6 @@ from .forms import (
 )
 
 admin_only = roles_required(Role.ADMIN)
-
-def localized_name(obj) -> str:
-    """A unit's or category's name in the page's language (its English name when it has one)."""
-    from flask_babel import get_locale
-
-    if str(get_locale() or "vi") == "en" and getattr(obj, "name_en", None):
-        return obj.name_en
-    return obj.name
-
 
 @bp.context_processor
 def audit_labels() -> dict:
@@ -120,7 +112,7 @@ def saved_message(changes) -> str:
 
 def unit_choices(include_blank: str | None = None, keep: int | None = None):
     units = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars()
-    pairs = [(str(u.id), f"{u.code} · {localized_name(u)}" + ("" if u.active else _(" (ngừng hoạt động)")))
+    pairs = [(str(u.id), f"{u.code} · {localized_name(u, current_locale())}" + ("" if u.active else _(" (ngừng hoạt động)")))
              for u in units if u.active or u.id == keep]
     return choices(([("", include_blank)] if include_blank is not None else []) + pairs)
 
@@ -411,7 +403,7 @@ def rule_form_choices(form: RuleForm) -> None:
     form.regime.choices = choices([("", _("— Mọi chế độ —"))] + [(k, lbl(REGIME_LABELS, k)) for k in REGIME_LABELS])
     form.kind.choices = choices([("", _("— Mọi loại —"))] + [(k, lbl(KIND_LABELS, k)) for k in KIND_LABELS])
     cats = db.session.execute(db.select(Category).order_by(Category.sort_order, Category.code)).scalars()
-    form.category.choices = choices([("", _("— Mọi lĩnh vực —"))] + [(str(c.id), f"{c.code} · {localized_name(c)}")
+    form.category.choices = choices([("", _("— Mọi lĩnh vực —"))] + [(str(c.id), f"{c.code} · {localized_name(c, current_locale())}")
                                                                     for c in cats])
     form.day_unit.choices = choices((k, lbl(DAY_UNIT_LABELS, k)) for k in DAY_UNIT_LABELS)
 
@@ -459,7 +451,7 @@ def rule_edit(rule_id: int):
     form = RuleForm(obj=None if request.method == "POST" else rule)
     rule_form_choices(form)
     scope = lbl(PURPOSE_LABELS, rule.purpose) + (f" · {lbl(KIND_LABELS, rule.kind)}" if rule.kind else "") + (
-        f" · {localized_name(rule.category)}" if rule.category else "")
+        f" · {localized_name(rule.category, current_locale())}" if rule.category else "")
     title = _("Quy định thời hạn: %(scope)s", scope=scope)
     fields, required = ["amount", "day_unit", "legal_basis", "active"], {"amount", "day_unit", "legal_basis"}
     note = _("Thời hạn đã ghi trên hồ sơ không thay đổi; quy định mới áp dụng cho hồ sơ tiếp nhận sau khi lưu.")

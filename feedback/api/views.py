@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..domain import outcomes
 from ..domain.contact import strip_illegal
-from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, State, SubmitterType, label
+from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, State, SubmitterType, label, localized_name
 from ..extensions import csrf, db
 from ..web.forms import SubmissionForm
 from ..models import Category, Ticket
@@ -141,7 +141,7 @@ def service_dict(category: Category) -> dict:
     return {
         "service_code": category.code,
         "service_name": category.name,
-        "description": category.name_en or category.name,
+        "description": localized_name(category, "en"),
         "metadata": True,
         "type": "batch",
         "keywords": "",

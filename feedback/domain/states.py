@@ -346,6 +346,13 @@ def can(state: str, action: str, role: str) -> bool:
     return True
 
 
+def localized_name(obj, locale: str | None) -> str:
+    """A unit's or category's name in `locale`: its English name in English when it has one, else its
+    Vietnamese name (the one rule for every page, export and the API)."""
+    english = getattr(obj, "name_en", None)
+    return english if english and (locale or "vi").startswith("en") else obj.name
+
+
 def label(table: dict[str, Label], key: str | None, locale: str | None = "vi") -> str:
     """The Vietnamese or English label of a key in one of the label tables (the key itself if unknown)."""
     if key is None:

@@ -16,7 +16,7 @@ from ..domain.deadlines import DAY_UNITS
 from ..domain.states import KIND_LABELS, UNIT_ROLES, Role
 from ..extensions import db
 from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Unit, User
-from ..timeutil import utcnow
+from ..timeutil import parse_day, utcnow
 from . import ServiceError
 
 PURPOSES = ("answer", "transfer", "route", "publish", "progress", "review_request", "review")
@@ -300,14 +300,12 @@ def parse_days(text: str, field: str) -> list[date]:
 
     :raises ServiceError: 400 naming the first piece that is not a date or a range that runs backwards.
     """
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     def one(piece: str) -> date:
-        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                return datetime.strptime(piece.strip(), pattern).date()
-            except ValueError:
-                continue
+        day = parse_day(piece)
+        if day is not None:
+            return day
         raise ServiceError(_("«%(text)s» không phải là ngày (dd/mm/yyyy).", text=piece.strip()), 400, field)
 
     days: list[date] = []

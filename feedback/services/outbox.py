@@ -30,6 +30,7 @@ from email.utils import make_msgid, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_mail import Message
 from jinja2 import TemplateNotFound
 from sqlalchemy import update
@@ -365,7 +366,7 @@ def resend(message: OutboxMessage, now: datetime) -> None:
     :raises ServiceError: 409 when the message has not failed (it is pending, being sent or sent).
     """
     if message.status != FAILED:
-        raise ServiceError("Chỉ gửi lại được thư đã gửi thất bại.", 409)
+        raise ServiceError(_("Chỉ gửi lại được thư đã gửi thất bại."), 409)
     message.status = PENDING
     message.attempts = 0
     message.next_attempt_at = now

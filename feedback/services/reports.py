@@ -224,8 +224,8 @@ def _labels() -> dict[str, dict[Any, str]]:
     locale = current_locale()
     unit_rows = db.session.execute(db.select(Unit)).scalars().all()
     category_rows = db.session.execute(db.select(Category)).scalars().all()
-    units = {u.id: (u.name_en if locale == "en" and u.name_en else u.name) for u in unit_rows}
-    categories = {c.id: (c.name_en if locale == "en" and c.name_en else c.name) for c in category_rows}
+    units = {u.id: states.localized_name(u, locale) for u in unit_rows}
+    categories = {c.id: states.localized_name(c, locale) for c in category_rows}
     units[None] = _("Chưa chuyển đơn vị")
     return {
         "kind": {k: states.label(states.KIND_LABELS, k, locale) for k in states.KIND_LABELS},

@@ -34,7 +34,7 @@ from sqlalchemy import func
 
 from ..domain import deadlines
 from ..domain import satisfaction as rules
-from ..domain.states import LEVEL_LABELS, RATING_REASON_LABELS, Role, State, TransitionError, label
+from ..domain.states import LEVEL_LABELS, RATING_REASON_LABELS, Role, State, TransitionError, label, localized_name
 from ..extensions import db
 from ..models import Category, Rating, Review, Ticket, TicketEvent, Unit, User
 from ..timeutil import local_today, to_utc_naive
@@ -446,7 +446,7 @@ def figures(start: date, end: date, *, where=(), locale: str | None = None) -> S
     locale = locale or language()
     units = list(db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars())
     rows: dict[int | None, SatRow] = {
-        u.id: SatRow(u.id, u.name_en if locale == "en" and u.name_en else u.name) for u in units}
+        u.id: SatRow(u.id, localized_name(u, locale)) for u in units}
 
     def row(key) -> SatRow:
         if key not in rows:

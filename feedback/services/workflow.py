@@ -32,11 +32,12 @@ from ..domain.states import (
     State,
     TransitionError,
     label,
+    localized_name,
     next_state,
 )
 from ..extensions import db
 from ..models import Attachment, Ticket, Unit, User
-from ..timeutil import local_today
+from ..timeutil import local_today, parse_day
 from . import ServiceError, calendar, language, letters, outbox, timeline
 from .intake import Upload, store_upload
 
@@ -143,14 +144,11 @@ def parse_date(value: str | date | None, field: str) -> date | None:
     """
     if value is None or isinstance(value, date):
         return value
-    value = value.strip()
-    if not value:
+    if not value.strip():
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
+    day = parse_day(value)
+    if day is not None:
+        return day
     raise ServiceError(_("Ngày không hợp lệ (định dạng YYYY-MM-DD hoặc dd/mm/yyyy)."), 400, field)
 
 
@@ -220,13 +218,6 @@ def in_both(make) -> tuple[str, str]:
     with force_locale("en"):
         en = str(make())
     return vi, en
-
-
-def _unit_name(unit: Unit) -> str:
-    """A unit's name in the current language (its English name when it has one)."""
-    if language() == "en" and unit.name_en:
-        return unit.name_en
-    return unit.name
 
 
 def _append_explanation(ticket: Ticket, make) -> None:
@@ -323,7 +314,7 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
         ticket.original_due_date = due
         ticket.routed_at = now
     def message() -> str:
-        return _("Chuyển %(unit)s xử lý; hạn giải quyết %(due)s.", unit=_unit_name(unit), due=deadlines.fmt(due))
+        return _("Chuyển %(unit)s xử lý; hạn giải quyết %(due)s.", unit=localized_name(unit, language()), due=deadlines.fmt(due))
 
     _event(ticket, "route", actor, source, now, unit=unit.code, message=message,
            previous_unit_id=previous_unit, due_date=due.isoformat(), rerouted=not first,

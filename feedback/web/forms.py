@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..domain.contact import clean_text, is_email, normalize_phone
-from ..domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, Label, SubmitterType, label
+from ..domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, Label, SubmitterType, label, localized_name
 from ..domain.taxcode import TaxCodeError, validate_tax_code
 from ..services.intake import Submission, Upload
 
@@ -122,9 +122,9 @@ class SubmissionForm(FlaskForm):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        english = str(get_locale() or "vi") == "en"
+        locale = str(get_locale() or "vi")
         self.category.choices = choices([("", _l("— Chọn lĩnh vực —"))] + [
-            (c.code, (c.name_en if english else None) or c.name) for c in categories])
+            (c.code, localized_name(c, locale)) for c in categories])
         self.uploads = []
 
     def validate_category(self, field):

@@ -93,6 +93,11 @@ def register(app: Flask) -> None:
     def labels(table):
         return lambda key: states.label(table, key, current_locale())
 
+    def refuse_reason_text(vietnamese: str) -> str:
+        """A refusal reason stored in an e-mail's context by its Vietnamese label, in the page's language."""
+        pairs = [pair for pair in states.REFUSE_REASON_LABELS.values() if pair.vi == vietnamese]
+        return pairs[0].text(current_locale()) if pairs else vietnamese
+
     def on_time(ticket) -> bool | None:
         """The on-time verdict of an answered ticket (domain/outcomes.py); None while unanswered."""
         from ..domain.outcomes import verdict
@@ -100,11 +105,9 @@ def register(app: Flask) -> None:
             return None
         return verdict(ticket.on_time, ticket.answered_on, ticket.due_date)
 
-    def localized(obj, attr: str = "name") -> str:
-        """An object's English name in English when it has one, else its Vietnamese name."""
-        if current_locale() == "en":
-            return getattr(obj, f"{attr}_en", None) or getattr(obj, attr)
-        return getattr(obj, attr)
+    def localized(obj) -> str:
+        """A unit's or category's name in the page's language."""
+        return states.localized_name(obj, current_locale())
 
     def due_explanation(ticket) -> str:
         """The written-deadline explanation in the current language (Vietnamese when no English)."""
@@ -133,6 +136,7 @@ def register(app: Flask) -> None:
         regime_label=lambda key: states.label(states.REGIME_LABELS, key or "default", current_locale()),
         standing_label=labels(states.STANDING_LABELS), level_label=labels(states.LEVEL_LABELS),
         reason_label=labels(states.RATING_REASON_LABELS), refuse_reason_label=labels(states.REFUSE_REASON_LABELS),
+        refuse_reason_text=refuse_reason_text,
         on_time=on_time, number=fmt_number, percent=fmt_percent,
         citation=lambda text: legal.citation(text, current_locale()),
     )
