@@ -383,15 +383,6 @@ def search_setup(again: bool) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
-    app.cli.add_command(seed_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(units_cli)
-    app.cli.add_command(attachments_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(outbox_cli)
-    app.cli.add_command(reminders_cli)
-    app.cli.add_command(calendar_cli)
-    app.cli.add_command(scheduler_command)
-    app.cli.add_command(search_cli)
-    app.cli.add_command(reports_cli)
-    app.cli.add_command(privacy_cli)
+    for command in (seed_command, demo_command, units_cli, attachments_cli, users_cli, outbox_cli, reminders_cli,
+                    calendar_cli, scheduler_command, search_cli, reports_cli, privacy_cli):
+        app.cli.add_command(command)

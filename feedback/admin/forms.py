@@ -54,42 +54,52 @@ class PasswordResetForm(FlaskForm):
 # (admin/views.py render_form): a create form and an edit form differ by the code and `active`.
 
 
+def _code(label):
+    return StringField(label, filters=[one_line], validators=[Needed(), Length(max=32)])
+
+
+def _name(label):
+    return StringField(label, filters=[one_line], validators=[_required(), Length(max=200)])
+
+
+def _name_en():
+    return StringField(_l("Tên tiếng Anh"), filters=[one_line], validators=[Optional(), Length(max=200)])
+
+
+def _sort_order():
+    return IntegerField(_l("Thứ tự hiển thị"), default=100, validators=[Optional(), NumberRange(min=0, max=10000)])
+
+
 class UnitCreateForm(FlaskForm):
-    code = StringField(_l("Mã đơn vị"), filters=[one_line], validators=[Needed(), Length(max=32)])
-    name = StringField(_l("Tên đơn vị"), filters=[one_line], validators=[_required(), Length(max=200)])
-    name_en = StringField(_l("Tên tiếng Anh"), filters=[one_line], validators=[Optional(), Length(max=200)])
+    code = _code(_l("Mã đơn vị"))
+    name = _name(_l("Tên đơn vị"))
+    name_en = _name_en()
     email = StringField(_l("Thư điện tử của đơn vị"), filters=[one_line],
                         validators=[Optional(), Length(max=254), email_address])
-    sort_order = IntegerField(_l("Thứ tự hiển thị"), default=100,
-                              validators=[Optional(), NumberRange(min=0, max=10000)])
+    sort_order = _sort_order()
 
 
 class UnitForm(FlaskForm):
     """A unit's editable fields (its code never changes)."""
 
-    name = UnitCreateForm.name
-    name_en = UnitCreateForm.name_en
-    email = UnitCreateForm.email
-    sort_order = UnitCreateForm.sort_order
+    name, name_en, email, sort_order = (UnitCreateForm.name, UnitCreateForm.name_en, UnitCreateForm.email,
+                                        UnitCreateForm.sort_order)
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
 class CategoryCreateForm(FlaskForm):
-    code = StringField(_l("Mã lĩnh vực"), filters=[one_line], validators=[Needed(), Length(max=32)])
-    name = StringField(_l("Tên lĩnh vực"), filters=[one_line], validators=[_required(), Length(max=200)])
-    name_en = StringField(_l("Tên tiếng Anh"), filters=[one_line], validators=[Optional(), Length(max=200)])
+    code = _code(_l("Mã lĩnh vực"))
+    name = _name(_l("Tên lĩnh vực"))
+    name_en = _name_en()
     default_unit = Choice(_l("Đơn vị xử lý mặc định"), validators=[Optional()])
-    sort_order = IntegerField(_l("Thứ tự hiển thị"), default=100,
-                              validators=[Optional(), NumberRange(min=0, max=10000)])
+    sort_order = _sort_order()
 
 
 class CategoryForm(FlaskForm):
     """A category's editable fields (its code never changes)."""
 
-    name = CategoryCreateForm.name
-    name_en = CategoryCreateForm.name_en
-    default_unit = CategoryCreateForm.default_unit
-    sort_order = CategoryCreateForm.sort_order
+    name, name_en, default_unit, sort_order = (CategoryCreateForm.name, CategoryCreateForm.name_en,
+                                               CategoryCreateForm.default_unit, CategoryCreateForm.sort_order)
     active = BooleanField(_l("Đang sử dụng"), default=True)
 
 
@@ -108,9 +118,7 @@ class RuleCreateForm(FlaskForm):
 class RuleForm(FlaskForm):
     """A deadline rule's editable fields (its scope never changes)."""
 
-    amount = RuleCreateForm.amount
-    day_unit = RuleCreateForm.day_unit
-    legal_basis = RuleCreateForm.legal_basis
+    amount, day_unit, legal_basis = RuleCreateForm.amount, RuleCreateForm.day_unit, RuleCreateForm.legal_basis
     active = BooleanField(_l("Đang áp dụng"), default=True)
 
 

@@ -122,6 +122,16 @@ def unit_choices(include_blank: str | None = None, keep: int | None = None):
     return choices(([("", include_blank)] if include_blank is not None else []) + pairs)
 
 
+def edit_form(form_class, row):
+    """An edit form: filled from `row` to show it, from the request when posted."""
+    return form_class(obj=None if request.method == "POST" else row)
+
+
+def order(form, default: int) -> int:
+    """The display order typed in a form, or `default` when the field was left empty."""
+    return form.sort_order.data if form.sort_order.data is not None else default
+
+
 def unit_from(value: str | None) -> Unit | None:
     return db.session.get(Unit, int(value)) if value else None
 
@@ -223,7 +233,7 @@ def assigned_count(user: User) -> int:
 @admin_only
 def user_edit(user_id: int):
     user = get_or_404(User, user_id)
-    form = UserEditForm(obj=None if request.method == "POST" else user)
+    form = edit_form(UserEditForm, user)
     if request.method == "GET":
         form.unit.data = str(user.unit_id) if user.unit_id else ""
     form.role.choices = role_choices()
@@ -305,7 +315,7 @@ def unit_new():
     def change() -> str:
         unit = svc.create_unit(current_user, code=form.code.data or "", name=form.name.data,
                                name_en=form.name_en.data, email=form.email.data,
-                               sort_order=form.sort_order.data if form.sort_order.data is not None else 100)
+                               sort_order=order(form, 100))
         return _("Đã thêm đơn vị %(code)s.", code=unit.code)
 
     return form_page(form, _("Thêm đơn vị"), url_for("admin.units"), change)
@@ -315,14 +325,13 @@ def unit_new():
 @admin_only
 def unit_edit(unit_id: int):
     unit = get_or_404(Unit, unit_id)
-    form = UnitForm(obj=None if request.method == "POST" else unit)
+    form = edit_form(UnitForm, unit)
     title = _("Đơn vị %(code)s", code=unit.code)
 
     def change() -> str:
         changes = svc.update_unit(current_user, unit, name=form.name.data, name_en=form.name_en.data,
                                   email=form.email.data, active=form.active.data,
-                                  sort_order=form.sort_order.data if form.sort_order.data is not None
-                                  else unit.sort_order)
+                                  sort_order=order(form, unit.sort_order))
         return saved_message(changes)
 
     note = None if request.method == "POST" else (
@@ -350,7 +359,7 @@ def category_new():
         category = svc.create_category(
             current_user, code=form.code.data or "", name=form.name.data, name_en=form.name_en.data,
             default_unit=unit_from(form.default_unit.data),
-            sort_order=form.sort_order.data if form.sort_order.data is not None else 100)
+            sort_order=order(form, 100))
         return _("Đã thêm lĩnh vực %(code)s.", code=category.code)
 
     return form_page(form, _("Thêm lĩnh vực"), url_for("admin.categories"), change)
@@ -360,7 +369,7 @@ def category_new():
 @admin_only
 def category_edit(category_id: int):
     category = get_or_404(Category, category_id)
-    form = CategoryForm(obj=None if request.method == "POST" else category)
+    form = edit_form(CategoryForm, category)
     if request.method == "GET":
         form.default_unit.data = str(category.default_unit_id) if category.default_unit_id else ""
     form.default_unit.choices = unit_choices(_("— Chưa chọn —"), keep=category.default_unit_id)
@@ -370,7 +379,7 @@ def category_edit(category_id: int):
         changes = svc.update_category(
             current_user, category, name=form.name.data, name_en=form.name_en.data,
             default_unit=unit_from(form.default_unit.data), active=form.active.data,
-            sort_order=form.sort_order.data if form.sort_order.data is not None else category.sort_order)
+            sort_order=order(form, category.sort_order))
         return saved_message(changes)
 
     note = None if request.method == "POST" else _("Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng "
@@ -425,7 +434,7 @@ def rule_new():
 @admin_only
 def rule_edit(rule_id: int):
     rule = get_or_404(DeadlineRule, rule_id)
-    form = RuleForm(obj=None if request.method == "POST" else rule)
+    form = edit_form(RuleForm, rule)
     rule_form_choices(form)
     scope = lbl(PURPOSE_LABELS, rule.purpose) + (f" · {lbl(KIND_LABELS, rule.kind)}" if rule.kind else "") + (
         f" · {localized_name(rule.category, current_locale())}" if rule.category else "")
