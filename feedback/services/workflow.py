@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from ..domain import deadlines, outcomes
 from ..domain.contact import clean_text
 from ..domain.states import (
+    ACTION_LABELS,
     REFUSE_REASON_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
@@ -68,10 +69,6 @@ class Outcome:
 # ---------------------------------------------------------------- checks
 
 
-def _action_label(action: str) -> str:
-    return TRANSITIONS[action].label[0]
-
-
 def check(ticket: Ticket, actor: User, action: str) -> str:
     """The state the action leads to, if `actor` may take it on `ticket` now.
 
@@ -83,11 +80,13 @@ def check(ticket: Ticket, actor: User, action: str) -> str:
         if exc.status == 403:
             raise TransitionError(
                 _("Vai trò «%(role)s» không được thực hiện thao tác «%(action)s».",
-                  role=label(ROLE_LABELS, actor.role), action=_action_label(action)), 403) from None
+                  role=label(ROLE_LABELS, actor.role, language()),
+                  action=label(ACTION_LABELS, action, language())), 403) from None
         if exc.status == 409:
             raise TransitionError(
                 _("Không thể thực hiện «%(action)s» khi hồ sơ đang ở trạng thái «%(state)s».",
-                  action=_action_label(action), state=label(STATE_LABELS, ticket.state)), 409) from None
+                  action=label(ACTION_LABELS, action, language()),
+                  state=label(STATE_LABELS, ticket.state, language())), 409) from None
         raise
     if actor.role == Role.OFFICER and action in _ASSIGNEE_ONLY and ticket.assignee_id != actor.id:
         raise TransitionError(_("Hồ sơ này chưa được phân công cho bạn."), 403)
