@@ -133,10 +133,11 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None,
     check_password_policy(password, email, name or "")
     from .services import ServiceError
     from .services.admin import create_user
+    from .timeutil import utcnow
 
     try:  # the same service as the admin page: the same checks, and an audit entry
         create_user(None, email=email, name=name or email.split("@")[0], role=role, unit=unit, password=password,
-                    position=position, signing_authority=authority)
+                    position=position, signing_authority=authority, now=utcnow())
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from None

@@ -117,7 +117,8 @@ def saved_message(changes) -> str:
 
 def unit_choices(include_blank: str | None = None, keep: int | None = None):
     units = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars()
-    pairs = [(str(u.id), f"{u.code} · {localized_name(u, current_locale())}" + ("" if u.active else _(" (ngừng hoạt động)")))
+    locale = current_locale()
+    pairs = [(str(u.id), f"{u.code} · {localized_name(u, locale)}" + ("" if u.active else _(" (ngừng hoạt động)")))
              for u in units if u.active or u.id == keep]
     return choices(([("", include_blank)] if include_blank is not None else []) + pairs)
 
@@ -180,7 +181,8 @@ def index():
             db.select(db.func.count(CalendarOverride.id)).where(CalendarOverride.day >= local_today())).scalar_one(),
     }
     return render_template("admin/index.html", recent=recent, counts=counts,
-                           missing_year=recheck.plan_missing(local_today(), current_app.config["CALENDAR_PLAN_ASK_FROM"]))
+                           missing_year=recheck.plan_missing(local_today(),
+                                                             current_app.config["CALENDAR_PLAN_ASK_FROM"]))
 
 
 @bp.get("/audit")
@@ -217,7 +219,7 @@ def user_new():
 
     def change() -> str:
         user = svc.create_user(current_user, email=form.email.data, name=form.name.data, role=form.role.data,
-                               unit=unit_from(form.unit.data), password=form.password.data)
+                               unit=unit_from(form.unit.data), password=form.password.data, now=utcnow())
         return _("Đã tạo tài khoản %(email)s.", email=user.email)
 
     return form_page(form, _("Thêm tài khoản"), url_for("admin.users"), change)
@@ -244,7 +246,7 @@ def user_edit(user_id: int):
 
     def change() -> str:
         changes = svc.update_user(current_user, user, name=form.name.data, role=form.role.data,
-                                  unit=unit_from(form.unit.data))
+                                  unit=unit_from(form.unit.data), now=utcnow())
         keep_own_session(user)
         return saved_message(changes)
 
@@ -259,7 +261,7 @@ def user_password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         def change() -> str:
-            svc.reset_password(current_user, user, form.password.data)  # ends the user's sessions
+            svc.reset_password(current_user, user, form.password.data, now=utcnow())  # ends the user's sessions
             keep_own_session(user)
             return _("Đã đặt lại mật khẩu cho %(email)s.", email=user.email)
 
@@ -282,7 +284,7 @@ def user_active(user_id: int, action: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        changed = svc.set_user_active(current_user, user, action == "activate")
+        changed = svc.set_user_active(current_user, user, action == "activate", now=utcnow())
     except ServiceError as exc:
         abort(exc.status, description=exc.message)
     db.session.commit()
@@ -315,7 +317,7 @@ def unit_new():
     def change() -> str:
         unit = svc.create_unit(current_user, code=form.code.data or "", name=form.name.data,
                                name_en=form.name_en.data, email=form.email.data,
-                               sort_order=order(form, 100))
+                               sort_order=order(form, 100), now=utcnow())
         return _("Đã thêm đơn vị %(code)s.", code=unit.code)
 
     return form_page(form, _("Thêm đơn vị"), url_for("admin.units"), change)
@@ -331,7 +333,7 @@ def unit_edit(unit_id: int):
     def change() -> str:
         changes = svc.update_unit(current_user, unit, name=form.name.data, name_en=form.name_en.data,
                                   email=form.email.data, active=form.active.data,
-                                  sort_order=order(form, unit.sort_order))
+                                  sort_order=order(form, unit.sort_order), now=utcnow())
         return saved_message(changes)
 
     note = None if request.method == "POST" else (
@@ -359,7 +361,7 @@ def category_new():
         category = svc.create_category(
             current_user, code=form.code.data or "", name=form.name.data, name_en=form.name_en.data,
             default_unit=unit_from(form.default_unit.data),
-            sort_order=order(form, 100))
+            sort_order=order(form, 100), now=utcnow())
         return _("Đã thêm lĩnh vực %(code)s.", code=category.code)
 
     return form_page(form, _("Thêm lĩnh vực"), url_for("admin.categories"), change)
@@ -379,7 +381,7 @@ def category_edit(category_id: int):
         changes = svc.update_category(
             current_user, category, name=form.name.data, name_en=form.name_en.data,
             default_unit=unit_from(form.default_unit.data), active=form.active.data,
-            sort_order=order(form, category.sort_order))
+            sort_order=order(form, category.sort_order), now=utcnow())
         return saved_message(changes)
 
     note = None if request.method == "POST" else _("Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng "
@@ -398,8 +400,8 @@ def rule_form_choices(form: RuleCreateForm | RuleForm) -> None:
     form.regime.choices = choices([("", _("— Mọi chế độ —"))] + [(k, lbl(REGIME_LABELS, k)) for k in REGIME_LABELS])
     form.kind.choices = choices([("", _("— Mọi loại —"))] + [(k, lbl(KIND_LABELS, k)) for k in KIND_LABELS])
     cats = db.session.execute(db.select(Category).order_by(Category.sort_order, Category.code)).scalars()
-    form.category.choices = choices([("", _("— Mọi lĩnh vực —"))] + [(str(c.id), f"{c.code} · {localized_name(c, current_locale())}")
-                                                                    for c in cats])
+    form.category.choices = choices([("", _("— Mọi lĩnh vực —"))]
+                                    + [(str(c.id), f"{c.code} · {localized_name(c, current_locale())}") for c in cats])
 
 
 @bp.get("/rules")
@@ -424,7 +426,7 @@ def rule_new():
         category = db.session.get(Category, int(form.category.data)) if form.category.data else None
         svc.create_rule(current_user, purpose=form.purpose.data, kind=form.kind.data or None, category=category,
                         amount=form.amount.data, day_unit=form.day_unit.data, legal_basis=form.legal_basis.data,
-                        regime=form.regime.data or None)
+                        regime=form.regime.data or None, now=utcnow())
         return _("Đã thêm quy định thời hạn.")
 
     return form_page(form, _("Thêm quy định thời hạn"), url_for("admin.rules"), change, note=note)
@@ -443,7 +445,7 @@ def rule_edit(rule_id: int):
 
     def change() -> str:
         changes = svc.update_rule(current_user, rule, amount=form.amount.data, day_unit=form.day_unit.data,
-                                  legal_basis=form.legal_basis.data, active=form.active.data)
+                                  legal_basis=form.legal_basis.data, active=form.active.data, now=utcnow())
         return saved_message(changes)
 
     return form_page(form, title, url_for("admin.rules"), change, note=note)
@@ -506,7 +508,7 @@ def calendar():
         if form.validate_on_submit():
             def change() -> str:
                 row = svc.add_override(current_user, day=form.day.data, day_type=form.day_type.data,
-                                       note=form.note.data or "")
+                                       note=form.note.data or "", now=utcnow())
                 return _("Đã thêm điều chỉnh lịch ngày %(d)s.", d=row.day.strftime("%d/%m/%Y"))
 
             done = save_calendar(form, change)
@@ -530,7 +532,7 @@ def calendar_announce():
                 document_date=announcement.document_date.data, issuer=announcement.issuer.data or "",
                 days_off=svc.parse_days(announcement.days_off.data or "", "days_off"),
                 working_days=svc.parse_days(announcement.working_days.data or "", "working_days"),
-                summary=announcement.summary.data or "")
+                summary=announcement.summary.data or "", now=utcnow())
             return _("Đã nhập thông báo %(n)s: năm %(y)d được ghi là đã công bố.", n=row.document_number, y=row.year)
 
         done = save_calendar(announcement, change)
@@ -562,7 +564,7 @@ def calendar_delete(override_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     day = row.day
-    svc.remove_override(current_user, row)
+    svc.remove_override(current_user, row, now=utcnow())
     db.session.commit()
     flash(_("Đã xóa điều chỉnh lịch ngày %(d)s.", d=day.strftime("%d/%m/%Y")), "success")
     recheck_and_flash()

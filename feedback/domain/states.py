@@ -179,11 +179,29 @@ REFUSE_REASON_LABELS: dict[str, Label] = {
     "out_of_scope": Label("Không thuộc phạm vi, thẩm quyền giải quyết của Sở",
                           "Outside the scope and competence of the Department"),
     "insufficient": Label("Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)",
-                          "Insufficient information about the submitter or the content (Decree 20/2008/ND-CP, Article 7)"),
+                          "Insufficient information about the submitter or the content "
+                          "(Decree 20/2008/ND-CP, Article 7)"),
     "duplicate": Label("Trùng với phản ánh, kiến nghị đã tiếp nhận", "Duplicate of feedback already received"),
-    "already_resolved": Label("Đã được giải quyết theo quy định", "Already resolved in accordance with the regulations"),
+    "already_resolved": Label("Đã được giải quyết theo quy định",
+                              "Already resolved in accordance with the regulations"),
     "improper": Label("Nội dung không phù hợp quy định", "The content does not comply with the regulations"),
     "other": Label("Lý do khác", "Other reason"),
+}
+
+# Requests from data subjects (issue 13): their kinds and states.
+PRIVACY_REQUEST_LABELS: dict[str, Label] = {
+    "access": Label("Xem và tải về dữ liệu cá nhân", "See and download my personal data"),
+    "correct": Label("Chỉnh sửa dữ liệu cá nhân", "Correct my personal data"),
+    "withdraw_publication": Label("Rút lại sự đồng ý công khai", "Withdraw consent to publication"),
+    "delete": Label("Xóa dữ liệu cá nhân", "Delete my personal data"),
+    "restrict": Label("Hạn chế xử lý dữ liệu cá nhân", "Restrict processing of my personal data"),
+    "object": Label("Phản đối xử lý dữ liệu cá nhân", "Object to processing of my personal data"),
+}
+PRIVACY_STATE_LABELS: dict[str, Label] = {
+    "received": Label("Đã tiếp nhận", "Received"),
+    "acknowledged": Label("Đã xác nhận tiếp nhận", "Acknowledged"),
+    "done": Label("Đã giải quyết", "Resolved"),
+    "refused": Label("Từ chối", "Refused"),
 }
 
 # The submitter's rating of an answer and the reasons of a dissatisfied one (the rules are domain/satisfaction.py).

@@ -169,10 +169,12 @@ def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime
                ticket.public_answer, *drafts)
     detected = {fold_key(f.text): f for source in sources if source for f in findings(ticket, source)}
     if key not in detected:
-        raise ServiceError(_("Đoạn này không nằm trong các đoạn được phát hiện là thông tin cá nhân."), 400, "keep_text")
+        raise ServiceError(_("Đoạn này không nằm trong các đoạn được phát hiện là thông tin cá nhân."), 400,
+                           "keep_text")
     if detected[key].kind == "organisation" or any(
             key == fold_key(v) for v in (ticket.name, ticket.email, ticket.phone, ticket.address, ticket.tax_code) if v):
-        raise ServiceError(_("Thông tin của chính người gửi không thể được đánh dấu là không phải thông tin cá nhân."), 400,
+        raise ServiceError(_("Thông tin của chính người gửi không thể được đánh dấu là không phải thông tin "
+                             "cá nhân."), 400,
                            "keep_text")
     if key in kept_keys(ticket):
         return ticket
@@ -216,7 +218,8 @@ def _check_action(ticket: Ticket, action: str, actor: User) -> None:
         next_state(ticket.state, action, actor.role)
     except TransitionError as exc:
         if exc.status == 403:
-            raise ServiceError(_("Chỉ Văn phòng Sở (điều phối) được công khai hoặc gỡ công khai kết quả."), 403) from None
+            raise ServiceError(_("Chỉ Văn phòng Sở (điều phối) được công khai hoặc gỡ công khai kết quả."),
+                               403) from None
         raise ServiceError(_("Chỉ công khai được phản ánh, kiến nghị đã được trả lời."), 409) from None
 
 
@@ -229,7 +232,8 @@ def _validate(title: str, summary: str, answer: str) -> PublicText:
     if len(summary) < 10 or len(summary) > SUMMARY_MAX:
         raise ServiceError(_("Tóm tắt nội dung cần từ 10 đến %(n)d ký tự.", n=SUMMARY_MAX), 400, "public_summary")
     if len(answer) < 10 or len(answer) > ANSWER_MAX:
-        raise ServiceError(_("Nội dung trả lời công khai cần từ 10 đến %(n)d ký tự.", n=ANSWER_MAX), 400, "public_answer")
+        raise ServiceError(_("Nội dung trả lời công khai cần từ 10 đến %(n)d ký tự.", n=ANSWER_MAX), 400,
+                           "public_answer")
     return PublicText(title, summary, answer)
 
 
@@ -246,8 +250,8 @@ def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str,
                          ("public_answer", texts.answer)):
         problems = personal_data_problems(ticket, value)
         if problems:
-            raise ServiceError(_("Nội dung công khai còn thông tin cá nhân (%(found)s). Vui lòng che trước khi công khai.",
-                                 found="; ".join(problems)), 400, field)
+            raise ServiceError(_("Nội dung công khai còn thông tin cá nhân (%(found)s). "
+                                 "Vui lòng che trước khi công khai.", found="; ".join(problems)), 400, field)
     first_time = ticket.published_at is None
     ticket.public_title = texts.title
     ticket.public_summary = texts.summary
