@@ -133,10 +133,11 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None,
     check_password_policy(password, email, name or "")
     from .services import ServiceError
     from .services.admin import create_user
+    from .timeutil import utcnow
 
     try:  # the same service as the admin page: the same checks, and an audit entry
         create_user(None, email=email, name=name or email.split("@")[0], role=role, unit=unit, password=password,
-                    position=position, signing_authority=authority)
+                    position=position, signing_authority=authority, now=utcnow())
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from None
@@ -214,7 +215,7 @@ def calendar_recheck(now_text: str | None) -> None:
 @calendar_cli.command("years")
 def calendar_years() -> None:
     """Each year the calendar knows: announced (with its documents) or estimated (statutory days only)."""
-    from .domain.deadlines import ANNOUNCED
+    from .domain.deadlines import ANNOUNCED, ESTIMATED
     from .models import CalendarAnnouncement
     from .services.calendar import official_calendar, year_statuses
     from .timeutil import local_today
@@ -227,7 +228,7 @@ def calendar_years() -> None:
         docs = sorted({e.document.cite("vi") for e in entries if e.day.year == year and e.document})
         docs += [f"{a.document_number} ngày {a.document_date.strftime('%d/%m/%Y')}" for a in db.session.execute(
             db.select(CalendarAnnouncement).where(CalendarAnnouncement.year == year)).scalars()]
-        status = "announced" if statuses.get(year) == ANNOUNCED else "estimated"
+        status = ANNOUNCED if statuses.get(year) == ANNOUNCED else ESTIMATED
         click.echo(f"{year}\t{status}" + (f"\t{'; '.join(docs)}" if docs else ""))
 attachments_cli = AppGroup("attachments", help="Attachment files.")
 
@@ -383,15 +384,6 @@ def search_setup(again: bool) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
-    app.cli.add_command(seed_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(units_cli)
-    app.cli.add_command(attachments_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(outbox_cli)
-    app.cli.add_command(reminders_cli)
-    app.cli.add_command(calendar_cli)
-    app.cli.add_command(scheduler_command)
-    app.cli.add_command(search_cli)
-    app.cli.add_command(reports_cli)
-    app.cli.add_command(privacy_cli)
+    for command in (seed_command, demo_command, units_cli, attachments_cli, users_cli, outbox_cli, reminders_cli,
+                    calendar_cli, scheduler_command, search_cli, reports_cli, privacy_cli):
+        app.cli.add_command(command)

@@ -86,8 +86,6 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     # How the user signs a letter (issue 12): position ("PHÓ GIÁM ĐỐC") and authority line ("KT. GIÁM ĐỐC").
     position: Mapped[str | None] = mapped_column(String(120))

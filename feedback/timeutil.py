@@ -1,4 +1,5 @@
-"""The edge's clock: the only place that reads the current time, in UTC and in local time."""
+"""The clock: the current time in UTC and in local time, and the time-zone conversions. Views, commands
+and the scheduler read the clock here and pass `now` (or `today`) to the services."""
 
 from __future__ import annotations
 
@@ -41,6 +42,18 @@ def to_utc_naive(moment: datetime) -> datetime:
 def local_today(moment: datetime | None = None) -> date:
     """Today's local date (or the local date of `moment`, naive UTC)."""
     return to_local(moment or utcnow()).date()
+
+
+def parse_day(text: str | None) -> date | None:
+    """A day typed as dd/mm/yyyy (forms) or YYYY-MM-DD (date inputs, the API, the CLI); None when it
+    is neither. The one date parser: callers say what a bad date means to them."""
+    text = (text or "").strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def parse_now(value: str | None) -> datetime:

@@ -20,6 +20,16 @@ def _required():
     return DataRequired(message=_l("Vui lòng nhập thông tin này."))
 
 
+class Needed:
+    """Marks a field required on the page (the `required` attribute) while the service checks its
+    value and words the refusal (a unit's code, a rule's purpose)."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, _form, _field) -> None:
+        return None
+
+
 class UserCreateForm(FlaskForm):
     email = StringField(_l("Thư điện tử"), filters=[one_line],
                         validators=[_required(), Length(max=254), email_address])
@@ -40,29 +50,61 @@ class PasswordResetForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu mới"), validators=[_required()])
 
 
-class UnitForm(FlaskForm):
-    code = StringField(_l("Mã đơn vị"), filters=[one_line], validators=[Optional(), Length(max=32)])
-    name = StringField(_l("Tên đơn vị"), filters=[one_line], validators=[_required(), Length(max=200)])
-    name_en = StringField(_l("Tên tiếng Anh"), filters=[one_line], validators=[Optional(), Length(max=200)])
+# The admin pages show a form's fields in the order declared here and mark the required ones
+# (admin/views.py render_form): a create form and an edit form differ by the code and `active`.
+
+
+def _code(label):
+    return StringField(label, filters=[one_line], validators=[Needed(), Length(max=32)])
+
+
+def _name(label):
+    return StringField(label, filters=[one_line], validators=[_required(), Length(max=200)])
+
+
+def _name_en():
+    return StringField(_l("Tên tiếng Anh"), filters=[one_line], validators=[Optional(), Length(max=200)])
+
+
+def _sort_order():
+    return IntegerField(_l("Thứ tự hiển thị"), default=100, validators=[Optional(), NumberRange(min=0, max=10000)])
+
+
+class UnitCreateForm(FlaskForm):
+    code = _code(_l("Mã đơn vị"))
+    name = _name(_l("Tên đơn vị"))
+    name_en = _name_en()
     email = StringField(_l("Thư điện tử của đơn vị"), filters=[one_line],
                         validators=[Optional(), Length(max=254), email_address])
-    sort_order = IntegerField(_l("Thứ tự hiển thị"), default=100,
-                              validators=[Optional(), NumberRange(min=0, max=10000)])
+    sort_order = _sort_order()
+
+
+class UnitForm(FlaskForm):
+    """A unit's editable fields (its code never changes)."""
+
+    name, name_en, email, sort_order = (UnitCreateForm.name, UnitCreateForm.name_en, UnitCreateForm.email,
+                                        UnitCreateForm.sort_order)
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
-class CategoryForm(FlaskForm):
-    code = StringField(_l("Mã lĩnh vực"), filters=[one_line], validators=[Optional(), Length(max=32)])
-    name = StringField(_l("Tên lĩnh vực"), filters=[one_line], validators=[_required(), Length(max=200)])
-    name_en = StringField(_l("Tên tiếng Anh"), filters=[one_line], validators=[Optional(), Length(max=200)])
+class CategoryCreateForm(FlaskForm):
+    code = _code(_l("Mã lĩnh vực"))
+    name = _name(_l("Tên lĩnh vực"))
+    name_en = _name_en()
     default_unit = Choice(_l("Đơn vị xử lý mặc định"), validators=[Optional()])
-    sort_order = IntegerField(_l("Thứ tự hiển thị"), default=100,
-                              validators=[Optional(), NumberRange(min=0, max=10000)])
+    sort_order = _sort_order()
+
+
+class CategoryForm(FlaskForm):
+    """A category's editable fields (its code never changes)."""
+
+    name, name_en, default_unit, sort_order = (CategoryCreateForm.name, CategoryCreateForm.name_en,
+                                               CategoryCreateForm.default_unit, CategoryCreateForm.sort_order)
     active = BooleanField(_l("Đang sử dụng"), default=True)
 
 
-class RuleForm(FlaskForm):
-    purpose = Choice(_l("Loại thời hạn"), validators=[Optional()])
+class RuleCreateForm(FlaskForm):
+    purpose = Choice(_l("Loại thời hạn"), validators=[Needed()])
     regime = Choice(_l("Áp dụng cho chế độ xử lý"), validators=[Optional()])
     kind = Choice(_l("Áp dụng cho loại phản ánh"), validators=[Optional()])
     category = Choice(_l("Áp dụng cho lĩnh vực"), validators=[Optional()])
@@ -71,6 +113,12 @@ class RuleForm(FlaskForm):
                                                          "Số ngày phải từ 0 đến 365."))])
     day_unit = Choice(_l("Cách tính"), validators=[_required()])
     legal_basis = TextAreaField(_l("Căn cứ pháp lý"), validators=[_required(), Length(max=1000)])
+
+
+class RuleForm(FlaskForm):
+    """A deadline rule's editable fields (its scope never changes)."""
+
+    amount, day_unit, legal_basis = RuleCreateForm.amount, RuleCreateForm.day_unit, RuleCreateForm.legal_basis
     active = BooleanField(_l("Đang áp dụng"), default=True)
 
 

@@ -6,6 +6,7 @@ row), commits and redirects. The outbox page lives in `admin/outbox.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,8 +14,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..web.access import roles_required
-from ..domain.deadlines import ANNOUNCED, CALENDAR_DAYS, WORKING_DAYS
-from ..domain.states import KIND_LABELS, OPEN_STATES, REGIME_LABELS, ROLE_LABELS, Role, label
+from ..domain.deadlines import ANNOUNCED
+from ..domain.states import (
+    AUDIT_ACTION_LABELS,
+    AUDIT_ENTITY_LABELS,
+    DAY_TYPE_LABELS,
+    DAY_UNIT_LABELS,
+    KIND_LABELS,
+    OPEN_STATES,
+    PURPOSE_LABELS,
+    REGIME_LABELS,
+    ROLE_LABELS,
+    Role,
+    label,
+    localized_name,
+)
 from ..extensions import db
 from ..web.forms import choices
 from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
@@ -28,53 +42,20 @@ from ..timeutil import local_today, utcnow
 from . import bp
 from .forms import (
     AnnouncementForm,
+    CategoryCreateForm,
     CategoryForm,
     ConfirmForm,
     OverrideForm,
     PasswordResetForm,
+    RuleCreateForm,
     RuleForm,
+    UnitCreateForm,
     UnitForm,
     UserCreateForm,
     UserEditForm,
 )
 
 admin_only = roles_required(Role.ADMIN)
-
-PURPOSE_LABELS = {
-    "answer": ("Thời hạn trả lời", "Answer"),
-    "transfer": ("Thời hạn chuyển cơ quan có thẩm quyền", "Transfer out"),
-    "route": ("Thời hạn chuyển đơn vị xử lý", "Routing"),
-    "publish": ("Thời hạn công khai kết quả", "Publication"),
-    "progress": ("Chu kỳ thông báo tiến độ khi quá hạn", "Progress updates while overdue"),
-    "review_request": ("Thời hạn đề nghị xem xét lại (tính từ ngày trả lời)", "Reconsideration request period"),
-    "review": ("Thời hạn giải quyết đề nghị xem xét lại", "Reconsideration deadline"),
-}
-DAY_UNIT_LABELS = {WORKING_DAYS: ("ngày làm việc", "working days"), CALENDAR_DAYS: ("ngày", "calendar days")}
-DAY_TYPE_LABELS = {"day_off": ("Ngày nghỉ bổ sung", "Extra day off"),
-                   "working_day": ("Ngày làm việc bù (hoán đổi)", "Swapped working day")}
-
-
-def localized_name(obj) -> str:
-    """A unit's or category's name in the page's language (its English name when it has one)."""
-    from flask_babel import get_locale
-
-    if str(get_locale() or "vi") == "en" and getattr(obj, "name_en", None):
-        return obj.name_en
-    return obj.name
-
-
-AUDIT_ENTITY_LABELS = {
-    "user": ("Tài khoản", "User"), "unit": ("Đơn vị", "Unit"), "category": ("Lĩnh vực", "Category"),
-    "deadline_rule": ("Quy định thời hạn", "Deadline rule"), "calendar_override": ("Lịch làm việc", "Calendar"),
-    "calendar_announcement": ("Thông báo lịch nghỉ", "Holiday announcement"),
-    "ticket": ("Hồ sơ", "Ticket"), "outbox_message": ("Thư đi", "Outgoing email"),
-}
-AUDIT_ACTION_LABELS = {
-    "create": ("Thêm mới", "Created"), "update": ("Sửa", "Changed"), "delete": ("Xóa", "Removed"),
-    "deactivate": ("Khóa / ngừng", "Deactivated"), "activate": ("Mở lại", "Reactivated"),
-    "reset_password": ("Đặt lại mật khẩu", "Password reset"), "anonymise": ("Ẩn danh dữ liệu cá nhân", "Anonymised"),
-    "resend": ("Gửi lại", "Resent"),
-}
 
 
 @bp.context_processor
@@ -136,9 +117,20 @@ def saved_message(changes) -> str:
 
 def unit_choices(include_blank: str | None = None, keep: int | None = None):
     units = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars()
-    pairs = [(str(u.id), f"{u.code} · {localized_name(u)}" + ("" if u.active else _(" (ngừng hoạt động)")))
+    locale = current_locale()
+    pairs = [(str(u.id), f"{u.code} · {localized_name(u, locale)}" + ("" if u.active else _(" (ngừng hoạt động)")))
              for u in units if u.active or u.id == keep]
     return choices(([("", include_blank)] if include_blank is not None else []) + pairs)
+
+
+def edit_form(form_class, row):
+    """An edit form: filled from `row` to show it, from the request when posted."""
+    return form_class(obj=None if request.method == "POST" else row)
+
+
+def order(form, default: int) -> int:
+    """The display order typed in a form, or `default` when the field was left empty."""
+    return form.sort_order.data if form.sort_order.data is not None else default
 
 
 def unit_from(value: str | None) -> Unit | None:
@@ -149,10 +141,24 @@ def role_choices():
     return choices((r.value, lbl(ROLE_LABELS, r.value)) for r in Role)
 
 
-def render_form(form, title: str, fields: list[str], required: set[str], back: str, status: int = 200,
-                template: str = "admin/form.html", **context):
+def render_form(form, title: str, back: str, status: int = 200, template: str = "admin/form.html", **context):
+    """A form page: the form's fields in their declared order, marked required as the form says."""
+    fields = [f.name for f in form if f.type not in ("CSRFTokenField", "HiddenField")]
+    required = {f.name for f in form if f.flags.required}
     return render_template(template, form=form, title=title, fields=fields, required=required, back=back,
                            **context), status
+
+
+def form_page(form, title: str, back: str, change: Callable[[], str], *, done: str | None = None, **context):
+    """The skeleton of every admin form: GET shows it; a valid POST runs `change` (see `save`) and
+    redirects to `done` (default `back`); an invalid or refused POST shows it again with a 400."""
+    if request.method == "POST":
+        if form.validate_on_submit():
+            response = save(form, change, done or back)
+            if response:
+                return response
+        return render_form(form, title, back, 400, **context)
+    return render_form(form, title, back, **context)
 
 
 # --- index and audit -----------------------------------------------------------------------------
@@ -175,7 +181,8 @@ def index():
             db.select(db.func.count(CalendarOverride.id)).where(CalendarOverride.day >= local_today())).scalar_one(),
     }
     return render_template("admin/index.html", recent=recent, counts=counts,
-                           missing_year=recheck.plan_missing(local_today(), current_app.config["CALENDAR_PLAN_ASK_FROM"]))
+                           missing_year=recheck.plan_missing(local_today(),
+                                                             current_app.config["CALENDAR_PLAN_ASK_FROM"]))
 
 
 @bp.get("/audit")
@@ -209,20 +216,13 @@ def user_new():
     form = UserCreateForm()
     form.role.choices = role_choices()
     form.unit.choices = unit_choices(_("— Không thuộc đơn vị —"))
-    fields, required = ["email", "name", "role", "unit", "password"], {"email", "name", "role", "password"}
-    if request.method == "POST":
-        if form.validate_on_submit():
-            def change() -> str:
-                user = svc.create_user(current_user, email=form.email.data, name=form.name.data,
-                                       role=form.role.data, unit=unit_from(form.unit.data),
-                                       password=form.password.data)
-                return _("Đã tạo tài khoản %(email)s.", email=user.email)
 
-            done = save(form, change, url_for("admin.users"))
-            if done:
-                return done
-        return render_form(form, _("Thêm tài khoản"), fields, required, url_for("admin.users"), 400)
-    return render_form(form, _("Thêm tài khoản"), fields, required, url_for("admin.users"))
+    def change() -> str:
+        user = svc.create_user(current_user, email=form.email.data, name=form.name.data, role=form.role.data,
+                               unit=unit_from(form.unit.data), password=form.password.data, now=utcnow())
+        return _("Đã tạo tài khoản %(email)s.", email=user.email)
+
+    return form_page(form, _("Thêm tài khoản"), url_for("admin.users"), change)
 
 
 def assigned_count(user: User) -> int:
@@ -235,7 +235,7 @@ def assigned_count(user: User) -> int:
 @admin_only
 def user_edit(user_id: int):
     user = get_or_404(User, user_id)
-    form = UserEditForm(obj=None if request.method == "POST" else user)
+    form = edit_form(UserEditForm, user)
     if request.method == "GET":
         form.unit.data = str(user.unit_id) if user.unit_id else ""
     form.role.choices = role_choices()
@@ -243,20 +243,15 @@ def user_edit(user_id: int):
     context = dict(user=user, password_form=PasswordResetForm(), confirm=ConfirmForm(), assigned=assigned_count(user),
                    template="admin/user_edit.html")
     title = _("Tài khoản %(email)s", email=user.email)
-    fields, required = ["name", "role", "unit"], {"name", "role"}
-    if request.method == "POST":
-        if form.validate_on_submit():
-            def change() -> str:
-                changes = svc.update_user(current_user, user, name=form.name.data, role=form.role.data,
-                                          unit=unit_from(form.unit.data))
-                keep_own_session(user)
-                return saved_message(changes)
 
-            done = save(form, change, url_for("admin.user_edit", user_id=user.id))
-            if done:
-                return done
-        return render_form(form, title, fields, required, url_for("admin.users"), 400, **context)
-    return render_form(form, title, fields, required, url_for("admin.users"), **context)
+    def change() -> str:
+        changes = svc.update_user(current_user, user, name=form.name.data, role=form.role.data,
+                                  unit=unit_from(form.unit.data), now=utcnow())
+        keep_own_session(user)
+        return saved_message(changes)
+
+    return form_page(form, title, url_for("admin.users"), change, done=url_for("admin.user_edit", user_id=user.id),
+                     **context)
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -266,7 +261,7 @@ def user_password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         def change() -> str:
-            svc.reset_password(current_user, user, form.password.data)  # ends the user's sessions
+            svc.reset_password(current_user, user, form.password.data, now=utcnow())  # ends the user's sessions
             keep_own_session(user)
             return _("Đã đặt lại mật khẩu cho %(email)s.", email=user.email)
 
@@ -277,8 +272,8 @@ def user_password(user_id: int):
     edit.role.choices = role_choices()
     edit.unit.choices = unit_choices(_("— Không thuộc đơn vị —"), keep=user.unit_id)
     edit.unit.data = str(user.unit_id) if user.unit_id else ""
-    return render_form(edit, _("Tài khoản %(email)s", email=user.email), ["name", "role", "unit"],
-                       {"name", "role"}, url_for("admin.users"), 400, template="admin/user_edit.html",
+    return render_form(edit, _("Tài khoản %(email)s", email=user.email), url_for("admin.users"), 400,
+                       template="admin/user_edit.html",
                        user=user, password_form=form, confirm=ConfirmForm(), assigned=assigned_count(user))
 
 
@@ -289,7 +284,7 @@ def user_active(user_id: int, action: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        changed = svc.set_user_active(current_user, user, action == "activate")
+        changed = svc.set_user_active(current_user, user, action == "activate", now=utcnow())
     except ServiceError as exc:
         abort(exc.status, description=exc.message)
     db.session.commit()
@@ -317,46 +312,33 @@ def units():
 @bp.route("/units/new", methods=["GET", "POST"])
 @admin_only
 def unit_new():
-    form = UnitForm()
-    fields, required = ["code", "name", "name_en", "email", "sort_order"], {"code", "name"}
-    if request.method == "POST":
-        if form.validate_on_submit():
-            def change() -> str:
-                unit = svc.create_unit(current_user, code=form.code.data or "", name=form.name.data,
-                                       name_en=form.name_en.data, email=form.email.data,
-                                       sort_order=form.sort_order.data if form.sort_order.data is not None else 100)
-                return _("Đã thêm đơn vị %(code)s.", code=unit.code)
+    form = UnitCreateForm()
 
-            done = save(form, change, url_for("admin.units"))
-            if done:
-                return done
-        return render_form(form, _("Thêm đơn vị"), fields, required, url_for("admin.units"), 400)
-    return render_form(form, _("Thêm đơn vị"), fields, required, url_for("admin.units"))
+    def change() -> str:
+        unit = svc.create_unit(current_user, code=form.code.data or "", name=form.name.data,
+                               name_en=form.name_en.data, email=form.email.data,
+                               sort_order=order(form, 100), now=utcnow())
+        return _("Đã thêm đơn vị %(code)s.", code=unit.code)
+
+    return form_page(form, _("Thêm đơn vị"), url_for("admin.units"), change)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @admin_only
 def unit_edit(unit_id: int):
     unit = get_or_404(Unit, unit_id)
-    form = UnitForm(obj=None if request.method == "POST" else unit)
+    form = edit_form(UnitForm, unit)
     title = _("Đơn vị %(code)s", code=unit.code)
-    fields, required = ["name", "name_en", "email", "sort_order", "active"], {"name"}
-    if request.method == "POST":
-        if form.validate_on_submit():
-            def change() -> str:
-                changes = svc.update_unit(current_user, unit, name=form.name.data, name_en=form.name_en.data,
-                                          email=form.email.data, active=form.active.data,
-                                          sort_order=form.sort_order.data if form.sort_order.data is not None
-                                          else unit.sort_order)
-                return saved_message(changes)
 
-            done = save(form, change, url_for("admin.units"))
-            if done:
-                return done
-        return render_form(form, title, fields, required, url_for("admin.units"), 400)
-    return render_form(form, title, fields, required, url_for("admin.units"),
-                       note=_("Đơn vị đã có hồ sơ hoặc cán bộ không thể xóa, chỉ có thể ngừng hoạt động. "
-                              "Mã đơn vị không đổi được."))
+    def change() -> str:
+        changes = svc.update_unit(current_user, unit, name=form.name.data, name_en=form.name_en.data,
+                                  email=form.email.data, active=form.active.data,
+                                  sort_order=order(form, unit.sort_order), now=utcnow())
+        return saved_message(changes)
+
+    note = None if request.method == "POST" else (
+        _("Đơn vị đã có hồ sơ hoặc cán bộ không thể xóa, chỉ có thể ngừng hoạt động. Mã đơn vị không đổi được."))
+    return form_page(form, title, url_for("admin.units"), change, note=note)
 
 
 # --- categories ----------------------------------------------------------------------------------
@@ -372,64 +354,54 @@ def categories():
 @bp.route("/categories/new", methods=["GET", "POST"])
 @admin_only
 def category_new():
-    form = CategoryForm()
+    form = CategoryCreateForm()
     form.default_unit.choices = unit_choices(_("— Chưa chọn —"))
-    fields, required = ["code", "name", "name_en", "default_unit", "sort_order"], {"code", "name"}
-    if request.method == "POST":
-        if form.validate_on_submit():
-            def change() -> str:
-                category = svc.create_category(
-                    current_user, code=form.code.data or "", name=form.name.data, name_en=form.name_en.data,
-                    default_unit=unit_from(form.default_unit.data),
-                    sort_order=form.sort_order.data if form.sort_order.data is not None else 100)
-                return _("Đã thêm lĩnh vực %(code)s.", code=category.code)
 
-            done = save(form, change, url_for("admin.categories"))
-            if done:
-                return done
-        return render_form(form, _("Thêm lĩnh vực"), fields, required, url_for("admin.categories"), 400)
-    return render_form(form, _("Thêm lĩnh vực"), fields, required, url_for("admin.categories"))
+    def change() -> str:
+        category = svc.create_category(
+            current_user, code=form.code.data or "", name=form.name.data, name_en=form.name_en.data,
+            default_unit=unit_from(form.default_unit.data),
+            sort_order=order(form, 100), now=utcnow())
+        return _("Đã thêm lĩnh vực %(code)s.", code=category.code)
+
+    return form_page(form, _("Thêm lĩnh vực"), url_for("admin.categories"), change)
 
 
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 @admin_only
 def category_edit(category_id: int):
     category = get_or_404(Category, category_id)
-    form = CategoryForm(obj=None if request.method == "POST" else category)
+    form = edit_form(CategoryForm, category)
     if request.method == "GET":
         form.default_unit.data = str(category.default_unit_id) if category.default_unit_id else ""
     form.default_unit.choices = unit_choices(_("— Chưa chọn —"), keep=category.default_unit_id)
     title = _("Lĩnh vực %(code)s", code=category.code)
-    fields, required = ["name", "name_en", "default_unit", "sort_order", "active"], {"name"}
-    if request.method == "POST":
-        if form.validate_on_submit():
-            def change() -> str:
-                changes = svc.update_category(
-                    current_user, category, name=form.name.data, name_en=form.name_en.data,
-                    default_unit=unit_from(form.default_unit.data), active=form.active.data,
-                    sort_order=form.sort_order.data if form.sort_order.data is not None else category.sort_order)
-                return saved_message(changes)
 
-            done = save(form, change, url_for("admin.categories"))
-            if done:
-                return done
-        return render_form(form, title, fields, required, url_for("admin.categories"), 400)
-    return render_form(form, title, fields, required, url_for("admin.categories"),
-                       note=_("Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng sử dụng không còn "
-                              "xuất hiện trên biểu mẫu gửi phản ánh."))
+    def change() -> str:
+        changes = svc.update_category(
+            current_user, category, name=form.name.data, name_en=form.name_en.data,
+            default_unit=unit_from(form.default_unit.data), active=form.active.data,
+            sort_order=order(form, category.sort_order), now=utcnow())
+        return saved_message(changes)
+
+    note = None if request.method == "POST" else _("Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng "
+                                                   "sử dụng không còn xuất hiện trên biểu mẫu gửi phản ánh.")
+    return form_page(form, title, url_for("admin.categories"), change, note=note)
 
 
 # --- deadline rules ------------------------------------------------------------------------------
 
 
-def rule_form_choices(form: RuleForm) -> None:
+def rule_form_choices(form: RuleCreateForm | RuleForm) -> None:
+    form.day_unit.choices = choices((k, lbl(DAY_UNIT_LABELS, k)) for k in DAY_UNIT_LABELS)
+    if not isinstance(form, RuleCreateForm):
+        return
     form.purpose.choices = choices((k, lbl(PURPOSE_LABELS, k)) for k in svc.PURPOSES)
     form.regime.choices = choices([("", _("— Mọi chế độ —"))] + [(k, lbl(REGIME_LABELS, k)) for k in REGIME_LABELS])
     form.kind.choices = choices([("", _("— Mọi loại —"))] + [(k, lbl(KIND_LABELS, k)) for k in KIND_LABELS])
     cats = db.session.execute(db.select(Category).order_by(Category.sort_order, Category.code)).scalars()
-    form.category.choices = choices([("", _("— Mọi lĩnh vực —"))] + [(str(c.id), f"{c.code} · {localized_name(c)}")
-                                                                    for c in cats])
-    form.day_unit.choices = choices((k, lbl(DAY_UNIT_LABELS, k)) for k in DAY_UNIT_LABELS)
+    form.category.choices = choices([("", _("— Mọi lĩnh vực —"))]
+                                    + [(str(c.id), f"{c.code} · {localized_name(c, current_locale())}") for c in cats])
 
 
 @bp.get("/rules")
@@ -445,52 +417,38 @@ def rules():
 @bp.route("/rules/new", methods=["GET", "POST"])
 @admin_only
 def rule_new():
-    form = RuleForm()
+    form = RuleCreateForm()
     rule_form_choices(form)
-    fields = ["purpose", "regime", "kind", "category", "amount", "day_unit", "legal_basis"]
-    required = {"purpose", "amount", "day_unit", "legal_basis"}
     note = _("Quy định cụ thể nhất đang áp dụng được dùng: riêng cho chế độ xử lý, rồi theo lĩnh vực, rồi theo "
              "loại, rồi chung. Thời hạn đã ghi trên hồ sơ không thay đổi khi sửa quy định.")
-    if request.method == "POST":
-        if form.validate_on_submit():
-            def change() -> str:
-                category = db.session.get(Category, int(form.category.data)) if form.category.data else None
-                svc.create_rule(current_user, purpose=form.purpose.data, kind=form.kind.data or None,
-                                category=category, amount=form.amount.data, day_unit=form.day_unit.data,
-                                legal_basis=form.legal_basis.data, regime=form.regime.data or None)
-                return _("Đã thêm quy định thời hạn.")
 
-            done = save(form, change, url_for("admin.rules"))
-            if done:
-                return done
-        return render_form(form, _("Thêm quy định thời hạn"), fields, required, url_for("admin.rules"), 400,
-                           note=note)
-    return render_form(form, _("Thêm quy định thời hạn"), fields, required, url_for("admin.rules"), note=note)
+    def change() -> str:
+        category = db.session.get(Category, int(form.category.data)) if form.category.data else None
+        svc.create_rule(current_user, purpose=form.purpose.data, kind=form.kind.data or None, category=category,
+                        amount=form.amount.data, day_unit=form.day_unit.data, legal_basis=form.legal_basis.data,
+                        regime=form.regime.data or None, now=utcnow())
+        return _("Đã thêm quy định thời hạn.")
+
+    return form_page(form, _("Thêm quy định thời hạn"), url_for("admin.rules"), change, note=note)
 
 
 @bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 @admin_only
 def rule_edit(rule_id: int):
     rule = get_or_404(DeadlineRule, rule_id)
-    form = RuleForm(obj=None if request.method == "POST" else rule)
+    form = edit_form(RuleForm, rule)
     rule_form_choices(form)
     scope = lbl(PURPOSE_LABELS, rule.purpose) + (f" · {lbl(KIND_LABELS, rule.kind)}" if rule.kind else "") + (
-        f" · {localized_name(rule.category)}" if rule.category else "")
+        f" · {localized_name(rule.category, current_locale())}" if rule.category else "")
     title = _("Quy định thời hạn: %(scope)s", scope=scope)
-    fields, required = ["amount", "day_unit", "legal_basis", "active"], {"amount", "day_unit", "legal_basis"}
     note = _("Thời hạn đã ghi trên hồ sơ không thay đổi; quy định mới áp dụng cho hồ sơ tiếp nhận sau khi lưu.")
-    if request.method == "POST":
-        if form.validate_on_submit():
-            def change() -> str:
-                changes = svc.update_rule(current_user, rule, amount=form.amount.data, day_unit=form.day_unit.data,
-                                          legal_basis=form.legal_basis.data, active=form.active.data)
-                return saved_message(changes)
 
-            done = save(form, change, url_for("admin.rules"))
-            if done:
-                return done
-        return render_form(form, title, fields, required, url_for("admin.rules"), 400, note=note)
-    return render_form(form, title, fields, required, url_for("admin.rules"), note=note)
+    def change() -> str:
+        changes = svc.update_rule(current_user, rule, amount=form.amount.data, day_unit=form.day_unit.data,
+                                  legal_basis=form.legal_basis.data, active=form.active.data, now=utcnow())
+        return saved_message(changes)
+
+    return form_page(form, title, url_for("admin.rules"), change, note=note)
 
 
 # --- calendar ------------------------------------------------------------------------------------
@@ -550,7 +508,7 @@ def calendar():
         if form.validate_on_submit():
             def change() -> str:
                 row = svc.add_override(current_user, day=form.day.data, day_type=form.day_type.data,
-                                       note=form.note.data or "")
+                                       note=form.note.data or "", now=utcnow())
                 return _("Đã thêm điều chỉnh lịch ngày %(d)s.", d=row.day.strftime("%d/%m/%Y"))
 
             done = save_calendar(form, change)
@@ -574,7 +532,7 @@ def calendar_announce():
                 document_date=announcement.document_date.data, issuer=announcement.issuer.data or "",
                 days_off=svc.parse_days(announcement.days_off.data or "", "days_off"),
                 working_days=svc.parse_days(announcement.working_days.data or "", "working_days"),
-                summary=announcement.summary.data or "")
+                summary=announcement.summary.data or "", now=utcnow())
             return _("Đã nhập thông báo %(n)s: năm %(y)d được ghi là đã công bố.", n=row.document_number, y=row.year)
 
         done = save_calendar(announcement, change)
@@ -606,7 +564,7 @@ def calendar_delete(override_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     day = row.day
-    svc.remove_override(current_user, row)
+    svc.remove_override(current_user, row, now=utcnow())
     db.session.commit()
     flash(_("Đã xóa điều chỉnh lịch ngày %(d)s.", d=day.strftime("%d/%m/%Y")), "success")
     recheck_and_flash()

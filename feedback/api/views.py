@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..domain import outcomes
 from ..domain.contact import strip_illegal
-from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, SubmitterType, State
+from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, State, SubmitterType, label, localized_name
 from ..extensions import csrf, db
 from ..web.forms import SubmissionForm
 from ..models import Category, Ticket
@@ -34,13 +34,6 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
 
-# The fields of a service request as GeoReport v2 lists them, then our extensions.
-REQUEST_FIELDS = (
-    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-    "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url",
-)
-EXTENSION_FIELDS = ("title", "kind", "due_date", "on_time", "overdue", "answered_datetime", "published_datetime", "url")
 SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type", "keywords", "group")
 
 # Ticket columns a response reads: nothing personal.
@@ -148,7 +141,7 @@ def service_dict(category: Category) -> dict:
     return {
         "service_code": category.code,
         "service_name": category.name,
-        "description": category.name_en or category.name,
+        "description": localized_name(category, "en"),
         "metadata": True,
         "type": "batch",
         "keywords": "",
@@ -277,7 +270,7 @@ def attributes() -> list[dict]:
 
     return [
         attr("kind", "singlevaluelist", True, "Loại: phản ánh, kiến nghị hoặc đề xuất.", 1,
-             [(k.value, KIND_LABELS[k][0]) for k in Kind]),
+             [(k.value, label(KIND_LABELS, k)) for k in Kind]),
         attr("title", "string", False, "Tiêu đề (5–300 ký tự); mặc định là phần đầu của description.", 2),
         attr("submitter_type", "singlevaluelist", False,
              "Doanh nghiệp hoặc người dân; mặc định: doanh nghiệp nếu có organization.", 3,

@@ -1,4 +1,4 @@
-"""Sign-in with throttling of failed attempts per (account, address) and per address; sign-out by POST."""
+"""Sign-in (the check and its throttling are services/auth.py), sign-out by POST, password change."""
 
 from __future__ import annotations
 
@@ -8,24 +8,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, login_manager
 from ..models import User
 from ..services import auth, throttle
 from ..timeutil import utcnow
+from ..web.errors import too_many
 from . import bp, sessions
 
 
 # Flask-Login's own prompt when a signed-out visitor opens a staff page (its default is English).
 login_manager.login_message = _l("Vui lòng đăng nhập để truy cập khu vực cán bộ.")
 login_manager.login_message_category = "info"
-
-# Checked when the email is unknown, so that a wrong email costs as much time as a wrong password
-# and response times do not reveal which accounts exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
-
 
 class LoginForm(FlaskForm):
     email = StringField(_l("Thư điện tử"), validators=[DataRequired(message=_l("Vui lòng nhập thư điện tử.")),
@@ -64,24 +59,15 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400
     now = utcnow()
-    email = form.email.data.strip().lower()
-    address = request.remote_addr or "unknown"
-    verdict = auth.login_verdict(email, address, now)
-    if not verdict.allowed:
+    attempt = auth.sign_in(form.email.data, form.password.data, request.remote_addr or "unknown", now)
+    if attempt.throttled:
         db.session.rollback()
-        message = _("Đăng nhập sai quá nhiều lần.") + " " + throttle.retry_message(verdict, now)
-        return throttle.too_many(verdict, render_template("auth/login.html", form=form, error=message))
-    user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, form.password.data)
-    # A deactivated account answers exactly like a wrong password: nothing confirms the password.
-    if user is None or not user.check_password(form.password.data) or not user.active:
-        auth.login_failed(email, address, now)
-        db.session.commit()
-        return wrong_credentials(form)
-    user.last_login_at = now
-    auth.login_succeeded(email, address)
+        message = _("Đăng nhập sai quá nhiều lần.") + " " + throttle.retry_message(attempt.verdict, now)
+        return too_many(attempt.verdict.retry_after, render_template("auth/login.html", form=form, error=message))
     db.session.commit()
+    if attempt.user is None:
+        return wrong_credentials(form)
+    user = attempt.user
     sessions.end()  # nothing of a previous session is carried into this one
     login_user(user)
     sessions.start(user)

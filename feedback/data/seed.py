@@ -1,4 +1,4 @@
-"""The default organisation named in the department's plan, and demo data."""
+"""The default organisation named in the department's plan: its units and categories (the demo is data/demo.py)."""
 
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ from typing import Any
 import holidays
 
 from .legal import citation
+from .states import DAY_UNIT_LABELS
 
 WORKING_DAYS = "working_days"
 CALENDAR_DAYS = "calendar_days"
@@ -380,20 +381,18 @@ class Deadline:
         parts = []
         if self.receipt_note:
             parts.append(self.receipt_note[0 if vi else 1])
+        unit = DAY_UNIT_LABELS[WORKING_DAYS if self.rule.unit == WORKING_DAYS else CALENDAR_DAYS].text(
+            "vi" if vi else "en")
+        receipt = self.counted_from == "receipt"
         if vi:
-            unit = "ngày làm việc" if self.rule.unit == WORKING_DAYS else "ngày"
-            start = "ngày tiếp nhận" if self.counted_from == "receipt" else "ngày trả lời"
-            text = f"{self.rule.amount} {unit} kể từ {start} {fmt(self.received_on)}"
-            if self.rule.legal_basis:
-                text += f" theo {self.rule.legal_basis}"
-            text += f" (không tính {start})"
+            start = "ngày tiếp nhận" if receipt else "ngày trả lời"
+            basis = f" theo {self.rule.legal_basis}" if self.rule.legal_basis else ""
+            text = f"{self.rule.amount} {unit} kể từ {start} {fmt(self.received_on)}{basis} (không tính {start})"
         else:
-            unit = "working days" if self.rule.unit == WORKING_DAYS else "calendar days"
-            start = "receipt" if self.counted_from == "receipt" else "the answer"
-            text = f"{self.rule.amount} {unit} from {start} on {fmt(self.received_on)}"
-            if self.rule.legal_basis:
-                text += f" per {citation(self.rule.legal_basis, 'en')}"
-            text += f" (the day of {'receipt' if self.counted_from == 'receipt' else 'the answer'} not counted)"
+            start = "receipt" if receipt else "the answer"
+            basis = f" per {citation(self.rule.legal_basis, 'en')}" if self.rule.legal_basis else ""
+            text = (f"{self.rule.amount} {unit} from {start} on {fmt(self.received_on)}{basis}"
+                    f" (the day of {start} not counted)")
         groups = self.groups_vi if vi else self.groups_en
         worked = self.worked_vi if vi else self.worked_en
         if self.rule.unit == WORKING_DAYS:

@@ -26,13 +26,7 @@ AWAITING_SIGNATURE = "awaiting_signature"
 SIGNED = "signed"
 CANCELLED = "cancelled"
 
-# Timeline actions of the letter (internal unless said otherwise) and their labels (vi, en).
-EVENT_LABELS: dict[str, tuple[str, str]] = {
-    "edit_draft": ("Chỉnh sửa dự thảo văn bản trả lời", "Draft letter edited"),
-    "letter_issued": ("Phát hành văn bản trả lời", "Answer letter issued"),
-    "letter_signed": ("Văn bản trả lời đã được ký số", "Answer letter signed"),
-    "letter_cancelled": ("Hủy số văn bản", "Document number cancelled"),
-}
+# The letter's timeline events are labelled in domain/states.py (EVENT_LABELS).
 
 MAX_SUBJECT = 300
 MAX_ADDRESSEE = 300

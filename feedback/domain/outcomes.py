@@ -38,15 +38,7 @@ ANSWERED_ON_TIME = "answered_on_time"
 ANSWERED_LATE = "answered_late"
 CLOSED = "closed"  # refused or transferred: no resolution deadline runs
 
-STANDING_LABELS: dict[str, tuple[str, str]] = {
-    IN_TIME: ("Trong hạn", "Within the deadline"),
-    DUE_TODAY: ("Đến hạn hôm nay", "Due today"),
-    OVERDUE: ("Quá hạn", "Overdue"),
-    PAUSED: ("Tạm dừng, chờ bổ sung thông tin", "Paused, waiting for information"),
-    ANSWERED_ON_TIME: ("Trả lời đúng hạn", "Answered on time"),
-    ANSWERED_LATE: ("Trả lời quá hạn", "Answered late"),
-    CLOSED: ("Đã kết thúc", "Closed"),
-}
+# Their labels: STANDING_LABELS in domain/states.py.
 
 
 def is_overdue(state: str, due: date | None, today: date) -> bool:

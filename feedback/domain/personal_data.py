@@ -696,6 +696,14 @@ def _contact_findings(text: str) -> list[Finding]:
     return found
 
 
+def _phrase_pattern(tokens: list[str]) -> str:
+    """A pattern for folded tokens in a row, not cut out of a longer word at either end."""
+    body = r"\s+".join(re.escape(t) for t in tokens)
+    before = r"(?<!\w)" if _match(r"\w", tokens[0]) else ""
+    after = r"(?!\w)" if _search(r"\w$", tokens[-1]) else ""
+    return before + body + after
+
+
 def _known_findings(text: str, names: Sequence[str], phrases: Sequence[str]) -> list[Finding]:
     """The submitter's own name (and its partial forms) and other known phrases (address, organisation)."""
     folded = _fold(text)
@@ -720,10 +728,7 @@ def _known_findings(text: str, names: Sequence[str], phrases: Sequence[str]) -> 
             tokens = _fold(part).split()
             if sum(len(t) for t in tokens) < 4:
                 continue
-            body = r"\s+".join(re.escape(t) for t in tokens)
-            before = r"(?<!\w)" if _match(r"\w", tokens[0]) else ""
-            after = r"(?!\w)" if _search(r"\w$", tokens[-1]) else ""
-            for m in _finditer(before + body + after, folded):
+            for m in _finditer(_phrase_pattern(tokens), folded):
                 found.append(Finding(m.start(), m.end(), "address", text[m.start():m.end()]))
     return found
 
@@ -814,10 +819,7 @@ def _detect_piece(text: str, names: Sequence[str], phrases: Sequence[str],
         tokens_ = _fold(unicodedata.normalize("NFC", org)).split()
         if sum(len(t) for t in tokens_) < 2:
             continue
-        body = r"\s+".join(re.escape(t) for t in tokens_)
-        before = r"(?<!\w)" if _match(r"\w", tokens_[0]) else ""
-        after = r"(?!\w)" if _search(r"\w$", tokens_[-1]) else ""
-        for m in _finditer(before + body + after, folded):
+        for m in _finditer(_phrase_pattern(tokens_), folded):
             findings.append(Finding(m.start(), m.end(), "organisation", text[m.start():m.end()]))
     return _merge(findings, text)
 

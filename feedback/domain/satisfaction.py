@@ -27,20 +27,9 @@ ACCEPTABLE = "acceptable"
 DISSATISFIED = "dissatisfied"
 LEVELS = (SATISFIED, ACCEPTABLE, DISSATISFIED)
 
-LEVEL_LABELS: dict[str, tuple[str, str]] = {
-    SATISFIED: ("Hài lòng", "Satisfied"),
-    ACCEPTABLE: ("Chấp nhận được", "Acceptable"),
-    DISSATISFIED: ("Không hài lòng", "Dissatisfied"),
-}
+# The labels of levels and reasons: LEVEL_LABELS and RATING_REASON_LABELS in domain/states.py.
 
 REASONS = ("did_not_address", "no_conclusion", "too_late", "hard_to_understand", "other")
-REASON_LABELS: dict[str, tuple[str, str]] = {
-    "did_not_address": ("Chưa trả lời đúng, đủ nội dung tôi nêu", "Did not address my points"),
-    "no_conclusion": ("Không có kết luận rõ ràng", "No clear conclusion"),
-    "too_late": ("Trả lời quá chậm", "Too late"),
-    "hard_to_understand": ("Khó hiểu", "Hard to understand"),
-    "other": ("Lý do khác", "Other"),
-}
 
 # Fewer ratings than this in a group: public pages show "chưa đủ đánh giá" instead of shares.
 MIN_PUBLIC_RATINGS = 5

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..domain.states import TransitionError
 from ..extensions import db
 from ..models import Ticket
 from ..services import ServiceError, satisfaction
@@ -58,41 +57,32 @@ def _refuse_staff():
 @bp.post("/track/<token>/rating")
 def rating(token: str):
     """Rate (or change the rating of) the answer in force: 303 back to the page, or the page with the refusal."""
-    _refuse_staff()
-    ticket = ticket_for_link(token, for_update=True)
-    try:
-        outcome = satisfaction.rate(ticket, request.form.get("level"), request.form.getlist("reasons"),
-                                    request.form.get("comment"), utcnow(),
-                                    expected_revision=satisfaction.parse_revision(request.form.get("revision")))
-        db.session.commit()
-    except (TransitionError, ServiceError, StaleDataError) as exc:
-        db.session.rollback()
-        status, message = _status_message(exc)
-        return render_tracking(ticket_for_link(token), status, rating_error=message, values=request.form)
-    flash(outcome.message, "success")
-    return redirect(url_for("public.track_token", token=token, _anchor="rating"), code=303)
+    return _submitter_act(token, "rating", lambda ticket: satisfaction.rate(
+        ticket, request.form.get("level"), request.form.getlist("reasons"), request.form.get("comment"), utcnow(),
+        expected_revision=satisfaction.parse_revision(request.form.get("revision"))))
 
 
 @bp.post("/track/<token>/review")
 def review(token: str):
     """Ask for reconsideration of the answer in force (after a "dissatisfied" rating)."""
+    return _submitter_act(token, "review", lambda ticket: satisfaction.request_review(
+        ticket, request.form.getlist("reasons"), request.form.get("comment"), utcnow()))
+
+
+def _submitter_act(token: str, section: str, act):
+    """Run the submitter's `act` on the linked ticket: 303 back to its `section` of the tracking page,
+    or the page with the refusal beside that section (nothing changed)."""
     _refuse_staff()
     ticket = ticket_for_link(token, for_update=True)
     try:
-        outcome = satisfaction.request_review(ticket, request.form.getlist("reasons"), request.form.get("comment"),
-                                              utcnow())
+        outcome = act(ticket)
         db.session.commit()
-    except (TransitionError, ServiceError, StaleDataError) as exc:
+    except (ServiceError, StaleDataError) as exc:  # a TransitionError is a ServiceError
         db.session.rollback()
-        status, message = _status_message(exc)
-        return render_tracking(ticket_for_link(token), status, review_error=message, values=request.form)
+        if isinstance(exc, StaleDataError):
+            status, message = 409, _("Hồ sơ vừa được cập nhật. Vui lòng tải lại trang rồi thao tác lại.")
+        else:
+            status, message = exc.status, exc.message
+        return render_tracking(ticket_for_link(token), status, values=request.form, **{f"{section}_error": message})
     flash(outcome.message, "success")
-    return redirect(url_for("public.track_token", token=token, _anchor="review"), code=303)
-
-
-def _status_message(exc) -> tuple[int, str]:
-    if isinstance(exc, StaleDataError):
-        return 409, _("Hồ sơ vừa được cập nhật. Vui lòng tải lại trang rồi thao tác lại.")
-    if isinstance(exc, ServiceError):
-        return exc.status, exc.message
-    return exc.status, str(exc)
+    return redirect(url_for("public.track_token", token=token, _anchor=section), code=303)

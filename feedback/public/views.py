@@ -13,8 +13,9 @@ from ..domain.states import Channel, State
 from ..extensions import db
 from ..web.forms import SubmissionForm
 from ..models import Category, Ticket
-from ..services import ServiceError, intake, letters, throttle
+from ..services import ServiceError, intake, throttle
 from ..timeutil import local_today, utcnow
+from ..web.errors import too_many
 from . import bp
 
 
@@ -114,7 +115,7 @@ def submit():
     if not verdict.allowed:
         form.validate_on_submit()  # the values are shown again, kept for the next try
         message = _("Quý vị đã gửi quá nhiều phản ánh trong thời gian ngắn.") + " " + throttle.retry_message(verdict, now)
-        return throttle.too_many(verdict, render_template("public/submit.html", form=form, form_error=message))
+        return too_many(verdict.retry_after, render_template("public/submit.html", form=form, form_error=message))
     if not form.validate_on_submit():
         return render_template("public/submit.html", form=form,
                                form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")), 400
@@ -172,7 +173,7 @@ def track():
         if not verdict.allowed:
             db.session.rollback()
             message = _("Quý vị đã tra cứu quá nhiều lần.") + " " + throttle.retry_message(verdict, now)
-            return throttle.too_many(verdict, render_template("public/track.html", code=code, email=email,
+            return too_many(verdict.retry_after, render_template("public/track.html", code=code, email=email,
                                                               error=message))
         throttle.record("track_address", address, now)
     ticket = db.session.execute(db.select(Ticket).where(Ticket.code == code)).scalar_one_or_none()

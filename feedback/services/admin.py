@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from ..domain.deadlines import DAY_UNITS
 from ..domain.states import KIND_LABELS, UNIT_ROLES, Role
 from ..extensions import db
-from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, RateEvent, Unit, User
-from ..timeutil import utcnow
+from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Unit, User
+from ..timeutil import parse_day, utcnow
 from . import ServiceError
 
 PURPOSES = ("answer", "transfer", "route", "publish", "progress", "review_request", "review")
@@ -34,7 +34,8 @@ def _plain(value: Any) -> Any:
 
 def audit(actor: User | None, entity: str, entity_id: Any, action: str, now: datetime | None = None,
           **details: Any) -> AuditLog:
-    """Record who changed what (not committed)."""
+    """Record who changed what (not committed). Views pass `now`; without it (the shell, a test) the
+    entry is stamped with the clock."""
     row = AuditLog(at=now or utcnow(), actor_id=actor.id if actor else None, entity=entity,
                    entity_id=str(entity_id), action=action,
                    details={k: _plain(v) if not isinstance(v, dict) else v for k, v in details.items()})
@@ -72,7 +73,7 @@ def _check_password(password: str, email: str = "", name: str = "") -> None:
 
 
 def create_user(actor: User | None, *, email: str, name: str, role: str, unit: Unit | None, password: str,
-                position: str | None = None, signing_authority: str | None = None) -> User:
+                position: str | None = None, signing_authority: str | None = None, now: datetime | None = None) -> User:
     """Add a staff account (`actor` None: from the command line, audited as such).
 
     :raises ServiceError: for a taken email, a bad role/unit or a short password.
@@ -88,12 +89,13 @@ def create_user(actor: User | None, *, email: str, name: str, role: str, unit: U
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.add(user)
     db.session.flush()
-    audit(actor, "user", user.id, "create", email=email, name=user.name, role=role,
+    audit(actor, "user", user.id, "create", now, email=email, name=user.name, role=role,
           unit=unit.code if unit else None, **({} if actor else {"source": "cli"}))
     return user
 
 
-def update_user(actor: User, user: User, *, name: str, role: str, unit: Unit | None) -> dict:
+def update_user(actor: User, user: User, *, name: str, role: str, unit: Unit | None,
+                now: datetime | None = None) -> dict:
     """Change a user's name, role and unit.
 
     :raises ServiceError: for a bad role/unit, or an administrator removing their own admin role.
@@ -107,11 +109,11 @@ def update_user(actor: User, user: User, *, name: str, role: str, unit: Unit | N
     if "role" in changes or "unit_id" in changes:
         user.end_sessions()  # what the open sessions were allowed to do has changed
     if changes:
-        audit(actor, "user", user.id, "update", changes=changes)
+        audit(actor, "user", user.id, "update", now, changes=changes)
     return changes
 
 
-def set_user_active(actor: User, user: User, active: bool) -> bool:
+def set_user_active(actor: User, user: User, active: bool, now: datetime | None = None) -> bool:
     """Deactivate (the user can no longer sign in; their tickets stay as they are) or reactivate.
 
     :raises ServiceError: when administrators try to deactivate themselves.
@@ -122,11 +124,11 @@ def set_user_active(actor: User, user: User, active: bool) -> bool:
         return False
     user.active = active
     user.end_sessions()
-    audit(actor, "user", user.id, "activate" if active else "deactivate", email=user.email)
+    audit(actor, "user", user.id, "activate" if active else "deactivate", now, email=user.email)
     return True
 
 
-def reset_password(actor: User, user: User, password: str) -> None:
+def reset_password(actor: User, user: User, password: str, now: datetime | None = None) -> None:
     """Set a new password chosen by the administrator (the password itself is never logged).
 
     :raises ServiceError: for a short password.
@@ -135,7 +137,7 @@ def reset_password(actor: User, user: User, password: str) -> None:
     from .auth import set_password
 
     set_password(user, password)  # also ends every session of the user
-    audit(actor, "user", user.id, "reset_password", email=user.email)
+    audit(actor, "user", user.id, "reset_password", now, email=user.email)
 
 
 # --- units and categories ------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def _clean_code(code: str) -> str:
 
 
 def create_unit(actor: User, *, code: str, name: str, name_en: str | None, email: str | None,
-                sort_order: int) -> Unit:
+                sort_order: int, now: datetime | None = None) -> Unit:
     """Add a unit.
 
     :raises ServiceError: for a bad or taken code.
@@ -161,12 +163,12 @@ def create_unit(actor: User, *, code: str, name: str, name_en: str | None, email
                 email=(email or "").strip().lower() or None, sort_order=sort_order, active=True)
     db.session.add(unit)
     db.session.flush()
-    audit(actor, "unit", unit.id, "create", code=code, name=unit.name)
+    audit(actor, "unit", unit.id, "create", now, code=code, name=unit.name)
     return unit
 
 
 def update_unit(actor: User, unit: Unit, *, name: str, name_en: str | None, email: str | None,
-                sort_order: int, active: bool) -> dict:
+                sort_order: int, active: bool, now: datetime | None = None) -> dict:
     """Change a unit (its code stays: tickets, reports and the CLI refer to it).
 
     :raises ServiceError: when deactivating the default unit of a category still in use.
@@ -181,12 +183,12 @@ def update_unit(actor: User, unit: Unit, *, name: str, name_en: str | None, emai
                                    "email": (email or "").strip().lower() or None,
                                    "sort_order": sort_order, "active": active})
     if changes:
-        audit(actor, "unit", unit.id, "update", code=unit.code, changes=changes)
+        audit(actor, "unit", unit.id, "update", now, code=unit.code, changes=changes)
     return changes
 
 
 def create_category(actor: User, *, code: str, name: str, name_en: str | None, default_unit: Unit | None,
-                    sort_order: int) -> Category:
+                    sort_order: int, now: datetime | None = None) -> Category:
     """Add a category with its default unit.
 
     :raises ServiceError: for a bad or taken code, or an inactive default unit.
@@ -200,13 +202,13 @@ def create_category(actor: User, *, code: str, name: str, name_en: str | None, d
                         default_unit=default_unit, sort_order=sort_order, active=True)
     db.session.add(category)
     db.session.flush()
-    audit(actor, "category", category.id, "create", code=code, name=category.name,
+    audit(actor, "category", category.id, "create", now, code=code, name=category.name,
           default_unit=default_unit.code if default_unit else None)
     return category
 
 
 def update_category(actor: User, category: Category, *, name: str, name_en: str | None,
-                    default_unit: Unit | None, sort_order: int, active: bool) -> dict:
+                    default_unit: Unit | None, sort_order: int, active: bool, now: datetime | None = None) -> dict:
     """Change a category (its code stays)."""
     if default_unit is not None and not default_unit.active and default_unit.id != category.default_unit_id:
         raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "default_unit")
@@ -216,7 +218,7 @@ def update_category(actor: User, category: Category, *, name: str, name_en: str 
     if "default_unit_id" in changes:
         category.default_unit = default_unit
     if changes:
-        audit(actor, "category", category.id, "update", code=category.code, changes=changes)
+        audit(actor, "category", category.id, "update", now, code=category.code, changes=changes)
     return changes
 
 
@@ -237,7 +239,8 @@ def _check_rule(purpose: str, kind: str | None, amount: int, day_unit: str, lega
 
 
 def create_rule(actor: User, *, purpose: str, kind: str | None, category: Category | None, amount: int,
-                day_unit: str, legal_basis: str, regime: str | None = None) -> DeadlineRule:
+                day_unit: str, legal_basis: str, regime: str | None = None,
+                now: datetime | None = None) -> DeadlineRule:
     """Add a deadline rule (the most specific active rule wins, see services.calendar.rule_for).
 
     :raises ServiceError: for bad values or a missing legal basis.
@@ -251,48 +254,48 @@ def create_rule(actor: User, *, purpose: str, kind: str | None, category: Catego
                         legal_basis=legal_basis.strip(), active=True, regime=regime)
     db.session.add(rule)
     db.session.flush()
-    audit(actor, "deadline_rule", rule.id, "create", purpose=purpose, kind=kind,
+    audit(actor, "deadline_rule", rule.id, "create", now, purpose=purpose, kind=kind,
           category=category.code if category else None, amount=amount, day_unit=day_unit,
           legal_basis=rule.legal_basis, regime=regime)
     return rule
 
 
 def update_rule(actor: User, rule: DeadlineRule, *, amount: int, day_unit: str, legal_basis: str,
-                active: bool) -> dict:
+                active: bool, now: datetime | None = None) -> dict:
     """Change a rule's figure, unit, legal basis or activity (its scope stays: add a new rule instead)."""
     _check_rule(rule.purpose, rule.kind, amount, day_unit, legal_basis)
     changes = apply_changes(rule, {"amount": amount, "day_unit": day_unit, "legal_basis": legal_basis.strip(),
                                    "active": active})
     if changes:
-        audit(actor, "deadline_rule", rule.id, "update", purpose=rule.purpose, changes=changes)
+        audit(actor, "deadline_rule", rule.id, "update", now, purpose=rule.purpose, changes=changes)
     return changes
 
 
 # --- calendar ------------------------------------------------------------------------------------
 
 
-def add_override(actor: User, *, day: date, day_type: str, note: str) -> CalendarOverride:
+def add_override(actor: User, *, day: date, day_type: str, note: str, now: datetime | None = None) -> CalendarOverride:
     """Announce an extra day off or a swapped working day.
 
     :raises ServiceError: for a bad type or a day that already has an override.
     """
     if day_type not in DAY_TYPES:
         raise ServiceError(_("Loại ngày không hợp lệ."), 400, "day_type")
-    _snapshot_before_change()
+    _snapshot_before_change(now)
     if db.session.execute(db.select(CalendarOverride.id).where(CalendarOverride.day == day)).first():
         raise ServiceError(_("Ngày này đã có điều chỉnh; hãy xóa điều chỉnh cũ trước."), 400, "day")
     row = CalendarOverride(day=day, day_type=day_type, note=(note or "").strip(), created_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
-    audit(actor, "calendar_override", row.id, "create", day=day, day_type=day_type, note=row.note)
+    audit(actor, "calendar_override", row.id, "create", now, day=day, day_type=day_type, note=row.note)
     return row
 
 
-def _snapshot_before_change() -> None:
+def _snapshot_before_change(now: datetime | None) -> None:
     from ..timeutil import local_today
     from .recheck import ensure_snapshot
 
-    ensure_snapshot(local_today())
+    ensure_snapshot(local_today(now))
 
 
 def parse_days(text: str, field: str) -> list[date]:
@@ -300,14 +303,12 @@ def parse_days(text: str, field: str) -> list[date]:
 
     :raises ServiceError: 400 naming the first piece that is not a date or a range that runs backwards.
     """
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     def one(piece: str) -> date:
-        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                return datetime.strptime(piece.strip(), pattern).date()
-            except ValueError:
-                continue
+        day = parse_day(piece)
+        if day is not None:
+            return day
         raise ServiceError(_("«%(text)s» không phải là ngày (dd/mm/yyyy).", text=piece.strip()), 400, field)
 
     days: list[date] = []
@@ -329,7 +330,8 @@ def parse_days(text: str, field: str) -> list[date]:
 
 
 def add_announcement(actor: User, *, year: int, document_number: str, document_date: date, issuer: str,
-                     days_off: list[date], working_days: list[date], summary: str) -> CalendarAnnouncement:
+                     days_off: list[date], working_days: list[date], summary: str,
+                     now: datetime | None = None) -> CalendarAnnouncement:
     """Enter a document announcing days off and swapped working days; the year becomes announced.
 
     :raises ServiceError: for days outside the year, a working day that is not a weekend day, a day
@@ -354,7 +356,7 @@ def add_announcement(actor: User, *, year: int, document_number: str, document_d
     if taken:
         raise ServiceError(_("Ngày %(d)s đã có điều chỉnh; hãy xóa điều chỉnh cũ trước.",
                              d=min(taken).strftime("%d/%m/%Y")), 400, "days_off")
-    _snapshot_before_change()
+    _snapshot_before_change(now)
     number = (document_number or "").strip()
     row = CalendarAnnouncement(year=year, document_number=number, document_date=document_date,
                                issuer=(issuer or "").strip(), summary=(summary or "").strip(), created_by_id=actor.id)
@@ -367,15 +369,15 @@ def add_announcement(actor: User, *, year: int, document_number: str, document_d
         db.session.add(CalendarOverride(day=d, day_type="working_day", note=label, announcement=row,
                                         created_by_id=actor.id))
     db.session.flush()
-    audit(actor, "calendar_announcement", row.id, "create", year=year, document_number=number,
+    audit(actor, "calendar_announcement", row.id, "create", now, year=year, document_number=number,
           document_date=document_date, issuer=row.issuer, days_off=[d.isoformat() for d in days_off],
           working_days=[d.isoformat() for d in working_days])
     return row
 
 
-def remove_override(actor: User, row: CalendarOverride) -> None:
+def remove_override(actor: User, row: CalendarOverride, now: datetime | None = None) -> None:
     """Withdraw an override (a recheck then keeps every date already told: none moves earlier)."""
-    _snapshot_before_change()
-    audit(actor, "calendar_override", row.id, "delete", day=row.day, day_type=row.day_type, note=row.note)
+    _snapshot_before_change(now)
+    audit(actor, "calendar_override", row.id, "delete", now, day=row.day, day_type=row.day_type, note=row.note)
     db.session.delete(row)
     db.session.flush()

@@ -3,10 +3,12 @@ ending every session of a user."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from ..extensions import db
@@ -38,8 +40,6 @@ def check_password(password: str, *, email: str = "", name: str = "") -> None:
 def set_password(user: User, password: str) -> None:
     """Store a new password (already checked) and end every session of the user."""
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
-    user.failed_logins = 0
-    user.locked_until = None
     user.end_sessions()
     # Sign-in failures against the old password must not slow down the new one.
     db.session.execute(db.delete(RateEvent).where(RateEvent.scope == "login_pair",
@@ -58,6 +58,43 @@ def login_verdict(email: str, address: str, now: datetime) -> throttle.Verdict:
     if pair.allowed and per_address.allowed:
         return throttle.ALLOWED
     return throttle.Verdict(False, max(pair.retry_after, per_address.retry_after))
+
+
+# Checked when the email is unknown, so that a wrong email costs as much time as a wrong password
+# and response times do not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt: the user when it succeeded, else why not."""
+
+    user: User | None
+    verdict: throttle.Verdict = throttle.ALLOWED
+
+    @property
+    def throttled(self) -> bool:
+        return not self.verdict.allowed
+
+
+def sign_in(email: str, password: str, address: str, now: datetime) -> SignIn:
+    """Check a sign-in: throttled (nothing counted), wrong (an unknown account, a wrong password and a
+    deactivated account alike; the failure is counted) or the user (their failures forgotten,
+    `last_login_at` set). The caller commits, or rolls back when throttled."""
+    email = email.strip().lower()
+    verdict = login_verdict(email, address, now)
+    if not verdict.allowed:
+        return SignIn(None, verdict)
+    user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+    # A deactivated account answers exactly like a wrong password: nothing confirms the password.
+    if user is None or not user.check_password(password) or not user.active:
+        login_failed(email, address, now)
+        return SignIn(None)
+    user.last_login_at = now
+    login_succeeded(email, address)
+    return SignIn(user)
 
 
 def login_failed(email: str, address: str, now: datetime) -> None:

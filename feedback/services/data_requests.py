@@ -20,10 +20,11 @@ from typing import Any
 from flask_babel import gettext
 
 from ..domain.contact import clean_text, is_email, normalize_phone
+from ..domain.states import PRIVACY_REQUEST_LABELS, PRIVACY_STATE_LABELS, label
 from ..extensions import db
 from ..models import PrivacyRequest, Ticket, User
 from ..timeutil import to_local
-from . import ServiceError, calendar, outbox, publication, timeline
+from . import ServiceError, calendar, language, outbox, publication, timeline
 from .admin import audit
 
 KINDS = ("access", "correct", "withdraw_publication", "delete", "restrict", "object")
@@ -34,20 +35,13 @@ MESSAGE_MAX = 5000
 
 
 def kind_labels() -> dict[str, str]:
-    """Vietnamese (or current-locale) labels of the request kinds."""
-    return {
-        "access": gettext("Xem và tải về dữ liệu cá nhân"),
-        "correct": gettext("Chỉnh sửa dữ liệu cá nhân"),
-        "withdraw_publication": gettext("Rút lại sự đồng ý công khai"),
-        "delete": gettext("Xóa dữ liệu cá nhân"),
-        "restrict": gettext("Hạn chế xử lý dữ liệu cá nhân"),
-        "object": gettext("Phản đối xử lý dữ liệu cá nhân"),
-    }
+    """The labels of the request kinds in the language in force."""
+    return {kind: label(PRIVACY_REQUEST_LABELS, kind, language()) for kind in PRIVACY_REQUEST_LABELS}
 
 
 def state_labels() -> dict[str, str]:
-    return {"received": gettext("Đã tiếp nhận"), "acknowledged": gettext("Đã xác nhận tiếp nhận"),
-            "done": gettext("Đã giải quyết"), "refused": gettext("Từ chối")}
+    """The labels of the request states in the language in force."""
+    return {state: label(PRIVACY_STATE_LABELS, state, language()) for state in PRIVACY_STATE_LABELS}
 
 
 def _mail(request: PrivacyRequest, stage: str, now: datetime, **context: Any) -> None:

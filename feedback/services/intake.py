@@ -151,7 +151,7 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         db.select(Category).where(Category.code == sub.category, Category.active.is_(True))
     ).scalar_one_or_none()
     if category is None:
-        raise ServiceError("Lĩnh vực không hợp lệ.", 400, "category")
+        raise ServiceError(_("Lĩnh vực không hợp lệ."), 400, "category")
 
     received_at = sub.received_at or now
     if received_at > now:
@@ -232,8 +232,3 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
             path.unlink(missing_ok=True)
         raise
     return ticket
-
-
-def tracking_url(ticket: Ticket) -> str:
-    """The secret tracking link sent to the submitter."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/track/{ticket.tracking_token}"

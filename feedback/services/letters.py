@@ -29,7 +29,6 @@ from ..models import OutgoingDocument, Ticket, Unit, User
 from ..timeutil import local_today, to_local
 from . import ServiceError, documents, outbox, timeline
 
-SIGNER_ROLES = (Role.DIRECTOR, Role.UNIT_HEAD)
 DRAFT_FIELDS = ("subject", "addressee", "answer", "recipients", "signer")
 MAX_BODY = 20000
 

@@ -30,6 +30,7 @@ from email.utils import make_msgid, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_mail import Message
 from jinja2 import TemplateNotFound
 from sqlalchemy import update
@@ -313,17 +314,6 @@ def _message(data: dict) -> Message:
     return message
 
 
-def deliver(message: OutboxMessage) -> None:
-    """Send one message through Flask-Mail on its own connection (raises on SMTP failure)."""
-    session = _SMTPSession()
-    try:
-        session.send(_message({"subject": message.subject, "recipients": message.recipients,
-                               "body_text": message.body_text, "body_html": message.body_html,
-                               "attachments": message.attachments}))
-    finally:
-        session.close()
-
-
 def send_pending(now: datetime, limit: int | None = None, worker: str | None = None) -> SendReport:
     """One pass: claim what is due at `now`, send it, record the outcome of each row (commits)."""
     limit = limit or current_app.config["OUTBOX_BATCH"]
@@ -376,7 +366,7 @@ def resend(message: OutboxMessage, now: datetime) -> None:
     :raises ServiceError: 409 when the message has not failed (it is pending, being sent or sent).
     """
     if message.status != FAILED:
-        raise ServiceError("Chỉ gửi lại được thư đã gửi thất bại.", 409)
+        raise ServiceError(_("Chỉ gửi lại được thư đã gửi thất bại."), 409)
     message.status = PENDING
     message.attempts = 0
     message.next_attempt_at = now

@@ -5,10 +5,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext as _
 
 from ..db import search
 from ..domain.contact import clean_text
@@ -18,7 +18,7 @@ from ..domain.redaction import strip_accents
 from ..domain.states import State, TransitionError, next_state
 from ..extensions import db
 from ..models import Ticket, User
-from . import ServiceError, calendar, outbox, timeline
+from . import ServiceError, outbox, timeline
 from .admin import audit
 
 TITLE_MAX = 300
@@ -155,13 +155,13 @@ def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime
         ticket's texts or without a reason.
     """
     if actor.role != "coordinator":
-        raise ServiceError("Chỉ Văn phòng Sở (điều phối) được xác nhận một đoạn không phải thông tin cá nhân.", 403)
+        raise ServiceError(_("Chỉ Văn phòng Sở (điều phối) được xác nhận một đoạn không phải thông tin cá nhân."), 403)
     text = clean_text(text)
     reason = clean_text(reason, multiline=True)
     if not text:
-        raise ServiceError("Vui lòng chọn đoạn văn bản cần giữ lại.", 400, "keep_text")
+        raise ServiceError(_("Vui lòng chọn đoạn văn bản cần giữ lại."), 400, "keep_text")
     if len(reason) < 5:
-        raise ServiceError("Vui lòng nêu lý do đoạn này không phải thông tin cá nhân (ít nhất 5 ký tự).", 400,
+        raise ServiceError(_("Vui lòng nêu lý do đoạn này không phải thông tin cá nhân (ít nhất 5 ký tự)."), 400,
                            "keep_reason")
     key = fold_key(text)
     # The span must be one the detector found: in the ticket's texts or the form's current drafts.
@@ -169,10 +169,12 @@ def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime
                ticket.public_answer, *drafts)
     detected = {fold_key(f.text): f for source in sources if source for f in findings(ticket, source)}
     if key not in detected:
-        raise ServiceError("Đoạn này không nằm trong các đoạn được phát hiện là thông tin cá nhân.", 400, "keep_text")
+        raise ServiceError(_("Đoạn này không nằm trong các đoạn được phát hiện là thông tin cá nhân."), 400,
+                           "keep_text")
     if detected[key].kind == "organisation" or any(
             key == fold_key(v) for v in (ticket.name, ticket.email, ticket.phone, ticket.address, ticket.tax_code) if v):
-        raise ServiceError("Thông tin của chính người gửi không thể được đánh dấu là không phải thông tin cá nhân.", 400,
+        raise ServiceError(_("Thông tin của chính người gửi không thể được đánh dấu là không phải thông tin "
+                             "cá nhân."), 400,
                            "keep_text")
     if key in kept_keys(ticket):
         return ticket
@@ -216,8 +218,9 @@ def _check_action(ticket: Ticket, action: str, actor: User) -> None:
         next_state(ticket.state, action, actor.role)
     except TransitionError as exc:
         if exc.status == 403:
-            raise ServiceError("Chỉ Văn phòng Sở (điều phối) được công khai hoặc gỡ công khai kết quả.", 403) from None
-        raise ServiceError("Chỉ công khai được phản ánh, kiến nghị đã được trả lời.", 409) from None
+            raise ServiceError(_("Chỉ Văn phòng Sở (điều phối) được công khai hoặc gỡ công khai kết quả."),
+                               403) from None
+        raise ServiceError(_("Chỉ công khai được phản ánh, kiến nghị đã được trả lời."), 409) from None
 
 
 def _validate(title: str, summary: str, answer: str) -> PublicText:
@@ -225,11 +228,12 @@ def _validate(title: str, summary: str, answer: str) -> PublicText:
     summary = clean_text(summary, multiline=True)
     answer = clean_text(answer, multiline=True)
     if len(title) < 5 or len(title) > TITLE_MAX:
-        raise ServiceError(f"Tiêu đề công khai cần từ 5 đến {TITLE_MAX} ký tự.", 400, "public_title")
+        raise ServiceError(_("Tiêu đề công khai cần từ 5 đến %(n)d ký tự.", n=TITLE_MAX), 400, "public_title")
     if len(summary) < 10 or len(summary) > SUMMARY_MAX:
-        raise ServiceError(f"Tóm tắt nội dung cần từ 10 đến {SUMMARY_MAX} ký tự.", 400, "public_summary")
+        raise ServiceError(_("Tóm tắt nội dung cần từ 10 đến %(n)d ký tự.", n=SUMMARY_MAX), 400, "public_summary")
     if len(answer) < 10 or len(answer) > ANSWER_MAX:
-        raise ServiceError(f"Nội dung trả lời công khai cần từ 10 đến {ANSWER_MAX} ký tự.", 400, "public_answer")
+        raise ServiceError(_("Nội dung trả lời công khai cần từ 10 đến %(n)d ký tự.", n=ANSWER_MAX), 400,
+                           "public_answer")
     return PublicText(title, summary, answer)
 
 
@@ -246,8 +250,8 @@ def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str,
                          ("public_answer", texts.answer)):
         problems = personal_data_problems(ticket, value)
         if problems:
-            raise ServiceError("Nội dung công khai còn thông tin cá nhân (" + "; ".join(problems)
-                               + "). Vui lòng che trước khi công khai.", 400, field)
+            raise ServiceError(_("Nội dung công khai còn thông tin cá nhân (%(found)s). "
+                                 "Vui lòng che trước khi công khai.", found="; ".join(problems)), 400, field)
     first_time = ticket.published_at is None
     ticket.public_title = texts.title
     ticket.public_summary = texts.summary
@@ -267,7 +271,7 @@ def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str,
     if first_time and ticket.email and ticket.anonymised_at is None:
         outbox.queue(
             "published", ticket.email,
-            lambda: f"[{ticket.code}] " + gettext("Kết quả trả lời phản ánh, kiến nghị của Quý vị đã được công khai"),
+            lambda: f"[{ticket.code}] " + _("Kết quả trả lời phản ánh, kiến nghị của Quý vị đã được công khai"),
             "published", ticket=ticket, locale=ticket.locale or "vi", now=now, result_url=result_url(ticket),
         )
     return ticket
@@ -280,10 +284,10 @@ def unpublish(ticket: Ticket, actor: User, reason: str, now: datetime) -> Ticket
     """
     _check_action(ticket, "unpublish", actor)
     if ticket.published_at is None:
-        raise ServiceError("Kết quả này chưa được công khai.", 409)
+        raise ServiceError(_("Kết quả này chưa được công khai."), 409)
     reason = clean_text(reason, multiline=True)
     if len(reason) < 5:
-        raise ServiceError("Vui lòng nêu lý do gỡ công khai (ít nhất 5 ký tự).", 400, "reason")
+        raise ServiceError(_("Vui lòng nêu lý do gỡ công khai (ít nhất 5 ký tự)."), 400, "reason")
     timeline.record(ticket, "unpublish", actor=actor, from_state=State.ANSWERED, to_state=State.ANSWERED,
                     public=False, message=reason[:2000], now=now,
                     published_at=ticket.published_at.isoformat())
@@ -294,11 +298,6 @@ def unpublish(ticket: Ticket, actor: User, reason: str, now: datetime) -> Ticket
     db.session.flush()
     search.sync(ticket)
     return ticket
-
-
-def publish_due_date(answered_on: date, kind: str | None = None, category_id: int | None = None) -> date:
-    """The publication target: the `publish` rule (default 2 working days) from the answer date."""
-    return calendar.compute("publish", answered_on, kind, category_id).due
 
 
 def result_url(ticket: Ticket) -> str:

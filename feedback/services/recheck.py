@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, text
 
 from ..domain import deadlines, outcomes
-from ..domain.states import OPEN_STATES, State
+from ..domain.states import DUE_DATE_LABELS, OPEN_STATES, State
 from ..extensions import db
 from ..models import CalendarState, Ticket
 from . import calendar, outbox, timeline
@@ -43,12 +43,6 @@ DATES = {
     "route": ("route_due_date", False),
     "transfer": ("transfer_due_date", False),
     "publish": ("publish_due_date", False),
-}
-PURPOSE_LABELS = {
-    "answer": ("Hạn giải quyết", "The resolution deadline"),
-    "route": ("Hạn chuyển đơn vị xử lý", "The routing target"),
-    "transfer": ("Hạn chuyển cơ quan có thẩm quyền", "The transfer deadline"),
-    "publish": ("Hạn công khai kết quả", "The publication target"),
 }
 
 
@@ -221,7 +215,7 @@ def _recheck_ticket(ticket: Ticket, cal: deadlines.WorkCalendar, changed: set[da
         why_vi = "; ".join(sorted({_why(d, cal, "vi") for d in causes}))
         why_en = "; ".join(sorted({_why(d, cal, "en") for d in causes}))
         days_vi = ", ".join(deadlines.fmt(d) for d in causes)
-        label_vi, label_en = PURPOSE_LABELS[purpose]
+        label_vi, label_en = DUE_DATE_LABELS[purpose]
         vi = (f"{label_vi} chuyển từ {deadlines.fmt(stored)} sang {deadlines.fmt(new)} do lịch nghỉ thay đổi "
               f"(ngày {days_vi}; {why_vi}).")
         en = (f"{label_en} moved from {deadlines.fmt(stored)} to {deadlines.fmt(new)} because the holiday calendar "

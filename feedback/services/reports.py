@@ -224,8 +224,8 @@ def _labels() -> dict[str, dict[Any, str]]:
     locale = current_locale()
     unit_rows = db.session.execute(db.select(Unit)).scalars().all()
     category_rows = db.session.execute(db.select(Category)).scalars().all()
-    units = {u.id: (u.name_en if locale == "en" and u.name_en else u.name) for u in unit_rows}
-    categories = {c.id: (c.name_en if locale == "en" and c.name_en else c.name) for c in category_rows}
+    units = {u.id: states.localized_name(u, locale) for u in unit_rows}
+    categories = {c.id: states.localized_name(c, locale) for c in category_rows}
     units[None] = _("Chưa chuyển đơn vị")
     return {
         "kind": {k: states.label(states.KIND_LABELS, k, locale) for k in states.KIND_LABELS},
@@ -338,11 +338,10 @@ def build_report(period: Period, today: date, *, cal: WorkCalendar | None = None
 
 def refuse_reason_labels() -> dict[str, str]:
     """Labels of the refusal reason codes the workflow offers, in the current language."""
-    from flask_babel import gettext
-
+    from . import language
     from .workflow import REFUSE_REASONS
 
-    return {code: gettext(text) for code, text in REFUSE_REASONS.items()}
+    return {code: states.label(states.REFUSE_REASON_LABELS, code, language()) for code in REFUSE_REASONS}
 
 
 def overdue_list(as_of: date, cal: WorkCalendar, where, labels=None) -> list[dict]:

@@ -34,11 +34,11 @@ from sqlalchemy import func
 
 from ..domain import deadlines
 from ..domain import satisfaction as rules
-from ..domain.states import Role, State, TransitionError, label
+from ..domain.states import LEVEL_LABELS, RATING_REASON_LABELS, Role, State, TransitionError, label, localized_name
 from ..extensions import db
 from ..models import Category, Rating, Review, Ticket, TicketEvent, Unit, User
 from ..timeutil import local_today, to_utc_naive
-from . import ServiceError, calendar
+from . import ServiceError, calendar, language
 from . import workflow as wf
 
 MAX_COMMENT = 2000
@@ -212,16 +212,14 @@ def rate(ticket: Ticket, level: str | None, reasons, comment: str | None, now: d
     return wf.Outcome("rate", _("Đã ghi nhận đánh giá của Quý vị. Xin cảm ơn."))
 
 
-def level_label(level: str) -> str:
-    from ..web.templating import current_locale
+def level_label(level: str, locale: str | None = None) -> str:
+    """A rating level's label in `locale` (default: the language in force)."""
+    return label(LEVEL_LABELS, level, locale or language())
 
-    return label(rules.LEVEL_LABELS, level, current_locale())
 
-
-def reason_label(code: str) -> str:
-    from ..web.templating import current_locale
-
-    return label(rules.REASON_LABELS, code, current_locale())
+def reason_label(code: str, locale: str | None = None) -> str:
+    """A rating reason's label in `locale` (default: the language in force)."""
+    return label(RATING_REASON_LABELS, code, locale or language())
 
 
 # ---------------------------------------------------------------- reconsideration
@@ -442,14 +440,13 @@ def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
             to_utc_naive(datetime.combine(end + timedelta(days=1), time.min)))
 
 
-def figures(start: date, end: date, *, where=()) -> Satisfaction:
-    """The satisfaction figures of [start, end] (local dates) per unit; `where` narrows the tickets."""
-    from ..web.templating import current_locale
-
-    locale = current_locale()
+def figures(start: date, end: date, *, where=(), locale: str | None = None) -> Satisfaction:
+    """The satisfaction figures of [start, end] (local dates) per unit, unit names in `locale`
+    (default: the language in force); `where` narrows the tickets."""
+    locale = locale or language()
     units = list(db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars())
     rows: dict[int | None, SatRow] = {
-        u.id: SatRow(u.id, u.name_en if locale == "en" and u.name_en else u.name) for u in units}
+        u.id: SatRow(u.id, localized_name(u, locale)) for u in units}
 
     def row(key) -> SatRow:
         if key not in rows:

@@ -99,13 +99,3 @@ def retry_message(verdict: Verdict, now: datetime) -> str:
     minutes = max(1, math.ceil(verdict.retry_after / 60))
     at = to_local(now + timedelta(seconds=verdict.retry_after)).strftime("%H:%M")
     return _("Vui lòng thử lại sau %(minutes)d phút (sau %(time)s).", minutes=minutes, time=at)
-
-
-def too_many(verdict: Verdict, response):
-    """Add Retry-After to a 429 response (a Flask response or a (body, status) pair)."""
-    from flask import make_response
-
-    response = make_response(response)
-    response.status_code = 429
-    response.headers["Retry-After"] = str(verdict.retry_after)
-    return response

@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..domain import deadlines, outcomes
 from ..domain.contact import clean_text
 from ..domain.states import (
-    CLOCK_RUNNING_STATES,
+    ACTION_LABELS,
+    REFUSE_REASON_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
     TRANSITIONS,
@@ -32,12 +33,13 @@ from ..domain.states import (
     State,
     TransitionError,
     label,
+    localized_name,
     next_state,
 )
 from ..extensions import db
 from ..models import Attachment, Ticket, Unit, User
-from ..timeutil import local_today
-from . import ServiceError, calendar, letters, outbox, timeline
+from ..timeutil import local_today, parse_day
+from . import ServiceError, calendar, language, letters, outbox, timeline
 from .intake import Upload, store_upload
 
 # Actions a staff member takes from the ticket page, in the order the page offers them.
@@ -47,20 +49,8 @@ STAFF_ACTIONS = (
     "return_answer", "reopen_review",  # issue 14: the quality gate and reconsideration
 )
 
-# Reason codes for a refusal (the text is always required as well).
-def N_(text: str) -> str:
-    """Mark a string for the catalogue without translating it here (translated where shown)."""
-    return text
-
-
-REFUSE_REASONS: dict[str, str] = {
-    "out_of_scope": N_("Không thuộc phạm vi, thẩm quyền giải quyết của Sở"),
-    "insufficient": N_("Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)"),
-    "duplicate": N_("Trùng với phản ánh, kiến nghị đã tiếp nhận"),
-    "already_resolved": N_("Đã được giải quyết theo quy định"),
-    "improper": N_("Nội dung không phù hợp quy định"),
-    "other": N_("Lý do khác"),
-}
+# Reason codes for a refusal (the text is always required as well); their labels are in domain/states.py.
+REFUSE_REASONS: dict[str, str] = {code: pair.vi for code, pair in REFUSE_REASON_LABELS.items()}
 
 # Officers may only act on the tickets assigned to them for these actions.
 _ASSIGNEE_ONLY = frozenset({"answer", "request_info", "provide_info"})
@@ -79,10 +69,6 @@ class Outcome:
 # ---------------------------------------------------------------- checks
 
 
-def _action_label(action: str) -> str:
-    return TRANSITIONS[action].label[0]
-
-
 def check(ticket: Ticket, actor: User, action: str) -> str:
     """The state the action leads to, if `actor` may take it on `ticket` now.
 
@@ -94,11 +80,13 @@ def check(ticket: Ticket, actor: User, action: str) -> str:
         if exc.status == 403:
             raise TransitionError(
                 _("Vai trò «%(role)s» không được thực hiện thao tác «%(action)s».",
-                  role=label(ROLE_LABELS, actor.role), action=_action_label(action)), 403) from None
+                  role=label(ROLE_LABELS, actor.role, language()),
+                  action=label(ACTION_LABELS, action, language())), 403) from None
         if exc.status == 409:
             raise TransitionError(
                 _("Không thể thực hiện «%(action)s» khi hồ sơ đang ở trạng thái «%(state)s».",
-                  action=_action_label(action), state=label(STATE_LABELS, ticket.state)), 409) from None
+                  action=label(ACTION_LABELS, action, language()),
+                  state=label(STATE_LABELS, ticket.state, language())), 409) from None
         raise
     if actor.role == Role.OFFICER and action in _ASSIGNEE_ONLY and ticket.assignee_id != actor.id:
         raise TransitionError(_("Hồ sơ này chưa được phân công cho bạn."), 403)
@@ -155,14 +143,11 @@ def parse_date(value: str | date | None, field: str) -> date | None:
     """
     if value is None or isinstance(value, date):
         return value
-    value = value.strip()
-    if not value:
+    if not value.strip():
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
+    day = parse_day(value)
+    if day is not None:
+        return day
     raise ServiceError(_("Ngày không hợp lệ (định dạng YYYY-MM-DD hoặc dd/mm/yyyy)."), 400, field)
 
 
@@ -232,13 +217,6 @@ def in_both(make) -> tuple[str, str]:
     with force_locale("en"):
         en = str(make())
     return vi, en
-
-
-def _unit_name(unit: Unit) -> str:
-    """A unit's name in the current language (its English name when it has one)."""
-    if str(get_locale() or "vi") == "en" and unit.name_en:
-        return unit.name_en
-    return unit.name
 
 
 def _append_explanation(ticket: Ticket, make) -> None:
@@ -335,7 +313,7 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
         ticket.original_due_date = due
         ticket.routed_at = now
     def message() -> str:
-        return _("Chuyển %(unit)s xử lý; hạn giải quyết %(due)s.", unit=_unit_name(unit), due=deadlines.fmt(due))
+        return _("Chuyển %(unit)s xử lý; hạn giải quyết %(due)s.", unit=localized_name(unit, language()), due=deadlines.fmt(due))
 
     _event(ticket, "route", actor, source, now, unit=unit.code, message=message,
            previous_unit_id=previous_unit, due_date=due.isoformat(), rerouted=not first,
@@ -363,7 +341,7 @@ def refuse(ticket: Ticket, actor: User, reason: str | None, now: datetime, *,
     ticket.refuse_reason = reason
     ticket.closed_at = now
     _event(ticket, "refuse", actor, source, now, reason_code=code,
-           message=lambda: (_(REFUSE_REASONS[code]) + ". " if code else "") + reason)
+           message=lambda: (label(REFUSE_REASON_LABELS, code, language()) + ". " if code else "") + reason)
     _notify_submitter(ticket, "refused", _l("Thông báo không tiếp nhận phản ánh, kiến nghị"), now,
                       reason=reason, reason_label=REFUSE_REASONS.get(code or ""))
     return Outcome("refuse", _("Đã từ chối tiếp nhận hồ sơ."))
@@ -670,7 +648,7 @@ def publish_explanation(ticket: Ticket, cal: deadlines.WorkCalendar) -> str | No
     else:
         rule = calendar.rule_for("publish", ticket.kind, ticket.category_id, ticket.regime)
     deadline = deadlines.due_date(ticket.answered_on, rule, cal, counted_from="answer")
-    locale = str(get_locale() or "vi")
+    locale = language()
     text = deadline.explain("en" if locale == "en" else "vi")
     if deadline.due != ticket.publish_due_date:
         text += " " + _("Hạn đang áp dụng: %(d)s.", d=deadlines.fmt(ticket.publish_due_date))

@@ -19,6 +19,29 @@ def ticket_url(code: str) -> str:
     return url_for("staff.ticket", code=code)
 
 
+def _posted_texts() -> publication.PublicText:
+    return publication.PublicText(request.form.get("public_title", ""), request.form.get("public_summary", ""),
+                                  request.form.get("public_answer", ""))
+
+
+def _attempt(code: str, change, form_again, done: str | None = None):
+    """Run `change` and commit, then flash `done` and go back to the ticket (303), or answer None when
+    there is no `done`. On a refusal roll back; a 400 shows the form again (`form_again(fresh
+    ticket, refusal)`), any other status its error page."""
+    try:
+        change()
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.status != 400:
+            abort(exc.status, description=exc.message)
+        return form_again(ticket_for(code, current_user), exc)
+    if done is None:
+        return None
+    flash(done, "success")
+    return redirect(ticket_url(code), code=303)
+
+
 def _render(ticket, texts: publication.PublicText, *, status: int = 200, errors: dict | None = None,
             form_error: str | None = None, reason: str = ""):
     problems = {
@@ -53,25 +76,16 @@ def publish_form(code: str):
 @roles_required(Role.COORDINATOR)
 def publish(code: str):
     ticket = ticket_for(code, current_user, for_update=True)
-    texts = publication.PublicText(
-        request.form.get("public_title", ""), request.form.get("public_summary", ""),
-        request.form.get("public_answer", ""),
-    )
+    texts = _posted_texts()
     if request.form.get("action") == "preview":
         if ticket.state != State.ANSWERED:
             abort(409, description=_("Chỉ công khai được phản ánh, kiến nghị đã được trả lời."))
         return _render(ticket, texts)
-    try:
-        publication.publish(ticket, current_user, texts.title, texts.summary, texts.answer, utcnow())
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        if exc.status != 400:
-            abort(exc.status, description=exc.message)
-        ticket = ticket_for(code, current_user)
-        return _render(ticket, texts, status=400, errors={exc.field: exc.message}, form_error=exc.message)
-    flash(_("Đã công khai kết quả %(code)s trên cổng thông tin.", code=ticket.code), "success")
-    return redirect(ticket_url(code), code=303)
+    return _attempt(code, lambda: publication.publish(ticket, current_user, texts.title, texts.summary,
+                                                       texts.answer, utcnow()),
+                    lambda fresh, exc: _render(fresh, texts, status=400, errors={exc.field: exc.message},
+                                               form_error=exc.message),
+                    _("Đã công khai kết quả %(code)s trên cổng thông tin.", code=ticket.code))
 
 
 @bp.post("/tickets/<code>/unpublish")
@@ -79,18 +93,10 @@ def publish(code: str):
 def unpublish(code: str):
     ticket = ticket_for(code, current_user, for_update=True)
     reason = request.form.get("reason", "")
-    try:
-        publication.unpublish(ticket, current_user, reason, utcnow())
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        if exc.status != 400:
-            abort(exc.status, description=exc.message)
-        ticket = ticket_for(code, current_user)
-        return _render(ticket, publication.prefill(ticket), status=400, errors={"reason": exc.message},
-                       form_error=exc.message, reason=reason)
-    flash(_("Đã gỡ kết quả %(code)s khỏi cổng thông tin.", code=ticket.code), "success")
-    return redirect(ticket_url(code), code=303)
+    return _attempt(code, lambda: publication.unpublish(ticket, current_user, reason, utcnow()),
+                    lambda fresh, exc: _render(fresh, publication.prefill(fresh), status=400,
+                                               errors={"reason": exc.message}, form_error=exc.message, reason=reason),
+                    _("Đã gỡ kết quả %(code)s khỏi cổng thông tin.", code=ticket.code))
 
 
 @bp.post("/tickets/<code>/privacy-keep")
@@ -98,21 +104,12 @@ def unpublish(code: str):
 def privacy_keep(code: str):
     """Mark a detected span as not personal data (recorded with who and why), then show the form again."""
     ticket = ticket_for(code, current_user, for_update=True)
-    texts = publication.PublicText(
-        request.form.get("public_title", ""), request.form.get("public_summary", ""),
-        request.form.get("public_answer", ""),
-    )
+    texts = _posted_texts()
     if not (texts.title or texts.summary or texts.answer):
         texts = publication.prefill(ticket)
-    try:
-        publication.keep_span(ticket, current_user, request.form.get("keep_text", ""),
-                              request.form.get("keep_reason", ""), utcnow(),
-                              drafts=(texts.title, texts.summary, texts.answer))
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        if exc.status != 400:
-            abort(exc.status, description=exc.message)
-        ticket = ticket_for(code, current_user)
-        return _render(ticket, texts, status=400, errors={exc.field: exc.message}, form_error=exc.message)
-    return _render(ticket, texts)
+    refused = _attempt(code, lambda: publication.keep_span(ticket, current_user, request.form.get("keep_text", ""),
+                                                           request.form.get("keep_reason", ""), utcnow(),
+                                                           drafts=(texts.title, texts.summary, texts.answer)),
+                       lambda fresh, exc: _render(fresh, texts, status=400, errors={exc.field: exc.message},
+                                                  form_error=exc.message))
+    return refused or _render(ticket, texts)

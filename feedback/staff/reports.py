@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Response, render_template, request
 from flask_babel import gettext as _
@@ -17,7 +17,7 @@ from ..web.security import attachment_disposition
 from ..services import ServiceError
 from ..services import reports as svc
 from ..services import satisfaction
-from ..timeutil import local_today
+from ..timeutil import local_today, parse_day
 from . import bp
 
 REPORT_ROLES = (Role.COORDINATOR, Role.DIRECTOR)
@@ -43,17 +43,6 @@ class PeriodForm:
         if self.cutoff:
             args["cutoff"] = "1"
         return args
-
-
-def parse_day(text: str) -> date | None:
-    """A date typed as YYYY-MM-DD (date inputs) or dd/mm/yyyy; None when it is neither."""
-    text = text.strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 def period_from_args(args, today: date) -> tuple[PeriodForm, svc.Period | None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -27,6 +27,14 @@ def retry_message(seconds: int) -> str:
     """When to try again after a 429, in whole minutes (at least one)."""
     minutes = max(1, -(-seconds // 60))
     return _("Quý vị đã thao tác quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau %(n)d phút.", n=minutes)
+
+
+def too_many(retry_after: int, response):
+    """A 429 answer with Retry-After from a Flask response or a (body, status) pair."""
+    response = make_response(response)
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def render_error(status: int, message: str | None = None):

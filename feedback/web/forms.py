@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..domain.contact import clean_text, is_email, normalize_phone
-from ..domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, SubmitterType, label
+from ..domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, Label, SubmitterType, label, localized_name
 from ..domain.taxcode import TaxCodeError, validate_tax_code
 from ..services.intake import Submission, Upload
 
@@ -31,8 +31,8 @@ def multi_line(value):
     return clean_text(value, multiline=True) if isinstance(value, str) else value
 
 
-def domain_label(table: dict[str, tuple[str, str]], key: str) -> LazyString:
-    """A label from one of the domain's (vi, en) tables, picked by the locale when rendered."""
+def domain_label(table: dict[str, Label], key: str) -> LazyString:
+    """A label from one of the tables of domain/states.py, picked by the locale when rendered."""
     from .templating import current_locale
 
     return LazyString(lambda: label(table, key, current_locale()))
@@ -122,9 +122,9 @@ class SubmissionForm(FlaskForm):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        english = str(get_locale() or "vi") == "en"
+        locale = str(get_locale() or "vi")
         self.category.choices = choices([("", _l("— Chọn lĩnh vực —"))] + [
-            (c.code, (c.name_en if english else None) or c.name) for c in categories])
+            (c.code, localized_name(c, locale)) for c in categories])
         self.uploads = []
 
     def validate_category(self, field):

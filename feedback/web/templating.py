@@ -12,15 +12,6 @@ from ..domain import legal, states
 from ..timeutil import to_local
 
 
-# Timeline actions of personal-data requests (issue 13), outside the ticket's state machine.
-PRIVACY_ACTION_LABELS = {
-    "privacy_request": ("Yêu cầu về dữ liệu cá nhân", "Personal data request"),
-    "privacy_acknowledge": ("Xác nhận tiếp nhận yêu cầu về dữ liệu cá nhân", "Personal data request acknowledged"),
-    "privacy_extend": ("Gia hạn yêu cầu về dữ liệu cá nhân", "Personal data request extended"),
-    "privacy_complete": ("Giải quyết yêu cầu về dữ liệu cá nhân", "Personal data request answered"),
-    "privacy_keep": ("Giữ lại đoạn không phải thông tin cá nhân", "Span kept as not personal"),
-    "anonymise": ("Ẩn danh dữ liệu cá nhân", "Personal data anonymised"),
-}
 
 
 def current_locale() -> str:
@@ -99,27 +90,13 @@ def register(app: Flask) -> None:
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fmt_datetime, "datetime")
 
-    def state_label(key: str) -> str:
-        return states.label(states.STATE_LABELS, key, current_locale())
+    def labels(table):
+        return lambda key: states.label(table, key, current_locale())
 
-    def kind_label(key: str) -> str:
-        return states.label(states.KIND_LABELS, key, current_locale())
-
-    def role_label(key: str) -> str:
-        return states.label(states.ROLE_LABELS, key, current_locale())
-
-    def channel_label(key: str) -> str:
-        return states.label(states.CHANNEL_LABELS, key, current_locale())
-
-    def submitter_type_label(key: str) -> str:
-        return states.label(states.SUBMITTER_TYPE_LABELS, key, current_locale())
-
-    def regime_label(key: str | None) -> str:
-        return states.label(states.REGIME_LABELS, key or "default", current_locale())
-
-    def standing_label(key: str) -> str:
-        from ..domain.outcomes import STANDING_LABELS
-        return states.label(STANDING_LABELS, key, current_locale())
+    def refuse_reason_text(vietnamese: str) -> str:
+        """A refusal reason stored in an e-mail's context by its Vietnamese label, in the page's language."""
+        pairs = [pair for pair in states.REFUSE_REASON_LABELS.values() if pair.vi == vietnamese]
+        return pairs[0].text(current_locale()) if pairs else vietnamese
 
     def on_time(ticket) -> bool | None:
         """The on-time verdict of an answered ticket (domain/outcomes.py); None while unanswered."""
@@ -128,25 +105,9 @@ def register(app: Flask) -> None:
             return None
         return verdict(ticket.on_time, ticket.answered_on, ticket.due_date)
 
-    def action_label(key: str) -> str:
-        if key in states.EVENT_LABELS:
-            return states.label(states.EVENT_LABELS, key, current_locale())
-        if key in PRIVACY_ACTION_LABELS:
-            vi, en = PRIVACY_ACTION_LABELS[key]
-            return en if current_locale() == "en" else vi
-        transition = states.TRANSITIONS.get(key)
-        if transition is None:
-            from ..domain.letters import EVENT_LABELS  # the answer letter's events (issue 12)
-
-            pair = EVENT_LABELS.get(key)
-            return (pair[1] if current_locale() == "en" else pair[0]) if pair else key
-        return transition.label[1] if current_locale() == "en" else transition.label[0]
-
-    def localized(obj, attr: str = "name") -> str:
-        """An object's English name in English when it has one, else its Vietnamese name."""
-        if current_locale() == "en":
-            return getattr(obj, f"{attr}_en", None) or getattr(obj, attr)
-        return getattr(obj, attr)
+    def localized(obj) -> str:
+        """A unit's or category's name in the page's language."""
+        return states.localized_name(obj, current_locale())
 
     def due_explanation(ticket) -> str:
         """The written-deadline explanation in the current language (Vietnamese when no English)."""
@@ -168,9 +129,14 @@ def register(app: Flask) -> None:
         return entry.message or ""
 
     app.jinja_env.filters.update(
-        event_message=event_message, due_explanation=due_explanation, state_label=state_label, kind_label=kind_label, role_label=role_label,
-        channel_label=channel_label, submitter_type_label=submitter_type_label,
-        action_label=action_label, localized=localized, regime_label=regime_label, standing_label=standing_label,
+        event_message=event_message, due_explanation=due_explanation, localized=localized,
+        state_label=labels(states.STATE_LABELS), kind_label=labels(states.KIND_LABELS),
+        role_label=labels(states.ROLE_LABELS), channel_label=labels(states.CHANNEL_LABELS),
+        submitter_type_label=labels(states.SUBMITTER_TYPE_LABELS), action_label=labels(states.ACTION_LABELS),
+        regime_label=lambda key: states.label(states.REGIME_LABELS, key or "default", current_locale()),
+        standing_label=labels(states.STANDING_LABELS), level_label=labels(states.LEVEL_LABELS),
+        reason_label=labels(states.RATING_REASON_LABELS), refuse_reason_label=labels(states.REFUSE_REASON_LABELS),
+        refuse_reason_text=refuse_reason_text,
         on_time=on_time, number=fmt_number, percent=fmt_percent,
         citation=lambda text: legal.citation(text, current_locale()),
     )
@@ -196,8 +162,4 @@ def register(app: Flask) -> None:
     # Closing the loop (issue 14): rating levels and reasons with their labels.
     from ..domain import satisfaction as sat
 
-    app.jinja_env.filters.update(
-        level_label=lambda key: states.label(sat.LEVEL_LABELS, key, current_locale()),
-        reason_label=lambda key: states.label(sat.REASON_LABELS, key, current_locale()),
-    )
     app.jinja_env.globals.update(levels=sat.LEVELS, reasons=sat.REASONS)

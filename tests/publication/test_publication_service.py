@@ -11,7 +11,7 @@ from tests.publication.publication_fixtures import (  # noqa: F401
 )
 from feedback.extensions import db
 from feedback.models import OutboxMessage, TicketEvent
-from feedback.services import ServiceError, publication
+from feedback.services import ServiceError, calendar, publication
 
 NOW = datetime(2026, 11, 20, 3, 0)
 
@@ -183,8 +183,8 @@ def test_publish_due_date_is_two_working_days_after_answer(app):
 
     # Friday 09/10/2026 + 2 working days = Tuesday 13/10/2026; from Friday 20/11/2026 it is
     # Wednesday 25/11/2026, because 24/11 (Ngày Văn hóa Việt Nam) is a day off from 2026.
-    assert publication.publish_due_date(date(2026, 10, 9)) == date(2026, 10, 13)
-    assert publication.publish_due_date(date(2026, 11, 20)) == date(2026, 11, 25)
+    assert calendar.compute("publish", date(2026, 10, 9)).due == date(2026, 10, 13)
+    assert calendar.compute("publish", date(2026, 11, 20)).due == date(2026, 11, 25)
 
 
 def test_search_setup_command_recomputes_and_reindexes(app, runner, ticket, coordinator, client):
