@@ -31,8 +31,30 @@ issue 16) and writes it as markdown to bench/results/scale-<db>.md.
     .venv/bin/python bench/scale.py --db postgresql --only queue,reports --quick
     .venv/bin/python bench/scale.py --db postgresql --reload        # drop and load again
 
-Route groups for --only: bare (always measured), queue, search, pages, dashboard, reports, exports, cli,
-open311, public, reminders, submissions.
+Route groups for --only (the bare route is always measured), with what each times:
+  queue        /staff/ as a coordinator and as an officer of CCTDC, /staff/?unit=CCTDC&state=in_progress,
+               /staff/?overdue=1                        goal <= 5x bare, 8 clients p95 <= 250 ms
+  search       /staff/?q=Minh Phát (<= 25x), /staff/?q=<an exact tracking code> (<= 3x; redirects followed)
+  pages        /staff/tickets/<code> (<= 3x), /track/<token> (no goal: reported)
+  dashboard    /staff/dashboard as the officer and as the coordinator (<= 25x and < 1 s)
+  reports      /staff/reports?year=<last year> (<= 1 s), ?year=Y&quarter=<last full quarter> (<= 50x)
+  exports      /staff/reports/export.csv?year=Y (<= 1 s), export.xlsx?year=Y (<= 20 s); worker RSS < 200 MB
+  cli          flask reports export --year Y --format xlsx (<= 20 s, peak RSS < 200 MB)
+  open311      /open311/v2/requests.json, and with start_date/end_date of the last full quarter (<= 10x)
+  public       /results (<= 3x), /results?q=thủ tục (<= 10x), /results/feed.atom (<= 3x)
+  reminders    the sweep with 10,000 due (<= 2 s) and the sweep at the data's present (<= 60 s, < 300 MB),
+               at the last working day's 10:00 local (the sweep runs in office hours only)
+  submissions  POST /submit vs POST /bench/bare-post, 400 each (80 with --quick), 8 clients (>= 30 %, 0 lost);
+               the submitted tickets stay in the database (the count above the table shows them)
+
+The data set (bench/scale_data.py): tickets received evenly over the 1,095 days ending at the load, in
+office hours mostly, in every unit and category of `flask seed`; the last 20 days' tickets mostly open
+(the newest unrouted); of the older ones 13.3 % stuck open past their due date (new, assigned, in progress,
+awaiting approval), 5 % waiting for information, a quarter of those 20-60 days old extended, 2.5 % refused,
+1.5 % transferred, the rest answered (85 % on time, others up to 30 days late); of the answered with
+consent to publication 70 % published, the others answered and not published. Deadlines from the app's
+rules and calendar (services.calendar), tracking codes PAKN-YYYY-NNNNNN with the counters set after them,
+Vietnamese names, organisations, e-mails, valid tax codes (check digit), phones; 5 events per ticket.
 """
 
 from __future__ import annotations
@@ -222,6 +244,8 @@ def fetch(port: int, path: str, cookie: str | None, timeout: float) -> tuple[str
             location = response_headers.get("location", "")
             if status in (301, 302, 303, 307, 308) and location:
                 path = re.sub(r"^https?://[^/]+", "", location)
+                if path.startswith("/staff/login"):  # the session was not accepted: not a measurement
+                    return "login", time.perf_counter() - t0, size
                 continue
             return str(status), time.perf_counter() - t0, size
         return "redirects", time.perf_counter() - t0, size
