@@ -85,6 +85,8 @@ DEFAULT_URL = {"postgresql": "postgresql://postgres@127.0.0.1:5432/feedback_scal
 DEFAULT_COUNT = {"postgresql": 1_000_000, "sqlite": 100_000}
 SWEEP_SCRATCH_COUNT = 100_000
 SWEEP_DUE = 10_000
+# Sessions are bound to the address and User-Agent (auth/sessions.py): every request sends the one hey sends.
+UA = "hey/0.0.1"
 
 
 # ------------------------------------------------------------------ the data
@@ -210,7 +212,7 @@ def login(port: int, email: str, password: str) -> str:
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", "/staff/login")
+    conn.request("GET", "/staff/login", headers={"User-Agent": UA})
     response = conn.getresponse()
     page = response.read().decode()
     cookies = cookie_jar(response)
@@ -219,7 +221,7 @@ def login(port: int, email: str, password: str) -> str:
     conn.close()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("POST", "/staff/login", body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie_header(cookies)})
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie_header(cookies), "User-Agent": UA})
     response = conn.getresponse()
     response.read()
     if response.status not in (302, 303):
@@ -244,7 +246,7 @@ def cookie_header(jar: dict) -> str:
 def fetch(port: int, path: str, cookie: str | None, timeout: float) -> tuple[str, float, int]:
     """A GET following same-site redirects (as a browser would): (status or 'timeout', seconds, bytes)."""
     t0 = time.perf_counter()
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = {"User-Agent": UA, **({"Cookie": cookie} if cookie else {})}
     size = 0
     try:
         for _ in range(4):
@@ -285,7 +287,8 @@ def sequential(port: int, path: str, cookie: str | None, args) -> dict:
 
 
 def concurrent(port: int, path: str, cookie: str | None, median_ms: float, args, *, method: str = "GET",
-               body: str | None = None, n: int | None = None, redirects: bool = True) -> dict:
+               body: str | None = None, n: int | None = None, redirects: bool = True,
+               expect_bytes: int | None = None) -> dict:
     """`hey` with --concurrency clients: p95 (ms), requests/s, status counts; bounded to about 20 s."""
     if n is None:
         n = max(2 * args.concurrency, min(200, int(args.concurrency * 20_000 / max(median_ms, 1.0))))
@@ -313,6 +316,10 @@ def concurrent(port: int, path: str, cookie: str | None, median_ms: float, args,
     if len(errors_section) > 1:
         counted = sum(int(x) for x in re.findall(r"\[(\d+)\]", errors_section[1]))
         statuses["error/timeout"] = counted or errors or timeouts
+    size = re.search(r"Size/request:\s+(\d+) bytes", out)
+    if expect_bytes and size and abs(int(size.group(1)) - expect_bytes) > 0.5 * expect_bytes:
+        # Not the page the sequential requests got (a sign-in page, an error page): not a measurement.
+        statuses["other page"] = n
     return {"p95": float(p95.group(1)) * 1000 if p95 else None, "rps": float(rps.group(1)) if rps else 0.0,
             "statuses": statuses, "n": n}
 
@@ -408,7 +415,7 @@ def measure_get(table: Table, port: int, label: str, path: str, cookie: str | No
     bad = failed(seq["statuses"])
     conc = None
     if do_concurrent and not bad and args.concurrency > 0:
-        conc = concurrent(port, path, cookie, seq["median"], args)
+        conc = concurrent(port, path, cookie, seq["median"], args, expect_bytes=seq["bytes"])
     ratio = seq["median"] / table.bare
     ok = not bad
     if ratio_goal is not None:
@@ -444,7 +451,7 @@ def submissions(table: Table, port: int, url: str, args) -> None:
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", "/submit")
+    conn.request("GET", "/submit", headers={"User-Agent": UA})
     response = conn.getresponse()
     page = response.read().decode()
     cookie = cookie_header(cookie_jar(response))
