@@ -63,6 +63,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -261,8 +262,10 @@ def fetch(port: int, path: str, cookie: str | None, timeout: float) -> tuple[str
                 continue
             return str(status), time.perf_counter() - t0, size
         return "redirects", time.perf_counter() - t0, size
-    except OSError:
+    except TimeoutError:
         return "timeout", time.perf_counter() - t0, size
+    except OSError:  # the connection closed without an answer (gunicorn killed the worker at its timeout)
+        return "closed", time.perf_counter() - t0, size
 
 
 def sequential(port: int, path: str, cookie: str | None, args) -> dict:
@@ -270,7 +273,7 @@ def sequential(port: int, path: str, cookie: str | None, args) -> dict:
     n = 5 if args.quick else args.requests
     status, seconds, _size = fetch(port, path, cookie, args.timeout)  # warm-up (caches, connections)
     times, statuses = [], {}
-    if status == "timeout":
+    if status in ("timeout", "closed"):
         times.append(seconds * 1000)
         statuses[status] = 1
     else:
@@ -279,11 +282,11 @@ def sequential(port: int, path: str, cookie: str | None, args) -> dict:
             status, seconds, size = fetch(port, path, cookie, args.timeout)
             times.append(seconds * 1000)
             statuses[status] = statuses.get(status, 0) + 1
-            if status == "timeout" or (k >= 2 and time.perf_counter() - started > args.budget):
+            if status in ("timeout", "closed") or (k >= 2 and time.perf_counter() - started > args.budget):
                 break
     times.sort()
     return {"median": statistics.median(times), "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
-            "n": len(times), "statuses": statuses, "bytes": size if status != "timeout" else 0}
+            "n": len(times), "statuses": statuses, "bytes": size if status not in ("timeout", "closed") else 0}
 
 
 def concurrent(port: int, path: str, cookie: str | None, median_ms: float, args, *, method: str = "GET",
@@ -442,7 +445,7 @@ def measure_download(table: Table, server, label: str, path: str, cookie: str, a
         status, seconds, size = fetch(server.port, path, cookie, args.process_timeout)
     ok = status == "200" and (goal_s is None or seconds <= goal_s) and (goal_rss is None or rss.peak <= goal_rss)
     table.add(label, ms(seconds * 1000), "—", f"{seconds * 1000 / table.bare:,.0f}", "—",
-              goal_text, ("pass" if ok else "FAIL") + f" (HTTP {status}, {size / 1e6:.1f} MB, worker RSS "
+              goal_text, ("pass" if ok else "FAIL") + f" (HTTP {status}, {size / 1024:,.0f} KiB, worker RSS "
                                                         f"{rss.before:.0f}→{rss.peak:.0f} MiB)")
 
 
@@ -518,6 +521,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--year", type=int, default=None, help="the report year (default: last year)")
     args = parser.parse_args()
+    # SIGTERM ends the run like Ctrl-C: the gunicorn started here is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     url = args.url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL[args.db]
     count = args.count or DEFAULT_COUNT[args.db]
     only = {g.strip() for g in args.only.split(",") if g.strip()} or set(GROUPS)
