@@ -376,8 +376,10 @@ def run_sweep(url: str, mode: str, args) -> dict:
                                                   env=app_env(url), timeout=args.process_timeout)
     if code is None:
         return {"status": "timeout", "seconds": seconds, "rss": rss}
-    if code != 0:
-        return {"status": f"exit {code}", "seconds": seconds, "rss": rss, "out": out}
+    if code != 0:  # the exception's own line (class and message), on one line for the table
+        errors = [line for line in out.splitlines() if re.match(r"^[\w.]+(Error|Exception|Canceled)\b", line)]
+        return {"status": f"exit {code}", "seconds": seconds, "rss": rss,
+                "out": (errors[-1] if errors else out.strip().splitlines()[-1] if out.strip() else "")[:300]}
     result = json.loads(out.strip().splitlines()[-1])
     return {"status": "ok", "seconds": result["seconds"], "rss": rss, **result}
 
