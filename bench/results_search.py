@@ -20,15 +20,16 @@ import os
 import random
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+from bench import common
+from bench.common import free_port, get, rss_mib, sqlalchemy_url, wait_ready
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/feedback_bench5"
 
@@ -68,24 +69,9 @@ ANSWERS = [
 ]
 
 
-def sqlalchemy_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-
-
 def ensure_database(url: str, reload: bool) -> None:
     """Create the dedicated database (drop it first with --reload)."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists and reload:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    common.ensure_database(url, drop=reload)
 
 
 def load(url: str, count: int, seed: int = 5) -> None:
@@ -194,41 +180,6 @@ def load(url: str, count: int, seed: int = 5) -> None:
         db.engine.dispose()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(port: int, path: str, timeout: float = 120.0) -> tuple[int, int, float]:
-    """One GET on a new connection: (status, body bytes, seconds)."""
-    t0 = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        body = response.read()
-        return response.status, len(body), time.perf_counter() - t0
-    finally:
-        conn.close()
-
-
-def rss_mib(parent: int) -> float:
-    """Largest resident memory (MiB) among the worker processes of `parent` (Linux /proc)."""
-    largest = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(parent):
-            largest = max(largest, int(fields.get("VmRSS", "0 kB").split()[0]))
-    return largest / 1024
-
-
 def first_byte_and_total(port: int, path: str, parent: int | None = None) -> tuple[int, float, int, float, float, float]:
     """(status, s to first byte, bytes, total s, worker RSS MiB before, max worker RSS MiB during) of a streamed GET."""
     before = peak = rss_mib(parent) if parent else 0.0
@@ -278,16 +229,6 @@ def measure(port: int, path: str, n: int) -> dict:
     return {"path": path, "n": n, "status": ",".join(map(str, sorted(statuses))),
             "p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))],
             "mean": statistics.fmean(times), "kb": statistics.fmean(sizes) / 1024, "items": items_in(port, path)}
-
-
-def wait_ready(port: int, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            if get(port, "/healthz", timeout=2)[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not become ready")
 
 
 def explain(url: str, q: str) -> str:
