@@ -8,7 +8,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 import pytest
-from tests.support import PASSWORD, release, release_before_requests, sign_in
+from tests import support
+from tests.support import PASSWORD, release, release_before_requests
 
 from feedback.extensions import db
 
@@ -19,7 +20,7 @@ def sign_in(client):
     def do(user, password: str = PASSWORD):
         email = user.email
         release()
-        response = sign_in(client, email, password)
+        response = support.sign_in(client, email, password)
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
         return response
 
