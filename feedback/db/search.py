@@ -40,7 +40,10 @@ STAFF_FTS_TABLE = "ticket_search_staff"
 STAFF_TRGM_INDEX = "ix_tickets_staff_search_trgm"
 # The fields the staff search covers, in the order they are joined into `Ticket.staff_search`.
 STAFF_FIELDS = ("code", "title", "content", "organization", "name", "email", "tax_code", "phone")
-_STAFF_CONCAT = "concat_ws(' ', " + ", ".join(f"NEW.{f}" for f in STAFF_FIELDS) + ")"
+# ... followed by the phone's digits alone, so that "0983112233" finds "0983 112 233" as typed.
+_STAFF_CONCAT = ("concat_ws(' ', " + ", ".join(f"NEW.{f}" for f in STAFF_FIELDS)
+                 + ", regexp_replace(NEW.phone, '[^0-9]', '', 'g'))")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 POSTGRESQL_STAFF_DDL = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -193,8 +196,10 @@ def recompute() -> int:
 # ---------------------------------------------------------------- staff search
 
 
-def staff_search_for(*parts: str | None) -> str:
+def staff_search_for(*fields: str | None) -> str:
     """The staff search text of a ticket from its eight fields (`STAFF_FIELDS` order), folded."""
+    phone = fields[STAFF_FIELDS.index("phone")]
+    parts = [*fields, _NOT_DIGIT.sub("", phone) if phone else None]
     return fold(" ".join(p for p in parts if p))
 
 

@@ -22,7 +22,8 @@ depends_on = None
 
 OPEN = sa.text("state IN ('assigned', 'in_progress', 'needs_info', 'new', 'pending_approval')")
 FIELDS = ("code", "title", "content", "organization", "name", "email", "tax_code", "phone")
-CONCAT = "concat_ws(' ', " + ", ".join(FIELDS) + ")"
+DIGITS = "regexp_replace({}phone, '[^0-9]', '', 'g')"
+CONCAT = "concat_ws(' ', " + ", ".join(FIELDS) + ", " + DIGITS.format("") + ")"
 
 POSTGRESQL_DDL = (
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -32,7 +33,7 @@ POSTGRESQL_DDL = (
     "normalize(coalesce(value, ''), NFC))), '\\s+', ' ', 'g')) $$",
     "CREATE OR REPLACE FUNCTION tickets_staff_search() RETURNS trigger LANGUAGE plpgsql AS "
     "$$ BEGIN NEW.staff_search := feedback_fold(concat_ws(' ', " + ", ".join(f"NEW.{f}" for f in FIELDS)
-    + ")); RETURN NEW; END $$",
+    + ", " + DIGITS.format("NEW.") + ")); RETURN NEW; END $$",
     "CREATE OR REPLACE TRIGGER tickets_staff_search BEFORE INSERT OR UPDATE OF " + ", ".join(FIELDS)
     + " ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_staff_search()",
 )
@@ -62,6 +63,10 @@ def _fold(value):
     value = unicodedata.normalize("NFC", value or "").replace("đ", "d").replace("Đ", "D")
     bare = "".join(c for c in unicodedata.normalize("NFD", value) if not unicodedata.combining(c))
     return " ".join(unicodedata.normalize("NFC", bare).lower().split())
+
+
+def _digits(phone):
+    return "".join(c for c in phone if c in "0123456789") if phone else None
 
 
 def upgrade():
@@ -96,7 +101,8 @@ def upgrade():
             break
         bind.execute(tickets.update().where(tickets.c.id == sa.bindparam("tid"))
                      .values(staff_search=sa.bindparam("folded")),
-                     [{"tid": r[0], "folded": _fold(" ".join(p for p in r[1:] if p))} for r in rows])
+                     [{"tid": r[0], "folded": _fold(" ".join(p for p in (*r[1:], _digits(r[-1])) if p))}
+                      for r in rows])
         last = rows[-1][0]
     for statement in SQLITE_DDL:
         op.execute(sa.text(statement))
