@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .domain.states import ALL_SCOPE_ROLES, CLOSED_STATES, Channel, Role, State
+from .domain.states import ALL_SCOPE_ROLES, CLOCK_RUNNING_STATES, CLOSED_STATES, Channel, Role, State
 from .extensions import db
 
 
@@ -209,6 +209,7 @@ class TrackingCounter(db.Model):
 
 # The open states as a partial-index condition (the staff queue's default view).
 _OPEN = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(set(State) - CLOSED_STATES)) + ")")
+_RUNNING = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(CLOCK_RUNNING_STATES)) + ")")
 
 
 class Ticket(db.Model):
@@ -237,6 +238,8 @@ class Ticket(db.Model):
               sqlite_where=_OPEN),
         Index("ix_tickets_open_assignee_due_id", "assignee_id", "due_date", "id", postgresql_where=_OPEN,
               sqlite_where=_OPEN),
+        # The overdue filter: open with the clock running (needs_info pauses it), due before today.
+        Index("ix_tickets_running_due_id", "due_date", "id", postgresql_where=_RUNNING, sqlite_where=_RUNNING),
         Index("ix_tickets_state_due_id", "state", "due_date", "id"),
         Index("ix_tickets_unit_state_due_id", "unit_id", "state", "due_date", "id"),
     )

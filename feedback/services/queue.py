@@ -7,7 +7,7 @@ A page is one range scan of an index in the queue's order (due_date, id), bounde
 `search.staff_matches`.
 
 The counts per state are `count(*)` (index-only where an index covers the filters), kept for
-`QUEUE_COUNTS_SECONDS` (30 s by default) per scope and filters in the process and dropped as soon as
+`QUEUE_COUNTS_SECONDS` (60 s by default) per scope and filters in the process and dropped as soon as
 this process writes a ticket; the page says when they were counted. They may therefore lag behind what
 other processes wrote by at most that long; the list itself is always current.
 """
@@ -33,7 +33,7 @@ from ..web.access import scope_tickets
 from . import outcomes
 
 MAX_ID = 2**31 - 1
-COUNTS_SECONDS = 30
+COUNTS_SECONDS = 60
 
 
 class BadPageKey(ValueError):

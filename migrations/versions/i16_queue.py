@@ -21,6 +21,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = sa.text("state IN ('assigned', 'in_progress', 'needs_info', 'new', 'pending_approval')")
+RUNNING = sa.text("state IN ('assigned', 'in_progress', 'new', 'pending_approval')")
 FIELDS = ("code", "title", "content", "organization", "name", "email", "tax_code", "phone")
 DIGITS = "regexp_replace({}phone, '[^0-9]', '', 'g')"
 CONCAT = "concat_ws(' ', " + ", ".join(FIELDS) + ", " + DIGITS.format("") + ")"
@@ -83,6 +84,8 @@ def upgrade():
                               postgresql_where=OPEN, sqlite_where=OPEN)
         batch_op.create_index('ix_tickets_open_assignee_due_id', ['assignee_id', 'due_date', 'id'], unique=False,
                               postgresql_where=OPEN, sqlite_where=OPEN)
+        batch_op.create_index('ix_tickets_running_due_id', ['due_date', 'id'], unique=False,
+                              postgresql_where=RUNNING, sqlite_where=RUNNING)
         batch_op.create_index('ix_tickets_state_due_id', ['state', 'due_date', 'id'], unique=False)
         batch_op.create_index('ix_tickets_unit_state_due_id', ['unit_id', 'state', 'due_date', 'id'], unique=False)
     if bind.dialect.name == "postgresql":
@@ -120,7 +123,8 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS {FTS}_{suffix}")
         op.execute(f"DROP TABLE IF EXISTS {FTS}")
     with op.batch_alter_table('tickets', schema=None) as batch_op:
-        for name in ('ix_tickets_unit_state_due_id', 'ix_tickets_state_due_id', 'ix_tickets_open_assignee_due_id',
+        for name in ('ix_tickets_unit_state_due_id', 'ix_tickets_state_due_id', 'ix_tickets_running_due_id',
+                     'ix_tickets_open_assignee_due_id',
                      'ix_tickets_open_unit_due_id', 'ix_tickets_open_due_id'):
             batch_op.drop_index(name)
         batch_op.drop_column('staff_search')
