@@ -8,9 +8,9 @@ ticket id, tokenizer ``unicode61 remove_diacritics 2``) is kept in sync by the s
 Staff search (the queue's search box) covers every ticket, not only published ones, over eight
 fields: code, title, content, organisation, contact name, e-mail, tax code and phone. `Ticket.staff_search`
 holds them folded like `fold()`; it is set on every flush that changes one of them (`_fill_staff_search`,
-so intake, registration, corrections and anonymisation alike), and on PostgreSQL again by a trigger with
-the same folding in SQL (`feedback_fold`: NFC, unaccent, lower case, one-spaced), so rows written
-without the ORM are searchable too. PostgreSQL serves ``staff_search LIKE '%term%'`` from a GIN trigram
+so intake, registration, corrections and anonymisation alike); on PostgreSQL, triggers with the same
+folding in SQL (`feedback_fold`: NFC, unaccent, lower case, one-spaced) fill it for rows written without
+it (COPY, SQL updates of the fields), so those are searchable too. PostgreSQL serves ``staff_search LIKE '%term%'`` from a GIN trigram
 index (pg_trgm); SQLite from an external-content FTS5 table with the trigram tokenizer
 (``ticket_search_staff``), kept in line by triggers on ``tickets``.
 
@@ -53,8 +53,12 @@ POSTGRESQL_STAFF_DDL = (
     "normalize(coalesce(value, ''), NFC))), '\\s+', ' ', 'g')) $$",
     "CREATE OR REPLACE FUNCTION tickets_staff_search() RETURNS trigger LANGUAGE plpgsql AS "
     f"$$ BEGIN NEW.staff_search := feedback_fold({_STAFF_CONCAT}); RETURN NEW; END $$",
-    "CREATE OR REPLACE TRIGGER tickets_staff_search BEFORE INSERT OR UPDATE OF "
-    + ", ".join(STAFF_FIELDS) + " ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_staff_search()",
+    # Only for writes that did not set it (the application always does): rows copied in or updated in SQL.
+    "CREATE OR REPLACE TRIGGER tickets_staff_search_insert BEFORE INSERT ON tickets FOR EACH ROW "
+    "WHEN (NEW.staff_search IS NULL) EXECUTE FUNCTION tickets_staff_search()",
+    "CREATE OR REPLACE TRIGGER tickets_staff_search BEFORE UPDATE OF " + ", ".join(STAFF_FIELDS)
+    + " ON tickets FOR EACH ROW WHEN (NEW.staff_search IS NOT DISTINCT FROM OLD.staff_search) "
+    "EXECUTE FUNCTION tickets_staff_search()",
     f"CREATE INDEX IF NOT EXISTS {STAFF_TRGM_INDEX} ON tickets USING gin (staff_search gin_trgm_ops)",
 )
 POSTGRESQL_DDL = (

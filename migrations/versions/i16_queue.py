@@ -35,8 +35,11 @@ POSTGRESQL_DDL = (
     "CREATE OR REPLACE FUNCTION tickets_staff_search() RETURNS trigger LANGUAGE plpgsql AS "
     "$$ BEGIN NEW.staff_search := feedback_fold(concat_ws(' ', " + ", ".join(f"NEW.{f}" for f in FIELDS)
     + ", " + DIGITS.format("NEW.") + ")); RETURN NEW; END $$",
-    "CREATE OR REPLACE TRIGGER tickets_staff_search BEFORE INSERT OR UPDATE OF " + ", ".join(FIELDS)
-    + " ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_staff_search()",
+    "CREATE OR REPLACE TRIGGER tickets_staff_search_insert BEFORE INSERT ON tickets FOR EACH ROW "
+    "WHEN (NEW.staff_search IS NULL) EXECUTE FUNCTION tickets_staff_search()",
+    "CREATE OR REPLACE TRIGGER tickets_staff_search BEFORE UPDATE OF " + ", ".join(FIELDS)
+    + " ON tickets FOR EACH ROW WHEN (NEW.staff_search IS NOT DISTINCT FROM OLD.staff_search) "
+    "EXECUTE FUNCTION tickets_staff_search()",
 )
 PG_INDEX = "CREATE INDEX IF NOT EXISTS ix_tickets_staff_search_trgm ON tickets USING gin (staff_search gin_trgm_ops)"
 FTS = "ticket_search_staff"
@@ -116,6 +119,7 @@ def downgrade():
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS tickets_staff_search ON tickets")
+        op.execute("DROP TRIGGER IF EXISTS tickets_staff_search_insert ON tickets")
         op.execute("DROP FUNCTION IF EXISTS tickets_staff_search()")
         op.execute("DROP INDEX IF EXISTS ix_tickets_staff_search_trgm")
     else:

@@ -146,3 +146,22 @@ def test_stored_search_text_is_the_folding_of_the_eight_fields(app, make_ticket)
     assert stored == staff_search_for(ticket.code, ticket.title, ticket.content, ticket.organization, ticket.name,
                                       ticket.email, ticket.tax_code, ticket.phone)
     assert "duc hue" in stored and "dang thi anh tuyet" in stored and "nhan hang hoa" in stored
+
+
+def test_rows_written_in_sql_are_searchable_too(app, team, make_ticket, staff_client):
+    ticket = make_ticket(organization="Công ty TNHH Minh Phát")
+    # A correction made directly in SQL (an import, a repair): the stored text follows on PostgreSQL
+    # (trigger); `flask search setup` fills what is missing on either database.
+    db.session.execute(db.text("UPDATE tickets SET organization = :o, staff_search = NULL WHERE id = :i"),
+                       {"o": "Công ty CP Đồng Nai Xanh", "i": ticket.id})
+    from feedback.db.search import fill_staff_search
+
+    fill_staff_search()
+    db.session.commit()
+    client = staff_client(team["coordinator"])
+    assert listed(client, "?q=dong nai xanh") == [ticket.code] and listed(client, "?q=minh phat") == []
+    if app.config["BACKEND"] == "postgresql":
+        db.session.execute(db.text("UPDATE tickets SET name = :n WHERE id = :i"), {"n": "Hồ Thị Mỹ Duyên",
+                                                                                   "i": ticket.id})
+        db.session.commit()
+        assert listed(client, "?q=ho thi my duyen") == [ticket.code]
