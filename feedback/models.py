@@ -22,11 +22,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .domain.states import ALL_SCOPE_ROLES, CLOSED_STATES, Channel, Role, State
+from .domain.states import ALL_SCOPE_ROLES, CLOCK_RUNNING_STATES, CLOSED_STATES, Channel, Role, State
 from .extensions import db
 
 
@@ -204,6 +205,11 @@ class TrackingCounter(db.Model):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# The open states as a partial-index condition (the staff queue's default view).
+_OPEN = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(set(State) - CLOSED_STATES)) + ")")
+_RUNNING = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(CLOCK_RUNNING_STATES)) + ")")
+
+
 class Ticket(db.Model):
     """A feedback item (phản ánh, kiến nghị, đề xuất) from receipt to publication."""
 
@@ -223,6 +229,17 @@ class Ticket(db.Model):
         # Public statistics (public/results.py) count a year's tickets per unit and quarter from
         # these columns alone: an index-only scan instead of reading every row of the year.
         Index("ix_tickets_received_stats", "received_on", "unit_id", "state", "on_time", "due_date"),
+        # The staff queue (services/queue.py): each filter's first page is one range scan of one of these in
+        # (due_date, id) order; the open ones are partial, so closed tickets are never walked past.
+        Index("ix_tickets_open_due_id", "due_date", "id", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_tickets_open_unit_due_id", "unit_id", "due_date", "id", postgresql_where=_OPEN,
+              sqlite_where=_OPEN),
+        Index("ix_tickets_open_assignee_due_id", "assignee_id", "due_date", "id", postgresql_where=_OPEN,
+              sqlite_where=_OPEN),
+        # The overdue filter: open with the clock running (needs_info pauses it), due before today.
+        Index("ix_tickets_running_due_id", "due_date", "id", postgresql_where=_RUNNING, sqlite_where=_RUNNING),
+        Index("ix_tickets_state_due_id", "state", "due_date", "id"),
+        Index("ix_tickets_unit_state_due_id", "unit_id", "state", "due_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -313,6 +330,9 @@ class Ticket(db.Model):
     public_summary: Mapped[str | None] = mapped_column(Text)
     public_answer: Mapped[str | None] = mapped_column(Text)
     search_text: Mapped[str | None] = mapped_column(Text)  # accent-free text for search
+    # Staff search (db/search.py): the eight searchable fields folded like `search.fold`, set on every
+    # write that changes them (and by a trigger on PostgreSQL); trigram-indexed. Never loaded with a ticket.
+    staff_search: Mapped[str | None] = deferred(mapped_column(Text))
     unpublished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     # Closing the loop (issue 14): which answer is in force (0: the first; n: the n-th review's).

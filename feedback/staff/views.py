@@ -3,32 +3,29 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import literal, tuple_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..web.access import can_see, roles_required, scope_tickets, ticket_for
-from ..domain.contact import clean_text
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
-from ..domain.states import OPEN_STATES, Kind, Role, State, TransitionError
+from ..domain.states import Role, TransitionError
 from ..extensions import db
-from ..models import Attachment, Category, Ticket, TicketEvent, Unit, User
+from ..models import Attachment, Ticket, TicketEvent, Unit, User
 from ..public.views import active_categories
 from ..web.security import attachment_disposition
-from ..services import ServiceError, calendar, intake, letters, outcomes, satisfaction, workflow
+from ..services import ServiceError, calendar, intake, letters, satisfaction, workflow
+from ..services import queue as queues
+from ..services.queue import QueueFilters
 from ..timeutil import local_today, to_local, utcnow
 from . import bp
 from .forms import StaffSubmissionForm
 
 PAGE_SIZE = 25
-MAX_ID = 2**31 - 1
-
 
 
 def conflict_message() -> str:
@@ -38,103 +35,36 @@ def conflict_message() -> str:
 # ---------------------------------------------------------------- queue
 
 
-class QueueFilters:
-    """The queue's filters read from the query string; invalid values are ignored, not guessed."""
-
-    def __init__(self, args) -> None:
-        self.state = args.get("state", "")
-        if self.state not in ("", "all", *[s.value for s in State]):
-            self.state = ""
-        self.unit = args.get("unit", "").strip()
-        self.kind = args.get("kind", "") if args.get("kind") in {k.value for k in Kind} else ""
-        self.category = args.get("category", "").strip()
-        self.assignee = args.get("assignee", "").strip().lower()
-        self.overdue = args.get("overdue") in ("1", "on", "true", "y")
-        try:
-            self.due_within = max(0, min(int(args.get("due_within", "")), 365))
-        except ValueError:
-            self.due_within = None
-        self.q = clean_text(args.get("q", ""))[:200]  # NFC, as stored (some keyboards type NFD)
-        self.after = args.get("after", "")
-
-    def query_args(self, **changes) -> dict:
-        """The current filters as query arguments (for links), with `changes` applied."""
-        values = {"state": self.state, "unit": self.unit, "kind": self.kind, "category": self.category,
-                  "assignee": self.assignee, "overdue": "1" if self.overdue else "",
-                  "due_within": "" if self.due_within is None else str(self.due_within), "q": self.q}
-        values.update(changes)
-        return {k: v for k, v in values.items() if v not in ("", None)}
-
-
-def apply_filters(stmt, f: QueueFilters, today: date, cal):
-    """Every filter except the state one (the per-state counts use the same set)."""
-    if f.unit:
-        stmt = stmt.where(Ticket.unit_id == db.select(Unit.id).where(Unit.code == f.unit).scalar_subquery())
-    if f.kind:
-        stmt = stmt.where(Ticket.kind == f.kind)
-    if f.category:
-        stmt = stmt.where(Ticket.category_id == db.select(Category.id).where(Category.code == f.category)
-                          .scalar_subquery())
-    if f.assignee == "me":
-        stmt = stmt.where(Ticket.assignee_id == current_user.id)
-    elif f.assignee == "none":
-        stmt = stmt.where(Ticket.assignee_id.is_(None))
-    elif f.assignee:
-        stmt = stmt.where(Ticket.assignee_id == db.select(User.id).where(User.email == f.assignee).scalar_subquery())
-    if f.overdue:
-        stmt = stmt.where(outcomes.overdue(today))
-    if f.due_within is not None:
-        stmt = stmt.where(Ticket.state.in_(OPEN_STATES), Ticket.due_date <= cal.add_working_days(today, f.due_within))
-    if f.q:
-        like = f"%{f.q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(db.or_(
-            Ticket.code.ilike(like), Ticket.title.ilike(like), Ticket.name.ilike(like),
-            Ticket.organization.ilike(like), Ticket.email.ilike(like), Ticket.tax_code.ilike(like),
-            Ticket.phone.ilike(like), Ticket.content.ilike(like),
-        ))
-    return stmt
-
-
 @bp.get("/")
 @login_required
 def queue():
-    """The tickets one may see, soonest deadline first, with filters and counts per state."""
+    """The tickets one may see, soonest deadline first, with filters and counts per state.
+
+    An exact tracking code typed into the search goes straight to its ticket (303) when the user may see it.
+    """
     f = QueueFilters(request.args)
+    if f.q and not f.after:
+        code = queues.exact_code(f.q, current_user)
+        if code:
+            found = redirect(url_for("staff.ticket", code=code), code=303)
+            found.set_data(render_template("staff/found.html", code=code, location=found.location))
+            return found
     today = local_today()
     cal = calendar.work_calendar()
-    base = apply_filters(scope_tickets(db.select(Ticket), current_user), f, today, cal)
-    counted = base.with_only_columns(Ticket.state, db.func.count(Ticket.id)).group_by(Ticket.state).order_by(None)
-    counts = {state: n for state, n in db.session.execute(counted)}
-
-    stmt = base
-    if f.state == "":
-        stmt = stmt.where(Ticket.state.in_(OPEN_STATES))
-    elif f.state != "all":
-        stmt = stmt.where(Ticket.state == f.state)
-    # Keyset pagination on (due_date, id): each page is one index range scan, however deep.
-    if f.after:
-        try:
-            after_due, after_id = f.after.split(".")
-            after_due, after_id = date.fromisoformat(after_due), int(after_id)
-            if not 0 <= after_id <= MAX_ID:  # beyond any key the database can hold
-                raise ValueError(after_id)
-        except ValueError:
-            abort(400, description=_("Tham số trang không hợp lệ."))
-        stmt = stmt.where(tuple_(Ticket.due_date, Ticket.id) > tuple_(literal(after_due), literal(after_id)))
-    stmt = (stmt.options(selectinload(Ticket.unit), selectinload(Ticket.category), selectinload(Ticket.assignee))
-            .order_by(Ticket.due_date, Ticket.id).limit(PAGE_SIZE + 1))
-    rows = list(db.session.execute(stmt).scalars())
-    next_after = None
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        next_after = f"{rows[-1].due_date.isoformat()}.{rows[-1].id}"
-    standings = {t.id: workflow.standing(t, today, cal) for t in rows}
+    # The reference lists first: the rows' unit, category and assignee are then found in the session.
     units = list(db.session.execute(db.select(Unit).where(Unit.active.is_(True))
                                     .order_by(Unit.sort_order, Unit.code)).scalars())
+    categories, officers = active_categories(), assignee_choices()
+    try:
+        rows, next_after = queues.page(f, current_user, today, cal, PAGE_SIZE)
+    except queues.BadPageKey:
+        abort(400, description=_("Tham số trang không hợp lệ."))
+    counts = queues.counts(f, current_user, today, cal, to_local(utcnow()))
+    standings = {t.id: workflow.standing(t, today, cal) for t in rows}
     return render_template(
-        "staff/queue.html", tickets=rows, standings=standings, filters=f, counts=counts, total=sum(counts.values()),
-        open_total=sum(n for s, n in counts.items() if s in OPEN_STATES), next_after=next_after,
-        units=units, categories=active_categories(), today=today, officers=assignee_choices(),
+        "staff/queue.html", tickets=rows, standings=standings, filters=f, counts=counts.by_state,
+        total=counts.total, open_total=counts.open_total, counted=counts, next_after=next_after,
+        units=units, categories=categories, today=today, officers=officers,
     )
 
 

@@ -1,0 +1,194 @@
+"""The staff queue as a read model: the page a set of filters shows, its counts per state, a code look-up.
+
+A page is one range scan of an index in the queue's order (due_date, id), bounded by LIMIT and keyset
+(`after`): the open tickets by a partial index (all, one unit's, one assignee's), one state by
+(state, due_date, id) or (unit_id, state, due_date, id), everything by (due_date, id) or
+(unit_id, due_date, id) (migration i16_queue). Text search goes through the trigram index of
+`search.staff_matches`.
+
+The counts per state are `count(*)` (index-only where an index covers the filters), kept for
+`QUEUE_COUNTS_SECONDS` (60 s by default) per scope and filters in the process and dropped as soon as
+this process writes a ticket; the page says when they were counted. They may therefore lag behind what
+other processes wrote by at most that long; the list itself is always current.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import event, literal, tuple_
+from sqlalchemy.engine import Engine
+
+from ..db import search
+from ..domain.contact import clean_text
+from ..domain.states import OPEN_STATES, Kind, State
+from ..extensions import db
+from ..models import Category, Ticket, Unit, User
+from ..web.access import scope_tickets
+from . import outcomes
+
+MAX_ID = 2**31 - 1
+COUNTS_SECONDS = 60
+
+
+class BadPageKey(ValueError):
+    """The `after` parameter is not a key of this queue."""
+
+
+class QueueFilters:
+    """The queue's filters read from the query string; invalid values are ignored, not guessed."""
+
+    def __init__(self, args) -> None:
+        self.state = args.get("state", "")
+        if self.state not in ("", "all", *[s.value for s in State]):
+            self.state = ""
+        self.unit = args.get("unit", "").strip()
+        self.kind = args.get("kind", "") if args.get("kind") in {k.value for k in Kind} else ""
+        self.category = args.get("category", "").strip()
+        self.assignee = args.get("assignee", "").strip().lower()
+        self.overdue = args.get("overdue") in ("1", "on", "true", "y")
+        try:
+            self.due_within = max(0, min(int(args.get("due_within", "")), 365))
+        except ValueError:
+            self.due_within = None
+        self.q = clean_text(args.get("q", ""))[:200]  # NFC, as stored (some keyboards type NFD)
+        self.after = args.get("after", "")
+
+    def query_args(self, **changes) -> dict:
+        """The current filters as query arguments (for links), with `changes` applied."""
+        values = {"state": self.state, "unit": self.unit, "kind": self.kind, "category": self.category,
+                  "assignee": self.assignee, "overdue": "1" if self.overdue else "",
+                  "due_within": "" if self.due_within is None else str(self.due_within), "q": self.q}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+    def count_key(self) -> tuple:
+        """What the counts depend on: every filter except the state and the page."""
+        return (self.unit, self.kind, self.category, self.assignee, self.overdue, self.due_within, self.q)
+
+
+def apply_filters(stmt, f: QueueFilters, user: User, today: date, cal):
+    """Every filter except the state one (the per-state counts use the same set)."""
+    if f.unit:
+        stmt = stmt.where(Ticket.unit_id == db.select(Unit.id).where(Unit.code == f.unit).scalar_subquery())
+    if f.kind:
+        stmt = stmt.where(Ticket.kind == f.kind)
+    if f.category:
+        stmt = stmt.where(Ticket.category_id == db.select(Category.id).where(Category.code == f.category)
+                          .scalar_subquery())
+    if f.assignee == "me":
+        stmt = stmt.where(Ticket.assignee_id == user.id)
+    elif f.assignee == "none":
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    elif f.assignee:
+        stmt = stmt.where(Ticket.assignee_id == db.select(User.id).where(User.email == f.assignee).scalar_subquery())
+    if f.overdue:
+        stmt = stmt.where(outcomes.overdue(today))
+    if f.due_within is not None:
+        stmt = stmt.where(Ticket.state.in_(sorted(OPEN_STATES)),
+                          Ticket.due_date <= cal.add_working_days(today, f.due_within))
+    if f.q:
+        condition = search.staff_matches(f.q)
+        if condition is not None:
+            stmt = stmt.where(condition)
+    return stmt
+
+
+def _state_condition(f: QueueFilters):
+    if f.state == "":
+        return Ticket.state.in_(sorted(OPEN_STATES))
+    if f.state == "all":
+        return None
+    return Ticket.state == f.state
+
+
+def page(f: QueueFilters, user: User, today: date, cal, size: int) -> tuple[list[Ticket], str | None]:
+    """One page of the queue in (due_date, id) order and the key of the next page (None: last page).
+
+    :raises BadPageKey: `f.after` is not "YYYY-MM-DD.id" within the database's range.
+    """
+    stmt = apply_filters(scope_tickets(db.select(Ticket), user), f, user, today, cal)
+    condition = _state_condition(f)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if f.after:
+        try:
+            after_due, after_id = f.after.split(".")
+            after_due, after_id = date.fromisoformat(after_due), int(after_id)
+            if not 0 <= after_id <= MAX_ID:  # beyond any key the database can hold
+                raise ValueError(after_id)
+        except ValueError as exc:
+            raise BadPageKey(f.after) from exc
+        stmt = stmt.where(tuple_(Ticket.due_date, Ticket.id) > tuple_(literal(after_due), literal(after_id)))
+    # No eager loads: the unit, category and assignee of each row are found in the session's identity map
+    # (the page loads the units, categories and officers for its filters), so lazy loading costs no query.
+    rows = list(db.session.execute(stmt.order_by(Ticket.due_date, Ticket.id).limit(size + 1)).scalars())
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    return rows, f"{rows[-1].due_date.isoformat()}.{rows[-1].id}"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Tickets per state under the filters, and when they were counted (local time)."""
+
+    by_state: dict[str, int]
+    at: datetime
+    max_age: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+    @property
+    def open_total(self) -> int:
+        return sum(n for s, n in self.by_state.items() if s in OPEN_STATES)
+
+
+_cache: dict[tuple, tuple[float, int, Counts]] = {}
+_cache_lock = threading.Lock()
+_generation = [0]
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_ticket_write(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    """Counts kept by this process are dropped when it writes tickets (the user sees their own change)."""
+    head = statement[:8].lstrip().upper()
+    if head.startswith(("INSERT", "UPDATE", "DELETE", "TRUNCAT")) and "tickets" in statement[:200]:
+        _generation[0] += 1
+
+
+def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Counts:
+    """The tickets per state that the filters select within the user's scope (every state, not only open)."""
+    max_age = int(current_app.config.get("QUEUE_COUNTS_SECONDS", COUNTS_SECONDS))
+    key = (id(db.engine), user.sees_all, user.unit_id, user.id if f.assignee == "me" else None,
+           today, f.count_key())
+    moment = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit and hit[1] == _generation[0] and moment - hit[0] < max_age:
+            return hit[2]
+        generation = _generation[0]
+    stmt = apply_filters(scope_tickets(db.select(Ticket.state, db.func.count()), user), f, user, today, cal)
+    by_state = {state: n for state, n in db.session.execute(stmt.group_by(Ticket.state))}
+    result = Counts(by_state, now, max_age)
+    with _cache_lock:
+        if len(_cache) > 2000:
+            _cache.clear()
+        _cache[key] = (moment, generation, result)
+    return result
+
+
+def exact_code(q: str, user: User) -> str | None:
+    """The code of the ticket whose tracking code `q` is (any case), if the user may see it; else None."""
+    candidate = q.strip().upper()
+    prefix = re.escape(current_app.config["TRACKING_PREFIX"].upper())
+    if not re.fullmatch(rf"{prefix}-\d{{4}}-\d{{1,10}}", candidate):
+        return None
+    return db.session.execute(scope_tickets(db.select(Ticket.code).where(Ticket.code == candidate), user)).scalar()
