@@ -225,6 +225,11 @@ class Ticket(db.Model):
         # Public statistics (public/results.py) count a year's tickets per unit and quarter from
         # these columns alone: an index-only scan instead of reading every row of the year.
         Index("ix_tickets_received_stats", "received_on", "unit_id", "state", "on_time", "due_date"),
+        # The report of a period (services/reports.py) reads every column it groups and classifies by
+        # from this index alone on PostgreSQL: one index-only scan of the period for every breakdown.
+        Index("ix_tickets_report", "received_on", postgresql_include=[
+            "kind", "category_id", "unit_id", "channel", "state", "answered_on", "on_time", "due_date",
+            "closed_at", "paused_on", "published_at", "refuse_reason_code", "transfer_agency", "code"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -634,6 +639,22 @@ class AuditLog(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class ReportSummary(db.Model):
+    """How many tickets there are per unit, state, month of receipt, month of answer and on-time
+    verdict: the dashboard's counts and monthly figures without reading the tickets. Kept exact by
+    database triggers on `tickets` (feedback/db/summary.py: every insert, update and delete, whoever
+    writes); `flask reports verify` recounts it from the tickets."""
+
+    __tablename__ = "report_summary"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: not routed to a unit
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    received_month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    answered_month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM, "" never answered
+    on_time: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1 on time, 0 late, -1 not answered
+    n: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
 
 ROLES = tuple(r.value for r in Role)
