@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from flask_babel import gettext as _
 
-from ..domain.spreadsheet import safe_row, safe_text
+from ..domain.spreadsheet import FORMULA_STARTS, safe_row, safe_text
 from . import reports
 from .reports import DIMENSIONS, Report, Row, dimension_title, figure_columns
 
@@ -110,9 +110,11 @@ class _Sheet:
         return cell
 
     def row(self, values: Iterable[Any], *, bold: bool = False) -> None:
+        """Text as text (never a live formula), dates as dates (dd/mm/yyyy), decimals with one digit."""
         cells = []
         for value in values:
-            value = safe_text(value)  # no title or name typed by a submitter is ever a live formula
+            if isinstance(value, str) and value[:1] in _FIRST:  # e.g. a title typed as "=HYPERLINK(...)"
+                value = safe_text(value)
             if isinstance(value, date):
                 cell = self._cell(self.ws, value=value)
                 cell.number_format = DATE_FORMAT
@@ -218,10 +220,18 @@ class _Lines:
         return data
 
 
+_FIRST = frozenset(c for c in FORMULA_STARTS) | {" "}
+
+
 def _cell(value: Any) -> Any:
+    """A CSV cell: dates as dd/mm/yyyy, None empty, text that could start a formula neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return safe_text(value) if value[:1] in _FIRST else value
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    return "" if value is None else value
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    return value
 
 
 def iter_csv(report: Report) -> Iterator[bytes]:
@@ -260,7 +270,7 @@ def iter_details_csv(details: Iterable[dict], *, chunk: int = 500) -> Iterator[b
     def lines() -> Iterator[bytes]:
         yield head
         for i, d in enumerate(details, start=1):
-            out.writer.writerow(safe_row(_cell(d[k]) for k in keys))
+            out.writer.writerow([_cell(d[k]) for k in keys])
             if i % chunk == 0:
                 yield out.take()
         yield out.take()

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from flask_babel import get_locale
@@ -46,8 +46,7 @@ from ..domain.periods import Period, PeriodError, quarter_of  # noqa: F401  (qua
 from ..domain.states import CLOSED_STATES, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit, User
-from ..timeutil import local_today as local_day
-from ..timeutil import to_local, to_utc_naive, utcnow
+from ..timeutil import to_utc_naive, tz, utcnow
 from . import ServiceError, outcomes
 from .calendar import work_calendar
 
@@ -421,20 +420,34 @@ def iter_detail_rows(report: Report, *, cal: WorkCalendar | None = None, where=(
     state_names = {s.value: states.label(states.STATE_LABELS, s.value, locale) for s in State}
     submitter_names = {k: states.label(states.SUBMITTER_TYPE_LABELS, k, locale) for k in states.SUBMITTER_TYPE_LABELS}
 
+    zone = tz()  # looked up once: the rows are converted in a tight loop
+    days_memo: dict[tuple[date, date], int] = {}
+
+    def working_days(received_on: date, answered_on: date) -> int:
+        pair = (received_on, answered_on)
+        if pair not in days_memo:
+            days_memo[pair] = max(0, cal.working_days_between(received_on, answered_on))
+        return days_memo[pair]
+
     def rows() -> Iterator[dict]:
+        of = names.by_dim
+        kinds, categories, units, channels = of["kind"], of["category"], of["unit"], of["channel"]
         for (code, received_on, kind, category_id, unit_id, channel, submitter_type, state, st, due, answered_on,
              published_at, title, received_at, incoming_number) in (connection or db.session).execute(stmt):
             answered = st in ANSWERED
+            local_received = received_at.replace(tzinfo=timezone.utc).astimezone(zone) if received_at else None
             yield dict(
-                code=code, received_on=received_on, kind=names.of("kind", kind),
-                category=names.of("category", category_id), unit=names.of("unit", unit_id),
-                channel=names.of("channel", channel),
+                code=code, received_on=received_on, kind=kinds.get(kind, kind),
+                category=categories.get(category_id, ""), unit=units.get(unit_id, ""),
+                channel=channels.get(channel, channel),
                 submitter_type=submitter_names.get(submitter_type, submitter_type),
                 title=title, state=state_names.get(state, state), status=status_names.get(st, st),
                 due_date=due, answered_on=answered_on if answered else None,
-                working_days=max(0, cal.working_days_between(received_on, answered_on)) if answered else None,
-                published_on=local_day(published_at) if published_at else None,
-                received_at=to_local(received_at).strftime("%d/%m/%Y %H:%M") if received_at else "",
+                working_days=working_days(received_on, answered_on) if answered else None,
+                published_on=(published_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
+                              if published_at else None),
+                received_at=(f"{local_received.day:02d}/{local_received.month:02d}/{local_received.year} "
+                             f"{local_received.hour:02d}:{local_received.minute:02d}") if local_received else "",
                 incoming_number=incoming_number or "",
             )
 
