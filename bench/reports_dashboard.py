@@ -94,6 +94,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--unit", default="CCTDC", help="the officer's unit code")
+    parser.add_argument("--no-exports", action="store_true", help="time the pages only")
     args = parser.parse_args()
     url = os.environ["BENCH_DATABASE_URL"]
     sa_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -141,7 +142,7 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|")
         for name, status, median, size in rows:
             print(f"| {name} | {status} | {median:.1f} | {median / bare:.1f} | {size / 1024:.1f} |")
-        for name, path in ((f"detailed CSV, year {y} (streamed)", f"/staff/reports/export.csv?year={y}&part=detail"),
+        for name, path in () if args.no_exports else ((f"detailed CSV, year {y} (streamed)", f"/staff/reports/export.csv?year={y}&part=detail"),
                            (f"XLSX, year {y}", f"/staff/reports/export.xlsx?year={y}")):
             status, size, seconds = coordinator.get(path)
             print(f"| {name} | {status} | {seconds * 1000:.0f} | | {size / 1024:.0f} | "

@@ -36,7 +36,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Date, Integer, and_, case, column, func, literal, or_, tuple_, values
+from sqlalchemy import Date, Integer, and_, case, column, func, literal, or_, text, tuple_, values
 
 from ..domain import outcomes as domain_outcomes
 from ..domain import periods
@@ -186,12 +186,16 @@ def end_utc(d: date) -> datetime:
 _end_utc = end_utc  # the name other services used
 
 
+def answered_by(as_of: date):
+    """Answered by the local date `as_of`: approved at some point on or before it (answered_on is set
+    only by approval; a ticket reopened for a review or returned keeps its first answer's date)."""
+    return and_(Ticket.answered_on.is_not(None), Ticket.answered_on <= as_of)
+
+
 def status_case(as_of: date):
     """A SQL CASE giving each ticket its status as of the local date `as_of` (see the module doc)."""
     end = end_utc(as_of)
-    # Answered = approved at some point (answered_on is set only by approval): a ticket reopened for a
-    # review or returned by the coordinator keeps its first answer's date and verdict.
-    answered = and_(Ticket.answered_on.is_not(None), Ticket.answered_on <= as_of)
+    answered = answered_by(as_of)
     on_time = outcomes.answered_on_time()
     closed_by = or_(Ticket.closed_at.is_(None), Ticket.closed_at < end)
     return case(
@@ -262,13 +266,13 @@ def _tally(period: Period, as_of: date, cal: WorkCalendar, where) -> Iterator[tu
     """One pass over the period: (facets grouped, row) with row.status, .days, .n, .published, .closed
     and the facet columns; `facets` names the columns the row is grouped by (all of them off PostgreSQL)."""
     status = status_case(as_of)
-    answered = status.in_(ANSWERED)
+    answered = answered_by(as_of)  # the two answered statuses of `status`, without evaluating it again
     if as_of >= period.start:
         workdays = _workdays(period.start, as_of, cal)
         at_receipt, at_answer = workdays.alias("at_receipt"), workdays.alias("at_answer")
         days = case((~answered, None), (Ticket.answered_on <= Ticket.received_on, 0),
                     else_=at_answer.c.n - at_receipt.c.n)
-        source = (Ticket.__table__.outerjoin(at_receipt, and_(answered, at_receipt.c.day == Ticket.received_on))
+        source = (Ticket.__table__.outerjoin(at_receipt, at_receipt.c.day == Ticket.received_on)
                   .outerjoin(at_answer, and_(answered, at_answer.c.day == Ticket.answered_on)))
     else:  # a period that has not begun: nothing can have been answered in it
         days, source = literal(None, Integer), Ticket.__table__
@@ -276,8 +280,8 @@ def _tally(period: Period, as_of: date, cal: WorkCalendar, where) -> Iterator[tu
     per_ticket = (
         db.select(Ticket.kind.label("kind"), Ticket.category_id.label("category"), Ticket.unit_id.label("unit"),
                   Ticket.channel.label("channel"),
-                  case((status == "refused", Ticket.refuse_reason_code), else_=None).label("reason"),
-                  case((status == "transferred", Ticket.transfer_agency), else_=None).label("agency"),
+                  # grouped with the status: only the refused / transferred rows are read
+                  Ticket.refuse_reason_code.label("reason"), Ticket.transfer_agency.label("agency"),
                   status.label("status"), days.label("days"), published_case(as_of).label("published"),
                   closed_now.label("closed"))
         .select_from(source)
@@ -286,21 +290,30 @@ def _tally(period: Period, as_of: date, cal: WorkCalendar, where) -> Iterator[tu
     )
     c = per_ticket.c
     facets = [c[name] for name in _FACETS]
-    figures = [c.status, c.days, func.count().label("n"), func.coalesce(func.sum(c.published), 0).label("published"),
-               func.coalesce(func.sum(c.closed), 0).label("closed")]
-    if db.session.get_bind().dialect.name == "postgresql":
-        sets = [tuple_(c.status, c.days), *[tuple_(col, c.status, c.days) for col in facets[:4]],
-                tuple_(c.reason, c.status), tuple_(c.agency, c.status)]
-        stmt = db.select(*facets, *figures, func.grouping(*facets).label("unused")).group_by(
-            func.grouping_sets(*sets))
-        width = len(_FACETS)
-        for row in db.session.execute(stmt):
-            grouped = frozenset(name for i, name in enumerate(_FACETS) if not (row.unused >> (width - 1 - i)) & 1)
-            yield grouped, row
-    else:
+    # The one pass: every (facets, status, days) combination counted (a hash aggregate over the period).
+    flat = (db.select(*facets, c.status, c.days, func.count().label("n"),
+                      func.coalesce(func.sum(c.published), 0).label("published"),
+                      func.coalesce(func.sum(c.closed), 0).label("closed"))
+            .group_by(*facets, c.status, c.days))
+    if db.session.get_bind().dialect.name != "postgresql":
         everything = frozenset(_FACETS)
-        for row in db.session.execute(db.select(*facets, *figures).group_by(*facets, c.status, c.days)):
+        for row in db.session.execute(flat):
             yield everything, row
+        return
+    # PostgreSQL rolls the combinations up into each breakdown (a few thousand rows, not the tickets);
+    # enough memory for this transaction to hash the year's tickets instead of sorting them on disk.
+    db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+    f = flat.subquery("combinations").c
+    sets = [tuple_(f.status, f.days), *[tuple_(f[name], f.status, f.days) for name in _FACETS[:4]],
+            tuple_(f.reason, f.status), tuple_(f.agency, f.status)]
+    stmt = (db.select(*[f[name] for name in _FACETS], f.status, f.days, func.sum(f.n).label("n"),
+                      func.sum(f.published).label("published"), func.sum(f.closed).label("closed"),
+                      func.grouping(*[f[name] for name in _FACETS]).label("unused"))
+            .group_by(func.grouping_sets(*sets)))
+    width = len(_FACETS)
+    for row in db.session.execute(stmt):
+        grouped = frozenset(name for i, name in enumerate(_FACETS) if not (row.unused >> (width - 1 - i)) & 1)
+        yield grouped, row
 
 
 def build_report(period: Period, today: date, *, locale: str | None = None, now: datetime | None = None,
