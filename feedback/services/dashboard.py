@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func
+from sqlalchemy import bindparam, func
 
 from ..db import summary as _summary  # noqa: F401  (installs the summary's triggers with create_all)
 from ..domain.deadlines import WorkCalendar
@@ -49,7 +49,8 @@ class Scope:
     def tickets(self) -> list:
         if self.everything:
             return []
-        return [Ticket.unit_id == self.unit_id] if self.unit_id is not None else [db.false()]
+        unit = bindparam(None, self.unit_id, literal_execute=True)  # planned for this unit
+        return [Ticket.unit_id == unit] if self.unit_id is not None else [db.false()]
 
     def summary(self) -> list:
         if self.everything:
@@ -79,7 +80,9 @@ def _oldest(where, order_state_due, names: Labels, today: date, cal: WorkCalenda
     index walk per state instead of sorting every match."""
     rows: list[dict] = []
     for state in sorted(CLOCK_RUNNING_STATES):
-        rows.extend(overdue_rows(today, cal, [*where, Ticket.state == state, *order_state_due], names, limit=limit))
+        # The state written into the SQL: a plan made for it, not a generic one for any state.
+        one_state = Ticket.state == bindparam(None, str(state), literal_execute=True)
+        rows.extend(overdue_rows(today, cal, [*where, one_state, *order_state_due], names, limit=limit))
     rows.sort(key=lambda r: (r["due_date"], r["code"]))
     return rows[:limit]
 

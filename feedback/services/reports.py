@@ -397,8 +397,9 @@ def overdue_rows(as_of: date, cal: WorkCalendar, where, names: Labels, *, limit:
                   Ticket.received_on, Ticket.due_date, User.name)
         .outerjoin(User, User.id == Ticket.assignee_id)
         .where(*where).order_by(Ticket.due_date, Ticket.code).limit(limit)
-        .execution_options(yield_per=batch)
     )
+    if limit is None:  # the full list of an export: streamed from a server-side cursor
+        stmt = stmt.execution_options(yield_per=batch)
     for code, title, kind, category_id, unit_id, state, received_on, due, assignee in db.session.execute(stmt):
         yield dict(code=code, title=title, kind=kind, kind_label=names.of("kind", kind),
                    category=names.of("category", category_id), unit=names.of("unit", unit_id),
