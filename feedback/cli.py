@@ -276,45 +276,85 @@ reports_cli = AppGroup("reports", help="Reports for the People's Committee.")
 privacy_cli = AppGroup("privacy", help="Personal data retention.")
 
 
-@reports_cli.command("export")
-@click.option("--year", type=int, default=None, help="Required unless --from and --to are given.")
-@click.option("--quarter", type=click.IntRange(1, 4), default=None)
-@click.option("--cutoff", is_flag=True, help="15th-to-14th period (ND 09/2019) instead of calendar dates.")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period start.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period end.")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-@click.option("--detail", is_flag=True, help="CSV: the detailed list instead of the summary table.")
-def reports_export(year: int | None, quarter: int | None, cutoff: bool, start, end, fmt: str, output: str,
-                   detail: bool) -> None:
-    """Write the report of a year, a quarter or a from/to period to an XLSX or CSV file."""
+def period_options(command):
+    """--year [--quarter] [--cutoff], or --from/--to: the period of a report command."""
+    for option in reversed([
+        click.option("--year", type=int, default=None, help="Required unless --from and --to are given."),
+        click.option("--quarter", type=click.IntRange(1, 4), default=None),
+        click.option("--cutoff", is_flag=True, help="15th-to-14th period (ND 09/2019) instead of calendar dates."),
+        click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period start."),
+        click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period end."),
+    ]):
+        command = option(command)
+    return command
+
+
+def period_of_options(year: int | None, quarter: int | None, cutoff: bool, start, end, *, required: bool = True):
+    """The period the options name (None when none is given and `required` is off)."""
     from .services import ServiceError
     from .services import reports as svc
-    from .timeutil import local_today
 
     try:
         if start or end:
             if not (start and end):
                 raise click.UsageError("--from and --to go together")
-            period = svc.custom_period(start.date(), end.date())
-        elif year is None:
+            return svc.custom_period(start.date(), end.date())
+        if year is None:
+            if not required:
+                return None
             raise click.UsageError("give --year (and optionally --quarter), or --from and --to")
-        else:
-            period = svc.period_for(year, quarter, cutoff)
+        return svc.period_for(year, quarter, cutoff)
     except ServiceError as exc:
         raise click.BadParameter(exc.message, param_hint=f"--{exc.field or 'year'}") from None
-    report = svc.build_report(period, local_today())
-    if fmt == "xlsx":
-        data = svc.to_xlsx(report, svc.detail_rows(report))
-    elif detail:
-        data = svc.details_csv(svc.detail_rows(report))
-    else:
-        data = svc.to_csv(report)
-    Path(output).write_bytes(data)
+
+
+@reports_cli.command("export")
+@period_options
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--detail", is_flag=True, help="CSV: the detailed list instead of the summary table.")
+def reports_export(year: int | None, quarter: int | None, cutoff: bool, start, end, fmt: str, output: str,
+                   detail: bool) -> None:
+    """Write the report of a year, a quarter or a from/to period to an XLSX or CSV file (streamed: memory
+    does not grow with the period)."""
+    from .services import exports
+    from .services import reports as svc
+    from .timeutil import local_today
+
+    period = period_of_options(year, quarter, cutoff, start, end)
+    report = svc.build_report(period, local_today(), list_limit=0)
+    with open(output, "wb") as out:
+        if fmt == "xlsx":
+            exports.write_xlsx(report, svc.iter_detail_rows(report), out, overdue=exports.full_overdue(report))
+        else:
+            chunks = exports.iter_details_csv(svc.iter_detail_rows(report)) if detail else exports.iter_csv(report)
+            for chunk in chunks:
+                out.write(chunk)
     t = report.total
     click.echo(f"{period.start:%d/%m/%Y}-{period.end:%d/%m/%Y} (as of {report.as_of:%d/%m/%Y}): received {t.received}, "
                f"on time {t.answered_on_time}, late {t.answered_late}, open {t.open_in_time}, "
                f"overdue {t.open_overdue} -> {output}")
+
+
+@reports_cli.command("verify")
+@period_options
+def reports_verify(year: int | None, quarter: int | None, cutoff: bool, start, end) -> None:
+    """Check the report summary against a full recount of the tickets (all months, or the period's);
+    exit 1 and print every difference when they disagree."""
+    from .services import dashboard
+
+    period = period_of_options(year, quarter, cutoff, start, end, required=False)
+    months = (period.start, period.end) if period else None
+    differences, keys = dashboard.verify(months)
+    where = f"{period.start:%d/%m/%Y}-{period.end:%d/%m/%Y}" if period else "all months"
+    if not differences:
+        click.echo(f"OK: report summary matches a full recount ({keys} groups, {where})")
+        return
+    click.echo(f"report summary differs from a full recount in {len(differences)} groups ({where}):", err=True)
+    click.echo("unit_id state received answered on_time: summary != recount", err=True)
+    for (unit_id, state, received, answered, on_time), kept, counted in differences:
+        click.echo(f"{unit_id} {state} {received} {answered or '-'} {on_time}: {kept} != {counted}", err=True)
+    raise SystemExit(1)
 
 
 @reports_cli.command("satisfaction")

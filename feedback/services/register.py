@@ -63,24 +63,31 @@ def type_label(doc_type: str) -> str:
 
 
 def xlsx_print_setup(wb, agency: str, period: str, header_rows: int = 1) -> None:
-    """Make every sheet print properly: A4, fit to one page wide, the header rows repeated on each page,
-    the agency and the period in the page header and the page number in the footer."""
+    """Make every sheet print properly (`sheet_print_setup`)."""
     for ws in wb.worksheets:
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if ws.max_column > 6 else ws.ORIENTATION_PORTRAIT
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = 0.5
-        ws.page_margins.top = ws.page_margins.bottom = 0.75
-        if ws.max_row >= header_rows:
-            ws.print_title_rows = f"1:{header_rows}"
-        ws.oddHeader.left.text = agency.replace("&", "&&")
-        ws.oddHeader.right.text = period.replace("&", "&&")
-        ws.oddFooter.center.text = "&P / &N"
-        ws.evenHeader.left.text = ws.oddHeader.left.text
-        ws.evenHeader.right.text = ws.oddHeader.right.text
+        sheet_print_setup(ws, agency, period, header_rows, columns=ws.max_column, rows=ws.max_row)
+
+
+def sheet_print_setup(ws, agency: str, period: str, header_rows: int = 1, *, columns: int,
+                      rows: int | None = None) -> None:
+    """A4, fit to one page wide, the header rows repeated on each page, the agency and the period in
+    the page header and the page number in the footer. A write-only sheet (the reports' export) is set
+    up before its rows are written: `rows` is then None (not known yet)."""
+    ws.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4; a write-only sheet lacks the constants)
+    ws.page_setup.orientation = "landscape" if columns > 6 else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    if rows is None or rows >= header_rows:
+        ws.print_title_rows = f"1:{header_rows}"
+    ws.oddHeader.left.text = agency.replace("&", "&&")
+    ws.oddHeader.right.text = period.replace("&", "&&")
+    ws.oddFooter.center.text = "&P / &N"
+    ws.evenHeader.left.text = ws.oddHeader.left.text
+    ws.evenHeader.right.text = ws.oddHeader.right.text
 
 
 def cell_text(value: str | None) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import Response, render_template, request
+from flask import Response, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,9 +17,12 @@ from ..extensions import db
 from ..models import Ticket
 from ..web.security import attachment_disposition
 from ..services import ServiceError
+from ..services import dashboard as dashboard_svc
+from ..services import exports
 from ..services import reports as svc
 from ..services import satisfaction
 from ..timeutil import local_today, parse_day
+from ..web.templating import current_locale
 from . import bp
 
 REPORT_ROLES = (Role.COORDINATOR, Role.DIRECTOR)
@@ -75,18 +80,22 @@ def period_from_args(args, today: date) -> tuple[PeriodForm, svc.Period | None]:
         return form, None
 
 
-def _report_or_400():
+PAGE_LIST_LIMIT = 20  # the page shows this many of the overdue, refused and transferred tickets
+EXPORT_LIST_LIMIT = 0  # the exports stream their lists; the report itself carries none
+
+
+def _report_or_400(list_limit: int | None = PAGE_LIST_LIMIT):
     today = local_today()
     form, period = period_from_args(request.args, today)
     if period is None:
         return form, None
-    return form, svc.build_report(period, today)
+    return form, svc.build_report(period, today, locale=current_locale(), list_limit=list_limit)
 
 
 @bp.get("/reports")
 @roles_required(*REPORT_ROLES)
 def reports():
-    """The report of a period, with links to its exports."""
+    """The report of a period, with links to its exports (the long lists show their first entries)."""
     form, report = _report_or_400()
     years = list(range(local_today().year, local_today().year - 6, -1))
     context = dict(form=form, report=report, years=years, figures=svc.figure_columns(),
@@ -96,8 +105,8 @@ def reports():
     # Data-subject requests received in the period (issue 13).
     from ..services import data_requests
 
-    context.update(privacy=data_requests.counts(svc._end_utc(report.period.start - timedelta(days=1)),
-                                                svc._end_utc(report.period.end)),
+    context.update(privacy=data_requests.counts(svc.end_utc(report.period.start - timedelta(days=1)),
+                                                svc.end_utc(report.period.end)),
                    privacy_labels=data_requests.kind_labels())
     from ..services import register  # the report as a numbered báo cáo (issue 12)
 
@@ -108,35 +117,48 @@ def reports():
 @bp.get("/reports/export.xlsx")
 @roles_required(*REPORT_ROLES)
 def reports_xlsx():
-    """The report as an Excel workbook."""
-    form, report = _report_or_400()
+    """The report as an Excel workbook, written row by row to a temporary file and sent from it."""
+    form, report = _report_or_400(EXPORT_LIST_LIMIT)
     if report is None:
         return _bad_period(form)
-    data = svc.to_xlsx(report, svc.detail_rows(report))
     from ..services import register  # print set-up: A4, fit to width, titles, agency and period (issue 12)
 
-    data = register.print_ready(data, report.period.label)
-    return _download(data, f"bao-cao-pakn-{report.period.slug}.xlsx",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    agency, label = register.agency_name(), report.period.label
+    target = tempfile.TemporaryFile(suffix=".xlsx")
+    exports.write_xlsx(report, svc.iter_detail_rows(report), target, overdue=exports.full_overdue(report),
+                       setup=lambda ws, columns: register.sheet_print_setup(ws, agency, label, columns=columns))
+    target.seek(0)
+    response = send_file(target, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         as_attachment=False, max_age=0)
+    return _as_download(response, f"bao-cao-pakn-{report.period.slug}.xlsx")
 
 
 @bp.get("/reports/export.csv")
 @roles_required(*REPORT_ROLES)
 def reports_csv():
-    """The report as CSV (UTF-8 with BOM); `part=detail` gives the detailed list instead."""
-    form, report = _report_or_400()
+    """The report as CSV (UTF-8 with BOM); `part=detail` gives the detailed list instead, streamed."""
+    form, report = _report_or_400(EXPORT_LIST_LIMIT)
     if report is None:
         return _bad_period(form)
     if request.args.get("part") == "detail":
-        data = svc.details_csv(svc.detail_rows(report))
-        name = f"chi-tiet-pakn-{report.period.slug}.csv"
-    elif request.args.get("part") == "satisfaction":  # issue 14
-        data = svc.satisfaction_csv(report)
-        name = f"hai-long-pakn-{report.period.slug}.csv"
+        # Streamed: the rows are read while the response is sent, from a connection of its own.
+        connection = db.engine.connect()
+        body = _closing(exports.iter_details_csv(svc.iter_detail_rows(report, connection=connection)), connection)
+        response = Response(body, mimetype="text/csv; charset=utf-8")
+        response.call_on_close(connection.close)  # also when the client goes away mid-download
+        return _as_download(response, f"chi-tiet-pakn-{report.period.slug}.csv")
+    if request.args.get("part") == "satisfaction":  # issue 14
+        data, name = exports.satisfaction_csv(report), f"hai-long-pakn-{report.period.slug}.csv"
     else:
-        data = svc.to_csv(report)
-        name = f"bao-cao-pakn-{report.period.slug}.csv"
+        data, name = exports.to_csv(report), f"bao-cao-pakn-{report.period.slug}.csv"
     return _download(data, name, "text/csv; charset=utf-8")
+
+
+def _closing(chunks: Iterator[bytes], connection) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    finally:
+        connection.close()
 
 
 def _bad_period(form: PeriodForm):
@@ -145,23 +167,25 @@ def _bad_period(form: PeriodForm):
     return render_error(400, " ".join(form.errors.values()))
 
 
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
+def _as_download(response: Response, filename: str) -> Response:
     response.headers["Content-Disposition"] = attachment_disposition(filename)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    return _as_download(Response(data, mimetype=mimetype), filename)
 
 
 @bp.get("/dashboard")
 @login_required
 def dashboard():
     """The staff home: what is open, due this week and overdue in the user's scope, with charts."""
-    scope = scope_tickets(db.select(Ticket.id), current_user).whereclause
-    where = [scope] if scope is not None else []
+    scope = dashboard_svc.Scope(everything=current_user.sees_all, unit_id=current_user.unit_id)
     today = local_today()
-    data = svc.dashboard(where, today, list_limit=15)
+    data = dashboard_svc.dashboard(scope, today, locale=current_locale(), list_limit=15)
     quarter = svc.period_for(today.year, svc.quarter_of(today))  # satisfaction of this quarter (issue 14)
-    sat = satisfaction.figures(quarter.start, today, where=where)
+    sat = satisfaction.figures(quarter.start, today, where=scope.tickets())
     return render_template("staff/dashboard.html", d=data, may_report=current_user.role in REPORT_ROLES,
                            sat=sat, sat_period=quarter)
 

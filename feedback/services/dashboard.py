@@ -1,0 +1,149 @@
+"""The staff dashboard (the staff home): a read model apart from the reports.
+
+Counts by state, the monthly received/answered figures and the on-time rate per unit come from the
+report summary (`report_summary`, kept exact by triggers, see `feedback/db/summary.py`), not from the
+tickets; the overdue count from the (state, due date) indexes; and only the rows shown are read from
+the tickets: the oldest overdue ones and the first ones due this week, each list capped (`list_limit`)
+with its full count and a link to the queue. Days late are counted for the rows shown only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import bindparam, func
+
+from ..db import summary as _summary  # noqa: F401  (installs the summary's triggers with create_all)
+from ..domain.deadlines import WorkCalendar
+from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, State
+from ..extensions import db
+from ..models import ReportSummary, Ticket
+from . import outcomes
+from .calendar import work_calendar
+from .reports import Labels, Row, labels, overdue_rows
+
+
+def week_end(today: date) -> date:
+    """The Sunday closing the working week of `today` (next week's on a weekend)."""
+    end = today + timedelta(days=6 - today.weekday())
+    return end + timedelta(days=7) if today.weekday() >= 5 else end
+
+
+def last_months(today: date, n: int = 12) -> list[str]:
+    """'YYYY-MM' of the `n` months up to `today`'s, oldest first."""
+    months, y, m = [], today.year, today.month
+    for _i in range(n):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return months[::-1]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose tickets: every unit (`unit_id` None and `everything`), one unit, or nobody's."""
+
+    everything: bool
+    unit_id: int | None = None
+
+    def tickets(self) -> list:
+        if self.everything:
+            return []
+        unit = bindparam(None, self.unit_id, literal_execute=True)  # planned for this unit
+        return [Ticket.unit_id == unit] if self.unit_id is not None else [db.false()]
+
+    def summary(self) -> list:
+        if self.everything:
+            return []
+        return [ReportSummary.unit_id == self.unit_id] if self.unit_id is not None else [db.false()]
+
+
+@dataclass
+class Dashboard:
+    today: date
+    by_state: list[tuple[str, int]]
+    open_count: int
+    due_this_week: list[dict]
+    due_this_week_count: int
+    week_end: date
+    overdue: list[dict]
+    overdue_count: int
+    months: list[str]
+    received_per_month: list[int]
+    answered_per_month: list[int]
+    unit_rates: list[Row]
+    list_limit: int
+
+
+def _oldest(where, order_state_due, names: Labels, today: date, cal: WorkCalendar, limit: int) -> list[dict]:
+    """The `limit` first tickets by (due date, code) of each clock-running state, merged: one short
+    index walk per state instead of sorting every match."""
+    rows: list[dict] = []
+    for state in sorted(CLOCK_RUNNING_STATES):
+        # The state written into the SQL: a plan made for it, not a generic one for any state.
+        one_state = Ticket.state == bindparam(None, str(state), literal_execute=True)
+        rows.extend(overdue_rows(today, cal, [*where, one_state, *order_state_due], names, limit=limit))
+    rows.sort(key=lambda r: (r["due_date"], r["code"]))
+    return rows[:limit]
+
+
+def dashboard(scope: Scope, today: date, *, locale: str, cal: WorkCalendar | None = None,
+              list_limit: int = 15) -> Dashboard:
+    """The staff home figures for the tickets of `scope` on `today`."""
+    cal = cal or work_calendar()
+    names = labels(locale)
+    counts = dict(db.session.execute(
+        db.select(ReportSummary.state, func.sum(ReportSummary.n)).where(*scope.summary())
+        .group_by(ReportSummary.state)).all())
+    by_state = [(s.value, int(counts.get(s.value, 0) or 0)) for s in State]
+    open_count = sum(n for s, n in by_state if s in OPEN_STATES)
+
+    where = scope.tickets()
+    end = week_end(today)
+    due_week = [Ticket.due_date >= today, Ticket.due_date <= end]
+    due_this_week_count = db.session.execute(db.select(func.count()).select_from(Ticket).where(
+        *where, Ticket.state.in_(list(CLOCK_RUNNING_STATES)), *due_week)).scalar_one()
+    due_this_week = _oldest(where, due_week, names, today, cal, list_limit)
+    overdue_count = db.session.execute(
+        db.select(func.count()).select_from(Ticket).where(*where, outcomes.overdue(today))).scalar_one()
+    overdue = _oldest(where, [outcomes.overdue(today)], names, today, cal, list_limit)
+
+    months = last_months(today)
+    in_window = [ReportSummary.received_month >= months[0], ReportSummary.received_month <= months[-1]]
+    received = dict(db.session.execute(
+        db.select(ReportSummary.received_month, func.sum(ReportSummary.n))
+        .where(*scope.summary(), *in_window).group_by(ReportSummary.received_month)).all())
+    answered_in_window = [*scope.summary(), ReportSummary.state == State.ANSWERED,
+                          ReportSummary.answered_month >= months[0], ReportSummary.answered_month <= months[-1]]
+    answered = dict(db.session.execute(
+        db.select(ReportSummary.answered_month, func.sum(ReportSummary.n))
+        .where(*answered_in_window).group_by(ReportSummary.answered_month)).all())
+
+    rates: dict[int | None, Row] = {}
+    for unit_id, verdict, n in db.session.execute(
+        db.select(ReportSummary.unit_id, ReportSummary.on_time, func.sum(ReportSummary.n))
+        .where(*answered_in_window).group_by(ReportSummary.unit_id, ReportSummary.on_time)
+    ):
+        key = unit_id or None
+        row = rates.setdefault(key, Row(key, names.of("unit", key)))
+        if verdict == 1:
+            row.answered_on_time += int(n)
+        else:
+            row.answered_late += int(n)
+    order = {key: i for i, key in enumerate(names.order["unit"])}
+    unit_rates = sorted((r for r in rates.values() if r.answered), key=lambda r: order.get(r.key, 10_000))
+
+    return Dashboard(
+        today=today, by_state=by_state, open_count=open_count, due_this_week=due_this_week,
+        due_this_week_count=int(due_this_week_count), week_end=end, overdue=overdue,
+        overdue_count=int(overdue_count), months=months,
+        received_per_month=[int(received.get(k, 0) or 0) for k in months],
+        answered_per_month=[int(answered.get(k, 0) or 0) for k in months], unit_rates=unit_rates,
+        list_limit=list_limit,
+    )
+
+
+def verify(months: tuple[date, date] | None = None) -> tuple[list[tuple[tuple, int, int]], int]:
+    """Differences between the summary and a full recount of the tickets (none when exact), and how
+    many groups were compared; `months` narrows it to the months of receipt of a period."""
+    return _summary.differences(db.session.connection(), months)
