@@ -22,11 +22,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
+    or_,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .domain.states import ALL_SCOPE_ROLES, CLOSED_STATES, Channel, Role, State
+from .domain.states import ALL_SCOPE_ROLES, CLOSED_STATES, OPEN_STATES, Channel, Role, State
 from .extensions import db
 
 
@@ -204,6 +206,16 @@ class TrackingCounter(db.Model):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReferenceVersion(db.Model):
+    """One row counting changes to the reference data (categories, rules, calendar), bumped in the
+    transaction of each change, so every web process knows when its cached copy is stale."""
+
+    __tablename__ = "reference_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Ticket(db.Model):
@@ -637,3 +649,15 @@ class AuditLog(db.Model):
 
 
 ROLES = tuple(r.value for r in Role)
+
+
+# Open311 lists published results and open tickets, newest requested first (api/views.py). The states
+# are rendered as literals, so the query's condition is the partial indexes' predicate word for word and
+# PostgreSQL uses them for a requested_datetime range whatever the parameters.
+_OPEN_STATE_VALUES = sorted(s.value for s in OPEN_STATES)
+OPEN311_OPEN = Ticket.state.in_(bindparam("open311_open", _OPEN_STATE_VALUES, expanding=True, literal_execute=True))
+OPEN311_LISTED = or_(Ticket.published_at.is_not(None), OPEN311_OPEN)
+Index("ix_tickets_open311_received", Ticket.received_at, Ticket.id,
+      postgresql_where=OPEN311_LISTED, sqlite_where=OPEN311_LISTED)
+Index("ix_tickets_open311_open_received", Ticket.received_at, Ticket.id,
+      postgresql_where=OPEN311_OPEN, sqlite_where=OPEN311_OPEN)

@@ -15,7 +15,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import Response, current_app, jsonify, request, url_for
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from ..domain import outcomes
@@ -23,8 +23,10 @@ from ..domain.contact import strip_illegal
 from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, SubmitterType, State
 from ..extensions import csrf, db
 from ..web.forms import SubmissionForm
+from ..models import OPEN311_LISTED as LISTED
+from ..models import OPEN311_OPEN
 from ..models import Category, Ticket
-from ..services import ServiceError, intake, letters, throttle
+from ..services import ServiceError, intake, letters, reference, throttle
 from ..timeutil import local_today, to_local, tz, utcnow
 from . import bp
 
@@ -32,6 +34,7 @@ csrf.exempt(bp)  # API-key POSTs come from other systems, not from our forms
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000
+DEFAULT_PAGE_SIZE = 1000
 DEFAULT_DAYS = 90
 
 # The fields of a service request as GeoReport v2 lists them, then our extensions.
@@ -45,7 +48,7 @@ SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "ty
 
 # Ticket columns a response reads: nothing personal.
 PUBLIC_COLUMNS = (
-    Ticket.code, Ticket.kind, Ticket.state, Ticket.category_id, Ticket.unit_id, Ticket.received_at,
+    Ticket.id, Ticket.code, Ticket.kind, Ticket.state, Ticket.category_id, Ticket.unit_id, Ticket.received_at,
     Ticket.due_date, Ticket.answered_at, Ticket.answered_on, Ticket.on_time, Ticket.published_at, Ticket.updated_at,
     Ticket.public_title, Ticket.public_summary, Ticket.public_answer,
 )
@@ -156,19 +159,24 @@ def service_dict(category: Category) -> dict:
     }
 
 
-def request_dict(ticket: Ticket, with_letter: set[int] | frozenset = frozenset()) -> dict:
-    """A ticket as a GeoReport v2 service request, with our extension fields; nothing personal.
-    `media_url` is the public copy of the answer letter for the published tickets in `with_letter`."""
+def request_dict(ticket, with_letter: set[int] | frozenset = frozenset(), today: date | None = None) -> dict:
+    """A ticket (a row of PUBLIC_COLUMNS) as a GeoReport v2 service request, with our extension fields;
+    nothing personal. `media_url` is the public copy of the answer letter for the published tickets in
+    `with_letter`; categories and units come from the reference cache."""
     published = ticket.published_at is not None
     closed = ticket.state in CLOSED_STATES
+    answered = ticket.state == State.ANSWERED
+    category = reference.categories().get(ticket.category_id)
+    unit = reference.units().get(ticket.unit_id) if ticket.unit_id else None
+    base = _base()
     data = {
         "service_request_id": ticket.code,
         "status": "closed" if closed else "open",
         "status_notes": ticket.public_answer if published else None,
-        "service_name": ticket.category.name,
-        "service_code": ticket.category.code,
+        "service_name": category.name if category else None,
+        "service_code": category.code if category else None,
         "description": ticket.public_summary if published else None,
-        "agency_responsible": ticket.unit.name if ticket.unit else None,
+        "agency_responsible": unit.name if unit else None,
         "service_notice": None,
         "requested_datetime": _w3c(ticket.received_at),
         "updated_datetime": _w3c(ticket.published_at if published else ticket.updated_at),
@@ -178,30 +186,29 @@ def request_dict(ticket: Ticket, with_letter: set[int] | frozenset = frozenset()
         "zipcode": None,
         "lat": None,
         "long": None,
-        "media_url": f"{_base()}/results/{ticket.code}/letter.pdf" if published and ticket.id in with_letter
+        "media_url": f"{base}/results/{ticket.code}/letter.pdf" if published and ticket.id in with_letter
         else None,
         # Extensions (documented in the OpenAPI document).
         "title": ticket.public_title if published else None,
         "kind": ticket.kind,
         "due_date": ticket.due_date.isoformat() if ticket.due_date else None,
-        "on_time": (outcomes.verdict(ticket.on_time, ticket.answered_on, ticket.due_date)
-                    if ticket.state == State.ANSWERED else None),
-        "overdue": (outcomes.is_overdue(ticket.state, ticket.due_date, local_today())
-                    if ticket.state != State.ANSWERED else None),
-        "answered_datetime": _w3c(ticket.answered_at) if ticket.state == State.ANSWERED else None,
+        "on_time": outcomes.verdict(ticket.on_time, ticket.answered_on, ticket.due_date) if answered else None,
+        "overdue": (outcomes.is_overdue(ticket.state, ticket.due_date, today or local_today())
+                    if not answered else None),
+        "answered_datetime": _w3c(ticket.answered_at) if answered else None,
         "published_datetime": _w3c(ticket.published_at),
-        "url": f"{_base()}/results/{ticket.code}" if published else None,
+        "url": f"{base}/results/{ticket.code}" if published else None,
     }
     return data
 
 
 def listed():
-    """Tickets that Open311 lists: published results, and open tickets (non-personal fields only)."""
-    return (
-        db.select(Ticket)
-        .options(load_only(*PUBLIC_COLUMNS), joinedload(Ticket.category), joinedload(Ticket.unit))
-        .where((Ticket.published_at.is_not(None)) | (Ticket.state.in_(list(OPEN_STATES))))
-    )
+    """Tickets that Open311 lists (public columns only): published results, and open tickets.
+
+    The condition is the predicate of the partial indexes that serve the date range (migration
+    i16_public), written the same way, so PostgreSQL can use them.
+    """
+    return db.select(*PUBLIC_COLUMNS).where(LISTED)
 
 
 # --- parameters ---------------------------------------------------------------------------------
@@ -314,42 +321,52 @@ def requests_(fmt: str):
 
 
 def list_requests() -> list[dict]:
-    """GET requests: the spec's filters, plus page/page_size (extension)."""
+    """GET requests: the spec's filters, plus page/page_size (extension), newest requested first.
+
+    The requested_datetime range is always bounded on both sides, so an index range serves it: without
+    end_date it ends now (nothing is requested in the future), without start_date it starts
+    DEFAULT_DAYS before end_date (or before now, as the spec's default). A range ending before it
+    starts is an error.
+    """
     stmt = listed()
     ids = _csv_param("service_request_id")
     if ids:  # the spec: other parameters are ignored when ids are given
         stmt = stmt.where(Ticket.code.in_([i.upper() for i in ids[:MAX_REQUESTS]]))
-        return _dicts(db.session.execute(stmt.order_by(Ticket.id)).unique().scalars())
+        return _dicts(db.session.execute(stmt.order_by(Ticket.id)))
     codes = _csv_param("service_code")
     if codes:
-        category_ids = db.session.execute(db.select(Category.id).where(Category.code.in_(codes))).scalars().all()
+        wanted = set(codes)
+        category_ids = [c.id for c in reference.categories().values() if c.code in wanted]
         stmt = stmt.where(Ticket.category_id.in_(category_ids or [-1]))
     start, end = _datetime_param("start_date"), _datetime_param("end_date")
     if start is None and end is None:
         start = utcnow() - timedelta(days=DEFAULT_DAYS)
+    if start is not None and end is not None and end < start:
+        raise APIError(400, "end_date phải sau start_date.")
     if start is not None:
         # The legal receipt date is never before the local date of receipt: an indexed pre-filter.
         stmt = stmt.where(Ticket.received_at >= start, Ticket.received_on >= to_local(start).date())
-    if end is not None:
-        stmt = stmt.where(Ticket.received_at <= end)
+    if end is None:
+        end = utcnow()  # an upper bound the index can use: nothing is received in the future
+    stmt = stmt.where(Ticket.received_at <= end)
     statuses = {s.lower() for s in _csv_param("status")}
     if statuses - {"open", "closed"}:
         raise APIError(400, "status chỉ nhận open, closed (có thể kết hợp bằng dấu phẩy).")
     if statuses == {"open"}:
-        stmt = stmt.where(Ticket.state.in_(list(OPEN_STATES)))
+        stmt = stmt.where(OPEN311_OPEN)
     elif statuses == {"closed"}:
         stmt = stmt.where(Ticket.state.in_(list(CLOSED_STATES)))
-    page_size = _int_param("page_size", MAX_REQUESTS, 1, MAX_REQUESTS)
+    page_size = _int_param("page_size", DEFAULT_PAGE_SIZE, 1, MAX_REQUESTS)
     page = _int_param("page", 1, 1, 100000)
-    # Newest first by creation (the primary key), which needs no sort of the whole window.
-    stmt = stmt.order_by(Ticket.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    return _dicts(db.session.execute(stmt).unique().scalars())
+    stmt = stmt.order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(page_size).offset((page - 1) * page_size)
+    return _dicts(db.session.execute(stmt))
 
 
-def _dicts(tickets) -> list[dict]:
-    tickets = list(tickets)
-    with_letter = letters.public_letter_ids([t.id for t in tickets if t.published_at is not None])
-    return [request_dict(t, with_letter) for t in tickets]
+def _dicts(rows) -> list[dict]:
+    rows = list(rows)
+    with_letter = letters.public_letter_ids([r.id for r in rows if r.published_at is not None])
+    today = local_today()
+    return [request_dict(r, with_letter, today) for r in rows]
 
 
 def _api_key_ok(key: str) -> bool:
@@ -435,10 +452,10 @@ def create_request(fmt: str) -> Response:
 
 @bp.get(f"/requests/<code>.{FORMAT}")
 def request_one(code: str, fmt: str):
-    ticket = db.session.execute(listed().where(Ticket.code == code.upper())).unique().scalar_one_or_none()
-    if ticket is None:
+    row = db.session.execute(listed().where(Ticket.code == code.upper())).first()
+    if row is None:
         return error(fmt, 404, "Không tìm thấy yêu cầu công khai với mã này.")
-    return render(fmt, _dicts([ticket]), "service_requests", "request")
+    return render(fmt, _dicts([row]), "service_requests", "request")
 
 
 @bp.get("/openapi.json")
