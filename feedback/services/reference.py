@@ -92,14 +92,21 @@ def _check(cache: _Cache) -> None:
 
 
 def cached(name: str, compute: Callable[[], T]) -> T:
-    """The reference value `name`, computed once per process and version of the data."""
-    if not current_app.config.get("REFERENCE_CACHE", True) or db.session.info.get(_CHANGED):
+    """The reference value `name`, computed once per process and version of the data.
+
+    A session that has changed reference data and not committed yet gets fresh values, never stored.
+    """
+    session_info = db.session.info
+    if not current_app.config.get("REFERENCE_CACHE", True) or session_info.get(_CHANGED):
         return compute()
     cache = _cache()
     _check(cache)
-    if name not in cache.values:
-        cache.values[name] = compute()
-    return cache.values[name]
+    if name in cache.values and not session_info.get(_CHANGED):
+        return cache.values[name]
+    value = compute()
+    if not session_info.get(_CHANGED):  # computing may have flushed a change of this transaction
+        cache.values[name] = value
+    return value
 
 
 def clear() -> None:
