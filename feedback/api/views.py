@@ -10,6 +10,7 @@ the web form.
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -34,7 +35,9 @@ csrf.exempt(bp)  # API-key POSTs come from other systems, not from our forms
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000
-DEFAULT_PAGE_SIZE = 1000
+# A page of 100 by default (GeoReport v2 leaves the count to the server): 1,000 requests are 1.2 MB of
+# JSON. page_size asks for up to MAX_REQUESTS; a full page carries a Link header to the next one.
+DEFAULT_PAGE_SIZE = 100
 DEFAULT_DAYS = 90
 
 # The fields of a service request as GeoReport v2 lists them, then our extensions.
@@ -128,16 +131,16 @@ def error(fmt: str, status: int, description: str) -> Response:
     return render(fmt, [{"code": status, "description": description}], "errors", "error", status=status)
 
 
-def _w3c(moment: datetime | None) -> str | None:
+def _w3c(moment: datetime | None, local=None) -> str | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc).astimezone(tz()).isoformat(timespec="seconds")
+    return moment.replace(tzinfo=timezone.utc).astimezone(local or tz()).isoformat(timespec="seconds")
 
 
-def _end_of_day(day: date | None) -> str | None:
+def _end_of_day(day: date | None, local=None) -> str | None:
     if day is None:
         return None
-    return datetime.combine(day, time(23, 59, 59), tzinfo=tz()).isoformat(timespec="seconds")
+    return datetime.combine(day, time(23, 59, 59), tzinfo=local or tz()).isoformat(timespec="seconds")
 
 
 def _base() -> str:
@@ -159,47 +162,60 @@ def service_dict(category: Category) -> dict:
     }
 
 
-def request_dict(ticket, with_letter: set[int] | frozenset = frozenset(), today: date | None = None) -> dict:
+@dataclass(frozen=True)
+class Context:
+    """What every request of a response shares: read once per response, not once per request."""
+
+    base: str
+    local: Any
+    today: date
+    categories: dict
+    units: dict
+    with_letter: set[int] | frozenset = frozenset()
+
+    @classmethod
+    def current(cls, with_letter: set[int] | frozenset = frozenset()) -> Context:
+        return cls(_base(), tz(), local_today(), reference.categories(), reference.units(), with_letter)
+
+
+def request_dict(ticket, ctx: Context) -> dict:
     """A ticket (a row of PUBLIC_COLUMNS) as a GeoReport v2 service request, with our extension fields;
     nothing personal. `media_url` is the public copy of the answer letter for the published tickets in
-    `with_letter`; categories and units come from the reference cache."""
+    `ctx.with_letter`."""
     published = ticket.published_at is not None
-    closed = ticket.state in CLOSED_STATES
     answered = ticket.state == State.ANSWERED
-    category = reference.categories().get(ticket.category_id)
-    unit = reference.units().get(ticket.unit_id) if ticket.unit_id else None
-    base = _base()
-    data = {
+    category = ctx.categories.get(ticket.category_id)
+    unit = ctx.units.get(ticket.unit_id) if ticket.unit_id else None
+    local = ctx.local
+    return {
         "service_request_id": ticket.code,
-        "status": "closed" if closed else "open",
+        "status": "closed" if ticket.state in CLOSED_STATES else "open",
         "status_notes": ticket.public_answer if published else None,
         "service_name": category.name if category else None,
         "service_code": category.code if category else None,
         "description": ticket.public_summary if published else None,
         "agency_responsible": unit.name if unit else None,
         "service_notice": None,
-        "requested_datetime": _w3c(ticket.received_at),
-        "updated_datetime": _w3c(ticket.published_at if published else ticket.updated_at),
-        "expected_datetime": _end_of_day(ticket.due_date),
+        "requested_datetime": _w3c(ticket.received_at, local),
+        "updated_datetime": _w3c(ticket.published_at if published else ticket.updated_at, local),
+        "expected_datetime": _end_of_day(ticket.due_date, local),
         "address": None,
         "address_id": None,
         "zipcode": None,
         "lat": None,
         "long": None,
-        "media_url": f"{base}/results/{ticket.code}/letter.pdf" if published and ticket.id in with_letter
+        "media_url": f"{ctx.base}/results/{ticket.code}/letter.pdf" if published and ticket.id in ctx.with_letter
         else None,
         # Extensions (documented in the OpenAPI document).
         "title": ticket.public_title if published else None,
         "kind": ticket.kind,
         "due_date": ticket.due_date.isoformat() if ticket.due_date else None,
         "on_time": outcomes.verdict(ticket.on_time, ticket.answered_on, ticket.due_date) if answered else None,
-        "overdue": (outcomes.is_overdue(ticket.state, ticket.due_date, today or local_today())
-                    if not answered else None),
-        "answered_datetime": _w3c(ticket.answered_at) if answered else None,
-        "published_datetime": _w3c(ticket.published_at),
-        "url": f"{base}/results/{ticket.code}" if published else None,
+        "overdue": outcomes.is_overdue(ticket.state, ticket.due_date, ctx.today) if not answered else None,
+        "answered_datetime": _w3c(ticket.answered_at, local) if answered else None,
+        "published_datetime": _w3c(ticket.published_at, local),
+        "url": f"{ctx.base}/results/{ticket.code}" if published else None,
     }
-    return data
 
 
 def listed():
@@ -312,7 +328,12 @@ def requests_(fmt: str):
     try:
         if request.method == "POST":
             return create_request(fmt)
-        return render(fmt, list_requests(), "service_requests", "request")
+        items, next_page = list_requests()
+        response = render(fmt, items, "service_requests", "request")
+        if next_page:
+            args = {**request.args.to_dict(), "page": str(next_page)}
+            response.headers["Link"] = f'<{url_for("api.requests_", fmt=fmt, **args)}>; rel="next"'
+        return response
     except APIError as exc:
         response = error(fmt, exc.status, exc.description)
         if exc.retry_after:
@@ -320,19 +341,20 @@ def requests_(fmt: str):
         return response
 
 
-def list_requests() -> list[dict]:
-    """GET requests: the spec's filters, plus page/page_size (extension), newest requested first.
+def list_requests() -> tuple[list[dict], int | None]:
+    """GET requests: the spec's filters, plus page/page_size (extension), newest requested first; with
+    the next page's number when this one is full.
 
-    The requested_datetime range is always bounded on both sides, so an index range serves it: without
-    end_date it ends now (nothing is requested in the future), without start_date it starts
-    DEFAULT_DAYS before end_date (or before now, as the spec's default). A range ending before it
-    starts is an error.
+    The requested_datetime range always has an upper bound (end_date, else now: nothing is requested in
+    the future) and, without either date, starts DEFAULT_DAYS ago (the spec's default); it is walked
+    newest first on a partial index and stops after one page. A range ending before it starts is an
+    error (400).
     """
     stmt = listed()
     ids = _csv_param("service_request_id")
     if ids:  # the spec: other parameters are ignored when ids are given
         stmt = stmt.where(Ticket.code.in_([i.upper() for i in ids[:MAX_REQUESTS]]))
-        return _dicts(db.session.execute(stmt.order_by(Ticket.id)))
+        return _dicts(db.session.execute(stmt.order_by(Ticket.id))), None
     codes = _csv_param("service_code")
     if codes:
         wanted = set(codes)
@@ -359,14 +381,14 @@ def list_requests() -> list[dict]:
     page_size = _int_param("page_size", DEFAULT_PAGE_SIZE, 1, MAX_REQUESTS)
     page = _int_param("page", 1, 1, 100000)
     stmt = stmt.order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    return _dicts(db.session.execute(stmt))
+    items = _dicts(db.session.execute(stmt))
+    return items, (page + 1 if len(items) == page_size and page < 100000 else None)
 
 
 def _dicts(rows) -> list[dict]:
     rows = list(rows)
-    with_letter = letters.public_letter_ids([r.id for r in rows if r.published_at is not None])
-    today = local_today()
-    return [request_dict(r, with_letter, today) for r in rows]
+    ctx = Context.current(letters.public_letter_ids([r.id for r in rows if r.published_at is not None]))
+    return [request_dict(r, ctx) for r in rows]
 
 
 def _api_key_ok(key: str) -> bool:
@@ -508,11 +530,12 @@ def openapi_document(base: str) -> dict:
         {"name": "service_code", "in": "query", "schema": {"type": "string"}, "description": "Mã lĩnh vực, phân cách bằng dấu phẩy."},
         {"name": "start_date", "in": "query", "schema": {"type": "string", "format": "date-time"}},
         {"name": "end_date", "in": "query", "schema": {"type": "string", "format": "date-time"},
-         "description": "Không có start_date và end_date: 90 ngày gần nhất."},
+         "description": "Không có start_date và end_date: 90 ngày gần nhất; không có end_date: đến hiện tại. "
+                        "end_date trước start_date: lỗi 400. Kết quả xếp mới nhất trước theo requested_datetime."},
         {"name": "status", "in": "query", "schema": {"type": "string"}, "description": "open, closed hoặc open,closed."},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "Mở rộng."},
         {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_REQUESTS},
-         "description": "Mở rộng; mặc định và tối đa 1000."},
+         "description": "Mở rộng; mặc định 100, tối đa 1000. Trang đầy có tiêu đề Link rel=\"next\"."},
     ]
     post_fields = {
         "api_key": {"type": "string"}, "jurisdiction_id": {"type": "string"},

@@ -67,7 +67,10 @@ class _Cache:
 
 
 def _cache() -> _Cache:
-    return current_app.extensions.setdefault("reference_cache", _Cache())
+    cache = current_app.extensions.get("reference_cache")
+    if cache is None:
+        cache = current_app.extensions["reference_cache"] = _Cache()
+    return cache
 
 
 def current_version() -> int:

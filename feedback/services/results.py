@@ -155,18 +155,13 @@ def published_query(filters: Filters):
 
 
 class PublicResult:
-    """A published ticket as the list, the home page and the feed show it: its public columns, with its
-    category and unit from the reference cache."""
-
-    __slots__ = ("_row", "category", "unit")
+    """A published ticket as the list, the home page and the feed show it: its public columns as plain
+    attributes, with its category and unit from the reference cache."""
 
     def __init__(self, row, categories: dict, units: dict) -> None:
-        self._row = row
+        self.__dict__.update(row._asdict())
         self.category = categories.get(row.category_id)
         self.unit = units.get(row.unit_id)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, name)
 
 
 def _set_local(settings: dict[str, str]) -> dict[str, str]:
