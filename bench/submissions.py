@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -110,7 +111,7 @@ def counts(url: str) -> tuple[int, int, int]:
 def session_and_token(port: int) -> tuple[str, str]:
     """A session cookie and the CSRF token of its form, as one browser would hold them."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/submit", timeout=30) as response:
-        cookie = response.headers.get("Set-Cookie", "").split(";", 1)[0]
+        cookie = "; ".join(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])
         html = response.read().decode()
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', html)
     return cookie, match.group(1) or match.group(2)
@@ -123,6 +124,8 @@ def hey(url: str, body: str, cookie: str, clients: int, seconds: int) -> dict:
          "-T", "application/x-www-form-urlencoded", "-H", f"Cookie: {cookie}", "-d", body, url],
         capture_output=True, text=True, timeout=seconds + 120, check=True,
     ).stdout
+    if "95%" not in out:
+        raise SystemExit(f"hey measured nothing for {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = float(re.search(r"50%+ in ([\d.]+) secs", out).group(1)) * 1000
     p95 = float(re.search(r"95%+ in ([\d.]+) secs", out).group(1)) * 1000
@@ -166,6 +169,15 @@ def main() -> None:
                 time.sleep(0.3)
         cookie, token = session_and_token(port)
         body = urllib.parse.urlencode({**FORM, "csrf_token": token})
+        check = urllib.request.Request(f"http://127.0.0.1:{port}/submit", data=body.encode(), headers={
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(check, timeout=30) as response:
+                first = response.status
+        except urllib.error.HTTPError as exc:
+            first = exc.code
+            print("the first submission was refused:", exc.code, re.findall(r'(?:invalid-feedback|form-error)[^>]*>([^<]+)',
+                                                                             exc.read().decode())[:5])
         before = counts(url)
         bare = hey(f"http://127.0.0.1:{port}/_bench/bare", body, cookie, args.clients, args.seconds)
         submit = hey(f"http://127.0.0.1:{port}/submit", body, cookie, args.clients, args.seconds)

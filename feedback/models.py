@@ -486,6 +486,9 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
 
+    # Set by a writer that queues the message with a ticket not yet flushed (intake: one flush for all).
+    ticket: Mapped[Ticket | None] = relationship()
+
 
 class ReminderLog(db.Model):
     """A reminder that was queued: each (ticket, kind, due date, step) once (DESIGN §6)."""

@@ -178,8 +178,7 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         created_at=now,
         updated_at=now,
     )
-    db.session.add(ticket)
-    db.session.flush()
+    db.session.add(ticket)  # inserted with its event, files and acknowledgment by the one flush below
 
     stored_paths: list[Path] = []
     try:
@@ -199,7 +198,7 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
             outbox.queue(
                 "acknowledgment", ticket.email,
                 lambda: f"[{ticket.code}] " + _("Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"),
-                "acknowledgment", ticket=ticket, deadline=deadline, locale=ticket.locale, now=now,
+                "acknowledgment", ticket=ticket, deadline=deadline, locale=ticket.locale, now=now, flush=False,
             )
         if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
             throttle.record("submit", client, now)

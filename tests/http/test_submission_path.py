@@ -11,7 +11,6 @@ from feedback.models import Category, DeadlineRule, OutboxMessage, RateEvent, Ti
 from feedback.services import admin as admin_service
 from support import csrf_token
 
-from conftest import IsolatedClient
 
 
 def submit(client, form, **extra) -> Ticket:
@@ -33,7 +32,7 @@ def other_app(app):
     """A second app on the same database: another web process, with its own reference cache."""
     second = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
                         UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], RATELIMIT_ENABLED=False)
-    second.test_client_class = IsolatedClient
+    second.test_client_class = app.test_client_class  # one app context per request, as in production
     yield second
     with second.app_context():
         db.engine.dispose()
