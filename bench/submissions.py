@@ -119,6 +119,8 @@ def hey(url: str, body: str, cookie: str, clients: int, seconds: int) -> dict:
 
     p50, p95 = percentile(50), percentile(95)
     statuses = {int(code): int(n) for code, n in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)}
+    if not statuses:
+        raise SystemExit(f"hey got no response from {url}:\n{out}")
     return {"rps": rps, "p50": p50, "p95": p95, "statuses": statuses}
 
 
