@@ -90,7 +90,7 @@ def _check(cache: _Cache) -> None:
     version = current_version()
     cache.checked_at = now
     if version != cache.version:
-        cache.values.clear()
+        cache.values = {}  # replaced, not cleared: a thread reading the old dict still finds its values
         cache.version = version
 
 
@@ -104,11 +104,12 @@ def cached(name: str, compute: Callable[[], T]) -> T:
         return compute()
     cache = _cache()
     _check(cache)
-    if name in cache.values and not session_info.get(_CHANGED):
-        return cache.values[name]
+    values = cache.values  # one dict for the whole look-up, whatever other threads do meanwhile
+    if name in values and not session_info.get(_CHANGED):
+        return values[name]
     value = compute()
     if not session_info.get(_CHANGED):  # computing may have flushed a change of this transaction
-        cache.values[name] = value
+        values[name] = value
     return value
 
 
@@ -116,7 +117,7 @@ def clear() -> None:
     """Forget this process's reference data (it is read again on the next use)."""
     if has_app_context():
         cache = _cache()
-        cache.values.clear()
+        cache.values = {}
         cache.version = None
         cache.checked_at = float("-inf")
         g.pop("_reference_checked", None)
