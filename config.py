@@ -131,6 +131,11 @@ class Config:
     # is cut off after this many milliseconds and retried on the full-text index (PostgreSQL).
     STATISTICS_CACHE_SECONDS = env_int("STATISTICS_CACHE_SECONDS", 300)
     SEARCH_PLAN_TIMEOUT_MS = env_int("SEARCH_PLAN_TIMEOUT_MS", 300)
+    # Units, categories, deadline rules and the calendar are cached per process; another process's
+    # change is seen within REFERENCE_CHECK_SECONDS (the version row is read at most that often, and at
+    # most once per request). The process that makes a change sees it at once.
+    REFERENCE_CACHE = env_bool("REFERENCE_CACHE", True)
+    REFERENCE_CHECK_SECONDS = env_int("REFERENCE_CHECK_SECONDS", 2)
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     # Submissions per client address per window.
@@ -231,6 +236,7 @@ class TestingConfig(Config):
     BASE_URL = "http://localhost"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     STATISTICS_CACHE_SECONDS = 0
+    REFERENCE_CHECK_SECONDS = 0  # every request checks the version: a change by another app is seen at once
 
 
 class ProductionConfig(Config):

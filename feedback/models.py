@@ -22,12 +22,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .domain.states import ALL_SCOPE_ROLES, CLOCK_RUNNING_STATES, CLOSED_STATES, Channel, Role, State
+from .domain.states import ALL_SCOPE_ROLES, CLOCK_RUNNING_STATES, CLOSED_STATES, OPEN_STATES, Channel, Role, State
 from .extensions import db
 
 
@@ -205,6 +207,16 @@ class TrackingCounter(db.Model):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ReferenceVersion(db.Model):
+    """One row counting changes to the reference data (categories, rules, calendar), bumped in the
+    transaction of each change, so every web process knows when its cached copy is stale."""
+
+    __tablename__ = "reference_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # The open states as a partial-index condition (the staff queue's default view).
 _OPEN = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(set(State) - CLOSED_STATES)) + ")")
 _RUNNING = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(CLOCK_RUNNING_STATES)) + ")")
@@ -226,9 +238,11 @@ class Ticket(db.Model):
         # their routing target, answered unpublished tickets past their publication target.
         Index("ix_tickets_state_route_due", "state", "route_due_date"),
         Index("ix_tickets_state_pub_due", "state", "published_at", "publish_due_date"),
-        # Public statistics (public/results.py) count a year's tickets per unit and quarter from
-        # these columns alone: an index-only scan instead of reading every row of the year.
-        Index("ix_tickets_received_stats", "received_on", "unit_id", "state", "on_time", "due_date"),
+        # Public statistics (services/results.py) count a year's tickets per unit and quarter with the
+        # report's status CASE, which reads these columns alone: an index-only scan instead of reading
+        # every row of the year.
+        Index("ix_tickets_received_status", "received_on", "unit_id", "state", "on_time", "due_date",
+              "answered_on", "closed_at", "paused_on"),
         # The staff queue (services/queue.py): each filter's first page is one range scan of one of these in
         # (due_date, id) order; the open ones are partial, so closed tickets are never walked past.
         Index("ix_tickets_open_due_id", "due_date", "id", postgresql_where=_OPEN, sqlite_where=_OPEN),
@@ -497,6 +511,9 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
 
+    # Set by a writer that queues the message with a ticket not yet flushed (intake: one flush for all).
+    ticket: Mapped[Ticket | None] = relationship()
+
 
 class ReminderLog(db.Model):
     """A reminder that was queued: each (ticket, kind, due date, step) once (DESIGN §6)."""
@@ -676,3 +693,15 @@ class ReportSummary(db.Model):
 
 
 ROLES = tuple(r.value for r in Role)
+
+
+# Open311 lists published results and open tickets, newest requested first (api/views.py). The states
+# are rendered as literals, so the query's condition is the partial indexes' predicate word for word and
+# PostgreSQL uses them for a requested_datetime range whatever the parameters.
+_OPEN_STATE_VALUES = sorted(s.value for s in OPEN_STATES)
+OPEN311_OPEN = Ticket.state.in_(bindparam("open311_open", _OPEN_STATE_VALUES, expanding=True, literal_execute=True))
+OPEN311_LISTED = or_(Ticket.published_at.is_not(None), OPEN311_OPEN)
+Index("ix_tickets_open311_received", Ticket.received_at, Ticket.id,
+      postgresql_where=OPEN311_LISTED, sqlite_where=OPEN311_LISTED)
+Index("ix_tickets_open311_open_received", Ticket.received_at, Ticket.id,
+      postgresql_where=OPEN311_OPEN, sqlite_where=OPEN311_OPEN)

@@ -10,12 +10,13 @@ the web form.
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import Response, current_app, jsonify, request, url_for
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from ..domain import outcomes
@@ -23,8 +24,10 @@ from ..domain.contact import strip_illegal
 from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, State, SubmitterType, label, localized_name
 from ..extensions import csrf, db
 from ..web.forms import SubmissionForm
+from ..models import OPEN311_LISTED as LISTED
+from ..models import OPEN311_OPEN
 from ..models import Category, Ticket
-from ..services import ServiceError, intake, letters, throttle
+from ..services import ServiceError, intake, letters, reference, throttle
 from ..timeutil import local_today, to_local, tz, utcnow
 from . import bp
 
@@ -32,13 +35,16 @@ csrf.exempt(bp)  # API-key POSTs come from other systems, not from our forms
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000
+# A page of 100 by default (GeoReport v2 leaves the count to the server): 1,000 requests are 1.2 MB of
+# JSON. page_size asks for up to MAX_REQUESTS; a full page carries a Link header to the next one.
+DEFAULT_PAGE_SIZE = 100
 DEFAULT_DAYS = 90
 
 SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type", "keywords", "group")
 
 # Ticket columns a response reads: nothing personal.
 PUBLIC_COLUMNS = (
-    Ticket.code, Ticket.kind, Ticket.state, Ticket.category_id, Ticket.unit_id, Ticket.received_at,
+    Ticket.id, Ticket.code, Ticket.kind, Ticket.state, Ticket.category_id, Ticket.unit_id, Ticket.received_at,
     Ticket.due_date, Ticket.answered_at, Ticket.answered_on, Ticket.on_time, Ticket.published_at, Ticket.updated_at,
     Ticket.public_title, Ticket.public_summary, Ticket.public_answer,
 )
@@ -118,16 +124,16 @@ def error(fmt: str, status: int, description: str) -> Response:
     return render(fmt, [{"code": status, "description": description}], "errors", "error", status=status)
 
 
-def _w3c(moment: datetime | None) -> str | None:
+def _w3c(moment: datetime | None, local=None) -> str | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc).astimezone(tz()).isoformat(timespec="seconds")
+    return moment.replace(tzinfo=timezone.utc).astimezone(local or tz()).isoformat(timespec="seconds")
 
 
-def _end_of_day(day: date | None) -> str | None:
+def _end_of_day(day: date | None, local=None) -> str | None:
     if day is None:
         return None
-    return datetime.combine(day, time(23, 59, 59), tzinfo=tz()).isoformat(timespec="seconds")
+    return datetime.combine(day, time(23, 59, 59), tzinfo=local or tz()).isoformat(timespec="seconds")
 
 
 def _base() -> str:
@@ -149,52 +155,69 @@ def service_dict(category: Category) -> dict:
     }
 
 
-def request_dict(ticket: Ticket, with_letter: set[int] | frozenset = frozenset()) -> dict:
-    """A ticket as a GeoReport v2 service request, with our extension fields; nothing personal.
-    `media_url` is the public copy of the answer letter for the published tickets in `with_letter`."""
+@dataclass(frozen=True)
+class Context:
+    """What every request of a response shares: read once per response, not once per request."""
+
+    base: str
+    local: Any
+    today: date
+    categories: dict
+    units: dict
+    with_letter: set[int] | frozenset = frozenset()
+
+    @classmethod
+    def current(cls, with_letter: set[int] | frozenset = frozenset()) -> Context:
+        return cls(_base(), tz(), local_today(), reference.categories(), reference.units(), with_letter)
+
+
+def request_dict(ticket, ctx: Context) -> dict:
+    """A ticket (a row of PUBLIC_COLUMNS) as a GeoReport v2 service request, with our extension fields;
+    nothing personal. `media_url` is the public copy of the answer letter for the published tickets in
+    `ctx.with_letter`."""
     published = ticket.published_at is not None
-    closed = ticket.state in CLOSED_STATES
-    data = {
+    answered = ticket.state == State.ANSWERED
+    category = ctx.categories.get(ticket.category_id)
+    unit = ctx.units.get(ticket.unit_id) if ticket.unit_id else None
+    local = ctx.local
+    return {
         "service_request_id": ticket.code,
-        "status": "closed" if closed else "open",
+        "status": "closed" if ticket.state in CLOSED_STATES else "open",
         "status_notes": ticket.public_answer if published else None,
-        "service_name": ticket.category.name,
-        "service_code": ticket.category.code,
+        "service_name": category.name if category else None,
+        "service_code": category.code if category else None,
         "description": ticket.public_summary if published else None,
-        "agency_responsible": ticket.unit.name if ticket.unit else None,
+        "agency_responsible": unit.name if unit else None,
         "service_notice": None,
-        "requested_datetime": _w3c(ticket.received_at),
-        "updated_datetime": _w3c(ticket.published_at if published else ticket.updated_at),
-        "expected_datetime": _end_of_day(ticket.due_date),
+        "requested_datetime": _w3c(ticket.received_at, local),
+        "updated_datetime": _w3c(ticket.published_at if published else ticket.updated_at, local),
+        "expected_datetime": _end_of_day(ticket.due_date, local),
         "address": None,
         "address_id": None,
         "zipcode": None,
         "lat": None,
         "long": None,
-        "media_url": f"{_base()}/results/{ticket.code}/letter.pdf" if published and ticket.id in with_letter
+        "media_url": f"{ctx.base}/results/{ticket.code}/letter.pdf" if published and ticket.id in ctx.with_letter
         else None,
         # Extensions (documented in the OpenAPI document).
         "title": ticket.public_title if published else None,
         "kind": ticket.kind,
         "due_date": ticket.due_date.isoformat() if ticket.due_date else None,
-        "on_time": (outcomes.verdict(ticket.on_time, ticket.answered_on, ticket.due_date)
-                    if ticket.state == State.ANSWERED else None),
-        "overdue": (outcomes.is_overdue(ticket.state, ticket.due_date, local_today())
-                    if ticket.state != State.ANSWERED else None),
-        "answered_datetime": _w3c(ticket.answered_at) if ticket.state == State.ANSWERED else None,
-        "published_datetime": _w3c(ticket.published_at),
-        "url": f"{_base()}/results/{ticket.code}" if published else None,
+        "on_time": outcomes.verdict(ticket.on_time, ticket.answered_on, ticket.due_date) if answered else None,
+        "overdue": outcomes.is_overdue(ticket.state, ticket.due_date, ctx.today) if not answered else None,
+        "answered_datetime": _w3c(ticket.answered_at, local) if answered else None,
+        "published_datetime": _w3c(ticket.published_at, local),
+        "url": f"{ctx.base}/results/{ticket.code}" if published else None,
     }
-    return data
 
 
 def listed():
-    """Tickets that Open311 lists: published results, and open tickets (non-personal fields only)."""
-    return (
-        db.select(Ticket)
-        .options(load_only(*PUBLIC_COLUMNS), joinedload(Ticket.category), joinedload(Ticket.unit))
-        .where((Ticket.published_at.is_not(None)) | (Ticket.state.in_(list(OPEN_STATES))))
-    )
+    """Tickets that Open311 lists (public columns only): published results, and open tickets.
+
+    The condition is the predicate of the partial indexes that serve the date range (migration
+    i16_public), written the same way, so PostgreSQL can use them.
+    """
+    return db.select(*PUBLIC_COLUMNS).where(LISTED)
 
 
 # --- parameters ---------------------------------------------------------------------------------
@@ -298,7 +321,12 @@ def requests_(fmt: str):
     try:
         if request.method == "POST":
             return create_request(fmt)
-        return render(fmt, list_requests(), "service_requests", "request")
+        items, next_page = list_requests()
+        response = render(fmt, items, "service_requests", "request")
+        if next_page:
+            args = {**request.args.to_dict(), "page": str(next_page)}
+            response.headers["Link"] = f'<{url_for("api.requests_", fmt=fmt, **args)}>; rel="next"'
+        return response
     except APIError as exc:
         response = error(fmt, exc.status, exc.description)
         if exc.retry_after:
@@ -306,43 +334,54 @@ def requests_(fmt: str):
         return response
 
 
-def list_requests() -> list[dict]:
-    """GET requests: the spec's filters, plus page/page_size (extension)."""
+def list_requests() -> tuple[list[dict], int | None]:
+    """GET requests: the spec's filters, plus page/page_size (extension), newest requested first; with
+    the next page's number when this one is full.
+
+    The requested_datetime range always has an upper bound (end_date, else now: nothing is requested in
+    the future) and, without either date, starts DEFAULT_DAYS ago (the spec's default); it is walked
+    newest first on a partial index and stops after one page. A range ending before it starts is an
+    error (400).
+    """
     stmt = listed()
     ids = _csv_param("service_request_id")
     if ids:  # the spec: other parameters are ignored when ids are given
         stmt = stmt.where(Ticket.code.in_([i.upper() for i in ids[:MAX_REQUESTS]]))
-        return _dicts(db.session.execute(stmt.order_by(Ticket.id)).unique().scalars())
+        return _dicts(db.session.execute(stmt.order_by(Ticket.id))), None
     codes = _csv_param("service_code")
     if codes:
-        category_ids = db.session.execute(db.select(Category.id).where(Category.code.in_(codes))).scalars().all()
+        wanted = set(codes)
+        category_ids = [c.id for c in reference.categories().values() if c.code in wanted]
         stmt = stmt.where(Ticket.category_id.in_(category_ids or [-1]))
     start, end = _datetime_param("start_date"), _datetime_param("end_date")
     if start is None and end is None:
         start = utcnow() - timedelta(days=DEFAULT_DAYS)
+    if start is not None and end is not None and end < start:
+        raise APIError(400, "end_date phải sau start_date.")
     if start is not None:
         # The legal receipt date is never before the local date of receipt: an indexed pre-filter.
         stmt = stmt.where(Ticket.received_at >= start, Ticket.received_on >= to_local(start).date())
-    if end is not None:
-        stmt = stmt.where(Ticket.received_at <= end)
+    if end is None:
+        end = utcnow()  # an upper bound the index can use: nothing is received in the future
+    stmt = stmt.where(Ticket.received_at <= end)
     statuses = {s.lower() for s in _csv_param("status")}
     if statuses - {"open", "closed"}:
         raise APIError(400, "status chỉ nhận open, closed (có thể kết hợp bằng dấu phẩy).")
     if statuses == {"open"}:
-        stmt = stmt.where(Ticket.state.in_(list(OPEN_STATES)))
+        stmt = stmt.where(OPEN311_OPEN)
     elif statuses == {"closed"}:
         stmt = stmt.where(Ticket.state.in_(list(CLOSED_STATES)))
-    page_size = _int_param("page_size", MAX_REQUESTS, 1, MAX_REQUESTS)
+    page_size = _int_param("page_size", DEFAULT_PAGE_SIZE, 1, MAX_REQUESTS)
     page = _int_param("page", 1, 1, 100000)
-    # Newest first by creation (the primary key), which needs no sort of the whole window.
-    stmt = stmt.order_by(Ticket.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    return _dicts(db.session.execute(stmt).unique().scalars())
+    stmt = stmt.order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(page_size).offset((page - 1) * page_size)
+    items = _dicts(db.session.execute(stmt))
+    return items, (page + 1 if len(items) == page_size and page < 100000 else None)
 
 
-def _dicts(tickets) -> list[dict]:
-    tickets = list(tickets)
-    with_letter = letters.public_letter_ids([t.id for t in tickets if t.published_at is not None])
-    return [request_dict(t, with_letter) for t in tickets]
+def _dicts(rows) -> list[dict]:
+    rows = list(rows)
+    ctx = Context.current(letters.public_letter_ids([r.id for r in rows if r.published_at is not None]))
+    return [request_dict(r, ctx) for r in rows]
 
 
 def _api_key_ok(key: str) -> bool:
@@ -428,10 +467,10 @@ def create_request(fmt: str) -> Response:
 
 @bp.get(f"/requests/<code>.{FORMAT}")
 def request_one(code: str, fmt: str):
-    ticket = db.session.execute(listed().where(Ticket.code == code.upper())).unique().scalar_one_or_none()
-    if ticket is None:
+    row = db.session.execute(listed().where(Ticket.code == code.upper())).first()
+    if row is None:
         return error(fmt, 404, "Không tìm thấy yêu cầu công khai với mã này.")
-    return render(fmt, _dicts([ticket]), "service_requests", "request")
+    return render(fmt, _dicts([row]), "service_requests", "request")
 
 
 @bp.get("/openapi.json")
@@ -484,11 +523,12 @@ def openapi_document(base: str) -> dict:
         {"name": "service_code", "in": "query", "schema": {"type": "string"}, "description": "Mã lĩnh vực, phân cách bằng dấu phẩy."},
         {"name": "start_date", "in": "query", "schema": {"type": "string", "format": "date-time"}},
         {"name": "end_date", "in": "query", "schema": {"type": "string", "format": "date-time"},
-         "description": "Không có start_date và end_date: 90 ngày gần nhất."},
+         "description": "Không có start_date và end_date: 90 ngày gần nhất; không có end_date: đến hiện tại. "
+                        "end_date trước start_date: lỗi 400. Kết quả xếp mới nhất trước theo requested_datetime."},
         {"name": "status", "in": "query", "schema": {"type": "string"}, "description": "open, closed hoặc open,closed."},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "Mở rộng."},
         {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_REQUESTS},
-         "description": "Mở rộng; mặc định và tối đa 1000."},
+         "description": "Mở rộng; mặc định 100, tối đa 1000. Trang đầy có tiêu đề Link rel=\"next\"."},
     ]
     post_fields = {
         "api_key": {"type": "string"}, "jurisdiction_id": {"type": "string"},

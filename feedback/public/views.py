@@ -13,17 +13,15 @@ from ..domain.states import Channel, State
 from ..extensions import db
 from ..web.forms import SubmissionForm
 from ..models import Category, Ticket
-from ..services import ServiceError, intake, throttle
+from ..services import ServiceError, intake, letters, reference, throttle
 from ..timeutil import local_today, utcnow
 from ..web.errors import too_many
 from . import bp
 
 
-def active_categories() -> list[Category]:
-    """Categories offered on the form, in their display order."""
-    return list(db.session.execute(
-        db.select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.name)
-    ).scalars())
+def active_categories() -> list[reference.CategoryRef]:
+    """Categories offered on the form, in their display order (cached per process)."""
+    return reference.active_categories()
 
 
 def client_address() -> str:
@@ -65,12 +63,12 @@ def set_language():
 @bp.get("/")
 def home():
     """The portal's front page: tracking box, headline figures of the year, latest published results."""
-    from .results import Filters, published_query, yearly_figures
+    from ..services import results as read_model
 
     today = local_today()
-    latest = db.session.execute(published_query(Filters()).limit(5)).unique().scalars().all()
-    return render_template("public/home.html", categories=active_categories(), latest=latest,
-                           figures=yearly_figures(today.year, today))
+    return render_template("public/home.html", categories=active_categories(),
+                           latest=read_model.fetch_results(read_model.Filters(), 5),
+                           figures=read_model.yearly_figures(today.year, today))
 
 
 def database_answers(timeout: float) -> bool:
@@ -121,13 +119,14 @@ def submit():
                                form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")), 400
     try:
         ticket = intake.submit(form.to_submission(Channel.WEB), now, client=client_address())
+        token = ticket.tracking_token  # read before the commit expires the object: no reload
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
         if exc.field and hasattr(form, exc.field):
             getattr(form, exc.field).errors = [exc.message]
         return render_template("public/submit.html", form=form, form_error=exc.message), exc.status
-    return redirect(url_for("public.submitted", token=ticket.tracking_token), code=303)
+    return redirect(url_for("public.submitted", token=token), code=303)
 
 
 def ticket_by_token(token: str) -> Ticket:

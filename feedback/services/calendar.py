@@ -3,11 +3,13 @@
 The calendar is layered (see `feedback/domain/deadlines.py`): the statutory days of the `holidays`
 package, then the official calendar shipped in `feedback/data/official_calendar.json`, then the
 administrators' overrides and announcements. Rules are rows (`DeadlineRule`), chosen by regime,
-category and kind (see `rule_for`).
+category and kind (see `rule_for`). The calendar in force and the active rules are read once per
+process and kept until an administrator changes them (`services/reference.py`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from ..domain.deadlines import ANNOUNCED, DayEntry, Deadline, Document, Rule, Wo
 from ..extensions import db
 from ..models import CalendarAnnouncement, CalendarOverride, DeadlineRule
 from ..timeutil import to_local
+from . import reference
 
 OFFICIAL_CALENDAR = deadlines.OFFICIAL_CALENDAR
 
@@ -75,10 +78,16 @@ def year_statuses() -> dict[int, str]:
 
 
 def work_calendar() -> WorkCalendar:
-    """The calendar in force: statutory days, the shipped official calendar, the administrators' overrides."""
-    rows = db.session.execute(db.select(CalendarOverride)).scalars().all()
-    entries, _years, _version = official_calendar()
-    return WorkCalendar(official=entries, overrides=[_override_entry(r) for r in rows], year_status=year_statuses())
+    """The calendar in force: statutory days, the shipped official calendar, the administrators' overrides
+    (cached per process; shared, so callers never change it)."""
+
+    def load() -> WorkCalendar:
+        rows = db.session.execute(db.select(CalendarOverride)).scalars().all()
+        entries, _years, _version = official_calendar()
+        return WorkCalendar(official=entries, overrides=[_override_entry(r) for r in rows],
+                            year_status=year_statuses())
+
+    return reference.cached("work_calendar", load)
 
 
 def legacy_calendar() -> WorkCalendar:
@@ -91,6 +100,32 @@ def legacy_calendar() -> WorkCalendar:
 # --- rules ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RuleRow:
+    """An active deadline rule row as `rule_for` ranks it."""
+
+    id: int
+    regime: str | None
+    kind: str | None
+    category_id: int | None
+    amount: int
+    day_unit: str
+    legal_basis: str | None
+
+
+def active_rules() -> dict[str, tuple[RuleRow, ...]]:
+    """Purpose -> the active rule rows (one query for every purpose, cached per process)."""
+
+    def load() -> dict[str, tuple[RuleRow, ...]]:
+        by_purpose: dict[str, list[RuleRow]] = {}
+        for r in db.session.execute(db.select(DeadlineRule).where(DeadlineRule.active.is_(True))).scalars():
+            by_purpose.setdefault(r.purpose, []).append(
+                RuleRow(r.id, r.regime, r.kind, r.category_id, r.amount, r.day_unit, r.legal_basis))
+        return {purpose: tuple(rows) for purpose, rows in by_purpose.items()}
+
+    return reference.cached("rules", load)
+
+
 def rule_for(purpose: str, kind: str | None = None, category_id: int | None = None,
              regime: str | None = DEFAULT_REGIME) -> Rule:
     """The rule in force for a purpose, by one order of precedence (README, "Rules by regime").
@@ -101,11 +136,9 @@ def rule_for(purpose: str, kind: str | None = None, category_id: int | None = No
     matching row: the regime's default (Công điện 89 for legal documents), then the general default.
     """
     regime = regime or DEFAULT_REGIME
-    rows = db.session.execute(
-        db.select(DeadlineRule).where(DeadlineRule.purpose == purpose, DeadlineRule.active.is_(True))
-    ).scalars().all()
+    rows = active_rules().get(purpose, ())
 
-    def score(row: DeadlineRule) -> int | None:
+    def score(row: RuleRow) -> int | None:
         if row.kind not in (None, kind) or row.category_id not in (None, category_id):
             return None
         if row.regime not in (None, regime):

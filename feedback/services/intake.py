@@ -12,14 +12,13 @@ from pathlib import Path
 from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import update
 
 from ..domain.states import Channel, State
-from ..db.dialect import insert_or_ignore
+from ..db.dialect import insert_or_increment
 from ..extensions import db
-from ..models import Attachment, Category, Ticket, TrackingCounter, User
+from ..models import Attachment, Ticket, TrackingCounter, User
 from ..timeutil import to_local
-from . import ServiceError, calendar, outbox, throttle, timeline
+from . import ServiceError, calendar, outbox, reference, throttle, timeline
 
 
 @dataclass
@@ -70,18 +69,11 @@ def submitter_locale(sub: Submission, staff: User | None) -> str:
 def allocate_code(year: int) -> str:
     """The next tracking code of `year`, e.g. PAKN-2026-000042, unique under concurrency.
 
-    The counter row is created if missing (ON CONFLICT DO NOTHING) and then incremented with one
-    UPDATE ... RETURNING, which row-locks on PostgreSQL and holds the write lock on SQLite, so two
-    transactions can never read the same number.
+    The counter row is created or incremented by one INSERT ... ON CONFLICT DO UPDATE ... RETURNING,
+    which row-locks on PostgreSQL and holds the write lock on SQLite, so two transactions can never
+    read the same number.
     """
-    db.session.execute(insert_or_ignore(TrackingCounter, year=year, last=0))
-    seq = db.session.execute(
-        update(TrackingCounter)
-        .where(TrackingCounter.year == year)
-        .values(last=TrackingCounter.last + 1)
-        .returning(TrackingCounter.last)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    seq = db.session.execute(insert_or_increment(TrackingCounter, {"year": year}, "last")).scalar_one()
     return f"{current_app.config['TRACKING_PREFIX']}-{year}-{seq:06d}"
 
 
@@ -128,28 +120,13 @@ def rate_limited(client: str, now: datetime) -> throttle.Verdict:
     return throttle.check("submit", client, cfg["SUBMIT_RATE_LIMIT"], cfg["SUBMIT_RATE_WINDOW"], now)
 
 
-def retry_after(client: str, now: datetime) -> int:
-    """Seconds until `client` may submit again: when the oldest submission of the window ages out."""
-    cfg = current_app.config
-    window = timedelta(seconds=cfg["SUBMIT_RATE_WINDOW"])
-    oldest = db.session.execute(
-        db.select(db.func.min(RateEvent.at)).where(
-            RateEvent.scope == "submit", RateEvent.key == client, RateEvent.at >= now - window)
-    ).scalar_one()
-    if oldest is None:
-        return 60
-    return max(1, int((oldest + window - now).total_seconds()) + 1)
-
-
 def submit(sub: Submission, now: datetime, *, client: str | None = None,
            staff: User | None = None) -> Ticket:
     """Create the ticket with its code, deadline, timeline entry, files and acknowledgment (not committed).
 
     :raises ServiceError: when the category is unknown or inactive.
     """
-    category = db.session.execute(
-        db.select(Category).where(Category.code == sub.category, Category.active.is_(True))
-    ).scalar_one_or_none()
+    category = reference.category_by_code(sub.category)
     if category is None:
         raise ServiceError(_("Lĩnh vực không hợp lệ."), 400, "category")
 
@@ -166,7 +143,7 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         code=allocate_code(to_local(now).year),
         tracking_token=secrets.token_urlsafe(32),
         kind=sub.kind,
-        category=category,
+        category_id=category.id,
         state=State.NEW,
         channel=sub.channel,
         created_by_id=staff.id if staff else None,
@@ -201,8 +178,7 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         created_at=now,
         updated_at=now,
     )
-    db.session.add(ticket)
-    db.session.flush()
+    db.session.add(ticket)  # inserted with its event, files and acknowledgment by the one flush below
 
     stored_paths: list[Path] = []
     try:
@@ -222,9 +198,9 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
             outbox.queue(
                 "acknowledgment", ticket.email,
                 lambda: f"[{ticket.code}] " + _("Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"),
-                "acknowledgment", ticket=ticket, deadline=deadline, locale=ticket.locale, now=now,
+                "acknowledgment", ticket=ticket, deadline=deadline, locale=ticket.locale, now=now, flush=False,
             )
-        if client and not staff:
+        if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
             throttle.record("submit", client, now)
         db.session.flush()
     except Exception:

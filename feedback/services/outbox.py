@@ -86,6 +86,8 @@ def queue(kind: str, recipients: list[str] | str, subject, template: str, *, tic
         status=PENDING,
         attachments=attachments or None,
     )
+    if ticket is not None and ticket.id is None:  # a new ticket: inserted first by the same flush
+        message.ticket = ticket
     if now is not None:
         message.created_at = now
         message.next_attempt_at = now

@@ -7,7 +7,7 @@ trigger). The search objects are raw DDL (the same statements as `POSTGRESQL_STA
 `SQLITE_STAFF_DDL` there), excluded from `flask db check` by `is_search_object`.
 
 Revision ID: i16_queue
-Revises: i12_letters
+Revises: i10_drop_lockout_columns
 Create Date: 2026-12-02 01:15:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = 'i16_queue'
-down_revision = 'i12_letters'
+down_revision = 'i10_drop_lockout_columns'
 branch_labels = None
 depends_on = None
 

@@ -6,14 +6,14 @@ month answered and on-time verdict for the dashboard; triggers on `tickets` keep
 (feedback/db/summary.py) and it is filled here from the tickets already there.
 
 Revision ID: i16_report_summary
-Revises: i12_letters
+Revises: i16_queue
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i16_report_summary"
-down_revision = "i12_letters"
+down_revision = "i16_queue"
 branch_labels = None
 depends_on = None
 

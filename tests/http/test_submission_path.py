@@ -1,0 +1,133 @@
+"""The submission path at scale: reference data cached per process and invalidated on admin changes,
+no rate-limit row when limits are off (one when on), and nothing lost when mail fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback import create_app
+from feedback.extensions import db
+from feedback.models import Category, DeadlineRule, OutboxMessage, RateEvent, Ticket
+from feedback.services import admin as admin_service
+from support import csrf_token
+
+
+
+def submit(client, form, **extra) -> Ticket:
+    data = {**form, **extra, "csrf_token": csrf_token(client, "/submit")}
+    response = client.post("/submit", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    token = response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    db.session.commit()  # a new snapshot: see what the request committed
+    return db.session.execute(db.select(Ticket).where(Ticket.tracking_token == token)).scalar_one()
+
+
+def count(model) -> int:
+    db.session.commit()  # a new snapshot: see what the request committed
+    return db.session.execute(db.select(db.func.count()).select_from(model)).scalar_one()
+
+
+@pytest.fixture
+def other_app(app):
+    """A second app on the same database: another web process, with its own reference cache."""
+    second = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                        UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], RATELIMIT_ENABLED=False)
+    second.test_client_class = app.test_client_class  # one app context per request, as in production
+    yield second
+    with second.app_context():
+        db.engine.dispose()
+
+
+def test_no_rate_row_when_limits_are_off_and_one_when_on(app, client, valid_form):
+    app.config["RATELIMIT_ENABLED"] = False
+    submit(client, valid_form)
+    assert count(Ticket) == 1 and count(RateEvent) == 0
+    app.config["RATELIMIT_ENABLED"] = True
+    submit(client, valid_form, title="Phản ánh thứ hai về lịch kiểm định cân")
+    assert count(Ticket) == 2
+    assert db.session.execute(db.select(RateEvent.scope)).scalars().all() == ["submit"]
+
+
+def test_another_process_sees_an_admin_change_on_its_next_request(app, other_app, make_user, valid_form):
+    """Process B serves the form and submissions from its cache; process A's admin changes reach B on
+    B's next request through the version row (REFERENCE_CHECK_SECONDS = 0 under testing)."""
+    admin = make_user("admin")
+    b = other_app.test_client()
+    assert "Tiêu chuẩn, đo lường, chất lượng" in b.get("/submit").get_data(as_text=True)
+    before = submit(b, valid_form)
+    assert before.deadline_basis["answer"]["amount"] == 20
+
+    # A category renamed, the answer rule lengthened, a day off announced on the old due date.
+    category = db.session.execute(db.select(Category).where(Category.code == "TDC")).scalar_one()
+    admin_service.update_category(admin, category, name="Tiêu chuẩn, đo lường, chất lượng sản phẩm hàng hóa",
+                                  name_en=category.name_en, default_unit=category.default_unit,
+                                  sort_order=category.sort_order, active=True)
+    db.session.commit()
+    html = b.get("/submit").get_data(as_text=True)
+    assert "Tiêu chuẩn, đo lường, chất lượng sản phẩm hàng hóa" in html
+
+    rule = db.session.execute(db.select(DeadlineRule).where(
+        DeadlineRule.purpose == "answer", DeadlineRule.kind.is_(None), DeadlineRule.category_id.is_(None),
+        DeadlineRule.regime.is_(None))).scalar_one()
+    admin_service.update_rule(admin, rule, amount=30, day_unit=rule.day_unit, legal_basis=rule.legal_basis,
+                              active=True)
+    db.session.commit()
+    longer = submit(b, valid_form)
+    assert longer.deadline_basis["answer"]["amount"] == 30 and longer.due_date > before.due_date
+
+    admin_service.add_override(admin, day=longer.due_date, day_type="day_off", note="Nghỉ bù theo thông báo")
+    db.session.commit()
+    moved = submit(b, valid_form)
+    assert moved.received_on == longer.received_on and moved.due_date > longer.due_date
+
+
+def test_staleness_is_bounded_by_the_check_interval(app, other_app, make_user, valid_form):
+    """With a long check interval the other process keeps its copy; the changing process sees it at once."""
+    other_app.config["REFERENCE_CHECK_SECONDS"] = 3600
+    app.config["REFERENCE_CHECK_SECONDS"] = 3600
+    admin = make_user("admin")
+    a, b = app.test_client(), other_app.test_client()
+    assert "Lĩnh vực mới về đổi mới sáng tạo" not in b.get("/submit").get_data(as_text=True)
+    a.get("/submit")  # A's cache is warm too
+    admin_service.create_category(admin, code="DMST", name="Lĩnh vực mới về đổi mới sáng tạo", name_en=None,
+                                  default_unit=None, sort_order=5)
+    db.session.commit()
+    assert "Lĩnh vực mới về đổi mới sáng tạo" in a.get("/submit").get_data(as_text=True)
+    assert "Lĩnh vực mới về đổi mới sáng tạo" not in b.get("/submit").get_data(as_text=True)
+    other_app.config["REFERENCE_CHECK_SECONDS"] = 0
+    assert "Lĩnh vực mới về đổi mới sáng tạo" in b.get("/submit").get_data(as_text=True)
+
+
+def test_a_rolled_back_change_never_reaches_the_cache(app, client, make_user, valid_form):
+    admin = make_user("admin")
+    category = db.session.execute(db.select(Category).where(Category.code == "TDC")).scalar_one()
+    original = category.name
+    admin_service.update_category(admin, category, name="Tên chưa lưu", name_en=None,
+                                  default_unit=category.default_unit, sort_order=category.sort_order, active=True)
+    from feedback.services import reference
+
+    assert reference.category_by_code("TDC").name == "Tên chưa lưu"  # the changing transaction sees it
+    db.session.rollback()
+    assert reference.category_by_code("TDC").name == original
+    assert "Tên chưa lưu" not in client.get("/submit").get_data(as_text=True)
+
+
+def test_submission_kept_with_its_acknowledgment_when_mail_fails(app, client, valid_form):
+    """SMTP is unreachable: the ticket and its acknowledgment are stored; the sender retries later."""
+    from feedback.services import outbox
+    from feedback.timeutil import utcnow
+
+    from support import free_port
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False, MAIL_USE_SSL=False)
+    from feedback.extensions import mail
+
+    mail.init_app(app)
+    ticket = submit(client, valid_form)
+    report = outbox.send_pending(utcnow())
+    assert not report.sent
+    db.session.commit()  # a new snapshot: see what the request committed
+    message = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).scalar_one()
+    assert message.kind == "acknowledgment" and message.status == "pending" and message.sent_at is None
+    assert ticket.code in message.body_text and ticket.due_date.strftime("%d/%m/%Y") in message.body_text
+    assert count(Ticket) == 1
