@@ -8,7 +8,7 @@
      to the last date that gets a before-due reminder today (index ix_tickets_state_due),
    - `new` tickets past their routing target, within the reach (ix_tickets_state_route_due),
    - answered, unpublished tickets past their publication target, within the reach (ix_tickets_state_pub_due),
-   - answered, unrated tickets in their rating window;
+   - answered, unrated tickets due their rating reminder (within the same catch-up window);
 2. ask the pure ladder (domain/reminders.py, memoised on the facts) which (kind, due date, step) keys
    each is due;
 3. drop keys already in ReminderLog, then insert the rest with INSERT ... ON CONFLICT DO NOTHING
@@ -169,16 +169,19 @@ def candidate_batches(today: date, cal, rules: Ladder, size: int):
     yield from (("due", b) for b in _batches(route, Ticket.route_due_date, lo, today - timedelta(days=1), size))
     publish = base.where(Ticket.state == State.ANSWERED, Ticket.published_at.is_(None))
     yield from (("due", b) for b in _batches(publish, Ticket.publish_due_date, lo, today - timedelta(days=1), size))
-    yield from (("rating", b) for b in rating_batches(today, size))
+    yield from (("rating", b) for b in rating_batches(today, cal, size))
 
 
-def rating_batches(today: date, size: int):
-    """Answered tickets whose answer in force is unrated and in its window for the one rating reminder."""
+def rating_batches(today: date, cal, size: int):
+    """Answered tickets whose answer in force is unrated and due its one rating reminder: from
+    RATING_REMINDER_DAYS after the answer, caught up within REMINDER_CATCHUP_DAYS working days, while
+    the answer can still be rated."""
     cfg = current_app.config
     delay, open_days = cfg["RATING_REMINDER_DAYS"], cfg["RATING_OPEN_DAYS"]
     if delay <= 0:
         return
-    lo, hi = today - timedelta(days=open_days), today - timedelta(days=delay)
+    catchup = cal.add_working_days(today, -int(cfg["REMINDER_CATCHUP_DAYS"])) - timedelta(days=delay)
+    lo, hi = max(today - timedelta(days=open_days), catchup), today - timedelta(days=delay)
     unrated = ~db.select(Rating.id).where(Rating.ticket_id == Ticket.id, Rating.round == Ticket.review_round).exists()
     base = [Ticket.state == State.ANSWERED, Ticket.email.is_not(None), Ticket.anonymised_at.is_(None), unrated]
     first = db.select(Ticket.id, Ticket.answered_on, Ticket.review_round).where(*base, Ticket.review_round == 0)
