@@ -34,11 +34,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from flask import current_app
+from types import SimpleNamespace
+
+from flask import current_app, render_template
 from flask_babel import force_locale
+from markupsafe import escape
 from flask_babel import gettext as _
-from sqlalchemy import text, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Integer, any_, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain import outcomes
@@ -221,34 +224,62 @@ def _dues(kind: str, rows, today: date, cal, rules: Ladder, memo: dict) -> dict[
 # ---------------------------------------------------------------- the log
 
 
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _id_in(column, ids: list[int]):
+    """`column IN ids`: one array parameter on PostgreSQL (a short statement however many ids)."""
+    if _postgres():
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _already_logged(keys: list[tuple]) -> set[tuple]:
-    """The keys among `keys` that ReminderLog already holds (uses the unique index)."""
+    """The keys among `keys` that ReminderLog already holds: the log rows of their tickets, read
+    through the unique index's leading column."""
+    wanted = set(keys)
+    ids = sorted({k[0] for k in keys})
     done: set[tuple] = set()
-    columns = tuple_(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step)
-    for i in range(0, len(keys), CHUNK):
-        chunk = keys[i:i + CHUNK]
+    step = len(ids) if _postgres() else CHUNK
+    for i in range(0, len(ids), step or 1):
         rows = db.session.execute(
             db.select(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step)
-            .where(columns.in_(chunk))
+            .where(_id_in(ReminderLog.ticket_id, ids[i:i + step]))
         )
-        done.update(tuple(r) for r in rows)
+        done.update(key for key in (tuple(r) for r in rows) if key in wanted)
     return done
+
+
+_PG_INSERT = text(
+    "INSERT INTO reminder_logs (ticket_id, kind, due_date, step, created_at) "
+    "SELECT t, k, d, s, :now FROM unnest(CAST(:t AS integer[]), CAST(:k AS varchar[]), CAST(:d AS date[]), "
+    "CAST(:s AS integer[])) AS u(t, k, d, s) ORDER BY t, k, d, s "
+    "ON CONFLICT (ticket_id, kind, due_date, step) DO NOTHING RETURNING ticket_id, kind, due_date, step, id")
 
 
 def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
     """Insert the keys (pending: `queued_at` empty), skipping any that exist, even uncommitted in a
-    concurrent sweep. Returns the keys this sweep inserted, with their log row ids. One executemany:
-    SQLAlchemy sends it as multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING statements."""
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # A fixed order makes two concurrent sweeps wait on each other instead of deadlocking.
-    rows = [{"ticket_id": t, "kind": k, "due_date": d, "step": s, "created_at": now} for t, k, d, s in sorted(keys)]
+    concurrent sweep; in a fixed order, so two concurrent sweeps wait on each other instead of
+    deadlocking. Returns the keys this sweep inserted, with their log row ids. PostgreSQL: one
+    INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING; SQLite: multi-row inserts."""
+    keys = sorted(keys)
+    ours: dict[tuple, int] = {}
+    if not keys:
+        return ours
+    if _postgres():
+        columns = list(zip(*keys))
+        result = db.session.execute(_PG_INSERT, {"now": now, "t": list(columns[0]), "k": list(columns[1]),
+                                                 "d": list(columns[2]), "s": list(columns[3])})
+        for r in result:
+            ours[(r.ticket_id, r.kind, r.due_date, r.step)] = r.id
+        return ours
+    rows = [{"ticket_id": t, "kind": k, "due_date": d, "step": s, "created_at": now} for t, k, d, s in keys]
     stmt = (
-        insert(ReminderLog)
+        sqlite_insert(ReminderLog)
         .on_conflict_do_nothing(index_elements=["ticket_id", "kind", "due_date", "step"])
         .returning(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step, ReminderLog.id)
     )
-    ours: dict[tuple, int] = {}
     for i in range(0, len(rows), CHUNK * 4):
         for r in db.session.execute(stmt, rows[i:i + CHUNK * 4]):
             ours[(r.ticket_id, r.kind, r.due_date, r.step)] = r.id
@@ -264,29 +295,93 @@ def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report:
     if not mine:
         return
     tickets = {t.id: t for t in db.session.execute(
-        db.select(Ticket).where(Ticket.id.in_({k[0] for k in mine}))).scalars()}
-    sent = []
-    for key in mine:
+        db.select(Ticket).where(_id_in(Ticket.id, sorted({k[0] for k in mine})))).scalars()}
+    shapes = _Shapes()
+    emails = [shapes.render(tickets[key[0]], due_by_key[key], today) for key in mine]
+    ids = _add_messages(emails, now)
+    links = [(ours[key], outbox_id) for key, outbox_id in zip(mine, ids)]
+    if _postgres():
+        db.session.execute(_PG_LINK, {"now": now, "i": [i for i, _o in links], "o": [o for _i, o in links]})
+    else:
+        db.session.execute(db.update(ReminderLog).execution_options(synchronize_session=False),
+                           [{"id": i, "outbox_id": o, "queued_at": now} for i, o in links])  # by primary key
+    for key, outbox_id in zip(mine, ids):
         ticket, due = tickets[key[0]], due_by_key[key]
+        report.messages.append(outbox_id)
+        report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, outbox_id))
+
+
+_PG_LINK = text("UPDATE reminder_logs SET outbox_id = u.o, queued_at = :now "
+                "FROM unnest(CAST(:i AS integer[]), CAST(:o AS integer[])) AS u(i, o) WHERE reminder_logs.id = u.i")
+_PG_MESSAGES = text(
+    "INSERT INTO outbox_messages (kind, recipients, subject, body_text, body_html, ticket_id, status, attempts, "
+    "created_at, next_attempt_at) SELECT k, r, s, bt, bh, t, 'pending', 0, :now, :now FROM unnest("
+    "CAST(:n AS integer[]), CAST(:k AS varchar[]), CAST(:r AS text[]), CAST(:s AS varchar[]), CAST(:bt AS text[]), "
+    "CAST(:bh AS text[]), CAST(:t AS integer[])) AS u(n, k, r, s, bt, bh, t) ORDER BY n RETURNING id")
+
+
+def _add_messages(emails: list[dict], now: datetime) -> list[int]:
+    """Add rendered emails (dicts of outbox.add's arguments) as outbox rows; their ids, in order.
+    PostgreSQL: one INSERT ... SELECT FROM unnest(arrays); elsewhere through `outbox.add`."""
+    if not emails:
+        return []
+    if not _postgres():
+        messages = [outbox.add(**e, now=now, flush=False) for e in emails]
+        db.session.flush()
+        return [m.id for m in messages]
+    columns = {"k": "kind", "r": "recipients", "s": "subject", "bt": "body_text", "bh": "body_html", "t": "ticket_id"}
+    params = {p: [e[c] if c != "recipients" else ",".join(e[c]) for e in emails] for p, c in columns.items()}
+    rows = db.session.execute(_PG_MESSAGES, {"now": now, "n": list(range(len(emails))), **params}).scalars().all()
+    return sorted(rows)  # ids of a sequence, inserted in the order of n
+
+
+class _Shapes:
+    """The submitter's reminder emails, each template rendered once per shape and filled in.
+
+    A progress update differs from another of the same language, state and due date only by the
+    ticket's own strings (name, code, title, tracking link), and a rating reminder of the same
+    language, kind and dates likewise: the template is rendered once with markers in their place and
+    each email is the rendering with the ticket's strings put back (HTML-escaped in the HTML part),
+    byte for byte what `outbox.queue` renders (tests/reminders/test_reminders_end.py holds them equal).
+    """
+
+    FIELDS = ("name", "code", "title", "tracking_token")
+    MARK = {f: f"\x1a{f}\x1a" for f in (*FIELDS, "subject")}
+
+    def __init__(self) -> None:
+        self.rendered: dict[tuple, tuple[str, str | None]] = {}
+
+    def render(self, ticket: Ticket, due: Due, today: date) -> dict:
+        locale = ticket.locale if ticket.locale in ("vi", "en") else "vi"
         if due.kind == ladder_rules.RATING_REQUEST:
-            message = outbox.queue(
-                "rating_reminder", ticket.email,
-                lambda t=ticket: _("[%(code)s] Mời Quý vị đánh giá câu trả lời", code=t.code),
-                "rating_reminder", ticket=ticket, locale=ticket.locale or "vi", now=now, answered_on=due.due_date,
-                flush=False)
+            kind, template = "rating_reminder", "rating_reminder"
+            shape = (template, locale, ticket.kind, ticket.received_on, due.due_date)
+            facts = {"kind": ticket.kind, "received_on": ticket.received_on}
+            ctx = {"answered_on": due.due_date}
         else:
-            message = outbox.queue(
-                "progress_update", ticket.email,
-                lambda t=ticket: _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị", code=t.code),
-                "progress_update", ticket=ticket, locale=ticket.locale or "vi", now=now, due=due, today=today,
-                flush=False)
-        sent.append((key, ticket, due, message))
-    db.session.flush()  # the messages are inserted together
-    db.session.execute(db.update(ReminderLog), [{"id": ours[k], "outbox_id": m.id, "queued_at": now}
-                                                for k, _t, _d, m in sent])  # bulk UPDATE by primary key
-    for key, ticket, due, message in sent:
-        report.messages.append(message.id)
-        report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, message.id))
+            kind, template = "progress_update", "progress_update"
+            shape = (template, locale, ticket.state, ticket.due_date, due.due_date, due.step, due.days, today)
+            facts = {"state": ticket.state, "due_date": ticket.due_date}
+            ctx = {"due": due, "today": today}
+        with force_locale(locale):
+            if kind == "rating_reminder":
+                subject = _("[%(code)s] Mời Quý vị đánh giá câu trả lời", code=ticket.code)
+            else:
+                subject = _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị", code=ticket.code)
+            if shape not in self.rendered:
+                marked = SimpleNamespace(**{f: self.MARK[f] for f in self.FIELDS}, **facts)
+                self.rendered[shape] = (
+                    render_template(f"email/{template}.txt", ticket=marked, email_subject=self.MARK["subject"],
+                                    base_url=current_app.config["BASE_URL"].rstrip("/"), **ctx),
+                    render_template(f"email/{template}.html", ticket=marked, email_subject=self.MARK["subject"],
+                                    base_url=current_app.config["BASE_URL"].rstrip("/"), **ctx))
+        text_part, html_part = self.rendered[shape]
+        values = {**{f: str(getattr(ticket, f) or "") for f in self.FIELDS}, "subject": str(subject)}
+        for field_name, value in values.items():
+            text_part = text_part.replace(self.MARK[field_name], value)
+            html_part = html_part.replace(self.MARK[field_name], str(escape(value)))
+        return {"kind": kind, "recipients": [ticket.email.strip().lower()], "subject": str(subject),
+                "body_text": text_part, "body_html": html_part, "ticket_id": ticket.id}
 
 
 # ---------------------------------------------------------------- digests
@@ -363,7 +458,7 @@ class _Digest:
 
 def _lock_digests() -> None:
     """Serialise the digest step between concurrent sweeps (SQLite's BEGIN IMMEDIATE already does)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _postgres():
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DIGEST_LOCK})
 
 
@@ -432,9 +527,10 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
         report.messages.append(message.id)
         for code, kind, step, due_date in digest.items:
             report.queued.append(Queued(digest.person.email.lower(), code, kind, step, due_date, message.id))
-    for i in range(0, len(pending), CHUNK * 2):
-        db.session.execute(db.update(ReminderLog).where(ReminderLog.id.in_(pending[i:i + CHUNK * 2]))
-                           .values(queued_at=now))
+    step = len(pending) if _postgres() else CHUNK
+    for i in range(0, len(pending), step or 1):
+        db.session.execute(db.update(ReminderLog).where(_id_in(ReminderLog.id, pending[i:i + step]))
+                           .values(queued_at=now).execution_options(synchronize_session=False))
 
 
 def _days_of(kind: str, due_date: date, today: date, cal) -> int:

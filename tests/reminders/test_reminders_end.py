@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from reminder_helpers import at, reminder_keys, reminder_messages
 
 from feedback.extensions import db
-from feedback.models import OutboxMessage, ReminderLog
+from feedback.models import OutboxMessage, ReminderLog, Ticket
 from feedback.services.outbox import send_pending
 from feedback.services import calendar
 from feedback.services.reminders import sweep
@@ -151,3 +151,38 @@ def test_a_digest_due_while_the_mail_server_is_down_is_delivered_later(app, staf
     assert later.sent
     bodies = [m.get_body(("plain",)).get_content() for _r, m in smtp_down.messages if "Nhắc việc" in m["Subject"]]
     assert len(bodies) == 3 and all(ticket.code in b for b in bodies)  # head, office, director
+
+
+def test_submitter_emails_rendered_once_per_shape_equal_a_direct_rendering(app, staff, routed_ticket, put):
+    """Progress updates and rating reminders are rendered once per shape and filled in: byte for byte
+    the email `outbox.queue` renders, names with &, <, quotes included, in both languages."""
+    from feedback.services import outbox
+
+    late = [routed_ticket("2027-03-01T09:00", assignee=staff["officer"], email=f"dn{i}@example.com",
+                          name=name, title=title, locale=locale)
+            for i, (name, title, locale) in enumerate([
+                ("Công ty TNHH Minh Phát & Cộng sự", 'Hoàn thuế "chậm" <lô 1>', "vi"),
+                ("O'Brien Trading Co.", "Import licence & customs", "en"),
+                ("Hợp tác xã An Bình", "Cấp phép kho lạnh", "vi")])]
+    rated = routed_ticket("2027-03-01T10:00", state="answered", email="hoanglong@example.com",
+                          name="Hoàng Long <HL>", title="Điện & nước")
+    put(rated, answered_on=date(2027, 4, 1), publish_due_date=date(2027, 4, 20))
+    run(f"{calendar.work_calendar().add_working_days(late[0].due_date, 6).isoformat()}T09:00")
+    run("2027-04-06T09:00")
+    rows = list(db.session.execute(db.select(OutboxMessage).where(
+        OutboxMessage.kind.in_(["progress_update", "rating_reminder"])).order_by(OutboxMessage.id)).scalars())
+    assert [r.kind for r in rows].count("rating_reminder") == 1 and len(rows) >= 4
+    for row in rows:
+        ticket = db.session.get(Ticket, row.ticket_id)
+        log = db.session.execute(db.select(ReminderLog).where(ReminderLog.outbox_id == row.id)).scalar_one()
+        if row.kind == "rating_reminder":
+            direct = outbox.queue("rating_reminder", ticket.email,
+                                  f"[{ticket.code}] Mời Quý vị đánh giá câu trả lời" if ticket.locale == "vi"
+                                  else row.subject, "rating_reminder", ticket=ticket, locale=ticket.locale,
+                                  answered_on=log.due_date)
+        else:
+            direct = outbox.queue("progress_update", ticket.email, row.subject, "progress_update", ticket=ticket,
+                                  locale=ticket.locale)
+        assert (row.subject, row.body_text, row.body_html) == (direct.subject, direct.body_text, direct.body_html)
+        assert ticket.code in row.body_text and ticket.tracking_token in row.body_html
+    db.session.rollback()
