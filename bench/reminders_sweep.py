@@ -80,14 +80,23 @@ def clone_database(url: str, source: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
 
 
-def copy_rows(columns, rows) -> None:
+def copy_rows(columns, rows, chunk: int = 50000) -> None:
+    """COPY the rows in chunks of `chunk` (each COPY within the statement timeout)."""
     raw = db.engine.raw_connection()
+    rows = iter(rows)
     try:
         cur = raw.cursor()
-        with cur.copy(f"COPY tickets ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        raw.commit()
+        while True:
+            written = 0
+            with cur.copy(f"COPY tickets ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+                    if written == chunk:
+                        break
+            raw.commit()
+            if written < chunk:
+                break
     finally:
         raw.close()
 

@@ -299,8 +299,8 @@ def _open_review(ticket: Ticket, actor: User | None, codes: list[str], comment: 
     db.session.flush()
     wf._notify_submitter(ticket, "review_requested", _l("Tiếp nhận đề nghị xem xét lại"), now, review=review,
                          reasons=codes)
-    wf._notify_staff(recipients.emails("staff_review_requested", ticket), "staff_review_requested", _l("Đề nghị xem xét lại câu trả lời"), ticket,
-                     now, review=review, reasons=codes, comment=comment)
+    wf._notify_staff(recipients.emails("staff_review_requested", ticket), "staff_review_requested",
+                     _l("Đề nghị xem xét lại câu trả lời"), ticket, now, review=review, reasons=codes, comment=comment)
     if actor is None:
         return wf.Outcome(action, _("Đã gửi đề nghị xem xét lại. Sở sẽ trả lời trước ngày %(d)s.",
                                     d=deadlines.fmt(deadline.due)))
