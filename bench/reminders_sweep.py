@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/reminders_sweep.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/feedback_bench]
                                               [--sizes 100000] [--due 0,1000,10000]
-    .venv/bin/python bench/reminders_sweep.py --present 1000000 [--url .../feedback_bench_1m]
+    .venv/bin/python bench/reminders_sweep.py --present 1000000 [--url .../feedback_bench_1m] [--days 2] [--reuse]
     .venv/bin/python bench/reminders_sweep.py --clone feedback_scale --now 2027-03-10T09:00 [--url .../feedback_hm_1m]
 
 Scenario "due": creates (or empties) the database, bulk-loads open tickets with COPY whose due dates
@@ -289,10 +289,10 @@ def scenario_due(url: str, sizes: list[int], dues: list[int]) -> None:
     print_table("Sweeps with a given number of tickets due", rows)
 
 
-def scenario_present(url: str, n: int, days: int, now_local: str, clone: str | None) -> None:
+def scenario_present(url: str, n: int, days: int, now_local: str, clone: str | None, reuse: bool) -> None:
     if clone:
         clone_database(url, clone)
-    else:
+    elif not reuse:
         ensure_database(url)
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
         with app.app_context():
@@ -312,8 +312,8 @@ def scenario_present(url: str, n: int, days: int, now_local: str, clone: str | N
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         total = db.session.execute(text("SELECT count(*) FROM tickets")).scalar_one()
+        moments = [now_local, now_local[:11] + "09:15", *next_working_days(now_local, days)]
         db.session.remove()
-    moments = [now_local, now_local[:11] + "09:15", *next_working_days(now_local, days)]
     rows = []
     for moment in moments:
         r = timed_sweep(url, moment)
@@ -331,14 +331,16 @@ def main() -> None:
     parser.add_argument("--clone", default=None, help="copy this database and sweep it at --now")
     parser.add_argument("--days", type=int, default=3, help="next working days swept after the present")
     parser.add_argument("--now", default=NOW_LOCAL)
+    parser.add_argument("--reuse", action="store_true", help="sweep the data a previous --present run loaded")
     parser.add_argument("--child-sweep", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_sweep:
         child_sweep(args.url, args.child_sweep)
         return
     base = "postgresql+psycopg://postgres@127.0.0.1:5432/"
-    if args.present or args.clone:
-        scenario_present(args.url or base + "feedback_bench_1m", args.present, args.days, args.now, args.clone)
+    if args.present or args.clone or args.reuse:
+        scenario_present(args.url or base + "feedback_bench_1m", args.present, args.days, args.now, args.clone,
+                         args.reuse)
     else:
         scenario_due(args.url or base + "feedback_bench", [int(x) for x in args.sizes.split(",")],
                      [int(x) for x in args.due.split(",")])
