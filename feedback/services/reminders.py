@@ -509,7 +509,8 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
             listed[line["kind"]] = listed.get(line["kind"], 0) + 1
         locale = digest.person.locale or "vi"
         with force_locale(locale):
-            lines = [{**line, "unit": directory.units.get(line["unit_id"]),
+            lines = [{"ticket": SimpleNamespace(code=line["code"], title=line["title"], state=line["state"],
+                                                unit=directory.units.get(line["unit_id"])),
                       "text": describe(line["kind"], Due(line["kind"], line["due_date"], line["step"], line["days"]),
                                        final=line["final"])} for line in top]
             more = [{"text": describe_more(kind, digest.counts[kind] - listed.get(kind, 0)),
