@@ -469,6 +469,7 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
     directory = recipients.Directory()
     digests: dict[str, _Digest] = {}
     days: dict[tuple, int] = {}
+    told: dict[tuple, list[recipients.Person]] = {}
     pending: list[int] = []
     last = 0
     while True:
@@ -494,7 +495,10 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
                     "unit_id": r.unit_id, "kind": r.kind, "step": r.step, "due_date": r.due_date, "final": final,
                     "days": days[(r.kind, r.due_date)]}
             key = ladder_rules.sort_key(r.kind, r.due_date, r.code)
-            for person in directory.told(what, unit_id=r.unit_id, assignee_id=r.assignee_id):
+            audience = (what, r.unit_id, r.assignee_id)
+            if audience not in told:  # many reminders share a kind, a unit and an assignee
+                told[audience] = directory.told(what, unit_id=r.unit_id, assignee_id=r.assignee_id)
+            for person in told[audience]:
                 email = person.email.lower()
                 if email not in digests:
                     digests[email] = _Digest(person, cap)
