@@ -169,6 +169,18 @@ class Config:
     REMINDER_BEFORE_DAYS = [int(x) for x in env_list("REMINDER_BEFORE_DAYS", "3,1,0")]
     REMINDER_HEAD_OVERDUE_DAYS = env_int("REMINDER_HEAD_OVERDUE_DAYS", 1)
     REMINDER_ESCALATE_DAYS = env_int("REMINDER_ESCALATE_DAYS", 5)
+    # Where the ladder ends (README "Reminders"): each overdue kind is repeated on this many working
+    # days in a row, then the one last escalation at REMINDER_FINAL_DAYS working days overdue; the
+    # submitter gets at most REMINDER_PROGRESS_MAX progress updates; a missed rung is still sent within
+    # REMINDER_CATCHUP_DAYS working days.
+    REMINDER_DAILY_RUNGS = env_int("REMINDER_DAILY_RUNGS", 10)
+    REMINDER_FINAL_DAYS = env_int("REMINDER_FINAL_DAYS", 20)
+    REMINDER_PROGRESS_MAX = env_int("REMINDER_PROGRESS_MAX", 4)
+    REMINDER_CATCHUP_DAYS = env_int("REMINDER_CATCHUP_DAYS", 5)
+    # A digest lists this many tickets; the rest are counted per kind with a link to the queue.
+    REMINDER_DIGEST_CAP = env_int("REMINDER_DIGEST_CAP", 200)
+    # Candidate tickets read, logged and committed per batch of the sweep.
+    REMINDER_BATCH = env_int("REMINDER_BATCH", 2000)
     # Default progress-update period (calendar days) when no "progress" deadline rule is active.
     PROGRESS_UPDATE_DAYS = env_int("PROGRESS_UPDATE_DAYS", 7)
     # A registered item received more than this many working days before it is entered gets a warning.

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from results_search import free_port, sqlalchemy_url, wait_ready  # noqa: E402  (the public routes' bench)
-from support import VALID_FORM  # noqa: E402
+from tests.support import VALID_FORM  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/feedback_bench_submit"
 

@@ -516,11 +516,17 @@ class OutboxMessage(db.Model):
 
 
 class ReminderLog(db.Model):
-    """A reminder that was queued: each (ticket, kind, due date, step) once (DESIGN §6)."""
+    """A reminder that was queued: each (ticket, kind, due date, step) once (DESIGN §6).
+
+    A staff reminder is logged first (`queued_at` empty) and put in its recipients' digests at the
+    end of the sweep, which sets `queued_at` in the transaction that queues the digests: a sweep that
+    dies in between leaves it pending, and the next sweep sends it (services/reminders.py).
+    """
 
     __tablename__ = "reminder_logs"
     __table_args__ = (
         UniqueConstraint("ticket_id", "kind", "due_date", "step", name="uq_reminder_once"),
+        Index("ix_reminder_logs_pending", "queued_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -530,6 +536,7 @@ class ReminderLog(db.Model):
     step: Mapped[int] = mapped_column(Integer, default=0)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class DocumentCounter(db.Model):

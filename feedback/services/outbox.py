@@ -76,13 +76,21 @@ def queue(kind: str, recipients: list[str] | str, subject, template: str, *, tic
             body_html = render_template(f"email/{template}.html", **ctx)
         except TemplateNotFound:  # a template without an HTML part is sent as plain text
             body_html = None
+    return add(kind, recipients, subject, body_text, body_html, ticket_id=ticket.id if ticket is not None else None,
+               now=now, attachments=attachments, flush=flush)
+
+
+def add(kind: str, recipients: list[str], subject: str, body_text: str, body_html: str | None, *,
+        ticket_id: int | None = None, now: datetime | None = None, attachments: list[dict] | None = None,
+        flush: bool = True) -> OutboxMessage:
+    """Add an outbox row for a message already rendered (`queue()` renders, then calls this)."""
     message = OutboxMessage(
         kind=kind,
-        recipients=",".join(recipients),
+        recipients=",".join(sorted({r.strip().lower() for r in recipients if r and r.strip()})),
         subject=subject,
         body_text=body_text,
         body_html=body_html,
-        ticket_id=ticket.id if ticket is not None else None,
+        ticket_id=ticket_id,
         status=PENDING,
         attachments=attachments or None,
     )

@@ -1,46 +1,62 @@
 """The reminder sweep: queue the reminders of the ladder that are due now, each exactly once.
 
-`sweep(now)` (the caller commits) does, at a moment inside office hours on a working day:
-1. select the candidate tickets with indexed range queries whose bounds are computed here from the
-   calendar, so the cost follows the number of tickets near or past a date, not the table size:
-   - running states with `due_date <= last date that gets a before-due reminder today`
-     (index ix_tickets_state_due),
-   - `new` tickets with `route_due_date < today` (ix_tickets_state_route_due),
-   - answered, unpublished tickets with `publish_due_date < today` (ix_tickets_state_pub_due);
-2. ask the pure ladder (domain/reminders.py) which (kind, due date, step) keys each is due;
+`sweep(now)` does, at a moment inside office hours on a working day:
+1. read the candidate tickets in batches (keyset on the ticket id, only the columns the ladder needs)
+   from indexed range queries whose bounds are computed here from the calendar and the ladder's end,
+   so the cost follows the number of tickets near a date, not the table size nor the backlog:
+   - running states with a due date from the ladder's reach (`domain.reminders.overdue_window_start`)
+     to the last date that gets a before-due reminder today (index ix_tickets_state_due),
+   - `new` tickets past their routing target, within the reach (ix_tickets_state_route_due),
+   - answered, unpublished tickets past their publication target, within the reach (ix_tickets_state_pub_due),
+   - answered, unrated tickets due their rating reminder (within the same catch-up window);
+2. ask the pure ladder (domain/reminders.py, memoised on the facts) which (kind, due date, step) keys
+   each is due;
 3. drop keys already in ReminderLog, then insert the rest with INSERT ... ON CONFLICT DO NOTHING
    RETURNING: only the keys this sweep inserted are sent. A concurrent sweep that inserts the same
    key waits on the unique index (PostgreSQL) or on the write lock (SQLite) and gets nothing back,
-   so two sweeps at once queue each reminder once;
-4. group the staff reminders by recipient into one digest email each, and queue the submitter's
-   progress updates, all as outbox rows in the same transaction.
+   so two sweeps at once queue each reminder once. The submitter's emails (progress update, rating
+   request) are queued with their keys; the staff reminders stay pending (`queued_at` empty). Each
+   batch is committed;
+4. put every pending staff reminder in its recipients' digests (`services.recipients`): one email per
+   recipient, listing the REMINDER_DIGEST_CAP most urgent tickets and counting the rest per kind with a
+   link to the staff queue, rendered once; the digests and the `queued_at` marks are one transaction
+   (with the last batch: a sweep of one batch is one transaction),
+   under an advisory lock on PostgreSQL (SQLite's write lock serialises it), so a sweep that dies
+   leaves its reminders pending and the next sweep sends them, never twice.
 Outside office hours or on a day off it queues nothing; the next sweep in office hours finds the
-same keys still unsent and sends them.
+same keys still unsent and sends them. The mail server plays no part: the outbox delivers later.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
-from flask import current_app
+from types import SimpleNamespace
+
+from flask import current_app, render_template
 from flask_babel import force_locale
+from markupsafe import escape
 from flask_babel import gettext as _
-from sqlalchemy import tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Integer, any_, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..domain import outcomes
 from ..domain import reminders as ladder_rules
 from ..domain.deadlines import fmt, parse_office_hours
 from ..domain.reminders import Due, Ladder
-from ..domain.states import Role, State
+from ..domain.states import State
 from ..extensions import db
-from ..models import DeadlineRule, ReminderLog, Ticket, Unit, User
+from ..models import DeadlineRule, Rating, ReminderLog, Review, Ticket
 from ..timeutil import to_local
-from . import calendar, outbox
+from . import calendar, outbox, recipients
 
 CHUNK = 500
+DIGEST_LOCK = 0x72656D69  # pg_advisory_xact_lock key of the digest step ("remi")
+SUBMITTER_KINDS = (ladder_rules.PROGRESS, ladder_rules.RATING_REQUEST)
 
 
 @dataclass(frozen=True)
@@ -86,7 +102,10 @@ def ladder() -> Ladder:
     cfg = current_app.config
     days, unit = progress_rule()
     return ladder_rules.ladder_from(cfg["REMINDER_BEFORE_DAYS"], cfg["REMINDER_HEAD_OVERDUE_DAYS"],
-                                    cfg["REMINDER_ESCALATE_DAYS"], days, unit)
+                                    cfg["REMINDER_ESCALATE_DAYS"], days, unit,
+                                    daily_rungs=cfg["REMINDER_DAILY_RUNGS"], final_days=cfg["REMINDER_FINAL_DAYS"],
+                                    progress_max=cfg["REMINDER_PROGRESS_MAX"],
+                                    catchup_days=cfg["REMINDER_CATCHUP_DAYS"])
 
 
 def office_closed_reason(now: datetime, cal) -> str | None:
@@ -100,160 +119,439 @@ def office_closed_reason(now: datetime, cal) -> str | None:
     return None
 
 
-def candidates(today: date, cal, rules: Ladder) -> list[Ticket]:
-    """Tickets that may be due a reminder today, by indexed range queries only."""
+
+
+# ---------------------------------------------------------------- candidates
+
+_FACTS = (Ticket.id, Ticket.state, Ticket.unit_id, Ticket.due_date, Ticket.route_due_date, Ticket.publish_due_date,
+          Ticket.published_at.is_not(None).label("published"),
+          db.and_(Ticket.email.is_not(None), Ticket.email != "").label("has_email"),
+          Ticket.answered_on.is_not(None).label("answered"))
+
+
+def _days(lo: date, hi: date):
+    d = lo
+    while d <= hi:
+        yield d
+        d += timedelta(days=1)
+
+
+def _batches(stmt, day_column, lo: date, hi: date, size: int, id_column=Ticket.id):
+    """The rows of `stmt` with `day_column` in [lo, hi], in batches of about `size`: keyset on the id
+    within each day, so every query is an equality on an indexed date and a range on the id, and
+    memory holds one batch, however many candidates there are."""
+    batch: list = []
+    for day in _days(lo, hi):
+        last = 0
+        while True:
+            rows = db.session.execute(stmt.where(day_column == day, id_column > last)
+                                      .order_by(id_column).limit(size)).all()
+            if not rows:
+                break
+            last = rows[-1].id
+            batch.extend(rows)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+            if len(rows) < size:
+                break
+    if batch:
+        yield batch
+
+
+def candidate_batches(today: date, cal, rules: Ladder, size: int):
+    """Batches of (kind of query, rows of ticket facts) that may be due a reminder today."""
+    lo = ladder_rules.overdue_window_start(today, cal, rules)
     hi = ladder_rules.before_window_end(today, cal, rules)
-    due_q = db.select(Ticket).where(Ticket.state.in_([str(s) for s in ladder_rules.DUE_STATES]),
-                                    Ticket.due_date <= hi)
-    route_q = db.select(Ticket).where(Ticket.state == State.NEW, Ticket.route_due_date < today)
-    publish_q = db.select(Ticket).where(Ticket.state == State.ANSWERED, Ticket.published_at.is_(None),
-                                        Ticket.publish_due_date < today)
-    found: dict[int, Ticket] = {}
-    for stmt in (due_q, route_q, publish_q):
-        for ticket in db.session.execute(stmt).scalars():
-            found[ticket.id] = ticket
-    return [found[k] for k in sorted(found)]
+    running = Ticket.state.in_([str(s) for s in ladder_rules.DUE_STATES])
+    in_window = Ticket.due_date.between(lo, hi)
+    base = db.select(*_FACTS)
+    yield from (("due", b) for b in _batches(base.where(running), Ticket.due_date, lo, hi, size))
+    # New tickets whose due date is in the window were read above, with their routing facts.
+    route = base.where(Ticket.state == State.NEW, db.or_(Ticket.due_date.is_(None), ~in_window))
+    yield from (("due", b) for b in _batches(route, Ticket.route_due_date, lo, today - timedelta(days=1), size))
+    publish = base.where(Ticket.state == State.ANSWERED, Ticket.published_at.is_(None))
+    yield from (("due", b) for b in _batches(publish, Ticket.publish_due_date, lo, today - timedelta(days=1), size))
+    yield from (("rating", b) for b in rating_batches(today, cal, size))
 
 
-def rating_candidates(today: date) -> list[tuple[Ticket, Due]]:
-    """Answered tickets whose answer in force is unrated and due its one rating reminder today."""
-    from ..models import Rating, Review
-
+def rating_batches(today: date, cal, size: int):
+    """Answered tickets whose answer in force is unrated and due its one rating reminder: from
+    RATING_REMINDER_DAYS after the answer, caught up within REMINDER_CATCHUP_DAYS working days, while
+    the answer can still be rated."""
     cfg = current_app.config
     delay, open_days = cfg["RATING_REMINDER_DAYS"], cfg["RATING_OPEN_DAYS"]
     if delay <= 0:
-        return []
-    lo, hi = today - timedelta(days=open_days), today - timedelta(days=delay)
+        return
+    catchup = cal.add_working_days(today, -int(cfg["REMINDER_CATCHUP_DAYS"])) - timedelta(days=delay)
+    lo, hi = max(today - timedelta(days=open_days), catchup), today - timedelta(days=delay)
     unrated = ~db.select(Rating.id).where(Rating.ticket_id == Ticket.id, Rating.round == Ticket.review_round).exists()
     base = [Ticket.state == State.ANSWERED, Ticket.email.is_not(None), Ticket.anonymised_at.is_(None), unrated]
-    first = db.select(Ticket, Ticket.answered_on).where(
-        *base, Ticket.review_round == 0, Ticket.answered_on >= lo, Ticket.answered_on <= hi)
-    reviewed = db.select(Ticket, Review.answered_on).join(
+    first = db.select(Ticket.id, Ticket.answered_on, Ticket.review_round).where(*base, Ticket.review_round == 0)
+    reviewed = db.select(Ticket.id, Review.answered_on, Ticket.review_round).join(
         Review, (Review.ticket_id == Ticket.id) & (Review.round == Ticket.review_round)).where(
-        *base, Ticket.review_round > 0, Review.answered_on >= lo, Review.answered_on <= hi)
-    found = []
-    for stmt in (first, reviewed):
-        for ticket, answered_on in db.session.execute(stmt):
-            due = ladder_rules.rating_reminder_due(answered_on=answered_on, rated=False, round_=ticket.review_round,
-                                                   today=today, delay_days=delay, open_days=open_days)
+        *base, Ticket.review_round > 0)
+    yield from _batches(first, Ticket.answered_on, lo, hi, size)
+    yield from _batches(reviewed, Review.answered_on, lo, hi, size)
+
+
+def _dues(kind: str, rows, today: date, cal, rules: Ladder, memo: dict) -> dict[tuple, Due]:
+    """The (ticket id, kind, due date, step) keys the rows are due today; the ladder is asked once per
+    distinct set of facts (many tickets share a state and a due date)."""
+    found: dict[tuple, Due] = {}
+    cfg = current_app.config
+    for r in rows:
+        if kind == "rating":
+            due = ladder_rules.rating_reminder_due(answered_on=r.answered_on, rated=False, round_=r.review_round,
+                                                   today=today, delay_days=cfg["RATING_REMINDER_DAYS"],
+                                                   open_days=cfg["RATING_OPEN_DAYS"])
             if due is not None:
-                found.append((ticket, due))
+                found[(r.id, due.kind, due.due_date, due.step)] = due
+            continue
+        facts = (r.state, r.unit_id is not None, r.due_date, r.route_due_date, r.publish_due_date, bool(r.published))
+        dues = memo.get(facts)
+        if dues is None:
+            dues = memo[facts] = ladder_rules.due_reminders(
+                state=r.state, has_unit=facts[1], due_date=r.due_date, route_due_date=r.route_due_date,
+                publish_due_date=r.publish_due_date, published=facts[5], today=today, cal=cal, ladder=rules)
+        for due in dues:
+            if due.kind == ladder_rules.PROGRESS and (not r.has_email or r.answered):
+                continue  # nobody to tell (a phone submission), or answered once and now reworked
+            found[(r.id, due.kind, due.due_date, due.step)] = due
     return found
 
 
+# ---------------------------------------------------------------- the log
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _id_in(column, ids: list[int]):
+    """`column IN ids`: one array parameter on PostgreSQL (a short statement however many ids)."""
+    if _postgres():
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _already_logged(keys: list[tuple]) -> set[tuple]:
-    """The keys among `keys` that ReminderLog already holds (uses the unique index)."""
+    """The keys among `keys` that ReminderLog already holds: the log rows of their tickets, read
+    through the unique index's leading column."""
+    wanted = set(keys)
+    ids = sorted({k[0] for k in keys})
     done: set[tuple] = set()
-    columns = tuple_(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step)
-    for i in range(0, len(keys), CHUNK):
-        chunk = keys[i:i + CHUNK]
+    step = len(ids) if _postgres() else CHUNK
+    for i in range(0, len(ids), step or 1):
         rows = db.session.execute(
             db.select(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step)
-            .where(columns.in_(chunk))
+            .where(_id_in(ReminderLog.ticket_id, ids[i:i + step]))
         )
-        done.update(tuple(r) for r in rows)
+        done.update(key for key in (tuple(r) for r in rows) if key in wanted)
     return done
 
 
-def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
-    """Insert the keys, skipping any that exist (even uncommitted in a concurrent sweep).
+_PG_INSERT = text(
+    "INSERT INTO reminder_logs (ticket_id, kind, due_date, step, created_at) "
+    "SELECT t, k, d, s, :now FROM unnest(CAST(:t AS integer[]), CAST(:k AS varchar[]), CAST(:d AS date[]), "
+    "CAST(:s AS integer[])) AS u(t, k, d, s) ORDER BY t, k, d, s "
+    "ON CONFLICT (ticket_id, kind, due_date, step) DO NOTHING RETURNING ticket_id, kind, due_date, step, id")
 
-    Returns the keys this sweep inserted, with their log row ids. One executemany: SQLAlchemy sends
-    it as multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING statements ("insertmanyvalues").
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # A fixed order makes two concurrent sweeps wait on each other instead of deadlocking.
-    rows = [{"ticket_id": t, "kind": k, "due_date": d, "step": s, "created_at": now} for t, k, d, s in sorted(keys)]
+
+def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
+    """Insert the keys (pending: `queued_at` empty), skipping any that exist, even uncommitted in a
+    concurrent sweep; in a fixed order, so two concurrent sweeps wait on each other instead of
+    deadlocking. Returns the keys this sweep inserted, with their log row ids. PostgreSQL: one
+    INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING; SQLite: multi-row inserts."""
+    keys = sorted(keys)
+    ours: dict[tuple, int] = {}
+    if not keys:
+        return ours
+    if _postgres():
+        columns = list(zip(*keys))
+        result = db.session.execute(_PG_INSERT, {"now": now, "t": list(columns[0]), "k": list(columns[1]),
+                                                 "d": list(columns[2]), "s": list(columns[3])})
+        for r in result:
+            ours[(r.ticket_id, r.kind, r.due_date, r.step)] = r.id
+        return ours
+    rows = [{"ticket_id": t, "kind": k, "due_date": d, "step": s, "created_at": now} for t, k, d, s in keys]
     stmt = (
-        insert(ReminderLog)
+        sqlite_insert(ReminderLog)
         .on_conflict_do_nothing(index_elements=["ticket_id", "kind", "due_date", "step"])
         .returning(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step, ReminderLog.id)
     )
-    ours: dict[tuple, int] = {}
     for i in range(0, len(rows), CHUNK * 4):
         for r in db.session.execute(stmt, rows[i:i + CHUNK * 4]):
             ours[(r.ticket_id, r.kind, r.due_date, r.step)] = r.id
     return ours
 
 
-class _Directory:
-    """Who receives what: users loaded once per sweep with a few queries."""
-
-    def __init__(self, tickets: list[Ticket]) -> None:
-        unit_ids = {t.unit_id for t in tickets if t.unit_id}
-        assignee_ids = {t.assignee_id for t in tickets if t.assignee_id}
-        self.units = {u.id: u for u in db.session.execute(
-            db.select(Unit).where(Unit.id.in_(unit_ids))).scalars()} if unit_ids else {}
-        self.assignees = {u.id: u for u in db.session.execute(
-            db.select(User).where(User.id.in_(assignee_ids), User.active.is_(True))).scalars()} if assignee_ids else {}
-        self.heads: dict[int, list[User]] = defaultdict(list)
-        if unit_ids:
-            for u in db.session.execute(db.select(User).where(
-                    User.role == Role.UNIT_HEAD, User.unit_id.in_(unit_ids), User.active.is_(True))
-                    .order_by(User.id)).scalars():
-                self.heads[u.unit_id].append(u)
-        office = db.session.execute(db.select(User).where(
-            User.role.in_([Role.COORDINATOR, Role.DIRECTOR]), User.active.is_(True)).order_by(User.id)).scalars().all()
-        self.coordinators = [u for u in office if u.role == Role.COORDINATOR]
-        self.directors = [u for u in office if u.role == Role.DIRECTOR]
-
-    def unit_mailbox(self, ticket: Ticket) -> list[tuple[str, str, str | None]]:
-        unit = self.units.get(ticket.unit_id)
-        return [(unit.email, unit.name, None)] if unit is not None and unit.email else []
-
-    @staticmethod
-    def people(users: list[User]) -> list[tuple[str, str, str | None]]:
-        return [(u.email, u.name, u.locale) for u in users if u.email]
-
-    def recipients(self, ticket: Ticket, kind: str) -> list[tuple[str, str, str | None]]:
-        """(email, name, locale) of who gets reminder `kind` about `ticket`, each address once."""
-        unique: dict[str, tuple[str, str, str | None]] = {}
-        for person in self._recipients(ticket, kind):
-            unique.setdefault(person[0].lower(), person)
-        return list(unique.values())
-
-    def _recipients(self, ticket: Ticket, kind: str) -> list[tuple[str, str, str | None]]:
-        if kind == ladder_rules.BEFORE_DUE:
-            assignee = self.assignees.get(ticket.assignee_id)
-            found = self.people([assignee]) if assignee else []
-            found += self.unit_mailbox(ticket)
-            if assignee is None:  # nobody assigned yet: the heads, who assign, are told
-                found += self.people(self.heads.get(ticket.unit_id, []))
-            return found or self.people(self.coordinators)
-        if kind == ladder_rules.OVERDUE_HEAD:
-            found = self.people(self.heads.get(ticket.unit_id, [])) or self.unit_mailbox(ticket)
-            return found or self.people(self.coordinators)
-        if kind == ladder_rules.ESCALATE:
-            return self.people(self.coordinators + self.directors)
-        if kind in (ladder_rules.ROUTE_OVERDUE, ladder_rules.PUBLISH_OVERDUE):
-            return self.people(self.coordinators) or self.people(self.directors)
-        raise ValueError(kind)
+def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report: SweepReport) -> None:
+    """Log the batch's new keys and queue the submitter's emails among them (the caller commits)."""
+    logged = _already_logged(list(due_by_key))
+    ours = _insert_new([k for k in due_by_key if k not in logged], now)
+    report.new_keys += len(ours)
+    mine = sorted(k for k in ours if k[1] in SUBMITTER_KINDS)
+    if not mine:
+        return
+    tickets = {t.id: t for t in db.session.execute(
+        db.select(Ticket).where(_id_in(Ticket.id, sorted({k[0] for k in mine})))).scalars()}
+    shapes = _Shapes()
+    emails = [shapes.render(tickets[key[0]], due_by_key[key], today) for key in mine]
+    ids = _add_messages(emails, now)
+    links = [(ours[key], outbox_id) for key, outbox_id in zip(mine, ids)]
+    if _postgres():
+        db.session.execute(_PG_LINK, {"now": now, "i": [i for i, _o in links], "o": [o for _i, o in links]})
+    else:
+        db.session.execute(db.update(ReminderLog).execution_options(synchronize_session=False),
+                           [{"id": i, "outbox_id": o, "queued_at": now} for i, o in links])  # by primary key
+    for key, outbox_id in zip(mine, ids):
+        ticket, due = tickets[key[0]], due_by_key[key]
+        report.messages.append(outbox_id)
+        report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, outbox_id))
 
 
-def describe(kind: str, due: Due) -> str:
-    """One line of a digest, in Vietnamese."""
+_PG_LINK = text("UPDATE reminder_logs SET outbox_id = u.o, queued_at = :now "
+                "FROM unnest(CAST(:i AS integer[]), CAST(:o AS integer[])) AS u(i, o) WHERE reminder_logs.id = u.i")
+_PG_MESSAGES = text(
+    "INSERT INTO outbox_messages (kind, recipients, subject, body_text, body_html, ticket_id, status, attempts, "
+    "created_at, next_attempt_at) SELECT k, r, s, bt, bh, t, 'pending', 0, :now, :now FROM unnest("
+    "CAST(:n AS integer[]), CAST(:k AS varchar[]), CAST(:r AS text[]), CAST(:s AS varchar[]), CAST(:bt AS text[]), "
+    "CAST(:bh AS text[]), CAST(:t AS integer[])) AS u(n, k, r, s, bt, bh, t) ORDER BY n RETURNING id")
+
+
+def _add_messages(emails: list[dict], now: datetime) -> list[int]:
+    """Add rendered emails (dicts of outbox.add's arguments) as outbox rows; their ids, in order.
+    PostgreSQL: one INSERT ... SELECT FROM unnest(arrays); elsewhere through `outbox.add`."""
+    if not emails:
+        return []
+    if not _postgres():
+        messages = [outbox.add(**e, now=now, flush=False) for e in emails]
+        db.session.flush()
+        return [m.id for m in messages]
+    columns = {"k": "kind", "r": "recipients", "s": "subject", "bt": "body_text", "bh": "body_html", "t": "ticket_id"}
+    params = {p: [e[c] if c != "recipients" else ",".join(e[c]) for e in emails] for p, c in columns.items()}
+    rows = db.session.execute(_PG_MESSAGES, {"now": now, "n": list(range(len(emails))), **params}).scalars().all()
+    return sorted(rows)  # ids of a sequence, inserted in the order of n
+
+
+class _Shapes:
+    """The submitter's reminder emails, each template rendered once per shape and filled in.
+
+    A progress update differs from another of the same language, state and due date only by the
+    ticket's own strings (name, code, title, tracking link), and a rating reminder of the same
+    language, kind and dates likewise: the template is rendered once with markers in their place and
+    each email is the rendering with the ticket's strings put back (HTML-escaped in the HTML part),
+    byte for byte what `outbox.queue` renders (tests/reminders/test_reminders_end.py holds them equal).
+    """
+
+    FIELDS = ("name", "code", "title", "tracking_token")
+    MARK = {f: f"\x1a{f}\x1a" for f in (*FIELDS, "subject")}
+
+    def __init__(self) -> None:
+        self.rendered: dict[tuple, tuple[str, str | None]] = {}
+
+    def render(self, ticket: Ticket, due: Due, today: date) -> dict:
+        locale = ticket.locale if ticket.locale in ("vi", "en") else "vi"
+        if due.kind == ladder_rules.RATING_REQUEST:
+            kind, template = "rating_reminder", "rating_reminder"
+            shape = (template, locale, ticket.kind, ticket.received_on, due.due_date)
+            facts = {"kind": ticket.kind, "received_on": ticket.received_on}
+            ctx = {"answered_on": due.due_date}
+        else:
+            kind, template = "progress_update", "progress_update"
+            shape = (template, locale, ticket.state, ticket.due_date, due.due_date, due.step, due.days, today)
+            facts = {"state": ticket.state, "due_date": ticket.due_date}
+            ctx = {"due": due, "today": today}
+        with force_locale(locale):
+            if kind == "rating_reminder":
+                subject = _("[%(code)s] Mời Quý vị đánh giá câu trả lời", code=ticket.code)
+            else:
+                subject = _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị", code=ticket.code)
+            if shape not in self.rendered:
+                marked = SimpleNamespace(**{f: self.MARK[f] for f in self.FIELDS}, **facts)
+                self.rendered[shape] = (
+                    render_template(f"email/{template}.txt", ticket=marked, email_subject=self.MARK["subject"],
+                                    base_url=current_app.config["BASE_URL"].rstrip("/"), **ctx),
+                    render_template(f"email/{template}.html", ticket=marked, email_subject=self.MARK["subject"],
+                                    base_url=current_app.config["BASE_URL"].rstrip("/"), **ctx))
+        text_part, html_part = self.rendered[shape]
+        values = {**{f: str(getattr(ticket, f) or "") for f in self.FIELDS}, "subject": str(subject)}
+        for field_name, value in values.items():
+            text_part = text_part.replace(self.MARK[field_name], value)
+            html_part = html_part.replace(self.MARK[field_name], str(escape(value)))
+        return {"kind": kind, "recipients": [ticket.email.strip().lower()], "subject": str(subject),
+                "body_text": text_part, "body_html": html_part, "ticket_id": ticket.id}
+
+
+# ---------------------------------------------------------------- digests
+
+
+def describe(kind: str, due: Due, *, final: bool = False) -> str:
+    """One line of a digest, in the current language."""
     when = fmt(due.due_date)
     if kind == ladder_rules.BEFORE_DUE:
         if due.days == 0:
             return _("Đến hạn giải quyết hôm nay (%(date)s).", date=when)
         return _("Còn %(n)s ngày làm việc đến hạn giải quyết %(date)s.", n=due.days, date=when)
     if kind == ladder_rules.OVERDUE_HEAD:
-        return _("Đã quá hạn giải quyết %(n)s ngày làm việc (hạn %(date)s).", n=due.days, date=when)
-    if kind == ladder_rules.ESCALATE:
-        return _("Quá hạn %(n)s ngày làm việc (hạn %(date)s): đề nghị Văn phòng và Lãnh đạo Sở chỉ đạo xử lý.",
+        line = _("Đã quá hạn giải quyết %(n)s ngày làm việc (hạn %(date)s).", n=due.days, date=when)
+    elif kind == ladder_rules.ESCALATE:
+        line = _("Quá hạn %(n)s ngày làm việc (hạn %(date)s): đề nghị Văn phòng và Lãnh đạo Sở chỉ đạo xử lý.",
                  n=due.days, date=when)
+    elif kind == ladder_rules.ROUTE_OVERDUE:
+        line = _("Chưa chuyển đơn vị xử lý, quá thời hạn phân loại %(date)s được %(n)s ngày làm việc.",
+                 n=due.days, date=when)
+    elif kind == ladder_rules.PUBLISH_OVERDUE:
+        line = _("Đã trả lời nhưng chưa công khai, quá thời hạn công khai %(date)s được %(n)s ngày làm việc.",
+                 n=due.days, date=when)
+    else:
+        raise ValueError(kind)
+    if final:
+        return _("Lần nhắc cuối: %(line)s Hệ thống sẽ không nhắc thêm về mốc thời hạn này.", line=line)
+    return line
+
+
+def describe_more(kind: str, n: int) -> str:
+    """The line counting the tickets of `kind` beyond the digest's cap."""
+    if kind == ladder_rules.BEFORE_DUE:
+        return _("%(n)s hồ sơ khác sắp đến hạn giải quyết", n=n)
+    if kind in (ladder_rules.OVERDUE_HEAD, ladder_rules.ESCALATE):
+        return _("%(n)s hồ sơ khác đã quá hạn giải quyết", n=n)
     if kind == ladder_rules.ROUTE_OVERDUE:
-        return _("Chưa chuyển đơn vị xử lý, quá thời hạn phân loại %(date)s được %(n)s ngày làm việc.",
-                 n=due.days, date=when)
-    if kind == ladder_rules.PUBLISH_OVERDUE:
-        return _("Đã trả lời nhưng chưa công khai, quá thời hạn công khai %(date)s được %(n)s ngày làm việc.",
-                 n=due.days, date=when)
-    raise ValueError(kind)
+        return _("%(n)s hồ sơ khác chưa được chuyển đơn vị xử lý", n=n)
+    return _("%(n)s hồ sơ khác đã trả lời nhưng chưa công khai", n=n)
 
 
-def sweep(now: datetime) -> SweepReport:
-    """Queue the reminders due at `now` (naive UTC) as outbox rows (flushes; the caller commits)."""
+def queue_link(kind: str, rules: Ladder) -> str:
+    """The staff queue filtered to the tickets of `kind` (a path under BASE_URL)."""
+    if kind == ladder_rules.BEFORE_DUE:
+        query = {"due_within": max(rules.before_days or (0,))}
+    elif kind == ladder_rules.ROUTE_OVERDUE:
+        query = {"state": State.NEW.value}
+    elif kind == ladder_rules.PUBLISH_OVERDUE:
+        query = {"state": State.ANSWERED.value}
+    else:
+        query = {"overdue": 1}
+    return "/staff/?" + urlencode(query)
+
+
+@dataclass
+class _Digest:
+    """One recipient's digest being assembled: the most urgent `cap` lines, counts of all the rest."""
+
+    person: recipients.Person
+    cap: int
+    top: list = field(default_factory=list)  # (sort key, line facts)
+    counts: dict = field(default_factory=dict)
+    tickets: set = field(default_factory=set)
+    items: list = field(default_factory=list)  # (code, kind, step, due date) for the report
+
+    def add(self, sort_key: tuple, line: dict) -> None:
+        self.counts[line["kind"]] = self.counts.get(line["kind"], 0) + 1
+        self.tickets.add(line["ticket_id"])
+        self.items.append((line["code"], line["kind"], line["step"], line["due_date"]))
+        self.top.append((sort_key, line))
+        if len(self.top) > 4 * self.cap:
+            self.top = heapq.nsmallest(self.cap, self.top, key=lambda it: it[0])
+
+
+def _lock_digests() -> None:
+    """Serialise the digest step between concurrent sweeps (SQLite's BEGIN IMMEDIATE already does)."""
+    if _postgres():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DIGEST_LOCK})
+
+
+def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, report: SweepReport) -> None:
+    """Put every pending staff reminder in its recipients' digests and mark it queued (the caller commits)."""
+    _lock_digests()
+    cap = max(1, int(current_app.config["REMINDER_DIGEST_CAP"]))
+    directory = recipients.Directory()
+    digests: dict[str, _Digest] = {}
+    days: dict[tuple, int] = {}
+    told: dict[tuple, list[recipients.Person]] = {}
+    pending: list[int] = []
+    last = 0
+    while True:
+        rows = db.session.execute(
+            db.select(ReminderLog.id, ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date,
+                      ReminderLog.step, Ticket.code, Ticket.title, Ticket.state, Ticket.unit_id, Ticket.assignee_id)
+            .join(Ticket, Ticket.id == ReminderLog.ticket_id)
+            .where(ReminderLog.queued_at.is_(None), ReminderLog.id > last)
+            .order_by(ReminderLog.queued_at, ReminderLog.id).limit(size)).all()
+        if not rows:
+            break
+        last = rows[-1].id
+        directory.load((r.unit_id for r in rows), (r.assignee_id for r in rows))
+        for r in rows:
+            pending.append(r.id)
+            if r.kind not in ladder_rules.DIGEST_KINDS:
+                continue
+            final = rules.is_final(r.kind, r.step)
+            what = "final_escalation" if final and r.kind != ladder_rules.ESCALATE else r.kind
+            if (r.kind, r.due_date) not in days:
+                days[(r.kind, r.due_date)] = _days_of(r.kind, r.due_date, today, cal)
+            line = {"ticket_id": r.ticket_id, "code": r.code, "title": r.title, "state": r.state,
+                    "unit_id": r.unit_id, "kind": r.kind, "step": r.step, "due_date": r.due_date, "final": final,
+                    "days": days[(r.kind, r.due_date)]}
+            key = ladder_rules.sort_key(r.kind, r.due_date, r.code)
+            audience = (what, r.unit_id, r.assignee_id)
+            if audience not in told:  # many reminders share a kind, a unit and an assignee
+                told[audience] = directory.told(what, unit_id=r.unit_id, assignee_id=r.assignee_id)
+            for person in told[audience]:
+                email = person.email.lower()
+                if email not in digests:
+                    digests[email] = _Digest(person, cap)
+                digests[email].add(key, line)
+
+    messages = []
+    for email in sorted(digests):
+        digest = digests[email]
+        top = [line for _k, line in heapq.nsmallest(cap, digest.top, key=lambda it: it[0])]
+        listed: dict[str, int] = {}
+        for line in top:
+            listed[line["kind"]] = listed.get(line["kind"], 0) + 1
+        locale = digest.person.locale or "vi"
+        with force_locale(locale):
+            lines = [{"ticket": SimpleNamespace(code=line["code"], title=line["title"], state=line["state"],
+                                                unit=directory.units.get(line["unit_id"])),
+                      "text": describe(line["kind"], Due(line["kind"], line["due_date"], line["step"], line["days"]),
+                                       final=line["final"])} for line in top]
+            more = [{"text": describe_more(kind, digest.counts[kind] - listed.get(kind, 0)),
+                     "link": queue_link(kind, rules)}
+                    for kind in ladder_rules.DIGEST_KINDS if digest.counts.get(kind, 0) > listed.get(kind, 0)]
+            subject = _("[Nhắc việc] %(n)s hồ sơ phản ánh, kiến nghị cần xử lý - %(date)s",
+                        n=len(digest.tickets), date=fmt(today))
+        single = db.session.get(Ticket, next(iter(digest.tickets))) if len(digest.tickets) == 1 else None
+        message = outbox.queue("reminder_digest", digest.person.email, subject, "reminder_digest", locale=locale,
+                               now=now, ticket=single, recipient_name=digest.person.name, lines=lines, more=more,
+                               today=today, flush=False)
+        messages.append((digest, message))
+    db.session.flush()
+    for digest, message in messages:
+        report.messages.append(message.id)
+        for code, kind, step, due_date in digest.items:
+            report.queued.append(Queued(digest.person.email.lower(), code, kind, step, due_date, message.id))
+    step = len(pending) if _postgres() else CHUNK
+    for i in range(0, len(pending), step or 1):
+        db.session.execute(db.update(ReminderLog).where(_id_in(ReminderLog.id, pending[i:i + step]))
+                           .values(queued_at=now).execution_options(synchronize_session=False))
+
+
+def _days_of(kind: str, due_date: date, today: date, cal) -> int:
+    """The day count a digest line reports: working days left, or late (outcomes' definitions)."""
+    if kind == ladder_rules.BEFORE_DUE:
+        return outcomes.days_left(due_date, today, cal)
+    if kind in (ladder_rules.OVERDUE_HEAD, ladder_rules.ESCALATE):
+        return outcomes.days_late(due_date, today, cal)
+    return cal.working_days_between(due_date, today)
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+def sweep(now: datetime, *, batch: int | None = None) -> SweepReport:
+    """Queue the reminders due at `now` (naive UTC) as outbox rows, committing each batch and the digests."""
     report = SweepReport(now=now)
     cal = calendar.work_calendar()
     report.skipped = office_closed_reason(now, cal)
@@ -261,82 +559,23 @@ def sweep(now: datetime) -> SweepReport:
         return report
     today = to_local(now).date()
     rules = ladder()
-    tickets = candidates(today, cal, rules)
-    report.candidates = len(tickets)
-
-    due_by_key: dict[tuple, tuple[Ticket, Due]] = {}
-    for ticket in tickets:
-        for due in ladder_rules.due_reminders(
-            state=ticket.state, has_unit=ticket.unit_id is not None, due_date=ticket.due_date,
-            route_due_date=ticket.route_due_date, publish_due_date=ticket.publish_due_date,
-            published=ticket.published_at is not None, today=today, cal=cal, ladder=rules,
-        ):
-            if due.kind == ladder_rules.PROGRESS and not ticket.email:
-                continue  # nobody to tell (a phone submission without email)
-            if due.kind == ladder_rules.PROGRESS and ticket.answered_on is not None:
-                continue  # answered once, now reviewed or reworked: the submitter has had an answer
-            due_by_key[(ticket.id, due.kind, due.due_date, due.step)] = (ticket, due)
-    for ticket, due in rating_candidates(today):  # issue 14: the one reminder to rate the answer
-        due_by_key[(ticket.id, due.kind, due.due_date, due.step)] = (ticket, due)
-    if not due_by_key:
-        return report
-
-    logged = _already_logged(list(due_by_key))
-    keys = [k for k in due_by_key if k not in logged]
-    ours = _insert_new(keys, now) if keys else {}
-    report.new_keys = len(ours)
-    if not ours:
-        return report
-
-    directory = _Directory([due_by_key[k][0] for k in ours])
-    digests: dict[str, dict] = {}
-    progress: list[tuple[tuple, Ticket, Due]] = []
-    for key in sorted(ours):
-        ticket, due = due_by_key[key]
-        if due.kind in (ladder_rules.PROGRESS, ladder_rules.RATING_REQUEST):
-            progress.append((key, ticket, due))
-            continue
-        for email, name, locale in directory.recipients(ticket, due.kind):
-            entry = digests.setdefault(email.lower(), {"name": name, "locale": locale or "vi", "items": []})
-            entry["items"].append((ticket, due))
-
-    for email in sorted(digests):
-        entry = digests[email]
-        items = sorted(entry["items"], key=lambda it: ladder_rules.sort_key(it[1].kind, it[1].due_date, it[0].code))
-        with force_locale(entry["locale"]):
-            lines = [{"ticket": t, "due": d, "text": describe(d.kind, d)} for t, d in items]
-            subject = _("[Nhắc việc] %(n)s hồ sơ phản ánh, kiến nghị cần xử lý - %(date)s",
-                        n=len({t.id for t, _d in items}), date=fmt(today))
-        message = outbox.queue(
-            "reminder_digest", email, subject, "reminder_digest", locale=entry["locale"], now=now,
-            ticket=items[0][0] if len({t.id for t, _d in items}) == 1 else None,
-            recipient_name=entry["name"], lines=lines, today=today,
-        )
-        report.messages.append(message.id)
-        for ticket, due in items:
-            report.queued.append(Queued(email, ticket.code, due.kind, due.step, due.due_date, message.id))
-
-    links: list[dict] = []  # which email carried each progress update
-    for key, ticket, due in progress:
-        if due.kind == ladder_rules.RATING_REQUEST:
-            message = outbox.queue(
-                "rating_reminder", ticket.email,
-                lambda t=ticket: _("[%(code)s] Mời Quý vị đánh giá câu trả lời", code=t.code),
-                "rating_reminder", ticket=ticket, locale=ticket.locale or "vi", now=now, answered_on=due.due_date,
-            )
-            links.append({"id": ours[key], "outbox_id": message.id})
-            report.messages.append(message.id)
-            report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, message.id))
-            continue
-        message = outbox.queue(
-            "progress_update", ticket.email,
-            lambda t=ticket: _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị", code=t.code),
-            "progress_update", ticket=ticket, locale=ticket.locale or "vi", now=now, due=due, today=today,
-        )
-        links.append({"id": ours[key], "outbox_id": message.id})
-        report.messages.append(message.id)
-        report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, message.id))
-    if links:
-        db.session.execute(db.update(ReminderLog), links)  # bulk UPDATE by primary key
-    db.session.flush()
+    size = max(1, int(batch or current_app.config["REMINDER_BATCH"]))
+    memo: dict[tuple, list[Due]] = {}
+    written = False
+    try:
+        for kind, rows in candidate_batches(today, cal, rules, size):
+            if written:  # the previous batch is committed once the next one is read: the last one
+                db.session.commit()  # goes with the digests, so a one-batch sweep is one transaction
+                written = False
+            if kind == "due":
+                report.candidates += len(rows)
+            due_by_key = _dues(kind, rows, today, cal, rules, memo)
+            if due_by_key:
+                _log_batch(due_by_key, now, today, report)
+                written = True
+        _queue_digests(now, today, cal, rules, size, report)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return report

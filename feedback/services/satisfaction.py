@@ -38,7 +38,7 @@ from ..domain.states import LEVEL_LABELS, RATING_REASON_LABELS, Role, State, Tra
 from ..extensions import db
 from ..models import Category, Rating, Review, Ticket, TicketEvent, Unit, User
 from ..timeutil import local_today, to_utc_naive
-from . import ServiceError, calendar, language
+from . import ServiceError, calendar, language, recipients
 from . import workflow as wf
 
 MAX_COMMENT = 2000
@@ -297,14 +297,8 @@ def _open_review(ticket: Ticket, actor: User | None, codes: list[str], comment: 
     db.session.flush()
     wf._notify_submitter(ticket, "review_requested", _l("Tiếp nhận đề nghị xem xét lại"), now, review=review,
                          reasons=codes)
-    unit = db.session.get(Unit, ticket.unit_id) if ticket.unit_id else None
-    staff = wf._emails(wf.unit_users(ticket.unit_id, Role.UNIT_HEAD)) + wf._emails(wf.role_users(Role.COORDINATOR))
-    if ticket.assignee is not None:
-        staff += wf._emails([ticket.assignee])
-    if unit is not None and unit.email:
-        staff.append(unit.email)
-    wf._notify_staff(sorted(set(staff)), "staff_review_requested", _l("Đề nghị xem xét lại câu trả lời"), ticket,
-                     now, review=review, reasons=codes, comment=comment)
+    wf._notify_staff(recipients.emails("staff_review_requested", ticket), "staff_review_requested",
+                     _l("Đề nghị xem xét lại câu trả lời"), ticket, now, review=review, reasons=codes, comment=comment)
     if actor is None:
         return wf.Outcome(action, _("Đã gửi đề nghị xem xét lại. Sở sẽ trả lời trước ngày %(d)s.",
                                     d=deadlines.fmt(deadline.due)))
@@ -380,8 +374,7 @@ def return_answer(ticket: Ticket, actor: User, comment: str | None, now: datetim
     ticket.closed_at = None
     ticket.draft_answer = ticket.answer
     wf._event(ticket, "return_answer", actor, source, now, public=False, message=comment, unit_id=ticket.unit_id)
-    staff = wf.unit_users(ticket.unit_id, Role.UNIT_HEAD) + ([ticket.assignee] if ticket.assignee else [])
-    wf._notify_staff(sorted(set(wf._emails(staff))), "staff_answer_returned",
+    wf._notify_staff(recipients.emails("staff_answer_returned", ticket), "staff_answer_returned",
                      _l("Văn phòng Sở trả lại câu trả lời trước khi công khai"), ticket, now, comment=comment,
                      reviewer=actor)
     return wf.Outcome("return_answer", _("Đã trả lại câu trả lời cho đơn vị xử lý."))

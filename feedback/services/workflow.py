@@ -39,7 +39,7 @@ from ..domain.states import (
 from ..extensions import db
 from ..models import Attachment, Ticket, Unit, User
 from ..timeutil import local_today, parse_day
-from . import ServiceError, calendar, language, letters, outbox, timeline
+from . import ServiceError, calendar, language, letters, outbox, recipients, timeline
 from .intake import Upload, store_upload
 
 # Actions a staff member takes from the ticket page, in the order the page offers them.
@@ -170,10 +170,6 @@ def _event(ticket: Ticket, action: str, actor: User | None, source: str, now: da
     )
 
 
-def _emails(users) -> list[str]:
-    return [u.email for u in users if u.active and u.email]
-
-
 def unit_users(unit_id: int | None, *roles: str) -> list[User]:
     """Active users of a unit with one of `roles`."""
     if unit_id is None:
@@ -181,13 +177,6 @@ def unit_users(unit_id: int | None, *roles: str) -> list[User]:
     return list(db.session.execute(
         db.select(User).where(User.unit_id == unit_id, User.role.in_(roles), User.active.is_(True))
         .order_by(User.name)
-    ).scalars())
-
-
-def role_users(*roles: str) -> list[User]:
-    """Active users with one of `roles`, whatever their unit."""
-    return list(db.session.execute(
-        db.select(User).where(User.role.in_(roles), User.active.is_(True)).order_by(User.name)
     ).scalars())
 
 
@@ -203,10 +192,11 @@ def _notify_submitter(ticket: Ticket, kind: str, subject, now: datetime, **ctx) 
                      locale=ticket.locale or "vi", now=now, **ctx)
 
 
-def _notify_staff(recipients: list[str], kind: str, subject, ticket: Ticket, now: datetime, **ctx) -> None:
-    """Email staff, one message per language (each account's chosen locale; `subject` is lazy)."""
-    if recipients:
-        outbox.queue_by_locale(kind, recipients, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket,
+def _notify_staff(addresses: list[str], kind: str, subject, ticket: Ticket, now: datetime, **ctx) -> None:
+    """Email staff (`recipients.emails(...)`), one message per language (each account's chosen locale;
+    `subject` is lazy)."""
+    if addresses:
+        outbox.queue_by_locale(kind, addresses, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket,
                                now=now, **ctx)
 
 
@@ -320,10 +310,8 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
            regime=ticket.regime if regime is not None else None)
     if note:
         _event(ticket, "note", actor, ticket.state, now, public=False, message=note)
-    recipients = _emails(unit_users(unit.id, Role.UNIT_HEAD)) + ([unit.email] if unit.email else [])
-    if not recipients:
-        recipients = _emails(unit_users(unit.id, Role.OFFICER))
-    _notify_staff(recipients, "staff_routed", _l("Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"),
+    _notify_staff(recipients.emails("staff_routed", ticket, unit_id=unit.id), "staff_routed",
+                  _l("Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"),
                   ticket, now, unit=unit, note=note)
     return Outcome("route", message())
 
@@ -419,10 +407,8 @@ def provide_info(ticket: Ticket, actor: User | None, message: str | None, now: d
                                   stored_name=stored, file_type=upload.file_type, size=len(upload.data),
                                   sha256=digest, created_at=now))
     if actor is None:
-        staff = [ticket.assignee] if ticket.assignee else unit_users(ticket.unit_id, Role.UNIT_HEAD)
-        if not staff and ticket.unit_id is None:
-            staff = role_users(Role.COORDINATOR)
-        _notify_staff(_emails(staff), "staff_info_provided", _l("Người gửi đã bổ sung thông tin"), ticket, now,
+        _notify_staff(recipients.emails("staff_info_provided", ticket), "staff_info_provided",
+                      _l("Người gửi đã bổ sung thông tin"), ticket, now,
                       message=message)
     return Outcome("provide_info", _("Đã ghi nhận thông tin bổ sung; hạn giải quyết là %(due)s.",
                                      due=deadlines.fmt(ticket.due_date)))
@@ -443,7 +429,8 @@ def assign(ticket: Ticket, actor: User, assignee: User | str | None, now: dateti
     _event(ticket, "assign", actor, source, now, message=lambda: _("Phân công cho %(name)s.", name=assignee.name),
            assignee=assignee.email)
     if assignee.id != actor.id:
-        _notify_staff(_emails([assignee]), "staff_assigned", _l("Bạn được phân công xử lý hồ sơ"), ticket, now,
+        _notify_staff(recipients.emails("staff_assigned", ticket, person=assignee), "staff_assigned",
+                      _l("Bạn được phân công xử lý hồ sơ"), ticket, now,
                       assigner=actor)
     return Outcome("assign", _("Đã phân công cho %(name)s.", name=assignee.name))
 
@@ -458,10 +445,8 @@ def answer(ticket: Ticket, actor: User, text: str | None, now: datetime, *, lett
     version = letters.store_draft(ticket, draft)
     ticket.answered_by_id = actor.id
     _event(ticket, "answer", actor, source, now, message=text, letter=version)
-    heads = [u for u in unit_users(ticket.unit_id, Role.UNIT_HEAD) if u.id != actor.id]
-    if not heads:
-        heads = role_users(Role.DIRECTOR)
-    _notify_staff(_emails(heads), "staff_approval", _l("Dự thảo trả lời chờ duyệt"), ticket, now, author=actor)
+    _notify_staff(recipients.emails("staff_approval", ticket, actor=actor), "staff_approval",
+                  _l("Dự thảo trả lời chờ duyệt"), ticket, now, author=actor)
     return Outcome("answer", _("Đã trình dự thảo trả lời để lãnh đạo duyệt."))
 
 
@@ -473,7 +458,8 @@ def return_(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> 
     _event(ticket, "return", actor, source, now, message=comment)
     author = ticket.assignee or (db.session.get(User, ticket.answered_by_id) if ticket.answered_by_id else None)
     if author is not None and author.id != actor.id:
-        _notify_staff(_emails([author]), "staff_returned", _l("Dự thảo trả lời bị trả lại"), ticket, now,
+        _notify_staff(recipients.emails("staff_returned", ticket, person=author), "staff_returned",
+                      _l("Dự thảo trả lời bị trả lại"), ticket, now,
                       comment=comment, reviewer=actor)
     return Outcome("return", _("Đã trả lại dự thảo để chỉnh sửa."))
 
@@ -558,7 +544,7 @@ def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str
     _event(ticket, "extend", actor, ticket.state, now, public=False,
            message=lambda: _("Đề nghị gia hạn đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
            requested_due_date=new_due.isoformat(), status="requested")
-    _notify_staff(_emails(role_users(Role.COORDINATOR, Role.DIRECTOR)), "staff_extension_request",
+    _notify_staff(recipients.emails("staff_extension_request", ticket), "staff_extension_request",
                   _l("Đề nghị gia hạn chờ duyệt"), ticket, now, new_due=new_due, reason=reason, requester=actor)
     return Outcome("extend", _("Đã gửi đề nghị gia hạn đến %(d)s; chờ Văn phòng Sở hoặc Lãnh đạo Sở duyệt.",
                                d=deadlines.fmt(new_due)))
@@ -615,7 +601,8 @@ def reject_extension(ticket: Ticket, actor: User, now: datetime, *, reason: str 
                f" {reason}" if reason else ""),
            requested_due_date=requested.isoformat())
     if requester is not None:
-        _notify_staff(_emails([requester]), "staff_extension_rejected", _l("Đề nghị gia hạn không được duyệt"),
+        _notify_staff(recipients.emails("staff_extension_rejected", ticket, person=requester),
+                      "staff_extension_rejected", _l("Đề nghị gia hạn không được duyệt"),
                       ticket, now, requested=requested, reason=reason)
     return Outcome("reject_extension", _("Đã không duyệt đề nghị gia hạn."))
 

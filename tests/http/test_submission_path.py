@@ -9,7 +9,7 @@ from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Category, DeadlineRule, OutboxMessage, RateEvent, Ticket
 from feedback.services import admin as admin_service
-from support import csrf_token
+from tests.support import csrf_token
 
 
 
@@ -117,7 +117,7 @@ def test_submission_kept_with_its_acknowledgment_when_mail_fails(app, client, va
     from feedback.services import outbox
     from feedback.timeutil import utcnow
 
-    from support import free_port
+    from tests.support import free_port
 
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False, MAIL_USE_SSL=False)
     from feedback.extensions import mail
