@@ -4,7 +4,7 @@ different ways, and the workflow's own emails and the reminders falling back the
 from __future__ import annotations
 
 import pytest
-from reminder_helpers import at, unit
+from tests.reminders.reminder_helpers import at, unit
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, User

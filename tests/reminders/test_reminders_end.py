@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from reminder_helpers import at, reminder_keys, reminder_messages
+from tests.reminders.reminder_helpers import at, reminder_keys, reminder_messages
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, ReminderLog, Ticket
