@@ -125,45 +125,28 @@ def _lexicon_word(token: _Token, section: str) -> bool:
     return token.text == strip_accents(token.text) and token.folded in _lexicon()[section]
 
 
+@lru_cache(maxsize=1)
 def _surnames() -> frozenset[str]:
-    return _lexicon()["surname"]
+    """Surnames as looked up by `_Token.key`: as written (lower case) and typed without diacritics."""
+    lex = _lexicon()
+    return lex["surname"] | lex["surname:exact"]
 
 
 @lru_cache(maxsize=1)
 def _name_words() -> frozenset[str]:
     lex = _lexicon()
-    return lex["middle"] | lex["given"]
+    return lex["middle"] | lex["given"] | lex["middle:exact"] | lex["given:exact"]
 
 
-# Places that look like names ("Thái Bình", "Hồ Chí Minh", "Kiên Giang"): provinces, big cities,
-# well-known districts and landmarks. Folded. They stay in the text.
-_PLACES = {
-    p for p in (
-        "Hồ Chí Minh", "Hà Nội", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế", "Thừa Thiên Huế",
-        "An Giang", "Bà Rịa", "Vũng Tàu", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu",
-        "Bắc Ninh", "Bến Tre", "Bình Định", "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau",
-        "Cao Bằng", "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang",
-        "Hà Nam", "Hà Tĩnh", "Hải Dương", "Hậu Giang", "Hòa Bình", "Hoà Bình", "Hưng Yên", "Khánh Hòa",
-        "Khánh Hoà", "Kiên Giang", "Kon Tum", "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An",
-        "Nam Định", "Nghệ An", "Ninh Bình", "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình",
-        "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị", "Sóc Trăng", "Sơn La", "Tây Ninh",
-        "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thanh Hoá", "Tiền Giang", "Trà Vinh", "Tuyên Quang",
-        "Vĩnh Long", "Vĩnh Phúc", "Yên Bái", "Phan Thiết", "Phan Rang", "Tháp Chàm", "Quy Nhơn",
-        "Nha Trang", "Đà Lạt", "Buôn Ma Thuột", "Pleiku", "Vinh", "Hạ Long", "Móng Cái", "Việt Trì",
-        "Biên Hòa", "Thủ Dầu Một", "Long Xuyên", "Châu Đốc", "Rạch Giá", "Mỹ Tho", "Thủ Đức",
-        "Tân Bình", "Bình Thạnh", "Phú Nhuận", "Gò Vấp", "Tân Phú", "Bình Tân", "Hoàn Kiếm",
-        "Ba Đình", "Đống Đa", "Hai Bà Trưng", "Cầu Giấy", "Thanh Xuân", "Hoàng Mai", "Long Biên",
-        "Tây Hồ", "Hà Đông", "Nam Từ Liêm", "Bắc Từ Liêm", "Hải Châu", "Sơn Trà", "Ngũ Hành Sơn",
-        "Cẩm Lệ", "Liên Chiểu", "Thanh Khê", "Ninh Kiều", "Bạch Mai", "Chợ Rẫy", "Việt Nam",
-        "Đông Nam Á", "Tây Nguyên", "Đồng bằng sông Cửu Long", "Sài Gòn", "Quang Trung", "Hùng Vương",
-        "Bình Minh", "Tân An", "Sa Đéc", "Cao Lãnh", "Hồng Ngự", "Vị Thanh", "Ngã Bảy", "Sóc Sơn",
-        "Mê Linh", "Đông Anh", "Gia Lâm", "Thanh Trì", "Củ Chi", "Hóc Môn", "Nhà Bè", "Cần Giờ",
-        "Bình Chánh", "Dĩ An", "Thuận An", "Bến Cát", "Tân Uyên", "Nhơn Trạch", "Long Thành",
-        "Trảng Bom", "Hội An", "Tam Kỳ", "Điện Bàn", "Dung Quất", "Chu Lai", "Vân Đồn", "Cẩm Phả",
-        "Uông Bí", "Phổ Yên", "Sông Công", "Từ Sơn", "Thuận Thành", "Yên Phong", "Quế Võ",
-        "Hồ Gươm", "Kinh Bắc", "Trường Sa", "Hoàng Sa", "Phú Quốc", "Côn Đảo", "Lý Sơn",
-    )
-}
+# Places that look like names ("Thái Bình", "Hồ Chí Minh", "Kiên Giang", "Nhật Bản"): the 34
+# provinces after the 2025 merger, former provinces, big cities and districts, landmarks and
+# countries, shipped as `data/vn_places.txt`. They stay in the text.
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    text = resources.files(__package__).joinpath("data/vn_places.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines()
+                     if line.strip() and not line.startswith(("#", "[")))
+
 
 # Words that open the name of a public body; the capitalised words after them are the body's name.
 _BODY_WORDS = (
@@ -217,7 +200,21 @@ _HONORIFICS = (
     "người nhận", "người gửi", "người liên hệ", "người đại diện", "giáo viên", "thầy", "tài xế",
     "người bán", "chủ xe", "chủ cơ sở", "chủ nhà", "gặp", "nhờ", "theo lời", "tôi là", "em là", "mình là",
     "cháu là", "con là", "tôi tên", "em tên", "mình tên",
+    # Family and roles a complaint names people by: whatever capitalised words follow are a person.
+    "vợ", "chồng", "mẹ", "bố", "cha", "má", "con trai", "con gái", "anh trai", "chị gái", "em trai",
+    "em gái", "vợ tôi", "chồng tôi", "mẹ tôi", "bố tôi", "con tôi", "bạn tôi", "hàng xóm", "nhân chứng",
+    "người làm chứng", "người khiếu nại", "người tố cáo", "người bị hại", "người mua", "người thuê",
+    "người phụ trách", "người được ủy quyền", "người ủy quyền", "người lái xe", "chủ tài khoản", "chủ tk",
+    "kế toán", "thủ kho", "thủ quỹ", "học sinh", "sinh viên", "cô giáo", "thầy giáo", "thợ", "trưởng thôn",
+    "tổ trưởng", "người mua hàng", "người bán hàng", "người nhận hàng", "người đứng tên", "người được ủy quyền",
+    "người thuê nhà", "người phụ trách kỹ thuật", "mr", "sir", "madam",
 )
+# Words after which a run of capitalised words is a person only if it looks like a name (its first
+# word is in the lexicon and it has two words or more): "là Khuất Duy Tiến", "cảm ơn Thiệu Quang Vũ".
+_WEAK_CUES = frozenset({
+    "là", "la", "về", "mời", "cảm ơn", "với", "cùng", "và", "gửi", "của", "nhờ", "gặp", "hỏi", "do", "cho",
+    "bởi", "từ", "thay", "giúp", "báo", "ký", "ủy quyền cho", "liên hệ", "lien he", "gọi",
+})
 _HONORIFIC_SET = frozenset({h.lower() for h in _HONORIFICS} | {
     "ong", "ba", "chi", "co", "chu", "bac", "ngai", "can bo", "nhan vien", "chuyen vien", "ten"})
 # Words after a form of address that are not names ("ông Giám đốc", "bà Chủ tịch", "anh Em").
@@ -237,6 +234,13 @@ _STOP_IN_RUN = {w.lower() for w in ("Và", "Là", "Đã", "Có", "Không", "Cũn
                                      "Của", "Cho", "Để", "Thì", "Mà", "Nên", "Hoặc", "Hay", "Khi",
                                      "Nếu", "Theo", "Về", "Sở", "Phòng", "UBND", "Ban", "Bộ", "Cục")}
 
+# Cues that are roles ("Kế toán", "Thợ"): capitalised at a sentence start they may open a title
+# ("Kế toán Trưởng"), so there the name after them must look like one.
+_ROLE_CUES = frozenset({"kế toán", "thợ", "thủ kho", "thủ quỹ", "học sinh", "sinh viên", "nhân chứng"})
+# First words of bodies and places that may stand before "Văn"/"Thị" ("Phòng Văn hóa", "Nhà Văn hóa").
+_BODY_FIRST_WORDS = frozenset({"phong", "nha", "trung", "so", "hoi", "cuc", "vien", "bo", "ban", "khu", "cau",
+                               "cho", "truong", "quan", "huyen", "tinh", "thanh", "thi", "xa", "phuong"})
+
 _STRONG_MIDDLE = frozenset({"van", "thi", "huu", "duc", "dinh", "quoc", "xuan", "ngoc", "minh", "thanh", "cong"})
 
 _WORD = _re(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
@@ -252,6 +256,13 @@ class _Token:
     @property
     def capitalised(self) -> bool:
         return self.text[:1].isupper()
+
+    @property
+    def key(self) -> str:
+        """The lexicon key: the word as written, or folded when typed without any diacritics, so that
+        "Nhân" is not the surname "Nhan" nor "Mông" "Mong", while "Nguyen" is still "Nguyễn"."""
+        lower = self.text.lower()
+        return self.folded if lower == self.folded else lower
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -299,7 +310,7 @@ _COMPANY_FILLERS = r"(?!(?:" + "|".join(_COMPANY_STOPS) + r")(?!\w))[a-zà-ỹđ
 def _places_index() -> dict[str, list[tuple[str, ...]]]:
     """Place names by their first word, lower case, with their diacritics and typed without them."""
     index: dict[str, list[tuple[str, ...]]] = {}
-    for place in _PLACES:
+    for place in _places():
         for form in {place.lower(), strip_accents(place).lower()}:
             words = tuple(_WORD.findall(form))
             if words:
@@ -329,7 +340,7 @@ def _cut_before_person(text: str, start: int, end: int) -> tuple[int, int]:
     surnames, words = _surnames(), _name_words()
     for index in range(2, len(tokens) - 2):
         run = tokens[index:index + 3]
-        if run[0].folded in surnames and all(t.folded in words for t in run[1:]) and \
+        if run[0].key in surnames and all(t.key in words for t in run[1:]) and \
                 all(t.capitalised for t in run):
             return start, start + tokens[index - 1].end
     return start, end
@@ -357,7 +368,10 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
         rf"(?:(?:[ \u00a0]+(?:{_COMPANY_FILLERS})){{0,2}}[ \u00a0]+(?:[{_UP}][\w&.-]*|[0-9]+))*")
     landmark = _re(
         r"(?<!\w)(?:chợ|cầu|sông|núi|hồ|đèo|bến|chùa|đình|đền|nhà thờ|sân bay|cảng|ga|bãi biển|vịnh|"
-        r"công viên|quảng trường|siêu thị|trường|bệnh viện|khách sạn|làng nghề|phố đi bộ|cửa khẩu)"
+        r"công viên|quảng trường|siêu thị|trường|bệnh viện|khách sạn|làng nghề|phố đi bộ|cửa khẩu|"
+        # Prizes, museums, monuments and programmes named after people of history stay.
+        r"giải|lăng|quỹ|quán|rạp|(?i:giải thưởng|bảo tàng|nhà văn hóa|nhà văn hoá|tượng đài|di tích|khu di tích|"
+        r"đền thờ|học bổng|chương trình|đề án|dự án|nhà hàng|nhà sách|sân vận động|nhà thi đấu))"
         rf"[ \u00a0]+\"?(?:[{_UP}]\w*)(?:[ \u00a0]+[{_UP}]\w*){{0,3}}")
     for match in landmark.finditer(text):
         spans.append(match.span())
@@ -401,8 +415,8 @@ def _body_spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
             if not _fullmatch(r"[ \u00a0]+(?:(?:và|va|&|-|–)[ \u00a0]+)?|&|[ \u00a0]*&[ \u00a0]*", gap):
                 break
             # (Right after the opening word the name is the body's: "Trường Lê Quý Đôn".)
-            if (index > 0 or not named_after_people) and not named_after_people_any and token.capitalised and token.folded in _surnames() and index + 1 < len(following) \
-                    and following[index + 1].capitalised and following[index + 1].folded in _name_words() \
+            if (index > 0 or not named_after_people) and not named_after_people_any and token.capitalised and token.key in _surnames() and index + 1 < len(following) \
+                    and following[index + 1].capitalised and following[index + 1].key in _name_words() \
                     and _joined(text, token, following[index + 1]):
                 break  # a person's name starts here
             if not token.capitalised and token.folded not in ("va", "hoc", "nghe", "ly", "luong", "chat",
@@ -458,6 +472,20 @@ def _official_context(text: str, start: int, bodies: Sequence[tuple[int, int]] =
         _re(rf"(?:{_alternation(_PUBLIC_BODY_AFTER_TITLE, True)})(?:[ \u00a0]+[^\W\d_][\w&.-]*){{0,2}}$").match(rest))
 
 
+def _name_like(run: Sequence[_Token]) -> bool:
+    """Whether a capitalised run reads as a person's name: it starts with a surname or a name word of
+    the lexicon, every word is short (a Vietnamese syllable) and none ends a phrase ("Sở", "Và")."""
+    if not run:
+        return False
+    surnames, words = _surnames(), _name_words()
+    if run[0].key not in surnames and run[0].key not in words:
+        return False
+    for t in run:
+        if len(t.text) > 7 or t.text.lower() in _STOP_IN_RUN or t.text.lower() in _NOT_A_NAME - {"anh"}:
+            return False
+    return sum(1 for t in run if t.key in surnames or t.key in words) * 2 >= len(run)
+
+
 def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
     surnames, words = _surnames(), _name_words()
     # Compared with diacritics ("cháu" is a form of address, "Châu" a surname), plus the usual
@@ -482,15 +510,20 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
         lower = token.text.lower()
         pair = lower
         title_end = i
-        if i + 1 < count and _joined(text, token, tokens[i + 1]) and \
-                f"{lower} {tokens[i + 1].text.lower()}" in honorifics:
-            title_end = i + 1
-            pair = f"{lower} {tokens[i + 1].text.lower()}"
+        for width in (4, 3, 2):  # the longest form of address that starts here
+            last = i + width - 1
+            if last < count and all(_joined(text, tokens[n], tokens[n + 1]) for n in range(i, last)):
+                cue = " ".join(t.text.lower() for t in tokens[i:last + 1])
+                if cue in honorifics:
+                    title_end, pair = last, cue
+                    break
         if pair in honorifics or (lower + "." in honorifics and text[token.end:token.end + 1] == "."):
             k = title_end + 1
             if k < count and tokens[k].capitalised and tokens[k].text.lower() not in _NOT_A_NAME and \
+                    (tokens[k].text.lower() not in honorifics or tokens[k].key in _name_words()) and \
                     0 < tokens[k].start - tokens[title_end].end <= 3 and \
-                    text[tokens[title_end].end:tokens[k].start].strip(" .\u00a0") == "":
+                    text[tokens[title_end].end:tokens[k].start].strip(" .:,\u00a0") == "" and \
+                    not (token.capitalised and pair in _ROLE_CUES and not _name_like(tokens[k:run_from(k)])):
                 # "Anh Quốc" (England) and other places after "anh" are protected already.
                 end = run_from(k)
                 span = (tokens[k].start, tokens[end - 1].end)
@@ -498,6 +531,22 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
                     spans.append(span)
                     used.update(range(k, end))
                     continue
+        if not token.capitalised or lower in _WEAK_CUES:
+            # 1b. After a weak cue ("là", "cảm ơn", "về"): a capitalised run that looks like a name.
+            cue_end = i
+            if i + 1 < count and f"{lower} {tokens[i + 1].text.lower()}" in _WEAK_CUES:
+                cue_end = i + 1
+            if (lower in _WEAK_CUES or cue_end > i) and cue_end + 1 < count:
+                k = cue_end + 1
+                gap = text[tokens[cue_end].end:tokens[k].start]
+                if tokens[k].capitalised and 0 < len(gap) <= 3 and gap.strip(" :,\u00a0") == "":
+                    end = run_from(k)
+                    run = tokens[k:end]
+                    span = (run[0].start, run[-1].end)
+                    if len(run) >= 2 and _name_like(run) and not _overlaps(span, protected):
+                        spans.append(span)
+                        used.update(range(k, end))
+                        continue
         if not token.capitalised:
             # 4. A name typed in lower case ("tôi là nguyen van hung"): a surname, a common
             #    middle name, then a given name; without the middle name it is too often a phrase.
@@ -517,16 +566,28 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
         # 2. A full name: surname + one to three name words ("Trần Văn Bình", "Nguyễn Bình").
         end = run_from(i)
         rest = tokens[i + 1:end]
-        known = sum(1 for t in rest if t.folded in words or t.folded in surnames)
-        if token.folded in surnames and end - i >= 2 and (all(
-                t.folded in words or t.folded in surnames
+        known = sum(1 for t in rest if t.key in words or t.key in surnames)
+        if token.key in surnames and end - i >= 2 and (all(
+                t.key in words or t.key in surnames
                 # "Nguyễn Văn A": the placeholder letter after a middle name is a name too.
                 or (len(t.text) == 1 and t.text.isupper() and tokens[n - 1].folded in _STRONG_MIDDLE)
                 for n, t in enumerate(rest, start=i + 1))
                 # A rarer given name after a common middle one: "Nguyễn Thị Xoan", "Lê Văn Tèo".
-                or (len(rest) >= 2 and rest[0].folded in _STRONG_MIDDLE and known >= len(rest) - 1)):
+                or (len(rest) >= 2 and rest[0].folded in _STRONG_MIDDLE and known >= len(rest) - 1)
+                # Three or four syllables, at least half of the rest in the lexicon ("Lê Khả Phiêu Dao").
+                or (len(rest) >= 2 and 2 * known >= len(rest) and _name_like(tokens[i:end]))):
             span = (token.start, tokens[end - 1].end)
             if not _inside(span, protected):
+                spans.append(span)
+                used.update(range(i, end))
+                continue
+        # 2b. A rare surname the lexicon lacks: "Xxx Văn Yyy", "Xxx Thị Yyy" (the two middle names
+        #     that are only middle names) with a given name from the lexicon.
+        if end - i >= 3 and tokens[i + 1].text in ("Văn", "Thị", "Van", "Thi") and \
+                tokens[i + 2].key in words and token.text.lower() not in _NOT_A_NAME and \
+                token.folded not in _BODY_FIRST_WORDS:
+            span = (token.start, tokens[end - 1].end)
+            if not _overlaps(span, protected):
                 spans.append(span)
                 used.update(range(i, end))
                 continue
@@ -534,8 +595,8 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
         #    or three given/middle names ("Bích Ngọc", "Minh Anh").
         if end - i >= 2:
             run = tokens[i:end]
-            reversed_form = all(t.folded in words for t in run[:-1]) and run[-1].folded in surnames
-            partial = all(t.folded in words for t in run)
+            reversed_form = all(t.key in words for t in run[:-1]) and run[-1].key in surnames
+            partial = all(t.key in words for t in run)
             if (reversed_form or partial) and not (partial and run[0].folded in {"van", "thi"}):
                 span = (run[0].start, run[-1].end)
                 if not _inside(span, protected) and not _overlaps(span, protected):
@@ -552,8 +613,8 @@ _UP = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x1EFA) if chr(c).isupper() an
 _NAME_WORDS = rf"(?:[{_UP}]\w*|[0-9]+[A-Za-z]?)(?:[ \u00a0]+(?:[{_UP}]\w*|[0-9]+[A-Za-z]?)){{0,4}}"
 _HOUSE = r"(?:(?i:(?:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn|so[ \u00a0]+nha|so|nha[ \u00a0]+so))[ \u00a0]*)?[0-9]+[A-Za-z]?(?:[/-][0-9]+[A-Za-z]?)*"
 _ALLEY = rf"(?i:hẻm|hẽm|ngõ|ngách|kiệt|kiet|hem|ngo|ngach|hxh)[ \u00a0]+(?:[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*(?:[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?|[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})"
-_STREET = rf"(?i:đường|phố|duong|pho|đại[ \u00a0]+lộ|quốc[ \u00a0]+lộ|tỉnh[ \u00a0]+lộ|ql)[ \u00a0]+{_NAME_WORDS}"
-_LOCALITY = rf"(?i:khu[ \u00a0]+tái[ \u00a0]+định[ \u00a0]+cư|khu[ \u00a0]+dân[ \u00a0]+cư|kdc|khu[ \u00a0]+nhà[ \u00a0]+ở|buôn|bon|làng|sóc|plei|khu[ \u00a0]+pho|to[ \u00a0]+dan[ \u00a0]+pho|thôn|ấp|khu[ \u00a0]+phố|kp|tổ[ \u00a0]+dân[ \u00a0]+phố|tdp|tổ|xóm|bản|khóm|khu[ \u00a0]+tập[ \u00a0]+thể|ktt|chung[ \u00a0]+cư|khu[ \u00a0]+đô[ \u00a0]+thị|kđt|thon|ap|xom|to|khom)[ \u00a0]+{_NAME_WORDS}"
+_STREET = rf"(?i:đường|phố|duong|pho|đại[ \u00a0]+lộ|quốc[ \u00a0]+lộ|tỉnh[ \u00a0]+lộ|ql)[ \u00a0]+(?:(?i:số|so)[ \u00a0]+[0-9]+[A-Za-z]?|{_NAME_WORDS})"
+_LOCALITY = rf"(?i:khu[ \u00a0]+tái[ \u00a0]+định[ \u00a0]+cư|khu[ \u00a0]+dân[ \u00a0]+cư|kdc|khu[ \u00a0]+nhà[ \u00a0]+ở|buôn|bon|làng|sóc|plei|khu[ \u00a0]+pho|to[ \u00a0]+dan[ \u00a0]+pho|phum|srok|thôn|ấp|khu[ \u00a0]+phố|kp|tổ[ \u00a0]+dân[ \u00a0]+phố|tdp|tổ|xóm|bản|khóm|khu[ \u00a0]+tập[ \u00a0]+thể|ktt|chung[ \u00a0]+cư|khu[ \u00a0]+đô[ \u00a0]+thị|kđt|thon|ap|xom|to|khom)[ \u00a0]+{_NAME_WORDS}"
 _WARD = rf"(?i:phường|xã|thị[ \u00a0]+trấn|phuong|xa|p\.|x\.|tt\.)[ \u00a0]*{_NAME_WORDS}"
 _APARTMENT = rf"(?:(?i:căn[ \u00a0]+hộ|phòng|lô|block|tầng|tòa|toà|can[ \u00a0]+ho|tang)[ \u00a0]+[0-9A-Z][0-9A-Za-z.-]*|(?i:tòa[ \u00a0]+nhà|toà[ \u00a0]+nhà|cao[ \u00a0]+ốc|building)[ \u00a0]+[{_UP}0-9][\w-]*(?:[ \u00a0]+[{_UP}0-9][\w-]*){{0,3}})"
 _HOUSE_NAMED = rf"(?:(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn)[ \u00a0]*)?[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{1,4}}"
@@ -596,9 +657,9 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
 
 # --- contacts written to dodge filters -------------------------------------------------------------
 
-_AT = r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|@)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|acong|a còng)[ \u00a0]+)"
+_AT = r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|@|a)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|acong|a còng)[ \u00a0]+)"
 _DOT = r"(?:[ \u00a0]*\.[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:dot|chấm|cham|\.)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+)"
-_TLD = r"(?:com|vn|net|org|edu|gov|info|biz|io|co|me|asia|name|mobi|uk|us|jp|kr|cn|de|fr)"
+_TLD = r"(?:com|vn|net|org|edu|gov|info|biz|io|co|me|asia|name|mobi|uk|us|jp|kr|cn|de|fr|au|sg|th|tw|hk|app|dev|online|site|xyz|ru|in|ca|eu)"
 _DISGUISED_EMAIL = _re(
     rf"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._+-]*(?:[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+[A-Za-z0-9][A-Za-z0-9._+-]*)*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z0-9])",
     re.IGNORECASE,
@@ -646,6 +707,12 @@ _DOB = _re(
     rf"[ \u00a0]*[:.]?[ \u00a0]*({_DATE})",
     re.IGNORECASE,
 )
+# "Ngày sinh của người đại diện: 25/12/1985": the keyword, a few words about whose it is, the date.
+_DOB_FAR = _re(
+    rf"(?:ngày[ \u00a0]+sinh|năm[ \u00a0]+sinh|ngày[ \u00a0]+tháng[ \u00a0]+năm[ \u00a0]+sinh|ngay[ \u00a0]+sinh|nam[ \u00a0]+sinh|"
+    rf"date[ \u00a0]+of[ \u00a0]+birth|dob)(?:[^0-9.;!?\n]{{1,40}})({_DATE})",
+    re.IGNORECASE,
+)
 
 
 def _contact_findings(text: str) -> list[Finding]:
@@ -660,8 +727,9 @@ def _contact_findings(text: str) -> list[Finding]:
     emails = [(f.start, f.end) for f in found]
     for m in _SPELLED_NUMBER.finditer(text):
         add(*m.span(), "phone")
-    for m in _DOB.finditer(text):
-        add(*m.span(1), "dob")
+    for pattern in (_DOB, _DOB_FAR):
+        for m in pattern.finditer(text):
+            add(*m.span(1), "dob")
     for m in _PASSPORT.finditer(text):
         add(*m.span(), "id")
     for m in _PLATE.finditer(text):
