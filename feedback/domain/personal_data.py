@@ -355,7 +355,7 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
     spans = [(s, law_tail.match(folded, e).end()) for s, e in spans]
     # District level and up stays: "huyện Đan Phượng", "tỉnh Thái Bình", "TP. Thủ Đức".
     unit = _re(
-        r"(?<!\w)(?i:quận|huyện|tỉnh|thành phố|tp\.?|thị xã|tx\.?|quan|huyen|tinh|thanh pho|thi xa)[ \u00a0]*"
+        r"(?<!\w)(?:(?i:quận|huyện|tỉnh|thành phố|tp\.?|thị xã|tx\.?)|quan|huyen|tinh|thanh pho|thi xa|Huyen|Tinh)[ \u00a0]*"
         rf"(?:[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}|[0-9]{{1,2}}(?![0-9]))")
     for match in unit.finditer(text):
         spans.append(match.span())
@@ -472,6 +472,12 @@ def _official_context(text: str, start: int, bodies: Sequence[tuple[int, int]] =
         _re(rf"(?:{_alternation(_PUBLIC_BODY_AFTER_TITLE, True)})(?:[ \u00a0]+[^\W\d_][\w&.-]*){{0,2}}$").match(rest))
 
 
+def _hyphen_end(text: str, end: int) -> int:
+    """The end of a name extended over hyphenated syllables ("Kim Jong-su", "Y-Moan")."""
+    match = _re(r"(?:-[^\W\d_]+)+").match(text, end)
+    return match.end() if match else end
+
+
 def _name_like(run: Sequence[_Token]) -> bool:
     """Whether a capitalised run reads as a person's name: it starts with a surname or a name word of
     the lexicon, every word is short (a Vietnamese syllable) and none ends a phrase ("Sở", "Và")."""
@@ -520,13 +526,17 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
         if pair in honorifics or (lower + "." in honorifics and text[token.end:token.end + 1] == "."):
             k = title_end + 1
             if k < count and tokens[k].capitalised and tokens[k].text.lower() not in _NOT_A_NAME and \
-                    (tokens[k].text.lower() not in honorifics or tokens[k].key in _name_words()) and \
+                    (tokens[k].text.lower() not in honorifics or tokens[k].key in _name_words()
+                     or tokens[k].key in _surnames()) and \
                     0 < tokens[k].start - tokens[title_end].end <= 3 and \
                     text[tokens[title_end].end:tokens[k].start].strip(" .:,\u00a0") == "" and \
                     not (token.capitalised and pair in _ROLE_CUES and not _name_like(tokens[k:run_from(k)])):
                 # "Anh Quốc" (England) and other places after "anh" are protected already.
                 end = run_from(k)
-                span = (tokens[k].start, tokens[end - 1].end)
+                span = (tokens[k].start, _hyphen_end(text, tokens[end - 1].end))
+                if title_end == i and token.capitalised and token.key in _surnames() and \
+                        tokens[k].text in ("Thị", "Văn") and text[:token.start].strip()[-1:] not in ("", ".", "!", "?"):
+                    span = (token.start, span[1])  # "Tôi, Ông Thị Bưởi": "Ông" is her surname
                 if not _overlaps(span, protected):
                     spans.append(span)
                     used.update(range(k, end))
@@ -615,10 +625,11 @@ _HOUSE = r"(?:(?i:(?:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn|so[ \u00a0]+n
 _ALLEY = rf"(?i:hẻm|hẽm|ngõ|ngách|kiệt|kiet|hem|ngo|ngach|hxh)[ \u00a0]+(?:[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*(?:[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?|[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})"
 _STREET = rf"(?i:đường|phố|duong|pho|đại[ \u00a0]+lộ|quốc[ \u00a0]+lộ|tỉnh[ \u00a0]+lộ|ql)[ \u00a0]+(?:(?i:số|so)[ \u00a0]+[0-9]+[A-Za-z]?|{_NAME_WORDS})"
 _LOCALITY = rf"(?i:khu[ \u00a0]+tái[ \u00a0]+định[ \u00a0]+cư|khu[ \u00a0]+dân[ \u00a0]+cư|kdc|khu[ \u00a0]+nhà[ \u00a0]+ở|buôn|bon|làng|sóc|plei|khu[ \u00a0]+pho|to[ \u00a0]+dan[ \u00a0]+pho|phum|srok|thôn|ấp|khu[ \u00a0]+phố|kp|tổ[ \u00a0]+dân[ \u00a0]+phố|tdp|tổ|xóm|bản|khóm|khu[ \u00a0]+tập[ \u00a0]+thể|ktt|chung[ \u00a0]+cư|khu[ \u00a0]+đô[ \u00a0]+thị|kđt|thon|ap|xom|to|khom)[ \u00a0]+{_NAME_WORDS}"
-_WARD = rf"(?i:phường|xã|thị[ \u00a0]+trấn|phuong|xa|p\.|x\.|tt\.)[ \u00a0]*{_NAME_WORDS}"
+_WARD = rf"(?i:phường|xã|thị[ \u00a0]+trấn|phuong|xa|p\.|x\.|tt\.)[ \u00a0]*{_NAME_WORDS}(?:[ \u00a0]+[-–][ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?"
 _APARTMENT = rf"(?:(?i:căn[ \u00a0]+hộ|phòng|lô|block|tầng|tòa|toà|can[ \u00a0]+ho|tang)[ \u00a0]+[0-9A-Z][0-9A-Za-z.-]*|(?i:tòa[ \u00a0]+nhà|toà[ \u00a0]+nhà|cao[ \u00a0]+ốc|building)[ \u00a0]+[{_UP}0-9][\w-]*(?:[ \u00a0]+[{_UP}0-9][\w-]*){{0,3}})"
 _HOUSE_NAMED = rf"(?:(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn)[ \u00a0]*)?[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{1,4}}"
-_COMPONENT = rf"(?:{_APARTMENT}|{_ALLEY}|{_STREET}|{_LOCALITY}|{_WARD}|{_HOUSE_NAMED}|{_HOUSE})"
+_ESTATE = rf"(?i:khu[ \u00a0]+công[ \u00a0]+nghiệp|kcn|cụm[ \u00a0]+công[ \u00a0]+nghiệp|khu[ \u00a0]+chế[ \u00a0]+xuất|khu[ \u00a0]+kinh[ \u00a0]+tế)[ \u00a0]+{_NAME_WORDS}"
+_COMPONENT = rf"(?:{_ESTATE}|{_APARTMENT}|{_ALLEY}|{_STREET}|{_LOCALITY}|{_WARD}|{_HOUSE_NAMED}|{_HOUSE})"
 _ADDRESS = _re(
     rf"(?<!\w){_COMPONENT}(?:[ \u00a0]*[,\-–]?[ \u00a0]*{_COMPONENT})*"
 )
