@@ -507,6 +507,9 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
     ws.cell(ws.max_row, 1).font = bold
     for agency, n in report.transferred_agencies:
         ws.append([agency or _("(không ghi)"), n])
+    from .data_requests import report_block  # data-subject requests by kind and clock (issue 13)
+
+    report_block(ws, report, bold)
 
     figures = figure_columns()
     for dim, title in (("unit", _("Theo đơn vị")), ("category", _("Theo lĩnh vực"))):
@@ -546,6 +549,7 @@ def to_xlsx(report: Report, details: list[dict]) -> bytes:
         table(ws, [_("Đơn vị xử lý"), *[h for _a, h in sat]], rows, [48, *[14] * len(sat)])
         for cell in ws[ws.max_row]:
             cell.font = bold
+
 
     buffer = io.BytesIO()
     wb.save(buffer)

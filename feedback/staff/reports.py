@@ -144,6 +144,11 @@ def reports_csv():
     elif request.args.get("part") == "satisfaction":  # issue 14
         data = svc.satisfaction_csv(report)
         name = f"hai-long-pakn-{report.period.slug}.csv"
+    elif request.args.get("part") == "privacy":  # issue 13: data-subject requests
+        from ..services import data_requests
+
+        data = data_requests.report_csv(report)
+        name = f"yeu-cau-du-lieu-ca-nhan-{report.period.slug}.csv"
     else:
         data = svc.to_csv(report)
         name = f"bao-cao-pakn-{report.period.slug}.csv"
