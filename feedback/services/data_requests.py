@@ -111,6 +111,11 @@ def submit(ticket: Ticket, kind: str, message: str, now: datetime) -> PrivacyReq
             "Sự đồng ý công khai đã được rút lại. Nội dung công khai (nếu có) đã được che lại hoặc gỡ xuống ngay."),
             now)
         return request
+    if kind == "restrict":
+        # Until the office decides, the data is only kept: the public copy comes down at once and
+        # cannot be published again (publication.restricted).
+        publication.take_down(ticket, now, "Người gửi yêu cầu hạn chế xử lý dữ liệu cá nhân: "
+                                           "kết quả đã được gỡ công khai ngay.")
     if ticket.email:
         # The acknowledgment is the e-mail itself, sent in the same transaction.
         request.state = "acknowledged"
@@ -245,6 +250,7 @@ def complete(request: PrivacyRequest, actor: User, answer: str, now: datetime, *
     if not refuse:
         if request.kind == "restrict":
             ticket.processing_restricted_at = now
+            publication.take_down(ticket, now, "Hạn chế xử lý dữ liệu cá nhân: kết quả không được công khai.")
         elif request.kind == "object" and ticket.consent_publish:
             _withdraw_publication(ticket, now)
     _finish(request, actor, "refused" if refuse else "done", answer, now)
