@@ -472,6 +472,14 @@ def _official_context(text: str, start: int, bodies: Sequence[tuple[int, int]] =
         _re(rf"(?:{_alternation(_PUBLIC_BODY_AFTER_TITLE, True)})(?:[ \u00a0]+[^\W\d_][\w&.-]*){{0,2}}$").match(rest))
 
 
+def _address_gap(gap: str, cue: str, honorifics) -> bool:
+    """Whether what stands between a form of address and a name joins them: spaces, a colon
+    ("Nhân chứng: ..."), or the full stop of an abbreviation ("Mr. Lee", "TS. Hà"). The full stop
+    after "chị" ends a sentence ("... việc của chị. Tài khoản ...")."""
+    bare = gap.strip(" \u00a0")
+    return bare in ("", ":") or (bare == "." and cue + "." in honorifics)
+
+
 def _hyphen_end(text: str, end: int) -> int:
     """The end of a name extended over hyphenated syllables ("Kim Jong-su", "Y-Moan")."""
     match = _re(r"(?:-[^\W\d_]+)+").match(text, end)
@@ -529,7 +537,7 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
                     (tokens[k].text.lower() not in honorifics or tokens[k].key in _name_words()
                      or tokens[k].key in _surnames()) and \
                     0 < tokens[k].start - tokens[title_end].end <= 3 and \
-                    text[tokens[title_end].end:tokens[k].start].strip(" .:,\u00a0") == "" and \
+                    _address_gap(text[tokens[title_end].end:tokens[k].start], pair, honorifics) and \
                     not (token.capitalised and pair in _ROLE_CUES and not _name_like(tokens[k:run_from(k)])):
                 # "Anh Quốc" (England) and other places after "anh" are protected already.
                 end = run_from(k)
