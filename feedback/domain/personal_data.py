@@ -676,7 +676,7 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
 
 # --- contacts written to dodge filters -------------------------------------------------------------
 
-_AT = r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|@|a)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|acong|a còng)[ \u00a0]+)"
+_AT = r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|@|a)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|acong|a còng|tại|tai)[ \u00a0]+)"
 _DOT = r"(?:[ \u00a0]*\.[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:dot|chấm|cham|\.)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+)"
 _TLD = r"(?:com|vn|net|org|edu|gov|info|biz|io|co|me|asia|name|mobi|uk|us|jp|kr|cn|de|fr|au|sg|th|tw|hk|app|dev|online|site|xyz|ru|in|ca|eu)"
 _DISGUISED_EMAIL = _re(
@@ -686,6 +686,17 @@ _DISGUISED_EMAIL = _re(
 # Numbers spelled out in words ("không chín không chín một hai ba ..."): eight digits or more.
 _DIGIT_WORDS = r"(?:không|một|mốt|hai|ba|bốn|tư|năm|lăm|sáu|bảy|bẩy|tám|chín|khong|mot|bon|sau|bay|tam|chin)"
 _SPELLED_NUMBER = _re(rf"(?<!\w)(?i:{_DIGIT_WORDS}(?:[ \u00a0,.\-]+{_DIGIT_WORDS}){{7,}})(?!\w)")
+# Digits and digit words mixed ("098 bảy 654 321"), and the letter O typed for a zero ("09O3 123 456"):
+# a run of such groups that starts like a phone number and holds 9 to 11 digits.
+_MIXED_GROUP = rf"(?:(?=[Oo]*[0-9])[0-9Oo]+|(?i:{_DIGIT_WORDS}))"
+_MIXED_NUMBER = _re(rf"(?<![\w+])(?:\+[ \u00a0]?84|0|(?i:không))[0-9Oo]*(?:[ \u00a0.\-]+{_MIXED_GROUP}){{2,}}(?![\w])")
+
+
+def _digit_count(value: str) -> int:
+    """How many digits a mixed number holds: each digit, each "O" among digits, each digit word."""
+    words = _re(rf"(?i:{_DIGIT_WORDS})(?!\w)")
+    return sum(len(_re(r"[0-9Oo]").findall(part)) if _search(r"[0-9]", part) or not words.match(part)
+               else 1 for part in _split(r"[ \u00a0.\-]+", value.lstrip("+")) if part)
 # Phone numbers spelled with wider gaps or letters between groups: "09 03 12 34 56", "0903-123-456".
 _SPACED_PHONE = _re(
     r"(?<![0-9])(?:\+[ \u00a0]?8[ \u00a0]?4|0)(?:[ \u00a0.\-_/]{0,3}[0-9]){9,10}(?![0-9])"
@@ -713,6 +724,8 @@ _ID_CONTEXT = _re(
 )
 _ID_NUMBER = _re(r"(?<![0-9])[0-9](?:[ \u00a0.\-]?[0-9]){7,14}(?![0-9])")
 _PASSPORT = _re(r"(?<![\w/-])[A-Z][0-9]{7,8}(?![\w/-])")
+# A passport number written with a space after its letter, after the word: "hộ chiếu C 1234567".
+_PASSPORT_SPACED = _re(r"(?i:hộ[ \u00a0]+chiếu|ho[ \u00a0]+chieu|passport)[^0-9\n]{0,12}?(?-i:(?<![\w])([A-Z][ \u00a0.\-][0-9]{7,8}))(?![\w])")
 _PLATE = _re(
     r"(?<![\w/.-])[0-9]{2}[ \u00a0]?-?[ \u00a0]?[A-Z]{1,2}[0-9]?[ \u00a0]?-?[ \u00a0]?[0-9]{3}[.\u00a0 ]?[0-9]{1,2}(?![\w/-])"
     r"|(?<![\w/.-])[0-9]{2}[A-Z]{1,2}[0-9]?-[0-9]{4,5}(?![\w/-])"
@@ -746,6 +759,13 @@ def _contact_findings(text: str) -> list[Finding]:
     emails = [(f.start, f.end) for f in found]
     for m in _SPELLED_NUMBER.finditer(text):
         add(*m.span(), "phone")
+    for m in _MIXED_NUMBER.finditer(text):
+        value = m.group()
+        plain = _fullmatch(r"[0-9+ \u00a0.\-]+", value)  # plain digits: the usual phone rules judge
+        if not plain and 9 <= _digit_count(value) <= 11 and not _AMOUNT_UNIT.match(text, m.end()):
+            add(*m.span(), "phone")
+    for m in _PASSPORT_SPACED.finditer(text):
+        add(*m.span(1), "id")
     for pattern in (_DOB, _DOB_FAR):
         for m in pattern.finditer(text):
             add(*m.span(1), "dob")
