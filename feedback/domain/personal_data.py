@@ -480,6 +480,49 @@ def _address_gap(gap: str, cue: str, honorifics) -> bool:
     return bare in ("", ":") or (bare == "." and cue + "." in honorifics)
 
 
+# Lower-case words after a form of address that are words, not names ("bác sĩ", "chú ý", "anh
+# hùng", "ông năm nay", "chi phí" typed without diacritics).
+_LOWER_NOT_NAMES = frozenset({
+    "anh", "trai", "sĩ", "trọng", "ý", "lập", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "mười", "thương",
+    "hiền", "học", "dân", "em", "chị", "ông", "bà", "cô", "chú", "bác", "con", "cháu", "ấy", "ta",
+    # verbs and function words that are also given names ("chị bảo", "anh đang", "ông được")
+    "bảo", "phát", "thành", "đạt", "vui", "giao", "tiến", "đang", "được", "cần", "định", "nghị", "liên", "đồng",
+    "quyết", "sang", "chính", "tuyên", "công", "sinh", "lý", "kiểm", "hoàn", "thông", "vẫn", "cũng", "hứa",
+})
+_LOWER_NOT_AFTER = {"chú": {"tâm", "thích"}, "anh": {"hùng", "minh"}, "cô": {"đơn", "gái"}}
+_LOWER_HONORIFICS = frozenset({"anh", "chị", "em", "cô", "chú", "bác", "ông", "bà", "dì", "cậu", "thím", "cháu"})
+# Typed without diacritics, the forms of address are also common words ("chi phi", "co the"):
+# they count only in a text written without any diacritics, and not before these words.
+_BARE_HONORIFICS = frozenset({"anh", "chi", "em", "co", "chu", "bac", "ong", "ba"})
+_BARE_NOT_NAMES = frozenset({
+    "phi", "cuc", "nhanh", "tiet", "tra", "the", "quan", "so", "mot", "hai", "ba", "bon", "nam", "sau", "bay",
+    "tam", "chin", "muoi", "tu", "anh", "em", "chi", "ong", "co", "chu", "bac", "con", "chau", "ay", "ta", "trai",
+    "si", "trong", "y", "lap", "hoc", "dan", "thuong", "hien", "hung", "tam", "tai", "cong", "phan", "gai", "don",
+    "dinh", "ly", "loi", "le", "ho", "bo", "tien", "ban", "hang", "khi", "van", "thi", "ngay",
+    "bao", "phat", "thanh", "dat", "vui", "giao", "dang", "duoc", "can", "nghi", "lien", "dong", "quyet", "sang",
+    "chinh", "tuyen", "sinh", "kiem", "hoan", "thong", "cung", "hua", "da", "se", "la", "o", "de", "va", "cho",
+})
+
+
+def _lower_name_after(text: str, cue: str, word: _Token) -> bool:
+    """Whether a lower-case word after a lower-case form of address is a given name."""
+    if strip_accents(text) != text:  # a text written with diacritics
+        return cue in _LOWER_HONORIFICS and word.text in _lexicon()["given:exact"] and \
+            word.text not in _LOWER_NOT_NAMES and word.text not in _LOWER_NOT_AFTER.get(cue, ())
+    return cue in _BARE_HONORIFICS and word.folded in _lexicon()["given"] and word.folded not in _BARE_NOT_NAMES
+
+
+def _surname_like(text: str, token: _Token, following: _Token) -> bool:
+    """Whether a capitalised word before a partial name reads as its surname: inside a sentence (not
+    its first word), a short syllable that is no form of address, cue or stop word."""
+    lower = token.text.lower()
+    before = text[:token.start].rstrip()
+    return token.capitalised and _joined(text, token, following) and len(token.text) <= 6 and \
+        before[-1:] not in ("", ".", "!", "?", "\n", "\"", "“") and lower not in _NOT_A_NAME and \
+        lower not in _STOP_IN_RUN and lower not in _HONORIFIC_SET and lower not in _WEAK_CUES and \
+        token.key not in _name_words()
+
+
 def _hyphen_end(text: str, end: int) -> int:
     """The end of a name extended over hyphenated syllables ("Kim Jong-su", "Y-Moan")."""
     match = _re(r"(?:-[^\W\d_]+)+").match(text, end)
@@ -565,6 +608,21 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
                         spans.append(span)
                         used.update(range(k, end))
                         continue
+        if not token.capitalised and i + 1 < count and _joined(text, token, tokens[i + 1]) \
+                and not tokens[i + 1].capitalised and _lower_name_after(text, lower, tokens[i + 1]):
+            # 1c. A given name typed in lower case after a form of address ("liên hệ anh tuấn",
+            #     "gap chi lan"), with the middle or given names that follow.
+            end = i + 2
+            # "anh tuấn anh" is rare, "anh tuấn để" common: typed without diacritics, one word only.
+            while strip_accents(text) != text and end < count and end - i < 4 and not tokens[end].capitalised \
+                    and _joined(text, tokens[end - 1], tokens[end]) and tokens[end].text in _lexicon()["given:exact"] \
+                    and tokens[end].text not in _LOWER_NOT_NAMES:
+                end += 1
+            span = (tokens[i + 1].start, tokens[end - 1].end)
+            if not _overlaps(span, protected):
+                spans.append(span)
+                used.update(range(i + 1, end))
+                continue
         if not token.capitalised:
             # 4. A name typed in lower case ("tôi là nguyen van hung"): a surname, a common
             #    middle name, then a given name; without the middle name it is too often a phrase.
@@ -617,6 +675,8 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
             partial = all(t.key in words for t in run)
             if (reversed_form or partial) and not (partial and run[0].folded in {"van", "thi"}):
                 span = (run[0].start, run[-1].end)
+                if partial and i > 0 and (i - 1) not in used and _surname_like(text, tokens[i - 1], tokens[i]):
+                    span = (tokens[i - 1].start, span[1])  # "Chiêm Quốc Thái": a surname the lexicon lacks
                 if not _inside(span, protected) and not _overlaps(span, protected):
                     spans.append(span)
                     used.update(range(i, end))
