@@ -239,7 +239,9 @@ _NOT_A_NAME = {
 # Capitalised words that end a run of name words (sentence-initial connectives and verbs).
 _STOP_IN_RUN = {w.lower() for w in ("Và", "Là", "Đã", "Có", "Không", "Cũng", "Được", "Với", "Ở", "Tại",
                                      "Của", "Cho", "Để", "Thì", "Mà", "Nên", "Hoặc", "Hay", "Khi",
-                                     "Nếu", "Theo", "Về", "Sở", "Phòng", "UBND", "Ban", "Bộ", "Cục")}
+                                     "Nếu", "Theo", "Về", "Sở", "Phòng", "UBND", "Ban", "Bộ", "Cục",
+                                     # English place words: "Ho Chi Minh City", "Ben Thanh Ward"
+                                     "City", "Province", "District", "Ward", "Commune", "Street", "Road")}
 
 # Cues that are roles ("Kế toán", "Thợ"): capitalised at a sentence start they may open a title
 # ("Kế toán Trưởng"), so there the name after them must look like one.
@@ -362,24 +364,36 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
     spans = [(s, law_tail.match(folded, e).end()) for s, e in spans]
     # District level and up stays: "huyện Đan Phượng", "tỉnh Thái Bình", "TP. Thủ Đức".
     unit = _re(
-        r"(?<!\w)(?:(?i:quận|huyện|tỉnh|thành phố|tp\.?|thị xã|tx\.?)|quan|huyen|tinh|thanh pho|thi xa|Huyen|Tinh)[ \u00a0]*"
+        r"(?<!\w)(?:(?i:quận|huyện|tỉnh|thành phố|tp\.?|thị xã|tx\.?)|quan|huyen|tinh|thanh pho|thi xa|Huyen|Tinh)"
+        r"(?:[ \u00a0]+(?:cũ|mới|\(cũ\)))?[ \u00a0]*"
         rf"(?:[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}|[0-9]{{1,2}}(?![0-9]))")
     for match in unit.finditer(text):
         spans.append(match.span())
     # Enterprises are not persons: "Công ty TNHH Hoàng Phát", "HTX Nông nghiệp An Bình".
     company = _re(
         r"(?<!\w)(?i:công ty|cong ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|xí nghiệp|"
-        r"tnhh|cổ phần|cp|jsc|co\.?,? ltd|thương hiệu|nhãn hiệu|sản phẩm)"
-        rf"(?:[ \u00a0]+(?i:tnhh|cổ phần|cp|mtv|một thành viên|hai thành viên|trách nhiệm hữu hạn))*"
+        r"tnhh|cổ phần|cp|jsc|co\.?,? ltd|thương hiệu|nhãn hiệu|sản phẩm|hộ kinh doanh|hkd|cây xăng|"
+        r"trạm xăng|đại lý|tiệm|nhà thuốc|phòng khám|garage|gara|xưởng|cơ sở sản xuất|thẩm mỹ viện|spa)"
+        rf"(?:[ \u00a0]+(?i:tnhh|cổ phần|cp|mtv|một thành viên|hai thành viên|trách nhiệm hữu hạn|tư nhân|"
+        rf"xăng dầu|vàng bạc|điện máy|vật liệu xây dựng|thuốc|đa khoa|nha khoa))*"
         rf"[ \u00a0]+[\"“]?(?:[{_UP}][\w&.-]*|[0-9]+)"
         rf"(?:(?:[ \u00a0]+(?:{_COMPANY_FILLERS})){{0,2}}[ \u00a0]+(?:[{_UP}][\w&.-]*|[0-9]+))*")
     landmark = _re(
-        r"(?<!\w)(?:chợ|cầu|sông|núi|hồ|đèo|bến|chùa|đình|đền|nhà thờ|sân bay|cảng|ga|bãi biển|vịnh|"
+        r"(?<!\w)(?:(?i:chợ|cầu|sông|núi|chùa|đền|bến|tuyến đường|đoạn đường|con đường|đường|phố|"
+        r"đại lộ|duong|pho)[ \u00a0]+(?=[^\W\d_])|"
+        r"(?:chợ|cầu|sông|núi|hồ|đèo|bến|chùa|đình|đền|nhà thờ|sân bay|cảng|ga|bãi biển|vịnh|"
         r"công viên|quảng trường|siêu thị|trường|bệnh viện|khách sạn|làng nghề|phố đi bộ|cửa khẩu|"
         # Prizes, museums, monuments and programmes named after people of history stay.
         r"giải|lăng|quỹ|quán|rạp|(?i:giải thưởng|bảo tàng|nhà văn hóa|nhà văn hoá|tượng đài|di tích|khu di tích|"
         r"đền thờ|học bổng|chương trình|đề án|dự án|nhà hàng|nhà sách|sân vận động|nhà thi đấu))"
-        rf"[ \u00a0]+\"?(?:[{_UP}]\w*)(?:[ \u00a0]+[{_UP}]\w*){{0,3}}")
+        rf"[ \u00a0]+\"?)(?:[{_UP}]\w*)(?:[ \u00a0]+[{_UP}]\w*){{0,3}}")
+    # A quoted name after the word for a shop, an app, a brand or a programme ("quán "Bún bò Dì Tư"",
+    # "ứng dụng "Đồng Nai Smart"") is that thing's name, whatever words it holds.
+    quoted = _re(r"(?<!\w)(?i:quán|tiệm|cửa hàng|nhà hàng|ứng dụng|app|phần mềm|trang|website|fanpage|nhóm|kênh|"
+                 r"nhãn hiệu|thương hiệu|sản phẩm|chương trình|cuộc thi|dự án|đề tài|mô hình|giải|sách|phim)"
+                 r"[ \u00a0]+[\"“][^\"“”\n]{1,60}[\"”]")
+    for match in quoted.finditer(text):
+        spans.append(match.span())
     for match in landmark.finditer(text):
         spans.append(match.span())
     for match in company.finditer(text):
@@ -429,7 +443,10 @@ def _body_spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
             if not token.capitalised and token.folded not in ("va", "hoc", "nghe", "ly", "luong", "chat",
                                                               "tin", "dung", "thuat", "tinh", "pho",
                                                               "uy", "ban", "nhan", "dan", "chuyen", "khoa",
-                                                              "da", "mam", "non", "tieu", "trung", "cap"):
+                                                              "da", "mam", "non", "tieu", "trung", "cap",
+                                                              "chuan", "nghiep", "hoa", "hoi", "te", "vu",
+                                                              "dich", "cong", "nong", "thon", "moi", "hanh",
+                                                              "chinh", "truong", "thong", "sinh", "dao", "tao"):
                 break
             end = token.end
             previous = token
