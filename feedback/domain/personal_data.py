@@ -343,12 +343,16 @@ def _place_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _cut_before_person(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span shortened to end before a three-word full name ("Công ty Minh Phát Đỗ Văn Khải")."""
+def _cut_before_person(text: str, start: int, end: int, name_start: int) -> tuple[int, int]:
+    """The span shortened to end before a three-word full name ("Công ty Minh Phát Đỗ Văn Khải");
+    right after the keyword only a name with "Văn"/"Thị" ("Hộ kinh doanh Lê Văn Tâm": the owner's
+    name) is cut, not a trade name ("Hộ kinh doanh Kim Ngân Phát")."""
     tokens = [t for t in _tokens(text[start:end])]
     surnames, words = _surnames(), _name_words()
     for index in range(2, len(tokens) - 2):
         run = tokens[index:index + 3]
+        if start + run[0].start == name_start and run[1].folded not in ("van", "thi"):
+            continue
         if run[0].key in surnames and all(t.key in words for t in run[1:]) and \
                 all(t.capitalised for t in run):
             return start, start + tokens[index - 1].end
@@ -371,12 +375,12 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
         spans.append(match.span())
     # Enterprises are not persons: "Công ty TNHH Hoàng Phát", "HTX Nông nghiệp An Bình".
     company = _re(
-        r"(?<!\w)(?i:công ty|cong ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|xí nghiệp|"
+        r"(?<!\w)(?<![Cc]hủ )(?i:công ty|cong ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|xí nghiệp|"
         r"tnhh|cổ phần|cp|jsc|co\.?,? ltd|thương hiệu|nhãn hiệu|sản phẩm|hộ kinh doanh|hkd|cây xăng|"
         r"trạm xăng|đại lý|tiệm|nhà thuốc|phòng khám|garage|gara|xưởng|cơ sở sản xuất|thẩm mỹ viện|spa)"
         rf"(?:[ \u00a0]+(?i:tnhh|cổ phần|cp|mtv|một thành viên|hai thành viên|trách nhiệm hữu hạn|tư nhân|"
         rf"xăng dầu|vàng bạc|điện máy|vật liệu xây dựng|thuốc|đa khoa|nha khoa))*"
-        rf"[ \u00a0]+[\"“]?(?:[{_UP}][\w&.-]*|[0-9]+)"
+        rf"[ \u00a0]+[\"“]?(?P<name>[{_UP}][\w&.-]*|[0-9]+)"
         rf"(?:(?:[ \u00a0]+(?:{_COMPANY_FILLERS})){{0,2}}[ \u00a0]+(?:[{_UP}][\w&.-]*|[0-9]+))*")
     landmark = _re(
         r"(?<!\w)(?:(?i:chợ|cầu|sông|núi|chùa|đền|bến|tuyến đường|đoạn đường|con đường|đường|phố|"
@@ -397,7 +401,7 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
     for match in landmark.finditer(text):
         spans.append(match.span())
     for match in company.finditer(text):
-        spans.append(_cut_before_person(text, match.start(), match.end()))
+        spans.append(_cut_before_person(text, match.start(), match.end(), match.start("name")))
     spans += _place_spans(text)
     # A leadership title is not a name: "Phó Chủ tịch", "Giám đốc" at the start of a sentence.
     for match in _finditer(rf"(?<!\w)(?:{_alternation(_OFFICIAL_TITLES, True)})(?!\w)", folded):
@@ -715,7 +719,8 @@ _UP = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x1EFA) if chr(c).isupper() an
 _NAME_WORDS = rf"(?:[{_UP}]\w*|[0-9]+[A-Za-z]?)(?:[ \u00a0]+(?:[{_UP}]\w*|[0-9]+[A-Za-z]?)){{0,4}}"
 _HOUSE = r"(?:(?i:(?:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn|so[ \u00a0]+nha|so|nha[ \u00a0]+so))[ \u00a0]*)?[0-9]+[A-Za-z]?(?:[/-][0-9]+[A-Za-z]?)*"
 _ALLEY = rf"(?i:hẻm|hẽm|ngõ|ngách|kiệt|kiet|hem|ngo|ngach|hxh)[ \u00a0]+(?:[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*(?:[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?|[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})"
-_STREET = rf"(?i:đường|phố|duong|pho|đại[ \u00a0]+lộ|quốc[ \u00a0]+lộ|tỉnh[ \u00a0]+lộ|ql)[ \u00a0]+(?:(?i:số|so)[ \u00a0]+[0-9]+[A-Za-z]?|{_NAME_WORDS})"
+_STREET = (rf"(?i:đường|phố|duong|pho|đại[ \u00a0]+lộ|quốc[ \u00a0]+lộ|tỉnh[ \u00a0]+lộ|ql)[ \u00a0]+(?:(?i:số|so)[ \u00a0]+[0-9]+[A-Za-z]?|"
+           rf"[0-9]{{1,2}}[ \u00a0]+(?i:tháng|thang)[ \u00a0]+[0-9]{{1,2}}|{_NAME_WORDS})")
 _LOCALITY = rf"(?i:khu[ \u00a0]+tái[ \u00a0]+định[ \u00a0]+cư|khu[ \u00a0]+dân[ \u00a0]+cư|kdc|khu[ \u00a0]+nhà[ \u00a0]+ở|buôn|bon|làng|sóc|plei|khu[ \u00a0]+pho|to[ \u00a0]+dan[ \u00a0]+pho|phum|srok|thôn|ấp|khu[ \u00a0]+phố|kp|tổ[ \u00a0]+dân[ \u00a0]+phố|tdp|tổ|xóm|bản|khóm|khu[ \u00a0]+tập[ \u00a0]+thể|ktt|chung[ \u00a0]+cư|khu[ \u00a0]+đô[ \u00a0]+thị|kđt|thon|ap|xom|to|khom)[ \u00a0]+{_NAME_WORDS}"
 _WARD = rf"(?i:phường|xã|thị[ \u00a0]+trấn|phuong|xa|p\.|x\.|tt\.)[ \u00a0]*{_NAME_WORDS}(?:[ \u00a0]+[-–][ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?"
 _APARTMENT = rf"(?:(?i:căn[ \u00a0]+hộ|phòng|lô|block|tầng|tòa|toà|can[ \u00a0]+ho|tang)[ \u00a0]+[0-9A-Z][0-9A-Za-z.-]*|(?i:tòa[ \u00a0]+nhà|toà[ \u00a0]+nhà|cao[ \u00a0]+ốc|building)[ \u00a0]+[{_UP}0-9][\w-]*(?:[ \u00a0]+[{_UP}0-9][\w-]*){{0,3}})"
@@ -737,11 +742,26 @@ _HOUSE_ON_STREET = _re(
 _HOUSE_CUE = _re(r"(?i:tại|ở|chỉ|nhà|số|sn|tai|o|dc|đc|thường trú|tạm trú|cư trú|sống)[ \u00a0]*:?[ \u00a0]*$")
 
 
+# An address written in English: "12 Nguyen Trai street, Ben Thanh ward".
+_EN_ADDRESS = _re(
+    rf"(?<![\w/])[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}[ \u00a0]+"
+    rf"(?i:street|st\.|road|rd\.|avenue|ave\.|lane|alley)(?:[ \u00a0]*,[ \u00a0]*[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}"
+    rf"[ \u00a0]+(?i:ward|commune|hamlet|village|quarter))?")
+# A place talked about, at the start of a sentence: "Hẻm 51 khu này bị ngập", "Khu phố 3 có nhiều ...".
+_PLACE_ALONE = rf"(?:{_ALLEY}|{_LOCALITY})"
+
+
 def _address_spans(text: str) -> list[tuple[int, int]]:
     spans = [m.span() for m in _HOUSE_ON_STREET.finditer(text)
-             if _HOUSE_CUE.search(text[max(0, m.start() - 20):m.start()])]
+             if _HOUSE_CUE.search(text[max(0, m.start() - 20):m.start()])
+             # "quầy số 3 Trung tâm Phục vụ hành chính công": a body's name, not a street
+             and not _match(rf"[0-9A-Za-z/]+[ \u00a0]+(?:{_alternation(_BODY_WORDS, False)})(?!\w)",
+                            text[m.start():].lower())]
+    spans += [m.span() for m in _EN_ADDRESS.finditer(text)]
     for match in _ADDRESS.finditer(text):
         chunk = match.group()
+        if _fullmatch(_PLACE_ALONE, chunk.rstrip(" ,-–")) and not text[:match.start()].strip(" \"“'(-–"):
+            continue
         # A street alone ("thi công trên đường Lê Lợi") is a public place, and a bare number is not
         # an address: an address has a house number with its street, an alley, a hamlet or a ward.
         if not _FINE.search(chunk):
@@ -768,12 +788,31 @@ _DISGUISED_EMAIL = _re(
     re.IGNORECASE,
 )
 # Numbers spelled out in words ("không chín không chín một hai ba ..."): eight digits or more.
-_DIGIT_WORDS = r"(?:không|một|mốt|hai|ba|bốn|tư|năm|lăm|sáu|bảy|bẩy|tám|chín|khong|mot|bon|sau|bay|tam|chin)"
+_DIGIT_WORDS = (r"(?:không|một|mốt|hai|ba|bốn|tư|năm|lăm|sáu|bảy|bẩy|tám|chín|khong|mot|bon|sau|bay|tam|chin|"
+                r"zero|one|two|three|four|five|six|seven|eight|nine)")
 _SPELLED_NUMBER = _re(rf"(?<!\w)(?i:{_DIGIT_WORDS}(?:[ \u00a0,.\-]+{_DIGIT_WORDS}){{7,}})(?!\w)")
 # Digits and digit words mixed ("098 bảy 654 321"), and the letter O typed for a zero ("09O3 123 456"):
 # a run of such groups that starts like a phone number and holds 9 to 11 digits.
 _MIXED_GROUP = rf"(?:(?=[Oo]*[0-9])[0-9Oo]+|(?i:{_DIGIT_WORDS}))"
-_MIXED_NUMBER = _re(rf"(?<![\w+])(?:\+[ \u00a0]?84|0|(?i:không))[0-9Oo]*(?:[ \u00a0.\-]+{_MIXED_GROUP}){{2,}}(?![\w])")
+_MIXED_NUMBER = _re(rf"(?<![\w+])(?:\+[ \u00a0]?84|0|(?i:không|zero|khong))[0-9Oo]*(?:[ \u00a0.\-]+{_MIXED_GROUP}){{2,}}(?![\w])")
+
+
+# An e-mail typed letter by letter: single characters (and the words for "@" and ".") with spaces.
+_SPACED_EMAIL = _re(
+    r"(?<![\w.@])(?:[A-Za-z0-9._+@-]|\((?:at|dot)\)|\[(?:at|dot)\]|(?i:a[ \u00a0]còng|chấm|cham|dot|at))"
+    r"(?:[ \u00a0]{1,2}(?:[A-Za-z0-9._+@-]|\((?:at|dot)\)|\[(?:at|dot)\]|(?i:a[ \u00a0]còng|chấm|cham|dot|at))){5,}")
+
+
+def _spaced_emails(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _SPACED_EMAIL.finditer(text):
+        value = m.group().rstrip(" .")
+        joined = _re(r"(?i:\(at\)|\[at\]|a[ \u00a0]còng|(?<![a-z])at(?![a-z]))").sub("@", value)
+        joined = _re(r"(?i:\(dot\)|\[dot\]|chấm|cham|(?<![a-z])dot(?![a-z]))").sub(".", joined)
+        joined = _re(r"[ \u00a0]+").sub("", joined)
+        if _fullmatch(rf"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.{_TLD}", joined.lower()):
+            spans.append((m.start(), m.start() + len(value)))
+    return spans
 
 
 def _digit_count(value: str) -> int:
@@ -831,6 +870,37 @@ _DOB_FAR = _re(
 )
 
 
+# Numbers of documents and goods, not of people: a certificate, a customs declaration, a waybill,
+# an invoice, a meter's serial number. The nearest keyword before a number says what it is.
+_DOCUMENT_CONTEXT = _re(
+    r"(?i:giấy[ \u00a0]+chứng[ \u00a0]+nhận|gcn|chứng[ \u00a0]+chỉ|đăng[ \u00a0]+ký[ \u00a0]+doanh[ \u00a0]+nghiệp|"
+    r"đăng[ \u00a0]+ký[ \u00a0]+kinh[ \u00a0]+doanh|mã[ \u00a0]+số[ \u00a0]+doanh[ \u00a0]+nghiệp|tờ[ \u00a0]+khai|"
+    r"vận[ \u00a0]+đơn|mã[ \u00a0]+đơn|đơn[ \u00a0]+hàng|hóa[ \u00a0]+đơn|hoá[ \u00a0]+đơn|hợp[ \u00a0]+đồng|"
+    r"seri|serial|số[ \u00a0]+hiệu|số[ \u00a0]+máy|số[ \u00a0]+khung|lô[ \u00a0]+hàng|biên[ \u00a0]+bản|"
+    r"mã[ \u00a0]+hồ[ \u00a0]+sơ|số[ \u00a0]+hồ[ \u00a0]+sơ|mã[ \u00a0]+vạch|mã[ \u00a0]+sản[ \u00a0]+phẩm|"
+    r"giấy[ \u00a0]+phép(?![ \u00a0]+lái)|quyết[ \u00a0]+định|công[ \u00a0]+văn|văn[ \u00a0]+bản)")
+_ENTERPRISE = _re(r"(?i:công[ \u00a0]+ty|cty|doanh[ \u00a0]+nghiệp|tập[ \u00a0]+đoàn|hợp[ \u00a0]+tác[ \u00a0]+xã|htx|"
+                  r"chi[ \u00a0]+nhánh|tnhh|cổ[ \u00a0]+phần|jsc)(?!\w)")
+_PERSONAL_TAX = _re(r"(?i:hộ[ \u00a0]+kinh[ \u00a0]+doanh|hkd|cá[ \u00a0]+nhân|thu[ \u00a0]+nhập|của[ \u00a0]+(?:tôi|ông|bà|anh|chị|em))")
+
+
+def _public_number(text: str, start: int, end: int, before: str) -> bool:
+    """Whether a number is a document's or an enterprise's, not a person's: glued to letters
+    ("EB123456789VN"), after a document's keyword nearer than any ID keyword, or an enterprise's tax
+    code (published in the national business registry; a household business's is its owner's)."""
+    if text[end:end + 1].isalpha() or (start and text[start - 1].isalpha() and text[start - 1].isascii()):
+        return True
+    doc = list(_DOCUMENT_CONTEXT.finditer(before))
+    ids = list(_re(_ID_CONTEXT.pattern.replace("[^0-9\\n]{0,25}$", ""), re.IGNORECASE).finditer(before))
+    if doc and (not ids or doc[-1].start() > ids[-1].start()):
+        return True
+    if ids and _search(r"(?i:mã[ \u00a0]+số[ \u00a0]+thuế|mst)", ids[-1].group()):
+        clause = text[max(0, start - 120):start]
+        clause = clause[max((m.end() for m in _finditer(r"[.;!?\n]", clause)), default=0):]
+        return bool(_ENTERPRISE.search(clause)) and not _PERSONAL_TAX.search(clause)
+    return False
+
+
 def _contact_findings(text: str) -> list[Finding]:
     found: list[Finding] = []
 
@@ -840,6 +910,8 @@ def _contact_findings(text: str) -> list[Finding]:
     for pattern in (_EMAIL, _DISGUISED_EMAIL):
         for m in pattern.finditer(text):
             add(*m.span(), "email")
+    for span in _spaced_emails(text):
+        add(*span, "email")
     emails = [(f.start, f.end) for f in found]
     for m in _SPELLED_NUMBER.finditer(text):
         add(*m.span(), "phone")
@@ -852,7 +924,11 @@ def _contact_findings(text: str) -> list[Finding]:
         add(*m.span(1), "id")
     for pattern in (_DOB, _DOB_FAR):
         for m in pattern.finditer(text):
-            add(*m.span(1), "dob")
+            start = m.start(1)
+            day = _search(r"(?i:ngày|ngay)[ \u00a0]+$", text[max(0, start - 8):start])
+            if day and _search(r"(?i:tháng|thang)", m.group(1)):
+                start -= len(day.group())  # "ngày 5 tháng 7 năm 1959" is the date, in words
+            add(start, m.end(1), "dob")
     for m in _PASSPORT.finditer(text):
         add(*m.span(), "id")
     for m in _PLATE.finditer(text):
@@ -882,6 +958,8 @@ def _contact_findings(text: str) -> list[Finding]:
             kind = "bank"
         elif kind == "phone" and _ID_CONTEXT.search(before):
             kind = "id"
+        if kind == "id" and _public_number(text, start, end, before):
+            continue
         add(start, end, kind)
     return found
 
