@@ -248,7 +248,14 @@ _STOP_IN_RUN = {w.lower() for w in ("Và", "Là", "Đã", "Có", "Không", "Cũn
 _ROLE_CUES = frozenset({"kế toán", "thợ", "thủ kho", "thủ quỹ", "học sinh", "sinh viên", "nhân chứng"})
 # First words of bodies and places that may stand before "Văn"/"Thị" ("Phòng Văn hóa", "Nhà Văn hóa").
 _BODY_FIRST_WORDS = frozenset({"phong", "nha", "trung", "so", "hoi", "cuc", "vien", "bo", "ban", "khu", "cau",
-                               "cho", "truong", "quan", "huyen", "tinh", "thanh", "thi", "xa", "phuong"})
+                               "cho", "truong", "quan", "huyen", "tinh", "thanh", "thi", "xa", "phuong",
+                               "ngo", "hem", "kiet", "ngach", "duong", "pho", "thon", "xom", "ap", "lang"})
+
+# Words of two syllables that read as a surname and a middle name when typed without diacritics:
+# "tư vấn", "cố vấn", "phỏng vấn", "học vấn", "chất vấn", "lê thị" ... not "Từ Văn".
+_WORD_PAIRS = frozenset({("tu", "van"), ("co", "van"), ("phong", "van"), ("hoc", "van"), ("chat", "van"),
+                         ("thi", "van"), ("dan", "van"), ("ho", "thi"), ("khi", "thi"), ("ba", "thi"),
+                         ("thu", "thi"), ("luu", "thong"), ("ton", "thi")})
 
 _STRONG_MIDDLE = frozenset({"van", "thi", "huu", "duc", "dinh", "quoc", "xuan", "ngoc", "minh", "thanh", "cong"})
 
@@ -591,6 +598,16 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
     for i, token in enumerate(tokens):
         if i in used:
             continue
+        # 0. "a Nghĩa", "c Lan", "e Hùng": anh, chị, em shortened in a chat, before a lexicon name.
+        if token.text in ("a", "c", "e") and i + 1 < count and tokens[i + 1].capitalised and \
+                _joined(text, token, tokens[i + 1]) and (tokens[i + 1].key in words or tokens[i + 1].key in surnames) \
+                and tokens[i + 1].text.lower() not in _NOT_A_NAME:
+            end = run_from(i + 1)
+            span = (tokens[i + 1].start, _hyphen_end(text, tokens[end - 1].end))
+            if not _overlaps(span, protected):
+                spans.append(span)
+                used.update(range(i + 1, end))
+                continue
         # 1. After a form of address: the capitalised words that follow are a name, lexicon or not.
         lower = token.text.lower()
         pair = lower
@@ -655,6 +672,7 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
             # 4. A name typed in lower case ("tôi là nguyen van hung"): a surname, a common
             #    middle name, then a given name; without the middle name it is too often a phrase.
             if _lexicon_word(token, "surname") and i + 2 < count and tokens[i + 1].folded in _STRONG_MIDDLE \
+                    and (token.folded, tokens[i + 1].folded) not in _WORD_PAIRS \
                     and _lexicon_word(tokens[i + 1], "middle"):
                 end = i + 2
                 while end < count and end - i < 4 and (_lexicon_word(tokens[end], "given")
@@ -1057,19 +1075,44 @@ def _pieces(text: str, limit: int = 400) -> list[tuple[int, int]]:
     return pieces
 
 
+# "Địa chỉ của Sở ... là ...", "đường dây nóng của Sở: ...": a public body's own contact details.
+_PUBLIC_CONTACT = _re(
+    r"(?i:địa[ \u00a0]+chỉ|trụ[ \u00a0]+sở|đường[ \u00a0]+dây[ \u00a0]+nóng|hotline|tổng[ \u00a0]+đài|"
+    r"điện[ \u00a0]+thoại|e-?mail|hộp[ \u00a0]+thư|thư[ \u00a0]+điện[ \u00a0]+tử|fax)"
+    r"(?:[ \u00a0]+[^\W\d_]+){0,3}?[ \u00a0]+(?i:của|tại)[ \u00a0]+"
+    r"(?:Sở|UBND|Ủy ban|Uỷ ban|Trung tâm|Chi cục|Cục|Bộ|Văn phòng|Thanh tra|Ban|Bộ phận một cửa|Phòng)(?!\w)"
+    r"[^;.!?\n]{0,60}$")
+_PERSON_IN_CLAUSE = _re(r"(?<!\w)(?i:ông|bà|anh|chị|em|cán bộ|chuyên viên|nhân viên|cô|chú)[ \u00a0]+[^\W\d_]")
+# Role mailboxes of organisations: "info@", "lienhe@", "hotro@" are no one's personal address.
+_ROLE_MAILBOX = _re(r"(?i:info|contact|lienhe|lien\.he|hotro|ho\.tro|support|sales|cskh|office|tiepnhan|"
+                    r"noreply|no-reply|webmaster|hello)@")
+
+
+def _public_contact(text: str, finding: Finding) -> bool:
+    if finding.kind == "email" and _ROLE_MAILBOX.match(finding.text):
+        return True
+    if finding.kind not in ("address", "phone", "email"):
+        return False
+    before = text[max(0, finding.start - 160):finding.start]
+    match = _PUBLIC_CONTACT.search(before)
+    return bool(match) and not _PERSON_IN_CLAUSE.search(before[match.start():])
+
+
 def _detect_piece(text: str, names: Sequence[str], phrases: Sequence[str],
                   organisations: Sequence[str]) -> list[Finding]:
-    findings = _contact_findings(text)
+    findings = [f for f in _contact_findings(text) if not _public_contact(text, f)]
     numbers = [(f.start, f.end) for f in findings]
     tokens = _tokens(text)
     protected = _protected_spans(text)
     bodies = _body_spans(text, tokens)
     for start, end in _address_spans(text):
-        if not _inside((start, end), protected):
+        if not _inside((start, end), protected) and \
+                not _public_contact(text, Finding(start, end, "address", text[start:end])):
             findings.append(Finding(start, end, "address", text[start:end]))
     addresses = [(f.start, f.end) for f in findings if f.kind == "address"]
     # The name of a ward or commune is a place, whether or not it is part of an address.
     addresses += [m.span() for m in _finditer(_WARD, text)]
+    addresses += [m.span() for m in _finditer(_PLACE_ALONE, text)]  # "Ngõ Văn Chương", "thôn Đông Anh"
     for start, end in _name_findings(text, tokens, protected + bodies):
         if _overlaps((start, end), numbers) or _inside((start, end), addresses):
             continue
