@@ -812,7 +812,7 @@ _SPELLED_NUMBER = _re(rf"(?<!\w)(?i:{_DIGIT_WORDS}(?:[ \u00a0,.\-]+{_DIGIT_WORDS
 # Digits and digit words mixed ("098 bảy 654 321"), and the letter O typed for a zero ("09O3 123 456"):
 # a run of such groups that starts like a phone number and holds 9 to 11 digits.
 _MIXED_GROUP = rf"(?:(?=[Oo]*[0-9])[0-9Oo]+|(?i:{_DIGIT_WORDS}))"
-_MIXED_NUMBER = _re(rf"(?<![\w+])(?:\+[ \u00a0]?84|0|(?i:không|zero|khong))[0-9Oo]*(?:[ \u00a0.\-]+{_MIXED_GROUP}){{2,}}(?![\w])")
+_MIXED_NUMBER = _re(rf"(?<![\w+])(?:\+[ \u00a0]?84|0|[Oo](?=[0-9])|(?i:không|zero|khong))[0-9Oo]*(?:[ \u00a0.\-]+{_MIXED_GROUP}){{2,}}(?![\w])")
 
 
 # An e-mail typed letter by letter: single characters (and the words for "@" and ".") with spaces.
@@ -902,6 +902,10 @@ _ENTERPRISE = _re(r"(?i:công[ \u00a0]+ty|cty|doanh[ \u00a0]+nghiệp|tập[ \u0
 _PERSONAL_TAX = _re(r"(?i:hộ[ \u00a0]+kinh[ \u00a0]+doanh|hkd|cá[ \u00a0]+nhân|thu[ \u00a0]+nhập|của[ \u00a0]+(?:tôi|ông|bà|anh|chị|em))")
 
 
+_PHONE_WORDS = _re(r"(?i:sđt|sdt|đt|dt|điện[ \u00a0]+thoại|dien[ \u00a0]+thoai|di[ \u00a0]+động|zalo|gọi|goi|"
+                   r"hotline|phone|tel|mobile|số[ \u00a0]+máy|liên[ \u00a0]+hệ|lien[ \u00a0]+he|nhắn|viber|fax)")
+
+
 def _public_number(text: str, start: int, end: int, before: str) -> bool:
     """Whether a number is a document's or an enterprise's, not a person's: glued to letters
     ("EB123456789VN"), after a document's keyword nearer than any ID keyword, or an enterprise's tax
@@ -977,6 +981,11 @@ def _contact_findings(text: str) -> list[Finding]:
         elif kind == "phone" and _ID_CONTEXT.search(before):
             kind = "id"
         if kind == "id" and _public_number(text, start, end, before):
+            continue
+        # "mã số doanh nghiệp 0401234567": a registration number that looks like a phone, with no
+        # word of telephoning nearer to it.
+        if kind == "phone" and not _PHONE_WORDS.search(before[-30:]) and \
+                _public_number(text, start, end, before[-30:]):
             continue
         add(start, end, kind)
     return found

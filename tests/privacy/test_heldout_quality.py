@@ -15,8 +15,9 @@ quality = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(quality)
 
 
-@pytest.mark.parametrize("path", [quality.HELD_OUT, ROOT / "tests" / "privacy" / "data" / "dev_sentences.txt"],
-                         ids=["heldout", "dev"])
+@pytest.mark.parametrize("path", [quality.HELD_OUT, ROOT / "tests" / "privacy" / "data" / "heldout2_complaints.txt",
+                                  ROOT / "tests" / "privacy" / "data" / "dev_sentences.txt"],
+                         ids=["heldout", "heldout2", "dev"])
 def test_goals_on_the_corpus(path):
     rows = quality.load(path)
     assert len(rows) >= 50 and all(r["text"] and "{" not in r["text"] for r in rows)
