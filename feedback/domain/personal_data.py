@@ -539,9 +539,15 @@ _BARE_NOT_NAMES = frozenset({
 })
 
 
+@lru_cache(maxsize=16)
+def _with_diacritics(text: str) -> bool:
+    """Whether the text is written with diacritics (asked for each word: computed once a text)."""
+    return strip_accents(text) != text
+
+
 def _lower_name_after(text: str, cue: str, word: _Token) -> bool:
     """Whether a lower-case word after a lower-case form of address is a given name."""
-    if strip_accents(text) != text:  # a text written with diacritics
+    if _with_diacritics(text):  # a text written with diacritics
         return cue in _LOWER_HONORIFICS and word.text in _lexicon()["given:exact"] and \
             word.text not in _LOWER_NOT_NAMES and word.text not in _LOWER_NOT_AFTER.get(cue, ())
     return cue in _BARE_HONORIFICS and word.folded in _lexicon()["given"] and word.folded not in _BARE_NOT_NAMES
@@ -659,7 +665,7 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
             #     "gap chi lan"), with the middle or given names that follow.
             end = i + 2
             # "anh tuấn anh" is rare, "anh tuấn để" common: typed without diacritics, one word only.
-            while strip_accents(text) != text and end < count and end - i < 4 and not tokens[end].capitalised \
+            while _with_diacritics(text) and end < count and end - i < 4 and not tokens[end].capitalised \
                     and _joined(text, tokens[end - 1], tokens[end]) and tokens[end].text in _lexicon()["given:exact"] \
                     and tokens[end].text not in _LOWER_NOT_NAMES:
                 end += 1
