@@ -773,6 +773,10 @@ _EN_ADDRESS = _re(
     rf"[ \u00a0]+(?i:ward|commune|hamlet|village|quarter))?")
 # A place talked about, at the start of a sentence: "Hẻm 51 khu này bị ngập", "Khu phố 3 có nhiều ...".
 _PLACE_ALONE = rf"(?:{_ALLEY}|{_LOCALITY})"
+# ... or the hamlet of a public place: "Nhà văn hóa thôn Phú Xuân", "Trạm y tế xã", "trường thôn Đông".
+_PUBLIC_PLACE_BEFORE = _re(r"(?i:nhà[ \u00a0]+văn[ \u00a0]+hó?a|nhà[ \u00a0]+văn[ \u00a0]+hoá|hội[ \u00a0]+trường|"
+                           r"trạm[ \u00a0]+y[ \u00a0]+tế|trường|chợ|đình|chùa|sân|ubnd|ủy[ \u00a0]+ban(?:[ \u00a0]+nhân[ \u00a0]+dân)?)"
+                           r"[ \u00a0]+$")
 
 
 def _address_spans(text: str) -> list[tuple[int, int]]:
@@ -784,7 +788,8 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
     spans += [m.span() for m in _EN_ADDRESS.finditer(text)]
     for match in _ADDRESS.finditer(text):
         chunk = match.group()
-        if _fullmatch(_PLACE_ALONE, chunk.rstrip(" ,-–")) and not text[:match.start()].strip(" \"“'(-–"):
+        if _fullmatch(_PLACE_ALONE, chunk.rstrip(" ,-–")) and (
+                not text[:match.start()].strip(" \"“'(-–") or _PUBLIC_PLACE_BEFORE.search(text[:match.start()])):
             continue
         # A street alone ("thi công trên đường Lê Lợi") is a public place, and a bare number is not
         # an address: an address has a house number with its street, an alley, a hamlet or a ward.
@@ -925,6 +930,9 @@ def _public_number(text: str, start: int, end: int, before: str) -> bool:
     if ids and _search(r"(?i:mã[ \u00a0]+số[ \u00a0]+thuế|mst)", ids[-1].group()):
         clause = text[max(0, start - 120):start]
         clause = clause[max((m.end() for m in _finditer(r"[.;!?\n]", clause)), default=0):]
+        owner = _match(r"[ \u00a0]*(?i:của|thuộc)[ \u00a0]+", text[end:end + 12])  # "0301234567 của Công ty ..."
+        if owner and _ENTERPRISE.match(text, end + owner.end()):
+            return True
         return bool(_ENTERPRISE.search(clause)) and not _PERSONAL_TAX.search(clause)
     return False
 
