@@ -1037,6 +1037,21 @@ def _known_findings(text: str, names: Sequence[str], phrases: Sequence[str]) -> 
     return found
 
 
+def _known_numbers(text: str, numbers: Sequence[tuple[str, str]]) -> list[Finding]:
+    """The submitter's own numbers ((value, kind): a phone, a tax code), whatever a rule thinks of the
+    words around them, written with any separators and with or without the leading 0 or +84."""
+    found = []
+    for value, kind in numbers:
+        digits = "".join(ch for ch in value or "" if ch.isdigit()).lstrip("0")
+        if len(digits) < 8:
+            continue
+        body = r"[ \u00a0.\-]?".join(digits)
+        pattern = rf"(?<![0-9])(?:\+?[ \u00a0]?84[ \u00a0.\-]?(?:\(0\)[ \u00a0]?)?|0[ \u00a0.\-]?)?{body}(?![0-9])"
+        for m in _finditer(pattern, text):
+            found.append(Finding(m.start(), m.end(), kind, m.group()))
+    return found
+
+
 def _merge(findings: Iterable[Finding], text: str) -> list[Finding]:
     """Findings sorted, overlapping ones joined (the kind of the longer one wins)."""
     merged: list[Finding] = []
@@ -1052,7 +1067,7 @@ def _merge(findings: Iterable[Finding], text: str) -> list[Finding]:
 
 
 def detect(text: str, names: Sequence[str] = (), phrases: Sequence[str] = (),
-           organisations: Sequence[str] = ()) -> list[Finding]:
+           organisations: Sequence[str] = (), numbers: Sequence[tuple[str, str]] = ()) -> list[Finding]:
     """Every piece of personal data found in the (NFC) text, in order, overlapping finds joined.
 
     `names` are people known to be named (the submitter), `phrases` other known personal phrases
@@ -1069,6 +1084,7 @@ def detect(text: str, names: Sequence[str] = (), phrases: Sequence[str] = (),
         piece = text[start:end]
         for f in _detect_piece(piece, names, phrases, organisations):
             found.append(Finding(f.start + start, f.end + start, f.kind, f.text))
+    found += _known_numbers(text, numbers)
     return _merge(found, text)
 
 
@@ -1107,7 +1123,7 @@ _PUBLIC_CONTACT = _re(
     r"[^;.!?\n]{0,60}$")
 _PERSON_IN_CLAUSE = _re(r"(?<!\w)(?i:ông|bà|anh|chị|em|cán bộ|chuyên viên|nhân viên|cô|chú)[ \u00a0]+[^\W\d_]")
 # Role mailboxes of organisations: "info@", "lienhe@", "hotro@" are no one's personal address.
-_ROLE_MAILBOX = _re(r"(?i:info|contact|lienhe|lien\.he|hotro|ho\.tro|support|sales|cskh|office|tiepnhan|"
+_ROLE_MAILBOX = _re(r"(?i:info|contact|hotro|ho\.tro|support|sales|cskh|office|tiepnhan|"
                     r"noreply|no-reply|webmaster|hello)@")
 
 

@@ -66,16 +66,20 @@ def kept_keys(ticket: Ticket) -> set[str]:
 
 
 @lru_cache(maxsize=64)
-def _detect(text: str, names: tuple[str, ...], phrases: tuple[str, ...], organisations: tuple[str, ...]):
+def _detect(text: str, names: tuple[str, ...], phrases: tuple[str, ...], organisations: tuple[str, ...],
+            numbers: tuple[tuple[str, str], ...] = ()):
     # The publish page asks about the same three texts several times (problems, highlights, the
     # keep form): detection is pure, so its answers are kept for the next question.
-    return tuple(personal_data.detect(text, names=names, phrases=phrases, organisations=organisations))
+    return tuple(personal_data.detect(text, names=names, phrases=phrases, organisations=organisations,
+                                      numbers=numbers))
 
 
 def findings(ticket: Ticket, text: str) -> list[Finding]:
-    """Everything personal the detector finds in the text, the submitter's own details included."""
+    """Everything personal the detector finds in the text, the submitter's own details included (their
+    phone and tax code also where the words around them would say a company's or a document's)."""
     names, phrases, organisations = _known(ticket)
-    return list(_detect(text or "", tuple(names), tuple(phrases), tuple(organisations)))
+    numbers = tuple((value, kind) for value, kind in ((ticket.phone, "phone"), (ticket.tax_code, "id")) if value)
+    return list(_detect(text or "", tuple(names), tuple(phrases), tuple(organisations), numbers))
 
 
 def remaining(ticket: Ticket, text: str) -> list[Finding]:
