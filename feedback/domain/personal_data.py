@@ -1122,7 +1122,7 @@ _PUBLIC_CONTACT = _re(
     r"(?:Sở|UBND|Ủy ban|Uỷ ban|Trung tâm|Chi cục|Cục|Bộ|Văn phòng|Thanh tra|Ban|Bộ phận một cửa|Phòng)(?!\w)"
     r"[^;.!?\n]{0,60}$")
 _PERSON_IN_CLAUSE = _re(r"(?<!\w)(?i:ông|bà|anh|chị|em|cán bộ|chuyên viên|nhân viên|cô|chú)[ \u00a0]+[^\W\d_]")
-# Role mailboxes of organisations: "info@", "lienhe@", "hotro@" are no one's personal address.
+# Role mailboxes of organisations: "info@", "contact@", "hotro@" are no one's personal address.
 _ROLE_MAILBOX = _re(r"(?i:info|contact|hotro|ho\.tro|support|sales|cskh|office|tiepnhan|"
                     r"noreply|no-reply|webmaster|hello)@")
 
