@@ -7,7 +7,7 @@ route sequentially (new connection each) and with 8 concurrent clients. Every fi
 ratio to GET /bench/bare, a small template rendered by the same app in the same run.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/feedback_scale \\
-        .venv/bin/python bench/queue_pages.py --coordinator coord@bench.vn --officer officer2@bench.vn
+        .venv/bin/python -m bench.queue_pages --coordinator coord@bench.vn --officer officer2@bench.vn
 
 Only local traffic; every loop is bounded in count.
 """
@@ -29,7 +29,6 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 BARE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{{ title }}</title></head>
 <body><h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul></body></html>"""
@@ -132,7 +131,7 @@ def main() -> None:
     port = free_port()
     env = dict(os.environ, BENCH_QUEUE_APP="1")
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                               "--pythonpath", str(ROOT / "bench"), "--timeout", "120", "queue_pages:app"],
+                               "--pythonpath", str(ROOT), "--timeout", "120", "bench.queue_pages:app"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):

@@ -7,7 +7,7 @@ renders a small template, in the same run. The exports are timed once each, with
 memory (VmHWM) of the gunicorn workers read from /proc.
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/feedback_1m \
-        .venv/bin/python bench/reports_dashboard.py --year 2025 --requests 15
+        .venv/bin/python -m bench.reports_dashboard --year 2025 --requests 15
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench-pass-2026"
 
@@ -107,7 +106,7 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--timeout", "600",
-         "--log-level", "warning", "--pythonpath", str(ROOT / "bench"), "reports_dashboard:bench_app()"],
+         "--log-level", "warning", "--pythonpath", str(ROOT), "bench.reports_dashboard:bench_app()"],
         cwd=ROOT, env=env, start_new_session=True)
     try:
         for _i in range(120):

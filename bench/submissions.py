@@ -6,8 +6,8 @@ route, `POST /_bench/bare`, that inserts one row into a scratch table and answer
 the form, as a browser would. Rows are counted before and after: every 303 must be one new ticket with
 its acknowledgment in the outbox (none lost).
 
-    .venv/bin/python bench/submissions.py                       # 8 clients, 10 s each
-    .venv/bin/python bench/submissions.py --clients 1 --seconds 5
+    .venv/bin/python -m bench.submissions                       # 8 clients, 10 s each
+    .venv/bin/python -m bench.submissions --clients 1 --seconds 5
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/feedback_hp_1m (default: feedback_bench_submit)
 
 The database is created with the schema and the default organisation if it has no tables. Only local
@@ -30,12 +30,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from results_search import free_port, sqlalchemy_url, wait_ready  # noqa: E402  (the public routes' bench)
-from tests.support import VALID_FORM  # noqa: E402
+from bench.common import free_port, sqlalchemy_url, wait_ready
+from tests.support import VALID_FORM
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/feedback_bench_submit"
 

@@ -14,7 +14,9 @@ Withdrawal of consent to publication needs no decision and takes effect at once.
 
 from __future__ import annotations
 
-from datetime import datetime
+import csv
+import io
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext
@@ -103,6 +105,11 @@ def submit(ticket: Ticket, kind: str, message: str, now: datetime) -> PrivacyReq
             "Sự đồng ý công khai đã được rút lại. Nội dung công khai (nếu có) đã được che lại hoặc gỡ xuống ngay."),
             now)
         return request
+    if kind == "restrict":
+        # Until the office decides, the data is only kept: the public copy comes down at once and
+        # cannot be published again (publication.restricted).
+        publication.take_down(ticket, now, "Người gửi yêu cầu hạn chế xử lý dữ liệu cá nhân: "
+                                           "kết quả đã được gỡ công khai ngay.")
     if ticket.email:
         # The acknowledgment is the e-mail itself, sent in the same transaction.
         request.state = "acknowledged"
@@ -237,6 +244,7 @@ def complete(request: PrivacyRequest, actor: User, answer: str, now: datetime, *
     if not refuse:
         if request.kind == "restrict":
             ticket.processing_restricted_at = now
+            publication.take_down(ticket, now, "Hạn chế xử lý dữ liệu cá nhân: kết quả không được công khai.")
         elif request.kind == "object" and ticket.consent_publish:
             _withdraw_publication(ticket, now)
     _finish(request, actor, "refused" if refuse else "done", answer, now)
@@ -276,6 +284,85 @@ def counts(start: datetime, end: datetime) -> dict[str, Any]:
     return {"total": len(rows), "by_kind": by_kind,
             "open": sum(1 for r in rows if r.state in OPEN_STATES),
             "on_time": sum(1 for r in rows if r.on_time), "late": sum(1 for r in rows if r.on_time is False)}
+
+
+def report_columns() -> list[tuple[str, str]]:
+    """(key, heading) of the figures `report_rows` gives for each kind, in the exports' order."""
+    return [
+        ("received", gettext("Tiếp nhận")),
+        ("acknowledged_on_time", gettext("Xác nhận trong 2 ngày làm việc")),
+        ("acknowledged_late", gettext("Xác nhận quá hạn")),
+        ("done_on_time", gettext("Giải quyết đúng hạn")),
+        ("done_late", gettext("Giải quyết quá hạn")),
+        ("refused", gettext("Trong đó: từ chối")),
+        ("extended", gettext("Đã gia hạn")),
+        ("open_in_time", gettext("Đang giải quyết trong hạn")),
+        ("open_overdue", gettext("Đang giải quyết quá hạn")),
+    ]
+
+
+def report_rows(start: date, end: date, as_of: date) -> list[tuple[str, dict[str, int]]]:
+    """Requests received on the local days start..end, per kind then the total: (label, figures).
+
+    The state is taken as of the local day `as_of` by the request's own clocks: acknowledged on
+    time when acknowledged by its `ack_due_date`; completed (done or refused) on time when by its
+    `due_date` (after an extension, the extended one); still open at `as_of` (completed later or
+    not yet) in time or overdue against its due date. For the XLSX and CSV exports of the report.
+    """
+    rows = db.session.execute(
+        db.select(PrivacyRequest.kind, PrivacyRequest.ack_due_date, PrivacyRequest.due_date,
+                  PrivacyRequest.acknowledged_at, PrivacyRequest.completed_at, PrivacyRequest.state,
+                  PrivacyRequest.extended_at)
+        .where(PrivacyRequest.received_on >= start, PrivacyRequest.received_on <= end)
+    ).all()
+    keys = [key for key, _heading in report_columns()]
+    figures = {kind: dict.fromkeys(keys, 0) for kind in KINDS}
+    total = dict.fromkeys(keys, 0)
+    for kind, ack_due, due, acknowledged_at, completed_at, state, extended_at in rows:
+        acknowledged = to_local(acknowledged_at).date() if acknowledged_at else None
+        completed = to_local(completed_at).date() if completed_at else None
+        counted = ["received"]
+        if acknowledged is not None and acknowledged <= as_of:
+            counted.append("acknowledged_on_time" if acknowledged <= ack_due else "acknowledged_late")
+        if completed is not None and completed <= as_of:
+            counted.append("done_on_time" if completed <= due else "done_late")
+            if state == "refused":
+                counted.append("refused")
+        else:
+            counted.append("open_in_time" if as_of <= due else "open_overdue")
+        if extended_at is not None and to_local(extended_at).date() <= as_of:
+            counted.append("extended")
+        for key in counted:
+            figures.setdefault(kind, dict.fromkeys(keys, 0))[key] += 1
+            total[key] += 1
+    labels = kind_labels()
+    return [(labels.get(kind, kind), figures[kind]) for kind in figures] + [(gettext("Tổng số"), total)]
+
+
+def report_block(sheet, report) -> None:
+    """Data-subject requests of the report's period, appended to the workbook's summary sheet (a
+    write-only sheet of services/exports.py): a heading row (kind, then the figures) and one row per
+    kind, then the total."""
+    columns = report_columns()
+    sheet.ws.append([])
+    sheet.title_row(gettext("Yêu cầu về dữ liệu cá nhân"), *[h for _k, h in columns])
+    for label, figures in report_rows(report.period.start, report.period.end, report.as_of):
+        sheet.row([label, *[figures[key] for key, _h in columns]])
+
+
+def report_csv(report) -> bytes:
+    """Data-subject requests of the report's period as CSV (UTF-8 with BOM), in the layout of the
+    report's CSV: period, as-of day, group, item, then the figures."""
+    columns = report_columns()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([gettext("Kỳ báo cáo"), gettext("Tính đến ngày"), gettext("Nhóm"), gettext("Mục"),
+                     *[h for _k, h in columns]])
+    group = gettext("Yêu cầu về dữ liệu cá nhân")
+    for label, figures in report_rows(report.period.start, report.period.end, report.as_of):
+        writer.writerow([report.period.label, report.as_of.strftime("%d/%m/%Y"), group, label,
+                         *[figures[key] for key, _h in columns]])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def subject_data(ticket: Ticket) -> dict[str, Any]:

@@ -169,6 +169,9 @@ def write_xlsx(report: Report, details: Iterable[dict], target: str | IO[bytes],
         ws.title_row(title, _("Số lượng"))
         for label, value in items:
             ws.row([label, value])
+    from .data_requests import report_block  # data-subject requests by kind and by their clocks
+
+    report_block(ws, report)
 
     for dim, title in (("unit", _("Theo đơn vị")), ("category", _("Theo lĩnh vực"))):
         header = _("Đơn vị xử lý") if dim == "unit" else _("Lĩnh vực")

@@ -149,6 +149,10 @@ def reports_csv():
         return _as_download(response, f"chi-tiet-pakn-{report.period.slug}.csv")
     if request.args.get("part") == "satisfaction":  # issue 14
         data, name = exports.satisfaction_csv(report), f"hai-long-pakn-{report.period.slug}.csv"
+    elif request.args.get("part") == "privacy":  # issue 13: data-subject requests
+        from ..services import data_requests
+
+        data, name = data_requests.report_csv(report), f"yeu-cau-du-lieu-ca-nhan-{report.period.slug}.csv"
     else:
         data, name = exports.to_csv(report), f"bao-cao-pakn-{report.period.slug}.csv"
     return _download(data, name, "text/csv; charset=utf-8")

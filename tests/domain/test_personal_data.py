@@ -111,3 +111,13 @@ def test_numbers_spelled_in_words_and_dotted_local_parts() -> None:
     masked = mask(text, detect(text))
     assert masked == "Em là ***, SĐT ***, mail ***."
     assert detect("Năm 2026 có hai ba lần kiểm tra.") == []
+
+
+def test_an_enterprise_tax_code_stays_but_the_submitters_own_is_masked_wherever_it_stands() -> None:
+    text = "Công ty TNHH Thương mại Hưng Thịnh, mã số thuế 0312 345 678, gọi lại số +84 (0) 912 345 678."
+    plain = mask(text, detect(text))
+    assert "0312 345 678" in plain and "912 345 678" not in plain  # a company's code is public, a phone is not
+    own = mask(text, detect(text, numbers=[("0312345678", "id"), ("0912345678", "phone")]))
+    assert own == "Công ty TNHH Thương mại Hưng Thịnh, mã số thuế ***, gọi lại số ***."
+    household = "Hộ kinh doanh của bà Lương Thị Nhàn, mã số thuế 3901234567, bán cân sai."
+    assert mask(household, detect(household)) == "Hộ kinh doanh của bà ***, mã số thuế ***, bán cân sai."

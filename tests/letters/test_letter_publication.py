@@ -146,3 +146,49 @@ def test_an_uploaded_signature_for_a_cancelled_number_is_refused(app, team, to_a
                            content_type="multipart/form-data")
     assert response.status_code == 400  # signed, trusted, but the cancelled number's document
     assert letters.current_letter(ticket).status == "awaiting_signature"
+
+
+def test_the_public_letter_names_no_third_party_of_the_independent_corpus(app, team, to_approval, signing, client):
+    """An answer letter that repeats complaints naming other people, their addresses and disguised
+    contacts (sentences of tests/privacy/data/heldout2_complaints.txt): the public PDF, as pdftotext
+    reads it, holds none of them, while the letter's public text is still there."""
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    from feedback.domain.redaction import strip_accents
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("redaction_quality", root / "bench" / "redaction_quality.py")
+    quality = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quality)
+    rows = [r for r in quality.load(root / "tests" / "privacy" / "data" / "heldout2_complaints.txt")
+            if r["spans"] and {s["kind"] for s in r["spans"]} & {"address", "email", "phone", "id"}][:12]
+    needles = set()
+    for row in rows:
+        for span in row["spans"]:
+            value = row["text"][span["start"]:span["end"]]
+            if len(value) >= 5:
+                needles.add(value)
+            digits = re.sub(r"\D", "", value)
+            if len(digits) >= 8:
+                needles.add(digits)
+    assert len(needles) >= 20
+    body = ("Sở Khoa học và Công nghệ đã nhận được các nội dung sau:\n" + "\n".join(r["text"] for r in rows)
+            + "\nChi cục Tiêu chuẩn Đo lường Chất lượng đã bố trí lịch kiểm định vào ngày 15/04/2026.")
+    ticket = to_approval(consent_publish=False)
+    workflow.approve(ticket, team["director"], local(2026, 4, 9, 15), letter=dict(LETTER_FORM, answer=body,
+                                                                                  signer="pgd@test.vn"))
+    db.session.commit()
+    publish(ticket, team, local(2026, 4, 10))
+    response = client.get(f"/results/{ticket.code}/letter.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(pdf_text(response.data).split())
+    assert "bố trí lịch kiểm định vào ngày 15/04/2026" in text and "Bản công khai" in text
+    # The signed original (not public) does hold them: the check below can find a leak.
+    original = " ".join(pdf_text(letters.current_letter(ticket).signed_pdf).split())
+    assert sum(n in original for n in needles) >= len(needles) // 2
+    squeezed, folded = re.sub(r"\D", "", text), strip_accents(text).lower()
+    leaks = [n for n in sorted(needles) if n in text or strip_accents(n).lower() in folded
+             or (n.isdigit() and n in squeezed)]
+    assert not leaks, leaks
