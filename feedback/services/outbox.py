@@ -76,14 +76,17 @@ def queue(kind: str, recipients: list[str] | str, subject, template: str, *, tic
             body_html = render_template(f"email/{template}.html", **ctx)
         except TemplateNotFound:  # a template without an HTML part is sent as plain text
             body_html = None
-    return add(kind, recipients, subject, body_text, body_html, ticket_id=ticket.id if ticket is not None else None,
-               now=now, attachments=attachments, flush=flush)
+    return add(kind, recipients, subject, body_text, body_html, ticket=ticket, now=now, attachments=attachments,
+               flush=flush)
 
 
 def add(kind: str, recipients: list[str], subject: str, body_text: str, body_html: str | None, *,
-        ticket_id: int | None = None, now: datetime | None = None, attachments: list[dict] | None = None,
-        flush: bool = True) -> OutboxMessage:
-    """Add an outbox row for a message already rendered (`queue()` renders, then calls this)."""
+        ticket_id: int | None = None, ticket=None, now: datetime | None = None,
+        attachments: list[dict] | None = None, flush: bool = True) -> OutboxMessage:
+    """Add an outbox row for a message already rendered (`queue()` renders, then calls this); `ticket`
+    instead of `ticket_id` for a ticket that may not be inserted yet."""
+    if ticket is not None:
+        ticket_id = ticket.id
     message = OutboxMessage(
         kind=kind,
         recipients=",".join(sorted({r.strip().lower() for r in recipients if r and r.strip()})),

@@ -278,7 +278,7 @@ def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str,
     """
     _check_action(ticket, "publish", actor)
     if restricted(ticket):
-        raise ServiceError(gettext("Người gửi đã yêu cầu hạn chế xử lý dữ liệu cá nhân: không công khai kết quả này."), 409)
+        raise ServiceError(_("Người gửi đã yêu cầu hạn chế xử lý dữ liệu cá nhân: không công khai kết quả này."), 409)
     texts = _validate(public_title, public_summary, public_answer)
     for field, value in (("public_title", texts.title), ("public_summary", texts.summary),
                          ("public_answer", texts.answer)):
