@@ -25,13 +25,13 @@ from datetime import date, datetime, timedelta
 
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
-import psycopg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import psycopg
+from sqlalchemy import text
 
-from feedback import create_app  # noqa: E402
-from feedback.domain.deadlines import CALENDAR_DAYS, WORKING_DAYS, Rule, due_date  # noqa: E402
-from feedback.extensions import db  # noqa: E402
-from feedback.models import Category, Unit, User  # noqa: E402
+from feedback import create_app
+from feedback.domain.deadlines import CALENDAR_DAYS, WORKING_DAYS, Rule, due_date
+from feedback.extensions import db
+from feedback.models import Category, Unit, User
 
 TODAY = date(2026, 12, 7)
 NOW = datetime(2026, 12, 7, 3, 0)  # 10:00 local
@@ -39,11 +39,39 @@ FIRST = TODAY - timedelta(days=730)
 ANSWER = Rule(20, CALENDAR_DAYS, "Thông tư 02/2017/TT-VPCP")
 PUBLISH = Rule(2, WORKING_DAYS, "Thông tư 02/2017/TT-VPCP")
 
-COLUMNS = ("code", "tracking_token", "version", "kind", "category_id", "unit_id", "state", "channel",
-           "submitter_type", "name", "email", "address", "consent_publish", "title", "content",
-           "received_at", "received_on", "due_date", "original_due_date", "due_explanation", "paused_working_days",
-           "extension_count", "answered_on", "answered_at", "on_time", "publish_due_date", "published_at",
-           "deadline_basis", "regime", "created_at", "updated_at")
+COLUMNS = (
+    "code",
+    "tracking_token",
+    "version",
+    "kind",
+    "category_id",
+    "unit_id",
+    "state",
+    "channel",
+    "submitter_type",
+    "name",
+    "email",
+    "address",
+    "consent_publish",
+    "title",
+    "content",
+    "received_at",
+    "received_on",
+    "due_date",
+    "original_due_date",
+    "due_explanation",
+    "paused_working_days",
+    "extension_count",
+    "answered_on",
+    "answered_at",
+    "on_time",
+    "publish_due_date",
+    "published_at",
+    "deadline_basis",
+    "regime",
+    "created_at",
+    "updated_at",
+)
 
 
 def ensure_database(url: str) -> None:
@@ -82,20 +110,62 @@ def load(count: int, units: list[int], categories: list[int], cal) -> None:
                         publishes[answered_on] = due_date(answered_on, PUBLISH, cal).due
                     publish_due = publishes[answered_on]
                     published_at = None if i % 10 == 1 else answered_at + timedelta(days=1)
-                basis = {"answer": {"from": received_on.isoformat(), "amount": 20, "unit": CALENDAR_DAYS,
-                                    "basis": ANSWER.legal_basis, "counted_from": "receipt", "fixed": None,
-                                    "paused": 0}}
+                basis = {
+                    "answer": {
+                        "from": received_on.isoformat(),
+                        "amount": 20,
+                        "unit": CALENDAR_DAYS,
+                        "basis": ANSWER.legal_basis,
+                        "counted_from": "receipt",
+                        "fixed": None,
+                        "paused": 0,
+                    }
+                }
                 if publish_due:
-                    basis["publish"] = {"from": answered_on.isoformat(), "amount": 2, "unit": WORKING_DAYS,
-                                        "basis": PUBLISH.legal_basis, "counted_from": "answer", "fixed": None,
-                                        "paused": 0}
-                copy.write_row((
-                    f"BENCH-{i:08d}", secrets.token_hex(16), 1, "complaint", categories[i % len(categories)],
-                    units[i % len(units)], state, "web", "enterprise", "Nguyễn Văn Bench", f"dn{i}@example.com",
-                    "Tây Ninh", False, f"Phản ánh số {i}", "Nội dung", received, received_on, due, due, "", 0, 0,
-                    answered_on, answered_at, on_time, publish_due, published_at, json.dumps(basis), "default",
-                    received, received,
-                ))
+                    basis["publish"] = {
+                        "from": answered_on.isoformat(),
+                        "amount": 2,
+                        "unit": WORKING_DAYS,
+                        "basis": PUBLISH.legal_basis,
+                        "counted_from": "answer",
+                        "fixed": None,
+                        "paused": 0,
+                    }
+                copy.write_row(
+                    (
+                        f"BENCH-{i:08d}",
+                        secrets.token_hex(16),
+                        1,
+                        "complaint",
+                        categories[i % len(categories)],
+                        units[i % len(units)],
+                        state,
+                        "web",
+                        "enterprise",
+                        "Nguyễn Văn Bench",
+                        f"dn{i}@example.com",
+                        "Tây Ninh",
+                        False,
+                        f"Phản ánh số {i}",
+                        "Nội dung",
+                        received,
+                        received_on,
+                        due,
+                        due,
+                        "",
+                        0,
+                        0,
+                        answered_on,
+                        answered_at,
+                        on_time,
+                        publish_due,
+                        published_at,
+                        json.dumps(basis),
+                        "default",
+                        received,
+                        received,
+                    )
+                )
         raw.commit()
     finally:
         raw.close()
@@ -110,16 +180,17 @@ def main() -> None:
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/feedback_bench9")
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--day", default="2026-12-24")
-    parser.add_argument("--reuse", action="store_true",
-                        help="Keep the database a previous run loaded (announce another --day).")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Keep the database a previous run loaded (announce another --day)."
+    )
     args = parser.parse_args()
     day = date.fromisoformat(args.day)
     if not args.reuse:
         ensure_database(args.url)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.url, CLOCK_NOW=NOW)
     with app.app_context():
-        from feedback.db.search import ensure_search_schema
         from feedback.data.seed import seed_organisation
+        from feedback.db.search import ensure_search_schema
         from feedback.services import admin as svc
         from feedback.services import calendar, recheck
 
@@ -140,8 +211,9 @@ def main() -> None:
             loaded = time.perf_counter() - started
         admin = db.session.execute(db.select(User).where(User.email == "admin@bench.vn")).scalar_one()
         counts = dict(db.session.execute(text("SELECT state, count(*) FROM tickets GROUP BY state")).all())
-        overdue = db.session.execute(text(
-            "SELECT count(*) FROM tickets WHERE state <> 'answered' AND due_date < :t"), {"t": TODAY}).scalar_one()
+        overdue = db.session.execute(
+            text("SELECT count(*) FROM tickets WHERE state <> 'answered' AND due_date < :t"), {"t": TODAY}
+        ).scalar_one()
         # The first recheck after the upgrade that ships the official calendar (2025-2026 announcements).
         started = time.perf_counter()
         upgrade = recheck.recheck(NOW, TODAY)
@@ -161,8 +233,9 @@ def main() -> None:
         db.session.commit()
         first_s = time.perf_counter() - started
         after = peak_mib()
-        events = db.session.execute(text("SELECT count(*) FROM ticket_events WHERE action = 'deadline_moved' "
-                                         "AND at = :now"), {"now": NOW}).scalar_one() - len(upgrade.moved)
+        events = db.session.execute(
+            text("SELECT count(*) FROM ticket_events WHERE action = 'deadline_moved' AND at = :now"), {"now": NOW}
+        ).scalar_one() - len(upgrade.moved)
         mails = sum(1 for m in report.moved if m.purpose == "answer")
         started = time.perf_counter()
         again = recheck.recheck(NOW, TODAY)
@@ -174,10 +247,14 @@ def main() -> None:
     print("| step | time | read | moved | events | e-mails |")
     print("|---|---:|---:|---:|---:|---:|")
     print(f"| bare: count tickets due that day (index) | {bare_s * 1000:.1f} ms | {bare:,} | | | |")
-    print(f"| first recheck after the upgrade (shipped calendar, {len(upgrade.changed_days)} changed days) | "
-          f"{upgrade_s:.2f} s | {upgrade.candidates:,} | {len(upgrade.moved):,} | | |")
-    print(f"| recheck after the announcement | {first_s:.2f} s | {report.candidates:,} | {len(report.moved):,} "
-          f"| {events:,} | {mails:,} |")
+    print(
+        f"| first recheck after the upgrade (shipped calendar, {len(upgrade.changed_days)} changed days) | "
+        f"{upgrade_s:.2f} s | {upgrade.candidates:,} | {len(upgrade.moved):,} | | |"
+    )
+    print(
+        f"| recheck after the announcement | {first_s:.2f} s | {report.candidates:,} | {len(report.moved):,} "
+        f"| {events:,} | {mails:,} |"
+    )
     print(f"| same recheck again | {second_s * 1000:.1f} ms | {again.candidates:,} | {len(again.moved):,} | | |")
     print(f"peak memory of the process: {before:.0f} MiB before the recheck, {after:.0f} MiB after")
 

@@ -54,8 +54,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def request(port: int, path: str, *, method: str = "GET", body: bytes | None = None, headers: dict | None = None,
-            timeout: float = 120.0) -> tuple[int, bytes, dict, float]:
+def request(
+    port: int,
+    path: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = 120.0,
+) -> tuple[int, bytes, dict, float]:
     """One request on a new connection: (status, body, headers, seconds). Timeouts raise OSError."""
     t0 = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -134,11 +141,20 @@ class Gunicorn:
         self.pythonpath = pythonpath
 
     def __enter__(self) -> Gunicorn:
-        command = [str(VENV_BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-                   "--timeout", str(self.timeout), "--log-level", "warning"]
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            "-w",
+            str(self.workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--timeout",
+            str(self.timeout),
+            "--log-level",
+            "warning",
+        ]
         if self.pythonpath:
             command += ["--pythonpath", self.pythonpath]
-        self.process = subprocess.Popen(command + [self.app], cwd=ROOT, env=self.env, start_new_session=True)
+        self.process = subprocess.Popen([*command, self.app], cwd=ROOT, env=self.env, start_new_session=True)
         try:
             wait_ready(self.port, time.monotonic() + 90)
         except BaseException:
@@ -158,12 +174,19 @@ class Gunicorn:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def run_measured(command: list[str], *, env: dict | None = None, timeout: float = 600.0,
-                 cwd: Path = ROOT) -> tuple[int | None, float, float, str]:
+def run_measured(
+    command: list[str], *, env: dict | None = None, timeout: float = 600.0, cwd: Path = ROOT
+) -> tuple[int | None, float, float, str]:
     """Run a command bounded by `timeout`: (exit code or None when killed, seconds, peak RSS MiB, output tail)."""
     t0 = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     output: list[bytes] = []
     reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
     reader.start()

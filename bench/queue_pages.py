@@ -22,7 +22,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -70,8 +69,9 @@ def sign_in(port: int, email: str) -> str:
     status, cookie, page, _ = request(port, "/staff/login")
     cookie = cookie.split(";")[0]
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    status, new_cookie, _, _ = request(port, "/staff/login", cookie, "POST",
-                                       urlencode({"email": email, "password": PASSWORD, "csrf_token": token}))
+    status, new_cookie, _, _ = request(
+        port, "/staff/login", cookie, "POST", urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
+    )
     assert status in (302, 303), f"sign-in of {email} failed ({status})"
     return (new_cookie or cookie).split(";")[0]
 
@@ -91,8 +91,12 @@ def prepare(emails: list[str]) -> dict:
             users[email] = user.unit_id
         db.session.commit()
         unit = users[emails[1]]
-        code = db.session.execute(db.select(Ticket.code).where(Ticket.unit_id == unit, Ticket.state == "in_progress")
-                                  .order_by(Ticket.id.desc()).limit(1)).scalar_one()
+        code = db.session.execute(
+            db.select(Ticket.code)
+            .where(Ticket.unit_id == unit, Ticket.state == "in_progress")
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        ).scalar_one()
         unit_code = db.session.execute(db.text("SELECT code FROM units WHERE id = :u"), {"u": unit}).scalar_one()
         db.engine.dispose()
     return {"code": code, "unit": unit_code}
@@ -116,8 +120,12 @@ def measure(port: int, cookie: str, path: str, runs: int, clients: int) -> dict:
     for t in threads:
         t.join()
     times.sort()
-    return {"status": status, "rows": len(re.findall(r'<tr data-code=', body)), "median": statistics.median(seq),
-            "p95": times[int(0.95 * (len(times) - 1))]}
+    return {
+        "status": status,
+        "rows": len(re.findall(r"<tr data-code=", body)),
+        "median": statistics.median(seq),
+        "p95": times[int(0.95 * (len(times) - 1))],
+    }
 
 
 def main() -> None:
@@ -130,9 +138,24 @@ def main() -> None:
     facts = prepare([args.coordinator, args.officer])
     port = free_port()
     env = dict(os.environ, BENCH_QUEUE_APP="1")
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                               "--pythonpath", str(ROOT), "--timeout", "120", "bench.queue_pages:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--pythonpath",
+            str(ROOT),
+            "--timeout",
+            "120",
+            "bench.queue_pages:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -149,7 +172,7 @@ def main() -> None:
             ("queue, unit + state", coordinator, f"/staff/?unit={facts['unit']}&state=in_progress"),
             ("queue, overdue", coordinator, "/staff/?overdue=1"),
             ("queue, all states", coordinator, "/staff/?state=all"),
-            (f"queue, search \"{args.search}\"", coordinator, "/staff/?q=" + quote(args.search)),
+            (f'queue, search "{args.search}"', coordinator, "/staff/?q=" + quote(args.search)),
             ("queue, search, accent-free", coordinator, "/staff/?q=" + quote("minh phat")),
             ("tracking code look-up (303)", coordinator, "/staff/?q=" + facts["code"]),
             ("ticket page", coordinator, f"/staff/tickets/{facts['code']}"),
@@ -159,10 +182,12 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     bare_median = results[0][1]["median"]
-    print(f"| route | status | rows | median ms | × bare | p95 ms, 8 clients |\n|---|---:|---:|---:|---:|---:|")
+    print("| route | status | rows | median ms | × bare | p95 ms, 8 clients |\n|---|---:|---:|---:|---:|---:|")
     for label, r in results:
-        print(f"| {label} | {r['status']} | {r['rows']} | {r['median'] * 1000:.1f} | "
-              f"{r['median'] / bare_median:.1f} | {r['p95'] * 1000:.0f} |")
+        print(
+            f"| {label} | {r['status']} | {r['rows']} | {r['median'] * 1000:.1f} | "
+            f"{r['median'] / bare_median:.1f} | {r['p95'] * 1000:.0f} |"
+        )
 
 
 if __name__ == "__main__":

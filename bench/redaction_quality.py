@@ -29,8 +29,7 @@ from feedback.domain.personal_data import detect  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "redaction_corpus.jsonl"
 HOLDOUT = ROOT / "tests" / "data" / "redaction_holdout.jsonl"
-GOALS = {"recall": {"name": 0.97, "phone": 0.97, "email": 0.97, "id": 0.97, "address": 0.97},
-         "precision": 0.9}
+GOALS = {"recall": {"name": 0.97, "phone": 0.97, "email": 0.97, "id": 0.97, "address": 0.97}, "precision": 0.9}
 KINDS = ("name", "phone", "email", "id", "address", "bank", "plate", "dob")
 
 
@@ -42,7 +41,7 @@ def parse_marked(line: str) -> dict:
     """One marked-up sentence ("ông {name|Trần Văn Bình} ...") as {"text", "spans"}."""
     out, spans, position, length = [], [], 0, 0
     for match in _MARK.finditer(line):
-        out.append(line[position:match.start()])
+        out.append(line[position : match.start()])
         length += match.start() - position
         spans.append({"start": length, "end": length + len(match.group(2)), "kind": match.group(1)})
         out.append(match.group(2))
@@ -77,7 +76,7 @@ def evaluate(rows: list[dict]) -> dict:
             if all(i in covered for i in needed):
                 s["found"] += 1
             else:
-                misses.append((span["kind"], text[span["start"]:span["end"]], text))
+                misses.append((span["kind"], text[span["start"] : span["end"]], text))
         for f in findings:
             kind = f.kind if f.kind in KINDS else "name"
             s = stats[kind]
@@ -91,9 +90,14 @@ def evaluate(rows: list[dict]) -> dict:
             negatives_clean += not findings
     total_pred = sum(s["pred"] for s in stats.values())
     total_right = sum(s["right"] for s in stats.values())
-    return {"stats": dict(stats), "misses": misses, "false_positives": false_positives,
-            "negatives": negatives, "negatives_clean": negatives_clean,
-            "precision": total_right / total_pred if total_pred else 1.0}
+    return {
+        "stats": dict(stats),
+        "misses": misses,
+        "false_positives": false_positives,
+        "negatives": negatives,
+        "negatives_clean": negatives_clean,
+        "precision": total_right / total_pred if total_pred else 1.0,
+    }
 
 
 def ratio(a: int, b: int) -> float:
@@ -110,8 +114,10 @@ def report(path: Path, quiet: bool) -> bool:
         shown = Path(path).resolve().relative_to(ROOT)
     except ValueError:
         shown = path
-    print(f"corpus {shown}: {len(rows)} sentences, {sum(len(r['spans']) for r in rows)} labelled spans, "
-          f"{result['negatives']} negative sentences")
+    print(
+        f"corpus {shown}: {len(rows)} sentences, {sum(len(r['spans']) for r in rows)} labelled spans, "
+        f"{result['negatives']} negative sentences"
+    )
     print(f"{'kind':<9}{'labelled':>9}{'found':>7}{'recall':>8}{'masked':>8}{'right':>7}{'precision':>11}  goal")
     ok = True
     for kind in KINDS:
@@ -120,10 +126,14 @@ def report(path: Path, quiet: bool) -> bool:
         goal = GOALS["recall"].get(kind)
         met = (goal is None or recall >= goal) and precision >= GOALS["precision"]
         ok &= met
-        print(f"{kind:<9}{s['gold']:>9}{s['found']:>7}{recall:>8.3f}{s['pred']:>8}{s['right']:>7}{precision:>11.3f}"
-              f"  {'recall≥%.2f, ' % goal if goal else ''}precision≥0.90 {'ok' if met else 'MISSED'}")
-    print(f"overall precision {result['precision']:.3f}; negative sentences left untouched: "
-          f"{result['negatives_clean']}/{result['negatives']}")
+        print(
+            f"{kind:<9}{s['gold']:>9}{s['found']:>7}{recall:>8.3f}{s['pred']:>8}{s['right']:>7}{precision:>11.3f}"
+            f"  {'recall≥%.2f, ' % goal if goal else ''}precision≥0.90 {'ok' if met else 'MISSED'}"
+        )
+    print(
+        f"overall precision {result['precision']:.3f}; negative sentences left untouched: "
+        f"{result['negatives_clean']}/{result['negatives']}"
+    )
     print(f"time: {1000 * elapsed / max(1, len(rows)):.2f} ms per sentence")
     if not quiet:
         for kind, value, text in result["misses"]:
@@ -136,8 +146,9 @@ def report(path: Path, quiet: bool) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="*", type=Path,
-                        help="corpus files (.jsonl or marked-up .txt); default: the main corpus")
+    parser.add_argument(
+        "files", nargs="*", type=Path, help="corpus files (.jsonl or marked-up .txt); default: the main corpus"
+    )
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--holdout", action="store_true", help="measure the first held-out sentences instead")
     args = parser.parse_args()

@@ -37,23 +37,55 @@ from datetime import date, datetime, timedelta
 
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
-import psycopg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import psycopg
+from sqlalchemy import text
 
-from feedback import create_app  # noqa: E402
-from feedback.extensions import db  # noqa: E402
-from feedback.models import Category, Unit, User  # noqa: E402
+from feedback import create_app
+from feedback.extensions import db
+from feedback.models import Category, Unit, User
 
 NOW_LOCAL = "2027-03-10T09:00"  # a Wednesday, in office hours
 TODAY = date(2027, 3, 10)
 FAR = TODAY + timedelta(days=60)
 
-COLUMNS = ("code", "tracking_token", "version", "kind", "category_id", "unit_id", "state", "channel",
-           "submitter_type", "name", "email", "address", "consent_publish", "title", "content",
-           "received_at", "received_on", "due_date", "original_due_date", "due_explanation",
-           "paused_working_days", "extension_count", "created_at", "updated_at")
-PRESENT_COLUMNS = COLUMNS + ("assignee_id", "route_due_date", "answered_on", "publish_due_date", "published_at",
-                             "on_time", "closed_at", "paused_on", "paused_from_state")
+COLUMNS = (
+    "code",
+    "tracking_token",
+    "version",
+    "kind",
+    "category_id",
+    "unit_id",
+    "state",
+    "channel",
+    "submitter_type",
+    "name",
+    "email",
+    "address",
+    "consent_publish",
+    "title",
+    "content",
+    "received_at",
+    "received_on",
+    "due_date",
+    "original_due_date",
+    "due_explanation",
+    "paused_working_days",
+    "extension_count",
+    "created_at",
+    "updated_at",
+)
+PRESENT_COLUMNS = (
+    *COLUMNS,
+    "assignee_id",
+    "route_due_date",
+    "answered_on",
+    "publish_due_date",
+    "published_at",
+    "on_time",
+    "closed_at",
+    "paused_on",
+    "paused_from_state",
+)
 
 
 def admin_url(url: str) -> str:
@@ -101,12 +133,38 @@ def copy_rows(columns, rows, chunk: int = 50000) -> None:
 def copy_tickets(start: int, count: int, units: list[int], category: int) -> None:
     """COPY `count` open tickets (ids start+1...) due far in the future."""
     received = datetime(2027, 2, 1, 2, 0)
-    copy_rows(COLUMNS, ((
-        f"BENCH-{i:08d}", secrets.token_hex(16), 1, "complaint", category, units[i % len(units)],
-        "in_progress" if i % 2 else "assigned", "web", "enterprise", "Nguyễn Văn Bench",
-        f"dn{i}@example.com", "Tây Ninh", False, f"Phản ánh số {i}", "Nội dung", received,
-        received.date(), FAR, FAR, "", 0, 0, received, received,
-    ) for i in range(start + 1, start + count + 1)))
+    copy_rows(
+        COLUMNS,
+        (
+            (
+                f"BENCH-{i:08d}",
+                secrets.token_hex(16),
+                1,
+                "complaint",
+                category,
+                units[i % len(units)],
+                "in_progress" if i % 2 else "assigned",
+                "web",
+                "enterprise",
+                "Nguyễn Văn Bench",
+                f"dn{i}@example.com",
+                "Tây Ninh",
+                False,
+                f"Phản ánh số {i}",
+                "Nội dung",
+                received,
+                received.date(),
+                FAR,
+                FAR,
+                "",
+                0,
+                0,
+                received,
+                received,
+            )
+            for i in range(start + 1, start + count + 1)
+        ),
+    )
 
 
 def present_rows(n: int, units: list[int], officers: dict[int, list[int]], category: int):
@@ -132,8 +190,10 @@ def present_rows(n: int, units: list[int], officers: dict[int, list[int]], categ
                 if i % 3:
                     published_at = closed_at + timedelta(days=2)
             elif band < 80:
-                state, closed_at = ("refused" if band == 78 else "transferred"), datetime.combine(
-                    received_on, datetime.min.time()) + timedelta(days=2)
+                state, closed_at = (
+                    ("refused" if band == 78 else "transferred"),
+                    datetime.combine(received_on, datetime.min.time()) + timedelta(days=2),
+                )
             elif band < 81:
                 state, unit, assignee = "new", None, None
                 route_due = received_on + timedelta(days=3)
@@ -150,18 +210,49 @@ def present_rows(n: int, units: list[int], officers: dict[int, list[int]], categ
             if state == "assigned":
                 assignee = None
         received = datetime.combine(received_on, datetime.min.time()) + timedelta(hours=2)
-        yield (f"PAKN-{received_on.year}-{i:07d}", secrets.token_hex(16), 1, "complaint", category, unit, state,
-               "web", "enterprise", "Công ty TNHH Minh Phát", f"dn{i}@example.com", "Tây Ninh", False,
-               f"Phản ánh về thủ tục số {i}", "Nội dung phản ánh", received, received_on, due, due, "", 0, 0,
-               received, received, assignee, route_due, answered_on, publish_due, published_at, on_time, closed_at,
-               paused_on, paused_from)
+        yield (
+            f"PAKN-{received_on.year}-{i:07d}",
+            secrets.token_hex(16),
+            1,
+            "complaint",
+            category,
+            unit,
+            state,
+            "web",
+            "enterprise",
+            "Công ty TNHH Minh Phát",
+            f"dn{i}@example.com",
+            "Tây Ninh",
+            False,
+            f"Phản ánh về thủ tục số {i}",
+            "Nội dung phản ánh",
+            received,
+            received_on,
+            due,
+            due,
+            "",
+            0,
+            0,
+            received,
+            received,
+            assignee,
+            route_due,
+            answered_on,
+            publish_due,
+            published_at,
+            on_time,
+            closed_at,
+            paused_on,
+            paused_from,
+        )
 
 
 def make_due(count: int) -> None:
     """Move `count` tickets into the window: due from 7 days ago to 2 days ahead."""
-    db.session.execute(text(
-        "UPDATE tickets SET due_date = CAST(:today AS date) - 7 + (id % 10) WHERE id <= :n"
-    ), {"today": TODAY, "n": count})
+    db.session.execute(
+        text("UPDATE tickets SET due_date = CAST(:today AS date) - 7 + (id % 10) WHERE id <= :n"),
+        {"today": TODAY, "n": count},
+    )
     db.session.commit()
 
 
@@ -202,15 +293,31 @@ def child_sweep(url: str, now_local: str) -> None:
         report = sweep(parse_now(now_local))
         db.session.commit()
         elapsed = time.perf_counter() - t
-        print(json.dumps({"now": now_local, "seconds": elapsed, "rss_before_mb": before, "peak_mb": rss_mb(),
-                          "candidates": report.candidates, "reminders": len(report.queued),
-                          "emails": len(report.messages), "skipped": report.skipped}))
+        print(
+            json.dumps(
+                {
+                    "now": now_local,
+                    "seconds": elapsed,
+                    "rss_before_mb": before,
+                    "peak_mb": rss_mb(),
+                    "candidates": report.candidates,
+                    "reminders": len(report.queued),
+                    "emails": len(report.messages),
+                    "skipped": report.skipped,
+                }
+            )
+        )
 
 
 def timed_sweep(url: str, now_local: str) -> dict:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([sys.executable, "-m", "bench.reminders_sweep", "--url", url, "--child-sweep", now_local],
-                         check=True, capture_output=True, text=True, cwd=root).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.reminders_sweep", "--url", url, "--child-sweep", now_local],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=root,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -222,11 +329,25 @@ def setup_staff() -> tuple[list[int], dict[int, list[int]], int]:
     seed_organisation()
     units = db.session.execute(db.select(Unit).order_by(Unit.id)).scalars().all()
     for u in units:
-        db.session.add(User(email=f"head.{u.code.lower()}@sokhcn.vn", name=f"Trưởng {u.code}", role="unit_head",
-                            unit=u, password_hash="x"))
+        db.session.add(
+            User(
+                email=f"head.{u.code.lower()}@sokhcn.vn",
+                name=f"Trưởng {u.code}",
+                role="unit_head",
+                unit=u,
+                password_hash="x",
+            )
+        )
         for k in range(3):
-            db.session.add(User(email=f"cv{k}.{u.code.lower()}@sokhcn.vn", name=f"Chuyên viên {k} {u.code}",
-                                role="officer", unit=u, password_hash="x"))
+            db.session.add(
+                User(
+                    email=f"cv{k}.{u.code.lower()}@sokhcn.vn",
+                    name=f"Chuyên viên {k} {u.code}",
+                    role="officer",
+                    unit=u,
+                    password_hash="x",
+                )
+            )
     db.session.add(User(email="vanphong@sokhcn.vn", name="Văn phòng", role="coordinator", password_hash="x"))
     db.session.add(User(email="giamdoc@sokhcn.vn", name="Giám đốc", role="director", password_hash="x"))
     db.session.commit()
@@ -256,8 +377,10 @@ def print_table(title: str, rows: list[tuple[str, dict]]) -> None:
     print("| run | candidates | reminders queued | emails queued | sweep (s) | peak memory (MB) | before sweep (MB) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for label, r in rows:
-        print(f"| {label} | {r['candidates']:,} | {r['reminders']:,} | {r['emails']:,} | {r['seconds']:.2f} | "
-              f"{r['peak_mb']:.0f} | {r['rss_before_mb']:.0f} |")
+        print(
+            f"| {label} | {r['candidates']:,} | {r['reminders']:,} | {r['emails']:,} | {r['seconds']:.2f} | "
+            f"{r['peak_mb']:.0f} | {r['rss_before_mb']:.0f} |"
+        )
 
 
 def scenario_due(url: str, sizes: list[int], dues: list[int]) -> None:
@@ -281,8 +404,11 @@ def scenario_due(url: str, sizes: list[int], dues: list[int]) -> None:
                 repeat = timed_sweep(url, "2027-03-10T09:15")
                 assert repeat["reminders"] == 0, "a repeat sweep queued something twice"
                 rows += [(f"{size:,} open, {due:,} due", first), (f"{size:,} open, {due:,} due, repeat", repeat)]
-                print(f"  {size:>9,} rows, {due:>6,} due: sweep {first['seconds']:.3f} s "
-                      f"({first['peak_mb']:.0f} MB), repeat {repeat['seconds']:.3f} s", flush=True)
+                print(
+                    f"  {size:>9,} rows, {due:>6,} due: sweep {first['seconds']:.3f} s "
+                    f"({first['peak_mb']:.0f} MB), repeat {repeat['seconds']:.3f} s",
+                    flush=True,
+                )
                 reset(due)
     print_table("Sweeps with a given number of tickets due", rows)
 
@@ -299,14 +425,22 @@ def scenario_present(url: str, n: int, days: int, now_local: str, clone: str | N
             copy_rows(PRESENT_COLUMNS, present_rows(n, unit_ids, officers, category))
             analyze()
             counts = dict(db.session.execute(text("SELECT state, count(*) FROM tickets GROUP BY state")).all())
-            overdue = db.session.execute(text(
-                "SELECT count(*) FROM tickets WHERE state IN ('new','assigned','in_progress','pending_approval') "
-                "AND due_date < :t"), {"t": date.fromisoformat(now_local[:10])}).scalar_one()
-            unpublished = db.session.execute(text(
-                "SELECT count(*) FROM tickets WHERE state = 'answered' AND published_at IS NULL")).scalar_one()
+            overdue = db.session.execute(
+                text(
+                    "SELECT count(*) FROM tickets WHERE state IN ('new','assigned','in_progress','pending_approval') "
+                    "AND due_date < :t"
+                ),
+                {"t": date.fromisoformat(now_local[:10])},
+            ).scalar_one()
+            unpublished = db.session.execute(
+                text("SELECT count(*) FROM tickets WHERE state = 'answered' AND published_at IS NULL")
+            ).scalar_one()
             db.session.remove()
-            print(f"loaded {n:,} tickets in {time.perf_counter() - t:.1f} s: {counts}; open overdue {overdue:,}, "
-                  f"answered unpublished {unpublished:,}", flush=True)
+            print(
+                f"loaded {n:,} tickets in {time.perf_counter() - t:.1f} s: {counts}; open overdue {overdue:,}, "
+                f"answered unpublished {unpublished:,}",
+                flush=True,
+            )
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         total = db.session.execute(text("SELECT count(*) FROM tickets")).scalar_one()
@@ -337,11 +471,15 @@ def main() -> None:
         return
     base = "postgresql+psycopg://postgres@127.0.0.1:5432/"
     if args.present or args.clone or args.reuse:
-        scenario_present(args.url or base + "feedback_bench_1m", args.present, args.days, args.now, args.clone,
-                         args.reuse)
+        scenario_present(
+            args.url or base + "feedback_bench_1m", args.present, args.days, args.now, args.clone, args.reuse
+        )
     else:
-        scenario_due(args.url or base + "feedback_bench", [int(x) for x in args.sizes.split(",")],
-                     [int(x) for x in args.due.split(",")])
+        scenario_due(
+            args.url or base + "feedback_bench",
+            [int(x) for x in args.sizes.split(",")],
+            [int(x) for x in args.due.split(",")],
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import re
 import socket
 import statistics
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -82,8 +81,9 @@ def workers_hwm_mib(master: int) -> float:
 
 
 def flask_cli(env: dict, *args: str) -> None:
-    subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
 
 
 def main() -> None:
@@ -97,17 +97,40 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ["BENCH_DATABASE_URL"]
     sa_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    env = {**os.environ, "DATABASE_URL": sa_url, "FEEDBACK_ENV": "production", "SECRET_KEY": "bench",
-           "SESSION_COOKIE_SECURE": "0", "RATELIMIT_ENABLED": "0", "BASE_URL": "http://127.0.0.1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": sa_url,
+        "FEEDBACK_ENV": "production",
+        "SECRET_KEY": "bench",
+        "SESSION_COOKIE_SECURE": "0",
+        "RATELIMIT_ENABLED": "0",
+        "BASE_URL": "http://127.0.0.1",
+    }
     flask_cli(env, "users", "create", "coordinator@bench.local", "--role", "coordinator", "--password", PASSWORD)
-    flask_cli(env, "users", "create", "officer@bench.local", "--role", "officer", "--unit", args.unit,
-              "--password", PASSWORD)
+    flask_cli(
+        env, "users", "create", "officer@bench.local", "--role", "officer", "--unit", args.unit, "--password", PASSWORD
+    )
 
     port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--timeout", "600",
-         "--log-level", "warning", "--pythonpath", str(ROOT), "bench.reports_dashboard:bench_app()"],
-        cwd=ROOT, env=env, start_new_session=True)
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "600",
+            "--log-level",
+            "warning",
+            "--pythonpath",
+            str(ROOT),
+            "bench.reports_dashboard:bench_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         for _i in range(120):
             try:
@@ -141,11 +164,19 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|")
         for name, status, median, size in rows:
             print(f"| {name} | {status} | {median:.1f} | {median / bare:.1f} | {size / 1024:.1f} |")
-        for name, path in () if args.no_exports else ((f"detailed CSV, year {y} (streamed)", f"/staff/reports/export.csv?year={y}&part=detail"),
-                           (f"XLSX, year {y}", f"/staff/reports/export.xlsx?year={y}")):
+        for name, path in (
+            ()
+            if args.no_exports
+            else (
+                (f"detailed CSV, year {y} (streamed)", f"/staff/reports/export.csv?year={y}&part=detail"),
+                (f"XLSX, year {y}", f"/staff/reports/export.xlsx?year={y}"),
+            )
+        ):
             status, size, seconds = coordinator.get(path)
-            print(f"| {name} | {status} | {seconds * 1000:.0f} | | {size / 1024:.0f} | "
-                  f"workers' peak RSS so far {workers_hwm_mib(server.pid):.0f} MiB")
+            print(
+                f"| {name} | {status} | {seconds * 1000:.0f} | | {size / 1024:.0f} | "
+                f"workers' peak RSS so far {workers_hwm_mib(server.pid):.0f} MiB"
+            )
     finally:
         os.killpg(server.pid, 15)
         server.wait()

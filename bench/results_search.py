@@ -23,7 +23,7 @@ import signal
 import statistics
 import subprocess
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -51,10 +51,50 @@ TOPICS = [
     "thông tin khoa học và công nghệ phục vụ doanh nghiệp",
     "đăng ký kết quả thực hiện nhiệm vụ khoa học",
 ]
-PLACES_A = ["Phước", "Mỹ", "Tân", "Long", "Bình", "Hòa", "Thạnh", "An", "Vĩnh", "Đức", "Hưng", "Thuận",
-            "Lợi", "Khánh", "Phú", "Quảng", "Cát", "Nhơn", "Hiệp", "Trung"]
-PLACES_B = ["Lộc", "Xuân", "Đông", "Tây", "Nam", "Bắc", "Điền", "Hải", "Sơn", "Thủy", "Lâm", "Hạnh",
-            "Châu", "Mậu", "Quý", "Nghĩa", "Kỳ", "Dương", "Định", "Yên"]
+PLACES_A = [
+    "Phước",
+    "Mỹ",
+    "Tân",
+    "Long",
+    "Bình",
+    "Hòa",
+    "Thạnh",
+    "An",
+    "Vĩnh",
+    "Đức",
+    "Hưng",
+    "Thuận",
+    "Lợi",
+    "Khánh",
+    "Phú",
+    "Quảng",
+    "Cát",
+    "Nhơn",
+    "Hiệp",
+    "Trung",
+]
+PLACES_B = [
+    "Lộc",
+    "Xuân",
+    "Đông",
+    "Tây",
+    "Nam",
+    "Bắc",
+    "Điền",
+    "Hải",
+    "Sơn",
+    "Thủy",
+    "Lâm",
+    "Hạnh",
+    "Châu",
+    "Mậu",
+    "Quý",
+    "Nghĩa",
+    "Kỳ",
+    "Dương",
+    "Định",
+    "Yên",
+]
 DETAILS = [
     "Doanh nghiệp đã nộp hồ sơ nhưng chưa nhận được phản hồi.",
     "Đề nghị Sở hướng dẫn trình tự, thành phần hồ sơ và thời hạn giải quyết.",
@@ -76,15 +116,21 @@ def ensure_database(url: str, reload: bool) -> None:
 
 def load(url: str, count: int, seed: int = 5) -> None:
     """Schema, organisation, then `count` published tickets by COPY, then the search index."""
-    from feedback import create_app
-    from feedback.extensions import db
-    from feedback.models import Category, Ticket, Unit
-    from feedback.db.search import ensure_search_schema, search_text_for
-    from feedback.data.seed import seed_organisation
     from sqlalchemy import inspect as sa_inspect
 
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=sqlalchemy_url(url), SECRET_KEY="bench",
-                     BASE_URL="http://127.0.0.1", DB_STATEMENT_TIMEOUT_MS=0)  # COPY and index builds take minutes
+    from feedback import create_app
+    from feedback.data.seed import seed_organisation
+    from feedback.db.search import ensure_search_schema, search_text_for
+    from feedback.extensions import db
+    from feedback.models import Category, Ticket, Unit
+
+    app = create_app(
+        "production",
+        SQLALCHEMY_DATABASE_URI=sqlalchemy_url(url),
+        SECRET_KEY="bench",
+        BASE_URL="http://127.0.0.1",
+        DB_STATEMENT_TIMEOUT_MS=0,
+    )  # COPY and index builds take minutes
     with app.app_context():
         db.create_all()
         seed_organisation()
@@ -105,12 +151,41 @@ def load(url: str, count: int, seed: int = 5) -> None:
         units = [u.id for u in db.session.execute(db.select(Unit)).scalars()]
         db.session.remove()
         columns = [
-            "code", "tracking_token", "version", "kind", "category_id", "unit_id", "state", "channel",
-            "submitter_type", "name", "email", "address", "consent_publish", "title", "content",
-            "received_at", "received_on", "due_date", "original_due_date", "due_explanation",
-            "paused_working_days", "extension_count", "answer", "answered_at", "answered_on", "on_time",
-            "publish_due_date", "published_at", "public_title", "public_summary", "public_answer",
-            "search_text", "closed_at", "created_at", "updated_at",
+            "code",
+            "tracking_token",
+            "version",
+            "kind",
+            "category_id",
+            "unit_id",
+            "state",
+            "channel",
+            "submitter_type",
+            "name",
+            "email",
+            "address",
+            "consent_publish",
+            "title",
+            "content",
+            "received_at",
+            "received_on",
+            "due_date",
+            "original_due_date",
+            "due_explanation",
+            "paused_working_days",
+            "extension_count",
+            "answer",
+            "answered_at",
+            "answered_on",
+            "on_time",
+            "publish_due_date",
+            "published_at",
+            "public_title",
+            "public_summary",
+            "public_answer",
+            "search_text",
+            "closed_at",
+            "created_at",
+            "updated_at",
         ]
         rng = random.Random(seed)
         start = datetime(2024, 12, 1, 2, 0)
@@ -149,14 +224,45 @@ def load(url: str, count: int, seed: int = 5) -> None:
                     summary = f"{DETAILS[rng.randrange(4)]} Nội dung liên quan đến {topic}."
                     answer = ANSWERS[rng.randrange(4)]
                     code = f"PAKN-{received_at.year}-{i:07d}"
-                    copy.write_row((
-                        code, secrets.token_hex(16), 1, kinds[i % 3], category_id, unit_id or units[0],
-                        "answered", "web", "enterprise", f"Người gửi {i}", f"nguoi{i}@example.com",
-                        f"Địa chỉ {i}", True, title, summary, received_at, received_on, due, due, "",
-                        0, 0, answer, answered_at, answered_on, answered_on <= due, answered_on + timedelta(days=2),
-                        published_at, title, summary, answer, search_text_for(code, title, summary, answer),
-                        answered_at, received_at, published_at,
-                    ))
+                    copy.write_row(
+                        (
+                            code,
+                            secrets.token_hex(16),
+                            1,
+                            kinds[i % 3],
+                            category_id,
+                            unit_id or units[0],
+                            "answered",
+                            "web",
+                            "enterprise",
+                            f"Người gửi {i}",
+                            f"nguoi{i}@example.com",
+                            f"Địa chỉ {i}",
+                            True,
+                            title,
+                            summary,
+                            received_at,
+                            received_on,
+                            due,
+                            due,
+                            "",
+                            0,
+                            0,
+                            answer,
+                            answered_at,
+                            answered_on,
+                            answered_on <= due,
+                            answered_on + timedelta(days=2),
+                            published_at,
+                            title,
+                            summary,
+                            answer,
+                            search_text_for(code, title, summary, answer),
+                            answered_at,
+                            received_at,
+                            published_at,
+                        )
+                    )
                     if i % 100_000 == 0:
                         print(f"  copied {i:,} rows ({time.perf_counter() - t0:.0f} s)", flush=True)
             raw.commit()
@@ -181,7 +287,9 @@ def load(url: str, count: int, seed: int = 5) -> None:
         db.engine.dispose()
 
 
-def first_byte_and_total(port: int, path: str, parent: int | None = None) -> tuple[int, float, int, float, float, float]:
+def first_byte_and_total(
+    port: int, path: str, parent: int | None = None
+) -> tuple[int, float, int, float, float, float]:
     """(status, s to first byte, bytes, total s, worker RSS MiB before, max worker RSS MiB during) of a streamed GET."""
     before = peak = rss_mib(parent) if parent else 0.0
     t0 = time.perf_counter()
@@ -211,7 +319,7 @@ def items_in(port: int, path: str) -> int:
         body = conn.getresponse().read().decode("utf-8", "replace")
     finally:
         conn.close()
-    for marker in ('result-item"', "<entry>", '"service_request_id"', 'id="result-answer"', '<tr data-unit='):
+    for marker in ('result-item"', "<entry>", '"service_request_id"', 'id="result-answer"', "<tr data-unit="):
         if marker in body:
             return body.count(marker)
     return 0
@@ -227,18 +335,27 @@ def measure(port: int, path: str, n: int) -> dict:
         times.append(seconds * 1000)
         sizes.append(size)
     times.sort()
-    return {"path": path, "n": n, "status": ",".join(map(str, sorted(statuses))),
-            "p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))],
-            "mean": statistics.fmean(times), "kb": statistics.fmean(sizes) / 1024, "items": items_in(port, path)}
+    return {
+        "path": path,
+        "n": n,
+        "status": ",".join(map(str, sorted(statuses))),
+        "p50": statistics.median(times),
+        "p95": times[int(0.95 * (len(times) - 1))],
+        "mean": statistics.fmean(times),
+        "kb": statistics.fmean(sizes) / 1024,
+        "items": items_in(port, path),
+    }
 
 
 def explain(url: str, q: str) -> str:
     """The PostgreSQL plan of the search query (to show the GIN index at work)."""
     import psycopg
 
-    sql = ("EXPLAIN (ANALYZE, COSTS OFF, TIMING ON) SELECT id FROM tickets WHERE published_at IS NOT NULL "
-           "AND to_tsvector('simple'::regconfig, search_text) @@ plainto_tsquery('simple'::regconfig, unaccent(%s)) "
-           "ORDER BY published_at DESC, id DESC LIMIT 21")
+    sql = (
+        "EXPLAIN (ANALYZE, COSTS OFF, TIMING ON) SELECT id FROM tickets WHERE published_at IS NOT NULL "
+        "AND to_tsvector('simple'::regconfig, search_text) @@ plainto_tsquery('simple'::regconfig, unaccent(%s)) "
+        "ORDER BY published_at DESC, id DESC LIMIT 21"
+    )
     with psycopg.connect(url) as conn:
         return "\n".join(row[0] for row in conn.execute(sql, (q,)).fetchall())
 
@@ -261,16 +378,36 @@ def main() -> None:
     with psycopg.connect(url) as conn:
         total = conn.execute("SELECT count(*) FROM tickets WHERE published_at IS NOT NULL").fetchone()[0]
         size = conn.execute("SELECT pg_size_pretty(pg_total_relation_size('tickets'))").fetchone()[0]
-        sample = conn.execute("SELECT code FROM tickets ORDER BY id DESC LIMIT 1 OFFSET %s", (min(123456, args.count // 2),)).fetchone()[0]
+        sample = conn.execute(
+            "SELECT code FROM tickets ORDER BY id DESC LIMIT 1 OFFSET %s", (min(123456, args.count // 2),)
+        ).fetchone()[0]
     print(f"published tickets: {total:,}; tickets table with indexes and TOAST: {size}", flush=True)
 
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": sqlalchemy_url(url), "FEEDBACK_ENV": "production", "SECRET_KEY": "bench",
-           "RATELIMIT_ENABLED": "0", "BASE_URL": f"http://127.0.0.1:{port}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": sqlalchemy_url(url),
+        "FEEDBACK_ENV": "production",
+        "SECRET_KEY": "bench",
+        "RATELIMIT_ENABLED": "0",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+    }
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-         "--timeout", "300", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     try:
         wait_ready(port, time.monotonic() + 60)
@@ -291,9 +428,18 @@ def main() -> None:
             ("detail page", f"/results/{sample}"),
             ("Atom feed (50 entries)", "/results/feed.atom"),
             ("Atom feed, search", "/results/feed.atom?q=" + quote("nhan hieu")),
-            ("Open311 requests.json, a quarter", "/open311/v2/requests.json?start_date=2025-07-01T00:00:00%2B07:00&end_date=2025-09-30T23:59:59%2B07:00"),
-            ("Open311 a quarter, status=open", "/open311/v2/requests.json?start_date=2025-07-01T00:00:00%2B07:00&end_date=2025-09-30T23:59:59%2B07:00&status=open"),
-            ("Open311 a quarter, status=closed", "/open311/v2/requests.json?start_date=2025-07-01T00:00:00%2B07:00&end_date=2025-09-30T23:59:59%2B07:00&status=closed"),
+            (
+                "Open311 requests.json, a quarter",
+                "/open311/v2/requests.json?start_date=2025-07-01T00:00:00%2B07:00&end_date=2025-09-30T23:59:59%2B07:00",
+            ),
+            (
+                "Open311 a quarter, status=open",
+                "/open311/v2/requests.json?start_date=2025-07-01T00:00:00%2B07:00&end_date=2025-09-30T23:59:59%2B07:00&status=open",
+            ),
+            (
+                "Open311 a quarter, status=closed",
+                "/open311/v2/requests.json?start_date=2025-07-01T00:00:00%2B07:00&end_date=2025-09-30T23:59:59%2B07:00&status=closed",
+            ),
             ("Open311 requests.json, default", "/open311/v2/requests.json"),
             ("Open311 requests.json (1000 max)", "/open311/v2/requests.json?status=closed&page_size=1000"),
             ("Open311 requests.json page_size=50", "/open311/v2/requests.json?status=closed&page_size=50"),
@@ -303,9 +449,19 @@ def main() -> None:
         rows = []
         # The statistics are cached per worker for 5 minutes: time one miss first (cold), alone.
         status, size, seconds = get(port, "/statistics?year=2025")
-        rows.append({"label": "statistics 2025, first request (counted)", "path": "/statistics?year=2025", "n": 1,
-                     "status": str(status), "p50": seconds * 1000, "p95": seconds * 1000, "mean": seconds * 1000,
-                     "kb": size / 1024, "items": items_in(port, "/statistics?year=2025")})
+        rows.append(
+            {
+                "label": "statistics 2025, first request (counted)",
+                "path": "/statistics?year=2025",
+                "n": 1,
+                "status": str(status),
+                "p50": seconds * 1000,
+                "p95": seconds * 1000,
+                "mean": seconds * 1000,
+                "kb": size / 1024,
+                "items": items_in(port, "/statistics?year=2025"),
+            }
+        )
         for label, path in routes:
             result = measure(port, path, n if "statistics" not in path and "1000 max" not in label else max(5, n // 5))
             result["label"] = label
@@ -313,21 +469,28 @@ def main() -> None:
             print(f"  {label:40s} p50 {result['p50']:8.1f} ms", flush=True)
         bare = next(r["p50"] for r in rows if r["path"] == "/healthz")
         if not args.skip_csv:
-            status, ttfb, size, seconds, rss_before, rss_peak = first_byte_and_total(port, "/results/export.csv",
-                                                                                     server.pid)
+            status, ttfb, size, seconds, rss_before, rss_peak = first_byte_and_total(
+                port, "/results/export.csv", server.pid
+            )
         print()
-        print(f"PostgreSQL, {total:,} published tickets, gunicorn {args.workers} sync workers, "
-              f"{n} sequential requests per route (fewer for the heaviest), new connection each")
+        print(
+            f"PostgreSQL, {total:,} published tickets, gunicorn {args.workers} sync workers, "
+            f"{n} sequential requests per route (fewer for the heaviest), new connection each"
+        )
         header = f"| {'route':40s} | {'status':6s} | {'p50 ms':>8s} | {'p95 ms':>8s} | {'mean ms':>8s} | {'x bare':>7s} | {'KiB':>7s} | {'items':>5s} |"
         print(header)
         print("|" + "|".join("-" * (len(part)) for part in header.split("|")[1:-1]) + "|")
         for r in rows:
-            print(f"| {r['label']:40s} | {r['status']:6s} | {r['p50']:8.1f} | {r['p95']:8.1f} | {r['mean']:8.1f} | "
-                  f"{r['p50'] / bare:7.1f} | {r['kb']:7.1f} | {r['items']:5d} |")
+            print(
+                f"| {r['label']:40s} | {r['status']:6s} | {r['p50']:8.1f} | {r['p95']:8.1f} | {r['mean']:8.1f} | "
+                f"{r['p50'] / bare:7.1f} | {r['kb']:7.1f} | {r['items']:5d} |"
+            )
         if not args.skip_csv:
-            print(f"\nCSV export of all published results: status {status}, first byte after {ttfb * 1000:.0f} ms, "
-                  f"{size / 1e6:.0f} MB in {seconds:.1f} s ({total / seconds:,.0f} rows/s); largest worker RSS "
-                  f"{rss_before:.0f} MiB before, {rss_peak:.0f} MiB at most during the download")
+            print(
+                f"\nCSV export of all published results: status {status}, first byte after {ttfb * 1000:.0f} ms, "
+                f"{size / 1e6:.0f} MB in {seconds:.1f} s ({total / seconds:,.0f} rows/s); largest worker RSS "
+                f"{rss_before:.0f} MiB before, {rss_peak:.0f} MiB at most during the download"
+            )
         with open("/proc/loadavg") as f:
             print(f"load average at the end (2 cores; other work on the machine shares them): {f.read().split()[:3]}")
         print("\nPlan of the search query for 'phuoc loc buc xa':")

@@ -68,17 +68,30 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from bench import common, scale_data
 from bench.common import ROOT
 
-GROUPS = ("queue", "search", "pages", "dashboard", "reports", "exports", "cli", "open311", "public", "reminders",
-          "submissions")
-DEFAULT_URL = {"postgresql": "postgresql://postgres@127.0.0.1:5432/feedback_scale",
-               "sqlite": "sqlite:////tmp/feedback_scale.sqlite"}
+GROUPS = (
+    "queue",
+    "search",
+    "pages",
+    "dashboard",
+    "reports",
+    "exports",
+    "cli",
+    "open311",
+    "public",
+    "reminders",
+    "submissions",
+)
+DEFAULT_URL = {
+    "postgresql": "postgresql://postgres@127.0.0.1:5432/feedback_scale",
+    "sqlite": "sqlite:////tmp/feedback_scale.sqlite",
+}
 DEFAULT_COUNT = {"postgresql": 1_000_000, "sqlite": 100_000}
 SWEEP_SCRATCH_COUNT = 100_000
 SWEEP_DUE = 10_000
@@ -90,9 +103,15 @@ UA = "hey/0.0.1"
 
 
 def app_env(url: str) -> dict:
-    return {"DATABASE_URL": common.sqlalchemy_url(url), "FEEDBACK_ENV": "production", "SECRET_KEY": "bench-scale",
-            "BASE_URL": "http://127.0.0.1", "RATELIMIT_ENABLED": "0", "MAIL_SUPPRESS_SEND": "1",
-            "PYTHONPATH": str(ROOT)}
+    return {
+        "DATABASE_URL": common.sqlalchemy_url(url),
+        "FEEDBACK_ENV": "production",
+        "SECRET_KEY": "bench-scale",
+        "BASE_URL": "http://127.0.0.1",
+        "RATELIMIT_ENABLED": "0",
+        "MAIL_SUPPRESS_SEND": "1",
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 def sqlite_path(url: str) -> Path:
@@ -118,12 +137,17 @@ def ensure_loaded(url: str, dialect: str, count: int, reload: bool, sweep_scratc
     staff = scale_data.prepare(app, {**os.environ, **env})
     with app.app_context():
         have = db.session.execute(db.text("SELECT count(*) FROM tickets")).scalar_one()
-        db.session.execute(db.text("CREATE TABLE IF NOT EXISTS bench_scratch (id "
-                                   + ("SERIAL" if dialect == "postgresql" else "INTEGER")
-                                   + " PRIMARY KEY, note VARCHAR(50) NOT NULL)"))
+        db.session.execute(
+            db.text(
+                "CREATE TABLE IF NOT EXISTS bench_scratch (id "
+                + ("SERIAL" if dialect == "postgresql" else "INTEGER")
+                + " PRIMARY KEY, note VARCHAR(50) NOT NULL)"
+            )
+        )
         # One row once a load has finished (data, counters, ANALYZE): a load cut short is never measured.
-        db.session.execute(db.text("CREATE TABLE IF NOT EXISTS bench_load (tickets INTEGER NOT NULL, "
-                                   "loaded_at VARCHAR(40) NOT NULL)"))
+        db.session.execute(
+            db.text("CREATE TABLE IF NOT EXISTS bench_load (tickets INTEGER NOT NULL, loaded_at VARCHAR(40) NOT NULL)")
+        )
         finished = db.session.execute(db.text("SELECT tickets FROM bench_load")).scalar()
         db.session.commit()
     if have and finished is None:
@@ -143,8 +167,10 @@ def ensure_loaded(url: str, dialect: str, count: int, reload: bool, sweep_scratc
                 db.session.commit()
                 print(f"SQLite FTS5 table filled: {time.perf_counter() - t0:.0f} s", flush=True)
             have = db.session.execute(db.text("SELECT count(*) FROM tickets")).scalar_one()
-            db.session.execute(db.text("INSERT INTO bench_load (tickets, loaded_at) VALUES (:n, :at)"),
-                               {"n": have, "at": utcnow().isoformat()})
+            db.session.execute(
+                db.text("INSERT INTO bench_load (tickets, loaded_at) VALUES (:n, :at)"),
+                {"n": have, "at": utcnow().isoformat()},
+            )
             db.session.commit()
     elif have != count:
         print(f"the database holds {have:,} tickets, not {count:,}: measuring those (--reload to load {count:,})")
@@ -159,10 +185,16 @@ def neutralise_for_sweep(dialect: str) -> None:
     from feedback.timeutil import local_today
 
     far = local_today() + timedelta(days=365)
-    db.session.execute(db.text("UPDATE tickets SET published_at = answered_at WHERE state = 'answered' "
-                               "AND published_at IS NULL"))
-    db.session.execute(db.text("UPDATE tickets SET due_date = :far, route_due_date = :far WHERE state IN "
-                               "('new', 'assigned', 'in_progress', 'pending_approval', 'needs_info')"), {"far": far})
+    db.session.execute(
+        db.text("UPDATE tickets SET published_at = answered_at WHERE state = 'answered' AND published_at IS NULL")
+    )
+    db.session.execute(
+        db.text(
+            "UPDATE tickets SET due_date = :far, route_due_date = :far WHERE state IN "
+            "('new', 'assigned', 'in_progress', 'pending_approval', 'needs_info')"
+        ),
+        {"far": far},
+    )
     db.session.commit()
     scale_data.analyze(dialect)
 
@@ -181,20 +213,35 @@ def facts(url: str) -> dict:
         f = {
             "tickets": q("SELECT count(*) FROM tickets"),
             "events": q("SELECT count(*) FROM ticket_events"),
-            "open": q("SELECT count(*) FROM tickets WHERE state IN "
-                      "('new','assigned','in_progress','pending_approval','needs_info')"),
-            "overdue": q("SELECT count(*) FROM tickets WHERE state IN ('new','assigned','in_progress',"
-                         "'pending_approval') AND due_date < :t", t=today),
+            "open": q(
+                "SELECT count(*) FROM tickets WHERE state IN "
+                "('new','assigned','in_progress','pending_approval','needs_info')"
+            ),
+            "overdue": q(
+                "SELECT count(*) FROM tickets WHERE state IN ('new','assigned','in_progress',"
+                "'pending_approval') AND due_date < :t",
+                t=today,
+            ),
             "published": q("SELECT count(*) FROM tickets WHERE published_at IS NOT NULL"),
             "unpublished": q("SELECT count(*) FROM tickets WHERE state = 'answered' AND published_at IS NULL"),
-            "late": q("SELECT count(*) FROM tickets WHERE on_time IS FALSE" if db.engine.dialect.name == "postgresql"
-                      else "SELECT count(*) FROM tickets WHERE on_time = 0"),
-            "minh_phat": q("SELECT count(*) FROM tickets WHERE organization LIKE '%Minh Phát%' AND state IN "
-                           "('new','assigned','in_progress','pending_approval','needs_info')"),
+            "late": q(
+                "SELECT count(*) FROM tickets WHERE on_time IS FALSE"
+                if db.engine.dialect.name == "postgresql"
+                else "SELECT count(*) FROM tickets WHERE on_time = 0"
+            ),
+            "minh_phat": q(
+                "SELECT count(*) FROM tickets WHERE organization LIKE '%Minh Phát%' AND state IN "
+                "('new','assigned','in_progress','pending_approval','needs_info')"
+            ),
         }
-        sample = db.session.execute(db.text(
-            "SELECT code, tracking_token FROM tickets WHERE state = 'in_progress' ORDER BY id DESC LIMIT 1 OFFSET 777"
-        )).first() or db.session.execute(db.text("SELECT code, tracking_token FROM tickets LIMIT 1")).first()
+        sample = (
+            db.session.execute(
+                db.text(
+                    "SELECT code, tracking_token FROM tickets WHERE state = 'in_progress' ORDER BY id DESC LIMIT 1 OFFSET 777"
+                )
+            ).first()
+            or db.session.execute(db.text("SELECT code, tracking_token FROM tickets LIMIT 1")).first()
+        )
         f["code"], f["token"] = sample
         f["today"] = today
         db.engine.dispose()
@@ -217,8 +264,16 @@ def login(port: int, email: str, password: str) -> str:
     body = urlencode({"csrf_token": token, "email": email, "password": password})
     conn.close()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("POST", "/staff/login", body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie_header(cookies), "User-Agent": UA})
+    conn.request(
+        "POST",
+        "/staff/login",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie_header(cookies),
+            "User-Agent": UA,
+        },
+    )
     response = conn.getresponse()
     response.read()
     if response.status not in (302, 303):
@@ -247,8 +302,9 @@ def fetch(port: int, path: str, cookie: str | None, timeout: float) -> tuple[str
     size = 0
     try:
         for _ in range(4):
-            status, body, response_headers, _s = common.request(port, path, headers=headers,
-                                                              timeout=max(1.0, timeout - (time.perf_counter() - t0)))
+            status, body, response_headers, _s = common.request(
+                port, path, headers=headers, timeout=max(1.0, timeout - (time.perf_counter() - t0))
+            )
             size = len(body)
             location = response_headers.get("location", "")
             if status in (301, 302, 303, 307, 308) and location:
@@ -281,13 +337,28 @@ def sequential(port: int, path: str, cookie: str | None, args) -> dict:
             if status in ("timeout", "closed") or (k >= 2 and time.perf_counter() - started > args.budget):
                 break
     times.sort()
-    return {"median": statistics.median(times), "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
-            "n": len(times), "statuses": statuses, "bytes": size if status not in ("timeout", "closed") else 0}
+    return {
+        "median": statistics.median(times),
+        "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+        "n": len(times),
+        "statuses": statuses,
+        "bytes": size if status not in ("timeout", "closed") else 0,
+    }
 
 
-def concurrent(port: int, path: str, cookie: str | None, median_ms: float, args, *, method: str = "GET",
-               body: str | None = None, n: int | None = None, redirects: bool = True,
-               expect_bytes: int | None = None) -> dict:
+def concurrent(
+    port: int,
+    path: str,
+    cookie: str | None,
+    median_ms: float,
+    args,
+    *,
+    method: str = "GET",
+    body: str | None = None,
+    n: int | None = None,
+    redirects: bool = True,
+    expect_bytes: int | None = None,
+) -> dict:
     """`hey` with --concurrency clients: p95 (ms), requests/s, status counts; bounded to about 20 s."""
     if n is None:
         n = max(2 * args.concurrency, min(200, int(args.concurrency * 20_000 / max(median_ms, 1.0))))
@@ -302,8 +373,9 @@ def concurrent(port: int, path: str, cookie: str | None, median_ms: float, args,
         command.append("-disable-redirects")
     command.append(f"http://127.0.0.1:{port}{path}")
     try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=n * args.timeout / args.concurrency
-                             + 60).stdout
+        out = subprocess.run(
+            command, capture_output=True, text=True, timeout=n * args.timeout / args.concurrency + 60
+        ).stdout
     except subprocess.TimeoutExpired:
         return {"p95": None, "rps": 0.0, "statuses": {"timeout": n}, "n": n}
     p95 = re.search(r"95%+ in ([\d.]+) secs", out)
@@ -319,8 +391,12 @@ def concurrent(port: int, path: str, cookie: str | None, median_ms: float, args,
     if expect_bytes and size and abs(int(size.group(1)) - expect_bytes) > 0.5 * expect_bytes:
         # Not the page the sequential requests got (a sign-in page, an error page): not a measurement.
         statuses["other page"] = n
-    return {"p95": float(p95.group(1)) * 1000 if p95 else None, "rps": float(rps.group(1)) if rps else 0.0,
-            "statuses": statuses, "n": n}
+    return {
+        "p95": float(p95.group(1)) * 1000 if p95 else None,
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "statuses": statuses,
+        "n": n,
+    }
 
 
 def failed(statuses: dict) -> bool:
@@ -368,14 +444,19 @@ with app.app_context():
 
 
 def run_sweep(url: str, mode: str, args) -> dict:
-    code, seconds, rss, out = common.run_measured([common.python(), "-c", SWEEP_SCRIPT, mode, str(SWEEP_DUE)],
-                                                  env=app_env(url), timeout=args.process_timeout)
+    code, seconds, rss, out = common.run_measured(
+        [common.python(), "-c", SWEEP_SCRIPT, mode, str(SWEEP_DUE)], env=app_env(url), timeout=args.process_timeout
+    )
     if code is None:
         return {"status": "timeout", "seconds": seconds, "rss": rss}
     if code != 0:  # the exception's own line (class and message), on one line for the table
         errors = [line for line in out.splitlines() if re.match(r"^[\w.]+(Error|Exception|Canceled)\b", line)]
-        return {"status": f"exit {code}", "seconds": seconds, "rss": rss,
-                "out": (errors[-1] if errors else out.strip().splitlines()[-1] if out.strip() else "")[:300]}
+        return {
+            "status": f"exit {code}",
+            "seconds": seconds,
+            "rss": rss,
+            "out": (errors[-1] if errors else out.strip().splitlines()[-1] if out.strip() else "")[:300],
+        }
     result = json.loads(out.strip().splitlines()[-1])
     return {"status": "ok", "seconds": result["seconds"], "rss": rss, **result}
 
@@ -410,8 +491,20 @@ def status_note(statuses: dict) -> str:
     return " ".join(f"{k}×{v}" for k, v in bad.items())
 
 
-def measure_get(table: Table, port: int, label: str, path: str, cookie: str | None, args, *, ratio_goal=None,
-                abs_goal_ms=None, conc_goal_ms=None, goal_text="—", do_concurrent=True) -> dict:
+def measure_get(
+    table: Table,
+    port: int,
+    label: str,
+    path: str,
+    cookie: str | None,
+    args,
+    *,
+    ratio_goal=None,
+    abs_goal_ms=None,
+    conc_goal_ms=None,
+    goal_text="—",
+    do_concurrent=True,
+) -> dict:
     seq = sequential(port, path, cookie, args)
     bad = failed(seq["statuses"])
     conc = None
@@ -424,27 +517,58 @@ def measure_get(table: Table, port: int, label: str, path: str, cookie: str | No
     if abs_goal_ms is not None:
         ok = ok and seq["median"] <= abs_goal_ms
     if conc_goal_ms is not None:
-        ok = ok and conc is not None and conc["p95"] is not None and conc["p95"] <= conc_goal_ms \
+        ok = (
+            ok
+            and conc is not None
+            and conc["p95"] is not None
+            and conc["p95"] <= conc_goal_ms
             and not failed(conc["statuses"])
+        )
     notes = status_note(seq["statuses"])
-    conc_text = "—" if conc is None else ms(conc["p95"]) + (f" ({status_note(conc['statuses'])})"
-                                                           if failed(conc["statuses"]) else "")
+    conc_text = (
+        "—"
+        if conc is None
+        else ms(conc["p95"]) + (f" ({status_note(conc['statuses'])})" if failed(conc["statuses"]) else "")
+    )
     verdict = ("pass" if ok else "FAIL") if (ratio_goal or abs_goal_ms or conc_goal_ms) else ("" if not bad else "FAIL")
     if notes:
         verdict += f" ({notes}, bound {args.timeout:.0f} s)"
-    table.add(label, ms(seq["median"]) if not bad or seq["n"] > 1 else f"> {args.timeout * 1000:,.0f}",
-              ms(seq["p95"]), f"{ratio:,.1f}", conc_text, goal_text, verdict)
+    table.add(
+        label,
+        ms(seq["median"]) if not bad or seq["n"] > 1 else f"> {args.timeout * 1000:,.0f}",
+        ms(seq["p95"]),
+        f"{ratio:,.1f}",
+        conc_text,
+        goal_text,
+        verdict,
+    )
     return seq
 
 
-def measure_download(table: Table, server, label: str, path: str, cookie: str, args, goal_s: float | None,
-                     goal_rss: float | None, goal_text: str) -> None:
+def measure_download(
+    table: Table,
+    server,
+    label: str,
+    path: str,
+    cookie: str,
+    args,
+    goal_s: float | None,
+    goal_rss: float | None,
+    goal_text: str,
+) -> None:
     with common.RssSampler(server.pid) as rss:
         status, seconds, size = fetch(server.port, path, cookie, args.process_timeout)
     ok = status == "200" and (goal_s is None or seconds <= goal_s) and (goal_rss is None or rss.peak <= goal_rss)
-    table.add(label, ms(seconds * 1000), "—", f"{seconds * 1000 / table.bare:,.0f}", "—",
-              goal_text, ("pass" if ok else "FAIL") + f" (HTTP {status}, {size / 1024:,.0f} KiB, worker RSS "
-                                                        f"{rss.before:.0f}→{rss.peak:.0f} MiB)")
+    table.add(
+        label,
+        ms(seconds * 1000),
+        "—",
+        f"{seconds * 1000 / table.bare:,.0f}",
+        "—",
+        goal_text,
+        ("pass" if ok else "FAIL") + f" (HTTP {status}, {size / 1024:,.0f} KiB, worker RSS "
+        f"{rss.before:.0f}→{rss.peak:.0f} MiB)",
+    )
 
 
 def submissions(table: Table, port: int, url: str, args) -> None:
@@ -459,14 +583,26 @@ def submissions(table: Table, port: int, url: str, args) -> None:
     conn.close()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     category = re.search(r'<option value="(TDC|[A-Z]{2,})"', page).group(1)
-    body = urlencode({
-        "csrf_token": token, "submitter_type": "enterprise", "organization": "Công ty TNHH Cơ khí Minh Phát",
-        "tax_code": "3901234577", "name": "Trần Văn Bình", "email": "binh.tran@minhphat.com.vn",
-        "phone": "0912345678", "address": "Số 12 đường Trần Hưng Đạo, Phường 3, tỉnh Tây Ninh", "kind": "complaint",
-        "category": category, "title": "Về thời gian kiểm định cân thương mại tại chợ Long Hoa",
-        "content": "Doanh nghiệp đã nộp hồ sơ kiểm định cân từ tháng trước nhưng đến nay chưa có lịch kiểm định. "
-                   "Kính đề nghị Sở hướng dẫn.", "consent_processing": "y", "consent_publish": "y", "website": "",
-    })
+    body = urlencode(
+        {
+            "csrf_token": token,
+            "submitter_type": "enterprise",
+            "organization": "Công ty TNHH Cơ khí Minh Phát",
+            "tax_code": "3901234577",
+            "name": "Trần Văn Bình",
+            "email": "binh.tran@minhphat.com.vn",
+            "phone": "0912345678",
+            "address": "Số 12 đường Trần Hưng Đạo, Phường 3, tỉnh Tây Ninh",
+            "kind": "complaint",
+            "category": category,
+            "title": "Về thời gian kiểm định cân thương mại tại chợ Long Hoa",
+            "content": "Doanh nghiệp đã nộp hồ sơ kiểm định cân từ tháng trước nhưng đến nay chưa có lịch kiểm định. "
+            "Kính đề nghị Sở hướng dẫn.",
+            "consent_processing": "y",
+            "consent_publish": "y",
+            "website": "",
+        }
+    )
     n = 80 if args.quick else 400
     count = lambda table_name: scalar(url, f"SELECT count(*) FROM {table_name}")  # noqa: E731
     before_bare, before_tickets = count("bench_scratch"), count("tickets")
@@ -476,14 +612,29 @@ def submissions(table: Table, port: int, url: str, args) -> None:
     ok_bare, ok_sub = bare["statuses"].get("303", 0), sub["statuses"].get("303", 0)
     share = sub["rps"] / bare["rps"] if bare["rps"] else 0.0
     lost = max(0, ok_sub - rows_sub)
-    table.add("bare POST (one row), 8 clients", f"{bare['rps']:.0f}/s", "—", "—", ms(bare["p95"]), "—",
-              f"{ok_bare} × 303, {rows_bare} rows" + (f" ({status_note(bare['statuses'])})"
-                                                      if failed(bare["statuses"]) else ""))
+    table.add(
+        "bare POST (one row), 8 clients",
+        f"{bare['rps']:.0f}/s",
+        "—",
+        "—",
+        ms(bare["p95"]),
+        "—",
+        f"{ok_bare} × 303, {rows_bare} rows"
+        + (f" ({status_note(bare['statuses'])})" if failed(bare["statuses"]) else ""),
+    )
     ok = share >= 0.30 and lost == 0 and not failed(sub["statuses"])
-    table.add("submission POST, 8 clients", f"{sub['rps']:.0f}/s", "—", f"{share:.0%} of bare", ms(sub["p95"]),
-              "≥ 30 % of bare POST, 0 lost", ("pass" if ok else "FAIL")
-              + f" ({ok_sub} × 303, {rows_sub} rows, {lost} lost" + (f", {status_note(sub['statuses'])}"
-                                                                     if failed(sub["statuses"]) else "") + ")")
+    table.add(
+        "submission POST, 8 clients",
+        f"{sub['rps']:.0f}/s",
+        "—",
+        f"{share:.0%} of bare",
+        ms(sub["p95"]),
+        "≥ 30 % of bare POST, 0 lost",
+        ("pass" if ok else "FAIL")
+        + f" ({ok_sub} × 303, {rows_sub} rows, {lost} lost"
+        + (f", {status_note(sub['statuses'])}" if failed(sub["statuses"]) else "")
+        + ")",
+    )
 
 
 def scalar(url: str, sql: str):
@@ -499,23 +650,38 @@ def scalar(url: str, sql: str):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--url", help="database URL (default: postgresql://postgres@127.0.0.1:5432/feedback_scale, "
-                                      "or sqlite:////tmp/feedback_scale.sqlite; env BENCH_DATABASE_URL)")
-    parser.add_argument("--count", type=int, help="tickets to load (default 1,000,000 on PostgreSQL, 100,000 on SQLite)")
+    parser.add_argument(
+        "--url",
+        help="database URL (default: postgresql://postgres@127.0.0.1:5432/feedback_scale, "
+        "or sqlite:////tmp/feedback_scale.sqlite; env BENCH_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--count", type=int, help="tickets to load (default 1,000,000 on PostgreSQL, 100,000 on SQLite)"
+    )
     parser.add_argument("--reload", action="store_true", help="drop the kept database and load it again")
     parser.add_argument("--load-only", action="store_true", help="load (if needed) and stop")
     parser.add_argument("--only", default="", help="comma-separated route groups: " + ", ".join(GROUPS))
     parser.add_argument("--quick", action="store_true", help="5 sequential requests per route, at most 80 concurrent")
     parser.add_argument("--requests", type=int, default=20, help="sequential requests per route (default 20)")
-    parser.add_argument("--budget", type=float, default=30.0, help="seconds of sequential requests per route (default 30)")
+    parser.add_argument(
+        "--budget", type=float, default=30.0, help="seconds of sequential requests per route (default 30)"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8; 0: none)")
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="bound of one request in seconds (default 60; gunicorn's worker timeout is the same)")
-    parser.add_argument("--process-timeout", type=float, default=600.0,
-                        help="bound of an export or a sweep in seconds (default 600)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="bound of one request in seconds (default 60; gunicorn's worker timeout is the same)",
+    )
+    parser.add_argument(
+        "--process-timeout", type=float, default=600.0, help="bound of an export or a sweep in seconds (default 600)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--year", type=int, default=None, help="the report year (default: last year)")
     args = parser.parse_args()
@@ -533,116 +699,286 @@ def main() -> None:
     print(f"data ready in {time.perf_counter() - t0:.0f} s", flush=True)
     sweep_url = None
     if "reminders" in only:
-        sweep_url = (url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_sweep") if args.db == "postgresql" \
+        sweep_url = (
+            (url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_sweep")
+            if args.db == "postgresql"
             else url.removesuffix(".sqlite") + "-sweep.sqlite"
+        )
         ensure_loaded(sweep_url, args.db, SWEEP_SCRATCH_COUNT, args.reload, sweep_scratch=True)
     if args.load_only:
         return
     f = facts(url)
     year = args.year or f["today"].year - 1
-    quarter_year, quarter = (f["today"].year, (f["today"].month - 1) // 3) if f["today"].month > 3 \
-        else (f["today"].year - 1, 4)
+    quarter_year, quarter = (
+        (f["today"].year, (f["today"].month - 1) // 3) if f["today"].month > 3 else (f["today"].year - 1, 4)
+    )
     q_start = datetime(quarter_year, 3 * quarter - 2, 1)
-    q_end = (datetime(quarter_year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(seconds=1))
-    summary = (f"{args.db}, {f['tickets']:,} tickets ({f['open']:,} open, {f['overdue']:,} overdue, "
-               f"{f['published']:,} published, {f['unpublished']:,} answered not published, {f['late']:,} answered "
-               f"late), {f['events']:,} timeline events; gunicorn {args.workers} sync workers; "
-               f"{'quick' if args.quick else f'up to {args.requests}'} sequential requests per route (new connection "
-               f"each), {args.concurrency} concurrent clients with hey; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    q_end = datetime(quarter_year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(seconds=1)
+    summary = (
+        f"{args.db}, {f['tickets']:,} tickets ({f['open']:,} open, {f['overdue']:,} overdue, "
+        f"{f['published']:,} published, {f['unpublished']:,} answered not published, {f['late']:,} answered "
+        f"late), {f['events']:,} timeline events; gunicorn {args.workers} sync workers; "
+        f"{'quick' if args.quick else f'up to {args.requests}'} sequential requests per route (new connection "
+        f"each), {args.concurrency} concurrent clients with hey; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
     print(summary, flush=True)
 
     env = app_env(url)
     env.pop("BASE_URL")
-    with common.Gunicorn("bench.app_bare:app", env, workers=args.workers, timeout=int(args.timeout),
-                         pythonpath=str(ROOT)) as server:
+    with common.Gunicorn(
+        "bench.app_bare:app", env, workers=args.workers, timeout=int(args.timeout), pythonpath=str(ROOT)
+    ) as server:
         port = server.port
         bare = sequential(port, "/bench/bare", None, argparse.Namespace(**{**vars(args), "requests": 50}))
         table = Table(bare["median"])
         bare_conc = concurrent(port, "/bench/bare", None, bare["median"], args) if args.concurrency else None
-        table.add("bare route (small template)", ms(bare["median"]), ms(bare["p95"]), "1.0",
-                  ms(bare_conc["p95"]) if bare_conc else "—", "(yardstick)", "")
+        table.add(
+            "bare route (small template)",
+            ms(bare["median"]),
+            ms(bare["p95"]),
+            "1.0",
+            ms(bare_conc["p95"]) if bare_conc else "—",
+            "(yardstick)",
+            "",
+        )
         coordinator = login(port, "vanphong@sokhcn.gov.vn", scale_data.PASSWORD)
         officer = login(port, scale_data.officer_email("CCTDC"), scale_data.PASSWORD)
         queue_goal = dict(ratio_goal=5, conc_goal_ms=250, goal_text="≤ 5×, 8 clients p95 ≤ 250 ms")
         if "queue" in only:
             measure_get(table, port, "queue, coordinator, first page", "/staff/", coordinator, args, **queue_goal)
             measure_get(table, port, "queue, officer (CCTDC), first page", "/staff/", officer, args, **queue_goal)
-            measure_get(table, port, "queue, unit + state (CCTDC, in progress)",
-                        "/staff/?unit=CCTDC&state=in_progress", coordinator, args, **queue_goal)
+            measure_get(
+                table,
+                port,
+                "queue, unit + state (CCTDC, in progress)",
+                "/staff/?unit=CCTDC&state=in_progress",
+                coordinator,
+                args,
+                **queue_goal,
+            )
             measure_get(table, port, "queue, overdue", "/staff/?overdue=1", coordinator, args, **queue_goal)
         if "search" in only:
-            measure_get(table, port, "queue, text search \"Minh Phát\"", "/staff/?q=" + quote("Minh Phát"),
-                        coordinator, args, ratio_goal=25, goal_text="≤ 25×")
-            measure_get(table, port, "queue, search by tracking code", "/staff/?q=" + quote(f["code"]),
-                        coordinator, args, ratio_goal=3, goal_text="≤ 3×")
+            measure_get(
+                table,
+                port,
+                'queue, text search "Minh Phát"',
+                "/staff/?q=" + quote("Minh Phát"),
+                coordinator,
+                args,
+                ratio_goal=25,
+                goal_text="≤ 25×",
+            )
+            measure_get(
+                table,
+                port,
+                "queue, search by tracking code",
+                "/staff/?q=" + quote(f["code"]),
+                coordinator,
+                args,
+                ratio_goal=3,
+                goal_text="≤ 3×",
+            )
         if "pages" in only:
-            measure_get(table, port, "ticket page (staff)", f"/staff/tickets/{f['code']}", coordinator, args,
-                        ratio_goal=3, goal_text="≤ 3×")
+            measure_get(
+                table,
+                port,
+                "ticket page (staff)",
+                f"/staff/tickets/{f['code']}",
+                coordinator,
+                args,
+                ratio_goal=3,
+                goal_text="≤ 3×",
+            )
             measure_get(table, port, "tracking page (public)", f"/track/{f['token']}", None, args)
         if "dashboard" in only:
-            measure_get(table, port, "dashboard, officer", "/staff/dashboard", officer, args, ratio_goal=25,
-                        abs_goal_ms=1000, goal_text="≤ 25× (and < 1 s)")
-            measure_get(table, port, "dashboard, coordinator", "/staff/dashboard", coordinator, args, ratio_goal=25,
-                        abs_goal_ms=1000, goal_text="≤ 25× (and < 1 s)")
+            measure_get(
+                table,
+                port,
+                "dashboard, officer",
+                "/staff/dashboard",
+                officer,
+                args,
+                ratio_goal=25,
+                abs_goal_ms=1000,
+                goal_text="≤ 25× (and < 1 s)",
+            )
+            measure_get(
+                table,
+                port,
+                "dashboard, coordinator",
+                "/staff/dashboard",
+                coordinator,
+                args,
+                ratio_goal=25,
+                abs_goal_ms=1000,
+                goal_text="≤ 25× (and < 1 s)",
+            )
         if "reports" in only:
-            measure_get(table, port, f"reports page, year {year}", f"/staff/reports?year={year}", coordinator, args,
-                        abs_goal_ms=1000, goal_text="≤ 1 s", do_concurrent=False)
-            measure_get(table, port, f"reports page, quarter {quarter}/{quarter_year}",
-                        f"/staff/reports?year={quarter_year}&quarter={quarter}", coordinator, args, ratio_goal=50,
-                        goal_text="≤ 50×", do_concurrent=False)
+            measure_get(
+                table,
+                port,
+                f"reports page, year {year}",
+                f"/staff/reports?year={year}",
+                coordinator,
+                args,
+                abs_goal_ms=1000,
+                goal_text="≤ 1 s",
+                do_concurrent=False,
+            )
+            measure_get(
+                table,
+                port,
+                f"reports page, quarter {quarter}/{quarter_year}",
+                f"/staff/reports?year={quarter_year}&quarter={quarter}",
+                coordinator,
+                args,
+                ratio_goal=50,
+                goal_text="≤ 50×",
+                do_concurrent=False,
+            )
         if "exports" in only:
-            measure_download(table, server, f"reports CSV of {year} (HTTP)", f"/staff/reports/export.csv?year={year}",
-                             coordinator, args, 1.0, 200, "≤ 1 s, worker < 200 MB")
-            measure_download(table, server, f"reports XLSX of {year} (HTTP)",
-                             f"/staff/reports/export.xlsx?year={year}", coordinator, args, 20.0, 200,
-                             "≤ 20 s, worker < 200 MB")
+            measure_download(
+                table,
+                server,
+                f"reports CSV of {year} (HTTP)",
+                f"/staff/reports/export.csv?year={year}",
+                coordinator,
+                args,
+                1.0,
+                200,
+                "≤ 1 s, worker < 200 MB",
+            )
+            measure_download(
+                table,
+                server,
+                f"reports XLSX of {year} (HTTP)",
+                f"/staff/reports/export.xlsx?year={year}",
+                coordinator,
+                args,
+                20.0,
+                200,
+                "≤ 20 s, worker < 200 MB",
+            )
         if "cli" in only:
             out = Path("/tmp") / f"bench-scale-{args.db}-{year}.xlsx"
-            code, seconds, rss, tail = common.run_measured(
-                [str(common.VENV_BIN / "flask"), "--app", "wsgi", "reports", "export", "--year", str(year),
-                 "--format", "xlsx", "--output", str(out)], env=app_env(url), timeout=args.process_timeout)
+            code, seconds, rss, _tail = common.run_measured(
+                [
+                    str(common.VENV_BIN / "flask"),
+                    "--app",
+                    "wsgi",
+                    "reports",
+                    "export",
+                    "--year",
+                    str(year),
+                    "--format",
+                    "xlsx",
+                    "--output",
+                    str(out),
+                ],
+                env=app_env(url),
+                timeout=args.process_timeout,
+            )
             ok = code == 0 and seconds <= 20 and rss < 200
             state = "timeout" if code is None else f"exit {code}"
-            table.add(f"XLSX of {year} (flask reports export)", ms(seconds * 1000), "—", "—", "—",
-                      "≤ 20 s, < 200 MB", ("pass" if ok else "FAIL") + f" ({state}, peak RSS {rss:.0f} MiB"
-                      + (f", {out.stat().st_size / 1e6:.1f} MB" if code == 0 and out.exists() else "") + ")")
+            table.add(
+                f"XLSX of {year} (flask reports export)",
+                ms(seconds * 1000),
+                "—",
+                "—",
+                "—",
+                "≤ 20 s, < 200 MB",
+                ("pass" if ok else "FAIL")
+                + f" ({state}, peak RSS {rss:.0f} MiB"
+                + (f", {out.stat().st_size / 1e6:.1f} MB" if code == 0 and out.exists() else "")
+                + ")",
+            )
         if "open311" in only:
-            measure_get(table, port, "Open311 requests.json, default", "/open311/v2/requests.json", None, args,
-                        ratio_goal=10, goal_text="≤ 10×")
-            measure_get(table, port, f"Open311 requests.json, quarter {quarter}/{quarter_year}",
-                        "/open311/v2/requests.json?" + urlencode({"start_date": q_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                                                  "end_date": q_end.strftime("%Y-%m-%dT%H:%M:%SZ")}),
-                        None, args, ratio_goal=10, goal_text="≤ 10×")
+            measure_get(
+                table,
+                port,
+                "Open311 requests.json, default",
+                "/open311/v2/requests.json",
+                None,
+                args,
+                ratio_goal=10,
+                goal_text="≤ 10×",
+            )
+            measure_get(
+                table,
+                port,
+                f"Open311 requests.json, quarter {quarter}/{quarter_year}",
+                "/open311/v2/requests.json?"
+                + urlencode(
+                    {
+                        "start_date": q_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "end_date": q_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    }
+                ),
+                None,
+                args,
+                ratio_goal=10,
+                goal_text="≤ 10×",
+            )
         if "public" in only:
             measure_get(table, port, "results page 1", "/results", None, args, ratio_goal=3, goal_text="≤ 3×")
-            measure_get(table, port, "results search \"thủ tục\"", "/results?q=" + quote("thủ tục"), None, args,
-                        ratio_goal=10, goal_text="≤ 10×")
-            measure_get(table, port, "results Atom feed", "/results/feed.atom", None, args, ratio_goal=3,
-                        goal_text="≤ 3×")
+            measure_get(
+                table,
+                port,
+                'results search "thủ tục"',
+                "/results?q=" + quote("thủ tục"),
+                None,
+                args,
+                ratio_goal=10,
+                goal_text="≤ 10×",
+            )
+            measure_get(
+                table, port, "results Atom feed", "/results/feed.atom", None, args, ratio_goal=3, goal_text="≤ 3×"
+            )
         if "reminders" in only:
             for mode, label, goal_s, goal_text in (
-                    ("due", f"reminder sweep, {SWEEP_DUE:,} due ({SWEEP_SCRATCH_COUNT:,}-ticket scratch DB)", 2.0,
-                     "≤ 2 s"),
-                    ("present", "reminder sweep at the data's present", 60.0, "≤ 60 s, < 300 MB")):
+                ("due", f"reminder sweep, {SWEEP_DUE:,} due ({SWEEP_SCRATCH_COUNT:,}-ticket scratch DB)", 2.0, "≤ 2 s"),
+                ("present", "reminder sweep at the data's present", 60.0, "≤ 60 s, < 300 MB"),
+            ):
                 r = run_sweep(sweep_url if mode == "due" else url, mode, args)
-                ok = r["status"] == "ok" and r["seconds"] <= goal_s and (mode == "due" or r["rss"] < 300) \
+                ok = (
+                    r["status"] == "ok"
+                    and r["seconds"] <= goal_s
+                    and (mode == "due" or r["rss"] < 300)
                     and not r.get("skipped")
-                detail = (f"{r['candidates']:,} candidates, {r['queued']:,} reminders in {r['messages']:,} e-mails"
-                          if r["status"] == "ok" else r["status"] + (f": {r['out'][-300:]}" if r.get("out") else ""))
+                )
+                detail = (
+                    f"{r['candidates']:,} candidates, {r['queued']:,} reminders in {r['messages']:,} e-mails"
+                    if r["status"] == "ok"
+                    else r["status"] + (f": {r['out'][-300:]}" if r.get("out") else "")
+                )
                 if r.get("skipped"):
                     detail = f"skipped: {r['skipped']}"
-                table.add(label, ms(r["seconds"] * 1000), "—", "—", "—", goal_text,
-                          ("pass" if ok else "FAIL") + f" ({detail}; peak RSS {r['rss']:.0f} MiB)")
+                table.add(
+                    label,
+                    ms(r["seconds"] * 1000),
+                    "—",
+                    "—",
+                    "—",
+                    goal_text,
+                    ("pass" if ok else "FAIL") + f" ({detail}; peak RSS {r['rss']:.0f} MiB)",
+                )
         if "submissions" in only:
             submissions(table, port, url, args)
 
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
-    target = results / (f"scale-{args.db}.md" if only == set(GROUPS) else
-                        f"scale-{args.db}-{'-'.join(g for g in GROUPS if g in only)}.md")
-    text = (f"# Scale benchmark, {args.db}\n\n{summary}\n\nload average at the end: {common.load_average()} "
-            f"(2 cores, shared)\n\n{table.markdown()}\n\n`.venv/bin/python -m bench.scale --db {args.db}"
-            + (f" --only {args.only}" if args.only else "") + (" --quick" if args.quick else "") + "`\n")
+    target = results / (
+        f"scale-{args.db}.md"
+        if only == set(GROUPS)
+        else f"scale-{args.db}-{'-'.join(g for g in GROUPS if g in only)}.md"
+    )
+    text = (
+        f"# Scale benchmark, {args.db}\n\n{summary}\n\nload average at the end: {common.load_average()} "
+        f"(2 cores, shared)\n\n{table.markdown()}\n\n`.venv/bin/python -m bench.scale --db {args.db}"
+        + (f" --only {args.only}" if args.only else "")
+        + (" --quick" if args.quick else "")
+        + "`\n"
+    )
     target.write_text(text)
     print()
     print(summary)

@@ -24,27 +24,155 @@ from datetime import date, datetime, timedelta
 DAYS = 1095
 EVENTS_PER_TICKET = 5
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
-            "Ngô", "Dương", "Lý", "Trương", "Đinh", "Lâm", "Mai"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Trương",
+    "Đinh",
+    "Lâm",
+    "Mai",
+]
 MIDDLES = ["Văn", "Thị", "Minh", "Hữu", "Thanh", "Ngọc", "Quốc", "Đức", "Thu", "Hoàng", "Kim", "Gia"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiếu", "Hòa", "Hùng", "Hương", "Khánh",
-         "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Nhung", "Phong", "Phúc", "Quân", "Quang", "Sơn", "Tâm",
-         "Thảo", "Thắng", "Trang", "Trung", "Tuấn", "Uyên", "Vinh", "Yến"]
-ASCII = str.maketrans("àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ",
-                      "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyyd")
-COMPANY_NAMES = ["Minh Phát", "Thành Công", "Hưng Thịnh", "Phú Quý", "An Khang", "Tân Tiến", "Đại Việt",
-                 "Hoàng Long", "Sao Mai", "Phương Nam", "Bình Minh", "Trường Sơn", "Việt Tiến", "Kim Ngân",
-                 "Hải Đăng", "Thiên Phúc", "Nam Á", "Đông Dương", "Phát Đạt", "Tiến Thành", "Quang Minh",
-                 "Gia Huy", "Hòa Bình", "Tấn Lộc", "Mekong Xanh", "Sông Hậu", "Tây Nguyên", "Thái Sơn",
-                 "Vạn Xuân", "Hồng Hà", "Bảo Tín", "Lộc Phát", "Trí Việt", "Nhật Tân", "Khải Hoàn", "Phúc An",
-                 "Ánh Dương", "Thịnh Vượng", "Đồng Tâm", "Tín Nghĩa"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hiếu",
+    "Hòa",
+    "Hùng",
+    "Hương",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Nhung",
+    "Phong",
+    "Phúc",
+    "Quân",
+    "Quang",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Thắng",
+    "Trang",
+    "Trung",
+    "Tuấn",
+    "Uyên",
+    "Vinh",
+    "Yến",
+]
+ASCII = str.maketrans(
+    "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ",
+    "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyyd",
+)
+COMPANY_NAMES = [
+    "Minh Phát",
+    "Thành Công",
+    "Hưng Thịnh",
+    "Phú Quý",
+    "An Khang",
+    "Tân Tiến",
+    "Đại Việt",
+    "Hoàng Long",
+    "Sao Mai",
+    "Phương Nam",
+    "Bình Minh",
+    "Trường Sơn",
+    "Việt Tiến",
+    "Kim Ngân",
+    "Hải Đăng",
+    "Thiên Phúc",
+    "Nam Á",
+    "Đông Dương",
+    "Phát Đạt",
+    "Tiến Thành",
+    "Quang Minh",
+    "Gia Huy",
+    "Hòa Bình",
+    "Tấn Lộc",
+    "Mekong Xanh",
+    "Sông Hậu",
+    "Tây Nguyên",
+    "Thái Sơn",
+    "Vạn Xuân",
+    "Hồng Hà",
+    "Bảo Tín",
+    "Lộc Phát",
+    "Trí Việt",
+    "Nhật Tân",
+    "Khải Hoàn",
+    "Phúc An",
+    "Ánh Dương",
+    "Thịnh Vượng",
+    "Đồng Tâm",
+    "Tín Nghĩa",
+]
 COMPANY_FORMS = ["Công ty TNHH", "Công ty cổ phần", "Doanh nghiệp tư nhân", "Hợp tác xã", "Công ty TNHH MTV"]
-TRADES = ["Thương mại Dịch vụ", "Sản xuất", "Cơ khí", "Thực phẩm", "Xây dựng", "Công nghệ", "Nông nghiệp công nghệ cao",
-          "Điện tử", "Dược phẩm", "Chế biến gỗ", "Xăng dầu", "Vật liệu mới", "Phần mềm"]
-STREETS = ["Trần Hưng Đạo", "Lê Lợi", "Nguyễn Huệ", "Hai Bà Trưng", "Cách Mạng Tháng Tám", "Nguyễn Trãi",
-           "Lý Thường Kiệt", "Phạm Văn Đồng", "Võ Văn Kiệt", "30 Tháng 4", "Quang Trung", "Điện Biên Phủ"]
-WARDS = ["Phường 1", "Phường 3", "Phường Hiệp Ninh", "Phường Ninh Sơn", "Xã Thạnh Tân", "Phường Long Hoa",
-         "Xã Tân Bình", "Phường An Tịnh", "Xã Phước Vinh", "Phường Gia Lộc", "Xã Lộc Hưng", "Phường Trảng Bàng"]
+TRADES = [
+    "Thương mại Dịch vụ",
+    "Sản xuất",
+    "Cơ khí",
+    "Thực phẩm",
+    "Xây dựng",
+    "Công nghệ",
+    "Nông nghiệp công nghệ cao",
+    "Điện tử",
+    "Dược phẩm",
+    "Chế biến gỗ",
+    "Xăng dầu",
+    "Vật liệu mới",
+    "Phần mềm",
+]
+STREETS = [
+    "Trần Hưng Đạo",
+    "Lê Lợi",
+    "Nguyễn Huệ",
+    "Hai Bà Trưng",
+    "Cách Mạng Tháng Tám",
+    "Nguyễn Trãi",
+    "Lý Thường Kiệt",
+    "Phạm Văn Đồng",
+    "Võ Văn Kiệt",
+    "30 Tháng 4",
+    "Quang Trung",
+    "Điện Biên Phủ",
+]
+WARDS = [
+    "Phường 1",
+    "Phường 3",
+    "Phường Hiệp Ninh",
+    "Phường Ninh Sơn",
+    "Xã Thạnh Tân",
+    "Phường Long Hoa",
+    "Xã Tân Bình",
+    "Phường An Tịnh",
+    "Xã Phước Vinh",
+    "Phường Gia Lộc",
+    "Xã Lộc Hưng",
+    "Phường Trảng Bàng",
+]
 TOPICS = [
     "thủ tục cấp giấy chứng nhận đăng ký chuyển giao công nghệ",
     "kiểm định phương tiện đo nhóm 2",
@@ -65,18 +193,26 @@ TOPICS = [
     "thủ tục đăng ký thông tin nhiệm vụ khoa học",
     "hướng dẫn lập hồ sơ đề tài cấp tỉnh",
 ]
-OPENINGS = ["Doanh nghiệp chúng tôi đã nộp hồ sơ về {t} từ tháng trước nhưng đến nay chưa nhận được phản hồi.",
-            "Kính đề nghị Sở hướng dẫn trình tự, thành phần hồ sơ và thời hạn giải quyết {t}.",
-            "Chúng tôi kiến nghị rút ngắn thời gian giải quyết {t} và công khai lệ phí trên cổng thông tin.",
-            "Đề xuất Sở bổ sung hướng dẫn chi tiết về {t} trên cổng dịch vụ công của tỉnh.",
-            "Cơ sở sản xuất của chúng tôi gặp khó khăn khi thực hiện {t}."]
-MIDDLE_TEXTS = ["Cán bộ tiếp nhận yêu cầu bổ sung giấy tờ nhiều lần, mỗi lần một loại khác nhau.",
-                "Thông tin trên cổng dịch vụ công chưa thống nhất với hướng dẫn tại bộ phận một cửa.",
-                "Thời hạn giải quyết thực tế dài hơn thời hạn được công bố trong bộ thủ tục hành chính.",
-                "Doanh nghiệp cần kết quả để kịp ký hợp đồng xuất khẩu trong quý này.",
-                "Chúng tôi mong Sở xem xét tổ chức tập huấn cho các doanh nghiệp trên địa bàn."]
-CLOSINGS = ["Trân trọng cảm ơn.", "Rất mong nhận được phản hồi sớm của Sở.", "Xin chân thành cảm ơn Quý Sở.",
-            "Kính mong Sở xem xét, giải quyết."]
+OPENINGS = [
+    "Doanh nghiệp chúng tôi đã nộp hồ sơ về {t} từ tháng trước nhưng đến nay chưa nhận được phản hồi.",
+    "Kính đề nghị Sở hướng dẫn trình tự, thành phần hồ sơ và thời hạn giải quyết {t}.",
+    "Chúng tôi kiến nghị rút ngắn thời gian giải quyết {t} và công khai lệ phí trên cổng thông tin.",
+    "Đề xuất Sở bổ sung hướng dẫn chi tiết về {t} trên cổng dịch vụ công của tỉnh.",
+    "Cơ sở sản xuất của chúng tôi gặp khó khăn khi thực hiện {t}.",
+]
+MIDDLE_TEXTS = [
+    "Cán bộ tiếp nhận yêu cầu bổ sung giấy tờ nhiều lần, mỗi lần một loại khác nhau.",
+    "Thông tin trên cổng dịch vụ công chưa thống nhất với hướng dẫn tại bộ phận một cửa.",
+    "Thời hạn giải quyết thực tế dài hơn thời hạn được công bố trong bộ thủ tục hành chính.",
+    "Doanh nghiệp cần kết quả để kịp ký hợp đồng xuất khẩu trong quý này.",
+    "Chúng tôi mong Sở xem xét tổ chức tập huấn cho các doanh nghiệp trên địa bàn.",
+]
+CLOSINGS = [
+    "Trân trọng cảm ơn.",
+    "Rất mong nhận được phản hồi sớm của Sở.",
+    "Xin chân thành cảm ơn Quý Sở.",
+    "Kính mong Sở xem xét, giải quyết.",
+]
 ANSWERS = [
     "Sở Khoa học và Công nghệ trả lời như sau: thủ tục thực hiện theo quy định hiện hành; hồ sơ nộp trực tuyến "
     "trên Cổng dịch vụ công, thời hạn giải quyết được tính từ ngày nhận đủ hồ sơ hợp lệ.",
@@ -86,26 +222,99 @@ ANSWERS = [
     "Doanh nghiệp vui lòng liên hệ Bộ phận tiếp nhận và trả kết quả của Sở để được hướng dẫn chi tiết thành "
     "phần hồ sơ; Sở đã chấn chỉnh việc yêu cầu bổ sung giấy tờ ngoài quy định.",
 ]
-NOTES = ["Đã liên hệ điện thoại với người gửi để làm rõ nội dung.", "Đang phối hợp với đơn vị liên quan.",
-         "Đã xin ý kiến lãnh đạo đơn vị.", "Đang tra cứu hồ sơ lưu trữ.", "Chờ kết quả kiểm tra thực tế."]
+NOTES = [
+    "Đã liên hệ điện thoại với người gửi để làm rõ nội dung.",
+    "Đang phối hợp với đơn vị liên quan.",
+    "Đã xin ý kiến lãnh đạo đơn vị.",
+    "Đang tra cứu hồ sơ lưu trữ.",
+    "Chờ kết quả kiểm tra thực tế.",
+]
 AGENCIES = ["Sở Công Thương", "Sở Tài chính", "Sở Kế hoạch và Đầu tư", "Cục Sở hữu trí tuệ", "UBND huyện Gò Dầu"]
-LATE_REASONS = ["Cần xác minh thực tế tại cơ sở.", "Chờ ý kiến của cơ quan trung ương.",
-                "Nội dung phức tạp, liên quan nhiều đơn vị."]
+LATE_REASONS = [
+    "Cần xác minh thực tế tại cơ sở.",
+    "Chờ ý kiến của cơ quan trung ương.",
+    "Nội dung phức tạp, liên quan nhiều đơn vị.",
+]
 
 TICKET_COLUMNS = (
-    "id", "code", "tracking_token", "version", "kind", "category_id", "unit_id", "assignee_id", "state", "channel",
-    "incoming_number", "regime", "submitter_type", "organization", "tax_code", "name", "email", "phone", "address",
-    "consent_publish", "locale", "notice_version", "consent_processing_at", "consent_publish_at", "privacy_kept",
-    "title", "content", "received_at", "received_on", "due_date", "original_due_date", "due_explanation",
-    "due_explanation_en", "deadline_basis", "route_due_date", "transfer_due_date", "routed_at", "paused_at",
-    "paused_on", "paused_from_state", "paused_working_days", "extension_count", "draft_answer", "answer",
-    "answered_at", "answered_on", "answered_by_id", "approved_by_id", "on_time", "late_reason",
-    "refuse_reason_code", "refuse_reason", "transfer_agency", "transfer_reason", "closed_at", "publish_due_date",
-    "published_at", "public_title", "public_summary", "public_answer", "search_text", "review_round",
-    "created_at", "updated_at",
+    "id",
+    "code",
+    "tracking_token",
+    "version",
+    "kind",
+    "category_id",
+    "unit_id",
+    "assignee_id",
+    "state",
+    "channel",
+    "incoming_number",
+    "regime",
+    "submitter_type",
+    "organization",
+    "tax_code",
+    "name",
+    "email",
+    "phone",
+    "address",
+    "consent_publish",
+    "locale",
+    "notice_version",
+    "consent_processing_at",
+    "consent_publish_at",
+    "privacy_kept",
+    "title",
+    "content",
+    "received_at",
+    "received_on",
+    "due_date",
+    "original_due_date",
+    "due_explanation",
+    "due_explanation_en",
+    "deadline_basis",
+    "route_due_date",
+    "transfer_due_date",
+    "routed_at",
+    "paused_at",
+    "paused_on",
+    "paused_from_state",
+    "paused_working_days",
+    "extension_count",
+    "draft_answer",
+    "answer",
+    "answered_at",
+    "answered_on",
+    "answered_by_id",
+    "approved_by_id",
+    "on_time",
+    "late_reason",
+    "refuse_reason_code",
+    "refuse_reason",
+    "transfer_agency",
+    "transfer_reason",
+    "closed_at",
+    "publish_due_date",
+    "published_at",
+    "public_title",
+    "public_summary",
+    "public_answer",
+    "search_text",
+    "review_round",
+    "created_at",
+    "updated_at",
 )
-EVENT_COLUMNS = ("id", "ticket_id", "at", "actor_id", "actor_label", "action", "from_state", "to_state", "public",
-                 "message", "details")
+EVENT_COLUMNS = (
+    "id",
+    "ticket_id",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "from_state",
+    "to_state",
+    "public",
+    "message",
+    "details",
+)
 JSON_TICKET = {"privacy_kept", "deadline_basis"}
 
 
@@ -128,12 +337,11 @@ class Generator:
     """Builds ticket rows and their events, deterministic for a seed, with the app's deadline functions."""
 
     def __init__(self, app, count: int, now: datetime, staff: Staff, seed: int = 16) -> None:
+        from feedback.domain import deadlines
+        from feedback.domain.taxcode import check_digit
         from feedback.extensions import db
         from feedback.models import Category, Unit
-        from feedback.domain import deadlines
         from feedback.services import calendar
-
-        from feedback.domain.taxcode import check_digit
 
         self.deadlines, self.check_digit = deadlines, check_digit
         self.app, self.count, self.now, self.staff = app, count, now, staff
@@ -143,12 +351,20 @@ class Generator:
             self.cal = calendar.work_calendar()
             units = db.session.execute(db.select(Unit)).scalars().all()
             self.units = {u.id: u.code for u in units}
-            self.categories = [(c.id, c.default_unit_id or units[0].id) for c in db.session.execute(
-                db.select(Category).where(Category.active.is_(True)).order_by(Category.id)).scalars()]
+            self.categories = [
+                (c.id, c.default_unit_id or units[0].id)
+                for c in db.session.execute(
+                    db.select(Category).where(Category.active.is_(True)).order_by(Category.id)
+                ).scalars()
+            ]
             self.prefix = app.config["TRACKING_PREFIX"]
             self.notice = app.config.get("PRIVACY_NOTICE_VERSION")
-            self.rule_for = {(p, k, c): calendar.rule_for(p, k, c) for p in ("answer", "route", "transfer", "publish")
-                             for k in ("complaint", "recommendation", "proposal") for c, _u in self.categories}
+            self.rule_for = {
+                (p, k, c): calendar.rule_for(p, k, c)
+                for p in ("answer", "route", "transfer", "publish")
+                for k in ("complaint", "recommendation", "proposal")
+                for c, _u in self.categories
+            }
             db.session.commit()  # no read transaction left open (SQLite would refuse the bulk writes)
         from feedback.search import search_text_for
         from feedback.timeutil import to_local
@@ -167,8 +383,9 @@ class Generator:
         hit = self._deadlines.get(key)
         if hit is None:
             rule = self.rule_for[(purpose, kind, category_id)]
-            d = self.deadlines.due_date(start, rule, self.cal,
-                                        counted_from="answer" if purpose == "publish" else "receipt")
+            d = self.deadlines.due_date(
+                start, rule, self.cal, counted_from="answer" if purpose == "publish" else "receipt"
+            )
             if note is not None:
                 d = d.with_receipt_note(note)
             hit = (d.due, d.explain("vi"), d.explain("en"), self.calendar.basis_of(d))
@@ -224,44 +441,100 @@ class Generator:
         name, handle = self.person()
         company = f"{r.choice(COMPANY_NAMES)}"
         organization = f"{r.choice(COMPANY_FORMS)} {r.choice(TRADES)} {company}" if enterprise else None
-        domain = company.lower().translate(ASCII).replace(" ", "") + ".com.vn" if enterprise and r.random() < 0.5 \
+        domain = (
+            company.lower().translate(ASCII).replace(" ", "") + ".com.vn"
+            if enterprise and r.random() < 0.5
             else r.choice(["gmail.com", "gmail.com", "yahoo.com", "outlook.com"])
+        )
         email = f"{handle}@{domain}" if r.random() < 0.92 else None
         channel = r.choices(("web", "email", "paper", "phone", "api"), (70, 10, 12, 5, 3))[0]
         if email is None and channel == "web":
             channel = "paper"
         topic = TOPICS[r.randrange(len(TOPICS))]
         title = f"Về {topic}" + (f" của {organization}" if organization and r.random() < 0.3 else "")
-        content = " ".join((r.choice(OPENINGS).format(t=topic), r.choice(MIDDLE_TEXTS), r.choice(MIDDLE_TEXTS),
-                            r.choice(CLOSINGS)))
+        content = " ".join(
+            (r.choice(OPENINGS).format(t=topic), r.choice(MIDDLE_TEXTS), r.choice(MIDDLE_TEXTS), r.choice(CLOSINGS))
+        )
         consent = r.random() < 0.8
         row = dict(
-            id=i, code=code, tracking_token=secrets.token_urlsafe(32), version=1, kind=kind,
-            category_id=category_id, unit_id=unit_id, assignee_id=None, state="new", channel=channel,
-            incoming_number=f"{r.randrange(1, 9999)}/ĐẾN" if channel == "paper" else None, regime="default",
-            submitter_type="enterprise" if enterprise else "citizen", organization=organization,
+            id=i,
+            code=code,
+            tracking_token=secrets.token_urlsafe(32),
+            version=1,
+            kind=kind,
+            category_id=category_id,
+            unit_id=unit_id,
+            assignee_id=None,
+            state="new",
+            channel=channel,
+            incoming_number=f"{r.randrange(1, 9999)}/ĐẾN" if channel == "paper" else None,
+            regime="default",
+            submitter_type="enterprise" if enterprise else "citizen",
+            organization=organization,
             tax_code=self.tax_code() if enterprise else None,
-            name=name, email=email,
+            name=name,
+            email=email,
             phone=f"0{r.choice('389')}{r.randrange(10**7, 10**8)}" if r.random() < 0.85 else None,
             address=f"Số {r.randrange(1, 400)} đường {r.choice(STREETS)}, {r.choice(WARDS)}, tỉnh Tây Ninh",
-            consent_publish=consent, locale="en" if r.random() < 0.02 else "vi",
+            consent_publish=consent,
+            locale="en" if r.random() < 0.02 else "vi",
             notice_version=self.notice if channel in ("web", "api") else None,
             consent_processing_at=received_at if channel in ("web", "api") else None,
-            consent_publish_at=received_at if consent else None, privacy_kept=[],
-            title=title, content=content, received_at=received_at, received_on=received_on, due_date=due,
-            original_due_date=due, due_explanation=explain_vi, due_explanation_en=explain_en,
+            consent_publish_at=received_at if consent else None,
+            privacy_kept=[],
+            title=title,
+            content=content,
+            received_at=received_at,
+            received_on=received_on,
+            due_date=due,
+            original_due_date=due,
+            due_explanation=explain_vi,
+            due_explanation_en=explain_en,
             deadline_basis={"answer": basis, "route": route_due[3], "transfer": transfer_due[3]},
-            route_due_date=route_due[0], transfer_due_date=transfer_due[0], routed_at=None, paused_at=None,
-            paused_on=None, paused_from_state=None, paused_working_days=0, extension_count=0, draft_answer=None,
-            answer=None, answered_at=None, answered_on=None, answered_by_id=None, approved_by_id=None, on_time=None,
-            late_reason=None, refuse_reason_code=None, refuse_reason=None, transfer_agency=None,
-            transfer_reason=None, closed_at=None, publish_due_date=None, published_at=None, public_title=None,
-            public_summary=None, public_answer=None, search_text=None, review_round=0,
-            created_at=received_at, updated_at=received_at,
+            route_due_date=route_due[0],
+            transfer_due_date=transfer_due[0],
+            routed_at=None,
+            paused_at=None,
+            paused_on=None,
+            paused_from_state=None,
+            paused_working_days=0,
+            extension_count=0,
+            draft_answer=None,
+            answer=None,
+            answered_at=None,
+            answered_on=None,
+            answered_by_id=None,
+            approved_by_id=None,
+            on_time=None,
+            late_reason=None,
+            refuse_reason_code=None,
+            refuse_reason=None,
+            transfer_agency=None,
+            transfer_reason=None,
+            closed_at=None,
+            publish_due_date=None,
+            published_at=None,
+            public_title=None,
+            public_summary=None,
+            public_answer=None,
+            search_text=None,
+            review_round=0,
+            created_at=received_at,
+            updated_at=received_at,
         )
-        events = [("submit", None, "new", True, explain_vi, {"channel": channel, "message_en": explain_en},
-                   "" if channel in ("web", "api", "email") else self.staff.by_role["coordinator"][0][1],
-                   None, received_at)]
+        events = [
+            (
+                "submit",
+                None,
+                "new",
+                True,
+                explain_vi,
+                {"channel": channel, "message_en": explain_en},
+                "" if channel in ("web", "api", "email") else self.staff.by_role["coordinator"][0][1],
+                None,
+                received_at,
+            )
+        ]
         self.lifecycle(row, events, topic)
         return row, self.event_rows(i, events)
 
@@ -281,19 +554,32 @@ class Generator:
 
         def route(moment):
             t.update(state="assigned", routed_at=moment, updated_at=moment)
-            events.append(("route", "new", "assigned", True, None, {"unit": self.units[t["unit_id"]]},
-                           coordinator[1], coordinator[0], moment))
+            events.append(
+                (
+                    "route",
+                    "new",
+                    "assigned",
+                    True,
+                    None,
+                    {"unit": self.units[t["unit_id"]]},
+                    coordinator[1],
+                    coordinator[0],
+                    moment,
+                )
+            )
 
         def assign(moment):
             t.update(state="in_progress", assignee_id=officer[0], updated_at=moment)
-            events.append(("assign", "assigned", "in_progress", False, None, {"assignee": officer[1]},
-                           head[1], head[0], moment))
+            events.append(
+                ("assign", "assigned", "in_progress", False, None, {"assignee": officer[1]}, head[1], head[0], moment)
+            )
 
         def draft(moment):
             answer = r.choice(ANSWERS)
             t.update(state="pending_approval", draft_answer=answer, answered_by_id=officer[0], updated_at=moment)
-            events.append(("answer", "in_progress", "pending_approval", False, answer, {}, officer[1], officer[0],
-                           moment))
+            events.append(
+                ("answer", "in_progress", "pending_approval", False, answer, {}, officer[1], officer[0], moment)
+            )
 
         def note(moment, state):
             events.append(("note", state, state, False, r.choice(NOTES), {}, officer[1], officer[0], moment))
@@ -341,29 +627,66 @@ class Generator:
             assign(at(0.1))
             new_due = today + timedelta(days=r.randrange(1, 30))
             moment = at(0.3, datetime.combine(due, datetime.min.time()))
-            t.update(due_date=new_due, extension_count=1, updated_at=moment,
-                     due_explanation=t["due_explanation"] + f" Gia hạn đến ngày {new_due:%d/%m/%Y}.",
-                     due_explanation_en=t["due_explanation_en"] + f" Extended to {new_due:%d/%m/%Y}.")
-            t["deadline_basis"] = {**t["deadline_basis"],
-                                   "answer": self.calendar.fixed_basis(new_due, "extension")}
-            events.append(("extend", "in_progress", "in_progress", True, f"Gia hạn đến ngày {new_due:%d/%m/%Y}.",
-                           {"due_date": new_due.isoformat()}, head[1], head[0], moment))
+            t.update(
+                due_date=new_due,
+                extension_count=1,
+                updated_at=moment,
+                due_explanation=t["due_explanation"] + f" Gia hạn đến ngày {new_due:%d/%m/%Y}.",
+                due_explanation_en=t["due_explanation_en"] + f" Extended to {new_due:%d/%m/%Y}.",
+            )
+            t["deadline_basis"] = {**t["deadline_basis"], "answer": self.calendar.fixed_basis(new_due, "extension")}
+            events.append(
+                (
+                    "extend",
+                    "in_progress",
+                    "in_progress",
+                    True,
+                    f"Gia hạn đến ngày {new_due:%d/%m/%Y}.",
+                    {"due_date": new_due.isoformat()},
+                    head[1],
+                    head[0],
+                    moment,
+                )
+            )
             return
         if x < 0.208 + 0.25 * (20 <= age <= 60):
             moment = at(0.05, datetime.combine(t["route_due_date"], datetime.min.time()))
-            t.update(state="refused", refuse_reason_code=r.choice(["out_of_scope", "insufficient", "duplicate"]),
-                     refuse_reason="Nội dung không thuộc phạm vi giải quyết của Sở.", closed_at=moment,
-                     updated_at=moment, unit_id=None)
-            events.append(("refuse", "new", "refused", True, t["refuse_reason"], {}, coordinator[1],
-                           coordinator[0], moment))
+            t.update(
+                state="refused",
+                refuse_reason_code=r.choice(["out_of_scope", "insufficient", "duplicate"]),
+                refuse_reason="Nội dung không thuộc phạm vi giải quyết của Sở.",
+                closed_at=moment,
+                updated_at=moment,
+                unit_id=None,
+            )
+            events.append(
+                ("refuse", "new", "refused", True, t["refuse_reason"], {}, coordinator[1], coordinator[0], moment)
+            )
             return
         if x < 0.223 + 0.25 * (20 <= age <= 60):
             moment = at(0.05, datetime.combine(t["transfer_due_date"], datetime.min.time()))
             agency = r.choice(AGENCIES)
-            t.update(state="transferred", transfer_agency=agency, transfer_reason="Thuộc thẩm quyền của " + agency,
-                     closed_at=moment, updated_at=moment, unit_id=None)
-            events.append(("transfer", "new", "transferred", True, t["transfer_reason"], {"agency": agency},
-                           coordinator[1], coordinator[0], moment))
+            t.update(
+                state="transferred",
+                transfer_agency=agency,
+                transfer_reason="Thuộc thẩm quyền của " + agency,
+                closed_at=moment,
+                updated_at=moment,
+                unit_id=None,
+            )
+            events.append(
+                (
+                    "transfer",
+                    "new",
+                    "transferred",
+                    True,
+                    t["transfer_reason"],
+                    {"agency": agency},
+                    coordinator[1],
+                    coordinator[0],
+                    moment,
+                )
+            )
             return
         # Answered: on time (85 %) somewhere before the due date, or late by up to 30 days.
         received_day = t["received_on"]
@@ -372,8 +695,9 @@ class Generator:
         else:
             answered_on = due + timedelta(days=r.randrange(1, 31))
         answered_on = min(answered_on, today)
-        answered_at = datetime.combine(answered_on, datetime.min.time()) + timedelta(hours=1 + r.randrange(9),
-                                                                                  minutes=r.randrange(60))
+        answered_at = datetime.combine(answered_on, datetime.min.time()) + timedelta(
+            hours=1 + r.randrange(9), minutes=r.randrange(60)
+        )
         answered_at = min(max(answered_at, received_at + timedelta(hours=1)), now - timedelta(minutes=1))
         route(at(0.1, answered_at))
         assign(at(0.2, answered_at))
@@ -381,11 +705,26 @@ class Generator:
         self.answer(t, events, answered_at, head, coordinator, topic)
 
     def pause(self, t: dict, events: list, moment: datetime, officer) -> None:
-        t.update(paused_from_state=t["state"], state="needs_info", paused_at=moment,
-                 paused_on=self.to_local(moment).date(), updated_at=moment)
-        events.append(("request_info", t["paused_from_state"], "needs_info", True,
-                       "Đề nghị Quý vị bổ sung bản sao giấy chứng nhận đăng ký doanh nghiệp và hồ sơ liên quan.",
-                       {}, officer[1], officer[0], moment))
+        t.update(
+            paused_from_state=t["state"],
+            state="needs_info",
+            paused_at=moment,
+            paused_on=self.to_local(moment).date(),
+            updated_at=moment,
+        )
+        events.append(
+            (
+                "request_info",
+                t["paused_from_state"],
+                "needs_info",
+                True,
+                "Đề nghị Quý vị bổ sung bản sao giấy chứng nhận đăng ký doanh nghiệp và hồ sơ liên quan.",
+                {},
+                officer[1],
+                officer[0],
+                moment,
+            )
+        )
 
     def answer(self, t: dict, events: list, moment: datetime, head, coordinator, topic: str) -> None:
         """Approve the draft at `moment` (the workflow's dates), then publish it or leave it unpublished."""
@@ -393,27 +732,52 @@ class Generator:
         answered_on = self.to_local(moment).date()
         on_time = answered_on <= t["due_date"]
         publish_due, _vi, _en, publish_basis = self.deadline("publish", answered_on, t["kind"], t["category_id"])
-        t.update(state="answered", answer=t["draft_answer"], answered_at=moment, answered_on=answered_on,
-                 approved_by_id=head[0], on_time=on_time, late_reason=None if on_time else r.choice(LATE_REASONS),
-                 closed_at=moment, publish_due_date=publish_due, updated_at=moment)
+        t.update(
+            state="answered",
+            answer=t["draft_answer"],
+            answered_at=moment,
+            answered_on=answered_on,
+            approved_by_id=head[0],
+            on_time=on_time,
+            late_reason=None if on_time else r.choice(LATE_REASONS),
+            closed_at=moment,
+            publish_due_date=publish_due,
+            updated_at=moment,
+        )
         t["deadline_basis"] = {**t["deadline_basis"], "publish": publish_basis}
-        events.append(("approve", "pending_approval", "answered", True,
-                       "Đã trả lời đúng hạn." if on_time else "Đã trả lời (quá hạn).",
-                       {"on_time": on_time}, head[1], head[0], moment))
+        events.append(
+            (
+                "approve",
+                "pending_approval",
+                "answered",
+                True,
+                "Đã trả lời đúng hạn." if on_time else "Đã trả lời (quá hạn).",
+                {"on_time": on_time},
+                head[1],
+                head[0],
+                moment,
+            )
+        )
         if t["consent_publish"] and r.random() < 0.7:
             published_at = moment + timedelta(hours=r.randrange(1, 60))
             if published_at >= self.now:
                 return
             summary = f"Doanh nghiệp phản ánh, kiến nghị về {topic}."
-            t.update(published_at=published_at, public_title=t["title"].split(" của ")[0], public_summary=summary,
-                     public_answer=t["answer"], updated_at=published_at)
+            t.update(
+                published_at=published_at,
+                public_title=t["title"].split(" của ")[0],
+                public_summary=summary,
+                public_answer=t["answer"],
+                updated_at=published_at,
+            )
             key = ("search", t["public_title"], summary, t["answer"])
             words = self._deadlines.get(key)
             if words is None:  # search_text_for(code, title, summary, answer), the public parts' words cached
                 words = self._deadlines[key] = self.search_text_for(t["public_title"], summary, t["answer"])
             t["search_text"] = self.search_text_for(t["code"]) + " " + words
-            events.append(("publish", "answered", "answered", True, None, {}, coordinator[1], coordinator[0],
-                           published_at))
+            events.append(
+                ("publish", "answered", "answered", True, None, {}, coordinator[1], coordinator[0], published_at)
+            )
 
     def event_rows(self, ticket_id: int, events: list) -> list[tuple]:
         """Exactly EVENTS_PER_TICKET events: notes added to short timelines, middle steps dropped from long ones."""
@@ -424,11 +788,14 @@ class Generator:
         state = last[2]
         while len(events) < EVENTS_PER_TICKET:
             moment = last[8] + (min(self.now, last[8] + timedelta(days=3)) - last[8]) * r.random()
-            events.append(("note", state, state, False, r.choice(NOTES), {}, last[6] or "Văn phòng Sở",
-                           last[7], moment))
+            events.append(
+                ("note", state, state, False, r.choice(NOTES), {}, last[6] or "Văn phòng Sở", last[7], moment)
+            )
         base = (ticket_id - 1) * EVENTS_PER_TICKET
-        return [(base + k + 1, ticket_id, e[8], e[7], e[6], e[0], e[1], e[2], e[3], e[4], e[5])
-                for k, e in enumerate(events)]
+        return [
+            (base + k + 1, ticket_id, e[8], e[7], e[6], e[0], e[1], e[2], e[3], e[4], e[5])
+            for k, e in enumerate(events)
+        ]
 
 
 # ------------------------------------------------------------------ loading
@@ -436,15 +803,18 @@ class Generator:
 
 def staff_users(units: dict[int, str]) -> list[dict]:
     """The staff accounts: an admin, two coordinators, a director, per unit a head and four officers."""
-    people = [("quantri@sokhcn.gov.vn", "Quản trị hệ thống", "admin", None),
-              ("vanphong@sokhcn.gov.vn", "Lê Thị Điều Phối", "coordinator", None),
-              ("vanphong2@sokhcn.gov.vn", "Phạm Văn Tiếp Nhận", "coordinator", None),
-              ("giamdoc@sokhcn.gov.vn", "Nguyễn Văn Giám Đốc", "director", None)]
+    people = [
+        ("quantri@sokhcn.gov.vn", "Quản trị hệ thống", "admin", None),
+        ("vanphong@sokhcn.gov.vn", "Lê Thị Điều Phối", "coordinator", None),
+        ("vanphong2@sokhcn.gov.vn", "Phạm Văn Tiếp Nhận", "coordinator", None),
+        ("giamdoc@sokhcn.gov.vn", "Nguyễn Văn Giám Đốc", "director", None),
+    ]
     for unit_id, code in sorted(units.items()):
         people.append((f"truong.{code.lower()}@sokhcn.gov.vn", f"Trưởng {code} Trần Văn Hùng", "unit_head", unit_id))
         for k in range(1, 5):
-            people.append((f"cv{k}.{code.lower()}@sokhcn.gov.vn", f"Chuyên viên {code} {GIVEN[k * 3]}", "officer",
-                           unit_id))
+            people.append(
+                (f"cv{k}.{code.lower()}@sokhcn.gov.vn", f"Chuyên viên {code} {GIVEN[k * 3]}", "officer", unit_id)
+            )
     return [dict(email=e, name=n, role=role, unit_id=u) for e, n, role, u in people]
 
 
@@ -460,13 +830,19 @@ def prepare(app, env: dict) -> Staff:
     import subprocess
 
     from common import ROOT, VENV_BIN
+
     from feedback.extensions import db
     from feedback.models import Unit, User
 
     for command in (["db", "upgrade"], ["seed"]):
         t0 = time.perf_counter()
-        subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(VENV_BIN / "flask"), "--app", "wsgi", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         print(f"flask {' '.join(command)}: {time.perf_counter() - t0:.1f} s", flush=True)
     with app.app_context():
         units = {u.id: u.code for u in db.session.execute(db.select(Unit)).scalars()}
@@ -523,34 +899,49 @@ def load(app, dialect: str, count: int, now: datetime, staff: Staff, batch: int 
                 else:
                     cursor.execute("BEGIN")  # the app's connections run in autocommit: one transaction per batch
                     marks = ", ".join("?" * len(TICKET_COLUMNS))
-                    cursor.executemany(f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({marks})",
-                                       [tuple(_sqlite_value(v) for v in row) for row in tickets])
+                    cursor.executemany(
+                        f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({marks})",
+                        [tuple(_sqlite_value(v) for v in row) for row in tickets],
+                    )
                     marks = ", ".join("?" * len(EVENT_COLUMNS))
-                    cursor.executemany(f"INSERT INTO ticket_events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})",
-                                       [tuple(_sqlite_value(v) for v in e) for e in events])
+                    cursor.executemany(
+                        f"INSERT INTO ticket_events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})",
+                        [tuple(_sqlite_value(v) for v in e) for e in events],
+                    )
                 raw.commit()
                 done = min(count, first + batch - 1)
                 if done % 100_000 < batch or done == count:
-                    print(f"  {done:,} tickets, {done * EVENTS_PER_TICKET:,} events ({time.perf_counter() - t0:.0f} s)",
-                          flush=True)
+                    print(
+                        f"  {done:,} tickets, {done * EVENTS_PER_TICKET:,} events ({time.perf_counter() - t0:.0f} s)",
+                        flush=True,
+                    )
             if dialect != "postgresql":
                 cursor.execute("BEGIN")
             for year, last in gen.year_counters.items():  # new submissions continue the numbering
                 if dialect == "postgresql":
-                    cursor.execute("INSERT INTO tracking_counters (year, last) VALUES (%s, %s) ON CONFLICT (year) "
-                                   "DO UPDATE SET last = GREATEST(tracking_counters.last, EXCLUDED.last)", (year, last))
+                    cursor.execute(
+                        "INSERT INTO tracking_counters (year, last) VALUES (%s, %s) ON CONFLICT (year) "
+                        "DO UPDATE SET last = GREATEST(tracking_counters.last, EXCLUDED.last)",
+                        (year, last),
+                    )
                 else:
-                    cursor.execute("INSERT INTO tracking_counters (year, last) VALUES (?, ?) ON CONFLICT (year) "
-                                   "DO UPDATE SET last = MAX(tracking_counters.last, excluded.last)", (year, last))
+                    cursor.execute(
+                        "INSERT INTO tracking_counters (year, last) VALUES (?, ?) ON CONFLICT (year) "
+                        "DO UPDATE SET last = MAX(tracking_counters.last, excluded.last)",
+                        (year, last),
+                    )
             if dialect == "postgresql":
                 for table in ("tickets", "ticket_events"):
-                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"(SELECT max(id) FROM {table}))")
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
             raw.commit()
         finally:
             raw.close()
-        print(f"loaded {count:,} tickets and {count * EVENTS_PER_TICKET:,} events in {time.perf_counter() - t0:.0f} s",
-              flush=True)
+        print(
+            f"loaded {count:,} tickets and {count * EVENTS_PER_TICKET:,} events in {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
         analyze(dialect)
 
 

@@ -21,7 +21,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -39,7 +38,7 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/feedback_bench_submit"
 FORM = {**VALID_FORM, "consent_processing": "y"}  # the form the tests submit
 
 # The app with the bare route, as gunicorn loads it (written to a temporary module).
-BARE_APP = '''
+BARE_APP = """
 from sqlalchemy import text
 from wsgi import app
 from feedback.extensions import csrf, db
@@ -56,7 +55,7 @@ def bench_bare():
     db.session.execute(text("INSERT INTO bench_posts (body) VALUES (:b)"), {"b": request.form.get("title", "")})
     db.session.commit()
     return "", 204
-'''
+"""
 
 
 def prepare(url: str) -> None:
@@ -71,8 +70,9 @@ def prepare(url: str) -> None:
     from feedback.data.seed import seed_organisation
     from feedback.extensions import db
 
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=sqlalchemy_url(url), SECRET_KEY="bench",
-                     BASE_URL="http://127.0.0.1")
+    app = create_app(
+        "production", SQLALCHEMY_DATABASE_URI=sqlalchemy_url(url), SECRET_KEY="bench", BASE_URL="http://127.0.0.1"
+    )
     with app.app_context():
         db.create_all()
         seed_organisation()
@@ -83,8 +83,11 @@ def counts(url: str) -> tuple[int, int, int]:
     import psycopg
 
     with psycopg.connect(url) as conn:
-        bare = conn.execute("SELECT count(*) FROM bench_posts").fetchone()[0] if conn.execute(
-            "SELECT to_regclass('bench_posts')").fetchone()[0] else 0
+        bare = (
+            conn.execute("SELECT count(*) FROM bench_posts").fetchone()[0]
+            if conn.execute("SELECT to_regclass('bench_posts')").fetchone()[0]
+            else 0
+        )
         tickets = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
         acks = conn.execute("SELECT count(*) FROM outbox_messages WHERE kind = 'acknowledgment'").fetchone()[0]
     return bare, tickets, acks
@@ -102,9 +105,27 @@ def session_and_token(port: int) -> tuple[str, str]:
 def hey(url: str, body: str, cookie: str, clients: int, seconds: int) -> dict:
     """Run hey for `seconds` with `clients` workers; return requests/s, p50/p95 (ms) and status counts."""
     out = subprocess.run(
-        ["hey", "-z", f"{seconds}s", "-c", str(clients), "-m", "POST", "-disable-redirects",
-         "-T", "application/x-www-form-urlencoded", "-H", f"Cookie: {cookie}", "-d", body, url],
-        capture_output=True, text=True, timeout=seconds + 120, check=True,
+        [
+            "hey",
+            "-z",
+            f"{seconds}s",
+            "-c",
+            str(clients),
+            "-m",
+            "POST",
+            "-disable-redirects",
+            "-T",
+            "application/x-www-form-urlencoded",
+            "-H",
+            f"Cookie: {cookie}",
+            "-d",
+            body,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=True,
     ).stdout
     if "Requests/sec" not in out:
         raise SystemExit(f"hey measured nothing for {url}:\n{out}")
@@ -133,27 +154,53 @@ def main() -> None:
     port = free_port()
     module_dir = tempfile.mkdtemp(prefix="bench-submit-")
     Path(module_dir, "bench_bare_app.py").write_text(BARE_APP)
-    env = {**os.environ, "DATABASE_URL": sqlalchemy_url(url), "FEEDBACK_ENV": "production", "SECRET_KEY": "bench",
-           "RATELIMIT_ENABLED": "0", "BASE_URL": f"http://127.0.0.1:{port}", "SESSION_COOKIE_SECURE": "0",
-           "MAIL_SUPPRESS_SEND": "1", "PYTHONPATH": f"{ROOT}:{module_dir}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": sqlalchemy_url(url),
+        "FEEDBACK_ENV": "production",
+        "SECRET_KEY": "bench",
+        "RATELIMIT_ENABLED": "0",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "SESSION_COOKIE_SECURE": "0",
+        "MAIL_SUPPRESS_SEND": "1",
+        "PYTHONPATH": f"{ROOT}:{module_dir}",
+    }
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-         "--timeout", "120", "--log-level", "warning", "bench_bare_app:app"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            "bench_bare_app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     try:
         wait_ready(port, time.monotonic() + 60)
         cookie, token = session_and_token(port)
         body = urllib.parse.urlencode({**FORM, "csrf_token": token})
-        check = urllib.request.Request(f"http://127.0.0.1:{port}/submit", data=body.encode(), headers={
-            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        check = urllib.request.Request(
+            f"http://127.0.0.1:{port}/submit",
+            data=body.encode(),
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         try:
             with urllib.request.urlopen(check, timeout=30) as response:
                 first = response.status
         except urllib.error.HTTPError as exc:
             first = exc.code
-            print("the first submission was refused:", exc.code, re.findall(r'(?:invalid-feedback|form-error)[^>]*>([^<]+)',
-                                                                             exc.read().decode())[:5])
+            print(
+                "the first submission was refused:",
+                exc.code,
+                re.findall(r"(?:invalid-feedback|form-error)[^>]*>([^<]+)", exc.read().decode())[:5],
+            )
         before = counts(url)
         bare = hey(f"http://127.0.0.1:{port}/_bench/bare", body, cookie, args.clients, args.seconds)
         submit = hey(f"http://127.0.0.1:{port}/submit", body, cookie, args.clients, args.seconds)
@@ -165,17 +212,25 @@ def main() -> None:
     written_bare = after[0] - before[0]
     written_tickets, written_acks = after[1] - before[1], after[2] - before[2]
     ok_bare, ok_submit = bare["statuses"].get(204, 0), submit["statuses"].get(303, 0)
-    print(f"PostgreSQL {urllib.parse.urlsplit(url).path.lstrip('/')} ({before[1]:,} tickets before), gunicorn "
-          f"{args.workers} sync workers, {args.clients} concurrent clients, {args.seconds} s each, RATELIMIT_ENABLED off")
+    print(
+        f"PostgreSQL {urllib.parse.urlsplit(url).path.lstrip('/')} ({before[1]:,} tickets before), gunicorn "
+        f"{args.workers} sync workers, {args.clients} concurrent clients, {args.seconds} s each, RATELIMIT_ENABLED off"
+    )
     print("| route | req/s | p50 ms | p95 ms | statuses | rows written |")
     print("|---|---:|---:|---:|---|---:|")
-    print(f"| bare POST (one INSERT) | {bare['rps']:.1f} | {bare['p50']:.1f} | {bare['p95']:.1f} | {bare['statuses']} "
-          f"| {written_bare} |")
-    print(f"| POST /submit | {submit['rps']:.1f} | {submit['p50']:.1f} | {submit['p95']:.1f} | {submit['statuses']} "
-          f"| {written_tickets} tickets, {written_acks} acknowledgments |")
-    print(f"submissions at {100 * submit['rps'] / bare['rps']:.0f} % of the bare POST's throughput; "
-          f"lost: {ok_submit - written_tickets} tickets, {ok_submit - written_acks} acknowledgments, "
-          f"{ok_bare - written_bare} bare rows")
+    print(
+        f"| bare POST (one INSERT) | {bare['rps']:.1f} | {bare['p50']:.1f} | {bare['p95']:.1f} | {bare['statuses']} "
+        f"| {written_bare} |"
+    )
+    print(
+        f"| POST /submit | {submit['rps']:.1f} | {submit['p50']:.1f} | {submit['p95']:.1f} | {submit['statuses']} "
+        f"| {written_tickets} tickets, {written_acks} acknowledgments |"
+    )
+    print(
+        f"submissions at {100 * submit['rps'] / bare['rps']:.0f} % of the bare POST's throughput; "
+        f"lost: {ok_submit - written_tickets} tickets, {ok_submit - written_acks} acknowledgments, "
+        f"{ok_bare - written_bare} bare rows"
+    )
 
 
 if __name__ == "__main__":

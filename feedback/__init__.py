@@ -13,8 +13,6 @@ from werkzeug.routing import IntegerConverter
 from config import BASE_DIR, get_config
 
 
-
-
 def create_app(config: str | type | None = None, **overrides) -> Flask:
     """Build the app: configuration, extensions, blueprints, error handlers, commands, logging."""
     app = Flask(
@@ -100,8 +98,14 @@ def register_extensions(app: Flask) -> None:
     from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True,
-                     render_as_batch=True, include_object=include_in_migrations)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(BASE_DIR / "migrations"),
+        compare_type=True,
+        render_as_batch=True,
+        include_object=include_in_migrations,
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     mail.init_app(app)

@@ -16,8 +16,9 @@ from .timeutil import parse_now
 
 def now_option(func):
     """The `--now ISO-8601` option every job command takes (local time when no offset is given)."""
-    return click.option("--now", "now_text", default=None, metavar="ISO-8601",
-                        help="Run as if it were this moment (default: now).")(func)
+    return click.option(
+        "--now", "now_text", default=None, metavar="ISO-8601", help="Run as if it were this moment (default: now)."
+    )(func)
 
 
 def parse_now_or_fail(now_text: str | None):
@@ -111,8 +112,15 @@ def users_end_sessions(email: str | None, everyone: bool) -> None:
 @click.option("--password", default=None, help="Prompted for when not given.")
 @click.option("--position", default=None, help='Position in the signer block of letters, e.g. "Phó Giám đốc".')
 @click.option("--authority", default=None, help='Authority line of letters, e.g. "KT. Giám đốc" (default by role).')
-def users_create(email: str, role: str, unit_code: str | None, name: str | None, password: str | None,
-                 position: str | None = None, authority: str | None = None) -> None:
+def users_create(
+    email: str,
+    role: str,
+    unit_code: str | None,
+    name: str | None,
+    password: str | None,
+    position: str | None = None,
+    authority: str | None = None,
+) -> None:
     """Create a staff account."""
     from .domain.contact import is_email
 
@@ -136,8 +144,17 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None,
     from .timeutil import utcnow
 
     try:  # the same service as the admin page: the same checks, and an audit entry
-        create_user(None, email=email, name=name or email.split("@")[0], role=role, unit=unit, password=password,
-                    position=position, signing_authority=authority, now=utcnow())
+        create_user(
+            None,
+            email=email,
+            name=name or email.split("@")[0],
+            role=role,
+            unit=unit,
+            password=password,
+            position=position,
+            signing_authority=authority,
+            now=utcnow(),
+        )
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from None
@@ -155,8 +172,10 @@ def outbox_send(now_text: str | None) -> None:
     from .services.outbox import send_pending
 
     report = send_pending(parse_now_or_fail(now_text))
-    click.echo(f"sent {len(report.sent)}, retry later {len(report.retried)}, failed {len(report.failed)}"
-               + (f", released {len(report.released)} (SMTP server unreachable)" if report.released else ""))
+    click.echo(
+        f"sent {len(report.sent)}, retry later {len(report.retried)}, failed {len(report.failed)}"
+        + (f", released {len(report.released)} (SMTP server unreachable)" if report.released else "")
+    )
 
 
 reminders_cli = AppGroup("reminders", help="Deadline reminders (DESIGN §6).")
@@ -181,9 +200,13 @@ def reminders_send(now_text: str | None) -> None:
         click.echo(f"nothing queued: {report.skipped}")
         return
     for q in report.queued:
-        click.echo(f"{q.recipient}\t{q.ticket_code}\t{q.kind}\tstep={q.step}\tdue={fmt(q.due_date)}\toutbox={q.outbox_id}")
-    click.echo(f"{len(report.queued)} reminders in {len(report.messages)} emails queued "
-               f"({report.candidates} candidate tickets)")
+        click.echo(
+            f"{q.recipient}\t{q.ticket_code}\t{q.kind}\tstep={q.step}\tdue={fmt(q.due_date)}\toutbox={q.outbox_id}"
+        )
+    click.echo(
+        f"{len(report.queued)} reminders in {len(report.messages)} emails queued "
+        f"({report.candidates} candidate tickets)"
+    )
 
 
 calendar_cli = AppGroup("calendar", help="The working calendar: years announced, rechecks of ticket dates.")
@@ -203,8 +226,10 @@ def calendar_recheck(now_text: str | None) -> None:
     if not report.changed_days:
         click.echo("calendar unchanged since the last check: nothing to do")
         return
-    click.echo(f"{len(report.changed_days)} changed days ({fmt(report.changed_days[0])} - "
-               f"{fmt(report.changed_days[-1])}); {report.candidates} candidate tickets")
+    click.echo(
+        f"{len(report.changed_days)} changed days ({fmt(report.changed_days[0])} - "
+        f"{fmt(report.changed_days[-1])}); {report.candidates} candidate tickets"
+    )
     for m in report.moved:
         click.echo(f"{m.code}\t{m.purpose}\t{fmt(m.old)} -> {fmt(m.new)}")
     for code in report.verdicts:
@@ -226,17 +251,27 @@ def calendar_years() -> None:
     years = sorted(set(statuses) | {today.year - 1, today.year, today.year + 1})
     for year in years:
         docs = sorted({e.document.cite("vi") for e in entries if e.day.year == year and e.document})
-        docs += [f"{a.document_number} ngày {a.document_date.strftime('%d/%m/%Y')}" for a in db.session.execute(
-            db.select(CalendarAnnouncement).where(CalendarAnnouncement.year == year)).scalars()]
+        docs += [
+            f"{a.document_number} ngày {a.document_date.strftime('%d/%m/%Y')}"
+            for a in db.session.execute(
+                db.select(CalendarAnnouncement).where(CalendarAnnouncement.year == year)
+            ).scalars()
+        ]
         status = ANNOUNCED if statuses.get(year) == ANNOUNCED else ESTIMATED
         click.echo(f"{year}\t{status}" + (f"\t{'; '.join(docs)}" if docs else ""))
+
+
 attachments_cli = AppGroup("attachments", help="Attachment files.")
 
 
 @attachments_cli.command("clean")
 @now_option
-@click.option("--min-age", type=int, default=None,
-              help="Only files older than this many seconds (default: ORPHAN_MIN_AGE_SECONDS).")
+@click.option(
+    "--min-age",
+    type=int,
+    default=None,
+    help="Only files older than this many seconds (default: ORPHAN_MIN_AGE_SECONDS).",
+)
 def attachments_clean(now_text: str | None, min_age: int | None) -> None:
     """Remove attachment files that no attachment row names (and old rate-limit events)."""
     from .services.files import clean_orphans
@@ -245,15 +280,17 @@ def attachments_clean(now_text: str | None, min_age: int | None) -> None:
     db.session.commit()
     for name in report.removed:
         click.echo(f"removed {name}")
-    click.echo(f"{len(report.removed)} orphan files removed, {report.kept} kept; "
-               f"{report.rate_events} old rate-limit events pruned")
+    click.echo(
+        f"{len(report.removed)} orphan files removed, {report.kept} kept; "
+        f"{report.rate_events} old rate-limit events pruned"
+    )
 
 
 @click.command("scheduler")
-@click.option("--reminder-seconds", type=float, default=None,
-              help="Sweep interval (default: SCHEDULER_REMINDER_MINUTES).")
-@click.option("--outbox-seconds", type=float, default=None,
-              help="Sender interval (default: SCHEDULER_OUTBOX_SECONDS).")
+@click.option(
+    "--reminder-seconds", type=float, default=None, help="Sweep interval (default: SCHEDULER_REMINDER_MINUTES)."
+)
+@click.option("--outbox-seconds", type=float, default=None, help="Sender interval (default: SCHEDULER_OUTBOX_SECONDS).")
 @now_option
 def scheduler_command(reminder_seconds: float | None, outbox_seconds: float | None, now_text: str | None) -> None:
     """Run the jobs (reminder sweep, outbox sender) in the foreground until SIGTERM.
@@ -268,8 +305,12 @@ def scheduler_command(reminder_seconds: float | None, outbox_seconds: float | No
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     fixed = parse_now_or_fail(now_text) if now_text else None
-    run_scheduler(current_app._get_current_object(), reminder_seconds=reminder_seconds,
-                  outbox_seconds=outbox_seconds, clock=(lambda: fixed) if fixed else utcnow)
+    run_scheduler(
+        current_app._get_current_object(),
+        reminder_seconds=reminder_seconds,
+        outbox_seconds=outbox_seconds,
+        clock=(lambda: fixed) if fixed else utcnow,
+    )
 
 
 reports_cli = AppGroup("reports", help="Reports for the People's Committee.")
@@ -278,13 +319,17 @@ privacy_cli = AppGroup("privacy", help="Personal data retention.")
 
 def period_options(command):
     """--year [--quarter] [--cutoff], or --from/--to: the period of a report command."""
-    for option in reversed([
-        click.option("--year", type=int, default=None, help="Required unless --from and --to are given."),
-        click.option("--quarter", type=click.IntRange(1, 4), default=None),
-        click.option("--cutoff", is_flag=True, help="15th-to-14th period (ND 09/2019) instead of calendar dates."),
-        click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period start."),
-        click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period end."),
-    ]):
+    for option in reversed(
+        [
+            click.option("--year", type=int, default=None, help="Required unless --from and --to are given."),
+            click.option("--quarter", type=click.IntRange(1, 4), default=None),
+            click.option("--cutoff", is_flag=True, help="15th-to-14th period (ND 09/2019) instead of calendar dates."),
+            click.option(
+                "--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period start."
+            ),
+            click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Custom period end."),
+        ]
+    ):
         command = option(command)
     return command
 
@@ -313,8 +358,9 @@ def period_of_options(year: int | None, quarter: int | None, cutoff: bool, start
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
 @click.option("--detail", is_flag=True, help="CSV: the detailed list instead of the summary table.")
-def reports_export(year: int | None, quarter: int | None, cutoff: bool, start, end, fmt: str, output: str,
-                   detail: bool) -> None:
+def reports_export(
+    year: int | None, quarter: int | None, cutoff: bool, start, end, fmt: str, output: str, detail: bool
+) -> None:
     """Write the report of a year, a quarter or a from/to period to an XLSX or CSV file (streamed: memory
     does not grow with the period)."""
     from .services import exports
@@ -331,9 +377,11 @@ def reports_export(year: int | None, quarter: int | None, cutoff: bool, start, e
             for chunk in chunks:
                 out.write(chunk)
     t = report.total
-    click.echo(f"{period.start:%d/%m/%Y}-{period.end:%d/%m/%Y} (as of {report.as_of:%d/%m/%Y}): received {t.received}, "
-               f"on time {t.answered_on_time}, late {t.answered_late}, open {t.open_in_time}, "
-               f"overdue {t.open_overdue} -> {output}")
+    click.echo(
+        f"{period.start:%d/%m/%Y}-{period.end:%d/%m/%Y} (as of {report.as_of:%d/%m/%Y}): received {t.received}, "
+        f"on time {t.answered_on_time}, late {t.answered_late}, open {t.open_in_time}, "
+        f"overdue {t.open_overdue} -> {output}"
+    )
 
 
 @reports_cli.command("verify")
@@ -364,9 +412,8 @@ def reports_verify(year: int | None, quarter: int | None, cutoff: bool, start, e
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
 def reports_satisfaction(year: int, quarter: int | None, fmt: str, output: str) -> None:
     """Write the survey data (one line per rating, no personal data) for the national portal."""
-    from .services import ServiceError
+    from .services import ServiceError, satisfaction
     from .services import reports as svc
-    from .services import satisfaction
 
     try:
         period = svc.period_for(year, quarter)
@@ -376,15 +423,23 @@ def reports_satisfaction(year: int, quarter: int | None, fmt: str, output: str) 
     data = satisfaction.export_csv(rows) if fmt == "csv" else satisfaction.export_json(rows, period.start, period.end)
     Path(output).write_bytes(data)
     figures = satisfaction.figures(period.start, period.end).total
-    click.echo(f"{period.start:%d/%m/%Y}-{period.end:%d/%m/%Y}: {len(rows)} ratings (satisfied {figures.satisfied}, "
-               f"acceptable {figures.acceptable}, dissatisfied {figures.dissatisfied}), reviews "
-               f"{figures.reviews_requested} ({figures.reviews_changed} changed the outcome), returns "
-               f"{figures.returns} -> {output}")
+    click.echo(
+        f"{period.start:%d/%m/%Y}-{period.end:%d/%m/%Y}: {len(rows)} ratings (satisfied {figures.satisfied}, "
+        f"acceptable {figures.acceptable}, dissatisfied {figures.dissatisfied}), reviews "
+        f"{figures.reviews_requested} ({figures.reviews_changed} changed the outcome), returns "
+        f"{figures.returns} -> {output}"
+    )
 
 
 @privacy_cli.command("anonymise")
-@click.option("--older-than", "days", type=click.IntRange(min=0), required=True, metavar="DAYS",
-              help="Closed more than this many days ago.")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=0),
+    required=True,
+    metavar="DAYS",
+    help="Closed more than this many days ago.",
+)
 @click.option("--dry-run", is_flag=True, help="Only count the tickets that would be anonymised.")
 @click.option("--now", "now_text", default=None, metavar="ISO-8601", help="Run as if it were this moment.")
 def privacy_anonymise(days: int, dry_run: bool, now_text: str | None) -> None:
@@ -405,8 +460,12 @@ search_cli = AppGroup("search", help="Full-text search of published results.")
 
 
 @search_cli.command("setup")
-@click.option("--recompute", "again", is_flag=True,
-              help="Also recompute search_text of every published ticket (after a change of the folding).")
+@click.option(
+    "--recompute",
+    "again",
+    is_flag=True,
+    help="Also recompute search_text of every published ticket (after a change of the folding).",
+)
 def search_setup(again: bool) -> None:
     """Create the search objects if missing and (SQLite) re-fill the FTS table from the tickets."""
     from .db.search import FTS_TABLE, GIN_INDEX, ensure_search_schema, rebuild, recompute
@@ -424,6 +483,18 @@ def search_setup(again: bool) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
-    for command in (seed_command, demo_command, units_cli, attachments_cli, users_cli, outbox_cli, reminders_cli,
-                    calendar_cli, scheduler_command, search_cli, reports_cli, privacy_cli):
+    for command in (
+        seed_command,
+        demo_command,
+        units_cli,
+        attachments_cli,
+        users_cli,
+        outbox_cli,
+        reminders_cli,
+        calendar_cli,
+        scheduler_command,
+        search_cli,
+        reports_cli,
+        privacy_cli,
+    ):
         app.cli.add_command(command)

@@ -25,7 +25,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import create_engine, text
@@ -63,11 +63,13 @@ class Leadership:
             was = self.is_leader
             try:
                 self.is_leader = self._ensure()
-            except Exception:  # noqa: BLE001 - a database hiccup: not the leader until proven again
+            except Exception:
                 log.exception("scheduler lock check failed")
                 self.is_leader = False
             if self.is_leader != was:
-                log.info("scheduler %s %s", self.holder, "is now the leader" if self.is_leader else "is no longer the leader")
+                log.info(
+                    "scheduler %s %s", self.holder, "is now the leader" if self.is_leader else "is no longer the leader"
+                )
                 if self.is_leader:
                     self.term += 1
             return self.is_leader
@@ -77,7 +79,7 @@ class Leadership:
         with self._lock:
             try:
                 self._release()
-            except Exception:  # noqa: BLE001 - releasing on the way out must not hide the exit
+            except Exception:
                 log.exception("scheduler lock release failed")
             self.is_leader = False
 
@@ -102,13 +104,15 @@ class AdvisoryLock(Leadership):
             try:  # still connected means still holding the lock
                 self.conn.execute(text("SELECT 1"))
                 return True
-            except Exception:  # noqa: BLE001 - the connection (and with it the lock) is gone
+            except Exception:
                 self._drop()
         conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
         if got:
-            conn.execute(text("SELECT set_config('application_name', :name, false)"),
-                         {"name": f"feedback-scheduler {self.holder}"[:63]})
+            conn.execute(
+                text("SELECT set_config('application_name', :name, false)"),
+                {"name": f"feedback-scheduler {self.holder}"[:63]},
+            )
             self.conn = conn
             return True
         conn.close()
@@ -120,7 +124,7 @@ class AdvisoryLock(Leadership):
             try:
                 conn.invalidate()
                 conn.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
 
     def _release(self) -> None:
@@ -155,7 +159,8 @@ class LeaseLock(Leadership):
                 insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
                 # RETURNING rather than rowcount: what drivers report for ON CONFLICT varies.
                 result = db.session.execute(
-                    insert(SchedulerLease).values(name=LEASE_NAME, holder=self.holder, expires_at=expires)
+                    insert(SchedulerLease)
+                    .values(name=LEASE_NAME, holder=self.holder, expires_at=expires)
                     .on_conflict_do_nothing(index_elements=["name"])
                     .returning(SchedulerLease.name)
                 ).first()
@@ -164,8 +169,9 @@ class LeaseLock(Leadership):
 
     def _release(self) -> None:
         with self.app.app_context():
-            db.session.execute(db.delete(SchedulerLease).where(
-                SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == self.holder))
+            db.session.execute(
+                db.delete(SchedulerLease).where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == self.holder)
+            )
             db.session.commit()
 
 
@@ -195,8 +201,12 @@ def run_reminders(app: Flask, now: datetime):
         if report.skipped:
             log.info("reminder sweep: nothing queued (%s)", report.skipped)
         else:
-            log.info("reminder sweep finished: %s candidates, %s reminders, %s emails queued",
-                     report.candidates, len(report.queued), len(report.messages))
+            log.info(
+                "reminder sweep finished: %s candidates, %s reminders, %s emails queued",
+                report.candidates,
+                len(report.queued),
+                len(report.messages),
+            )
         return report
 
 
@@ -214,9 +224,15 @@ def run_calendar(app: Flask, now: datetime):
             db.session.rollback()
             raise
         if report.changed_days:
-            log.info("calendar recheck: %s changed days, %s dates moved on %s tickets", len(report.changed_days),
-                     len(report.moved), report.tickets)
+            log.info(
+                "calendar recheck: %s changed days, %s dates moved on %s tickets",
+                len(report.changed_days),
+                len(report.moved),
+                report.tickets,
+            )
         return report
+
+
 def remind_reports(now: datetime) -> list[int]:
     """Queue the office's reminders of the periodic reports due soon (once per report); outbox ids."""
     from .services import calendar, register
@@ -231,8 +247,13 @@ def run_outbox(app: Flask, now: datetime):
     with app.app_context():
         report = send_pending(now)
         if report.sent or report.retried or report.failed or report.lost_claims:
-            log.info("outbox: sent %s, retry later %s, failed %s, released %s", len(report.sent),
-                     len(report.retried), len(report.failed), len(report.released))
+            log.info(
+                "outbox: sent %s, retry later %s, failed %s, released %s",
+                len(report.sent),
+                len(report.retried),
+                len(report.failed),
+                len(report.released),
+            )
         return report
 
 
@@ -263,8 +284,7 @@ class Every:
         self.term = -1
 
     def due(self, leader: Leadership) -> bool:
-        return (self.last is None or leader.term != self.term
-                or time.monotonic() - self.last >= self.seconds - 0.05)
+        return self.last is None or leader.term != self.term or time.monotonic() - self.last >= self.seconds - 0.05
 
     def mark(self, leader: Leadership) -> None:
         self.last, self.term = time.monotonic(), leader.term
@@ -282,14 +302,20 @@ def guarded(leader: Leadership, name: str, job: Callable[[], object], every: Eve
         every.mark(leader)
         try:
             job()
-        except Exception:  # noqa: BLE001 - logged; the next tick tries again
+        except Exception:
             log.exception("%s failed", name)
 
     return run
 
 
-def build_scheduler(app: Flask, leader: Leadership, *, reminder_seconds: float, outbox_seconds: float,
-                    clock: Callable[[], datetime] = utcnow):
+def build_scheduler(
+    app: Flask,
+    leader: Leadership,
+    *,
+    reminder_seconds: float,
+    outbox_seconds: float,
+    clock: Callable[[], datetime] = utcnow,
+):
     """A BlockingScheduler with the two jobs and a lock heartbeat, not yet started.
 
     The jobs tick often (every few seconds at most) and run when their own interval has passed or
@@ -299,35 +325,63 @@ def build_scheduler(app: Flask, leader: Leadership, *, reminder_seconds: float, 
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)},
-                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-                                  timezone="UTC")
-    first = datetime.now(timezone.utc)  # run at once, then on the interval
+    scheduler = BlockingScheduler(
+        executors={"default": ThreadPoolExecutor(4)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        timezone="UTC",
+    )
+    first = datetime.now(UTC)  # run at once, then on the interval
     # Renew the lease (or re-check the lock) between jobs, so a long job does not let it expire
     # and a follower notices a dead leader quickly.
     heartbeat = max(1.0, min(app.config["SCHEDULER_LEASE_SECONDS"] / 3, outbox_seconds))
     scheduler.add_job(leader.ensure, "interval", seconds=heartbeat, id="heartbeat", next_run_time=first)
-    scheduler.add_job(guarded(leader, "reminder sweep", lambda: run_reminders(app, clock()), Every(reminder_seconds)),
-                      "interval", seconds=min(reminder_seconds, heartbeat), id="reminders", next_run_time=first)
-    scheduler.add_job(guarded(leader, "outbox sender", lambda: run_outbox(app, clock()), Every(outbox_seconds)),
-                      "interval", seconds=min(outbox_seconds, heartbeat), id="outbox", next_run_time=first)
+    scheduler.add_job(
+        guarded(leader, "reminder sweep", lambda: run_reminders(app, clock()), Every(reminder_seconds)),
+        "interval",
+        seconds=min(reminder_seconds, heartbeat),
+        id="reminders",
+        next_run_time=first,
+    )
+    scheduler.add_job(
+        guarded(leader, "outbox sender", lambda: run_outbox(app, clock()), Every(outbox_seconds)),
+        "interval",
+        seconds=min(outbox_seconds, heartbeat),
+        id="outbox",
+        next_run_time=first,
+    )
     calendar_seconds = app.config["SCHEDULER_CALENDAR_MINUTES"] * 60
-    scheduler.add_job(guarded(leader, "calendar recheck", lambda: run_calendar(app, clock()), Every(calendar_seconds)),
-                      "interval", seconds=min(calendar_seconds, heartbeat), id="calendar", next_run_time=first)
+    scheduler.add_job(
+        guarded(leader, "calendar recheck", lambda: run_calendar(app, clock()), Every(calendar_seconds)),
+        "interval",
+        seconds=min(calendar_seconds, heartbeat),
+        id="calendar",
+        next_run_time=first,
+    )
     cleanup_seconds = app.config["ORPHAN_SWEEP_SECONDS"]
-    scheduler.add_job(guarded(leader, "file clean-up", lambda: run_file_cleanup(app, clock()), Every(cleanup_seconds)),
-                      "interval", seconds=min(cleanup_seconds, heartbeat), id="file-cleanup", next_run_time=first)
+    scheduler.add_job(
+        guarded(leader, "file clean-up", lambda: run_file_cleanup(app, clock()), Every(cleanup_seconds)),
+        "interval",
+        seconds=min(cleanup_seconds, heartbeat),
+        id="file-cleanup",
+        next_run_time=first,
+    )
     return scheduler
 
 
-def run_scheduler(app: Flask, *, reminder_seconds: float | None = None, outbox_seconds: float | None = None,
-                  clock: Callable[[], datetime] = utcnow) -> None:
+def run_scheduler(
+    app: Flask,
+    *,
+    reminder_seconds: float | None = None,
+    outbox_seconds: float | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> None:
     """Run the scheduler in the foreground until SIGTERM or SIGINT."""
     reminder_seconds = reminder_seconds or app.config["SCHEDULER_REMINDER_MINUTES"] * 60
     outbox_seconds = outbox_seconds or app.config["SCHEDULER_OUTBOX_SECONDS"]
     leader = leadership_for(app)
-    scheduler = build_scheduler(app, leader, reminder_seconds=reminder_seconds,
-                                outbox_seconds=outbox_seconds, clock=clock)
+    scheduler = build_scheduler(
+        app, leader, reminder_seconds=reminder_seconds, outbox_seconds=outbox_seconds, clock=clock
+    )
 
     stop_requested = threading.Event()
 
@@ -349,8 +403,13 @@ def run_scheduler(app: Flask, *, reminder_seconds: float | None = None, outbox_s
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     threading.Thread(target=stopper, name="scheduler-stopper", daemon=True).start()
-    log.info("scheduler %s started: reminders every %ss, outbox every %ss, %s", leader.holder,
-             reminder_seconds, outbox_seconds, type(leader).__name__)
+    log.info(
+        "scheduler %s started: reminders every %ss, outbox every %ss, %s",
+        leader.holder,
+        reminder_seconds,
+        outbox_seconds,
+        type(leader).__name__,
+    )
     try:
         scheduler.start()
     finally:

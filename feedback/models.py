@@ -6,7 +6,7 @@ the configured TIMEZONE.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
@@ -35,7 +35,7 @@ from .extensions import db
 
 def utcnow() -> datetime:
     """The current time as naive UTC, the form every timestamp column stores."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Unit(db.Model):
@@ -241,24 +241,55 @@ class Ticket(db.Model):
         # Public statistics (services/results.py) count a year's tickets per unit and quarter with the
         # report's status CASE, which reads these columns alone: an index-only scan instead of reading
         # every row of the year.
-        Index("ix_tickets_received_status", "received_on", "unit_id", "state", "on_time", "due_date",
-              "answered_on", "closed_at", "paused_on"),
+        Index(
+            "ix_tickets_received_status",
+            "received_on",
+            "unit_id",
+            "state",
+            "on_time",
+            "due_date",
+            "answered_on",
+            "closed_at",
+            "paused_on",
+        ),
         # The staff queue (services/queue.py): each filter's first page is one range scan of one of these in
         # (due_date, id) order; the open ones are partial, so closed tickets are never walked past.
         Index("ix_tickets_open_due_id", "due_date", "id", postgresql_where=_OPEN, sqlite_where=_OPEN),
-        Index("ix_tickets_open_unit_due_id", "unit_id", "due_date", "id", postgresql_where=_OPEN,
-              sqlite_where=_OPEN),
-        Index("ix_tickets_open_assignee_due_id", "assignee_id", "due_date", "id", postgresql_where=_OPEN,
-              sqlite_where=_OPEN),
+        Index("ix_tickets_open_unit_due_id", "unit_id", "due_date", "id", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index(
+            "ix_tickets_open_assignee_due_id",
+            "assignee_id",
+            "due_date",
+            "id",
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
         # The overdue filter: open with the clock running (needs_info pauses it), due before today.
         Index("ix_tickets_running_due_id", "due_date", "id", postgresql_where=_RUNNING, sqlite_where=_RUNNING),
         Index("ix_tickets_state_due_id", "state", "due_date", "id"),
         Index("ix_tickets_unit_state_due_id", "unit_id", "state", "due_date", "id"),
         # The report of a period (services/reports.py) reads every column it groups and classifies by
         # from this index alone on PostgreSQL: one index-only scan of the period for every breakdown.
-        Index("ix_tickets_report", "received_on", postgresql_include=[
-            "kind", "category_id", "unit_id", "channel", "state", "answered_on", "on_time", "due_date",
-            "closed_at", "paused_on", "published_at", "refuse_reason_code", "transfer_agency", "code"]),
+        Index(
+            "ix_tickets_report",
+            "received_on",
+            postgresql_include=[
+                "kind",
+                "category_id",
+                "unit_id",
+                "channel",
+                "state",
+                "answered_on",
+                "on_time",
+                "due_date",
+                "closed_at",
+                "paused_on",
+                "published_at",
+                "refuse_reason_code",
+                "transfer_agency",
+                "code",
+            ],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -286,7 +317,9 @@ class Ticket(db.Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     address: Mapped[str] = mapped_column(String(500))
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
-    locale: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi")  # language of the submitter's emails
+    locale: Mapped[str] = mapped_column(
+        String(5), default="vi", server_default="vi"
+    )  # language of the submitter's emails
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Notice and consent (Law 91/2025/QH15): the notice version shown at submission, when the
     # submission (processing) was agreed to, and when consent to publication was given or withdrawn.
@@ -708,7 +741,17 @@ ROLES = tuple(r.value for r in Role)
 _OPEN_STATE_VALUES = sorted(s.value for s in OPEN_STATES)
 OPEN311_OPEN = Ticket.state.in_(bindparam("open311_open", _OPEN_STATE_VALUES, expanding=True, literal_execute=True))
 OPEN311_LISTED = or_(Ticket.published_at.is_not(None), OPEN311_OPEN)
-Index("ix_tickets_open311_received", Ticket.received_at, Ticket.id,
-      postgresql_where=OPEN311_LISTED, sqlite_where=OPEN311_LISTED)
-Index("ix_tickets_open311_open_received", Ticket.received_at, Ticket.id,
-      postgresql_where=OPEN311_OPEN, sqlite_where=OPEN311_OPEN)
+Index(
+    "ix_tickets_open311_received",
+    Ticket.received_at,
+    Ticket.id,
+    postgresql_where=OPEN311_LISTED,
+    sqlite_where=OPEN311_LISTED,
+)
+Index(
+    "ix_tickets_open311_open_received",
+    Ticket.received_at,
+    Ticket.id,
+    postgresql_where=OPEN311_OPEN,
+    sqlite_where=OPEN311_OPEN,
+)

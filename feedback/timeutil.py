@@ -3,7 +3,7 @@ and the scheduler read the clock here and pass `now` (or `today`) to the service
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -22,13 +22,13 @@ def utcnow() -> datetime:
     """
     if has_app_context() and current_app.testing and current_app.config.get("CLOCK_NOW") is not None:
         return current_app.config["CLOCK_NOW"]
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def to_local(moment: datetime) -> datetime:
     """A naive-UTC (or aware) timestamp as local wall time."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(tz())
 
 
@@ -36,7 +36,7 @@ def to_utc_naive(moment: datetime) -> datetime:
     """An aware timestamp (or naive local wall time) as naive UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz())
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def local_today(moment: datetime | None = None) -> date:

@@ -15,13 +15,14 @@ import pytest
 
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
-from flask.testing import FlaskClient  # noqa: E402
+from flask.testing import FlaskClient
 
-from feedback import create_app  # noqa: E402
-from feedback.db.search import FTS_TABLE, ensure_search_schema  # noqa: E402
-from feedback.db.sqlite import deferred_begin  # noqa: E402
-from feedback.extensions import db  # noqa: E402
-from tests.support import PASSWORD, VALID_FORM, SMTPSink, free_port, sign_in  # noqa: E402
+from feedback import create_app
+from feedback.db.search import FTS_TABLE, ensure_search_schema
+from feedback.db.sqlite import deferred_begin
+from feedback.extensions import db
+from tests.support import PASSWORD, VALID_FORM, SMTPSink, free_port, sign_in
+
 
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context, as in production.
@@ -116,14 +117,26 @@ def make_user(app):
 
     counter = {"n": 0}
 
-    def factory(role: str, unit_code: str | None = None, *, email: str | None = None,
-                password: str = PASSWORD, name: str | None = None, active: bool = True) -> User:
+    def factory(
+        role: str,
+        unit_code: str | None = None,
+        *,
+        email: str | None = None,
+        password: str = PASSWORD,
+        name: str | None = None,
+        active: bool = True,
+    ) -> User:
         counter["n"] += 1
         unit = None
         if unit_code:
             unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one()
-        user = User(email=email or f"{role}{counter['n']}@test.sokhcn.vn", name=name or f"{role} {counter['n']}",
-                    role=role, unit=unit, active=active)
+        user = User(
+            email=email or f"{role}{counter['n']}@test.sokhcn.vn",
+            name=name or f"{role} {counter['n']}",
+            role=role,
+            unit=unit,
+            active=active,
+        )
         user.set_password(password, "pbkdf2:sha256:1000")
         db.session.add(user)
         db.session.commit()

@@ -34,9 +34,17 @@ def submitted(now: datetime | None = None, uploads: Iterable[intake.Upload] = ()
     return ticket
 
 
-def advance(ticket: Ticket, team: Mapping[str, User], state: str, now: datetime | None = None, *,
-            unit: str = "CCTDC", answer: str = DRAFT, letter: Mapping[str, str] | None = None,
-            late_reason: str | None = None) -> Ticket:
+def advance(
+    ticket: Ticket,
+    team: Mapping[str, User],
+    state: str,
+    now: datetime | None = None,
+    *,
+    unit: str = "CCTDC",
+    answer: str = DRAFT,
+    letter: Mapping[str, str] | None = None,
+    late_reason: str | None = None,
+) -> Ticket:
     """Take a new ticket along the main path to `state`, every step at `now`: routed to `unit` by the
     coordinator (assigned), given by the head to the officer (in_progress), drafted by the officer with
     `answer` and the `letter` fields (pending_approval), approved by the head (answered). Committed."""
@@ -54,8 +62,17 @@ def advance(ticket: Ticket, team: Mapping[str, User], state: str, now: datetime 
     return ticket
 
 
-def ticket_in(state: str, team: Mapping[str, User], now: datetime | None = None, *, uploads=(), unit: str = "CCTDC",
-              answer: str = DRAFT, letter: Mapping[str, str] | None = None, **fields) -> Ticket:
+def ticket_in(
+    state: str,
+    team: Mapping[str, User],
+    now: datetime | None = None,
+    *,
+    uploads=(),
+    unit: str = "CCTDC",
+    answer: str = DRAFT,
+    letter: Mapping[str, str] | None = None,
+    **fields,
+) -> Ticket:
     """A ticket submitted at `now` and taken along the main path to `state` (see `advance`)."""
     ticket = submitted(now, uploads, **fields)
     return advance(ticket, team, state, now, unit=unit, answer=answer, letter=letter)

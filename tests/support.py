@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 PASSWORD = "secret-pass-1"  # every staff user made by the `make_user` fixture has it unless told otherwise
@@ -48,7 +48,7 @@ def signed_in_client(app, user, password: str = PASSWORD):
 
 def to_utc(moment: datetime) -> datetime:
     """A local (Asia/Ho_Chi_Minh) wall-clock moment as the naive UTC the services and the database take."""
-    return moment.replace(tzinfo=LOCAL).astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
 
 
 def local(y: int, m: int, d: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -84,8 +84,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
 
 
 class SMTPSink:
@@ -125,18 +123,40 @@ def template_context(app, ticket, staff) -> dict:
     unit = db.session.execute(db.select(Unit).where(Unit.code == "CCTDC")).scalar_one()
     lines = [{"ticket": ticket, "due": None, "text": "Due in 2 working days."}]
     return dict(
-        deadline=None, old_due=ticket.due_date - timedelta(days=3), reason="The laboratory needs more time.",
-        reason_label=workflow.REFUSE_REASONS["duplicate"], message="Please attach the contract.",
-        agency="Provincial Department of Health", result_url="http://localhost/results/1", unit=unit,
-        note="Urgent, please.", author=staff, assigner=staff, requester=staff, reviewer=staff,
-        requested=ticket.due_date + timedelta(days=10), new_due=ticket.due_date + timedelta(days=10),
-        comment="Please cite the circular.", recipient_name=staff.name, lines=lines,
-        today=ticket.received_on, due=None, year=2027,
-        item=ReportDue("2026-q4", 2026, 4, date(2026, 12, 9)), quarter=4,
+        deadline=None,
+        old_due=ticket.due_date - timedelta(days=3),
+        reason="The laboratory needs more time.",
+        reason_label=workflow.REFUSE_REASONS["duplicate"],
+        message="Please attach the contract.",
+        agency="Provincial Department of Health",
+        result_url="http://localhost/results/1",
+        unit=unit,
+        note="Urgent, please.",
+        author=staff,
+        assigner=staff,
+        requester=staff,
+        reviewer=staff,
+        requested=ticket.due_date + timedelta(days=10),
+        new_due=ticket.due_date + timedelta(days=10),
+        comment="Please cite the circular.",
+        recipient_name=staff.name,
+        lines=lines,
+        today=ticket.received_on,
+        due=None,
+        year=2027,
+        item=ReportDue("2026-q4", 2026, 4, date(2026, 12, 9)),
+        quarter=4,
         # Issue 14: the rating reminder, the reconsideration request and its answer.
-        answered_on=ticket.received_on, reasons=["did_not_address", "too_late"],
-        review=Review(round=1, requested_on=ticket.received_on, due_date=ticket.due_date, requested_by_id=None,
-                      comment="Please state the date.", answered_on=ticket.received_on),
+        answered_on=ticket.received_on,
+        reasons=["did_not_address", "too_late"],
+        review=Review(
+            round=1,
+            requested_on=ticket.received_on,
+            due_date=ticket.due_date,
+            requested_by_id=None,
+            comment="Please state the date.",
+            answered_on=ticket.received_on,
+        ),
     )
 
 

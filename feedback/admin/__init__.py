@@ -4,5 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import views  # noqa: E402,F401
-from . import outbox  # noqa: E402,F401
+from . import (
+    outbox,  # noqa: F401
+    views,  # noqa: F401
+)

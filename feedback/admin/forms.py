@@ -31,8 +31,7 @@ class Needed:
 
 
 class UserCreateForm(FlaskForm):
-    email = StringField(_l("Thư điện tử"), filters=[one_line],
-                        validators=[_required(), Length(max=254), email_address])
+    email = StringField(_l("Thư điện tử"), filters=[one_line], validators=[_required(), Length(max=254), email_address])
     name = StringField(_l("Họ và tên"), filters=[one_line], validators=[_required(), Length(max=200)])
     role = Choice(_l("Vai trò"), validators=[_required()])
     unit = Choice(_l("Đơn vị"), validators=[Optional()])
@@ -74,16 +73,21 @@ class UnitCreateForm(FlaskForm):
     code = _code(_l("Mã đơn vị"))
     name = _name(_l("Tên đơn vị"))
     name_en = _name_en()
-    email = StringField(_l("Thư điện tử của đơn vị"), filters=[one_line],
-                        validators=[Optional(), Length(max=254), email_address])
+    email = StringField(
+        _l("Thư điện tử của đơn vị"), filters=[one_line], validators=[Optional(), Length(max=254), email_address]
+    )
     sort_order = _sort_order()
 
 
 class UnitForm(FlaskForm):
     """A unit's editable fields (its code never changes)."""
 
-    name, name_en, email, sort_order = (UnitCreateForm.name, UnitCreateForm.name_en, UnitCreateForm.email,
-                                        UnitCreateForm.sort_order)
+    name, name_en, email, sort_order = (
+        UnitCreateForm.name,
+        UnitCreateForm.name_en,
+        UnitCreateForm.email,
+        UnitCreateForm.sort_order,
+    )
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
@@ -98,8 +102,12 @@ class CategoryCreateForm(FlaskForm):
 class CategoryForm(FlaskForm):
     """A category's editable fields (its code never changes)."""
 
-    name, name_en, default_unit, sort_order = (CategoryCreateForm.name, CategoryCreateForm.name_en,
-                                               CategoryCreateForm.default_unit, CategoryCreateForm.sort_order)
+    name, name_en, default_unit, sort_order = (
+        CategoryCreateForm.name,
+        CategoryCreateForm.name_en,
+        CategoryCreateForm.default_unit,
+        CategoryCreateForm.sort_order,
+    )
     active = BooleanField(_l("Đang sử dụng"), default=True)
 
 
@@ -108,9 +116,13 @@ class RuleCreateForm(FlaskForm):
     regime = Choice(_l("Áp dụng cho chế độ xử lý"), validators=[Optional()])
     kind = Choice(_l("Áp dụng cho loại phản ánh"), validators=[Optional()])
     category = Choice(_l("Áp dụng cho lĩnh vực"), validators=[Optional()])
-    amount = IntegerField(_l("Số ngày"), validators=[DataRequired(message=_l("Vui lòng nhập số ngày.")),
-                                                     NumberRange(min=0, max=365, message=_l(
-                                                         "Số ngày phải từ 0 đến 365."))])
+    amount = IntegerField(
+        _l("Số ngày"),
+        validators=[
+            DataRequired(message=_l("Vui lòng nhập số ngày.")),
+            NumberRange(min=0, max=365, message=_l("Số ngày phải từ 0 đến 365.")),
+        ],
+    )
     day_unit = Choice(_l("Cách tính"), validators=[_required()])
     legal_basis = TextAreaField(_l("Căn cứ pháp lý"), validators=[_required(), Length(max=1000)])
 
@@ -125,29 +137,47 @@ class RuleForm(FlaskForm):
 class OverrideForm(FlaskForm):
     day = DateField(_l("Ngày"), validators=[DataRequired(message=_l("Nhập ngày dạng yyyy-mm-dd."))])
     day_type = Choice(_l("Loại điều chỉnh"), validators=[_required()])
-    note = StringField(_l("Ghi chú (ví dụ: số văn bản thông báo)"), filters=[one_line],
-                       validators=[Optional(), Length(max=300)])
+    note = StringField(
+        _l("Ghi chú (ví dụ: số văn bản thông báo)"), filters=[one_line], validators=[Optional(), Length(max=300)]
+    )
 
 
 class AnnouncementForm(FlaskForm):
     """A document announcing a year's days off and swapped working days."""
 
-    year = IntegerField(_l("Năm"), validators=[DataRequired(message=_l("Vui lòng nhập năm.")),
-                                               NumberRange(min=2000, max=2100, message=_l("Năm không hợp lệ."))])
-    document_number = StringField(_l("Số văn bản"), filters=[one_line],
-                                  validators=[_required(), Length(max=100)],
-                                  description=_l("Ví dụ: 12729/VPCP-KGVX"))
+    year = IntegerField(
+        _l("Năm"),
+        validators=[
+            DataRequired(message=_l("Vui lòng nhập năm.")),
+            NumberRange(min=2000, max=2100, message=_l("Năm không hợp lệ.")),
+        ],
+    )
+    document_number = StringField(
+        _l("Số văn bản"),
+        filters=[one_line],
+        validators=[_required(), Length(max=100)],
+        description=_l("Ví dụ: 12729/VPCP-KGVX"),
+    )
     document_date = DateField(_l("Ngày ban hành"), validators=[DataRequired(message=_l("Nhập ngày dạng yyyy-mm-dd."))])
-    issuer = StringField(_l("Cơ quan ban hành"), filters=[one_line], validators=[Optional(), Length(max=200)],
-                         description=_l("Ví dụ: Văn phòng Chính phủ, Bộ Nội vụ, UBND tỉnh"))
-    days_off = TextAreaField(_l("Ngày nghỉ"), validators=[Optional(), Length(max=2000)],
-                             description=_l("Mỗi ngày hoặc khoảng ngày một dòng, dạng dd/mm/yyyy hoặc "
-                                            "dd/mm/yyyy-dd/mm/yyyy."))
-    working_days = TextAreaField(_l("Ngày làm việc bù (thứ Bảy, Chủ nhật đi làm)"),
-                                 validators=[Optional(), Length(max=2000)],
-                                 description=_l("Mỗi ngày một dòng, dạng dd/mm/yyyy."))
-    summary = StringField(_l("Nội dung (ví dụ: nghỉ Tết Nguyên đán)"), filters=[one_line],
-                          validators=[Optional(), Length(max=300)])
+    issuer = StringField(
+        _l("Cơ quan ban hành"),
+        filters=[one_line],
+        validators=[Optional(), Length(max=200)],
+        description=_l("Ví dụ: Văn phòng Chính phủ, Bộ Nội vụ, UBND tỉnh"),
+    )
+    days_off = TextAreaField(
+        _l("Ngày nghỉ"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Mỗi ngày hoặc khoảng ngày một dòng, dạng dd/mm/yyyy hoặc dd/mm/yyyy-dd/mm/yyyy."),
+    )
+    working_days = TextAreaField(
+        _l("Ngày làm việc bù (thứ Bảy, Chủ nhật đi làm)"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Mỗi ngày một dòng, dạng dd/mm/yyyy."),
+    )
+    summary = StringField(
+        _l("Nội dung (ví dụ: nghỉ Tết Nguyên đán)"), filters=[one_line], validators=[Optional(), Length(max=300)]
+    )
 
 
 class ConfirmForm(FlaskForm):

@@ -6,11 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..web.access import roles_required
 from ..extensions import db
 from ..models import AuditLog, OutboxMessage
 from ..services import ServiceError, outbox
 from ..timeutil import utcnow
+from ..web.access import roles_required
 from . import bp
 
 STATUSES = ("failed", "pending", "sending", "sent")
@@ -24,15 +24,24 @@ def outbox_list():
     status = request.args.get("status", "failed")
     if status not in STATUSES:
         abort(400)
-    counts = dict(db.session.execute(
-        db.select(OutboxMessage.status, db.func.count(OutboxMessage.id)).group_by(OutboxMessage.status)
-    ).all())
-    messages = db.session.execute(
-        db.select(OutboxMessage).where(OutboxMessage.status == status)
-        .order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE)
-    ).scalars().all()
-    return render_template("admin/outbox.html", messages=messages, status=status, statuses=STATUSES,
-                           counts=counts, page_size=PAGE_SIZE)
+    counts = dict(
+        db.session.execute(
+            db.select(OutboxMessage.status, db.func.count(OutboxMessage.id)).group_by(OutboxMessage.status)
+        ).all()
+    )
+    messages = (
+        db.session.execute(
+            db.select(OutboxMessage)
+            .where(OutboxMessage.status == status)
+            .order_by(OutboxMessage.id.desc())
+            .limit(PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "admin/outbox.html", messages=messages, status=status, statuses=STATUSES, counts=counts, page_size=PAGE_SIZE
+    )
 
 
 @bp.post("/outbox/<int:message_id>/resend")
@@ -53,9 +62,15 @@ def outbox_resend(message_id: int):
     except ServiceError as exc:
         db.session.rollback()
         abort(exc.status, description=exc.message)
-    db.session.add(AuditLog(actor_id=current_user.id, entity="outbox_message", entity_id=str(message.id),
-                            action="resend", details={"recipients": message.recipients,
-                                                      "subject": message.subject, **previous}))
+    db.session.add(
+        AuditLog(
+            actor_id=current_user.id,
+            entity="outbox_message",
+            entity_id=str(message.id),
+            action="resend",
+            details={"recipients": message.recipients, "subject": message.subject, **previous},
+        )
+    )
     db.session.commit()
     flash(_("Thư #%(id)s đã được đưa lại vào hàng đợi gửi.", id=message_id), "success")
     return redirect(url_for("admin.outbox_list", status="failed"), 303)

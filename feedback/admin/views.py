@@ -13,7 +13,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..web.access import roles_required
 from ..domain.deadlines import ANNOUNCED
 from ..domain.states import (
     AUDIT_ACTION_LABELS,
@@ -30,15 +29,15 @@ from ..domain.states import (
     localized_name,
 )
 from ..extensions import db
-from ..web.forms import choices
 from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Ticket, Unit, User
-from ..services import ServiceError
+from ..services import ServiceError, recheck
 from ..services import admin as svc
 from ..services import calendar as calendar_service
-from ..services import recheck
 from ..services.calendar import work_calendar
-from ..web.templating import current_locale
 from ..timeutil import local_today, utcnow
+from ..web.access import roles_required
+from ..web.forms import choices
+from ..web.templating import current_locale
 from . import bp
 from .forms import (
     AnnouncementForm,
@@ -60,8 +59,10 @@ admin_only = roles_required(Role.ADMIN)
 
 @bp.context_processor
 def audit_labels() -> dict:
-    return {"audit_entity_label": lambda key: lbl(AUDIT_ENTITY_LABELS, key),
-            "audit_action_label": lambda key: lbl(AUDIT_ACTION_LABELS, key)}
+    return {
+        "audit_entity_label": lambda key: lbl(AUDIT_ENTITY_LABELS, key),
+        "audit_action_label": lambda key: lbl(AUDIT_ACTION_LABELS, key),
+    }
 
 
 def lbl(table: dict, key: str | None) -> str:
@@ -118,8 +119,11 @@ def saved_message(changes) -> str:
 def unit_choices(include_blank: str | None = None, keep: int | None = None):
     units = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars()
     locale = current_locale()
-    pairs = [(str(u.id), f"{u.code} · {localized_name(u, locale)}" + ("" if u.active else _(" (ngừng hoạt động)")))
-             for u in units if u.active or u.id == keep]
+    pairs = [
+        (str(u.id), f"{u.code} · {localized_name(u, locale)}" + ("" if u.active else _(" (ngừng hoạt động)")))
+        for u in units
+        if u.active or u.id == keep
+    ]
     return choices(([("", include_blank)] if include_blank is not None else []) + pairs)
 
 
@@ -145,8 +149,9 @@ def render_form(form, title: str, back: str, status: int = 200, template: str = 
     """A form page: the form's fields in their declared order, marked required as the form says."""
     fields = [f.name for f in form if f.type not in ("CSRFTokenField", "HiddenField")]
     required = {f.name for f in form if f.flags.required}
-    return render_template(template, form=form, title=title, fields=fields, required=required, back=back,
-                           **context), status
+    return render_template(
+        template, form=form, title=title, fields=fields, required=required, back=back, **context
+    ), status
 
 
 def form_page(form, title: str, back: str, change: Callable[[], str], *, done: str | None = None, **context):
@@ -168,21 +173,30 @@ def form_page(form, title: str, back: str, change: Callable[[], str], *, done: s
 @admin_only
 def index():
     """Links to every administration page and the latest changes."""
-    recent = db.session.execute(db.select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(15)
-                                ).scalars().all()
+    recent = (
+        db.session.execute(db.select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(15))
+        .scalars()
+        .all()
+    )
     counts = {
         "users": db.session.execute(db.select(db.func.count(User.id)).where(User.active.is_(True))).scalar_one(),
         "units": db.session.execute(db.select(db.func.count(Unit.id)).where(Unit.active.is_(True))).scalar_one(),
         "categories": db.session.execute(
-            db.select(db.func.count(Category.id)).where(Category.active.is_(True))).scalar_one(),
+            db.select(db.func.count(Category.id)).where(Category.active.is_(True))
+        ).scalar_one(),
         "rules": db.session.execute(
-            db.select(db.func.count(DeadlineRule.id)).where(DeadlineRule.active.is_(True))).scalar_one(),
+            db.select(db.func.count(DeadlineRule.id)).where(DeadlineRule.active.is_(True))
+        ).scalar_one(),
         "overrides": db.session.execute(
-            db.select(db.func.count(CalendarOverride.id)).where(CalendarOverride.day >= local_today())).scalar_one(),
+            db.select(db.func.count(CalendarOverride.id)).where(CalendarOverride.day >= local_today())
+        ).scalar_one(),
     }
-    return render_template("admin/index.html", recent=recent, counts=counts,
-                           missing_year=recheck.plan_missing(local_today(),
-                                                             current_app.config["CALENDAR_PLAN_ASK_FROM"]))
+    return render_template(
+        "admin/index.html",
+        recent=recent,
+        counts=counts,
+        missing_year=recheck.plan_missing(local_today(), current_app.config["CALENDAR_PLAN_ASK_FROM"]),
+    )
 
 
 @bp.get("/audit")
@@ -196,8 +210,9 @@ def audit_log():
     if entity:
         stmt = stmt.where(AuditLog.entity == entity)
     rows = db.session.execute(stmt.offset((page - 1) * per_page).limit(per_page + 1)).scalars().all()
-    return render_template("admin/audit.html", rows=rows[:per_page], page=page, more=len(rows) > per_page,
-                           entity=entity)
+    return render_template(
+        "admin/audit.html", rows=rows[:per_page], page=page, more=len(rows) > per_page, entity=entity
+    )
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -218,8 +233,15 @@ def user_new():
     form.unit.choices = unit_choices(_("— Không thuộc đơn vị —"))
 
     def change() -> str:
-        user = svc.create_user(current_user, email=form.email.data, name=form.name.data, role=form.role.data,
-                               unit=unit_from(form.unit.data), password=form.password.data, now=utcnow())
+        user = svc.create_user(
+            current_user,
+            email=form.email.data,
+            name=form.name.data,
+            role=form.role.data,
+            unit=unit_from(form.unit.data),
+            password=form.password.data,
+            now=utcnow(),
+        )
         return _("Đã tạo tài khoản %(email)s.", email=user.email)
 
     return form_page(form, _("Thêm tài khoản"), url_for("admin.users"), change)
@@ -227,8 +249,11 @@ def user_new():
 
 def assigned_count(user: User) -> int:
     """Open tickets assigned to a user."""
-    return db.session.execute(db.select(db.func.count(Ticket.id)).where(
-        Ticket.assignee_id == user.id, Ticket.state.in_([s.value for s in OPEN_STATES]))).scalar_one()
+    return db.session.execute(
+        db.select(db.func.count(Ticket.id)).where(
+            Ticket.assignee_id == user.id, Ticket.state.in_([s.value for s in OPEN_STATES])
+        )
+    ).scalar_one()
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -240,18 +265,25 @@ def user_edit(user_id: int):
         form.unit.data = str(user.unit_id) if user.unit_id else ""
     form.role.choices = role_choices()
     form.unit.choices = unit_choices(_("— Không thuộc đơn vị —"), keep=user.unit_id)
-    context = dict(user=user, password_form=PasswordResetForm(), confirm=ConfirmForm(), assigned=assigned_count(user),
-                   template="admin/user_edit.html")
+    context = dict(
+        user=user,
+        password_form=PasswordResetForm(),
+        confirm=ConfirmForm(),
+        assigned=assigned_count(user),
+        template="admin/user_edit.html",
+    )
     title = _("Tài khoản %(email)s", email=user.email)
 
     def change() -> str:
-        changes = svc.update_user(current_user, user, name=form.name.data, role=form.role.data,
-                                  unit=unit_from(form.unit.data), now=utcnow())
+        changes = svc.update_user(
+            current_user, user, name=form.name.data, role=form.role.data, unit=unit_from(form.unit.data), now=utcnow()
+        )
         keep_own_session(user)
         return saved_message(changes)
 
-    return form_page(form, title, url_for("admin.users"), change, done=url_for("admin.user_edit", user_id=user.id),
-                     **context)
+    return form_page(
+        form, title, url_for("admin.users"), change, done=url_for("admin.user_edit", user_id=user.id), **context
+    )
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -260,6 +292,7 @@ def user_password(user_id: int):
     user = get_or_404(User, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
+
         def change() -> str:
             svc.reset_password(current_user, user, form.password.data, now=utcnow())  # ends the user's sessions
             keep_own_session(user)
@@ -272,9 +305,17 @@ def user_password(user_id: int):
     edit.role.choices = role_choices()
     edit.unit.choices = unit_choices(_("— Không thuộc đơn vị —"), keep=user.unit_id)
     edit.unit.data = str(user.unit_id) if user.unit_id else ""
-    return render_form(edit, _("Tài khoản %(email)s", email=user.email), url_for("admin.users"), 400,
-                       template="admin/user_edit.html",
-                       user=user, password_form=form, confirm=ConfirmForm(), assigned=assigned_count(user))
+    return render_form(
+        edit,
+        _("Tài khoản %(email)s", email=user.email),
+        url_for("admin.users"),
+        400,
+        template="admin/user_edit.html",
+        user=user,
+        password_form=form,
+        confirm=ConfirmForm(),
+        assigned=assigned_count(user),
+    )
 
 
 @bp.post("/users/<int:user_id>/<any(deactivate, activate):action>")
@@ -289,9 +330,15 @@ def user_active(user_id: int, action: str):
         abort(exc.status, description=exc.message)
     db.session.commit()
     if changed:
-        flash(_("Đã mở lại tài khoản %(email)s.", email=user.email) if action == "activate" else
-              _("Đã khóa tài khoản %(email)s; người này không đăng nhập được nữa, các hồ sơ vẫn giữ nguyên.",
-                email=user.email), "success")
+        flash(
+            _("Đã mở lại tài khoản %(email)s.", email=user.email)
+            if action == "activate"
+            else _(
+                "Đã khóa tài khoản %(email)s; người này không đăng nhập được nữa, các hồ sơ vẫn giữ nguyên.",
+                email=user.email,
+            ),
+            "success",
+        )
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
@@ -302,10 +349,14 @@ def user_active(user_id: int, action: str):
 @admin_only
 def units():
     rows = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars().all()
-    staff = dict(db.session.execute(db.select(User.unit_id, db.func.count(User.id))
-                                    .where(User.active.is_(True)).group_by(User.unit_id)).all())
-    tickets = dict(db.session.execute(db.select(Ticket.unit_id, db.func.count(Ticket.id))
-                                      .group_by(Ticket.unit_id)).all())
+    staff = dict(
+        db.session.execute(
+            db.select(User.unit_id, db.func.count(User.id)).where(User.active.is_(True)).group_by(User.unit_id)
+        ).all()
+    )
+    tickets = dict(
+        db.session.execute(db.select(Ticket.unit_id, db.func.count(Ticket.id)).group_by(Ticket.unit_id)).all()
+    )
     return render_template("admin/units.html", rows=rows, staff=staff, tickets=tickets)
 
 
@@ -315,9 +366,15 @@ def unit_new():
     form = UnitCreateForm()
 
     def change() -> str:
-        unit = svc.create_unit(current_user, code=form.code.data or "", name=form.name.data,
-                               name_en=form.name_en.data, email=form.email.data,
-                               sort_order=order(form, 100), now=utcnow())
+        unit = svc.create_unit(
+            current_user,
+            code=form.code.data or "",
+            name=form.name.data,
+            name_en=form.name_en.data,
+            email=form.email.data,
+            sort_order=order(form, 100),
+            now=utcnow(),
+        )
         return _("Đã thêm đơn vị %(code)s.", code=unit.code)
 
     return form_page(form, _("Thêm đơn vị"), url_for("admin.units"), change)
@@ -331,13 +388,23 @@ def unit_edit(unit_id: int):
     title = _("Đơn vị %(code)s", code=unit.code)
 
     def change() -> str:
-        changes = svc.update_unit(current_user, unit, name=form.name.data, name_en=form.name_en.data,
-                                  email=form.email.data, active=form.active.data,
-                                  sort_order=order(form, unit.sort_order), now=utcnow())
+        changes = svc.update_unit(
+            current_user,
+            unit,
+            name=form.name.data,
+            name_en=form.name_en.data,
+            email=form.email.data,
+            active=form.active.data,
+            sort_order=order(form, unit.sort_order),
+            now=utcnow(),
+        )
         return saved_message(changes)
 
-    note = None if request.method == "POST" else (
-        _("Đơn vị đã có hồ sơ hoặc cán bộ không thể xóa, chỉ có thể ngừng hoạt động. Mã đơn vị không đổi được."))
+    note = (
+        None
+        if request.method == "POST"
+        else (_("Đơn vị đã có hồ sơ hoặc cán bộ không thể xóa, chỉ có thể ngừng hoạt động. Mã đơn vị không đổi được."))
+    )
     return form_page(form, title, url_for("admin.units"), change, note=note)
 
 
@@ -359,9 +426,14 @@ def category_new():
 
     def change() -> str:
         category = svc.create_category(
-            current_user, code=form.code.data or "", name=form.name.data, name_en=form.name_en.data,
+            current_user,
+            code=form.code.data or "",
+            name=form.name.data,
+            name_en=form.name_en.data,
             default_unit=unit_from(form.default_unit.data),
-            sort_order=order(form, 100), now=utcnow())
+            sort_order=order(form, 100),
+            now=utcnow(),
+        )
         return _("Đã thêm lĩnh vực %(code)s.", code=category.code)
 
     return form_page(form, _("Thêm lĩnh vực"), url_for("admin.categories"), change)
@@ -379,13 +451,25 @@ def category_edit(category_id: int):
 
     def change() -> str:
         changes = svc.update_category(
-            current_user, category, name=form.name.data, name_en=form.name_en.data,
-            default_unit=unit_from(form.default_unit.data), active=form.active.data,
-            sort_order=order(form, category.sort_order), now=utcnow())
+            current_user,
+            category,
+            name=form.name.data,
+            name_en=form.name_en.data,
+            default_unit=unit_from(form.default_unit.data),
+            active=form.active.data,
+            sort_order=order(form, category.sort_order),
+            now=utcnow(),
+        )
         return saved_message(changes)
 
-    note = None if request.method == "POST" else _("Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng "
-                                                   "sử dụng không còn xuất hiện trên biểu mẫu gửi phản ánh.")
+    note = (
+        None
+        if request.method == "POST"
+        else _(
+            "Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng "
+            "sử dụng không còn xuất hiện trên biểu mẫu gửi phản ánh."
+        )
+    )
     return form_page(form, title, url_for("admin.categories"), change, note=note)
 
 
@@ -400,18 +484,29 @@ def rule_form_choices(form: RuleCreateForm | RuleForm) -> None:
     form.regime.choices = choices([("", _("— Mọi chế độ —"))] + [(k, lbl(REGIME_LABELS, k)) for k in REGIME_LABELS])
     form.kind.choices = choices([("", _("— Mọi loại —"))] + [(k, lbl(KIND_LABELS, k)) for k in KIND_LABELS])
     cats = db.session.execute(db.select(Category).order_by(Category.sort_order, Category.code)).scalars()
-    form.category.choices = choices([("", _("— Mọi lĩnh vực —"))]
-                                    + [(str(c.id), f"{c.code} · {localized_name(c, current_locale())}") for c in cats])
+    form.category.choices = choices(
+        [("", _("— Mọi lĩnh vực —"))] + [(str(c.id), f"{c.code} · {localized_name(c, current_locale())}") for c in cats]
+    )
 
 
 @bp.get("/rules")
 @admin_only
 def rules():
-    rows = db.session.execute(db.select(DeadlineRule).order_by(DeadlineRule.purpose, DeadlineRule.kind,
-                                                               DeadlineRule.category_id, DeadlineRule.id)
-                              ).scalars().all()
-    return render_template("admin/rules.html", rows=rows, purpose_label=lambda k: lbl(PURPOSE_LABELS, k),
-                           unit_label=lambda k: lbl(DAY_UNIT_LABELS, k))
+    rows = (
+        db.session.execute(
+            db.select(DeadlineRule).order_by(
+                DeadlineRule.purpose, DeadlineRule.kind, DeadlineRule.category_id, DeadlineRule.id
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "admin/rules.html",
+        rows=rows,
+        purpose_label=lambda k: lbl(PURPOSE_LABELS, k),
+        unit_label=lambda k: lbl(DAY_UNIT_LABELS, k),
+    )
 
 
 @bp.route("/rules/new", methods=["GET", "POST"])
@@ -419,14 +514,24 @@ def rules():
 def rule_new():
     form = RuleCreateForm()
     rule_form_choices(form)
-    note = _("Quy định cụ thể nhất đang áp dụng được dùng: riêng cho chế độ xử lý, rồi theo lĩnh vực, rồi theo "
-             "loại, rồi chung. Thời hạn đã ghi trên hồ sơ không thay đổi khi sửa quy định.")
+    note = _(
+        "Quy định cụ thể nhất đang áp dụng được dùng: riêng cho chế độ xử lý, rồi theo lĩnh vực, rồi theo "
+        "loại, rồi chung. Thời hạn đã ghi trên hồ sơ không thay đổi khi sửa quy định."
+    )
 
     def change() -> str:
         category = db.session.get(Category, int(form.category.data)) if form.category.data else None
-        svc.create_rule(current_user, purpose=form.purpose.data, kind=form.kind.data or None, category=category,
-                        amount=form.amount.data, day_unit=form.day_unit.data, legal_basis=form.legal_basis.data,
-                        regime=form.regime.data or None, now=utcnow())
+        svc.create_rule(
+            current_user,
+            purpose=form.purpose.data,
+            kind=form.kind.data or None,
+            category=category,
+            amount=form.amount.data,
+            day_unit=form.day_unit.data,
+            legal_basis=form.legal_basis.data,
+            regime=form.regime.data or None,
+            now=utcnow(),
+        )
         return _("Đã thêm quy định thời hạn.")
 
     return form_page(form, _("Thêm quy định thời hạn"), url_for("admin.rules"), change, note=note)
@@ -438,14 +543,24 @@ def rule_edit(rule_id: int):
     rule = get_or_404(DeadlineRule, rule_id)
     form = edit_form(RuleForm, rule)
     rule_form_choices(form)
-    scope = lbl(PURPOSE_LABELS, rule.purpose) + (f" · {lbl(KIND_LABELS, rule.kind)}" if rule.kind else "") + (
-        f" · {localized_name(rule.category, current_locale())}" if rule.category else "")
+    scope = (
+        lbl(PURPOSE_LABELS, rule.purpose)
+        + (f" · {lbl(KIND_LABELS, rule.kind)}" if rule.kind else "")
+        + (f" · {localized_name(rule.category, current_locale())}" if rule.category else "")
+    )
     title = _("Quy định thời hạn: %(scope)s", scope=scope)
     note = _("Thời hạn đã ghi trên hồ sơ không thay đổi; quy định mới áp dụng cho hồ sơ tiếp nhận sau khi lưu.")
 
     def change() -> str:
-        changes = svc.update_rule(current_user, rule, amount=form.amount.data, day_unit=form.day_unit.data,
-                                  legal_basis=form.legal_basis.data, active=form.active.data, now=utcnow())
+        changes = svc.update_rule(
+            current_user,
+            rule,
+            amount=form.amount.data,
+            day_unit=form.day_unit.data,
+            legal_basis=form.legal_basis.data,
+            active=form.active.data,
+            now=utcnow(),
+        )
         return saved_message(changes)
 
     return form_page(form, title, url_for("admin.rules"), change, note=note)
@@ -482,8 +597,14 @@ def recheck_and_flash() -> None:
     report = recheck.recheck(utcnow(), local_today())
     db.session.commit()
     if report.moved or report.verdicts:
-        flash(_("Đã tính lại thời hạn: %(n)d ngày thay đổi trên %(t)d hồ sơ (xem nhật ký từng hồ sơ).",
-                n=len(report.moved), t=report.tickets), "info")
+        flash(
+            _(
+                "Đã tính lại thời hạn: %(n)d ngày thay đổi trên %(t)d hồ sơ (xem nhật ký từng hồ sơ).",
+                n=len(report.moved),
+                t=report.tickets,
+            ),
+            "info",
+        )
     else:
         flash(_("Không hồ sơ nào có thời hạn bị ảnh hưởng."), "info")
 
@@ -506,9 +627,15 @@ def calendar():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
+
             def change() -> str:
-                row = svc.add_override(current_user, day=form.day.data, day_type=form.day_type.data,
-                                       note=form.note.data or "", now=utcnow())
+                row = svc.add_override(
+                    current_user,
+                    day=form.day.data,
+                    day_type=form.day_type.data,
+                    note=form.note.data or "",
+                    now=utcnow(),
+                )
                 return _("Đã thêm điều chỉnh lịch ngày %(d)s.", d=row.day.strftime("%d/%m/%Y"))
 
             done = save_calendar(form, change)
@@ -526,13 +653,19 @@ def calendar_announce():
     form.day_type.choices = choices((k, lbl(DAY_TYPE_LABELS, k)) for k in DAY_TYPE_LABELS)
     announcement = AnnouncementForm(prefix="ann")
     if announcement.validate_on_submit():
+
         def change() -> str:
             row = svc.add_announcement(
-                current_user, year=announcement.year.data, document_number=announcement.document_number.data,
-                document_date=announcement.document_date.data, issuer=announcement.issuer.data or "",
+                current_user,
+                year=announcement.year.data,
+                document_number=announcement.document_number.data,
+                document_date=announcement.document_date.data,
+                issuer=announcement.issuer.data or "",
                 days_off=svc.parse_days(announcement.days_off.data or "", "days_off"),
                 working_days=svc.parse_days(announcement.working_days.data or "", "working_days"),
-                summary=announcement.summary.data or "", now=utcnow())
+                summary=announcement.summary.data or "",
+                now=utcnow(),
+            )
             return _("Đã nhập thông báo %(n)s: năm %(y)d được ghi là đã công bố.", n=row.document_number, y=row.year)
 
         done = save_calendar(announcement, change)
@@ -544,17 +677,38 @@ def calendar_announce():
 def calendar_page(form, announcement, status: int):
     today = local_today()
     months = min(max(request.args.get("months", 3, type=int), 1), 12)
-    rows = db.session.execute(db.select(CalendarOverride).where(CalendarOverride.day >= date(today.year - 1, 1, 1))
-                              .order_by(CalendarOverride.day)).scalars().all()
+    rows = (
+        db.session.execute(
+            db.select(CalendarOverride)
+            .where(CalendarOverride.day >= date(today.year - 1, 1, 1))
+            .order_by(CalendarOverride.day)
+        )
+        .scalars()
+        .all()
+    )
     statuses = calendar_service.year_statuses()
     years = [(y, statuses.get(y) == ANNOUNCED) for y in range(today.year - 1, today.year + 3)]
-    announcements = db.session.execute(db.select(CalendarAnnouncement).order_by(
-        CalendarAnnouncement.year.desc(), CalendarAnnouncement.id.desc())).scalars().all()
-    return render_template("admin/calendar.html", form=form, rows=rows, preview=month_preview(today, months),
-                           months=months, confirm=ConfirmForm(), today=today, announcement=announcement,
-                           announcements=announcements, years=years,
-                           missing_year=recheck.plan_missing(today, current_app.config["CALENDAR_PLAN_ASK_FROM"]),
-                           type_label=lambda k: lbl(DAY_TYPE_LABELS, k)), status
+    announcements = (
+        db.session.execute(
+            db.select(CalendarAnnouncement).order_by(CalendarAnnouncement.year.desc(), CalendarAnnouncement.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "admin/calendar.html",
+        form=form,
+        rows=rows,
+        preview=month_preview(today, months),
+        months=months,
+        confirm=ConfirmForm(),
+        today=today,
+        announcement=announcement,
+        announcements=announcements,
+        years=years,
+        missing_year=recheck.plan_missing(today, current_app.config["CALENDAR_PLAN_ASK_FROM"]),
+        type_label=lambda k: lbl(DAY_TYPE_LABELS, k),
+    ), status
 
 
 @bp.post("/calendar/<int:override_id>/delete")
@@ -569,5 +723,6 @@ def calendar_delete(override_id: int):
     flash(_("Đã xóa điều chỉnh lịch ngày %(d)s.", d=day.strftime("%d/%m/%Y")), "success")
     recheck_and_flash()
     return redirect(url_for("admin.calendar"), code=303)
+
 
 from . import outbox  # noqa: E402,F401  (failed mail and resend: feedback/admin/outbox.py)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -21,14 +21,22 @@ from werkzeug.datastructures import MultiDict
 
 from ..domain import outcomes
 from ..domain.contact import strip_illegal
-from ..domain.states import CLOSED_STATES, KIND_LABELS, OPEN_STATES, Channel, Kind, State, SubmitterType, label, localized_name
+from ..domain.states import (
+    CLOSED_STATES,
+    KIND_LABELS,
+    Channel,
+    Kind,
+    State,
+    SubmitterType,
+    label,
+    localized_name,
+)
 from ..extensions import csrf, db
-from ..web.forms import SubmissionForm
 from ..models import OPEN311_LISTED as LISTED
-from ..models import OPEN311_OPEN
-from ..models import Category, Ticket
+from ..models import OPEN311_OPEN, Category, Ticket
 from ..services import ServiceError, intake, letters, reference, throttle
 from ..timeutil import local_today, to_local, tz, utcnow
+from ..web.forms import SubmissionForm
 from . import bp
 
 csrf.exempt(bp)  # API-key POSTs come from other systems, not from our forms
@@ -44,9 +52,22 @@ SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "ty
 
 # Ticket columns a response reads: nothing personal.
 PUBLIC_COLUMNS = (
-    Ticket.id, Ticket.code, Ticket.kind, Ticket.state, Ticket.category_id, Ticket.unit_id, Ticket.received_at,
-    Ticket.due_date, Ticket.answered_at, Ticket.answered_on, Ticket.on_time, Ticket.published_at, Ticket.updated_at,
-    Ticket.public_title, Ticket.public_summary, Ticket.public_answer,
+    Ticket.id,
+    Ticket.code,
+    Ticket.kind,
+    Ticket.state,
+    Ticket.category_id,
+    Ticket.unit_id,
+    Ticket.received_at,
+    Ticket.due_date,
+    Ticket.answered_at,
+    Ticket.answered_on,
+    Ticket.on_time,
+    Ticket.published_at,
+    Ticket.updated_at,
+    Ticket.public_title,
+    Ticket.public_summary,
+    Ticket.public_answer,
 )
 
 
@@ -127,7 +148,7 @@ def error(fmt: str, status: int, description: str) -> Response:
 def _w3c(moment: datetime | None, local=None) -> str | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc).astimezone(local or tz()).isoformat(timespec="seconds")
+    return moment.replace(tzinfo=UTC).astimezone(local or tz()).isoformat(timespec="seconds")
 
 
 def _end_of_day(day: date | None, local=None) -> str | None:
@@ -197,7 +218,8 @@ def request_dict(ticket, ctx: Context) -> dict:
         "zipcode": None,
         "lat": None,
         "long": None,
-        "media_url": f"{ctx.base}/results/{ticket.code}/letter.pdf" if published and ticket.id in ctx.with_letter
+        "media_url": f"{ctx.base}/results/{ticket.code}/letter.pdf"
+        if published and ticket.id in ctx.with_letter
         else None,
         # Extensions (documented in the OpenAPI document).
         "title": ticket.public_title if published else None,
@@ -237,7 +259,7 @@ def _datetime_param(name: str) -> datetime | None:
         raise APIError(400, f"{name} phải theo định dạng W3C, ví dụ 2026-01-31T00:00:00+07:00.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz())
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _int_param(name: str, default: int, low: int, high: int) -> int:
@@ -261,23 +283,31 @@ def discovery(fmt: str):
         "changeset": "2026-01-01T00:00:00+07:00",
         "contact": "Văn phòng Sở Khoa học và Công nghệ",
         "key_service": f"Khóa API (api_key) do Văn phòng Sở cấp; xem {base}/open311/v2/openapi.json",
-        "endpoints": [{
-            "specification": SPEC_URL,
-            "url": f"{base}/open311/v2",
-            "changeset": "2026-01-01T00:00:00+07:00",
-            "type": "production",
-            "formats": ["application/json", "text/xml"],
-        }],
+        "endpoints": [
+            {
+                "specification": SPEC_URL,
+                "url": f"{base}/open311/v2",
+                "changeset": "2026-01-01T00:00:00+07:00",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
     }
     return render(fmt, data, "discovery")
 
 
 @bp.get(f"/services.{FORMAT}")
 def services(fmt: str):
-    categories = db.session.execute(
-        db.select(Category).options(joinedload(Category.default_unit))
-        .where(Category.active.is_(True)).order_by(Category.sort_order, Category.name)
-    ).scalars().all()
+    categories = (
+        db.session.execute(
+            db.select(Category)
+            .options(joinedload(Category.default_unit))
+            .where(Category.active.is_(True))
+            .order_by(Category.sort_order, Category.name)
+        )
+        .scalars()
+        .all()
+    )
     return render(fmt, [service_dict(c) for c in categories], "services", "service")
 
 
@@ -285,24 +315,48 @@ def attributes() -> list[dict]:
     """The extra fields a POST takes (GeoReport v2 service definition attributes)."""
 
     def attr(code, datatype, required, description, order, values=None):
-        entry = {"variable": True, "code": code, "datatype": datatype, "required": required,
-                 "datatype_description": "", "order": order, "description": description}
+        entry = {
+            "variable": True,
+            "code": code,
+            "datatype": datatype,
+            "required": required,
+            "datatype_description": "",
+            "order": order,
+            "description": description,
+        }
         if values is not None:
             entry["values"] = [{"key": k, "name": n} for k, n in values]
         return entry
 
     return [
-        attr("kind", "singlevaluelist", True, "Loại: phản ánh, kiến nghị hoặc đề xuất.", 1,
-             [(k.value, label(KIND_LABELS, k)) for k in Kind]),
+        attr(
+            "kind",
+            "singlevaluelist",
+            True,
+            "Loại: phản ánh, kiến nghị hoặc đề xuất.",
+            1,
+            [(k.value, label(KIND_LABELS, k)) for k in Kind],
+        ),
         attr("title", "string", False, "Tiêu đề (5–300 ký tự); mặc định là phần đầu của description.", 2),
-        attr("submitter_type", "singlevaluelist", False,
-             "Doanh nghiệp hoặc người dân; mặc định: doanh nghiệp nếu có organization.", 3,
-             [(SubmitterType.ENTERPRISE.value, "Doanh nghiệp"), (SubmitterType.CITIZEN.value, "Người dân")]),
+        attr(
+            "submitter_type",
+            "singlevaluelist",
+            False,
+            "Doanh nghiệp hoặc người dân; mặc định: doanh nghiệp nếu có organization.",
+            3,
+            [(SubmitterType.ENTERPRISE.value, "Doanh nghiệp"), (SubmitterType.CITIZEN.value, "Người dân")],
+        ),
         attr("organization", "string", False, "Tên doanh nghiệp (bắt buộc với doanh nghiệp).", 4),
         attr("tax_code", "string", False, "Mã số thuế (bắt buộc với doanh nghiệp; kiểm tra chữ số kiểm tra).", 5),
         attr("regulation", "string", False, "Quy định, thủ tục liên quan.", 6),
-        attr("consent_publish", "singlevaluelist", False, "Đồng ý công khai kết quả (không kèm thông tin cá nhân).", 7,
-             [("true", "Đồng ý"), ("false", "Không đồng ý")]),
+        attr(
+            "consent_publish",
+            "singlevaluelist",
+            False,
+            "Đồng ý công khai kết quả (không kèm thông tin cá nhân).",
+            7,
+            [("true", "Đồng ý"), ("false", "Không đồng ý")],
+        ),
     ]
 
 
@@ -399,8 +453,9 @@ def create_request(fmt: str) -> Response:
     limited = cfg["RATELIMIT_ENABLED"]
     if limited:
         # Wrong keys are counted per address, so keys cannot be guessed at speed.
-        throttled(throttle.check("api_badkey", address, cfg["OPEN311_BAD_KEY_LIMIT"],
-                                 cfg["OPEN311_BAD_KEY_WINDOW"], now), now)
+        throttled(
+            throttle.check("api_badkey", address, cfg["OPEN311_BAD_KEY_LIMIT"], cfg["OPEN311_BAD_KEY_WINDOW"], now), now
+        )
     if not _api_key_ok(key):
         if limited:
             throttle.record("api_badkey", address, now)
@@ -409,8 +464,12 @@ def create_request(fmt: str) -> Response:
     if limited:
         # The same per-address limit as the web form, and one per key (a leaked key has a ceiling).
         throttled(intake.rate_limited(address, now), now)
-        throttled(throttle.check("api_key", throttle.digest(key), cfg["OPEN311_KEY_RATE_LIMIT"],
-                                 cfg["OPEN311_KEY_RATE_WINDOW"], now), now)
+        throttled(
+            throttle.check(
+                "api_key", throttle.digest(key), cfg["OPEN311_KEY_RATE_LIMIT"], cfg["OPEN311_KEY_RATE_WINDOW"], now
+            ),
+            now,
+        )
     jurisdiction = params.get("jurisdiction_id", "").strip()
     if jurisdiction and jurisdiction != current_app.config["OPEN311_JURISDICTION"]:
         raise APIError(404, "jurisdiction_id không đúng.")
@@ -422,28 +481,35 @@ def create_request(fmt: str) -> Response:
     organization = attribute("organization")
     title = attribute("title") or " ".join(description.split())[:120]
     name = " ".join(p for p in (params.get("first_name", "").strip(), params.get("last_name", "").strip()) if p)
-    data = MultiDict({
-        "submitter_type": attribute("submitter_type") or (SubmitterType.ENTERPRISE if organization else SubmitterType.CITIZEN),
-        "organization": organization,
-        "tax_code": attribute("tax_code"),
-        "name": name,
-        "email": params.get("email", "").strip(),
-        "phone": params.get("phone", "").strip(),
-        "address": params.get("address_string", "").strip(),
-        "kind": attribute("kind"),
-        "category": params.get("service_code", "").strip(),
-        "title": title,
-        "content": description,
-        "regulation": attribute("regulation"),
-    })
+    data = MultiDict(
+        {
+            "submitter_type": attribute("submitter_type")
+            or (SubmitterType.ENTERPRISE if organization else SubmitterType.CITIZEN),
+            "organization": organization,
+            "tax_code": attribute("tax_code"),
+            "name": name,
+            "email": params.get("email", "").strip(),
+            "phone": params.get("phone", "").strip(),
+            "address": params.get("address_string", "").strip(),
+            "kind": attribute("kind"),
+            "category": params.get("service_code", "").strip(),
+            "title": title,
+            "content": description,
+            "regulation": attribute("regulation"),
+        }
+    )
     if attribute("consent_publish").lower() in ("true", "1", "yes", "y", "on"):
         data["consent_publish"] = "y"
     from ..public.views import active_categories
 
     form = SubmissionForm(formdata=data, meta={"csrf": False}, categories=active_categories())
     if not form.validate():
-        names = {"name": "first_name/last_name", "address": "address_string", "content": "description",
-                 "category": "service_code"}
+        names = {
+            "name": "first_name/last_name",
+            "address": "address_string",
+            "content": "description",
+            "category": "service_code",
+        }
         described = [
             f"{names.get(field, field if field in ('email', 'phone') else f'attribute[{field}]')}: {' '.join(map(str, errors))}"
             for field, errors in form.errors.items()
@@ -458,8 +524,15 @@ def create_request(fmt: str) -> Response:
         db.session.rollback()
         raise APIError(exc.status, exc.message) from None
     notice = f"Đã tiếp nhận. Thời hạn giải quyết: {ticket.due_date.strftime('%d/%m/%Y')}."
-    body = [{"service_request_id": ticket.code, "service_notice": notice, "account_id": None,
-             "due_date": ticket.due_date.isoformat(), "expected_datetime": _end_of_day(ticket.due_date)}]
+    body = [
+        {
+            "service_request_id": ticket.code,
+            "service_notice": notice,
+            "account_id": None,
+            "due_date": ticket.due_date.isoformat(),
+            "expected_datetime": _end_of_day(ticket.due_date),
+        }
+    ]
     response = render(fmt, body, "service_requests", "request", status=201)
     response.headers["Location"] = url_for("api.request_one", code=ticket.code, fmt=fmt)
     return response
@@ -480,8 +553,13 @@ def openapi():
 
 def openapi_document(base: str) -> dict:
     """The OpenAPI 3 description of these endpoints."""
-    fmt_param = {"name": "fmt", "in": "path", "required": True,
-                 "schema": {"type": "string", "enum": ["json", "xml"]}, "description": "json hoặc xml"}
+    fmt_param = {
+        "name": "fmt",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "enum": ["json", "xml"]},
+        "description": "json hoặc xml",
+    }
     nullable_str = {"type": "string", "nullable": True}
     request_schema = {
         "type": "object",
@@ -497,98 +575,239 @@ def openapi_document(base: str) -> dict:
             "service_notice": nullable_str,
             "requested_datetime": {"type": "string", "format": "date-time"},
             "updated_datetime": {"type": "string", "format": "date-time", "nullable": True},
-            "expected_datetime": {"type": "string", "format": "date-time", "nullable": True,
-                                  "description": "Hết ngày của thời hạn giải quyết bằng văn bản."},
+            "expected_datetime": {
+                "type": "string",
+                "format": "date-time",
+                "nullable": True,
+                "description": "Hết ngày của thời hạn giải quyết bằng văn bản.",
+            },
             "address": {**nullable_str, "description": "Luôn null: địa chỉ người gửi là thông tin cá nhân."},
-            "address_id": nullable_str, "zipcode": nullable_str,
-            "lat": {"type": "number", "nullable": True}, "long": {"type": "number", "nullable": True},
+            "address_id": nullable_str,
+            "zipcode": nullable_str,
+            "lat": {"type": "number", "nullable": True},
+            "long": {"type": "number", "nullable": True},
             "media_url": nullable_str,
             "title": {**nullable_str, "description": "Mở rộng: tiêu đề công khai."},
             "kind": {"type": "string", "enum": [k.value for k in Kind], "description": "Mở rộng: loại."},
-            "due_date": {"type": "string", "format": "date", "description": "Mở rộng: thời hạn giải quyết bằng văn bản."},
-            "on_time": {"type": "boolean", "nullable": True, "description": "Mở rộng: trả lời đúng hạn (null khi chưa trả lời)."},
-            "overdue": {"type": "boolean", "nullable": True, "description": "Mở rộng: đang xử lý và đã quá hạn giải quyết (null khi đã trả lời)."},
+            "due_date": {
+                "type": "string",
+                "format": "date",
+                "description": "Mở rộng: thời hạn giải quyết bằng văn bản.",
+            },
+            "on_time": {
+                "type": "boolean",
+                "nullable": True,
+                "description": "Mở rộng: trả lời đúng hạn (null khi chưa trả lời).",
+            },
+            "overdue": {
+                "type": "boolean",
+                "nullable": True,
+                "description": "Mở rộng: đang xử lý và đã quá hạn giải quyết (null khi đã trả lời).",
+            },
             "answered_datetime": {"type": "string", "format": "date-time", "nullable": True},
             "published_datetime": {"type": "string", "format": "date-time", "nullable": True},
             "url": {**nullable_str, "description": "Mở rộng: trang kết quả công khai."},
         },
     }
-    error_schema = {"type": "array", "items": {"type": "object", "properties": {
-        "code": {"type": "integer"}, "description": {"type": "string"}}}}
-    errors = {"description": "Lỗi Open311", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
+    error_schema = {
+        "type": "array",
+        "items": {"type": "object", "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}},
+    }
+    errors = {
+        "description": "Lỗi Open311",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+    }
     list_params = [
         fmt_param,
-        {"name": "service_request_id", "in": "query", "schema": {"type": "string"},
-         "description": "Mã, phân cách bằng dấu phẩy; khi có, các tham số khác bị bỏ qua."},
-        {"name": "service_code", "in": "query", "schema": {"type": "string"}, "description": "Mã lĩnh vực, phân cách bằng dấu phẩy."},
+        {
+            "name": "service_request_id",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "Mã, phân cách bằng dấu phẩy; khi có, các tham số khác bị bỏ qua.",
+        },
+        {
+            "name": "service_code",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "Mã lĩnh vực, phân cách bằng dấu phẩy.",
+        },
         {"name": "start_date", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-        {"name": "end_date", "in": "query", "schema": {"type": "string", "format": "date-time"},
-         "description": "Không có start_date và end_date: 90 ngày gần nhất; không có end_date: đến hiện tại. "
-                        "end_date trước start_date: lỗi 400. Kết quả xếp mới nhất trước theo requested_datetime."},
-        {"name": "status", "in": "query", "schema": {"type": "string"}, "description": "open, closed hoặc open,closed."},
+        {
+            "name": "end_date",
+            "in": "query",
+            "schema": {"type": "string", "format": "date-time"},
+            "description": "Không có start_date và end_date: 90 ngày gần nhất; không có end_date: đến hiện tại. "
+            "end_date trước start_date: lỗi 400. Kết quả xếp mới nhất trước theo requested_datetime.",
+        },
+        {
+            "name": "status",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "open, closed hoặc open,closed.",
+        },
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "Mở rộng."},
-        {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_REQUESTS},
-         "description": "Mở rộng; mặc định 100, tối đa 1000. Trang đầy có tiêu đề Link rel=\"next\"."},
+        {
+            "name": "page_size",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_REQUESTS},
+            "description": 'Mở rộng; mặc định 100, tối đa 1000. Trang đầy có tiêu đề Link rel="next".',
+        },
     ]
     post_fields = {
-        "api_key": {"type": "string"}, "jurisdiction_id": {"type": "string"},
-        "service_code": {"type": "string"}, "description": {"type": "string", "minLength": 20},
-        "first_name": {"type": "string"}, "last_name": {"type": "string"},
-        "email": {"type": "string", "format": "email"}, "phone": {"type": "string"},
+        "api_key": {"type": "string"},
+        "jurisdiction_id": {"type": "string"},
+        "service_code": {"type": "string"},
+        "description": {"type": "string", "minLength": 20},
+        "first_name": {"type": "string"},
+        "last_name": {"type": "string"},
+        "email": {"type": "string", "format": "email"},
+        "phone": {"type": "string"},
         "address_string": {"type": "string", "description": "Địa chỉ người gửi (bắt buộc theo NĐ 20/2008)."},
         **{f"attribute[{a['code']}]": {"type": "string", "description": a["description"]} for a in attributes()},
     }
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Open311 GeoReport v2 — phản ánh, kiến nghị (Sở KH&CN)", "version": "2.0",
-                 "description": "Dữ liệu mở về phản ánh, kiến nghị và kết quả đã công khai. Không trả về "
-                                "thông tin cá nhân (thư điện tử, điện thoại, mã số thuế, địa chỉ, họ tên, "
-                                "tên doanh nghiệp)."},
+        "info": {
+            "title": "Open311 GeoReport v2 — phản ánh, kiến nghị (Sở KH&CN)",
+            "version": "2.0",
+            "description": "Dữ liệu mở về phản ánh, kiến nghị và kết quả đã công khai. Không trả về "
+            "thông tin cá nhân (thư điện tử, điện thoại, mã số thuế, địa chỉ, họ tên, "
+            "tên doanh nghiệp).",
+        },
         "servers": [{"url": f"{base}/open311/v2"}],
         "externalDocs": {"url": SPEC_URL},
-        "components": {"schemas": {
-            "ServiceRequest": request_schema,
-            "Errors": error_schema,
-            "Service": {"type": "object", "required": list(SERVICE_FIELDS), "properties": {
-                "service_code": {"type": "string"}, "service_name": {"type": "string"},
-                "description": {"type": "string"}, "metadata": {"type": "boolean"},
-                "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},
-                "keywords": {"type": "string"}, "group": {"type": "string"}}},
-        }},
+        "components": {
+            "schemas": {
+                "ServiceRequest": request_schema,
+                "Errors": error_schema,
+                "Service": {
+                    "type": "object",
+                    "required": list(SERVICE_FIELDS),
+                    "properties": {
+                        "service_code": {"type": "string"},
+                        "service_name": {"type": "string"},
+                        "description": {"type": "string"},
+                        "metadata": {"type": "boolean"},
+                        "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},
+                        "keywords": {"type": "string"},
+                        "group": {"type": "string"},
+                    },
+                },
+            }
+        },
         "paths": {
-            "/discovery.{fmt}": {"get": {"summary": "Discovery", "parameters": [fmt_param],
-                                         "responses": {"200": {"description": "OK"}}}},
-            "/services.{fmt}": {"get": {"summary": "Danh sách dịch vụ (lĩnh vực)", "parameters": [fmt_param],
-                                        "responses": {"200": {"description": "OK", "content": {"application/json": {
-                                            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}}}}}}}},
-            "/services/{service_code}.{fmt}": {"get": {
-                "summary": "Định nghĩa dịch vụ (các thuộc tính khi tạo yêu cầu)",
-                "parameters": [{"name": "service_code", "in": "path", "required": True, "schema": {"type": "string"}}, fmt_param],
-                "responses": {"200": {"description": "OK"}, "404": errors}}},
-            "/requests.{fmt}": {
-                "get": {"summary": "Yêu cầu đã công khai và yêu cầu đang mở", "parameters": list_params,
-                        "responses": {"200": {"description": "OK", "content": {"application/json": {
-                            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ServiceRequest"}}}}},
-                            "400": errors}},
-                "post": {"summary": "Tạo yêu cầu (cần api_key)", "parameters": [fmt_param],
-                         "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
-                             "schema": {"type": "object", "required": ["api_key", "service_code", "description",
-                                                                       "first_name", "address_string", "email",
-                                                                       "attribute[kind]"],
-                                        "properties": post_fields}}}},
-                         "responses": {"201": {"description": "Đã tạo", "content": {"application/json": {"schema": {
-                             "type": "array", "items": {"type": "object", "properties": {
-                                 "service_request_id": {"type": "string"}, "service_notice": {"type": "string"},
-                                 "account_id": nullable_str, "due_date": {"type": "string", "format": "date"},
-                                 "expected_datetime": {"type": "string", "format": "date-time"}}}}}}},
-                             "400": errors, "403": errors,
-                             "429": {**errors, "description": "Quá nhiều yêu cầu (theo địa chỉ, theo khóa, hoặc "
-                                                              "khóa sai); xem tiêu đề Retry-After"}}},
+            "/discovery.{fmt}": {
+                "get": {"summary": "Discovery", "parameters": [fmt_param], "responses": {"200": {"description": "OK"}}}
             },
-            "/requests/{service_request_id}.{fmt}": {"get": {
-                "summary": "Một yêu cầu",
-                "parameters": [{"name": "service_request_id", "in": "path", "required": True, "schema": {"type": "string"}}, fmt_param],
-                "responses": {"200": {"description": "OK"}, "404": errors}}},
+            "/services.{fmt}": {
+                "get": {
+                    "summary": "Danh sách dịch vụ (lĩnh vực)",
+                    "parameters": [fmt_param],
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}}
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+            "/services/{service_code}.{fmt}": {
+                "get": {
+                    "summary": "Định nghĩa dịch vụ (các thuộc tính khi tạo yêu cầu)",
+                    "parameters": [
+                        {"name": "service_code", "in": "path", "required": True, "schema": {"type": "string"}},
+                        fmt_param,
+                    ],
+                    "responses": {"200": {"description": "OK"}, "404": errors},
+                }
+            },
+            "/requests.{fmt}": {
+                "get": {
+                    "summary": "Yêu cầu đã công khai và yêu cầu đang mở",
+                    "parameters": list_params,
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/ServiceRequest"},
+                                    }
+                                }
+                            },
+                        },
+                        "400": errors,
+                    },
+                },
+                "post": {
+                    "summary": "Tạo yêu cầu (cần api_key)",
+                    "parameters": [fmt_param],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": [
+                                        "api_key",
+                                        "service_code",
+                                        "description",
+                                        "first_name",
+                                        "address_string",
+                                        "email",
+                                        "attribute[kind]",
+                                    ],
+                                    "properties": post_fields,
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Đã tạo",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "service_request_id": {"type": "string"},
+                                                "service_notice": {"type": "string"},
+                                                "account_id": nullable_str,
+                                                "due_date": {"type": "string", "format": "date"},
+                                                "expected_datetime": {"type": "string", "format": "date-time"},
+                                            },
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": errors,
+                        "403": errors,
+                        "429": {
+                            **errors,
+                            "description": "Quá nhiều yêu cầu (theo địa chỉ, theo khóa, hoặc "
+                            "khóa sai); xem tiêu đề Retry-After",
+                        },
+                    },
+                },
+            },
+            "/requests/{service_request_id}.{fmt}": {
+                "get": {
+                    "summary": "Một yêu cầu",
+                    "parameters": [
+                        {"name": "service_request_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        fmt_param,
+                    ],
+                    "responses": {"200": {"description": "OK"}, "404": errors},
+                }
+            },
             "/openapi.json": {"get": {"summary": "Tài liệu OpenAPI này", "responses": {"200": {"description": "OK"}}}},
         },
     }

@@ -17,16 +17,18 @@ from ..timeutil import utcnow
 from ..web.errors import too_many
 from . import bp, sessions
 
-
 # Flask-Login's own prompt when a signed-out visitor opens a staff page (its default is English).
 login_manager.login_message = _l("Vui lòng đăng nhập để truy cập khu vực cán bộ.")
 login_manager.login_message_category = "info"
 
+
 class LoginForm(FlaskForm):
-    email = StringField(_l("Thư điện tử"), validators=[DataRequired(message=_l("Vui lòng nhập thư điện tử.")),
-                                                      Length(max=254)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(message=_l("Vui lòng nhập mật khẩu.")),
-                                                        Length(max=200)])
+    email = StringField(
+        _l("Thư điện tử"), validators=[DataRequired(message=_l("Vui lòng nhập thư điện tử.")), Length(max=254)]
+    )
+    password = PasswordField(
+        _l("Mật khẩu"), validators=[DataRequired(message=_l("Vui lòng nhập mật khẩu.")), Length(max=200)]
+    )
 
 
 def safe_next(target: str | None) -> str:
@@ -89,12 +91,18 @@ def logout():
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[
-        DataRequired(message=_l("Vui lòng nhập mật khẩu hiện tại.")), Length(max=200)])
-    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(message=_l("Vui lòng nhập mật khẩu mới."))],
-                                 description=_l("Ít nhất 12 ký tự; nên dùng một cụm từ dài, dễ nhớ với Quý vị, khó đoán với người khác."))
-    confirm_password = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
-        DataRequired(message=_l("Vui lòng nhập lại mật khẩu mới."))])
+    current_password = PasswordField(
+        _l("Mật khẩu hiện tại"),
+        validators=[DataRequired(message=_l("Vui lòng nhập mật khẩu hiện tại.")), Length(max=200)],
+    )
+    new_password = PasswordField(
+        _l("Mật khẩu mới"),
+        validators=[DataRequired(message=_l("Vui lòng nhập mật khẩu mới."))],
+        description=_l("Ít nhất 12 ký tự; nên dùng một cụm từ dài, dễ nhớ với Quý vị, khó đoán với người khác."),
+    )
+    confirm_password = PasswordField(
+        _l("Nhập lại mật khẩu mới"), validators=[DataRequired(message=_l("Vui lòng nhập lại mật khẩu mới."))]
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -22,54 +22,118 @@ DEMO_USERS = [
 ]
 
 DEMO_TICKETS = [
-    dict(submitter_type="enterprise", organization="Công ty TNHH Cơ khí Chính xác Long An",
-         tax_code="0101243150", name="Nguyễn Văn An", email="nguyenvanan@example.com", phone="0912345678",
-         address="Lô C5, KCN Đức Hòa 1, xã Đức Hòa, tỉnh Tây Ninh", kind="complaint", category="TDC",
-         title="Thời gian kiểm định cân thương mại kéo dài",
-         content="Doanh nghiệp đã nộp hồ sơ kiểm định 12 cân điện tử từ tháng trước nhưng đến nay chưa có lịch "
-                 "kiểm định. Đề nghị Sở cho biết thời hạn và quy trình cụ thể.",
-         regulation="Thông tư 23/2013/TT-BKHCN", consent_publish=True),
-    dict(submitter_type="enterprise", organization="Công ty Cổ phần Nông sản Đồng Tháp Mười",
-         tax_code="0300588569", name="Trần Thị Bích", email="bich.tran@example.com", phone="0283 8234 567",
-         address="Số 12 đường 30/4, phường Tân An, tỉnh Tây Ninh", kind="recommendation", category="SHTT",
-         title="Hỗ trợ đăng ký nhãn hiệu tập thể cho gạo đặc sản",
-         content="Chúng tôi kiến nghị Sở hướng dẫn và hỗ trợ kinh phí đăng ký nhãn hiệu tập thể cho sản phẩm "
-                 "gạo đặc sản của hợp tác xã theo Chương trình phát triển tài sản trí tuệ đến năm 2030.",
-         consent_publish=True),
-    dict(submitter_type="citizen", name="Lê Hoàng Phúc", email="phuc.le@example.com",
-         address="Ấp 3, xã Mỹ Hạnh, tỉnh Tây Ninh", kind="proposal", category="TTHC",
-         title="Đề nghị cho phép nộp hồ sơ trực tuyến toàn trình",
-         content="Thủ tục cấp giấy chứng nhận đăng ký hoạt động khoa học và công nghệ vẫn yêu cầu nộp bản giấy. "
-                 "Đề nghị cho phép nộp trực tuyến toàn trình trên Cổng dịch vụ công.",
-         consent_publish=False),
-    dict(submitter_type="enterprise", organization="Công ty TNHH Khởi Nghiệp Xanh",
-         tax_code="0100109106", name="Phạm Minh Khôi", email="khoi@example.com", phone="+84 903 123 456",
-         address="Tầng 4, số 88 Hùng Vương, phường Long An, tỉnh Tây Ninh", kind="recommendation",
-         category="KNST", title="Tiêu chí hỗ trợ khởi nghiệp đổi mới sáng tạo chưa rõ",
-         content="Kế hoạch hỗ trợ khởi nghiệp đổi mới sáng tạo chưa nêu rõ tiêu chí xét chọn doanh nghiệp được "
-                 "hỗ trợ tham gia Techfest. Kiến nghị công bố tiêu chí cụ thể.", consent_publish=True),
-    dict(submitter_type="enterprise", organization="Công ty TNHH Thiết bị Đo Lường Miền Nam",
-         tax_code="0300588569-001", name="Đỗ Thị Hạnh", email="hanh.do@example.com", phone="0272 3826 123",
-         address="Số 5 Nguyễn Huệ, phường Tân An, tỉnh Tây Ninh", kind="complaint", category="DVKHCN",
-         title="Phí sử dụng phòng thí nghiệm của Trung tâm chưa công khai",
-         content="Doanh nghiệp không tìm thấy biểu phí sử dụng trang thiết bị phòng thí nghiệm của Trung tâm "
-                 "Ứng dụng trên cổng thông tin của Sở. Đề nghị công khai biểu phí.", consent_publish=True),
-    dict(submitter_type="enterprise", organization="Công ty TNHH Bao Bì Phương Nam",
-         tax_code="0101243150", name="Vũ Quốc Bảo", email="bao.vu@example.com", phone="0909 112 233",
-         address="KCN Long Hậu, xã Cần Giuộc, tỉnh Tây Ninh", kind="proposal", category="NSCL",
-         title="Đề xuất hỗ trợ áp dụng ISO 9001 cho doanh nghiệp nhỏ",
-         content="Doanh nghiệp đề xuất Sở tổ chức lớp hướng dẫn và hỗ trợ một phần chi phí tư vấn áp dụng "
-                 "hệ thống quản lý chất lượng ISO 9001 cho doanh nghiệp nhỏ và vừa.", consent_publish=True),
-    dict(submitter_type="citizen", name="Nguyễn Thị Mai", email="mai.nguyen@example.com",
-         address="Khu phố 2, phường Tân Ninh, tỉnh Tây Ninh", kind="complaint", category="KHAC",
-         title="Phản ánh về giá điện sinh hoạt tăng cao",
-         content="Hóa đơn tiền điện tháng này của gia đình tôi tăng gấp đôi so với tháng trước dù sử dụng như cũ. "
-                 "Đề nghị cơ quan chức năng kiểm tra.", consent_publish=False),
-    dict(submitter_type="citizen", name="Trần Văn Hùng", phone="0987 654 321",
-         address="Ấp Bình Tả, xã Đức Lập, tỉnh Tây Ninh", kind="recommendation", category="KHAC",
-         title="Kiến nghị chung chung không rõ nội dung",
-         content="Đề nghị các cơ quan làm việc tốt hơn nữa, không nêu cụ thể vấn đề hay quy định nào.",
-         consent_publish=False, channel=Channel.PHONE),
+    dict(
+        submitter_type="enterprise",
+        organization="Công ty TNHH Cơ khí Chính xác Long An",
+        tax_code="0101243150",
+        name="Nguyễn Văn An",
+        email="nguyenvanan@example.com",
+        phone="0912345678",
+        address="Lô C5, KCN Đức Hòa 1, xã Đức Hòa, tỉnh Tây Ninh",
+        kind="complaint",
+        category="TDC",
+        title="Thời gian kiểm định cân thương mại kéo dài",
+        content="Doanh nghiệp đã nộp hồ sơ kiểm định 12 cân điện tử từ tháng trước nhưng đến nay chưa có lịch "
+        "kiểm định. Đề nghị Sở cho biết thời hạn và quy trình cụ thể.",
+        regulation="Thông tư 23/2013/TT-BKHCN",
+        consent_publish=True,
+    ),
+    dict(
+        submitter_type="enterprise",
+        organization="Công ty Cổ phần Nông sản Đồng Tháp Mười",
+        tax_code="0300588569",
+        name="Trần Thị Bích",
+        email="bich.tran@example.com",
+        phone="0283 8234 567",
+        address="Số 12 đường 30/4, phường Tân An, tỉnh Tây Ninh",
+        kind="recommendation",
+        category="SHTT",
+        title="Hỗ trợ đăng ký nhãn hiệu tập thể cho gạo đặc sản",
+        content="Chúng tôi kiến nghị Sở hướng dẫn và hỗ trợ kinh phí đăng ký nhãn hiệu tập thể cho sản phẩm "
+        "gạo đặc sản của hợp tác xã theo Chương trình phát triển tài sản trí tuệ đến năm 2030.",
+        consent_publish=True,
+    ),
+    dict(
+        submitter_type="citizen",
+        name="Lê Hoàng Phúc",
+        email="phuc.le@example.com",
+        address="Ấp 3, xã Mỹ Hạnh, tỉnh Tây Ninh",
+        kind="proposal",
+        category="TTHC",
+        title="Đề nghị cho phép nộp hồ sơ trực tuyến toàn trình",
+        content="Thủ tục cấp giấy chứng nhận đăng ký hoạt động khoa học và công nghệ vẫn yêu cầu nộp bản giấy. "
+        "Đề nghị cho phép nộp trực tuyến toàn trình trên Cổng dịch vụ công.",
+        consent_publish=False,
+    ),
+    dict(
+        submitter_type="enterprise",
+        organization="Công ty TNHH Khởi Nghiệp Xanh",
+        tax_code="0100109106",
+        name="Phạm Minh Khôi",
+        email="khoi@example.com",
+        phone="+84 903 123 456",
+        address="Tầng 4, số 88 Hùng Vương, phường Long An, tỉnh Tây Ninh",
+        kind="recommendation",
+        category="KNST",
+        title="Tiêu chí hỗ trợ khởi nghiệp đổi mới sáng tạo chưa rõ",
+        content="Kế hoạch hỗ trợ khởi nghiệp đổi mới sáng tạo chưa nêu rõ tiêu chí xét chọn doanh nghiệp được "
+        "hỗ trợ tham gia Techfest. Kiến nghị công bố tiêu chí cụ thể.",
+        consent_publish=True,
+    ),
+    dict(
+        submitter_type="enterprise",
+        organization="Công ty TNHH Thiết bị Đo Lường Miền Nam",
+        tax_code="0300588569-001",
+        name="Đỗ Thị Hạnh",
+        email="hanh.do@example.com",
+        phone="0272 3826 123",
+        address="Số 5 Nguyễn Huệ, phường Tân An, tỉnh Tây Ninh",
+        kind="complaint",
+        category="DVKHCN",
+        title="Phí sử dụng phòng thí nghiệm của Trung tâm chưa công khai",
+        content="Doanh nghiệp không tìm thấy biểu phí sử dụng trang thiết bị phòng thí nghiệm của Trung tâm "
+        "Ứng dụng trên cổng thông tin của Sở. Đề nghị công khai biểu phí.",
+        consent_publish=True,
+    ),
+    dict(
+        submitter_type="enterprise",
+        organization="Công ty TNHH Bao Bì Phương Nam",
+        tax_code="0101243150",
+        name="Vũ Quốc Bảo",
+        email="bao.vu@example.com",
+        phone="0909 112 233",
+        address="KCN Long Hậu, xã Cần Giuộc, tỉnh Tây Ninh",
+        kind="proposal",
+        category="NSCL",
+        title="Đề xuất hỗ trợ áp dụng ISO 9001 cho doanh nghiệp nhỏ",
+        content="Doanh nghiệp đề xuất Sở tổ chức lớp hướng dẫn và hỗ trợ một phần chi phí tư vấn áp dụng "
+        "hệ thống quản lý chất lượng ISO 9001 cho doanh nghiệp nhỏ và vừa.",
+        consent_publish=True,
+    ),
+    dict(
+        submitter_type="citizen",
+        name="Nguyễn Thị Mai",
+        email="mai.nguyen@example.com",
+        address="Khu phố 2, phường Tân Ninh, tỉnh Tây Ninh",
+        kind="complaint",
+        category="KHAC",
+        title="Phản ánh về giá điện sinh hoạt tăng cao",
+        content="Hóa đơn tiền điện tháng này của gia đình tôi tăng gấp đôi so với tháng trước dù sử dụng như cũ. "
+        "Đề nghị cơ quan chức năng kiểm tra.",
+        consent_publish=False,
+    ),
+    dict(
+        submitter_type="citizen",
+        name="Trần Văn Hùng",
+        phone="0987 654 321",
+        address="Ấp Bình Tả, xã Đức Lập, tỉnh Tây Ninh",
+        kind="recommendation",
+        category="KHAC",
+        title="Kiến nghị chung chung không rõ nội dung",
+        content="Đề nghị các cơ quan làm việc tốt hơn nữa, không nêu cụ thể vấn đề hay quy định nào.",
+        consent_publish=False,
+        channel=Channel.PHONE,
+    ),
 ]
 
 
@@ -121,9 +185,13 @@ def work_demo_tickets(tickets: list[Ticket], now: datetime) -> None:
     # answered: routed, assigned, drafted, approved (then publishable by the coordinator).
     workflow.route(answered, coordinator, "CCTDC", at(answered, 4))
     workflow.assign(answered, head_cc, officer_cc, at(answered, 6))
-    workflow.answer(answered, officer_cc, "Chi cục đã bố trí lịch kiểm định 12 cân điện tử của doanh nghiệp vào "
-                    "tuần tới theo Thông tư 23/2013/TT-BKHCN; cán bộ kiểm định sẽ liên hệ trước 01 ngày.",
-                    at(answered, 30))
+    workflow.answer(
+        answered,
+        officer_cc,
+        "Chi cục đã bố trí lịch kiểm định 12 cân điện tử của doanh nghiệp vào "
+        "tuần tới theo Thông tư 23/2013/TT-BKHCN; cán bộ kiểm định sẽ liên hệ trước 01 ngày.",
+        at(answered, 30),
+    )
     workflow.approve(answered, head_cc, at(answered, 32))
     # ...and published by the office, with the redacted text the publish form proposes.
     text = publication.prefill(answered)
@@ -135,22 +203,46 @@ def work_demo_tickets(tickets: list[Ticket], now: datetime) -> None:
     # in_progress with an extension request waiting for approval.
     workflow.route(extension, coordinator, "QLCN", at(extension, 3))
     workflow.assign(extension, head_qlcn, officer_qlcn, at(extension, 5))
-    workflow.extend(extension, head_qlcn, calendar.work_calendar().add_working_days(extension.due_date, 10),
-                    "Cần lấy ý kiến Cục Sở hữu trí tuệ về hồ sơ nhãn hiệu tập thể.", at(extension, 8))
+    workflow.extend(
+        extension,
+        head_qlcn,
+        calendar.work_calendar().add_working_days(extension.due_date, 10),
+        "Cần lấy ý kiến Cục Sở hữu trí tuệ về hồ sơ nhãn hiệu tập thể.",
+        at(extension, 8),
+    )
     # needs_info: the coordinator asks the submitter before routing.
-    workflow.request_info(needs_info, coordinator, "Đề nghị Quý vị cho biết tên thủ tục cụ thể và mã hồ sơ "
-                          "đã nộp (nếu có).", at(needs_info, 2))
+    workflow.request_info(
+        needs_info,
+        coordinator,
+        "Đề nghị Quý vị cho biết tên thủ tục cụ thể và mã hồ sơ đã nộp (nếu có).",
+        at(needs_info, 2),
+    )
     # pending_approval: a draft waits for the unit head.
     workflow.route(pending, coordinator, "QLCN", at(pending, 2))
     workflow.assign(pending, head_qlcn, officer_qlcn, at(pending, 4))
     workflow.note(pending, officer_qlcn, "Đã đối chiếu Kế hoạch hỗ trợ khởi nghiệp năm nay.", at(pending, 5))
-    workflow.answer(pending, officer_qlcn, "Tiêu chí xét chọn doanh nghiệp tham gia Techfest được công bố tại "
-                    "Kế hoạch của Sở; Phòng sẽ đăng tải bản hướng dẫn chi tiết trên cổng thông tin.", at(pending, 7))
+    workflow.answer(
+        pending,
+        officer_qlcn,
+        "Tiêu chí xét chọn doanh nghiệp tham gia Techfest được công bố tại "
+        "Kế hoạch của Sở; Phòng sẽ đăng tải bản hướng dẫn chi tiết trên cổng thông tin.",
+        at(pending, 7),
+    )
     # assigned: routed to the unit, not yet given to an officer.
     workflow.route(assigned, coordinator, "CCTDC", at(assigned, 1))
     # refused and transferred.
-    workflow.refuse(refused, coordinator, "Nội dung chưa nêu cụ thể quy định hay thủ tục nào gây khó khăn; "
-                    "đề nghị Quý vị gửi lại với nội dung cụ thể.", at(refused, 1), reason_code="insufficient")
-    workflow.transfer(transferred, coordinator, "Sở Công Thương tỉnh Tây Ninh",
-                      "Giá điện sinh hoạt thuộc thẩm quyền quản lý của ngành Công Thương.", at(transferred, 1))
+    workflow.refuse(
+        refused,
+        coordinator,
+        "Nội dung chưa nêu cụ thể quy định hay thủ tục nào gây khó khăn; đề nghị Quý vị gửi lại với nội dung cụ thể.",
+        at(refused, 1),
+        reason_code="insufficient",
+    )
+    workflow.transfer(
+        transferred,
+        coordinator,
+        "Sở Công Thương tỉnh Tây Ninh",
+        "Giá điện sinh hoạt thuộc thẩm quyền quản lý của ngành Công Thương.",
+        at(transferred, 1),
+    )
     db.session.flush()

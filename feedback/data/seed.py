@@ -10,8 +10,12 @@ UNITS = [
     ("VP", "Văn phòng Sở", "Department Office", 10),
     ("QLCN", "Phòng Quản lý Công nghệ", "Technology Management Division", 20),
     ("CCTDC", "Chi cục Tiêu chuẩn Đo lường Chất lượng", "Sub-department of Standards, Metrology and Quality", 30),
-    ("TTUD", "Trung tâm Ứng dụng, kỹ thuật, thông tin khoa học và công nghệ",
-     "Centre for S&T Application, Engineering and Information", 40),
+    (
+        "TTUD",
+        "Trung tâm Ứng dụng, kỹ thuật, thông tin khoa học và công nghệ",
+        "Centre for S&T Application, Engineering and Information",
+        40,
+    ),
     ("BGD", "Ban Giám đốc Sở", "Board of Directors", 50),
 ]
 
@@ -22,10 +26,20 @@ CATEGORIES = [
     ("TDC", "Tiêu chuẩn, đo lường, chất lượng", "Standards, metrology and quality", "CCTDC", 30),
     ("NSCL", "Năng suất và giải thưởng chất lượng", "Productivity and quality awards", "CCTDC", 40),
     ("KNST", "Khởi nghiệp đổi mới sáng tạo", "Innovative start-ups", "QLCN", 50),
-    ("DVKHCN", "Dịch vụ, thông tin và trang thiết bị khoa học và công nghệ",
-     "S&T services, information and equipment", "TTUD", 60),
-    ("TTHC", "Thủ tục hành chính và dịch vụ công trực tuyến",
-     "Administrative procedures and online public services", "VP", 70),
+    (
+        "DVKHCN",
+        "Dịch vụ, thông tin và trang thiết bị khoa học và công nghệ",
+        "S&T services, information and equipment",
+        "TTUD",
+        60,
+    ),
+    (
+        "TTHC",
+        "Thủ tục hành chính và dịch vụ công trực tuyến",
+        "Administrative procedures and online public services",
+        "VP",
+        70,
+    ),
     ("KHAC", "Lĩnh vực khác", "Other", "VP", 90),
 ]
 
@@ -66,21 +80,26 @@ def seed_organisation() -> dict[str, int]:
     existing = set(db.session.execute(db.select(Category.code)).scalars())
     for code, name, name_en, unit_code, order in CATEGORIES:
         if code not in existing:
-            db.session.add(Category(code=code, name=name, name_en=name_en,
-                                    default_unit=units.get(unit_code), sort_order=order))
+            db.session.add(
+                Category(code=code, name=name, name_en=name_en, default_unit=units.get(unit_code), sort_order=order)
+            )
             added["categories"] += 1
-    general = set(db.session.execute(
-        db.select(DeadlineRule.regime, DeadlineRule.purpose)
-        .where(DeadlineRule.kind.is_(None), DeadlineRule.category_id.is_(None))
-    ).all())
+    general = set(
+        db.session.execute(
+            db.select(DeadlineRule.regime, DeadlineRule.purpose).where(
+                DeadlineRule.kind.is_(None), DeadlineRule.category_id.is_(None)
+            )
+        ).all()
+    )
     for purpose, amount, day_unit, basis in RULES:
         if (None, purpose) not in general:
             db.session.add(DeadlineRule(purpose=purpose, amount=amount, day_unit=day_unit, legal_basis=basis))
             added["rules"] += 1
     for regime, purpose, amount, day_unit, basis in REGIME_RULES:
         if (regime, purpose) not in general:
-            db.session.add(DeadlineRule(regime=regime, purpose=purpose, amount=amount, day_unit=day_unit,
-                                        legal_basis=basis))
+            db.session.add(
+                DeadlineRule(regime=regime, purpose=purpose, amount=amount, day_unit=day_unit, legal_basis=basis)
+            )
             added["rules"] += 1
     db.session.flush()
     return added

@@ -20,6 +20,9 @@ def insert_or_increment(model, key: dict, column: str):
     statement that creates or increments a counter row, row-locked until the transaction ends."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     counter = getattr(model, column)
-    return (insert(model).values(**key, **{column: 1})
-            .on_conflict_do_update(index_elements=list(key), set_={column: counter + 1})
-            .returning(counter))
+    return (
+        insert(model)
+        .values(**key, **{column: 1})
+        .on_conflict_do_update(index_elements=list(key), set_={column: counter + 1})
+        .returning(counter)
+    )

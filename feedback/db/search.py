@@ -41,8 +41,9 @@ STAFF_TRGM_INDEX = "ix_tickets_staff_search_trgm"
 # The fields the staff search covers, in the order they are joined into `Ticket.staff_search`.
 STAFF_FIELDS = ("code", "title", "content", "organization", "name", "email", "tax_code", "phone")
 # ... followed by the phone's digits alone, so that "0983112233" finds "0983 112 233" as typed.
-_STAFF_CONCAT = ("concat_ws(' ', " + ", ".join(f"NEW.{f}" for f in STAFF_FIELDS)
-                 + ", regexp_replace(NEW.phone, '[^0-9]', '', 'g'))")
+_STAFF_CONCAT = (
+    "concat_ws(' ', " + ", ".join(f"NEW.{f}" for f in STAFF_FIELDS) + ", regexp_replace(NEW.phone, '[^0-9]', '', 'g'))"
+)
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 POSTGRESQL_STAFF_DDL = (
@@ -56,15 +57,15 @@ POSTGRESQL_STAFF_DDL = (
     # Only for writes that did not set it (the application always does): rows copied in or updated in SQL.
     "CREATE OR REPLACE TRIGGER tickets_staff_search_insert BEFORE INSERT ON tickets FOR EACH ROW "
     "WHEN (NEW.staff_search IS NULL) EXECUTE FUNCTION tickets_staff_search()",
-    "CREATE OR REPLACE TRIGGER tickets_staff_search BEFORE UPDATE OF " + ", ".join(STAFF_FIELDS)
+    "CREATE OR REPLACE TRIGGER tickets_staff_search BEFORE UPDATE OF "
+    + ", ".join(STAFF_FIELDS)
     + " ON tickets FOR EACH ROW WHEN (NEW.staff_search IS NOT DISTINCT FROM OLD.staff_search) "
     "EXECUTE FUNCTION tickets_staff_search()",
     f"CREATE INDEX IF NOT EXISTS {STAFF_TRGM_INDEX} ON tickets USING gin (staff_search gin_trgm_ops)",
 )
 POSTGRESQL_DDL = (
     "CREATE EXTENSION IF NOT EXISTS unaccent",
-    f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON tickets "
-    "USING gin (to_tsvector('simple'::regconfig, search_text))",
+    f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON tickets USING gin (to_tsvector('simple'::regconfig, search_text))",
     *POSTGRESQL_STAFF_DDL,
 )
 SQLITE_STAFF_DDL = (
@@ -102,8 +103,9 @@ def is_search_object(name: str | None, type_: str) -> bool:
     """Whether a reflected object belongs to search (for Alembic's include_object: not drift)."""
     if not name:
         return False
-    return ((type_ == "index" and name in (GIN_INDEX, STAFF_TRGM_INDEX))
-            or (type_ == "table" and name.startswith((FTS_TABLE, STAFF_FTS_TABLE))))
+    return (type_ == "index" and name in (GIN_INDEX, STAFF_TRGM_INDEX)) or (
+        type_ == "table" and name.startswith((FTS_TABLE, STAFF_FTS_TABLE))
+    )
 
 
 def fold(value: str | None) -> str:
@@ -148,10 +150,12 @@ def rebuild() -> int:
         return 0
     db.session.execute(text(f"INSERT INTO {STAFF_FTS_TABLE} ({STAFF_FTS_TABLE}) VALUES ('rebuild')"))
     db.session.execute(text(f"DELETE FROM {FTS_TABLE}"))
-    result = db.session.execute(text(
-        f"INSERT INTO {FTS_TABLE} (rowid, search_text) "
-        "SELECT id, search_text FROM tickets WHERE search_text IS NOT NULL AND published_at IS NOT NULL"
-    ))
+    result = db.session.execute(
+        text(
+            f"INSERT INTO {FTS_TABLE} (rowid, search_text) "
+            "SELECT id, search_text FROM tickets WHERE search_text IS NOT NULL AND published_at IS NOT NULL"
+        )
+    )
     return result.rowcount or 0
 
 
@@ -169,9 +173,7 @@ def matches(q: str) -> ColumnElement[bool] | None:
         # The expression is the indexed one, so the GIN index serves it; unaccent() also folds
         # anything that the Python folding left (the words are already accent-free).
         tsvector = db.func.to_tsvector(literal_column("'simple'::regconfig"), Ticket.search_text)
-        tsquery = db.func.plainto_tsquery(
-            literal_column("'simple'::regconfig"), db.func.unaccent(" ".join(words))
-        )
+        tsquery = db.func.plainto_tsquery(literal_column("'simple'::regconfig"), db.func.unaccent(" ".join(words)))
         return tsvector.op("@@")(tsquery)
     # FTS5: each word quoted (no operator injection); words are AND-ed.
     fts_query = " ".join(f'"{w}"' for w in words)
@@ -186,14 +188,16 @@ def recompute() -> int:
     table = Ticket.__table__
     stmt = update(table).where(table.c.id == bindparam("tid")).values(search_text=bindparam("st"))
     rows = db.session.execute(
-        db.select(Ticket.id, Ticket.code, Ticket.public_title, Ticket.public_summary, Ticket.public_answer)
-        .where(Ticket.published_at.is_not(None))
+        db.select(Ticket.id, Ticket.code, Ticket.public_title, Ticket.public_summary, Ticket.public_answer).where(
+            Ticket.published_at.is_not(None)
+        )
     ).all()
-    values = [{"tid": r.id, "st": search_text_for(r.code, r.public_title, r.public_summary, r.public_answer)}
-              for r in rows]
+    values = [
+        {"tid": r.id, "st": search_text_for(r.code, r.public_title, r.public_summary, r.public_answer)} for r in rows
+    ]
     for start in range(0, len(values), 1000):
         # A Core UPDATE by primary key: a derived column, so no optimistic-lock version bump.
-        db.session.execute(stmt, values[start:start + 1000])
+        db.session.execute(stmt, values[start : start + 1000])
     return len(values)
 
 
@@ -221,20 +225,23 @@ def fill_staff_search(batch: int = 2000) -> int:
     """Set `staff_search` where it is missing (rows loaded without the ORM); return how many were set."""
     if _dialect() == "postgresql":
         concat = _STAFF_CONCAT.replace("NEW.", "")
-        result = db.session.execute(text(
-            f"UPDATE tickets SET staff_search = feedback_fold({concat}) WHERE staff_search IS NULL"))
+        result = db.session.execute(
+            text(f"UPDATE tickets SET staff_search = feedback_fold({concat}) WHERE staff_search IS NULL")
+        )
         return result.rowcount or 0
     table = Ticket.__table__
     columns = [table.c[f] for f in STAFF_FIELDS]
     done = 0
     while True:
-        rows = db.session.execute(db.select(table.c.id, *columns).where(table.c.staff_search.is_(None))
-                                  .order_by(table.c.id).limit(batch)).all()
+        rows = db.session.execute(
+            db.select(table.c.id, *columns).where(table.c.staff_search.is_(None)).order_by(table.c.id).limit(batch)
+        ).all()
         if not rows:
             return done
-        db.session.execute(table.update().where(table.c.id == db.bindparam("tid"))
-                           .values(staff_search=db.bindparam("folded")),
-                           [{"tid": r[0], "folded": staff_search_for(*r[1:])} for r in rows])
+        db.session.execute(
+            table.update().where(table.c.id == db.bindparam("tid")).values(staff_search=db.bindparam("folded")),
+            [{"tid": r[0], "folded": staff_search_for(*r[1:])} for r in rows],
+        )
         done += len(rows)
 
 
@@ -264,6 +271,7 @@ def staff_matches(q: str) -> ColumnElement[bool] | None:
     if indexed:
         fts_query = " ".join('"' + t.replace('"', '""') + '"' for t in indexed)
         ids = text(f"SELECT rowid FROM {STAFF_FTS_TABLE} WHERE {STAFF_FTS_TABLE} MATCH :staff_fts").bindparams(
-            staff_fts=fts_query)
+            staff_fts=fts_query
+        )
         conditions.insert(0, Ticket.id.in_(ids.columns(rowid=db.Integer).scalar_subquery()))
     return and_(*conditions)

@@ -10,7 +10,6 @@ from sqlalchemy import event
 
 from ..extensions import db
 
-
 # Set in a context whose transactions only read or run alone (the test suite's own session): they start
 # with a deferred BEGIN so that, in WAL mode, they never hold the write lock while requests run.
 deferred_begin: ContextVar[bool] = ContextVar("deferred_begin", default=False)

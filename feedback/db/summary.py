@@ -61,9 +61,11 @@ def trigger_ddl(dialect_obj) -> list[str]:
     name = dialect_obj.name
     keys = {row: [_sql_of(k, dialect_obj, row) for k in key_columns(name)] for row in ("NEW", "OLD")}
     columns = ", ".join(KEY)
-    add = (f"INSERT INTO report_summary ({columns}, n) VALUES ({', '.join(keys['NEW'])}, 1) "
-           f"ON CONFLICT ({columns}) DO UPDATE SET n = report_summary.n + 1")
-    take = (f"UPDATE report_summary SET n = n - 1 WHERE ({columns}) = ({', '.join(keys['OLD'])})")
+    add = (
+        f"INSERT INTO report_summary ({columns}, n) VALUES ({', '.join(keys['NEW'])}, 1) "
+        f"ON CONFLICT ({columns}) DO UPDATE SET n = report_summary.n + 1"
+    )
+    take = f"UPDATE report_summary SET n = n - 1 WHERE ({columns}) = ({', '.join(keys['OLD'])})"
     watched = ", ".join(WATCHED)
     if name == "postgresql":
         return [
@@ -99,10 +101,13 @@ BEGIN DELETE FROM report_summary; RETURN NULL; END $$""",
 
 def drop_ddl(dialect_name: str) -> list[str]:
     if dialect_name == "postgresql":
-        return ["DROP TRIGGER IF EXISTS report_summary_write ON tickets",
-                "DROP TRIGGER IF EXISTS report_summary_change ON tickets",
-                "DROP TRIGGER IF EXISTS report_summary_truncate ON tickets",
-                "DROP FUNCTION IF EXISTS report_summary_sync()", "DROP FUNCTION IF EXISTS report_summary_clear()"]
+        return [
+            "DROP TRIGGER IF EXISTS report_summary_write ON tickets",
+            "DROP TRIGGER IF EXISTS report_summary_change ON tickets",
+            "DROP TRIGGER IF EXISTS report_summary_truncate ON tickets",
+            "DROP FUNCTION IF EXISTS report_summary_sync()",
+            "DROP FUNCTION IF EXISTS report_summary_clear()",
+        ]
     return [f"DROP TRIGGER IF EXISTS report_summary_{op}" for op in ("insert", "delete", "update")]
 
 
@@ -129,10 +134,15 @@ def differences(connection, months: tuple[date, date] | None = None) -> tuple[li
     if months:
         first, last = months
         kept_where = [ReportSummary.received_month >= f"{first:%Y-%m}", ReportSummary.received_month <= f"{last:%Y-%m}"]
-        counted_where = [Ticket.received_on >= first.replace(day=1),
-                         Ticket.received_on < (last.replace(day=28) + timedelta(days=4)).replace(day=1)]
-    summary = select(*[getattr(ReportSummary, k).label(k) for k in KEY], ReportSummary.n.label("kept"),
-                     literal(0, Integer).label("counted")).where(*kept_where)
+        counted_where = [
+            Ticket.received_on >= first.replace(day=1),
+            Ticket.received_on < (last.replace(day=28) + timedelta(days=4)).replace(day=1),
+        ]
+    summary = select(
+        *[getattr(ReportSummary, k).label(k) for k in KEY],
+        ReportSummary.n.label("kept"),
+        literal(0, Integer).label("counted"),
+    ).where(*kept_where)
     recount = recount_statement(name).where(*counted_where).subquery()
     counted = select(*[recount.c[k] for k in KEY], literal(0, Integer).label("kept"), recount.c.n.label("counted"))
     both = union_all(summary, counted).subquery()

@@ -92,7 +92,7 @@ class Document:
     type_en: str = "Document"
 
     def cite(self, locale: str = "vi") -> str:
-        """"Công văn 12729/VPCP-KGVX ngày 25/12/2025 của Văn phòng Chính phủ", or its English form."""
+        """ "Công văn 12729/VPCP-KGVX ngày 25/12/2025 của Văn phòng Chính phủ", or its English form."""
         if locale == "vi":
             text = f"{self.type_vi} {self.number}".strip()
             if self.issued_on:
@@ -184,10 +184,10 @@ class WorkCalendar:
         layered: dict[date, DayEntry] = {}
         for entry in self.official:
             layered[entry.day] = entry
-        extra = [DayEntry(d, False, "extra", self.notes.get(d, ""), "", None, "override")
-                 for d in self.extra_days_off]
-        extra += [DayEntry(d, True, "working", self.notes.get(d, ""), "", None, "override")
-                  for d in self.extra_working_days]
+        extra = [DayEntry(d, False, "extra", self.notes.get(d, ""), "", None, "override") for d in self.extra_days_off]
+        extra += [
+            DayEntry(d, True, "working", self.notes.get(d, ""), "", None, "override") for d in self.extra_working_days
+        ]
         for entry in [*extra, *self.overrides]:
             layered[entry.day] = entry
         self._layered = layered
@@ -325,8 +325,7 @@ class WorkCalendar:
             name = entry.name(locale)
             if entry.document is not None:
                 name += f" ({entry.document.cite(locale)})"
-            return (f"nghỉ {name}" if locale == "vi" and not name.startswith(("ngày", "Ngày nghỉ", "nghỉ"))
-                    else name)
+            return f"nghỉ {name}" if locale == "vi" and not name.startswith(("ngày", "Ngày nghỉ", "nghỉ")) else name
         return "cuối tuần" if locale == "vi" else "weekend"
 
     def days_off_groups(self, first: date, last: date, locale: str = "vi") -> list[str]:
@@ -382,7 +381,8 @@ class Deadline:
         if self.receipt_note:
             parts.append(self.receipt_note[0 if vi else 1])
         unit = DAY_UNIT_LABELS[WORKING_DAYS if self.rule.unit == WORKING_DAYS else CALENDAR_DAYS].text(
-            "vi" if vi else "en")
+            "vi" if vi else "en"
+        )
         receipt = self.counted_from == "receipt"
         if vi:
             start = "ngày tiếp nhận" if receipt else "ngày trả lời"
@@ -391,31 +391,42 @@ class Deadline:
         else:
             start = "receipt" if receipt else "the answer"
             basis = f" per {citation(self.rule.legal_basis, 'en')}" if self.rule.legal_basis else ""
-            text = (f"{self.rule.amount} {unit} from {start} on {fmt(self.received_on)}{basis}"
-                    f" (the day of {start} not counted)")
+            text = (
+                f"{self.rule.amount} {unit} from {start} on {fmt(self.received_on)}{basis}"
+                f" (the day of {start} not counted)"
+            )
         groups = self.groups_vi if vi else self.groups_en
         worked = self.worked_vi if vi else self.worked_en
         if self.rule.unit == WORKING_DAYS:
             if groups:
                 text += ("; không tính các ngày nghỉ: " if vi else "; days off not counted: ") + "; ".join(groups)
             if worked:
-                text += ("; có tính ngày làm việc bù " if vi else "; make-up working days counted: ") + ", ".join(worked)
-            text += (f": hạn là {fmt(self.due)}." if vi else f": due {fmt(self.due)}.")
+                text += ("; có tính ngày làm việc bù " if vi else "; make-up working days counted: ") + ", ".join(
+                    worked
+                )
+            text += f": hạn là {fmt(self.due)}." if vi else f": due {fmt(self.due)}."
         elif self.raw_end != self.due:
             if vi:
-                text += (f"; ngày cuối {fmt(self.raw_end)} là ngày nghỉ nên hạn chuyển sang ngày làm việc kế tiếp"
-                         f" ({'; '.join(groups)}): hạn là {fmt(self.due)}.")
+                text += (
+                    f"; ngày cuối {fmt(self.raw_end)} là ngày nghỉ nên hạn chuyển sang ngày làm việc kế tiếp"
+                    f" ({'; '.join(groups)}): hạn là {fmt(self.due)}."
+                )
             else:
                 kind = "a holiday" if not self._weekend_only() else "a weekend day"
-                text += (f"; {fmt(self.raw_end)} is {kind}, so the deadline moves to the next working day"
-                         f" ({'; '.join(groups)}) ⇒ due {fmt(self.due)}.")
+                text += (
+                    f"; {fmt(self.raw_end)} is {kind}, so the deadline moves to the next working day"
+                    f" ({'; '.join(groups)}) ⇒ due {fmt(self.due)}."
+                )
         else:
-            text += (f": hạn là {fmt(self.due)}." if vi else f": due {fmt(self.due)}.")
+            text += f": hạn là {fmt(self.due)}." if vi else f": due {fmt(self.due)}."
         parts.append(text)
         if self.estimated_years:
             years = ", ".join(str(y) for y in self.estimated_years)
-            parts.append(f"Hạn này là dự kiến: lịch nghỉ năm {years} chưa được công bố chính thức." if vi else
-                         f"This date is provisional: the {years} holiday calendar has not been officially announced.")
+            parts.append(
+                f"Hạn này là dự kiến: lịch nghỉ năm {years} chưa được công bố chính thức."
+                if vi
+                else f"This date is provisional: the {years} holiday calendar has not been officially announced."
+            )
         return " ".join(parts)
 
     def _weekend_only(self) -> bool:
@@ -444,11 +455,16 @@ def due_date(received_on: date, rule: Rule, cal: WorkCalendar, *, counted_from: 
         worked = (cal.worked_weekend_days(first, due, "vi"), cal.worked_weekend_days(first, due, "en"))
     estimated = tuple(y for y in range(received_on.year, due.year + 1) if cal.year_is_estimated(y))
     return Deadline(
-        due=due, received_on=received_on, rule=rule, raw_end=raw_end,
+        due=due,
+        received_on=received_on,
+        rule=rule,
+        raw_end=raw_end,
         groups_vi=tuple(cal.days_off_groups(first, last, "vi")),
         groups_en=tuple(cal.days_off_groups(first, last, "en")),
-        worked_vi=tuple(worked[0]), worked_en=tuple(worked[1]),
-        estimated_years=estimated, counted_from=counted_from,
+        worked_vi=tuple(worked[0]),
+        worked_en=tuple(worked[1]),
+        estimated_years=estimated,
+        counted_from=counted_from,
     )
 
 
@@ -464,16 +480,29 @@ def load_official(path: str = str(OFFICIAL_CALENDAR)) -> tuple[tuple[DayEntry, .
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     documents = {}
     for number, doc in data.get("documents", {}).items():
-        documents[number] = Document(number, date.fromisoformat(doc["date"]) if doc.get("date") else None,
-                                     doc.get("issuer_vi", ""), doc.get("issuer_en", ""),
-                                     doc.get("type_vi", "Văn bản"), doc.get("type_en", "Document"))
+        documents[number] = Document(
+            number,
+            date.fromisoformat(doc["date"]) if doc.get("date") else None,
+            doc.get("issuer_vi", ""),
+            doc.get("issuer_en", ""),
+            doc.get("type_vi", "Văn bản"),
+            doc.get("type_en", "Document"),
+        )
     entries = []
     for day in data.get("days", []):
         if day.get("type") not in ("day_off", "working_day"):
             raise ValueError(f"official calendar: bad type for {day.get('date')}")
-        entries.append(DayEntry(
-            date.fromisoformat(day["date"]), day["type"] == "working_day", day.get("occasion", "extra"),
-            day.get("name_vi", ""), day.get("name_en", ""), documents.get(day.get("document", "")), "official"))
+        entries.append(
+            DayEntry(
+                date.fromisoformat(day["date"]),
+                day["type"] == "working_day",
+                day.get("occasion", "extra"),
+                day.get("name_vi", ""),
+                day.get("name_en", ""),
+                documents.get(day.get("document", "")),
+                "official",
+            )
+        )
     years = {int(y): status for y, status in data.get("years", {}).items()}
     return tuple(entries), years, str(data.get("version", ""))
 
@@ -505,8 +534,9 @@ _WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu"
 _WEEKDAYS_EN = ("a Monday", "a Tuesday", "a Wednesday", "a Thursday", "a Friday", "a Saturday", "a Sunday")
 
 
-def receipt(local_moment: datetime, cal: WorkCalendar,
-            office_hours: tuple[time, time] | None) -> tuple[date, tuple[str, str] | None]:
+def receipt(
+    local_moment: datetime, cal: WorkCalendar, office_hours: tuple[time, time] | None
+) -> tuple[date, tuple[str, str] | None]:
     """The legal date of receipt of something that arrived at `local_moment` (local wall time), and why
     it differs from the day it arrived (vi, en), if it does.
 
@@ -524,14 +554,17 @@ def receipt(local_moment: datetime, cal: WorkCalendar,
         name_en = cal.holiday_name(d, "en")
         why_vi = f"ngày nghỉ {name}" if name else _WEEKDAYS_VI[d.weekday()]
         why_en = f"a day off ({name_en})" if name_en else _WEEKDAYS_EN[d.weekday()]
-        return day, (f"Nộp vào {why_vi} {fmt(d)}, không phải ngày làm việc, nên ngày tiếp nhận là {fmt(day)}.",
-                     f"Submitted on {why_en}, {fmt(d)}, not a working day, so it counts as received on {fmt(day)}.")
+        return day, (
+            f"Nộp vào {why_vi} {fmt(d)}, không phải ngày làm việc, nên ngày tiếp nhận là {fmt(day)}.",
+            f"Submitted on {why_en}, {fmt(d)}, not a working day, so it counts as received on {fmt(day)}.",
+        )
     if local_moment.time() >= office_hours[1]:
         day = cal.next_working_day(d)
         end = office_hours[1].strftime("%H:%M")
-        return day, (f"Nộp lúc {at} ngày {fmt(d)}, ngoài giờ làm việc (sau {end}), nên ngày tiếp nhận là {fmt(day)}.",
-                     f"Submitted at {at} on {fmt(d)}, after office hours (after {end}), so it counts as received "
-                     f"on {fmt(day)}.")
+        return day, (
+            f"Nộp lúc {at} ngày {fmt(d)}, ngoài giờ làm việc (sau {end}), nên ngày tiếp nhận là {fmt(day)}.",
+            f"Submitted at {at} on {fmt(d)}, after office hours (after {end}), so it counts as received on {fmt(day)}.",
+        )
     return d, None
 
 

@@ -104,8 +104,17 @@ def _sniff_zip(data: bytes) -> str | None:
                     if content_type in content_types and any(name.startswith(folder) for name in names):
                         return kind
     # A truncated, encrypted or otherwise unreadable archive is not a document we can accept.
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError,
-            OSError, ValueError, KeyError, struct.error):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        RuntimeError,
+        NotImplementedError,
+        EOFError,
+        OSError,
+        ValueError,
+        KeyError,
+        struct.error,
+    ):
         return None
     return None
 

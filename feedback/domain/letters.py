@@ -41,7 +41,7 @@ def number_text(number: int) -> str:
 
 
 def number_symbol(number: int | None, symbol: str) -> str:
-    """"125/SKHCN-VP"; without a number yet (a draft), the number is left blank to be filled at issue."""
+    """ "125/SKHCN-VP"; without a number yet (a draft), the number is left blank to be filled at issue."""
     if number is None:
         return f"\u2003\u2003/{symbol}"
     return f"{number_text(number)}/{symbol}"
@@ -58,7 +58,7 @@ def report_symbol(issuer: str) -> str:
 
 
 def date_line(place: str, day: date) -> str:
-    """"Tây Ninh, ngày 03 tháng 12 năm 2026": day below 10 and month below 3 take a leading 0 (Phụ lục I)."""
+    """ "Tây Ninh, ngày 03 tháng 12 năm 2026": day below 10 and month below 3 take a leading 0 (Phụ lục I)."""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
@@ -107,8 +107,9 @@ class SignerLine:
     name: str
 
 
-def signer_line(role: str, name: str, position: str | None = None, authority: str | None = None, *,
-                head_title: str = "GIÁM ĐỐC") -> SignerLine:
+def signer_line(
+    role: str, name: str, position: str | None = None, authority: str | None = None, *, head_title: str = "GIÁM ĐỐC"
+) -> SignerLine:
     """The signer block of a user: what they set, else the usual one for their role.
 
     A director who is not the head signs "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC" (ký thay); a unit head signs
@@ -154,8 +155,16 @@ def default_recipients(unit_symbol: str | None) -> str:
     return "\n".join(lines)
 
 
-def default_body(*, issuer_name: str, submitter: str, received_on: date, code: str, title: str,
-                 content: str, answer: str | None = None) -> str:
+def default_body(
+    *,
+    issuer_name: str,
+    submitter: str,
+    received_on: date,
+    code: str,
+    title: str,
+    content: str,
+    answer: str | None = None,
+) -> str:
     """A body with the parts an answer letter has: what was raised, the answer to each point, the legal
     basis, the conclusion and what the submitter can do if they disagree. The officer completes it."""
     raised = clean_line(content)

@@ -27,7 +27,7 @@ def _pieces(word: str) -> list[str]:
             pieces.append(current)
             current = ""
         current += char
-    return pieces + [current]
+    return [*pieces, current]
 
 
 def encode_subject(subject: str) -> str:

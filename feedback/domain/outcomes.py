@@ -104,8 +104,15 @@ class Standing:
         return None
 
 
-def standing(state: str, due: date | None, today: date, cal: WorkCalendar, *,
-             answered_on: date | None = None, on_time_flag: bool | None = None) -> Standing:
+def standing(
+    state: str,
+    due: date | None,
+    today: date,
+    cal: WorkCalendar,
+    *,
+    answered_on: date | None = None,
+    on_time_flag: bool | None = None,
+) -> Standing:
     """Where a ticket in `state` with `due` stands on `today` (the one verdict every surface shows)."""
     if state == State.ANSWERED:
         if answered_on is None or due is None:

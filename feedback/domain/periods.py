@@ -51,11 +51,13 @@ class Period:
         span = f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
         if self.year and self.quarter:
             return self.translate(N_("Quý %(q)s năm %(y)d (%(span)s)")) % dict(
-                q=ROMAN[self.quarter], y=self.year, span=span)
+                q=ROMAN[self.quarter], y=self.year, span=span
+            )
         if self.year:
             return self.translate(N_("Năm %(y)d (%(span)s)")) % dict(y=self.year, span=span)
         return self.translate(N_("Từ %(start)s đến %(end)s")) % dict(
-            start=f"{self.start:%d/%m/%Y}", end=f"{self.end:%d/%m/%Y}")
+            start=f"{self.start:%d/%m/%Y}", end=f"{self.end:%d/%m/%Y}"
+        )
 
     @property
     def slug(self) -> str:
@@ -78,8 +80,9 @@ def quarter_of(d: date) -> int:
     return (d.month - 1) // 3 + 1
 
 
-def period_for(year: int, quarter: int | None = None, cutoff: bool = False, *,
-               translate: Callable[[str], str] = _same) -> Period:
+def period_for(
+    year: int, quarter: int | None = None, cutoff: bool = False, *, translate: Callable[[str], str] = _same
+) -> Period:
     """The calendar quarter/year, or with `cutoff` the 15th-to-14th period of NĐ 09/2019.
 
     With the cut-off a quarter runs from the 15th of the month before it to the 14th of its last

@@ -34,9 +34,7 @@ _SEP = r"(?:\)?[ \u00a0.\-]?\(?)"
 _NATIONAL = rf"(?:[12](?:{_SEP}[0-9]){{9}}|[1-9](?:{_SEP}[0-9]){{8}})"
 # "+84", "0084", "(+84)", "84"; no dot after the country code, so "84.500.000 đồng" stays an
 # amount; people also write the trunk zero after it ("+84 (0) 912...", "+84 0912...").
-_INTERNATIONAL = (
-    r"(?:\(?(?:\+|00)84\)?|84)[ \u00a0\-]?(?:\(0\)[ \u00a0]?|0[ \u00a0.\-]?)?\(?"
-)
+_INTERNATIONAL = r"(?:\(?(?:\+|00)84\)?|84)[ \u00a0\-]?(?:\(0\)[ \u00a0]?|0[ \u00a0.\-]?)?\(?"
 # Only a space may follow the trunk zero: "0.912345678" is a decimal, not a phone.
 _DOMESTIC = r"\(?0[ \u00a0]?"
 # A number glued to a longer one ("1.500.000", "01.01.2025") is not a phone: no digit, or digit
@@ -44,9 +42,7 @@ _DOMESTIC = r"\(?0[ \u00a0]?"
 # numbers as "0912345678/0987654321" or "0912345678-0987654321".
 _NOT_AFTER_NUMBER = r"(?<![0-9+])(?<![0-9][.,])"
 _NOT_BEFORE_NUMBER = r"(?![0-9])(?![.,][0-9])"
-_PHONE = re.compile(
-    rf"{_NOT_AFTER_NUMBER}(?:{_INTERNATIONAL}|{_DOMESTIC}){_NATIONAL}{_NOT_BEFORE_NUMBER}"
-)
+_PHONE = re.compile(rf"{_NOT_AFTER_NUMBER}(?:{_INTERNATIONAL}|{_DOMESTIC}){_NATIONAL}{_NOT_BEFORE_NUMBER}")
 
 # Tax codes (10 digits, 10-3 digits, 13 digits), CMND (9) and CCCD (12) numbers, and, as they are
 # just as personal, bank accounts and other long identifiers: any run of 9 to 16 digits standing
@@ -63,14 +59,26 @@ _GROUPED_ID = re.compile(
     r"(?![0-9])(?![ \u00a0.,][0-9])"
 )
 # A number followed by a currency or a magnitude is an amount, whatever its digits look like.
-_AMOUNT_UNIT = re.compile(
-    r"[ \u00a0]*(?:đồng|đ|vnđ|vnd|usd|triệu|tỷ|tỉ|nghìn|ngàn|trăm|%)(?!\w)", re.IGNORECASE
-)
+_AMOUNT_UNIT = re.compile(r"[ \u00a0]*(?:đồng|đ|vnđ|vnd|usd|triệu|tỷ|tỉ|nghìn|ngàn|trăm|%)(?!\w)", re.IGNORECASE)
 
 # Forms of address that precede a given name: "ông An", "chị Lan"; with and without diacritics.
 _TITLES = (
-    "ông", "bà", "anh", "chị", "cô", "chú", "bác", "em", "ngài",
-    "ong", "ba", "chi", "co", "chu", "bac", "ngai",
+    "ông",
+    "bà",
+    "anh",
+    "chị",
+    "cô",
+    "chú",
+    "bác",
+    "em",
+    "ngài",
+    "ong",
+    "ba",
+    "chi",
+    "co",
+    "chu",
+    "bac",
+    "ngai",
 )
 
 

@@ -142,9 +142,18 @@ def _latest_rung(kind: str, late: int, ladder: Ladder) -> Due | None:
     return Due(kind, date.min, reached[-1], late)
 
 
-def due_reminders(*, state: str, has_unit: bool, due_date: date | None, route_due_date: date | None = None,
-                  publish_due_date: date | None = None, published: bool = False, today: date,
-                  cal: WorkCalendar, ladder: Ladder) -> list[Due]:
+def due_reminders(
+    *,
+    state: str,
+    has_unit: bool,
+    due_date: date | None,
+    route_due_date: date | None = None,
+    publish_due_date: date | None = None,
+    published: bool = False,
+    today: date,
+    cal: WorkCalendar,
+    ladder: Ladder,
+) -> list[Due]:
     """The reminders a ticket with these facts is due on `today` (a working day)."""
     found: list[Due] = []
 
@@ -182,8 +191,9 @@ def due_reminders(*, state: str, has_unit: bool, due_date: date | None, route_du
     return found
 
 
-def rating_reminder_due(*, answered_on: date | None, rated: bool, round_: int, today: date, delay_days: int,
-                        open_days: int) -> Due | None:
+def rating_reminder_due(
+    *, answered_on: date | None, rated: bool, round_: int, today: date, delay_days: int, open_days: int
+) -> Due | None:
     """The one rating reminder of an answer, due from `delay_days` calendar days after it while the
     answer can still be rated and is not; keyed by the answer's date and round, so it is sent once."""
     if rated or answered_on is None or delay_days <= 0:
@@ -199,10 +209,27 @@ def sort_key(kind: str, due: date, code: str) -> tuple[int, date, str]:
     return (URGENCY.get(kind, 99), due, code)
 
 
-def ladder_from(before_days: Iterable[int], head_overdue_days: int, escalate_days: int,
-                progress_days: int, progress_unit: str = "calendar_days", *, daily_rungs: int = 10,
-                final_days: int = 20, progress_max: int = 4, catchup_days: int = 5) -> Ladder:
+def ladder_from(
+    before_days: Iterable[int],
+    head_overdue_days: int,
+    escalate_days: int,
+    progress_days: int,
+    progress_unit: str = "calendar_days",
+    *,
+    daily_rungs: int = 10,
+    final_days: int = 20,
+    progress_max: int = 4,
+    catchup_days: int = 5,
+) -> Ladder:
     """A Ladder from configuration values (the progress period from the administrator's rule)."""
-    return Ladder(tuple(int(d) for d in before_days), int(head_overdue_days), int(escalate_days),
-                  int(progress_days), progress_unit, int(daily_rungs), int(final_days), int(progress_max),
-                  int(catchup_days))
+    return Ladder(
+        tuple(int(d) for d in before_days),
+        int(head_overdue_days),
+        int(escalate_days),
+        int(progress_days),
+        progress_unit,
+        int(daily_rungs),
+        int(final_days),
+        int(progress_max),
+        int(catchup_days),
+    )

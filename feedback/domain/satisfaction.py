@@ -66,8 +66,9 @@ def clean_reasons(reasons: Iterable[str | None]) -> tuple[list[str], str | None]
     return [r for r in REASONS if r in given], None
 
 
-def rating_refusal(facts: RatingFacts, level: str, expected_revision: int | None, today: date, *,
-                   open_days: int, change_days: int) -> str | None:
+def rating_refusal(
+    facts: RatingFacts, level: str, expected_revision: int | None, today: date, *, open_days: int, change_days: int
+) -> str | None:
     """Why a rating (first or changed) is refused today, or None.
 
     `expected_revision` is the revision of the rating the form was shown with (None for a form
@@ -101,8 +102,9 @@ def rating_open_until(facts: RatingFacts, *, open_days: int, change_days: int) -
     return facts.rated_on + timedelta(days=change_days)
 
 
-def review_refusal(*, answered: bool, level: str | None, request_until: date | None, reviews_left: int,
-                   today: date) -> str | None:
+def review_refusal(
+    *, answered: bool, level: str | None, request_until: date | None, reviews_left: int, today: date
+) -> str | None:
     """Why a request for reconsideration is refused today, or None.
 
     `level` is the submitter's rating of the answer in force, `request_until` the last day of the

@@ -101,10 +101,14 @@ SUBMITTER_TYPE_LABELS: dict[str, Label] = {
 }
 
 REGIME_LABELS: dict[str, Label] = {
-    "default": Label("Thông thường (Nghị định 20/2008/NĐ-CP, Thông tư 02/2017/TT-VPCP)",
-                "Standard (Decree 20/2008/ND-CP, Circular 02/2017/TT-VPCP)"),
-    "legal_document": Label("Phản ánh, kiến nghị về văn bản quy phạm pháp luật (Công điện 89/CĐ-TTg)",
-                            "Feedback on legal normative documents (Official Dispatch 89/CD-TTg)"),
+    "default": Label(
+        "Thông thường (Nghị định 20/2008/NĐ-CP, Thông tư 02/2017/TT-VPCP)",
+        "Standard (Decree 20/2008/ND-CP, Circular 02/2017/TT-VPCP)",
+    ),
+    "legal_document": Label(
+        "Phản ánh, kiến nghị về văn bản quy phạm pháp luật (Công điện 89/CĐ-TTg)",
+        "Feedback on legal normative documents (Official Dispatch 89/CD-TTg)",
+    ),
 }
 
 # Timeline entries that are not actions of the transition table: intake, the calendar, personal-data
@@ -162,29 +166,39 @@ DAY_TYPE_LABELS: dict[str, Label] = {
 
 # The audit log's entities and actions (admin).
 AUDIT_ENTITY_LABELS: dict[str, Label] = {
-    "user": Label("Tài khoản", "User"), "unit": Label("Đơn vị", "Unit"), "category": Label("Lĩnh vực", "Category"),
+    "user": Label("Tài khoản", "User"),
+    "unit": Label("Đơn vị", "Unit"),
+    "category": Label("Lĩnh vực", "Category"),
     "deadline_rule": Label("Quy định thời hạn", "Deadline rule"),
     "calendar_override": Label("Lịch làm việc", "Calendar"),
     "calendar_announcement": Label("Thông báo lịch nghỉ", "Holiday announcement"),
-    "ticket": Label("Hồ sơ", "Ticket"), "outbox_message": Label("Thư đi", "Outgoing email"),
+    "ticket": Label("Hồ sơ", "Ticket"),
+    "outbox_message": Label("Thư đi", "Outgoing email"),
 }
 AUDIT_ACTION_LABELS: dict[str, Label] = {
-    "create": Label("Thêm mới", "Created"), "update": Label("Sửa", "Changed"), "delete": Label("Xóa", "Removed"),
-    "deactivate": Label("Khóa / ngừng", "Deactivated"), "activate": Label("Mở lại", "Reactivated"),
+    "create": Label("Thêm mới", "Created"),
+    "update": Label("Sửa", "Changed"),
+    "delete": Label("Xóa", "Removed"),
+    "deactivate": Label("Khóa / ngừng", "Deactivated"),
+    "activate": Label("Mở lại", "Reactivated"),
     "reset_password": Label("Đặt lại mật khẩu", "Password reset"),
-    "anonymise": Label("Ẩn danh dữ liệu cá nhân", "Anonymised"), "resend": Label("Gửi lại", "Resent"),
+    "anonymise": Label("Ẩn danh dữ liệu cá nhân", "Anonymised"),
+    "resend": Label("Gửi lại", "Resent"),
 }
 
 # Why the office does not accept a submission (the coordinator also writes the reason out).
 REFUSE_REASON_LABELS: dict[str, Label] = {
-    "out_of_scope": Label("Không thuộc phạm vi, thẩm quyền giải quyết của Sở",
-                          "Outside the scope and competence of the Department"),
-    "insufficient": Label("Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)",
-                          "Insufficient information about the submitter or the content "
-                          "(Decree 20/2008/ND-CP, Article 7)"),
+    "out_of_scope": Label(
+        "Không thuộc phạm vi, thẩm quyền giải quyết của Sở", "Outside the scope and competence of the Department"
+    ),
+    "insufficient": Label(
+        "Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)",
+        "Insufficient information about the submitter or the content (Decree 20/2008/ND-CP, Article 7)",
+    ),
     "duplicate": Label("Trùng với phản ánh, kiến nghị đã tiếp nhận", "Duplicate of feedback already received"),
-    "already_resolved": Label("Đã được giải quyết theo quy định",
-                              "Already resolved in accordance with the regulations"),
+    "already_resolved": Label(
+        "Đã được giải quyết theo quy định", "Already resolved in accordance with the regulations"
+    ),
     "improper": Label("Nội dung không phù hợp quy định", "The content does not comply with the regulations"),
     "other": Label("Lý do khác", "Other reason"),
 }
@@ -251,8 +265,9 @@ class Transition:
     public: bool  # whether the event is shown on the public timeline
 
 
-def _t(action: str, sources: Iterable[str], target: str, roles: Iterable[str], label: tuple[str, str],
-       public: bool) -> Transition:
+def _t(
+    action: str, sources: Iterable[str], target: str, roles: Iterable[str], label: tuple[str, str], public: bool
+) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), Label(*label), public)
 
 
@@ -264,52 +279,133 @@ _WORKING = (State.ASSIGNED, State.IN_PROGRESS)
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t("route", (State.NEW, *_WORKING), State.ASSIGNED, {Role.COORDINATOR},
-           ("Chuyển đơn vị xử lý", "Route to a unit"), True),
-        _t("refuse", (State.NEW,), State.REFUSED, {Role.COORDINATOR},
-           ("Không tiếp nhận", "Refuse"), True),
-        _t("transfer", (State.NEW,), State.TRANSFERRED, {Role.COORDINATOR},
-           ("Chuyển cơ quan có thẩm quyền", "Transfer to another agency"), True),
-        _t("request_info", (State.NEW, *_WORKING), State.NEEDS_INFO,
-           {Role.COORDINATOR, Role.OFFICER, Role.UNIT_HEAD},
-           ("Yêu cầu bổ sung thông tin", "Request information"), True),
-        _t("provide_info", (State.NEEDS_INFO,), PREVIOUS,
-           {Role.COORDINATOR, Role.OFFICER, Role.UNIT_HEAD, "submitter"},
-           ("Bổ sung thông tin", "Information provided"), True),
-        _t("assign", _WORKING, State.IN_PROGRESS, {Role.UNIT_HEAD},
-           ("Phân công chuyên viên", "Assign an officer"), False),
-        _t("answer", (State.IN_PROGRESS,), State.PENDING_APPROVAL, {Role.OFFICER, Role.UNIT_HEAD},
-           ("Trình dự thảo trả lời", "Submit draft answer"), False),
-        _t("return", (State.PENDING_APPROVAL,), State.IN_PROGRESS, {Role.UNIT_HEAD, Role.DIRECTOR},
-           ("Trả lại dự thảo", "Return the draft"), False),
-        _t("approve", (State.PENDING_APPROVAL,), State.ANSWERED, {Role.UNIT_HEAD, Role.DIRECTOR},
-           ("Duyệt và gửi trả lời", "Approve and send the answer"), True),
-        _t("extend", (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO), SAME,
-           {Role.UNIT_HEAD, Role.COORDINATOR, Role.DIRECTOR},
-           ("Gia hạn", "Extend the deadline"), True),
-        _t("approve_extension", (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO), SAME,
-           {Role.COORDINATOR, Role.DIRECTOR},
-           ("Duyệt gia hạn", "Approve the extension"), True),
-        _t("reject_extension", (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO), SAME,
-           {Role.COORDINATOR, Role.DIRECTOR},
-           ("Không duyệt gia hạn", "Reject the extension"), False),
-        _t("publish", (State.ANSWERED,), SAME, {Role.COORDINATOR},
-           ("Công khai kết quả", "Publish the result"), True),
-        _t("unpublish", (State.ANSWERED,), SAME, {Role.COORDINATOR},
-           ("Gỡ công khai", "Unpublish"), False),
+        _t(
+            "route",
+            (State.NEW, *_WORKING),
+            State.ASSIGNED,
+            {Role.COORDINATOR},
+            ("Chuyển đơn vị xử lý", "Route to a unit"),
+            True,
+        ),
+        _t("refuse", (State.NEW,), State.REFUSED, {Role.COORDINATOR}, ("Không tiếp nhận", "Refuse"), True),
+        _t(
+            "transfer",
+            (State.NEW,),
+            State.TRANSFERRED,
+            {Role.COORDINATOR},
+            ("Chuyển cơ quan có thẩm quyền", "Transfer to another agency"),
+            True,
+        ),
+        _t(
+            "request_info",
+            (State.NEW, *_WORKING),
+            State.NEEDS_INFO,
+            {Role.COORDINATOR, Role.OFFICER, Role.UNIT_HEAD},
+            ("Yêu cầu bổ sung thông tin", "Request information"),
+            True,
+        ),
+        _t(
+            "provide_info",
+            (State.NEEDS_INFO,),
+            PREVIOUS,
+            {Role.COORDINATOR, Role.OFFICER, Role.UNIT_HEAD, "submitter"},
+            ("Bổ sung thông tin", "Information provided"),
+            True,
+        ),
+        _t(
+            "assign",
+            _WORKING,
+            State.IN_PROGRESS,
+            {Role.UNIT_HEAD},
+            ("Phân công chuyên viên", "Assign an officer"),
+            False,
+        ),
+        _t(
+            "answer",
+            (State.IN_PROGRESS,),
+            State.PENDING_APPROVAL,
+            {Role.OFFICER, Role.UNIT_HEAD},
+            ("Trình dự thảo trả lời", "Submit draft answer"),
+            False,
+        ),
+        _t(
+            "return",
+            (State.PENDING_APPROVAL,),
+            State.IN_PROGRESS,
+            {Role.UNIT_HEAD, Role.DIRECTOR},
+            ("Trả lại dự thảo", "Return the draft"),
+            False,
+        ),
+        _t(
+            "approve",
+            (State.PENDING_APPROVAL,),
+            State.ANSWERED,
+            {Role.UNIT_HEAD, Role.DIRECTOR},
+            ("Duyệt và gửi trả lời", "Approve and send the answer"),
+            True,
+        ),
+        _t(
+            "extend",
+            (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO),
+            SAME,
+            {Role.UNIT_HEAD, Role.COORDINATOR, Role.DIRECTOR},
+            ("Gia hạn", "Extend the deadline"),
+            True,
+        ),
+        _t(
+            "approve_extension",
+            (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO),
+            SAME,
+            {Role.COORDINATOR, Role.DIRECTOR},
+            ("Duyệt gia hạn", "Approve the extension"),
+            True,
+        ),
+        _t(
+            "reject_extension",
+            (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO),
+            SAME,
+            {Role.COORDINATOR, Role.DIRECTOR},
+            ("Không duyệt gia hạn", "Reject the extension"),
+            False,
+        ),
+        _t("publish", (State.ANSWERED,), SAME, {Role.COORDINATOR}, ("Công khai kết quả", "Publish the result"), True),
+        _t("unpublish", (State.ANSWERED,), SAME, {Role.COORDINATOR}, ("Gỡ công khai", "Unpublish"), False),
         # Closing the loop (issue 14). A review or a returned answer reopens an answered ticket in
         # in_progress; the draft then goes through answer/approve as usual, but approving it keeps the
         # first answer's date and on-time verdict (the review has its own due date and verdict).
-        _t("rate", (State.ANSWERED,), SAME, {"submitter"},
-           ("Đánh giá câu trả lời", "Rate the answer"), False),
-        _t("request_review", (State.ANSWERED,), State.IN_PROGRESS, {"submitter"},
-           ("Đề nghị xem xét lại", "Request reconsideration"), True),
-        _t("reopen_review", (State.ANSWERED,), State.IN_PROGRESS, {Role.COORDINATOR},
-           ("Mở lại để xem xét lại", "Reopen for reconsideration"), True),
-        _t("return_answer", (State.ANSWERED,), State.IN_PROGRESS, {Role.COORDINATOR},
-           ("Trả lại câu trả lời cho đơn vị", "Return the answer to the unit"), False),
-        _t("note", _ANY_OPEN, SAME, {Role.OFFICER, Role.UNIT_HEAD, Role.COORDINATOR, Role.DIRECTOR},
-           ("Ghi chú nội bộ", "Internal note"), False),
+        _t("rate", (State.ANSWERED,), SAME, {"submitter"}, ("Đánh giá câu trả lời", "Rate the answer"), False),
+        _t(
+            "request_review",
+            (State.ANSWERED,),
+            State.IN_PROGRESS,
+            {"submitter"},
+            ("Đề nghị xem xét lại", "Request reconsideration"),
+            True,
+        ),
+        _t(
+            "reopen_review",
+            (State.ANSWERED,),
+            State.IN_PROGRESS,
+            {Role.COORDINATOR},
+            ("Mở lại để xem xét lại", "Reopen for reconsideration"),
+            True,
+        ),
+        _t(
+            "return_answer",
+            (State.ANSWERED,),
+            State.IN_PROGRESS,
+            {Role.COORDINATOR},
+            ("Trả lại câu trả lời cho đơn vị", "Return the answer to the unit"),
+            False,
+        ),
+        _t(
+            "note",
+            _ANY_OPEN,
+            SAME,
+            {Role.OFFICER, Role.UNIT_HEAD, Role.COORDINATOR, Role.DIRECTOR},
+            ("Ghi chú nội bộ", "Internal note"),
+            False,
+        ),
     )
 }
 

@@ -16,8 +16,7 @@ __all__ = ["TaxCodeError", "check_digit", "normalize_tax_code", "validate_tax_co
 WEIGHTS: tuple[int, ...] = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 
 # People paste codes from Word or PDFs, which turn "-" into typographic dashes.
-_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-                         "\u2212": "-"})
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
 _TEN = re.compile(r"[0-9]{10}")
 _BRANCH_DASHED = re.compile(r"([0-9]{10})-([0-9]{3})")
 _BRANCH_PLAIN = re.compile(r"([0-9]{10})([0-9]{3})")

@@ -4,9 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import views  # noqa: E402,F401
-from . import reply  # noqa: E402,F401
-from . import results  # noqa: E402,F401
-from . import privacy  # noqa: E402,F401
-from . import satisfaction  # noqa: E402,F401
-from . import documents  # noqa: E402,F401
+from . import (
+    documents,  # noqa: F401
+    privacy,  # noqa: F401
+    reply,  # noqa: F401
+    results,  # noqa: F401
+    satisfaction,  # noqa: F401
+    views,  # noqa: F401
+)

@@ -54,10 +54,15 @@ def result_letter(code: str):
     if ticket is None:
         abort(404)
     doc = db.session.execute(
-        db.select(OutgoingDocument).options(undefer(OutgoingDocument.public_pdf))
-        .where(OutgoingDocument.ticket_id == ticket.id, OutgoingDocument.status == rules.SIGNED,
-               OutgoingDocument.public_sha256.is_not(None))
-        .order_by(OutgoingDocument.id.desc()).limit(1)
+        db.select(OutgoingDocument)
+        .options(undefer(OutgoingDocument.public_pdf))
+        .where(
+            OutgoingDocument.ticket_id == ticket.id,
+            OutgoingDocument.status == rules.SIGNED,
+            OutgoingDocument.public_sha256.is_not(None),
+        )
+        .order_by(OutgoingDocument.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     if doc is None:
         abort(404)

@@ -30,8 +30,13 @@ def my_data_json(token: str):
 def my_data(token: str):
     """A printable page of the same data (print or save as PDF from the browser)."""
     ticket = ticket_by_token(token)
-    response = render_template("public/my_data.html", ticket=ticket, data=data_requests.subject_data(ticket),
-                               kind_labels=data_requests.kind_labels(), state_labels=data_requests.state_labels())
+    response = render_template(
+        "public/my_data.html",
+        ticket=ticket,
+        data=data_requests.subject_data(ticket),
+        kind_labels=data_requests.kind_labels(),
+        state_labels=data_requests.state_labels(),
+    )
     return response, 200, {"Cache-Control": "no-store"}
 
 
@@ -41,11 +46,23 @@ def my_data_pdf(token: str):
     from weasyprint import HTML  # imported here: loading it takes a second, most requests never need it
 
     ticket = ticket_by_token(token)
-    html = render_template("documents/my_data.html", ticket=ticket, data=data_requests.subject_data(ticket),
-                           kind_labels=data_requests.kind_labels(), state_labels=data_requests.state_labels())
+    html = render_template(
+        "documents/my_data.html",
+        ticket=ticket,
+        data=data_requests.subject_data(ticket),
+        kind_labels=data_requests.kind_labels(),
+        state_labels=data_requests.state_labels(),
+    )
     pdf = HTML(string=html).write_pdf()
-    return pdf, 200, {"Content-Type": "application/pdf", "Cache-Control": "no-store",
-                      "Content-Disposition": f'attachment; filename="{ticket.code}-du-lieu-ca-nhan.pdf"'}
+    return (
+        pdf,
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{ticket.code}-du-lieu-ca-nhan.pdf"',
+        },
+    )
 
 
 @bp.post("/track/<token>/privacy-request")
@@ -58,13 +75,22 @@ def privacy_request(token: str):
         db.session.rollback()
         ticket = ticket_by_token(token)
         events = [e for e in ticket.events if e.public]
-        return render_template("public/ticket.html", ticket=ticket, events=events, token=token,
-                               privacy_error=exc.message, privacy_kind=request.form.get("kind", ""),
-                               privacy_message=request.form.get("message", "")), exc.status
+        return render_template(
+            "public/ticket.html",
+            ticket=ticket,
+            events=events,
+            token=token,
+            privacy_error=exc.message,
+            privacy_kind=request.form.get("kind", ""),
+            privacy_message=request.form.get("message", ""),
+        ), exc.status
     if item.kind == "withdraw_publication":
-        flash(_("Quý vị đã rút lại sự đồng ý công khai. Nội dung công khai đã được che lại hoặc gỡ xuống ngay."),
-              "success")
+        flash(
+            _("Quý vị đã rút lại sự đồng ý công khai. Nội dung công khai đã được che lại hoặc gỡ xuống ngay."),
+            "success",
+        )
     else:
-        flash(_("Sở đã nhận yêu cầu của Quý vị; hạn giải quyết: %(d)s.", d=item.due_date.strftime("%d/%m/%Y")),
-              "success")
+        flash(
+            _("Sở đã nhận yêu cầu của Quý vị; hạn giải quyết: %(d)s.", d=item.due_date.strftime("%d/%m/%Y")), "success"
+        )
     return redirect(url_for("public.track_token", token=token) + "#privacy", code=303)

@@ -10,9 +10,9 @@ from wtforms import MultipleFileField, TextAreaField
 
 from ..domain.states import State, TransitionError
 from ..extensions import db
-from ..web.forms import SubmissionForm, multi_line, required, too_long
 from ..services import ServiceError, workflow
 from ..timeutil import utcnow
+from ..web.forms import SubmissionForm, multi_line, required, too_long
 from . import bp
 from .views import pause_facts, ticket_by_token
 
@@ -33,8 +33,15 @@ class ReplyForm(FlaskForm):
 
 def render_page(ticket, form, status: int = 200, error: str | None = None):
     events = [e for e in ticket.events if e.public]
-    return render_template("public/ticket.html", ticket=ticket, events=events, token=ticket.tracking_token,
-                           reply_form=form, reply_error=error, pause=pause_facts(ticket)), status
+    return render_template(
+        "public/ticket.html",
+        ticket=ticket,
+        events=events,
+        token=ticket.tracking_token,
+        reply_form=form,
+        reply_error=error,
+        pause=pause_facts(ticket),
+    ), status
 
 
 @bp.post("/track/<token>/reply")

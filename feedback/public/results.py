@@ -28,8 +28,14 @@ def results():
     rows, has_next = read_model.results_page(filters)
     units, categories = read_model.filter_choices()
     return render_template(
-        "public/results.html", tickets=rows, has_next=has_next, filters=filters,
-        units=units, categories=categories, kinds=list(Kind), years=_year_choices(local_today()),
+        "public/results.html",
+        tickets=rows,
+        has_next=has_next,
+        filters=filters,
+        units=units,
+        categories=categories,
+        kinds=list(Kind),
+        years=_year_choices(local_today()),
     )
 
 
@@ -38,16 +44,22 @@ def result(code: str):
     ticket = read_model.published_ticket(code)
     if ticket is None:
         abort(404)
-    return render_template("public/results_detail.html", ticket=ticket, texts=None,
-                           public_letter=ticket.id in letters.public_letter_ids([ticket.id]))
+    return render_template(
+        "public/results_detail.html",
+        ticket=ticket,
+        texts=None,
+        public_letter=ticket.id in letters.public_letter_ids([ticket.id]),
+    )
 
 
 @bp.get("/results/feed.atom")
 def results_feed():
     filters = Filters.from_request()
     body = read_model.feed_document(
-        filters, current_app.config["BASE_URL"].rstrip("/"),
-        url_for("public.results_feed", **filters.args(page=None)), url_for("public.results", **filters.args(page=None)),
+        filters,
+        current_app.config["BASE_URL"].rstrip("/"),
+        url_for("public.results_feed", **filters.args(page=None)),
+        url_for("public.results", **filters.args(page=None)),
     )
     return Response(body, mimetype="application/atom+xml", content_type="application/atom+xml; charset=utf-8")
 
@@ -57,7 +69,8 @@ def results_csv():
     chunks = read_model.csv_chunks(Filters.from_request(), current_app.config["BASE_URL"].rstrip("/"))
     today = local_today().isoformat()
     return Response(
-        stream_with_context(chunks), content_type="text/csv; charset=utf-8",
+        stream_with_context(chunks),
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="ket-qua-cong-khai-{today}.csv"'},
     )
 
@@ -83,9 +96,16 @@ def statistics():
     from ..services import satisfaction
 
     return render_template(
-        "public/results_statistics.html", year=year, rows=figures["rows"], quarters=quarters,
-        total=figures["total"], today=today, as_of=figures["as_of"], years=_year_choices(today),
-        sat=read_model.satisfaction_figures(year, sat_quarter, today), sat_quarter=sat_quarter,
+        "public/results_statistics.html",
+        year=year,
+        rows=figures["rows"],
+        quarters=quarters,
+        total=figures["total"],
+        today=today,
+        as_of=figures["as_of"],
+        years=_year_choices(today),
+        sat=read_model.satisfaction_figures(year, sat_quarter, today),
+        sat_quarter=sat_quarter,
         min_ratings=satisfaction.rules.MIN_PUBLIC_RATINGS,
         chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
     )

@@ -24,24 +24,38 @@ def ticket_for_link(token: str, *, for_update: bool = False) -> Ticket:
         stmt = stmt.with_for_update()
     ticket = db.session.execute(stmt).scalar_one_or_none() if token and len(token) <= 64 else None
     if ticket is None or ticket.anonymised_at is not None:
-        abort(404, description=_("Đường dẫn theo dõi không đúng hoặc không còn hiệu lực. Vui lòng dùng đường "
-                                 "dẫn trong thư gần nhất của Sở, hoặc tra cứu bằng mã số và thư điện tử."))
+        abort(
+            404,
+            description=_(
+                "Đường dẫn theo dõi không đúng hoặc không còn hiệu lực. Vui lòng dùng đường "
+                "dẫn trong thư gần nhất của Sở, hoặc tra cứu bằng mã số và thư điện tử."
+            ),
+        )
     return ticket
 
 
-def render_tracking(ticket: Ticket, status: int = 200, *, rating_error: str | None = None,
-                    review_error: str | None = None, values=None):
+def render_tracking(
+    ticket: Ticket, status: int = 200, *, rating_error: str | None = None, review_error: str | None = None, values=None
+):
     """The tracking page with the rating and reconsideration section (and an error beside a form)."""
     from ..services import letters
     from .views import pause_facts
 
     events = [e for e in ticket.events if e.public]
     letter = letters.current_letter(ticket)
-    return render_template("public/ticket.html", ticket=ticket, events=events, token=ticket.tracking_token,
-                           letter=letter, letter_number=letters.display_number(letter) if letter else None,
-                           pause=pause_facts(ticket),
-                           closing=satisfaction.tracking_state(ticket, local_today()), rating_error=rating_error,
-                           review_error=review_error, values=values or {}), status
+    return render_template(
+        "public/ticket.html",
+        ticket=ticket,
+        events=events,
+        token=ticket.tracking_token,
+        letter=letter,
+        letter_number=letters.display_number(letter) if letter else None,
+        pause=pause_facts(ticket),
+        closing=satisfaction.tracking_state(ticket, local_today()),
+        rating_error=rating_error,
+        review_error=review_error,
+        values=values or {},
+    ), status
 
 
 def _refuse_staff():
@@ -50,23 +64,42 @@ def _refuse_staff():
     :raises Forbidden: for a signed-in staff member.
     """
     if current_user.is_authenticated:
-        abort(403, description=_("Cán bộ không được đánh giá hoặc đề nghị xem xét lại thay người gửi. Vui lòng "
-                                 "đăng xuất khỏi tài khoản cán bộ."))
+        abort(
+            403,
+            description=_(
+                "Cán bộ không được đánh giá hoặc đề nghị xem xét lại thay người gửi. Vui lòng "
+                "đăng xuất khỏi tài khoản cán bộ."
+            ),
+        )
 
 
 @bp.post("/track/<token>/rating")
 def rating(token: str):
     """Rate (or change the rating of) the answer in force: 303 back to the page, or the page with the refusal."""
-    return _submitter_act(token, "rating", lambda ticket: satisfaction.rate(
-        ticket, request.form.get("level"), request.form.getlist("reasons"), request.form.get("comment"), utcnow(),
-        expected_revision=satisfaction.parse_revision(request.form.get("revision"))))
+    return _submitter_act(
+        token,
+        "rating",
+        lambda ticket: satisfaction.rate(
+            ticket,
+            request.form.get("level"),
+            request.form.getlist("reasons"),
+            request.form.get("comment"),
+            utcnow(),
+            expected_revision=satisfaction.parse_revision(request.form.get("revision")),
+        ),
+    )
 
 
 @bp.post("/track/<token>/review")
 def review(token: str):
     """Ask for reconsideration of the answer in force (after a "dissatisfied" rating)."""
-    return _submitter_act(token, "review", lambda ticket: satisfaction.request_review(
-        ticket, request.form.getlist("reasons"), request.form.get("comment"), utcnow()))
+    return _submitter_act(
+        token,
+        "review",
+        lambda ticket: satisfaction.request_review(
+            ticket, request.form.getlist("reasons"), request.form.get("comment"), utcnow()
+        ),
+    )
 
 
 def _submitter_act(token: str, section: str, act):

@@ -11,11 +11,11 @@ from sqlalchemy import text
 
 from ..domain.states import Channel, State
 from ..extensions import db
-from ..web.forms import SubmissionForm
-from ..models import Category, Ticket
-from ..services import ServiceError, intake, letters, reference, throttle
+from ..models import Ticket
+from ..services import ServiceError, intake, reference, throttle
 from ..timeutil import local_today, utcnow
 from ..web.errors import too_many
+from ..web.forms import SubmissionForm
 from . import bp
 
 
@@ -66,9 +66,12 @@ def home():
     from ..services import results as read_model
 
     today = local_today()
-    return render_template("public/home.html", categories=active_categories(),
-                           latest=read_model.fetch_results(read_model.Filters(), 5),
-                           figures=read_model.yearly_figures(today.year, today))
+    return render_template(
+        "public/home.html",
+        categories=active_categories(),
+        latest=read_model.fetch_results(read_model.Filters(), 5),
+        figures=read_model.yearly_figures(today.year, today),
+    )
 
 
 def database_answers(timeout: float) -> bool:
@@ -112,11 +115,14 @@ def submit():
     verdict = intake.rate_limited(client_address(), now)
     if not verdict.allowed:
         form.validate_on_submit()  # the values are shown again, kept for the next try
-        message = _("Quý vị đã gửi quá nhiều phản ánh trong thời gian ngắn.") + " " + throttle.retry_message(verdict, now)
+        message = (
+            _("Quý vị đã gửi quá nhiều phản ánh trong thời gian ngắn.") + " " + throttle.retry_message(verdict, now)
+        )
         return too_many(verdict.retry_after, render_template("public/submit.html", form=form, form_error=message))
     if not form.validate_on_submit():
-        return render_template("public/submit.html", form=form,
-                               form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")), 400
+        return render_template(
+            "public/submit.html", form=form, form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")
+        ), 400
     try:
         ticket = intake.submit(form.to_submission(Channel.WEB), now, client=client_address())
         token = ticket.tracking_token  # read before the commit expires the object: no reload
@@ -143,8 +149,9 @@ def ticket_by_token(token: str) -> Ticket:
 @bp.get("/submit/done/<token>")
 def submitted(token: str):
     ticket = ticket_by_token(token)
-    return render_template("public/submitted.html", ticket=ticket,
-                           tracking_url=url_for("public.track_token", token=token))
+    return render_template(
+        "public/submitted.html", ticket=ticket, tracking_url=url_for("public.track_token", token=token)
+    )
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -160,8 +167,12 @@ def track():
     code = (request.form.get("code") or "").strip().upper()[:64]
     email = (request.form.get("email") or "").strip().lower()[:254]
     if not code or not email:
-        return render_template("public/track.html", code=code, email=email,
-                               error=_("Vui lòng nhập mã số theo dõi và thư điện tử đã khai báo.")), 400
+        return render_template(
+            "public/track.html",
+            code=code,
+            email=email,
+            error=_("Vui lòng nhập mã số theo dõi và thư điện tử đã khai báo."),
+        ), 400
     cfg = current_app.config
     now = utcnow()
     address = client_address()
@@ -172,8 +183,9 @@ def track():
         if not verdict.allowed:
             db.session.rollback()
             message = _("Quý vị đã tra cứu quá nhiều lần.") + " " + throttle.retry_message(verdict, now)
-            return too_many(verdict.retry_after, render_template("public/track.html", code=code, email=email,
-                                                              error=message))
+            return too_many(
+                verdict.retry_after, render_template("public/track.html", code=code, email=email, error=message)
+            )
         throttle.record("track_address", address, now)
     ticket = db.session.execute(db.select(Ticket).where(Ticket.code == code)).scalar_one_or_none()
     # Compare in constant time and say the same thing whichever part is wrong.
@@ -182,7 +194,9 @@ def track():
             throttle.record("track_code", code, now)
         db.session.commit()
         return render_template(
-            "public/track.html", code=code, email=email,
+            "public/track.html",
+            code=code,
+            email=email,
             error=_("Không tìm thấy phản ánh với mã số và thư điện tử này. Vui lòng kiểm tra lại."),
         ), 404
     token = ticket.tracking_token
@@ -200,8 +214,9 @@ def pause_facts(ticket: Ticket) -> dict | None:
 
     days, due = 0, ticket.due_date
     if ticket.due_date:
-        due, days = deadlines.shift_for_pause(ticket.due_date, ticket.paused_on, local_today(),
-                                              calendar.work_calendar())
+        due, days = deadlines.shift_for_pause(
+            ticket.due_date, ticket.paused_on, local_today(), calendar.work_calendar()
+        )
     return {"since": ticket.paused_on, "days": days, "due_if_today": due}
 
 

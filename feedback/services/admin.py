@@ -32,13 +32,19 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def audit(actor: User | None, entity: str, entity_id: Any, action: str, now: datetime | None = None,
-          **details: Any) -> AuditLog:
+def audit(
+    actor: User | None, entity: str, entity_id: Any, action: str, now: datetime | None = None, **details: Any
+) -> AuditLog:
     """Record who changed what (not committed). Views pass `now`; without it (the shell, a test) the
     entry is stamped with the clock."""
-    row = AuditLog(at=now or utcnow(), actor_id=actor.id if actor else None, entity=entity,
-                   entity_id=str(entity_id), action=action,
-                   details={k: _plain(v) if not isinstance(v, dict) else v for k, v in details.items()})
+    row = AuditLog(
+        at=now or utcnow(),
+        actor_id=actor.id if actor else None,
+        entity=entity,
+        entity_id=str(entity_id),
+        action=action,
+        details={k: _plain(v) if not isinstance(v, dict) else v for k, v in details.items()},
+    )
     db.session.add(row)
     return row
 
@@ -72,8 +78,18 @@ def _check_password(password: str, email: str = "", name: str = "") -> None:
     check_password(password, email=email, name=name)
 
 
-def create_user(actor: User | None, *, email: str, name: str, role: str, unit: Unit | None, password: str,
-                position: str | None = None, signing_authority: str | None = None, now: datetime | None = None) -> User:
+def create_user(
+    actor: User | None,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    unit: Unit | None,
+    password: str,
+    position: str | None = None,
+    signing_authority: str | None = None,
+    now: datetime | None = None,
+) -> User:
     """Add a staff account (`actor` None: from the command line, audited as such).
 
     :raises ServiceError: for a taken email, a bad role/unit or a short password.
@@ -83,19 +99,36 @@ def create_user(actor: User | None, *, email: str, name: str, role: str, unit: U
         raise ServiceError(_("Đã có tài khoản với thư điện tử này."), 400, "email")
     _check_role_unit(role, unit)
     _check_password(password, email, name)
-    user = User(email=email, name=name.strip(), role=role, unit=unit, active=True,
-                position=(position or "").strip()[:120] or None,
-                signing_authority=(signing_authority or "").strip()[:120] or None)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        unit=unit,
+        active=True,
+        position=(position or "").strip()[:120] or None,
+        signing_authority=(signing_authority or "").strip()[:120] or None,
+    )
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.add(user)
     db.session.flush()
-    audit(actor, "user", user.id, "create", now, email=email, name=user.name, role=role,
-          unit=unit.code if unit else None, **({} if actor else {"source": "cli"}))
+    audit(
+        actor,
+        "user",
+        user.id,
+        "create",
+        now,
+        email=email,
+        name=user.name,
+        role=role,
+        unit=unit.code if unit else None,
+        **({} if actor else {"source": "cli"}),
+    )
     return user
 
 
-def update_user(actor: User, user: User, *, name: str, role: str, unit: Unit | None,
-                now: datetime | None = None) -> dict:
+def update_user(
+    actor: User, user: User, *, name: str, role: str, unit: Unit | None, now: datetime | None = None
+) -> dict:
     """Change a user's name, role and unit.
 
     :raises ServiceError: for a bad role/unit, or an administrator removing their own admin role.
@@ -150,8 +183,16 @@ def _clean_code(code: str) -> str:
     return code
 
 
-def create_unit(actor: User, *, code: str, name: str, name_en: str | None, email: str | None,
-                sort_order: int, now: datetime | None = None) -> Unit:
+def create_unit(
+    actor: User,
+    *,
+    code: str,
+    name: str,
+    name_en: str | None,
+    email: str | None,
+    sort_order: int,
+    now: datetime | None = None,
+) -> Unit:
     """Add a unit.
 
     :raises ServiceError: for a bad or taken code.
@@ -159,36 +200,78 @@ def create_unit(actor: User, *, code: str, name: str, name_en: str | None, email
     code = _clean_code(code)
     if db.session.execute(db.select(Unit.id).where(Unit.code == code)).first():
         raise ServiceError(_("Mã đơn vị đã tồn tại."), 400, "code")
-    unit = Unit(code=code, name=name.strip(), name_en=(name_en or "").strip() or None,
-                email=(email or "").strip().lower() or None, sort_order=sort_order, active=True)
+    unit = Unit(
+        code=code,
+        name=name.strip(),
+        name_en=(name_en or "").strip() or None,
+        email=(email or "").strip().lower() or None,
+        sort_order=sort_order,
+        active=True,
+    )
     db.session.add(unit)
     db.session.flush()
     audit(actor, "unit", unit.id, "create", now, code=code, name=unit.name)
     return unit
 
 
-def update_unit(actor: User, unit: Unit, *, name: str, name_en: str | None, email: str | None,
-                sort_order: int, active: bool, now: datetime | None = None) -> dict:
+def update_unit(
+    actor: User,
+    unit: Unit,
+    *,
+    name: str,
+    name_en: str | None,
+    email: str | None,
+    sort_order: int,
+    active: bool,
+    now: datetime | None = None,
+) -> dict:
     """Change a unit (its code stays: tickets, reports and the CLI refer to it).
 
     :raises ServiceError: when deactivating the default unit of a category still in use.
     """
     if unit.active and not active:
-        codes = list(db.session.execute(db.select(Category.code).where(
-            Category.default_unit_id == unit.id, Category.active.is_(True)).order_by(Category.code)).scalars())
+        codes = list(
+            db.session.execute(
+                db.select(Category.code)
+                .where(Category.default_unit_id == unit.id, Category.active.is_(True))
+                .order_by(Category.code)
+            ).scalars()
+        )
         if codes:
-            raise ServiceError(_("Đơn vị đang là đơn vị xử lý mặc định của lĩnh vực %(codes)s; hãy đổi đơn vị "
-                                 "mặc định của các lĩnh vực đó trước.", codes=", ".join(codes)), 400, "active")
-    changes = apply_changes(unit, {"name": name.strip(), "name_en": (name_en or "").strip() or None,
-                                   "email": (email or "").strip().lower() or None,
-                                   "sort_order": sort_order, "active": active})
+            raise ServiceError(
+                _(
+                    "Đơn vị đang là đơn vị xử lý mặc định của lĩnh vực %(codes)s; hãy đổi đơn vị "
+                    "mặc định của các lĩnh vực đó trước.",
+                    codes=", ".join(codes),
+                ),
+                400,
+                "active",
+            )
+    changes = apply_changes(
+        unit,
+        {
+            "name": name.strip(),
+            "name_en": (name_en or "").strip() or None,
+            "email": (email or "").strip().lower() or None,
+            "sort_order": sort_order,
+            "active": active,
+        },
+    )
     if changes:
         audit(actor, "unit", unit.id, "update", now, code=unit.code, changes=changes)
     return changes
 
 
-def create_category(actor: User, *, code: str, name: str, name_en: str | None, default_unit: Unit | None,
-                    sort_order: int, now: datetime | None = None) -> Category:
+def create_category(
+    actor: User,
+    *,
+    code: str,
+    name: str,
+    name_en: str | None,
+    default_unit: Unit | None,
+    sort_order: int,
+    now: datetime | None = None,
+) -> Category:
     """Add a category with its default unit.
 
     :raises ServiceError: for a bad or taken code, or an inactive default unit.
@@ -198,23 +281,53 @@ def create_category(actor: User, *, code: str, name: str, name_en: str | None, d
         raise ServiceError(_("Mã lĩnh vực đã tồn tại."), 400, "code")
     if default_unit is not None and not default_unit.active:
         raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "default_unit")
-    category = Category(code=code, name=name.strip(), name_en=(name_en or "").strip() or None,
-                        default_unit=default_unit, sort_order=sort_order, active=True)
+    category = Category(
+        code=code,
+        name=name.strip(),
+        name_en=(name_en or "").strip() or None,
+        default_unit=default_unit,
+        sort_order=sort_order,
+        active=True,
+    )
     db.session.add(category)
     db.session.flush()
-    audit(actor, "category", category.id, "create", now, code=code, name=category.name,
-          default_unit=default_unit.code if default_unit else None)
+    audit(
+        actor,
+        "category",
+        category.id,
+        "create",
+        now,
+        code=code,
+        name=category.name,
+        default_unit=default_unit.code if default_unit else None,
+    )
     return category
 
 
-def update_category(actor: User, category: Category, *, name: str, name_en: str | None,
-                    default_unit: Unit | None, sort_order: int, active: bool, now: datetime | None = None) -> dict:
+def update_category(
+    actor: User,
+    category: Category,
+    *,
+    name: str,
+    name_en: str | None,
+    default_unit: Unit | None,
+    sort_order: int,
+    active: bool,
+    now: datetime | None = None,
+) -> dict:
     """Change a category (its code stays)."""
     if default_unit is not None and not default_unit.active and default_unit.id != category.default_unit_id:
         raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "default_unit")
-    changes = apply_changes(category, {"name": name.strip(), "name_en": (name_en or "").strip() or None,
-                                       "default_unit_id": default_unit.id if default_unit else None,
-                                       "sort_order": sort_order, "active": active})
+    changes = apply_changes(
+        category,
+        {
+            "name": name.strip(),
+            "name_en": (name_en or "").strip() or None,
+            "default_unit_id": default_unit.id if default_unit else None,
+            "sort_order": sort_order,
+            "active": active,
+        },
+    )
     if "default_unit_id" in changes:
         category.default_unit = default_unit
     if changes:
@@ -238,9 +351,18 @@ def _check_rule(purpose: str, kind: str | None, amount: int, day_unit: str, lega
         raise ServiceError(_("Vui lòng ghi căn cứ pháp lý."), 400, "legal_basis")
 
 
-def create_rule(actor: User, *, purpose: str, kind: str | None, category: Category | None, amount: int,
-                day_unit: str, legal_basis: str, regime: str | None = None,
-                now: datetime | None = None) -> DeadlineRule:
+def create_rule(
+    actor: User,
+    *,
+    purpose: str,
+    kind: str | None,
+    category: Category | None,
+    amount: int,
+    day_unit: str,
+    legal_basis: str,
+    regime: str | None = None,
+    now: datetime | None = None,
+) -> DeadlineRule:
     """Add a deadline rule (the most specific active rule wins, see services.calendar.rule_for).
 
     :raises ServiceError: for bad values or a missing legal basis.
@@ -250,22 +372,50 @@ def create_rule(actor: User, *, purpose: str, kind: str | None, category: Catego
 
     if regime is not None and regime not in REGIMES:
         raise ServiceError(_("Chế độ xử lý không hợp lệ."), 400, "regime")
-    rule = DeadlineRule(purpose=purpose, kind=kind, category=category, amount=amount, day_unit=day_unit,
-                        legal_basis=legal_basis.strip(), active=True, regime=regime)
+    rule = DeadlineRule(
+        purpose=purpose,
+        kind=kind,
+        category=category,
+        amount=amount,
+        day_unit=day_unit,
+        legal_basis=legal_basis.strip(),
+        active=True,
+        regime=regime,
+    )
     db.session.add(rule)
     db.session.flush()
-    audit(actor, "deadline_rule", rule.id, "create", now, purpose=purpose, kind=kind,
-          category=category.code if category else None, amount=amount, day_unit=day_unit,
-          legal_basis=rule.legal_basis, regime=regime)
+    audit(
+        actor,
+        "deadline_rule",
+        rule.id,
+        "create",
+        now,
+        purpose=purpose,
+        kind=kind,
+        category=category.code if category else None,
+        amount=amount,
+        day_unit=day_unit,
+        legal_basis=rule.legal_basis,
+        regime=regime,
+    )
     return rule
 
 
-def update_rule(actor: User, rule: DeadlineRule, *, amount: int, day_unit: str, legal_basis: str,
-                active: bool, now: datetime | None = None) -> dict:
+def update_rule(
+    actor: User,
+    rule: DeadlineRule,
+    *,
+    amount: int,
+    day_unit: str,
+    legal_basis: str,
+    active: bool,
+    now: datetime | None = None,
+) -> dict:
     """Change a rule's figure, unit, legal basis or activity (its scope stays: add a new rule instead)."""
     _check_rule(rule.purpose, rule.kind, amount, day_unit, legal_basis)
-    changes = apply_changes(rule, {"amount": amount, "day_unit": day_unit, "legal_basis": legal_basis.strip(),
-                                   "active": active})
+    changes = apply_changes(
+        rule, {"amount": amount, "day_unit": day_unit, "legal_basis": legal_basis.strip(), "active": active}
+    )
     if changes:
         audit(actor, "deadline_rule", rule.id, "update", now, purpose=rule.purpose, changes=changes)
     return changes
@@ -316,7 +466,7 @@ def parse_days(text: str, field: str) -> list[date]:
         piece = piece.strip()
         if not piece:
             continue
-        parts = [p for p in piece.replace("–", "-").split(" - ")] if " - " in piece else None
+        parts = list(piece.replace("–", "-").split(" - ")) if " - " in piece else None
         if parts is None and piece.count("-") == 1 and "/" in piece:
             parts = piece.split("-")
         if parts and len(parts) == 2:
@@ -329,9 +479,18 @@ def parse_days(text: str, field: str) -> list[date]:
     return sorted(set(days))
 
 
-def add_announcement(actor: User, *, year: int, document_number: str, document_date: date, issuer: str,
-                     days_off: list[date], working_days: list[date], summary: str,
-                     now: datetime | None = None) -> CalendarAnnouncement:
+def add_announcement(
+    actor: User,
+    *,
+    year: int,
+    document_number: str,
+    document_date: date,
+    issuer: str,
+    days_off: list[date],
+    working_days: list[date],
+    summary: str,
+    now: datetime | None = None,
+) -> CalendarAnnouncement:
     """Enter a document announcing days off and swapped working days; the year becomes announced.
 
     :raises ServiceError: for days outside the year, a working day that is not a weekend day, a day
@@ -345,33 +504,67 @@ def add_announcement(actor: User, *, year: int, document_number: str, document_d
                 raise ServiceError(_("Ngày %(d)s không thuộc năm %(y)d.", d=d.strftime("%d/%m/%Y"), y=year), 400, field)
     both = set(days_off) & set(working_days)
     if both:
-        raise ServiceError(_("Ngày %(d)s vừa là ngày nghỉ vừa là ngày làm việc.",
-                             d=min(both).strftime("%d/%m/%Y")), 400, "working_days")
+        raise ServiceError(
+            _("Ngày %(d)s vừa là ngày nghỉ vừa là ngày làm việc.", d=min(both).strftime("%d/%m/%Y")),
+            400,
+            "working_days",
+        )
     for d in working_days:
         if d.weekday() < 5:
-            raise ServiceError(_("Ngày %(d)s không phải thứ Bảy hoặc Chủ nhật; ngày thường vốn là ngày làm việc.",
-                                 d=d.strftime("%d/%m/%Y")), 400, "working_days")
-    taken = set(db.session.execute(db.select(CalendarOverride.day).where(
-        CalendarOverride.day.in_([*days_off, *working_days]))).scalars())
+            raise ServiceError(
+                _(
+                    "Ngày %(d)s không phải thứ Bảy hoặc Chủ nhật; ngày thường vốn là ngày làm việc.",
+                    d=d.strftime("%d/%m/%Y"),
+                ),
+                400,
+                "working_days",
+            )
+    taken = set(
+        db.session.execute(
+            db.select(CalendarOverride.day).where(CalendarOverride.day.in_([*days_off, *working_days]))
+        ).scalars()
+    )
     if taken:
-        raise ServiceError(_("Ngày %(d)s đã có điều chỉnh; hãy xóa điều chỉnh cũ trước.",
-                             d=min(taken).strftime("%d/%m/%Y")), 400, "days_off")
+        raise ServiceError(
+            _("Ngày %(d)s đã có điều chỉnh; hãy xóa điều chỉnh cũ trước.", d=min(taken).strftime("%d/%m/%Y")),
+            400,
+            "days_off",
+        )
     _snapshot_before_change(now)
     number = (document_number or "").strip()
-    row = CalendarAnnouncement(year=year, document_number=number, document_date=document_date,
-                               issuer=(issuer or "").strip(), summary=(summary or "").strip(), created_by_id=actor.id)
+    row = CalendarAnnouncement(
+        year=year,
+        document_number=number,
+        document_date=document_date,
+        issuer=(issuer or "").strip(),
+        summary=(summary or "").strip(),
+        created_by_id=actor.id,
+    )
     db.session.add(row)
     db.session.flush()
     label = row.summary or number
     for d in days_off:
-        db.session.add(CalendarOverride(day=d, day_type="day_off", note=label, announcement=row, created_by_id=actor.id))
+        db.session.add(
+            CalendarOverride(day=d, day_type="day_off", note=label, announcement=row, created_by_id=actor.id)
+        )
     for d in working_days:
-        db.session.add(CalendarOverride(day=d, day_type="working_day", note=label, announcement=row,
-                                        created_by_id=actor.id))
+        db.session.add(
+            CalendarOverride(day=d, day_type="working_day", note=label, announcement=row, created_by_id=actor.id)
+        )
     db.session.flush()
-    audit(actor, "calendar_announcement", row.id, "create", now, year=year, document_number=number,
-          document_date=document_date, issuer=row.issuer, days_off=[d.isoformat() for d in days_off],
-          working_days=[d.isoformat() for d in working_days])
+    audit(
+        actor,
+        "calendar_announcement",
+        row.id,
+        "create",
+        now,
+        year=year,
+        document_number=number,
+        document_date=document_date,
+        issuer=row.issuer,
+        days_off=[d.isoformat() for d in days_off],
+        working_days=[d.isoformat() for d in working_days],
+    )
     return row
 
 

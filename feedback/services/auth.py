@@ -25,8 +25,10 @@ def password_error(password: str, *, email: str = "", name: str = "") -> str | N
         "short": _("Mật khẩu phải có ít nhất %(n)d ký tự.", n=MIN_LENGTH),
         "long": _("Mật khẩu không được dài quá %(n)d ký tự.", n=MAX_LENGTH),
         "common": _("Mật khẩu này nằm trong danh sách mật khẩu phổ biến; vui lòng chọn mật khẩu khác."),
-        "weak": _("Mật khẩu quá dễ đoán (ví dụ chuỗi lặp, dãy phím, từ thông dụng kèm số); "
-                  "vui lòng chọn cụm từ dài hơn, khó đoán hơn."),
+        "weak": _(
+            "Mật khẩu quá dễ đoán (ví dụ chuỗi lặp, dãy phím, từ thông dụng kèm số); "
+            "vui lòng chọn cụm từ dài hơn, khó đoán hơn."
+        ),
     }[problem]
 
 
@@ -42,8 +44,9 @@ def set_password(user: User, password: str) -> None:
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     user.end_sessions()
     # Sign-in failures against the old password must not slow down the new one.
-    db.session.execute(db.delete(RateEvent).where(RateEvent.scope == "login_pair",
-                                                  RateEvent.key.like(f"{user.email}|%")))
+    db.session.execute(
+        db.delete(RateEvent).where(RateEvent.scope == "login_pair", RateEvent.key.like(f"{user.email}|%"))
+    )
 
 
 # --- sign-in throttling --------------------------------------------------------------------------
@@ -52,8 +55,15 @@ def set_password(user: User, password: str) -> None:
 def login_verdict(email: str, address: str, now: datetime) -> throttle.Verdict:
     """Whether a sign-in for (email, address) may be tried now: growing delays per pair, a limit per address."""
     cfg = current_app.config
-    pair = throttle.backoff("login_pair", f"{email}|{address}", cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_BASE_DELAY"],
-                            cfg["LOGIN_LOCK_SECONDS"], cfg["LOGIN_FAILURE_WINDOW"], now)
+    pair = throttle.backoff(
+        "login_pair",
+        f"{email}|{address}",
+        cfg["LOGIN_MAX_FAILURES"],
+        cfg["LOGIN_BASE_DELAY"],
+        cfg["LOGIN_LOCK_SECONDS"],
+        cfg["LOGIN_FAILURE_WINDOW"],
+        now,
+    )
     per_address = throttle.check("login_address", address, cfg["LOGIN_ADDRESS_LIMIT"], cfg["LOGIN_ADDRESS_WINDOW"], now)
     if pair.allowed and per_address.allowed:
         return throttle.ALLOWED

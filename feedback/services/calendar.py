@@ -41,9 +41,19 @@ DEFAULT_RULES = {
     "review": Rule(10, deadlines.WORKING_DAYS, "quy chế tiếp nhận, xử lý phản ánh, kiến nghị của Sở"),
     # Data-subject requests (issue 13, services/data_requests.py): acknowledgment, completion per
     # kind, and the one extension. Administrators may edit them as rule rows.
-    **{purpose: Rule(amount, deadlines.WORKING_DAYS, "Luật 91/2025/QH15; Nghị định 356/2025/NĐ-CP")
-       for purpose, amount in (("pd_ack", 2), ("pd_access", 10), ("pd_correct", 10), ("pd_withdraw", 2),
-                               ("pd_delete", 20), ("pd_restrict", 10), ("pd_object", 10), ("pd_extend", 10))},
+    **{
+        purpose: Rule(amount, deadlines.WORKING_DAYS, "Luật 91/2025/QH15; Nghị định 356/2025/NĐ-CP")
+        for purpose, amount in (
+            ("pd_ack", 2),
+            ("pd_access", 10),
+            ("pd_correct", 10),
+            ("pd_withdraw", 2),
+            ("pd_delete", 20),
+            ("pd_restrict", 10),
+            ("pd_object", 10),
+            ("pd_extend", 10),
+        )
+    },
 }
 # Feedback on legal normative documents (Công điện 89/CĐ-TTg of 16/06/2025).
 REGIME_DEFAULT_RULES = {
@@ -84,8 +94,7 @@ def work_calendar() -> WorkCalendar:
     def load() -> WorkCalendar:
         rows = db.session.execute(db.select(CalendarOverride)).scalars().all()
         entries, _years, _version = official_calendar()
-        return WorkCalendar(official=entries, overrides=[_override_entry(r) for r in rows],
-                            year_status=year_statuses())
+        return WorkCalendar(official=entries, overrides=[_override_entry(r) for r in rows], year_status=year_statuses())
 
     return reference.cached("work_calendar", load)
 
@@ -120,14 +129,16 @@ def active_rules() -> dict[str, tuple[RuleRow, ...]]:
         by_purpose: dict[str, list[RuleRow]] = {}
         for r in db.session.execute(db.select(DeadlineRule).where(DeadlineRule.active.is_(True))).scalars():
             by_purpose.setdefault(r.purpose, []).append(
-                RuleRow(r.id, r.regime, r.kind, r.category_id, r.amount, r.day_unit, r.legal_basis))
+                RuleRow(r.id, r.regime, r.kind, r.category_id, r.amount, r.day_unit, r.legal_basis)
+            )
         return {purpose: tuple(rows) for purpose, rows in by_purpose.items()}
 
     return reference.cached("rules", load)
 
 
-def rule_for(purpose: str, kind: str | None = None, category_id: int | None = None,
-             regime: str | None = DEFAULT_REGIME) -> Rule:
+def rule_for(
+    purpose: str, kind: str | None = None, category_id: int | None = None, regime: str | None = DEFAULT_REGIME
+) -> Rule:
     """The rule in force for a purpose, by one order of precedence (README, "Rules by regime").
 
     Among the active rules of the purpose whose regime, category and kind are unset or equal to the
@@ -172,12 +183,20 @@ def receipt_date(received_at_utc: datetime, cal: WorkCalendar | None = None) -> 
     return receipt(received_at_utc, cal)[0]
 
 
-def compute(purpose: str, start: date, kind: str | None = None, category_id: int | None = None,
-            cal: WorkCalendar | None = None, *, regime: str | None = DEFAULT_REGIME,
-            counted_from: str = "receipt") -> Deadline:
+def compute(
+    purpose: str,
+    start: date,
+    kind: str | None = None,
+    category_id: int | None = None,
+    cal: WorkCalendar | None = None,
+    *,
+    regime: str | None = DEFAULT_REGIME,
+    counted_from: str = "receipt",
+) -> Deadline:
     """The deadline for `purpose` counted from `start` with the rule in force."""
-    return deadlines.due_date(start, rule_for(purpose, kind, category_id, regime), cal or work_calendar(),
-                              counted_from=counted_from)
+    return deadlines.due_date(
+        start, rule_for(purpose, kind, category_id, regime), cal or work_calendar(), counted_from=counted_from
+    )
 
 
 # --- how a date was fixed, to derive it again --------------------------------------------------------
@@ -185,9 +204,15 @@ def compute(purpose: str, start: date, kind: str | None = None, category_id: int
 
 def basis_of(deadline: Deadline, *, paused: int = 0) -> dict[str, Any]:
     """The facts that fixed a rule-derived date (stored in `Ticket.deadline_basis[purpose]`)."""
-    return {"from": deadline.received_on.isoformat(), "amount": deadline.rule.amount, "unit": deadline.rule.unit,
-            "basis": deadline.rule.legal_basis, "counted_from": deadline.counted_from, "fixed": None,
-            "paused": paused}
+    return {
+        "from": deadline.received_on.isoformat(),
+        "amount": deadline.rule.amount,
+        "unit": deadline.rule.unit,
+        "basis": deadline.rule.legal_basis,
+        "counted_from": deadline.counted_from,
+        "fixed": None,
+        "paused": paused,
+    }
 
 
 def fixed_basis(day: date, reason: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import bindparam, func
 
-from ..db import summary as _summary  # noqa: F401  (installs the summary's triggers with create_all)
+from ..db import summary as _summary
 from ..domain.deadlines import WorkCalendar
 from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, State
 from ..extensions import db
@@ -87,42 +87,64 @@ def _oldest(where, order_state_due, names: Labels, today: date, cal: WorkCalenda
     return rows[:limit]
 
 
-def dashboard(scope: Scope, today: date, *, locale: str, cal: WorkCalendar | None = None,
-              list_limit: int = 15) -> Dashboard:
+def dashboard(
+    scope: Scope, today: date, *, locale: str, cal: WorkCalendar | None = None, list_limit: int = 15
+) -> Dashboard:
     """The staff home figures for the tickets of `scope` on `today`."""
     cal = cal or work_calendar()
     names = labels(locale)
-    counts = dict(db.session.execute(
-        db.select(ReportSummary.state, func.sum(ReportSummary.n)).where(*scope.summary())
-        .group_by(ReportSummary.state)).all())
+    counts = dict(
+        db.session.execute(
+            db.select(ReportSummary.state, func.sum(ReportSummary.n))
+            .where(*scope.summary())
+            .group_by(ReportSummary.state)
+        ).all()
+    )
     by_state = [(s.value, int(counts.get(s.value, 0) or 0)) for s in State]
     open_count = sum(n for s, n in by_state if s in OPEN_STATES)
 
     where = scope.tickets()
     end = week_end(today)
     due_week = [Ticket.due_date >= today, Ticket.due_date <= end]
-    due_this_week_count = db.session.execute(db.select(func.count()).select_from(Ticket).where(
-        *where, Ticket.state.in_(list(CLOCK_RUNNING_STATES)), *due_week)).scalar_one()
+    due_this_week_count = db.session.execute(
+        db.select(func.count())
+        .select_from(Ticket)
+        .where(*where, Ticket.state.in_(list(CLOCK_RUNNING_STATES)), *due_week)
+    ).scalar_one()
     due_this_week = _oldest(where, due_week, names, today, cal, list_limit)
     overdue_count = db.session.execute(
-        db.select(func.count()).select_from(Ticket).where(*where, outcomes.overdue(today))).scalar_one()
+        db.select(func.count()).select_from(Ticket).where(*where, outcomes.overdue(today))
+    ).scalar_one()
     overdue = _oldest(where, [outcomes.overdue(today)], names, today, cal, list_limit)
 
     months = last_months(today)
     in_window = [ReportSummary.received_month >= months[0], ReportSummary.received_month <= months[-1]]
-    received = dict(db.session.execute(
-        db.select(ReportSummary.received_month, func.sum(ReportSummary.n))
-        .where(*scope.summary(), *in_window).group_by(ReportSummary.received_month)).all())
-    answered_in_window = [*scope.summary(), ReportSummary.state == State.ANSWERED,
-                          ReportSummary.answered_month >= months[0], ReportSummary.answered_month <= months[-1]]
-    answered = dict(db.session.execute(
-        db.select(ReportSummary.answered_month, func.sum(ReportSummary.n))
-        .where(*answered_in_window).group_by(ReportSummary.answered_month)).all())
+    received = dict(
+        db.session.execute(
+            db.select(ReportSummary.received_month, func.sum(ReportSummary.n))
+            .where(*scope.summary(), *in_window)
+            .group_by(ReportSummary.received_month)
+        ).all()
+    )
+    answered_in_window = [
+        *scope.summary(),
+        ReportSummary.state == State.ANSWERED,
+        ReportSummary.answered_month >= months[0],
+        ReportSummary.answered_month <= months[-1],
+    ]
+    answered = dict(
+        db.session.execute(
+            db.select(ReportSummary.answered_month, func.sum(ReportSummary.n))
+            .where(*answered_in_window)
+            .group_by(ReportSummary.answered_month)
+        ).all()
+    )
 
     rates: dict[int | None, Row] = {}
     for unit_id, verdict, n in db.session.execute(
         db.select(ReportSummary.unit_id, ReportSummary.on_time, func.sum(ReportSummary.n))
-        .where(*answered_in_window).group_by(ReportSummary.unit_id, ReportSummary.on_time)
+        .where(*answered_in_window)
+        .group_by(ReportSummary.unit_id, ReportSummary.on_time)
     ):
         key = unit_id or None
         row = rates.setdefault(key, Row(key, names.of("unit", key)))
@@ -134,11 +156,18 @@ def dashboard(scope: Scope, today: date, *, locale: str, cal: WorkCalendar | Non
     unit_rates = sorted((r for r in rates.values() if r.answered), key=lambda r: order.get(r.key, 10_000))
 
     return Dashboard(
-        today=today, by_state=by_state, open_count=open_count, due_this_week=due_this_week,
-        due_this_week_count=int(due_this_week_count), week_end=end, overdue=overdue,
-        overdue_count=int(overdue_count), months=months,
+        today=today,
+        by_state=by_state,
+        open_count=open_count,
+        due_this_week=due_this_week,
+        due_this_week_count=int(due_this_week_count),
+        week_end=end,
+        overdue=overdue,
+        overdue_count=int(overdue_count),
+        months=months,
         received_per_month=[int(received.get(k, 0) or 0) for k in months],
-        answered_per_month=[int(answered.get(k, 0) or 0) for k in months], unit_rates=unit_rates,
+        answered_per_month=[int(answered.get(k, 0) or 0) for k in months],
+        unit_rates=unit_rates,
         list_limit=list_limit,
     )
 

@@ -30,8 +30,14 @@ from . import ServiceError, calendar, language, outbox, publication, timeline
 from .admin import audit
 
 KINDS = ("access", "correct", "withdraw_publication", "delete", "restrict", "object")
-PURPOSES = {"access": "pd_access", "correct": "pd_correct", "withdraw_publication": "pd_withdraw",
-            "delete": "pd_delete", "restrict": "pd_restrict", "object": "pd_object"}
+PURPOSES = {
+    "access": "pd_access",
+    "correct": "pd_correct",
+    "withdraw_publication": "pd_withdraw",
+    "delete": "pd_delete",
+    "restrict": "pd_restrict",
+    "object": "pd_object",
+}
 OPEN_STATES = ("received", "acknowledged")
 MESSAGE_MAX = 5000
 
@@ -55,9 +61,19 @@ def _mail(request: PrivacyRequest, stage: str, now: datetime, **context: Any) ->
         "extended": lambda: f"[{ticket.code}] " + gettext("Gia hạn giải quyết yêu cầu về dữ liệu cá nhân"),
         "done": lambda: f"[{ticket.code}] " + gettext("Kết quả giải quyết yêu cầu về dữ liệu cá nhân"),
     }
-    outbox.queue(f"privacy_{stage}", ticket.email, subjects[stage], "privacy_request", ticket=ticket,
-                 locale=ticket.locale or "vi", now=now, request=request, stage=stage,
-                 kind_label=kind_labels()[request.kind], **context)
+    outbox.queue(
+        f"privacy_{stage}",
+        ticket.email,
+        subjects[stage],
+        "privacy_request",
+        ticket=ticket,
+        locale=ticket.locale or "vi",
+        now=now,
+        request=request,
+        stage=stage,
+        kind_label=kind_labels()[request.kind],
+        **context,
+    )
 
 
 def open_requests(ticket: Ticket) -> list[PrivacyRequest]:
@@ -65,9 +81,11 @@ def open_requests(ticket: Ticket) -> list[PrivacyRequest]:
 
 
 def requests_of(ticket: Ticket) -> list[PrivacyRequest]:
-    return list(db.session.execute(
-        db.select(PrivacyRequest).where(PrivacyRequest.ticket_id == ticket.id).order_by(PrivacyRequest.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(PrivacyRequest).where(PrivacyRequest.ticket_id == ticket.id).order_by(PrivacyRequest.id)
+        ).scalars()
+    )
 
 
 def submit(ticket: Ticket, kind: str, message: str, now: datetime) -> PrivacyRequest:
@@ -91,25 +109,47 @@ def submit(ticket: Ticket, kind: str, message: str, now: datetime) -> PrivacyReq
     cal = calendar.work_calendar()
     due = calendar.compute(PURPOSES[kind], received_on, cal=cal).due
     request = PrivacyRequest(
-        ticket=ticket, kind=kind, message=message, state="received", received_at=now, received_on=received_on,
-        ack_due_date=calendar.compute("pd_ack", received_on, cal=cal).due, due_date=due, original_due_date=due,
+        ticket=ticket,
+        kind=kind,
+        message=message,
+        state="received",
+        received_at=now,
+        received_on=received_on,
+        ack_due_date=calendar.compute("pd_ack", received_on, cal=cal).due,
+        due_date=due,
+        original_due_date=due,
     )
     db.session.add(request)
     db.session.flush()
-    timeline.record(ticket, "privacy_request", actor_label="submitter", public=True, now=now,
-                    message=kind_labels()[kind], request_id=request.id, kind=kind)
+    timeline.record(
+        ticket,
+        "privacy_request",
+        actor_label="submitter",
+        public=True,
+        now=now,
+        message=kind_labels()[kind],
+        request_id=request.id,
+        kind=kind,
+    )
     audit(None, "privacy_request", request.id, "create", now=now, ticket=ticket.code, kind=kind)
     if kind == "withdraw_publication":
         _withdraw_publication(ticket, now)
-        _finish(request, None, "done", gettext(
-            "Sự đồng ý công khai đã được rút lại. Nội dung công khai (nếu có) đã được che lại hoặc gỡ xuống ngay."),
-            now)
+        _finish(
+            request,
+            None,
+            "done",
+            gettext(
+                "Sự đồng ý công khai đã được rút lại. Nội dung công khai (nếu có) đã được che lại hoặc gỡ xuống ngay."
+            ),
+            now,
+        )
         return request
     if kind == "restrict":
         # Until the office decides, the data is only kept: the public copy comes down at once and
         # cannot be published again (publication.restricted).
-        publication.take_down(ticket, now, "Người gửi yêu cầu hạn chế xử lý dữ liệu cá nhân: "
-                                           "kết quả đã được gỡ công khai ngay.")
+        publication.take_down(
+            ticket, now, "Người gửi yêu cầu hạn chế xử lý dữ liệu cá nhân: kết quả đã được gỡ công khai ngay."
+        )
     if ticket.email:
         # The acknowledgment is the e-mail itself, sent in the same transaction.
         request.state = "acknowledged"
@@ -144,8 +184,9 @@ def acknowledge(request: PrivacyRequest, actor: User, now: datetime) -> PrivacyR
         request.acknowledged_at = now
         request.state = "acknowledged"
         request.handled_by = actor
-        timeline.record(request.ticket, "privacy_acknowledge", actor=actor, public=False, now=now,
-                        request_id=request.id)
+        timeline.record(
+            request.ticket, "privacy_acknowledge", actor=actor, public=False, now=now, request_id=request.id
+        )
         audit(actor, "privacy_request", request.id, "acknowledge", now=now)
         db.session.flush()
     return request
@@ -171,12 +212,31 @@ def extend(request: PrivacyRequest, actor: User, reason: str, now: datetime) -> 
     if request.acknowledged_at is None:
         request.acknowledged_at = now
         request.state = "acknowledged"
-    timeline.record(request.ticket, "privacy_extend", actor=actor, public=True, now=now,
-                    message=gettext("Gia hạn giải quyết yêu cầu về dữ liệu cá nhân đến %(d)s: %(r)s",
-                                    d=request.due_date.strftime("%d/%m/%Y"), r=reason[:500]),
-                    request_id=request.id, old_due=old_due.isoformat(), new_due=request.due_date.isoformat())
-    audit(actor, "privacy_request", request.id, "extend", now=now, old_due=old_due, new_due=request.due_date,
-          reason=reason[:500])
+    timeline.record(
+        request.ticket,
+        "privacy_extend",
+        actor=actor,
+        public=True,
+        now=now,
+        message=gettext(
+            "Gia hạn giải quyết yêu cầu về dữ liệu cá nhân đến %(d)s: %(r)s",
+            d=request.due_date.strftime("%d/%m/%Y"),
+            r=reason[:500],
+        ),
+        request_id=request.id,
+        old_due=old_due.isoformat(),
+        new_due=request.due_date.isoformat(),
+    )
+    audit(
+        actor,
+        "privacy_request",
+        request.id,
+        "extend",
+        now=now,
+        old_due=old_due,
+        new_due=request.due_date,
+        reason=reason[:500],
+    )
     _mail(request, "extended", now, old_due=old_due, reason=reason)
     db.session.flush()
     return request
@@ -209,8 +269,15 @@ def _corrections(values: dict[str, str] | None) -> dict[str, str]:
     return out
 
 
-def complete(request: PrivacyRequest, actor: User, answer: str, now: datetime, *, refuse: bool = False,
-             corrections: dict[str, str] | None = None):
+def complete(
+    request: PrivacyRequest,
+    actor: User,
+    answer: str,
+    now: datetime,
+    *,
+    refuse: bool = False,
+    corrections: dict[str, str] | None = None,
+):
     """Answer the request (or refuse it with the reason); deletion anonymises the ticket's data at once,
     a correction applies the corrected contact details given (name, email, phone, address).
 
@@ -265,9 +332,17 @@ def _finish(request: PrivacyRequest, actor: User | None, state: str, answer: str
     request.acknowledged_at = request.acknowledged_at or now
     request.handled_by = actor
     request.on_time = to_local(now).date() <= request.due_date
-    timeline.record(request.ticket, "privacy_complete", actor=actor, actor_label="" if actor else "system",
-                    public=True, now=now, message=f"{kind_labels()[request.kind]}: {state_labels()[state]}",
-                    request_id=request.id, state=state)
+    timeline.record(
+        request.ticket,
+        "privacy_complete",
+        actor=actor,
+        actor_label="" if actor else "system",
+        public=True,
+        now=now,
+        message=f"{kind_labels()[request.kind]}: {state_labels()[state]}",
+        request_id=request.id,
+        state=state,
+    )
     audit(actor, "privacy_request", request.id, state, now=now, kind=request.kind, on_time=request.on_time)
     _mail(request, "done", now, answer=answer)
 
@@ -275,15 +350,20 @@ def _finish(request: PrivacyRequest, actor: User | None, state: str, answer: str
 def counts(start: datetime, end: datetime) -> dict[str, Any]:
     """Requests received in [start, end) by kind, and how many were completed on time (for reports)."""
     rows = db.session.execute(
-        db.select(PrivacyRequest.kind, PrivacyRequest.state, PrivacyRequest.on_time)
-        .where(PrivacyRequest.received_at >= start, PrivacyRequest.received_at < end)
+        db.select(PrivacyRequest.kind, PrivacyRequest.state, PrivacyRequest.on_time).where(
+            PrivacyRequest.received_at >= start, PrivacyRequest.received_at < end
+        )
     ).all()
-    by_kind = {kind: 0 for kind in KINDS}
+    by_kind = dict.fromkeys(KINDS, 0)
     for kind, _state, _on_time in rows:
         by_kind[kind] = by_kind.get(kind, 0) + 1
-    return {"total": len(rows), "by_kind": by_kind,
-            "open": sum(1 for r in rows if r.state in OPEN_STATES),
-            "on_time": sum(1 for r in rows if r.on_time), "late": sum(1 for r in rows if r.on_time is False)}
+    return {
+        "total": len(rows),
+        "by_kind": by_kind,
+        "open": sum(1 for r in rows if r.state in OPEN_STATES),
+        "on_time": sum(1 for r in rows if r.on_time),
+        "late": sum(1 for r in rows if r.on_time is False),
+    }
 
 
 def report_columns() -> list[tuple[str, str]]:
@@ -310,10 +390,15 @@ def report_rows(start: date, end: date, as_of: date) -> list[tuple[str, dict[str
     not yet) in time or overdue against its due date. For the XLSX and CSV exports of the report.
     """
     rows = db.session.execute(
-        db.select(PrivacyRequest.kind, PrivacyRequest.ack_due_date, PrivacyRequest.due_date,
-                  PrivacyRequest.acknowledged_at, PrivacyRequest.completed_at, PrivacyRequest.state,
-                  PrivacyRequest.extended_at)
-        .where(PrivacyRequest.received_on >= start, PrivacyRequest.received_on <= end)
+        db.select(
+            PrivacyRequest.kind,
+            PrivacyRequest.ack_due_date,
+            PrivacyRequest.due_date,
+            PrivacyRequest.acknowledged_at,
+            PrivacyRequest.completed_at,
+            PrivacyRequest.state,
+            PrivacyRequest.extended_at,
+        ).where(PrivacyRequest.received_on >= start, PrivacyRequest.received_on <= end)
     ).all()
     keys = [key for key, _heading in report_columns()]
     figures = {kind: dict.fromkeys(keys, 0) for kind in KINDS}
@@ -356,48 +441,84 @@ def report_csv(report) -> bytes:
     columns = report_columns()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([gettext("Kỳ báo cáo"), gettext("Tính đến ngày"), gettext("Nhóm"), gettext("Mục"),
-                     *[h for _k, h in columns]])
+    writer.writerow(
+        [gettext("Kỳ báo cáo"), gettext("Tính đến ngày"), gettext("Nhóm"), gettext("Mục"), *[h for _k, h in columns]]
+    )
     group = gettext("Yêu cầu về dữ liệu cá nhân")
     for label, figures in report_rows(report.period.start, report.period.end, report.as_of):
-        writer.writerow([report.period.label, report.as_of.strftime("%d/%m/%Y"), group, label,
-                         *[figures[key] for key, _h in columns]])
+        writer.writerow(
+            [
+                report.period.label,
+                report.as_of.strftime("%d/%m/%Y"),
+                group,
+                label,
+                *[figures[key] for key, _h in columns],
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def subject_data(ticket: Ticket) -> dict[str, Any]:
     """Everything held about the submitter of this ticket, as plain data (my-data.json, printable page)."""
+
     def iso(value):
         return value.isoformat() if value is not None else None
 
     events = [e for e in ticket.events if e.public or e.actor_label == "submitter"]
     return {
         "ticket": {
-            "code": ticket.code, "kind": ticket.kind, "category": ticket.category.name if ticket.category else None,
-            "state": ticket.state, "channel": ticket.channel, "received_at": iso(ticket.received_at),
-            "received_on": iso(ticket.received_on), "due_date": iso(ticket.due_date),
-            "answered_on": iso(ticket.answered_on), "published_at": iso(ticket.published_at),
-            "title": ticket.title, "content": ticket.content, "regulation": ticket.regulation,
+            "code": ticket.code,
+            "kind": ticket.kind,
+            "category": ticket.category.name if ticket.category else None,
+            "state": ticket.state,
+            "channel": ticket.channel,
+            "received_at": iso(ticket.received_at),
+            "received_on": iso(ticket.received_on),
+            "due_date": iso(ticket.due_date),
+            "answered_on": iso(ticket.answered_on),
+            "published_at": iso(ticket.published_at),
+            "title": ticket.title,
+            "content": ticket.content,
+            "regulation": ticket.regulation,
             "answer": ticket.answer if ticket.state == "answered" else None,
         },
         "submitter": {
-            "submitter_type": ticket.submitter_type, "organization": ticket.organization, "tax_code": ticket.tax_code,
-            "name": ticket.name, "email": ticket.email, "phone": ticket.phone, "address": ticket.address,
-            "locale": ticket.locale, "anonymised_at": iso(ticket.anonymised_at),
+            "submitter_type": ticket.submitter_type,
+            "organization": ticket.organization,
+            "tax_code": ticket.tax_code,
+            "name": ticket.name,
+            "email": ticket.email,
+            "phone": ticket.phone,
+            "address": ticket.address,
+            "locale": ticket.locale,
+            "anonymised_at": iso(ticket.anonymised_at),
         },
         "consents": {
-            "notice_version": ticket.notice_version, "processing_agreed_at": iso(ticket.consent_processing_at),
-            "publication": ticket.consent_publish, "publication_given_at": iso(ticket.consent_publish_at),
+            "notice_version": ticket.notice_version,
+            "processing_agreed_at": iso(ticket.consent_processing_at),
+            "publication": ticket.consent_publish,
+            "publication_given_at": iso(ticket.consent_publish_at),
             "publication_withdrawn_at": iso(ticket.consent_publish_withdrawn_at),
             "processing_restricted_at": iso(ticket.processing_restricted_at),
         },
-        "public_copy": {"title": ticket.public_title, "summary": ticket.public_summary,
-                        "answer": ticket.public_answer} if ticket.published_at else None,
+        "public_copy": {"title": ticket.public_title, "summary": ticket.public_summary, "answer": ticket.public_answer}
+        if ticket.published_at
+        else None,
         "timeline": [{"at": iso(e.at), "action": e.action, "message": e.message} for e in events],
-        "attachments": [{"name": a.original_name, "type": a.file_type, "size": a.size, "uploaded_at": iso(a.created_at)}
-                        for a in ticket.attachments],
-        "privacy_requests": [{"kind": r.kind, "state": r.state, "received_on": iso(r.received_on),
-                              "due_date": iso(r.due_date), "completed_at": iso(r.completed_at), "answer": r.answer}
-                             for r in requests_of(ticket)],
+        "attachments": [
+            {"name": a.original_name, "type": a.file_type, "size": a.size, "uploaded_at": iso(a.created_at)}
+            for a in ticket.attachments
+        ],
+        "privacy_requests": [
+            {
+                "kind": r.kind,
+                "state": r.state,
+                "received_on": iso(r.received_on),
+                "due_date": iso(r.due_date),
+                "completed_at": iso(r.completed_at),
+                "answer": r.answer,
+            }
+            for r in requests_of(ticket)
+        ],
         "recipients": ["Văn phòng Sở Khoa học và Công nghệ", "đơn vị được giao giải quyết"],
     }

@@ -18,7 +18,7 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -86,7 +86,8 @@ def render_pdf(template: str, **context) -> bytes:
     with force_locale("vi"):  # an official document is in Vietnamese whatever the reader's language
         html = render_template(f"documents/{template}", **context)
     return HTML(string=html, url_fetcher=_no_fetch, base_url=None).write_pdf(
-        pdf_identifier=False, uncompressed_pdf=False)
+        pdf_identifier=False, uncompressed_pdf=False
+    )
 
 
 # ---------------------------------------------------------------- signing on the server
@@ -115,8 +116,13 @@ def signer() -> object:
         return _load_signer(path, current_app.config.get("LETTER_SIGNING_PASSWORD", ""), Path(path).stat().st_mtime)
     except (OSError, ValueError) as exc:
         log.error("cannot load the signing certificate %s: %s", path, exc)
-        raise ServiceError(_("Không đọc được chứng thư số ký văn bản (LETTER_SIGNING_PKCS12); vui lòng báo "
-                             "quản trị hệ thống. Văn bản chưa được phát hành."), 500) from None
+        raise ServiceError(
+            _(
+                "Không đọc được chứng thư số ký văn bản (LETTER_SIGNING_PKCS12); vui lòng báo "
+                "quản trị hệ thống. Văn bản chưa được phát hành."
+            ),
+            500,
+        ) from None
 
 
 def sign_pdf(data: bytes, *, name: str, reason: str, location: str) -> bytes:
@@ -126,8 +132,12 @@ def sign_pdf(data: bytes, *, name: str, reason: str, location: str) -> bytes:
 
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     meta = signers.PdfSignatureMetadata(
-        field_name="ChuKySo", name=name, reason=reason, location=location,
-        subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        field_name="ChuKySo",
+        name=name,
+        reason=reason,
+        location=location,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
     )
     out = run_sync(signers.PdfSigner(meta, signer=signer()).sign_pdf, writer)
     return out.getvalue()
@@ -165,14 +175,15 @@ def trust_roots() -> list:
         return _load_roots(paths, tuple(Path(p).stat().st_mtime for p in paths))
     except (OSError, ValueError) as exc:
         log.error("cannot load LETTER_TRUST_ROOTS %s: %s", paths, exc)
-        raise ServiceError(_("Không đọc được chứng thư gốc tin cậy (LETTER_TRUST_ROOTS); vui lòng báo quản trị "
-                             "hệ thống."), 500) from None
+        raise ServiceError(
+            _("Không đọc được chứng thư gốc tin cậy (LETTER_TRUST_ROOTS); vui lòng báo quản trị hệ thống."), 500
+        ) from None
 
 
 def _subject(cert) -> str:
     try:
         return cert.subject.human_friendly
-    except Exception:  # noqa: BLE001 - an odd name must not hide the verdict
+    except Exception:
         return ""
 
 
@@ -196,13 +207,22 @@ def verify_signed(upload: bytes, issued: bytes) -> Verified:
     if not upload.startswith(issued):
         # An incremental signature keeps the issued bytes as they are; anything else is another
         # document, or the issued one changed and saved again before signing.
-        raise _refuse(_("Tệp tải lên không phải văn bản đã phát hành (số, ngày hoặc nội dung khác), hoặc văn "
-                        "bản đã bị sửa, lưu lại trước khi ký. Vui lòng ký số đúng tệp PDF tải về từ hệ thống "
-                        "(chế độ ký gia tăng, không lưu đè)."))
+        raise _refuse(
+            _(
+                "Tệp tải lên không phải văn bản đã phát hành (số, ngày hoặc nội dung khác), hoặc văn "
+                "bản đã bị sửa, lưu lại trước khi ký. Vui lòng ký số đúng tệp PDF tải về từ hệ thống "
+                "(chế độ ký gia tăng, không lưu đè)."
+            )
+        )
     roots = trust_roots()
     if not roots:
-        raise ServiceError(_("Chưa cấu hình chứng thư gốc tin cậy (LETTER_TRUST_ROOTS) nên không thể kiểm tra chữ "
-                             "ký số; vui lòng báo quản trị hệ thống."), 500)
+        raise ServiceError(
+            _(
+                "Chưa cấu hình chứng thư gốc tin cậy (LETTER_TRUST_ROOTS) nên không thể kiểm tra chữ "
+                "ký số; vui lòng báo quản trị hệ thống."
+            ),
+            500,
+        )
     try:
         reader = PdfFileReader(io.BytesIO(upload), strict=False)
         signatures = list(reader.embedded_regular_signatures)
@@ -220,12 +240,12 @@ def verify_signed(upload: bytes, issued: bytes) -> Verified:
             raise _refuse(_("Chữ ký số không thuộc văn bản đã phát hành."))
         # What was signed must show the issued pages unchanged: a signing tool adds the signature
         # (and its field) but may not alter the pages in the revisions up to the signature.
-        start, first, second, length = (int(x) for x in embedded.byte_range)
-        if not _same_pages(issued, upload[:second + length]):
+        _start, _first, second, length = (int(x) for x in embedded.byte_range)
+        if not _same_pages(issued, upload[: second + length]):
             raise _refuse(_("Nội dung văn bản đã bị thay đổi trước khi ký; hệ thống không chấp nhận tệp này."))
         try:
             status = run_sync(validate_pdf_signature, embedded, context)
-        except Exception as exc:  # noqa: BLE001 - a malformed signature is a refused file, not a crash
+        except Exception as exc:
             log.info("signature validation error: %s", exc)
             raise _refuse(_("Chữ ký số trong tệp không hợp lệ (không đọc được chữ ký).")) from None
         if not status.intact:
@@ -233,15 +253,19 @@ def verify_signed(upload: bytes, issued: bytes) -> Verified:
         if not status.valid:
             raise _refuse(_("Chữ ký số không hợp lệ."))
         if not status.trusted:
-            raise _refuse(_("Chứng thư số của người ký không được tin cậy (không thuộc tổ chức cung cấp dịch vụ "
-                            "chứng thực đã cấu hình) hoặc đã hết hạn, bị thu hồi."))
+            raise _refuse(
+                _(
+                    "Chứng thư số của người ký không được tin cậy (không thuộc tổ chức cung cấp dịch vụ "
+                    "chứng thực đã cấu hình) hoặc đã hết hạn, bị thu hồi."
+                )
+            )
         if status.modification_level is not None and status.modification_level > ModificationLevel.FORM_FILLING:
             raise _refuse(_("Nội dung văn bản đã bị thay đổi sau khi ký; hệ thống không chấp nhận tệp này."))
         when = status.signer_reported_dt
         if status.timestamp_validity is not None:
             when = status.timestamp_validity.timestamp
         if when is not None:
-            when = when.astimezone(timezone.utc).replace(tzinfo=None)
+            when = when.astimezone(UTC).replace(tzinfo=None)
             if latest is None or when >= latest:
                 latest, signed_by = when, _subject(status.signing_cert)
         elif not signed_by:
@@ -274,14 +298,19 @@ def _page_prints(data: bytes) -> list[tuple]:
                         program = descriptor[key].get_object().get_data()
             to_unicode = font["/ToUnicode"].get_object().get_data() if "/ToUnicode" in font else b""
             fonts.append((str(name), str(font.get("/BaseFont")), sha256(program), sha256(to_unicode)))
-        prints.append((tuple(round(float(v), 2) for v in page.mediabox),
-                       sha256(contents.get_data() if contents is not None else b""), tuple(fonts)))
+        prints.append(
+            (
+                tuple(round(float(v), 2) for v in page.mediabox),
+                sha256(contents.get_data() if contents is not None else b""),
+                tuple(fonts),
+            )
+        )
     return prints
 
 
 def _same_pages(issued: bytes, signed_revision: bytes) -> bool:
     try:
         return _page_prints(issued) == _page_prints(signed_revision)
-    except Exception as exc:  # noqa: BLE001 - an unreadable revision is not the issued document
+    except Exception as exc:
         log.info("page comparison failed: %s", exc)
         return False

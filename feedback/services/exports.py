@@ -34,18 +34,32 @@ BOM = "\ufeff"
 
 # (key of the row dict, header message id, column width)
 DETAIL_COLUMNS: list[tuple[str, str, int]] = [
-    ("code", N_("Mã số"), 20), ("received_on", N_("Ngày tiếp nhận"), 14), ("kind", N_("Loại"), 14),
-    ("category", N_("Lĩnh vực"), 30), ("unit", N_("Đơn vị xử lý"), 36), ("channel", N_("Kênh tiếp nhận"), 16),
-    ("submitter_type", N_("Đối tượng"), 14), ("title", N_("Tiêu đề"), 50), ("state", N_("Trạng thái hiện tại"), 22),
-    ("status", N_("Tình trạng tại ngày báo cáo"), 30), ("due_date", N_("Hạn giải quyết"), 14),
-    ("answered_on", N_("Ngày trả lời"), 14), ("working_days", N_("Số ngày làm việc để trả lời"), 14),
-    ("published_on", N_("Ngày công khai"), 14), ("received_at", N_("Thời điểm tiếp nhận"), 18),
+    ("code", N_("Mã số"), 20),
+    ("received_on", N_("Ngày tiếp nhận"), 14),
+    ("kind", N_("Loại"), 14),
+    ("category", N_("Lĩnh vực"), 30),
+    ("unit", N_("Đơn vị xử lý"), 36),
+    ("channel", N_("Kênh tiếp nhận"), 16),
+    ("submitter_type", N_("Đối tượng"), 14),
+    ("title", N_("Tiêu đề"), 50),
+    ("state", N_("Trạng thái hiện tại"), 22),
+    ("status", N_("Tình trạng tại ngày báo cáo"), 30),
+    ("due_date", N_("Hạn giải quyết"), 14),
+    ("answered_on", N_("Ngày trả lời"), 14),
+    ("working_days", N_("Số ngày làm việc để trả lời"), 14),
+    ("published_on", N_("Ngày công khai"), 14),
+    ("received_at", N_("Thời điểm tiếp nhận"), 18),
     ("incoming_number", N_("Số đến"), 14),
 ]
 OVERDUE_COLUMNS: list[tuple[str, str, int]] = [
-    ("code", N_("Mã số"), 20), ("title", N_("Tiêu đề"), 50), ("kind_label", N_("Loại"), 14),
-    ("category", N_("Lĩnh vực"), 30), ("unit", N_("Đơn vị xử lý"), 36), ("assignee", N_("Người xử lý"), 24),
-    ("received_on", N_("Ngày tiếp nhận"), 14), ("due_date", N_("Hạn giải quyết"), 14),
+    ("code", N_("Mã số"), 20),
+    ("title", N_("Tiêu đề"), 50),
+    ("kind_label", N_("Loại"), 14),
+    ("category", N_("Lĩnh vực"), 30),
+    ("unit", N_("Đơn vị xử lý"), 36),
+    ("assignee", N_("Người xử lý"), 24),
+    ("received_on", N_("Ngày tiếp nhận"), 14),
+    ("due_date", N_("Hạn giải quyết"), 14),
     ("days_late", N_("Số ngày làm việc quá hạn"), 14),
 ]
 
@@ -136,8 +150,14 @@ class _Sheet:
         self.ws.append([self.styled(values[0], font=self.bold), *values[1:]])
 
 
-def write_xlsx(report: Report, details: Iterable[dict], target: str | IO[bytes], *,
-               overdue: Iterable[dict] | None = None, setup=None) -> None:
+def write_xlsx(
+    report: Report,
+    details: Iterable[dict],
+    target: str | IO[bytes],
+    *,
+    overdue: Iterable[dict] | None = None,
+    setup=None,
+) -> None:
     """The report as an Excel workbook written to `target` (a path or a binary file): summary, by unit,
     by category, overdue list, detailed list, satisfaction. `overdue` defaults to the report's own list;
     `setup(ws, columns)` prepares each sheet for printing."""
@@ -180,8 +200,10 @@ def write_xlsx(report: Report, details: Iterable[dict], target: str | IO[bytes],
             ws.row([r.label, *[getattr(r, attr) for attr, _h in figures]])
         ws.row([_("Tổng số"), *[getattr(report.total, attr) for attr, _h in figures]], bold=True)
 
-    for title, columns, rows in ((_("Quá hạn"), OVERDUE_COLUMNS, report.overdue if overdue is None else overdue),
-                                 (_("Chi tiết"), DETAIL_COLUMNS, details)):
+    for title, columns, rows in (
+        (_("Quá hạn"), OVERDUE_COLUMNS, report.overdue if overdue is None else overdue),
+        (_("Chi tiết"), DETAIL_COLUMNS, details),
+    ):
         ws = _Sheet(wb, title, headers(columns), [w for _k, _h, w in columns], setup)
         keys = [k for k, _h, _w in columns]
         for d in rows:
@@ -191,8 +213,7 @@ def write_xlsx(report: Report, details: Iterable[dict], target: str | IO[bytes],
         from .satisfaction import figure_columns as sat_columns
 
         sat = sat_columns()
-        ws = _Sheet(wb, _("Mức độ hài lòng"), [_("Đơn vị xử lý"), *[h for _a, h in sat]], [48, *[14] * len(sat)],
-                    setup)
+        ws = _Sheet(wb, _("Mức độ hài lòng"), [_("Đơn vị xử lý"), *[h for _a, h in sat]], [48, *[14] * len(sat)], setup)
         for r in report.satisfaction.units:
             ws.row([r.label, *[getattr(r, attr) for attr, _h in sat]])
         ws.row([_("Tổng số"), *[getattr(report.satisfaction.total, attr) for attr, _h in sat]], bold=True)
@@ -292,10 +313,19 @@ def satisfaction_csv(report: Report) -> bytes:
     sat = sat_columns()
     out = _Lines()
     out.writer.writerow([_("Kỳ báo cáo"), _("Tính đến ngày"), _("Nhóm"), _("Mục"), *[h for _a, h in sat]])
-    for group, row in [(_("Tổng số"), report.satisfaction.total),
-                       *[(_("Theo đơn vị xử lý"), r) for r in report.satisfaction.units]]:
-        out.writer.writerow([report.period.label, report.as_of.strftime("%d/%m/%Y"), group, row.label,
-                             *[_cell(getattr(row, a)) for a, _h in sat]])
+    for group, row in [
+        (_("Tổng số"), report.satisfaction.total),
+        *[(_("Theo đơn vị xử lý"), r) for r in report.satisfaction.units],
+    ]:
+        out.writer.writerow(
+            [
+                report.period.label,
+                report.as_of.strftime("%d/%m/%Y"),
+                group,
+                row.label,
+                *[_cell(getattr(row, a)) for a, _h in sat],
+            ]
+        )
     return BOM.encode("utf-8") + out.take()
 
 
@@ -305,5 +335,6 @@ def full_overdue(report: Report) -> Iterator[dict]:
 
     cal = work_calendar()
     status = reports.status_case(report.as_of)
-    return reports.overdue_rows(report.as_of, cal, [*report.cohort(), status == "open_overdue"],
-                                reports.labels(report.locale))
+    return reports.overdue_rows(
+        report.as_of, cal, [*report.cohort(), status == "open_overdue"], reports.labels(report.locale)
+    )

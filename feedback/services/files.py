@@ -4,7 +4,7 @@ file and committing), and the rate-event table's old rows. Every job is also a C
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -30,14 +30,17 @@ def clean_orphans(now: datetime, min_age_seconds: int | None = None) -> CleanRep
     min_age = cfg["ORPHAN_MIN_AGE_SECONDS"] if min_age_seconds is None else min_age_seconds
     folder = Path(cfg["UPLOAD_FOLDER"])
     report = CleanReport()
-    aware = now if now.tzinfo else now.replace(tzinfo=timezone.utc)  # timestamps are naive UTC
+    aware = now if now.tzinfo else now.replace(tzinfo=UTC)  # timestamps are naive UTC
     cutoff = aware.timestamp() - min_age
     if folder.is_dir():
         candidates = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
         for start in range(0, len(candidates), BATCH):
             chunk = candidates[start : start + BATCH]
-            known = set(db.session.execute(db.select(Attachment.stored_name).where(
-                Attachment.stored_name.in_([p.name for p in chunk]))).scalars())
+            known = set(
+                db.session.execute(
+                    db.select(Attachment.stored_name).where(Attachment.stored_name.in_([p.name for p in chunk]))
+                ).scalars()
+            )
             for path in chunk:
                 if path.name in known:
                     report.kept += 1
@@ -46,6 +49,6 @@ def clean_orphans(now: datetime, min_age_seconds: int | None = None) -> CleanRep
                     report.removed.append(path.name)
     # No limit looks back further than a day (sign-in failures: LOGIN_FAILURE_WINDOW).
     keep = max(86400, cfg["LOGIN_FAILURE_WINDOW"], cfg["TRACK_CODE_WINDOW"], cfg["OPEN311_KEY_RATE_WINDOW"])
-    naive = aware.astimezone(timezone.utc).replace(tzinfo=None)
+    naive = aware.astimezone(UTC).replace(tzinfo=None)
     report.rate_events = throttle.prune(naive - timedelta(seconds=keep))
     return report

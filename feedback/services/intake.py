@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -13,8 +14,8 @@ from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..domain.states import Channel, State
 from ..db.dialect import insert_or_increment
+from ..domain.states import Channel, State
 from ..extensions import db
 from ..models import Attachment, Ticket, TrackingCounter, User
 from ..timeutil import to_local
@@ -91,13 +92,16 @@ def store_upload(upload: Upload) -> tuple[str, str]:
             out.write(upload.data)
     except OSError:
         current_app.logger.exception("could not store an attachment in %s", folder)
-        try:
+        with contextlib.suppress(OSError):
             (folder / stored).unlink(missing_ok=True)
-        except OSError:
-            pass
-        raise ServiceError(_("Hệ thống tạm thời không lưu được tệp đính kèm. Thông tin Quý vị đã nhập vẫn còn "
-                             "trên biểu mẫu; vui lòng gửi lại sau ít phút, hoặc gửi không kèm tệp."),
-                           503, "attachments") from None
+        raise ServiceError(
+            _(
+                "Hệ thống tạm thời không lưu được tệp đính kèm. Thông tin Quý vị đã nhập vẫn còn "
+                "trên biểu mẫu; vui lòng gửi lại sau ít phút, hoặc gửi không kèm tệp."
+            ),
+            503,
+            "attachments",
+        ) from None
     return stored, hashlib.sha256(upload.data).hexdigest()
 
 
@@ -120,8 +124,7 @@ def rate_limited(client: str, now: datetime) -> throttle.Verdict:
     return throttle.check("submit", client, cfg["SUBMIT_RATE_LIMIT"], cfg["SUBMIT_RATE_WINDOW"], now)
 
 
-def submit(sub: Submission, now: datetime, *, client: str | None = None,
-           staff: User | None = None) -> Ticket:
+def submit(sub: Submission, now: datetime, *, client: str | None = None, staff: User | None = None) -> Ticket:
     """Create the ticket with its code, deadline, timeline entry, files and acknowledgment (not committed).
 
     :raises ServiceError: when the category is unknown or inactive.
@@ -166,8 +169,11 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         received_on=received_on,
         incoming_number=(sub.incoming_number or "").strip() or None,
         regime=calendar.DEFAULT_REGIME,
-        deadline_basis={"answer": calendar.basis_of(deadline), "route": calendar.basis_of(route_target),
-                        "transfer": calendar.basis_of(transfer_target)},
+        deadline_basis={
+            "answer": calendar.basis_of(deadline),
+            "route": calendar.basis_of(route_target),
+            "transfer": calendar.basis_of(transfer_target),
+        },
         due_date=deadline.due,
         original_due_date=deadline.due,
         due_explanation=deadline.explain("vi"),
@@ -185,20 +191,40 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None,
         for upload in sub.uploads:
             stored, digest = store_upload(upload)
             stored_paths.append(Path(current_app.config["UPLOAD_FOLDER"]) / stored)
-            db.session.add(Attachment(
-                ticket=ticket, original_name=upload.filename[:255], stored_name=stored,
-                file_type=upload.file_type, size=len(upload.data), sha256=digest, created_at=now,
-            ))
+            db.session.add(
+                Attachment(
+                    ticket=ticket,
+                    original_name=upload.filename[:255],
+                    stored_name=stored,
+                    file_type=upload.file_type,
+                    size=len(upload.data),
+                    sha256=digest,
+                    created_at=now,
+                )
+            )
         timeline.record(
-            ticket, "submit", actor=staff, actor_label="" if staff else "submitter",
-            to_state=State.NEW, public=True, now=now, channel=sub.channel,
-            message=deadline.explain("vi"), message_en=deadline.explain("en"),
+            ticket,
+            "submit",
+            actor=staff,
+            actor_label="" if staff else "submitter",
+            to_state=State.NEW,
+            public=True,
+            now=now,
+            channel=sub.channel,
+            message=deadline.explain("vi"),
+            message_en=deadline.explain("en"),
         )
         if ticket.email:
             outbox.queue(
-                "acknowledgment", ticket.email,
+                "acknowledgment",
+                ticket.email,
                 lambda: f"[{ticket.code}] " + _("Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"),
-                "acknowledgment", ticket=ticket, deadline=deadline, locale=ticket.locale, now=now, flush=False,
+                "acknowledgment",
+                ticket=ticket,
+                deadline=deadline,
+                locale=ticket.locale,
+                now=now,
+                flush=False,
             )
         if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
             throttle.record("submit", client, now)

@@ -56,16 +56,24 @@ def letter_symbol(ticket: Ticket) -> str:
 
 def signers_for(ticket: Ticket) -> list[User]:
     """Who may sign the ticket's letter: the active directors and the heads of its unit."""
-    stmt = db.select(User).where(User.active.is_(True), db.or_(
-        User.role == Role.DIRECTOR,
-        (User.role == Role.UNIT_HEAD) & (User.unit_id == ticket.unit_id) if ticket.unit_id else db.false(),
-    )).order_by(User.role, User.name)
+    stmt = (
+        db.select(User)
+        .where(
+            User.active.is_(True),
+            db.or_(
+                User.role == Role.DIRECTOR,
+                (User.role == Role.UNIT_HEAD) & (User.unit_id == ticket.unit_id) if ticket.unit_id else db.false(),
+            ),
+        )
+        .order_by(User.role, User.name)
+    )
     return list(db.session.execute(stmt).scalars())
 
 
 def signer_block(user: User) -> rules.SignerLine:
-    return rules.signer_line(user.role, user.name, user.position, user.signing_authority,
-                             head_title=cfg("DOCUMENT_HEAD_TITLE"))
+    return rules.signer_line(
+        user.role, user.name, user.position, user.signing_authority, head_title=cfg("DOCUMENT_HEAD_TITLE")
+    )
 
 
 # ---------------------------------------------------------------- the draft
@@ -90,16 +98,21 @@ def draft_defaults(ticket: Ticket) -> Draft:
     """The draft as stored, each missing part filled with its default."""
     saved = ticket.letter_draft or {}
     body = ticket.draft_answer or rules.default_body(
-        issuer_name=cfg("DOCUMENT_ISSUER_NAME"), submitter=submitter_of(ticket), received_on=ticket.received_on,
-        code=ticket.code, title=ticket.title, content=ticket.content)
+        issuer_name=cfg("DOCUMENT_ISSUER_NAME"),
+        submitter=submitter_of(ticket),
+        received_on=ticket.received_on,
+        code=ticket.code,
+        title=ticket.title,
+        content=ticket.content,
+    )
     signer = saved.get("signer") or ""
     if not signer:  # the unit's head, else a director
         candidates = sorted(signers_for(ticket), key=lambda u: (u.role != Role.UNIT_HEAD, u.name))
         signer = candidates[0].email if candidates else ""
     return Draft(
         subject=saved.get("subject") or rules.default_subject(submitter_of(ticket)),
-        addressee=saved.get("addressee") or rules.default_addressee(ticket.submitter_type, ticket.name,
-                                                                    ticket.organization),
+        addressee=saved.get("addressee")
+        or rules.default_addressee(ticket.submitter_type, ticket.name, ticket.organization),
         body=body,
         recipients=saved.get("recipients") or rules.default_recipients(unit_symbol(ticket.unit)),
         signer=signer,
@@ -127,10 +140,12 @@ def validate(ticket: Ticket, form, body: str | None, *, base: Draft | None = Non
         value = form.get(name) if form is not None else None
         return current if value is None else value
 
-    subject = _field(get("subject", base.subject), "subject", rules.MAX_SUBJECT,
-                     _("Vui lòng nhập trích yếu của văn bản (V/v ...)."))
-    addressee = _field(get("addressee", base.addressee), "addressee", rules.MAX_ADDRESSEE,
-                       _("Vui lòng nhập nơi gửi (Kính gửi)."))
+    subject = _field(
+        get("subject", base.subject), "subject", rules.MAX_SUBJECT, _("Vui lòng nhập trích yếu của văn bản (V/v ...).")
+    )
+    addressee = _field(
+        get("addressee", base.addressee), "addressee", rules.MAX_ADDRESSEE, _("Vui lòng nhập nơi gửi (Kính gửi).")
+    )
     body = (body if body is not None else base.body) or ""
     if not rules.paragraphs(body):
         raise ServiceError(_("Vui lòng nhập nội dung trả lời."), 400, "answer")
@@ -145,32 +160,60 @@ def validate(ticket: Ticket, form, body: str | None, *, base: Draft | None = Non
     signer = (get("signer", base.signer) or "").strip().lower()
     allowed = {u.email.lower(): u for u in signers_for(ticket)}
     if signer not in allowed:
-        raise ServiceError(_("Vui lòng chọn người ký là Lãnh đạo Sở hoặc lãnh đạo đơn vị xử lý đang hoạt động."),
-                           400, "signer")
-    return Draft(subject, addressee, body.strip().replace("\r\n", "\n"),
-                 "\n".join(line[2:].rstrip(";.") for line in lines), signer)
+        raise ServiceError(
+            _("Vui lòng chọn người ký là Lãnh đạo Sở hoặc lãnh đạo đơn vị xử lý đang hoạt động."), 400, "signer"
+        )
+    return Draft(
+        subject,
+        addressee,
+        body.strip().replace("\r\n", "\n"),
+        "\n".join(line[2:].rstrip(";.") for line in lines),
+        signer,
+    )
 
 
 def store_draft(ticket: Ticket, draft: Draft) -> dict:
     """Keep the draft on the ticket; return it as recorded on the timeline."""
     ticket.draft_answer = draft.body
-    ticket.letter_draft = {"subject": draft.subject, "addressee": draft.addressee,
-                           "recipients": draft.recipients, "signer": draft.signer}
-    return {"subject": draft.subject, "addressee": draft.addressee, "recipients": draft.recipients,
-            "signer": draft.signer, "body": draft.body}
+    ticket.letter_draft = {
+        "subject": draft.subject,
+        "addressee": draft.addressee,
+        "recipients": draft.recipients,
+        "signer": draft.signer,
+    }
+    return {
+        "subject": draft.subject,
+        "addressee": draft.addressee,
+        "recipients": draft.recipients,
+        "signer": draft.signer,
+        "body": draft.body,
+    }
 
 
 def differs(ticket: Ticket, draft: Draft) -> bool:
     current = draft_defaults(ticket)
     return (current.subject, current.addressee, current.body.strip(), current.recipients, current.signer) != (
-        draft.subject, draft.addressee, draft.body.strip(), draft.recipients, draft.signer)
+        draft.subject,
+        draft.addressee,
+        draft.body.strip(),
+        draft.recipients,
+        draft.signer,
+    )
 
 
 # ---------------------------------------------------------------- the document
 
 
-def _view(doc: OutgoingDocument | None, *, draft: Draft | None = None, ticket: Ticket | None = None,
-          day=None, signer: rules.SignerLine | None = None, mark: str = "", public: bool = False) -> dict:
+def _view(
+    doc: OutgoingDocument | None,
+    *,
+    draft: Draft | None = None,
+    ticket: Ticket | None = None,
+    day=None,
+    signer: rules.SignerLine | None = None,
+    mark: str = "",
+    public: bool = False,
+) -> dict:
     """What the letter template shows, from an issued document or from a draft (preview)."""
     if doc is not None:
         number = rules.number_symbol(doc.number, doc.symbol)
@@ -181,11 +224,18 @@ def _view(doc: OutgoingDocument | None, *, draft: Draft | None = None, ticket: T
         number = rules.number_symbol(None, letter_symbol(ticket))
         subject, addressee, body, recipients = draft.subject, draft.addressee, draft.body, draft.recipients
     return {
-        "province": cfg("DOCUMENT_PROVINCE"), "issuer_name": cfg("DOCUMENT_ISSUER_NAME"),
-        "number_symbol": number, "subject": subject, "subject_under_number": True,
-        "date_line": rules.date_line(cfg("DOCUMENT_PLACE"), day), "addressee": addressee.rstrip("."),
-        "paragraphs": rules.paragraphs(rules.ensure_closing(body)), "recipients": rules.recipient_lines(recipients),
-        "signer": signer, "mark": mark, "public": public,
+        "province": cfg("DOCUMENT_PROVINCE"),
+        "issuer_name": cfg("DOCUMENT_ISSUER_NAME"),
+        "number_symbol": number,
+        "subject": subject,
+        "subject_under_number": True,
+        "date_line": rules.date_line(cfg("DOCUMENT_PLACE"), day),
+        "addressee": addressee.rstrip("."),
+        "paragraphs": rules.paragraphs(rules.ensure_closing(body)),
+        "recipients": rules.recipient_lines(recipients),
+        "signer": signer,
+        "mark": mark,
+        "public": public,
     }
 
 
@@ -200,10 +250,14 @@ def preview_pdf(ticket: Ticket, draft: Draft, today) -> bytes:
 def current_letter(ticket: Ticket) -> OutgoingDocument | None:
     """The ticket's letter in force (the last one not cancelled)."""
     return db.session.execute(
-        db.select(OutgoingDocument).where(OutgoingDocument.ticket_id == ticket.id,
-                                          OutgoingDocument.doc_type == rules.LETTER,
-                                          OutgoingDocument.status != rules.CANCELLED)
-        .order_by(OutgoingDocument.id.desc()).limit(1)
+        db.select(OutgoingDocument)
+        .where(
+            OutgoingDocument.ticket_id == ticket.id,
+            OutgoingDocument.doc_type == rules.LETTER,
+            OutgoingDocument.status != rules.CANCELLED,
+        )
+        .order_by(OutgoingDocument.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -216,26 +270,52 @@ def issue(ticket: Ticket, actor: User, now: datetime) -> OutgoingDocument:
     draft = draft_defaults(ticket)
     user = db.session.execute(db.select(User).where(User.email == draft.signer)).scalar_one_or_none()
     if user is None or user not in signers_for(ticket):
-        raise ServiceError(_("Vui lòng chọn người ký là Lãnh đạo Sở hoặc lãnh đạo đơn vị xử lý đang hoạt động."),
-                           400, "signer")
+        raise ServiceError(
+            _("Vui lòng chọn người ký là Lãnh đạo Sở hoặc lãnh đạo đơn vị xử lý đang hoạt động."), 400, "signer"
+        )
     block = signer_block(user)
     issued_on = local_today(now)
     issuer = cfg("DOCUMENT_ISSUER")
     number = documents.allocate_number(issuer, issued_on.year)
     doc = OutgoingDocument(
-        issuer=issuer, year=issued_on.year, number=number, symbol=letter_symbol(ticket), doc_type=rules.LETTER,
-        ticket_id=ticket.id, unit_id=ticket.unit_id, issued_at=now, issued_on=issued_on,
-        subject=draft.subject, addressee=draft.addressee, body=draft.body, recipients=draft.recipients,
-        signer_id=user.id, signer_name=block.name, signer_position=block.position, signer_authority=block.authority,
-        issued_by_id=actor.id, status=rules.AWAITING_SIGNATURE, created_at=now,
+        issuer=issuer,
+        year=issued_on.year,
+        number=number,
+        symbol=letter_symbol(ticket),
+        doc_type=rules.LETTER,
+        ticket_id=ticket.id,
+        unit_id=ticket.unit_id,
+        issued_at=now,
+        issued_on=issued_on,
+        subject=draft.subject,
+        addressee=draft.addressee,
+        body=draft.body,
+        recipients=draft.recipients,
+        signer_id=user.id,
+        signer_name=block.name,
+        signer_position=block.position,
+        signer_authority=block.authority,
+        issued_by_id=actor.id,
+        status=rules.AWAITING_SIGNATURE,
+        created_at=now,
     )
     pdf = documents.render_pdf("letter.html", doc=_view(doc))
     doc.pdf, doc.pdf_sha256, doc.pdf_size = pdf, documents.sha256(pdf), len(pdf)
     db.session.add(doc)
     db.session.flush()
-    timeline.record(ticket, "letter_issued", actor=actor, from_state=ticket.state, to_state=ticket.state,
-                    public=False, now=now, message=f"{display_number(doc)} — {doc.subject}",
-                    document_id=doc.id, number=display_number(doc), sha256=doc.pdf_sha256)
+    timeline.record(
+        ticket,
+        "letter_issued",
+        actor=actor,
+        from_state=ticket.state,
+        to_state=ticket.state,
+        public=False,
+        now=now,
+        message=f"{display_number(doc)} — {doc.subject}",
+        document_id=doc.id,
+        number=display_number(doc),
+        sha256=doc.pdf_sha256,
+    )
     if documents.signing_configured():
         sign_on_server(doc, ticket, now)
     return doc
@@ -243,24 +323,49 @@ def issue(ticket: Ticket, actor: User, now: datetime) -> OutgoingDocument:
 
 def sign_on_server(doc: OutgoingDocument, ticket: Ticket | None, now: datetime) -> None:
     """Sign the issued PDF with the department's certificate and deliver it."""
-    signed = documents.sign_pdf(doc.pdf, name=doc.signer_name, reason=f"Ký ban hành văn bản số {display_number(doc)}",
-                                location=cfg("DOCUMENT_PLACE"))
+    signed = documents.sign_pdf(
+        doc.pdf,
+        name=doc.signer_name,
+        reason=f"Ký ban hành văn bản số {display_number(doc)}",
+        location=cfg("DOCUMENT_PLACE"),
+    )
     cert = documents.signer().signing_cert
-    _mark_signed(doc, ticket, signed, signed_by=cert.subject.human_friendly, signed_at=now, how="server", now=now,
-                 actor=None)
+    _mark_signed(
+        doc, ticket, signed, signed_by=cert.subject.human_friendly, signed_at=now, how="server", now=now, actor=None
+    )
 
 
-def _mark_signed(doc: OutgoingDocument, ticket: Ticket | None, signed: bytes, *, signed_by: str,
-                 signed_at: datetime | None, how: str, now: datetime, actor: User | None) -> None:
+def _mark_signed(
+    doc: OutgoingDocument,
+    ticket: Ticket | None,
+    signed: bytes,
+    *,
+    signed_by: str,
+    signed_at: datetime | None,
+    how: str,
+    now: datetime,
+    actor: User | None,
+) -> None:
     doc.signed_pdf, doc.signed_sha256 = signed, documents.sha256(signed)
     doc.signed_by, doc.signed_at, doc.signed_how = signed_by[:300], signed_at or now, how
     doc.status = rules.SIGNED
     if ticket is None:
         return
-    timeline.record(ticket, "letter_signed", actor=actor, actor_label="" if actor else "system",
-                    from_state=ticket.state, to_state=ticket.state, public=True, now=now,
-                    message=_("Văn bản số %(n)s đã được ký số.", n=display_number(doc)),
-                    document_id=doc.id, signed_by=doc.signed_by, how=how, sha256=doc.signed_sha256)
+    timeline.record(
+        ticket,
+        "letter_signed",
+        actor=actor,
+        actor_label="" if actor else "system",
+        from_state=ticket.state,
+        to_state=ticket.state,
+        public=True,
+        now=now,
+        message=_("Văn bản số %(n)s đã được ký số.", n=display_number(doc)),
+        document_id=doc.id,
+        signed_by=doc.signed_by,
+        how=how,
+        sha256=doc.signed_sha256,
+    )
     deliver(doc, ticket, now)
 
 
@@ -274,10 +379,17 @@ def deliver(doc: OutgoingDocument, ticket: Ticket, now: datetime) -> None:
     """Queue the answer email with the signed letter attached (nothing when the submitter has no email)."""
     if not ticket.email or ticket.anonymised_at is not None:
         return
-    outbox.queue("answer", ticket.email, lambda: f"[{ticket.code}] " + str(_l("Trả lời phản ánh, kiến nghị")),
-                 "answer", ticket=ticket, locale=ticket.locale or "vi", now=now,
-                 letter_number=display_number(doc),
-                 attachments=[{"document_id": doc.id, "variant": "signed", "filename": letter_filename(doc)}])
+    outbox.queue(
+        "answer",
+        ticket.email,
+        lambda: f"[{ticket.code}] " + str(_l("Trả lời phản ánh, kiến nghị")),
+        "answer",
+        ticket=ticket,
+        locale=ticket.locale or "vi",
+        now=now,
+        letter_number=display_number(doc),
+        attachments=[{"document_id": doc.id, "variant": "signed", "filename": letter_filename(doc)}],
+    )
 
 
 def attach_signed(doc: OutgoingDocument, ticket: Ticket | None, data: bytes, actor: User, now: datetime) -> None:
@@ -293,8 +405,16 @@ def attach_signed(doc: OutgoingDocument, ticket: Ticket | None, data: bytes, act
     if len(data) > current_app.config["MAX_SIGNED_UPLOAD"]:
         raise ServiceError(_("Tệp quá lớn."), 400, "file")
     verified = documents.verify_signed(data, doc.pdf)
-    _mark_signed(doc, ticket, data, signed_by=verified.signed_by, signed_at=verified.signed_at, how="upload",
-                 now=now, actor=actor)
+    _mark_signed(
+        doc,
+        ticket,
+        data,
+        signed_by=verified.signed_by,
+        signed_at=verified.signed_at,
+        how="upload",
+        now=now,
+        actor=actor,
+    )
 
 
 def cancel(doc: OutgoingDocument, actor: User, reason: str | None, now: datetime) -> OutgoingDocument | None:
@@ -304,8 +424,9 @@ def cancel(doc: OutgoingDocument, actor: User, reason: str | None, now: datetime
     :raises ServiceError: 409 for a signed or cancelled document, 400 without a reason.
     """
     if doc.status != rules.AWAITING_SIGNATURE:
-        raise ServiceError(_("Chỉ hủy được văn bản đang chờ ký số; văn bản đã ký phải được thay thế bằng văn bản "
-                             "khác."), 409)
+        raise ServiceError(
+            _("Chỉ hủy được văn bản đang chờ ký số; văn bản đã ký phải được thay thế bằng văn bản khác."), 409
+        )
     reason = rules.clean_line(reason or "")
     if len(reason) < 5:
         raise ServiceError(_("Vui lòng nêu lý do hủy số văn bản (ít nhất 5 ký tự)."), 400, "reason")
@@ -314,8 +435,17 @@ def cancel(doc: OutgoingDocument, actor: User, reason: str | None, now: datetime
     if doc.ticket_id is None:
         return None
     ticket = db.session.get(Ticket, doc.ticket_id)
-    timeline.record(ticket, "letter_cancelled", actor=actor, from_state=ticket.state, to_state=ticket.state,
-                    public=False, now=now, message=f"{display_number(doc)}: {reason}", document_id=doc.id)
+    timeline.record(
+        ticket,
+        "letter_cancelled",
+        actor=actor,
+        from_state=ticket.state,
+        to_state=ticket.state,
+        public=False,
+        now=now,
+        message=f"{display_number(doc)}: {reason}",
+        document_id=doc.id,
+    )
     db.session.flush()
     return issue(ticket, actor, now)
 
@@ -330,8 +460,11 @@ def public_view(doc: OutgoingDocument, ticket: Ticket) -> dict:
     def mask(text: str) -> str:  # the same detector and masks as the public answer (third parties too)
         return redact_for(ticket, text or "")
 
-    view = _view(doc, mark="Bản công khai — thông tin cá nhân của người gửi đã được che; bản gốc có chữ ký số "
-                           "đã gửi người gửi.", public=True)
+    view = _view(
+        doc,
+        mark="Bản công khai — thông tin cá nhân của người gửi đã được che; bản gốc có chữ ký số đã gửi người gửi.",
+        public=True,
+    )
     view["subject"] = mask(doc.subject)
     view["addressee"] = mask(doc.addressee).rstrip(".")
     body = mask(doc.body)
@@ -359,11 +492,15 @@ def public_letter_ids(ticket_ids: list[int]) -> set[int]:
     """Which of these tickets have a public copy of their letter."""
     if not ticket_ids:
         return set()
-    return set(db.session.execute(
-        db.select(OutgoingDocument.ticket_id).where(OutgoingDocument.ticket_id.in_(ticket_ids),
-                                                    OutgoingDocument.status == rules.SIGNED,
-                                                    OutgoingDocument.public_sha256.is_not(None))
-    ).scalars())
+    return set(
+        db.session.execute(
+            db.select(OutgoingDocument.ticket_id).where(
+                OutgoingDocument.ticket_id.in_(ticket_ids),
+                OutgoingDocument.status == rules.SIGNED,
+                OutgoingDocument.public_sha256.is_not(None),
+            )
+        ).scalars()
+    )
 
 
 # ---------------------------------------------------------------- the receipt slip
@@ -373,9 +510,18 @@ def receipt_pdf(ticket: Ticket) -> bytes:
     """The phiếu tiếp nhận of a submission."""
     base = current_app.config["BASE_URL"].rstrip("/")
     view = {
-        "province": cfg("DOCUMENT_PROVINCE"), "issuer_name": cfg("DOCUMENT_ISSUER_NAME"),
-        "number_symbol": ticket.code, "subject": "", "subject_under_number": False,
+        "province": cfg("DOCUMENT_PROVINCE"),
+        "issuer_name": cfg("DOCUMENT_ISSUER_NAME"),
+        "number_symbol": ticket.code,
+        "subject": "",
+        "subject_under_number": False,
         "date_line": rules.date_line(cfg("DOCUMENT_PLACE"), ticket.received_on),
     }
-    return documents.render_pdf("receipt.html", doc=view, ticket=ticket, received=to_local(ticket.received_at),
-                                track_url=f"{base}/track", secret_url=f"{base}/track/{ticket.tracking_token}")
+    return documents.render_pdf(
+        "receipt.html",
+        doc=view,
+        ticket=ticket,
+        received=to_local(ticket.received_at),
+        track_url=f"{base}/track",
+        secret_url=f"{base}/track/{ticket.tracking_token}",
+    )

@@ -20,6 +20,7 @@ row is sent again after the claim expires (at-least-once, never lost).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import smtplib
@@ -47,13 +48,29 @@ PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 # Errors that mean "the server is not there" rather than "this message was refused": the rest of
 # the pass would fail the same way, so it stops and leaves the other rows untouched.
-CONNECTION_ERRORS = (ConnectionError, socket.timeout, TimeoutError, smtplib.SMTPConnectError,
-                     smtplib.SMTPServerDisconnected, socket.gaierror)
+CONNECTION_ERRORS = (
+    ConnectionError,
+    socket.timeout,
+    TimeoutError,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+    socket.gaierror,
+)
 
 
-def queue(kind: str, recipients: list[str] | str, subject, template: str, *, ticket=None,
-          locale: str = "vi", now: datetime | None = None, attachments: list[dict] | None = None,
-          flush: bool = True, **context) -> OutboxMessage:
+def queue(
+    kind: str,
+    recipients: list[str] | str,
+    subject,
+    template: str,
+    *,
+    ticket=None,
+    locale: str = "vi",
+    now: datetime | None = None,
+    attachments: list[dict] | None = None,
+    flush: bool = True,
+    **context,
+) -> OutboxMessage:
     """Render `email/<template>.txt` (and `.html` if present) and add an outbox row (not committed).
 
     Everything is produced in `locale`: the bodies and the subject, which may be a plain string, a
@@ -69,20 +86,35 @@ def queue(kind: str, recipients: list[str] | str, subject, template: str, *, tic
     locale = locale if locale in ("vi", "en") else "vi"
     with force_locale(locale):
         subject = str(subject() if callable(subject) else subject)
-        ctx = {"ticket": ticket, "base_url": current_app.config["BASE_URL"].rstrip("/"),
-               "email_subject": subject, **context}  # the subject is the HTML part's <title>
+        ctx = {
+            "ticket": ticket,
+            "base_url": current_app.config["BASE_URL"].rstrip("/"),
+            "email_subject": subject,
+            **context,
+        }  # the subject is the HTML part's <title>
         body_text = render_template(f"email/{template}.txt", **ctx)
         try:
             body_html = render_template(f"email/{template}.html", **ctx)
         except TemplateNotFound:  # a template without an HTML part is sent as plain text
             body_html = None
-    return add(kind, recipients, subject, body_text, body_html, ticket=ticket, now=now, attachments=attachments,
-               flush=flush)
+    return add(
+        kind, recipients, subject, body_text, body_html, ticket=ticket, now=now, attachments=attachments, flush=flush
+    )
 
 
-def add(kind: str, recipients: list[str], subject: str, body_text: str, body_html: str | None, *,
-        ticket_id: int | None = None, ticket=None, now: datetime | None = None,
-        attachments: list[dict] | None = None, flush: bool = True) -> OutboxMessage:
+def add(
+    kind: str,
+    recipients: list[str],
+    subject: str,
+    body_text: str,
+    body_html: str | None,
+    *,
+    ticket_id: int | None = None,
+    ticket=None,
+    now: datetime | None = None,
+    attachments: list[dict] | None = None,
+    flush: bool = True,
+) -> OutboxMessage:
     """Add an outbox row for a message already rendered (`queue()` renders, then calls this); `ticket`
     instead of `ticket_id` for a ticket that may not be inserted yet."""
     if ticket is not None:
@@ -115,9 +147,7 @@ def locales_of(emails: list[str]) -> dict[str, str]:
     wanted = {e.strip().lower() for e in emails if e and e.strip()}
     found = {}
     if wanted:
-        rows = db.session.execute(
-            db.select(User.email, User.locale).where(db.func.lower(User.email).in_(wanted))
-        ).all()
+        rows = db.session.execute(db.select(User.email, User.locale).where(db.func.lower(User.email).in_(wanted))).all()
         found = {email.lower(): loc for email, loc in rows if loc in ("vi", "en")}
     return {e: found.get(e, "vi") for e in wanted}
 
@@ -194,8 +224,7 @@ def claim(now: datetime, limit: int, worker: str) -> list[int]:
 
 
 def _still_ours(message_id: int, worker: str):
-    return ((OutboxMessage.id == message_id) & (OutboxMessage.status == SENDING)
-            & (OutboxMessage.claimed_by == worker))
+    return (OutboxMessage.id == message_id) & (OutboxMessage.status == SENDING) & (OutboxMessage.claimed_by == worker)
 
 
 def _touch(message_id: int, worker: str) -> dict | None:
@@ -207,8 +236,14 @@ def _touch(message_id: int, worker: str) -> dict | None:
         update(OutboxMessage)
         .where(_still_ours(message_id, worker))
         .values(claimed_at=utcnow())
-        .returning(OutboxMessage.recipients, OutboxMessage.subject, OutboxMessage.body_text,
-                   OutboxMessage.body_html, OutboxMessage.attempts, OutboxMessage.attachments)
+        .returning(
+            OutboxMessage.recipients,
+            OutboxMessage.subject,
+            OutboxMessage.body_text,
+            OutboxMessage.body_html,
+            OutboxMessage.attempts,
+            OutboxMessage.attachments,
+        )
         .execution_options(synchronize_session=False)
     ).first()
     data = dict(result._mapping) if result is not None else None
@@ -216,7 +251,7 @@ def _touch(message_id: int, worker: str) -> dict | None:
         # Read the attached documents now, inside this short transaction, not during the SMTP talk.
         try:
             data["files"] = [(ref, _attachment_bytes(ref)) for ref in data["attachments"]]
-        except Exception as exc:  # noqa: BLE001 - a missing document fails this row like a refused send
+        except Exception as exc:
             data["files_error"] = exc
     # Commit before talking to SMTP: on SQLite an open transaction holds the write lock.
     db.session.commit()
@@ -226,7 +261,9 @@ def _touch(message_id: int, worker: str) -> dict | None:
 def _record(message_id: int, worker: str, **values) -> bool:
     """Write the outcome of a send if the row is still claimed by us (commits)."""
     result = db.session.execute(
-        update(OutboxMessage).where(_still_ours(message_id, worker)).values(**values)
+        update(OutboxMessage)
+        .where(_still_ours(message_id, worker))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -267,10 +304,8 @@ class _SMTPSession:
     def close(self) -> None:
         if self.connection is not None:
             connection, self.connection = self.connection, None
-            try:
+            with contextlib.suppress(Exception):
                 connection.__exit__(None, None, None)
-            except Exception:  # noqa: BLE001 - closing a broken connection may fail too
-                pass
 
 
 class OutboxMail(Message):
@@ -296,8 +331,11 @@ def _attachment_bytes(ref: dict) -> bytes:
     """The bytes of a stored document an attachment refers to (raises when it is gone)."""
     from ..models import OutgoingDocument
 
-    column = {"signed": OutgoingDocument.signed_pdf, "issued": OutgoingDocument.pdf,
-              "public": OutgoingDocument.public_pdf}[ref.get("variant", "signed")]
+    column = {
+        "signed": OutgoingDocument.signed_pdf,
+        "issued": OutgoingDocument.pdf,
+        "public": OutgoingDocument.public_pdf,
+    }[ref.get("variant", "signed")]
     data = db.session.execute(db.select(column).where(OutgoingDocument.id == ref["document_id"])).scalar_one()
     if not data:
         raise LookupError(f"document {ref['document_id']} has no {ref.get('variant')} file")
@@ -356,13 +394,20 @@ def send_pending(now: datetime, limit: int | None = None, worker: str | None = N
                 log.warning("outbox message %s not sent (attempt %s): %s", message_id, attempts, error)
                 if isinstance(exc, CONNECTION_ERRORS):
                     # The server is down: give the rest back untouched (no attempt counted) and stop.
-                    for rest in ids[position + 1:]:
+                    for rest in ids[position + 1 :]:
                         if _record(rest, worker, status=PENDING, claimed_by=None, claimed_at=None):
                             report.released.append(rest)
                     break
             else:
-                if _record(message_id, worker, status=SENT, sent_at=now, attempts=data["attempts"] + 1,
-                           last_error=None, claimed_by=None):
+                if _record(
+                    message_id,
+                    worker,
+                    status=SENT,
+                    sent_at=now,
+                    attempts=data["attempts"] + 1,
+                    last_error=None,
+                    claimed_by=None,
+                ):
                     report.sent.append(message_id)
                 else:  # sent, but another sender took the row over meanwhile: say so loudly
                     log.error("outbox message %s was sent but its claim had been taken over", message_id)

@@ -8,15 +8,14 @@ public are removed (rows now, files after commit: `remove_files`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func
-
-import re
-from typing import Any
 
 from ..db import search
 from ..domain import personal_data
@@ -43,11 +42,17 @@ def closed_moment():
 def due_for_anonymisation(days: int, now: datetime) -> list[int]:
     """Ids of closed, not yet anonymised tickets closed more than `days` days before `now`."""
     cutoff = now - timedelta(days=days)
-    return list(db.session.execute(
-        db.select(Ticket.id).where(Ticket.state.in_([s.value for s in CLOSED_STATES]),
-                                   Ticket.anonymised_at.is_(None), closed_moment() < cutoff)
-        .order_by(Ticket.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Ticket.id)
+            .where(
+                Ticket.state.in_([s.value for s in CLOSED_STATES]),
+                Ticket.anonymised_at.is_(None),
+                closed_moment() < cutoff,
+            )
+            .order_by(Ticket.id)
+        ).scalars()
+    )
 
 
 class _Scrubber:
@@ -96,8 +101,18 @@ def anonymise_ticket(ticket: Ticket, now: datetime, result: AnonymiseResult, rea
     scrub = _Scrubber(ticket)
     ticket.title = (scrub.text(ticket.title) or "")[:300]
     ticket.content = scrub.text(ticket.content) or ""
-    for column in ("regulation", "draft_answer", "answer", "late_reason", "refuse_reason", "transfer_reason",
-                   "pending_extension_reason", "public_title", "public_summary", "public_answer"):
+    for column in (
+        "regulation",
+        "draft_answer",
+        "answer",
+        "late_reason",
+        "refuse_reason",
+        "transfer_reason",
+        "pending_extension_reason",
+        "public_title",
+        "public_summary",
+        "public_answer",
+    ):
         value = getattr(ticket, column)
         if value:
             setattr(ticket, column, scrub.text(value)[:500] if column == "regulation" else scrub.text(value))
@@ -110,8 +125,9 @@ def anonymise_ticket(ticket: Ticket, now: datetime, result: AnonymiseResult, rea
     ticket.privacy_kept = []
     ticket.anonymised_at = now
     if ticket.published_at is not None:
-        ticket.search_text = search.search_text_for(ticket.code, ticket.public_title, ticket.public_summary,
-                                                    ticket.public_answer)
+        ticket.search_text = search.search_text_for(
+            ticket.code, ticket.public_title, ticket.public_summary, ticket.public_answer
+        )
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     for attachment in list(ticket.attachments):
         if attachment.public and reason != "request":
@@ -122,15 +138,19 @@ def anonymise_ticket(ticket: Ticket, now: datetime, result: AnonymiseResult, rea
     # record of what happened stays, the texts copied into it are masked (a table-level UPDATE).
     table = TicketEvent.__table__
     rows = db.session.execute(
-        db.select(table.c.id, table.c.message, table.c.details, table.c.actor_id, table.c.actor_label)
-        .where(table.c.ticket_id == ticket.id)
+        db.select(table.c.id, table.c.message, table.c.details, table.c.actor_id, table.c.actor_label).where(
+            table.c.ticket_id == ticket.id
+        )
     ).all()
     for row in rows:
         label = row.actor_label
         if row.actor_id is None and label not in ("", "system", "submitter"):
             label = scrub.text(label) or ""
-        db.session.execute(table.update().where(table.c.id == row.id).values(
-            message=scrub.text(row.message), details=scrub.data(dict(row.details or {})), actor_label=label))
+        db.session.execute(
+            table.update()
+            .where(table.c.id == row.id)
+            .values(message=scrub.text(row.message), details=scrub.data(dict(row.details or {})), actor_label=label)
+        )
     for message in db.session.execute(db.select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).scalars():
         if message.status == "pending" and message.kind == "privacy_done":
             continue  # the answer to the deletion request itself: scrubbed once it is sent
@@ -162,19 +182,35 @@ def anonymise_ticket(ticket: Ticket, now: datetime, result: AnonymiseResult, rea
         row.details = scrub.data(dict(row.details or {}))
     db.session.flush()
     search.sync(ticket)
-    timeline.record(ticket, "anonymise", actor_label="system", public=False, now=now, reason=reason,
-                    message="Dữ liệu cá nhân của người gửi đã được ẩn danh theo yêu cầu xóa." if reason == "request"
-                    else "Dữ liệu cá nhân của người gửi đã được ẩn danh theo thời hạn lưu trữ.")
+    timeline.record(
+        ticket,
+        "anonymise",
+        actor_label="system",
+        public=False,
+        now=now,
+        reason=reason,
+        message="Dữ liệu cá nhân của người gửi đã được ẩn danh theo yêu cầu xóa."
+        if reason == "request"
+        else "Dữ liệu cá nhân của người gửi đã được ẩn danh theo thời hạn lưu trữ.",
+    )
     result.codes.append(ticket.code)
 
 
 def scrub_sent_answers() -> int:
     """Scrub the copies of answers to deletion requests sent since their ticket was anonymised."""
-    rows = db.session.execute(
-        db.select(OutboxMessage).join(Ticket, Ticket.id == OutboxMessage.ticket_id)
-        .where(Ticket.anonymised_at.is_not(None), OutboxMessage.status.in_(("sent", "failed")),
-               OutboxMessage.recipients != MARKER)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            db.select(OutboxMessage)
+            .join(Ticket, Ticket.id == OutboxMessage.ticket_id)
+            .where(
+                Ticket.anonymised_at.is_not(None),
+                OutboxMessage.status.in_(("sent", "failed")),
+                OutboxMessage.recipients != MARKER,
+            )
+        )
+        .scalars()
+        .all()
+    )
     for message in rows:
         message.recipients = MARKER
         message.body_text = MARKER
@@ -188,14 +224,22 @@ def anonymise(days: int, now: datetime) -> AnonymiseResult:
     result = AnonymiseResult()
     ids = due_for_anonymisation(days, now)
     for start in range(0, len(ids), 200):
-        batch = db.session.execute(db.select(Ticket).where(Ticket.id.in_(ids[start:start + 200]))).scalars()
+        batch = db.session.execute(db.select(Ticket).where(Ticket.id.in_(ids[start : start + 200]))).scalars()
         for ticket in batch:
             anonymise_ticket(ticket, now, result)
         db.session.flush()
     scrub_sent_answers()
     if result.codes:
-        audit(None, "ticket", "*", "anonymise", now=now, older_than_days=days, count=len(result.codes),
-              codes=", ".join(result.codes[:50]) + (" …" if len(result.codes) > 50 else ""))
+        audit(
+            None,
+            "ticket",
+            "*",
+            "anonymise",
+            now=now,
+            older_than_days=days,
+            count=len(result.codes),
+            codes=", ".join(result.codes[:50]) + (" …" if len(result.codes) > 50 else ""),
+        )
     db.session.flush()
     return result
 

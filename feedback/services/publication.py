@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from ..db import search
-from ..domain.contact import clean_text
 from ..domain import personal_data
+from ..domain.contact import clean_text
 from ..domain.personal_data import Finding, fold_key
 from ..domain.redaction import strip_accents
 from ..domain.states import State, TransitionError, next_state
 from ..extensions import db
 from ..models import PrivacyRequest, Ticket, User
-from . import ServiceError, calendar, outbox, timeline
+from . import ServiceError, outbox, timeline
 from .admin import audit
 
 TITLE_MAX = 300
@@ -66,12 +66,16 @@ def kept_keys(ticket: Ticket) -> set[str]:
 
 
 @lru_cache(maxsize=64)
-def _detect(text: str, names: tuple[str, ...], phrases: tuple[str, ...], organisations: tuple[str, ...],
-            numbers: tuple[tuple[str, str], ...] = ()):
+def _detect(
+    text: str,
+    names: tuple[str, ...],
+    phrases: tuple[str, ...],
+    organisations: tuple[str, ...],
+    numbers: tuple[tuple[str, str], ...] = (),
+):
     # The publish page asks about the same three texts several times (problems, highlights, the
     # keep form): detection is pure, so its answers are kept for the next question.
-    return tuple(personal_data.detect(text, names=names, phrases=phrases, organisations=organisations,
-                                      numbers=numbers))
+    return tuple(personal_data.detect(text, names=names, phrases=phrases, organisations=organisations, numbers=numbers))
 
 
 def findings(ticket: Ticket, text: str) -> list[Finding]:
@@ -109,8 +113,9 @@ def prefill(ticket: Ticket) -> PublicText:
     """A redacted title, summary and answer for the publish form (the coordinator edits them)."""
     if ticket.public_title and ticket.public_answer:  # already published once: start from that text
         return PublicText(ticket.public_title, ticket.public_summary or "", ticket.public_answer)
-    return PublicText(redact_for(ticket, ticket.title), redact_for(ticket, ticket.content),
-                      redact_for(ticket, ticket.answer))
+    return PublicText(
+        redact_for(ticket, ticket.title), redact_for(ticket, ticket.content), redact_for(ticket, ticket.answer)
+    )
 
 
 def highlight(ticket: Ticket, text: str) -> list[tuple[str, str]]:
@@ -161,8 +166,9 @@ def personal_data_problems(ticket: Ticket, text: str) -> list[str]:
     return problems
 
 
-def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime,
-              drafts: tuple[str, ...] = ()) -> Ticket:
+def keep_span(
+    ticket: Ticket, actor: User, text: str, reason: str, now: datetime, drafts: tuple[str, ...] = ()
+) -> Ticket:
     """Record the coordinator's judgement that a detected span is not personal data (who, why, when).
 
     :raises ServiceError: 403 for a role other than coordinator, 400 without a text found in the
@@ -175,31 +181,63 @@ def keep_span(ticket: Ticket, actor: User, text: str, reason: str, now: datetime
     if not text:
         raise ServiceError(_("Vui lòng chọn đoạn văn bản cần giữ lại."), 400, "keep_text")
     if len(reason) < 5:
-        raise ServiceError(_("Vui lòng nêu lý do đoạn này không phải thông tin cá nhân (ít nhất 5 ký tự)."), 400,
-                           "keep_reason")
+        raise ServiceError(
+            _("Vui lòng nêu lý do đoạn này không phải thông tin cá nhân (ít nhất 5 ký tự)."), 400, "keep_reason"
+        )
     key = fold_key(text)
     # The span must be one the detector found: in the ticket's texts or the form's current drafts.
-    sources = (ticket.title, ticket.content, ticket.answer, ticket.public_title, ticket.public_summary,
-               ticket.public_answer, *drafts)
+    sources = (
+        ticket.title,
+        ticket.content,
+        ticket.answer,
+        ticket.public_title,
+        ticket.public_summary,
+        ticket.public_answer,
+        *drafts,
+    )
     detected = {fold_key(f.text): f for source in sources if source for f in findings(ticket, source)}
     if key not in detected:
-        raise ServiceError(_("Đoạn này không nằm trong các đoạn được phát hiện là thông tin cá nhân."), 400,
-                           "keep_text")
+        raise ServiceError(
+            _("Đoạn này không nằm trong các đoạn được phát hiện là thông tin cá nhân."), 400, "keep_text"
+        )
     if detected[key].kind == "organisation" or any(
-            key == fold_key(v) for v in (ticket.name, ticket.email, ticket.phone, ticket.address, ticket.tax_code) if v):
-        raise ServiceError(_("Thông tin của chính người gửi không thể được đánh dấu là không phải thông tin "
-                             "cá nhân."), 400,
-                           "keep_text")
+        key == fold_key(v) for v in (ticket.name, ticket.email, ticket.phone, ticket.address, ticket.tax_code) if v
+    ):
+        raise ServiceError(
+            _("Thông tin của chính người gửi không thể được đánh dấu là không phải thông tin cá nhân."),
+            400,
+            "keep_text",
+        )
     if key in kept_keys(ticket):
         return ticket
-    entry = {"text": detected[key].text, "kind": detected[key].kind, "reason": reason[:500],
-             "by": actor.email, "by_id": actor.id, "at": now.isoformat(timespec="seconds")}
+    entry = {
+        "text": detected[key].text,
+        "kind": detected[key].kind,
+        "reason": reason[:500],
+        "by": actor.email,
+        "by_id": actor.id,
+        "at": now.isoformat(timespec="seconds"),
+    }
     ticket.privacy_kept = [*(ticket.privacy_kept or []), entry]
     ticket.updated_at = now
-    timeline.record(ticket, "privacy_keep", actor=actor, public=False, now=now,
-                    message=f"Giữ lại \"{entry['text']}\" (không phải thông tin cá nhân): {entry['reason']}")
-    audit(actor, "ticket", ticket.code, "privacy_keep", now=now, text=entry["text"], kind=entry["kind"],
-          reason=entry["reason"])
+    timeline.record(
+        ticket,
+        "privacy_keep",
+        actor=actor,
+        public=False,
+        now=now,
+        message=f'Giữ lại "{entry["text"]}" (không phải thông tin cá nhân): {entry["reason"]}',
+    )
+    audit(
+        actor,
+        "ticket",
+        ticket.code,
+        "privacy_keep",
+        now=now,
+        text=entry["text"],
+        kind=entry["kind"],
+        reason=entry["reason"],
+    )
     db.session.flush()
     return ticket
 
@@ -222,9 +260,17 @@ def take_down(ticket: Ticket, now: datetime, message: str) -> None:
     if ticket.published_at is None:
         db.session.flush()
         return
-    timeline.record(ticket, "unpublish", actor_label="system", from_state=State.ANSWERED,
-                    to_state=State.ANSWERED, public=False, now=now, message=message,
-                    published_at=ticket.published_at.isoformat())
+    timeline.record(
+        ticket,
+        "unpublish",
+        actor_label="system",
+        from_state=State.ANSWERED,
+        to_state=State.ANSWERED,
+        public=False,
+        now=now,
+        message=message,
+        published_at=ticket.published_at.isoformat(),
+    )
     ticket.published_at = None
     ticket.unpublished_at = now
     ticket.search_text = None
@@ -238,10 +284,18 @@ def restricted(ticket: Ticket) -> bool:
     of the open data (results, feed, CSV, Open311)."""
     if ticket.processing_restricted_at is not None:
         return True
-    return db.session.execute(
-        db.select(PrivacyRequest.id).where(PrivacyRequest.ticket_id == ticket.id, PrivacyRequest.kind == "restrict",
-                                           PrivacyRequest.state.in_(("received", "acknowledged"))).limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            db.select(PrivacyRequest.id)
+            .where(
+                PrivacyRequest.ticket_id == ticket.id,
+                PrivacyRequest.kind == "restrict",
+                PrivacyRequest.state.in_(("received", "acknowledged")),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _check_action(ticket: Ticket, action: str, actor: User) -> None:
@@ -249,8 +303,9 @@ def _check_action(ticket: Ticket, action: str, actor: User) -> None:
         next_state(ticket.state, action, actor.role)
     except TransitionError as exc:
         if exc.status == 403:
-            raise ServiceError(_("Chỉ Văn phòng Sở (điều phối) được công khai hoặc gỡ công khai kết quả."),
-                               403) from None
+            raise ServiceError(
+                _("Chỉ Văn phòng Sở (điều phối) được công khai hoặc gỡ công khai kết quả."), 403
+            ) from None
         raise ServiceError(_("Chỉ công khai được phản ánh, kiến nghị đã được trả lời."), 409) from None
 
 
@@ -263,13 +318,15 @@ def _validate(title: str, summary: str, answer: str) -> PublicText:
     if len(summary) < 10 or len(summary) > SUMMARY_MAX:
         raise ServiceError(_("Tóm tắt nội dung cần từ 10 đến %(n)d ký tự.", n=SUMMARY_MAX), 400, "public_summary")
     if len(answer) < 10 or len(answer) > ANSWER_MAX:
-        raise ServiceError(_("Nội dung trả lời công khai cần từ 10 đến %(n)d ký tự.", n=ANSWER_MAX), 400,
-                           "public_answer")
+        raise ServiceError(
+            _("Nội dung trả lời công khai cần từ 10 đến %(n)d ký tự.", n=ANSWER_MAX), 400, "public_answer"
+        )
     return PublicText(title, summary, answer)
 
 
-def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str, public_answer: str,
-            now: datetime) -> Ticket:
+def publish(
+    ticket: Ticket, actor: User, public_title: str, public_summary: str, public_answer: str, now: datetime
+) -> Ticket:
     """Publish (or re-publish with edited text) an answered ticket; email the submitter the first time.
 
     :raises ServiceError: 403 for a role other than coordinator, 409 when not answered or when the
@@ -280,12 +337,21 @@ def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str,
     if restricted(ticket):
         raise ServiceError(_("Người gửi đã yêu cầu hạn chế xử lý dữ liệu cá nhân: không công khai kết quả này."), 409)
     texts = _validate(public_title, public_summary, public_answer)
-    for field, value in (("public_title", texts.title), ("public_summary", texts.summary),
-                         ("public_answer", texts.answer)):
+    for field, value in (
+        ("public_title", texts.title),
+        ("public_summary", texts.summary),
+        ("public_answer", texts.answer),
+    ):
         problems = personal_data_problems(ticket, value)
         if problems:
-            raise ServiceError(_("Nội dung công khai còn thông tin cá nhân (%(found)s). "
-                                 "Vui lòng che trước khi công khai.", found="; ".join(problems)), 400, field)
+            raise ServiceError(
+                _(
+                    "Nội dung công khai còn thông tin cá nhân (%(found)s). Vui lòng che trước khi công khai.",
+                    found="; ".join(problems),
+                ),
+                400,
+                field,
+            )
     first_time = ticket.published_at is None
     ticket.public_title = texts.title
     ticket.public_summary = texts.summary
@@ -295,8 +361,16 @@ def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str,
         ticket.published_at = now
     ticket.unpublished_at = None
     ticket.updated_at = now
-    timeline.record(ticket, "publish", actor=actor, from_state=State.ANSWERED, to_state=State.ANSWERED,
-                    public=True, now=now, edited=None if first_time else True)
+    timeline.record(
+        ticket,
+        "publish",
+        actor=actor,
+        from_state=State.ANSWERED,
+        to_state=State.ANSWERED,
+        public=True,
+        now=now,
+        edited=None if first_time else True,
+    )
     db.session.flush()
     search.sync(ticket)
     from .letters import store_public_copy
@@ -304,9 +378,14 @@ def publish(ticket: Ticket, actor: User, public_title: str, public_summary: str,
     store_public_copy(ticket)  # the letter's public copy follows the public text (issue 12)
     if first_time and ticket.email and ticket.anonymised_at is None:
         outbox.queue(
-            "published", ticket.email,
+            "published",
+            ticket.email,
             lambda: f"[{ticket.code}] " + _("Kết quả trả lời phản ánh, kiến nghị của Quý vị đã được công khai"),
-            "published", ticket=ticket, locale=ticket.locale or "vi", now=now, result_url=result_url(ticket),
+            "published",
+            ticket=ticket,
+            locale=ticket.locale or "vi",
+            now=now,
+            result_url=result_url(ticket),
         )
     return ticket
 
@@ -322,9 +401,17 @@ def unpublish(ticket: Ticket, actor: User, reason: str, now: datetime) -> Ticket
     reason = clean_text(reason, multiline=True)
     if len(reason) < 5:
         raise ServiceError(_("Vui lòng nêu lý do gỡ công khai (ít nhất 5 ký tự)."), 400, "reason")
-    timeline.record(ticket, "unpublish", actor=actor, from_state=State.ANSWERED, to_state=State.ANSWERED,
-                    public=False, message=reason[:2000], now=now,
-                    published_at=ticket.published_at.isoformat())
+    timeline.record(
+        ticket,
+        "unpublish",
+        actor=actor,
+        from_state=State.ANSWERED,
+        to_state=State.ANSWERED,
+        public=False,
+        message=reason[:2000],
+        now=now,
+        published_at=ticket.published_at.isoformat(),
+    )
     ticket.published_at = None
     ticket.unpublished_at = now
     ticket.search_text = None

@@ -61,9 +61,16 @@ class QueueFilters:
 
     def query_args(self, **changes) -> dict:
         """The current filters as query arguments (for links), with `changes` applied."""
-        values = {"state": self.state, "unit": self.unit, "kind": self.kind, "category": self.category,
-                  "assignee": self.assignee, "overdue": "1" if self.overdue else "",
-                  "due_within": "" if self.due_within is None else str(self.due_within), "q": self.q}
+        values = {
+            "state": self.state,
+            "unit": self.unit,
+            "kind": self.kind,
+            "category": self.category,
+            "assignee": self.assignee,
+            "overdue": "1" if self.overdue else "",
+            "due_within": "" if self.due_within is None else str(self.due_within),
+            "q": self.q,
+        }
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None)}
 
@@ -79,8 +86,9 @@ def apply_filters(stmt, f: QueueFilters, user: User, today: date, cal):
     if f.kind:
         stmt = stmt.where(Ticket.kind == f.kind)
     if f.category:
-        stmt = stmt.where(Ticket.category_id == db.select(Category.id).where(Category.code == f.category)
-                          .scalar_subquery())
+        stmt = stmt.where(
+            Ticket.category_id == db.select(Category.id).where(Category.code == f.category).scalar_subquery()
+        )
     if f.assignee == "me":
         stmt = stmt.where(Ticket.assignee_id == user.id)
     elif f.assignee == "none":
@@ -90,8 +98,9 @@ def apply_filters(stmt, f: QueueFilters, user: User, today: date, cal):
     if f.overdue:
         stmt = stmt.where(outcomes.overdue(today))
     if f.due_within is not None:
-        stmt = stmt.where(Ticket.state.in_(sorted(OPEN_STATES)),
-                          Ticket.due_date <= cal.add_working_days(today, f.due_within))
+        stmt = stmt.where(
+            Ticket.state.in_(sorted(OPEN_STATES)), Ticket.due_date <= cal.add_working_days(today, f.due_within)
+        )
     if f.q:
         condition = search.staff_matches(f.q)
         if condition is not None:
@@ -167,8 +176,7 @@ def _note_ticket_write(_conn, _cursor, statement, _parameters, _context, _execut
 def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Counts:
     """The tickets per state that the filters select within the user's scope (every state, not only open)."""
     max_age = int(current_app.config.get("QUEUE_COUNTS_SECONDS", COUNTS_SECONDS))
-    key = (id(db.engine), user.sees_all, user.unit_id, user.id if f.assignee == "me" else None,
-           today, f.count_key())
+    key = (id(db.engine), user.sees_all, user.unit_id, user.id if f.assignee == "me" else None, today, f.count_key())
     moment = time.monotonic()
     with _cache_lock:
         hit = _cache.get(key)
@@ -176,7 +184,7 @@ def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Coun
             return hit[2]
         generation = _generation[0]
     stmt = apply_filters(scope_tickets(db.select(Ticket.state, db.func.count()), user), f, user, today, cal)
-    by_state = {state: n for state, n in db.session.execute(stmt.group_by(Ticket.state))}
+    by_state = dict(db.session.execute(stmt.group_by(Ticket.state)))
     result = Counts(by_state, now, max_age)
     with _cache_lock:
         if len(_cache) > 2000:

@@ -141,8 +141,18 @@ def recheck(now: datetime, today: date) -> RecheckReport:
         and_(Ticket.state == State.ANSWERED, Ticket.due_date >= lo, Ticket.answered_on > Ticket.due_date),
     )
     changed = set(days)
-    light = (Ticket.id, Ticket.state, Ticket.due_date, Ticket.route_due_date, Ticket.transfer_due_date,
-             Ticket.publish_due_date, Ticket.published_at, Ticket.answered_on, Ticket.on_time, Ticket.deadline_basis)
+    light = (
+        Ticket.id,
+        Ticket.state,
+        Ticket.due_date,
+        Ticket.route_due_date,
+        Ticket.transfer_due_date,
+        Ticket.publish_due_date,
+        Ticket.published_at,
+        Ticket.answered_on,
+        Ticket.on_time,
+        Ticket.deadline_basis,
+    )
     # One pass over the candidates' date columns (index ranges, streamed: memory does not grow with them),
     # keeping only the ids whose dates move; those are then loaded, locked and changed in batches.
     moving = []
@@ -153,9 +163,12 @@ def recheck(now: datetime, today: date) -> RecheckReport:
             moving.append(row.id)
     moving.sort()
     for start in range(0, len(moving), BATCH):
-        ids = moving[start:start + BATCH]
-        tickets = db.session.execute(
-            db.select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id).with_for_update()).scalars().all()
+        ids = moving[start : start + BATCH]
+        tickets = (
+            db.session.execute(db.select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id).with_for_update())
+            .scalars()
+            .all()
+        )
         for ticket in tickets:
             _recheck_ticket(ticket, cal, changed, now, report)
         db.session.flush()
@@ -187,12 +200,16 @@ def _moves(row, cal: deadlines.WorkCalendar) -> bool:
             return True
         if purpose == "answer":
             due = new
-    return (row.state == State.ANSWERED and row.answered_on is not None
-            and outcomes.answered_on_time(row.answered_on, due) != row.on_time)
+    return (
+        row.state == State.ANSWERED
+        and row.answered_on is not None
+        and outcomes.answered_on_time(row.answered_on, due) != row.on_time
+    )
 
 
-def _recheck_ticket(ticket: Ticket, cal: deadlines.WorkCalendar, changed: set[date], now: datetime,
-                    report: RecheckReport) -> None:
+def _recheck_ticket(
+    ticket: Ticket, cal: deadlines.WorkCalendar, changed: set[date], now: datetime, report: RecheckReport
+) -> None:
     basis = ticket.deadline_basis or {}
     touched = False
     for purpose in _purposes(ticket.state):
@@ -216,24 +233,48 @@ def _recheck_ticket(ticket: Ticket, cal: deadlines.WorkCalendar, changed: set[da
         why_en = "; ".join(sorted({_why(d, cal, "en") for d in causes}))
         days_vi = ", ".join(deadlines.fmt(d) for d in causes)
         label_vi, label_en = DUE_DATE_LABELS[purpose]
-        vi = (f"{label_vi} chuyển từ {deadlines.fmt(stored)} sang {deadlines.fmt(new)} do lịch nghỉ thay đổi "
-              f"(ngày {days_vi}; {why_vi}).")
-        en = (f"{label_en} moved from {deadlines.fmt(stored)} to {deadlines.fmt(new)} because the holiday calendar "
-              f"changed ({days_vi}; {why_en}).")
+        vi = (
+            f"{label_vi} chuyển từ {deadlines.fmt(stored)} sang {deadlines.fmt(new)} do lịch nghỉ thay đổi "
+            f"(ngày {days_vi}; {why_vi})."
+        )
+        en = (
+            f"{label_en} moved from {deadlines.fmt(stored)} to {deadlines.fmt(new)} because the holiday calendar "
+            f"changed ({days_vi}; {why_en})."
+        )
         open_ticket = ticket.state in OPEN_STATES
-        timeline.record(ticket, "deadline_moved", actor_label="system", from_state=ticket.state,
-                        to_state=ticket.state, public=public and open_ticket, message=vi, now=now,
-                        message_en=en, purpose=purpose, old_date=stored.isoformat(), new_date=new.isoformat(),
-                        days=[d.isoformat() for d in causes])
+        timeline.record(
+            ticket,
+            "deadline_moved",
+            actor_label="system",
+            from_state=ticket.state,
+            to_state=ticket.state,
+            public=public and open_ticket,
+            message=vi,
+            now=now,
+            message_en=en,
+            purpose=purpose,
+            old_date=stored.isoformat(),
+            new_date=new.isoformat(),
+            days=[d.isoformat() for d in causes],
+        )
         if purpose == "answer":
             ticket.due_explanation = (ticket.due_explanation or "") + " " + vi
             if ticket.due_explanation_en:
                 ticket.due_explanation_en += " " + en
             if open_ticket and ticket.email and ticket.anonymised_at is None:
-                outbox.queue("deadline_moved", ticket.email,
-                             lambda: f"[{ticket.code}] " + str(_l("Thông báo điều chỉnh thời hạn giải quyết")),
-                             "deadline_moved", ticket=ticket, locale=ticket.locale or "vi", now=now, flush=False,
-                             old_due=stored, new_due=new, reason=vi if (ticket.locale or "vi") == "vi" else en)
+                outbox.queue(
+                    "deadline_moved",
+                    ticket.email,
+                    lambda: f"[{ticket.code}] " + str(_l("Thông báo điều chỉnh thời hạn giải quyết")),
+                    "deadline_moved",
+                    ticket=ticket,
+                    locale=ticket.locale or "vi",
+                    now=now,
+                    flush=False,
+                    old_due=stored,
+                    new_due=new,
+                    reason=vi if (ticket.locale or "vi") == "vi" else en,
+                )
     if ticket.state == State.ANSWERED and ticket.answered_on is not None:
         verdict = outcomes.answered_on_time(ticket.answered_on, ticket.due_date)
         if ticket.on_time is None:  # a row from before the flag was kept: set it, nothing changed
@@ -243,11 +284,18 @@ def _recheck_ticket(ticket: Ticket, cal: deadlines.WorkCalendar, changed: set[da
             ticket.on_time = verdict  # the late reason given at approval stays on file
             touched = True
             report.verdicts.append(ticket.code)
-            timeline.record(ticket, "deadline_moved", actor_label="system", from_state=ticket.state,
-                            to_state=ticket.state, public=False, now=now,
-                            message=("Đánh giá lại: trả lời đúng hạn." if verdict else "Đánh giá lại: trả lời quá hạn."),
-                            message_en=("Re-assessed: answered on time." if verdict else "Re-assessed: answered late."),
-                            on_time=verdict)
+            timeline.record(
+                ticket,
+                "deadline_moved",
+                actor_label="system",
+                from_state=ticket.state,
+                to_state=ticket.state,
+                public=False,
+                now=now,
+                message=("Đánh giá lại: trả lời đúng hạn." if verdict else "Đánh giá lại: trả lời quá hạn."),
+                message_en=("Re-assessed: answered on time." if verdict else "Re-assessed: answered late."),
+                on_time=verdict,
+            )
     if touched:
         ticket.updated_at = now
 
@@ -275,13 +323,21 @@ def ask_for_plan(now: datetime, today: date, ask_from: str = "10-01") -> list[st
     state = _lock()
     if state.plan_reminder_on is not None and (today - state.plan_reminder_on).days < 7:
         return []
-    admins = [u.email for u in db.session.execute(
-        db.select(User).where(User.role == Role.ADMIN, User.active.is_(True))).scalars() if u.email]
+    admins = [
+        u.email
+        for u in db.session.execute(db.select(User).where(User.role == Role.ADMIN, User.active.is_(True))).scalars()
+        if u.email
+    ]
     if not admins:
         return []
-    outbox.queue_by_locale("calendar_plan", admins,
-                           lambda: str(_l("Cần nhập lịch nghỉ lễ, Tết năm %(year)d", year=year)),
-                           "calendar_plan", now=now, year=year)
+    outbox.queue_by_locale(
+        "calendar_plan",
+        admins,
+        lambda: str(_l("Cần nhập lịch nghỉ lễ, Tết năm %(year)d", year=year)),
+        "calendar_plan",
+        now=now,
+        year=year,
+    )
     state.plan_reminder_on = today
     db.session.flush()
     return admins

@@ -84,8 +84,11 @@ class Directory:
     """The staff who can be told, loaded with a few queries and kept for many tickets (a sweep)."""
 
     def __init__(self) -> None:
-        office = db.session.execute(db.select(User).where(
-            User.role.in_([Role.COORDINATOR, Role.DIRECTOR]), User.active.is_(True)).order_by(User.id)).scalars()
+        office = db.session.execute(
+            db.select(User)
+            .where(User.role.in_([Role.COORDINATOR, Role.DIRECTOR]), User.active.is_(True))
+            .order_by(User.id)
+        ).scalars()
         office = list(office)
         self.office = _people(u for u in office if u.role == Role.COORDINATOR)
         self.directors = _people(u for u in office if u.role == Role.DIRECTOR)
@@ -101,9 +104,11 @@ class Directory:
             for uid in units:
                 self.units[uid] = found.get(uid)
                 self.heads[uid] = []
-            for head in db.session.execute(db.select(User).where(
-                    User.role == Role.UNIT_HEAD, User.unit_id.in_(units), User.active.is_(True))
-                    .order_by(User.id)).scalars():
+            for head in db.session.execute(
+                db.select(User)
+                .where(User.role == Role.UNIT_HEAD, User.unit_id.in_(units), User.active.is_(True))
+                .order_by(User.id)
+            ).scalars():
                 self.heads[head.unit_id].append(head)
         users = {u for u in user_ids if u is not None and u not in self.users}
         if users:
@@ -112,8 +117,9 @@ class Directory:
                 self.users[uid] = found_users.get(uid)
         return self
 
-    def _part(self, part: str, unit_id: int | None, assignee_id: int | None, actor_id: int | None,
-              person: User | None) -> list[Person]:
+    def _part(
+        self, part: str, unit_id: int | None, assignee_id: int | None, actor_id: int | None, person: User | None
+    ) -> list[Person]:
         heads = self.heads.get(unit_id, []) if unit_id is not None else []
         assignee = self.users.get(assignee_id) if assignee_id is not None else None
         if part == "heads":
@@ -135,13 +141,20 @@ class Directory:
             return list(self.directors)
         raise ValueError(part)
 
-    def told(self, what: str, *, unit_id: int | None = None, assignee_id: int | None = None,
-             actor_id: int | None = None, person: User | None = None) -> list[Person]:
+    def told(
+        self,
+        what: str,
+        *,
+        unit_id: int | None = None,
+        assignee_id: int | None = None,
+        actor_id: int | None = None,
+        person: User | None = None,
+    ) -> list[Person]:
         """Who is told of `what` (an event or reminder kind) about a ticket of `unit_id`: the audience,
         or, when it has no address, the first level up the chain that has one (see the module)."""
         audience = AUDIENCES[what]
         found = [p for part in audience.parts for p in self._part(part, unit_id, assignee_id, actor_id, person)]
-        for level in CHAIN[audience.level + 1:]:
+        for level in CHAIN[audience.level + 1 :]:
             if found:
                 break
             if level in audience.acts:
@@ -152,10 +165,19 @@ class Directory:
         return list(unique.values())
 
 
-def emails(what: str, ticket, *, unit_id: int | None = None, actor: User | None = None,
-           person: User | None = None) -> list[str]:
+def emails(
+    what: str, ticket, *, unit_id: int | None = None, actor: User | None = None, person: User | None = None
+) -> list[str]:
     """The addresses told of workflow event `what` about `ticket` (its unit unless `unit_id` is given)."""
     unit_id = unit_id if unit_id is not None else ticket.unit_id
     directory = Directory().load([unit_id], [ticket.assignee_id])
-    return [p.email for p in directory.told(what, unit_id=unit_id, assignee_id=ticket.assignee_id,
-                                            actor_id=actor.id if actor is not None else None, person=person)]
+    return [
+        p.email
+        for p in directory.told(
+            what,
+            unit_id=unit_id,
+            assignee_id=ticket.assignee_id,
+            actor_id=actor.id if actor is not None else None,
+            person=person,
+        )
+    ]

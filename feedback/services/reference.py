@@ -18,8 +18,9 @@ nothing, so a rolled-back change never reaches the cache.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import event, update
@@ -167,8 +168,10 @@ def _touches_reference(session: Session) -> bool:
     for obj in (*session.new, *session.deleted):
         if isinstance(obj, REFERENCE_MODELS):
             return True
-    return any(isinstance(obj, REFERENCE_MODELS) and session.is_modified(obj, include_collections=False)
-               for obj in session.dirty)
+    return any(
+        isinstance(obj, REFERENCE_MODELS) and session.is_modified(obj, include_collections=False)
+        for obj in session.dirty
+    )
 
 
 @event.listens_for(Session, "after_flush")
@@ -180,8 +183,9 @@ def _bump_on_change(session: Session, _context) -> None:
     if not session.info.get(_CHANGED):
         connection.execute(insert_or_ignore(ReferenceVersion, id=1, version=0))
         session.info[_CHANGED] = True
-    connection.execute(update(ReferenceVersion).where(ReferenceVersion.id == 1)
-                       .values(version=ReferenceVersion.version + 1))
+    connection.execute(
+        update(ReferenceVersion).where(ReferenceVersion.id == 1).values(version=ReferenceVersion.version + 1)
+    )
 
 
 @event.listens_for(Session, "after_commit")

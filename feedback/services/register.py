@@ -10,9 +10,9 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..db.dialect import insert_or_ignore
 from ..domain import letters as rules
 from ..domain.states import Role
-from ..db.dialect import insert_or_ignore
 from ..extensions import db
 from ..models import OutgoingDocument, ReportReminder, Ticket, Unit, User
 from ..timeutil import local_today
@@ -29,14 +29,17 @@ def may_see(doc: OutgoingDocument, user: User) -> bool:
     return user.role == Role.UNIT_HEAD and user.unit_id is not None and doc.unit_id == user.unit_id
 
 
-def entries(user: User, year: int, unit_code: str = "", doc_type: str = "", *, limit: int | None = None
-            ) -> list[OutgoingDocument]:
+def entries(
+    user: User, year: int, unit_code: str = "", doc_type: str = "", *, limit: int | None = None
+) -> list[OutgoingDocument]:
     """The register of `year` in number order, filtered by drafting unit and kind, in the user's scope."""
-    stmt = db.select(OutgoingDocument).where(OutgoingDocument.year == year,
-                                             OutgoingDocument.issuer == current_app.config["DOCUMENT_ISSUER"])
+    stmt = db.select(OutgoingDocument).where(
+        OutgoingDocument.year == year, OutgoingDocument.issuer == current_app.config["DOCUMENT_ISSUER"]
+    )
     if unit_code:
-        stmt = stmt.where(OutgoingDocument.unit_id == db.select(Unit.id).where(Unit.code == unit_code)
-                          .scalar_subquery())
+        stmt = stmt.where(
+            OutgoingDocument.unit_id == db.select(Unit.id).where(Unit.code == unit_code).scalar_subquery()
+        )
     if doc_type:
         stmt = stmt.where(OutgoingDocument.doc_type == doc_type)
     if user.role not in (Role.COORDINATOR, Role.DIRECTOR):
@@ -46,16 +49,16 @@ def entries(user: User, year: int, unit_code: str = "", doc_type: str = "", *, l
         stmt = stmt.limit(limit)
     rows = list(db.session.execute(stmt).scalars())
     ids = {r.ticket_id for r in rows if r.ticket_id}
-    codes = {tid: code for tid, code in db.session.execute(
-        db.select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids)))} if ids else {}
+    codes = dict(db.session.execute(db.select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids)))) if ids else {}
     for row in rows:
         row.ticket_code = codes.get(row.ticket_id)
     return rows
 
 
 def status_label(status: str) -> str:
-    return {rules.AWAITING_SIGNATURE: _("Chờ ký số"), rules.SIGNED: _("Đã ký số"),
-            rules.CANCELLED: _("Đã hủy")}.get(status, status)
+    return {rules.AWAITING_SIGNATURE: _("Chờ ký số"), rules.SIGNED: _("Đã ký số"), rules.CANCELLED: _("Đã hủy")}.get(
+        status, status
+    )
 
 
 def type_label(doc_type: str) -> str:
@@ -68,8 +71,9 @@ def xlsx_print_setup(wb, agency: str, period: str, header_rows: int = 1) -> None
         sheet_print_setup(ws, agency, period, header_rows, columns=ws.max_column, rows=ws.max_row)
 
 
-def sheet_print_setup(ws, agency: str, period: str, header_rows: int = 1, *, columns: int,
-                      rows: int | None = None) -> None:
+def sheet_print_setup(
+    ws, agency: str, period: str, header_rows: int = 1, *, columns: int, rows: int | None = None
+) -> None:
     """A4, fit to one page wide, the header rows repeated on each page, the agency and the period in
     the page header and the page number in the footer. A write-only sheet (the reports' export) is set
     up before its rows are written: `rows` is then None (not known yet)."""
@@ -108,19 +112,40 @@ def to_xlsx(rows: list[OutgoingDocument], year: int, unit_code: str = "") -> byt
     wb = Workbook()
     ws = wb.active
     ws.title = _("Sổ văn bản đi")
-    headers = [_("Số, ký hiệu"), _("Ngày văn bản"), _("Loại"), _("Trích yếu"), _("Người ký"), _("Nơi nhận (Kính gửi)"),
-               _("Hồ sơ"), _("Đơn vị soạn thảo"), _("Tình trạng"), _("Lý do hủy"), _("SHA-256 bản phát hành")]
+    headers = [
+        _("Số, ký hiệu"),
+        _("Ngày văn bản"),
+        _("Loại"),
+        _("Trích yếu"),
+        _("Người ký"),
+        _("Nơi nhận (Kính gửi)"),
+        _("Hồ sơ"),
+        _("Đơn vị soạn thảo"),
+        _("Tình trạng"),
+        _("Lý do hủy"),
+        _("SHA-256 bản phát hành"),
+    ]
     ws.append(headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    units = {uid: name for uid, name in db.session.execute(db.select(Unit.id, Unit.name))}
+    units = dict(db.session.execute(db.select(Unit.id, Unit.name)))
     for r in rows:
-        ws.append([cell_text(letters.display_number(r)), r.issued_on, type_label(r.doc_type), cell_text(r.subject),
-                   cell_text(f"{r.signer_authority} {r.signer_position} {r.signer_name}".strip()),
-                   cell_text(r.addressee), getattr(r, "ticket_code", None) or (r.period or ""),
-                   cell_text(units.get(r.unit_id, "")), status_label(r.status), cell_text(r.cancel_reason or ""),
-                   r.pdf_sha256])
+        ws.append(
+            [
+                cell_text(letters.display_number(r)),
+                r.issued_on,
+                type_label(r.doc_type),
+                cell_text(r.subject),
+                cell_text(f"{r.signer_authority} {r.signer_position} {r.signer_name}".strip()),
+                cell_text(r.addressee),
+                getattr(r, "ticket_code", None) or (r.period or ""),
+                cell_text(units.get(r.unit_id, "")),
+                status_label(r.status),
+                cell_text(r.cancel_reason or ""),
+                r.pdf_sha256,
+            ]
+        )
         ws.cell(ws.max_row, 2).number_format = "DD/MM/YYYY"
     for column, width in zip("ABCDEFGHIJK", (18, 12, 11, 50, 30, 36, 20, 30, 12, 30, 20)):
         ws.column_dimensions[column].width = width
@@ -150,26 +175,37 @@ def print_ready(xlsx: bytes, period: str) -> bytes:
 
 
 def report_signers() -> list[User]:
-    return list(db.session.execute(
-        db.select(User).where(User.active.is_(True), User.role.in_((Role.DIRECTOR, Role.COORDINATOR)))
-        .order_by(User.role.desc(), User.name)).scalars())
+    return list(
+        db.session.execute(
+            db.select(User)
+            .where(User.active.is_(True), User.role.in_((Role.DIRECTOR, Role.COORDINATOR)))
+            .order_by(User.role.desc(), User.name)
+        ).scalars()
+    )
 
 
 def document_form(report) -> dict:
     """What the reports page's "issue the report" form starts with."""
     with force_locale("vi"):
         text = default_report_text(report)
-    return {"text": text, "signers": report_signers(),
-            "recipients": "\n".join([current_app.config["REPORT_ADDRESSEE"] + " (để báo cáo)", "Giám đốc Sở",
-                                      "Lưu: VT, VP"])}
+    return {
+        "text": text,
+        "signers": report_signers(),
+        "recipients": "\n".join(
+            [current_app.config["REPORT_ADDRESSEE"] + " (để báo cáo)", "Giám đốc Sở", "Lưu: VT, VP"]
+        ),
+    }
 
 
 def issued_reports(year: int) -> dict[str, OutgoingDocument]:
     """The reports issued for `year`'s periods (period slug -> the last one not cancelled)."""
     rows = db.session.execute(
-        db.select(OutgoingDocument).where(OutgoingDocument.doc_type == rules.REPORT,
-                                          OutgoingDocument.status != rules.CANCELLED,
-                                          OutgoingDocument.period.like(f"{year}%"))
+        db.select(OutgoingDocument)
+        .where(
+            OutgoingDocument.doc_type == rules.REPORT,
+            OutgoingDocument.status != rules.CANCELLED,
+            OutgoingDocument.period.like(f"{year}%"),
+        )
         .order_by(OutgoingDocument.id)
     ).scalars()
     return {r.period.lower().replace("-ky15", ""): r for r in rows}
@@ -178,17 +214,19 @@ def issued_reports(year: int) -> dict[str, OutgoingDocument]:
 def default_report_text(report) -> str:
     t = report.total
     rate = f"{t.on_time_rate:.1f}".replace(".", ",") + "%" if t.on_time_rate is not None else "—"
-    return "\n".join([
-        "Thực hiện Kế hoạch cải thiện, nâng cao Chỉ số năng lực cạnh tranh cấp tỉnh (PCI), Sở Khoa học và Công nghệ "
-        f"báo cáo kết quả tiếp nhận, giải quyết phản ánh, kiến nghị của doanh nghiệp, người dân {report.period.label} "
-        "như sau:",
-        f"Trong kỳ, Sở tiếp nhận {t.received} phản ánh, kiến nghị; đã trả lời bằng văn bản {t.answered} "
-        f"({t.answered_on_time} đúng hạn, {t.answered_late} quá hạn; tỷ lệ đúng hạn {rate}); đang xử lý "
-        f"{t.open} ({t.open_overdue} quá hạn); không tiếp nhận {t.refused}; chuyển cơ quan có thẩm quyền "
-        f"{t.transferred}; đã công khai kết quả {t.published}.",
-        "Khó khăn, vướng mắc: …",
-        "Phương hướng, giải pháp trong kỳ tới: …",
-    ])
+    return "\n".join(
+        [
+            "Thực hiện Kế hoạch cải thiện, nâng cao Chỉ số năng lực cạnh tranh cấp tỉnh (PCI), Sở Khoa học và Công nghệ "
+            f"báo cáo kết quả tiếp nhận, giải quyết phản ánh, kiến nghị của doanh nghiệp, người dân {report.period.label} "
+            "như sau:",
+            f"Trong kỳ, Sở tiếp nhận {t.received} phản ánh, kiến nghị; đã trả lời bằng văn bản {t.answered} "
+            f"({t.answered_on_time} đúng hạn, {t.answered_late} quá hạn; tỷ lệ đúng hạn {rate}); đang xử lý "
+            f"{t.open} ({t.open_overdue} quá hạn); không tiếp nhận {t.refused}; chuyển cơ quan có thẩm quyền "
+            f"{t.transferred}; đã công khai kết quả {t.published}.",
+            "Khó khăn, vướng mắc: …",
+            "Phương hướng, giải pháp trong kỳ tới: …",
+        ]
+    )
 
 
 def report_view(doc: OutgoingDocument, report) -> dict:
@@ -211,14 +249,17 @@ def issue_report(period, form, actor: User, now: datetime, today: date) -> Outgo
     if len(text) > letters.MAX_BODY:
         raise ServiceError(_("Tối đa %(max)d ký tự.", max=letters.MAX_BODY), 400, "text")
     recipients = form.get("recipients") or "\n".join(
-        [current_app.config["REPORT_ADDRESSEE"] + " (để báo cáo)", "Giám đốc Sở", "Lưu: VT, VP"])
+        [current_app.config["REPORT_ADDRESSEE"] + " (để báo cáo)", "Giám đốc Sở", "Lưu: VT, VP"]
+    )
     lines = rules.recipient_lines(recipients)
     if not lines:
         raise ServiceError(_("Vui lòng nhập nơi nhận, mỗi nơi một dòng."), 400, "recipients")
     email = (form.get("signer") or "").strip().lower()
-    user = db.session.execute(db.select(User).where(db.func.lower(User.email) == email, User.active.is_(True),
-                                                    User.role.in_((Role.DIRECTOR, Role.COORDINATOR)))
-                              ).scalar_one_or_none()
+    user = db.session.execute(
+        db.select(User).where(
+            db.func.lower(User.email) == email, User.active.is_(True), User.role.in_((Role.DIRECTOR, Role.COORDINATOR))
+        )
+    ).scalar_one_or_none()
     if user is None:
         raise ServiceError(_("Vui lòng chọn người ký báo cáo."), 400, "signer")
     block = letters.signer_block(user)
@@ -226,20 +267,33 @@ def issue_report(period, form, actor: User, now: datetime, today: date) -> Outgo
     number = documents.allocate_number(issuer, today.year)
     office = db.session.execute(db.select(Unit).where(Unit.code == "VP")).scalar_one_or_none()
     doc = OutgoingDocument(
-        issuer=issuer, year=today.year, number=number, symbol=rules.report_symbol(issuer), doc_type=rules.REPORT,
-        unit_id=office.id if office else actor.unit_id, period=report.period.slug.lower(), issued_at=now,
-        issued_on=today, subject=f"Kết quả tiếp nhận, giải quyết phản ánh, kiến nghị của doanh nghiệp, người dân "
-                                 f"{label}",
-        addressee=current_app.config["REPORT_ADDRESSEE"], body=text,
-        recipients="\n".join(line[2:].rstrip(";.") for line in lines), signer_id=user.id,
-        signer_name=block.name, signer_position=block.position, signer_authority=block.authority,
-        issued_by_id=actor.id, status=rules.AWAITING_SIGNATURE, created_at=now,
+        issuer=issuer,
+        year=today.year,
+        number=number,
+        symbol=rules.report_symbol(issuer),
+        doc_type=rules.REPORT,
+        unit_id=office.id if office else actor.unit_id,
+        period=report.period.slug.lower(),
+        issued_at=now,
+        issued_on=today,
+        subject=f"Kết quả tiếp nhận, giải quyết phản ánh, kiến nghị của doanh nghiệp, người dân {label}",
+        addressee=current_app.config["REPORT_ADDRESSEE"],
+        body=text,
+        recipients="\n".join(line[2:].rstrip(";.") for line in lines),
+        signer_id=user.id,
+        signer_name=block.name,
+        signer_position=block.position,
+        signer_authority=block.authority,
+        issued_by_id=actor.id,
+        status=rules.AWAITING_SIGNATURE,
+        created_at=now,
     )
     view = report_view(doc, report)
     with force_locale("vi"):
         dims = [(report_svc.dimension_title(d), report.by[d]) for d in ("unit", "category", "kind", "channel")]
-        pdf = documents.render_pdf("report.html", doc=view, report=report, figures=figures, dims=dims,
-                                   period_label=label)
+        pdf = documents.render_pdf(
+            "report.html", doc=view, report=report, figures=figures, dims=dims, period_label=label
+        )
     doc.pdf, doc.pdf_sha256, doc.pdf_size = pdf, documents.sha256(pdf), len(pdf)
     db.session.add(doc)
     db.session.flush()
@@ -255,8 +309,13 @@ def _office_recipients() -> list[str]:
     mailbox = current_app.config.get("OFFICE_EMAIL")
     if mailbox:
         return [mailbox]
-    return [u.email for u in db.session.execute(
-        db.select(User).where(User.role == Role.COORDINATOR, User.active.is_(True))).scalars() if u.email]
+    return [
+        u.email
+        for u in db.session.execute(
+            db.select(User).where(User.role == Role.COORDINATOR, User.active.is_(True))
+        ).scalars()
+        if u.email
+    ]
 
 
 def remind_reports(now: datetime, cal) -> list[int]:
@@ -274,20 +333,30 @@ def remind_reports(now: datetime, cal) -> list[int]:
         if item.key in issued_reports(item.year):
             continue  # already issued: nothing to remind
         claimed = db.session.execute(
-            insert_or_ignore(ReportReminder, period=item.key, due_date=item.due, created_at=now)
-            .returning(ReportReminder.period)
+            insert_or_ignore(ReportReminder, period=item.key, due_date=item.due, created_at=now).returning(
+                ReportReminder.period
+            )
         ).scalar_one_or_none()
         if claimed is None:
             continue  # reminded before (or by a concurrent sweep)
         message = outbox.queue(
-            "report_reminder", recipients,
-            lambda item=item: _("[Nhắc việc] Báo cáo %(label)s gửi UBND tỉnh hạn chót %(date)s",
-                                label=_("quý %(q)d năm %(y)d", q=item.quarter, y=item.year) if item.quarter
-                                else _("năm %(y)d", y=item.year), date=f"{item.due:%d/%m/%Y}"),
-            "report_reminder", now=now, item=item, quarter=item.quarter,
+            "report_reminder",
+            recipients,
+            lambda item=item: _(
+                "[Nhắc việc] Báo cáo %(label)s gửi UBND tỉnh hạn chót %(date)s",
+                label=_("quý %(q)d năm %(y)d", q=item.quarter, y=item.year)
+                if item.quarter
+                else _("năm %(y)d", y=item.year),
+                date=f"{item.due:%d/%m/%Y}",
+            ),
+            "report_reminder",
+            now=now,
+            item=item,
+            quarter=item.quarter,
         )
-        db.session.execute(db.update(ReportReminder).where(ReportReminder.period == item.key)
-                           .values(outbox_id=message.id))
+        db.session.execute(
+            db.update(ReportReminder).where(ReportReminder.period == item.key).values(outbox_id=message.id)
+        )
         queued.append(message.id)
     db.session.flush()
     return queued

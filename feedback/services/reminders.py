@@ -32,14 +32,13 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from urllib.parse import urlencode
-
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from markupsafe import escape
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import Integer, any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -87,10 +86,16 @@ def progress_rule() -> tuple[int, str]:
     """The progress-update period: the administrator's active general "progress" rule, or the
     PROGRESS_UPDATE_DAYS setting (calendar days) when there is none."""
     row = db.session.execute(
-        db.select(DeadlineRule).where(DeadlineRule.purpose == "progress", DeadlineRule.active.is_(True),
-                                      DeadlineRule.kind.is_(None), DeadlineRule.category_id.is_(None),
-                                      DeadlineRule.regime.is_(None))
-        .order_by(DeadlineRule.id).limit(1)
+        db.select(DeadlineRule)
+        .where(
+            DeadlineRule.purpose == "progress",
+            DeadlineRule.active.is_(True),
+            DeadlineRule.kind.is_(None),
+            DeadlineRule.category_id.is_(None),
+            DeadlineRule.regime.is_(None),
+        )
+        .order_by(DeadlineRule.id)
+        .limit(1)
     ).scalar_one_or_none()
     if row is None or row.amount < 1:
         return int(current_app.config["PROGRESS_UPDATE_DAYS"]), "calendar_days"
@@ -101,11 +106,17 @@ def ladder() -> Ladder:
     """The ladder with the offsets from configuration and the progress period from its rule."""
     cfg = current_app.config
     days, unit = progress_rule()
-    return ladder_rules.ladder_from(cfg["REMINDER_BEFORE_DAYS"], cfg["REMINDER_HEAD_OVERDUE_DAYS"],
-                                    cfg["REMINDER_ESCALATE_DAYS"], days, unit,
-                                    daily_rungs=cfg["REMINDER_DAILY_RUNGS"], final_days=cfg["REMINDER_FINAL_DAYS"],
-                                    progress_max=cfg["REMINDER_PROGRESS_MAX"],
-                                    catchup_days=cfg["REMINDER_CATCHUP_DAYS"])
+    return ladder_rules.ladder_from(
+        cfg["REMINDER_BEFORE_DAYS"],
+        cfg["REMINDER_HEAD_OVERDUE_DAYS"],
+        cfg["REMINDER_ESCALATE_DAYS"],
+        days,
+        unit,
+        daily_rungs=cfg["REMINDER_DAILY_RUNGS"],
+        final_days=cfg["REMINDER_FINAL_DAYS"],
+        progress_max=cfg["REMINDER_PROGRESS_MAX"],
+        catchup_days=cfg["REMINDER_CATCHUP_DAYS"],
+    )
 
 
 def office_closed_reason(now: datetime, cal) -> str | None:
@@ -119,14 +130,19 @@ def office_closed_reason(now: datetime, cal) -> str | None:
     return None
 
 
-
-
 # ---------------------------------------------------------------- candidates
 
-_FACTS = (Ticket.id, Ticket.state, Ticket.unit_id, Ticket.due_date, Ticket.route_due_date, Ticket.publish_due_date,
-          Ticket.published_at.is_not(None).label("published"),
-          db.and_(Ticket.email.is_not(None), Ticket.email != "").label("has_email"),
-          Ticket.answered_on.is_not(None).label("answered"))
+_FACTS = (
+    Ticket.id,
+    Ticket.state,
+    Ticket.unit_id,
+    Ticket.due_date,
+    Ticket.route_due_date,
+    Ticket.publish_due_date,
+    Ticket.published_at.is_not(None).label("published"),
+    db.and_(Ticket.email.is_not(None), Ticket.email != "").label("has_email"),
+    Ticket.answered_on.is_not(None).label("answered"),
+)
 
 
 def _days(lo: date, hi: date):
@@ -144,8 +160,9 @@ def _batches(stmt, day_column, lo: date, hi: date, size: int, id_column=Ticket.i
     for day in _days(lo, hi):
         last = 0
         while True:
-            rows = db.session.execute(stmt.where(day_column == day, id_column > last)
-                                      .order_by(id_column).limit(size)).all()
+            rows = db.session.execute(
+                stmt.where(day_column == day, id_column > last).order_by(id_column).limit(size)
+            ).all()
             if not rows:
                 break
             last = rows[-1].id
@@ -188,9 +205,11 @@ def rating_batches(today: date, cal, size: int):
     unrated = ~db.select(Rating.id).where(Rating.ticket_id == Ticket.id, Rating.round == Ticket.review_round).exists()
     base = [Ticket.state == State.ANSWERED, Ticket.email.is_not(None), Ticket.anonymised_at.is_(None), unrated]
     first = db.select(Ticket.id, Ticket.answered_on, Ticket.review_round).where(*base, Ticket.review_round == 0)
-    reviewed = db.select(Ticket.id, Review.answered_on, Ticket.review_round).join(
-        Review, (Review.ticket_id == Ticket.id) & (Review.round == Ticket.review_round)).where(
-        *base, Ticket.review_round > 0)
+    reviewed = (
+        db.select(Ticket.id, Review.answered_on, Ticket.review_round)
+        .join(Review, (Review.ticket_id == Ticket.id) & (Review.round == Ticket.review_round))
+        .where(*base, Ticket.review_round > 0)
+    )
     yield from _batches(first, Ticket.answered_on, lo, hi, size)
     yield from _batches(reviewed, Review.answered_on, lo, hi, size)
 
@@ -202,9 +221,14 @@ def _dues(kind: str, rows, today: date, cal, rules: Ladder, memo: dict) -> dict[
     cfg = current_app.config
     for r in rows:
         if kind == "rating":
-            due = ladder_rules.rating_reminder_due(answered_on=r.answered_on, rated=False, round_=r.review_round,
-                                                   today=today, delay_days=cfg["RATING_REMINDER_DAYS"],
-                                                   open_days=cfg["RATING_OPEN_DAYS"])
+            due = ladder_rules.rating_reminder_due(
+                answered_on=r.answered_on,
+                rated=False,
+                round_=r.review_round,
+                today=today,
+                delay_days=cfg["RATING_REMINDER_DAYS"],
+                open_days=cfg["RATING_OPEN_DAYS"],
+            )
             if due is not None:
                 found[(r.id, due.kind, due.due_date, due.step)] = due
             continue
@@ -212,8 +236,16 @@ def _dues(kind: str, rows, today: date, cal, rules: Ladder, memo: dict) -> dict[
         dues = memo.get(facts)
         if dues is None:
             dues = memo[facts] = ladder_rules.due_reminders(
-                state=r.state, has_unit=facts[1], due_date=r.due_date, route_due_date=r.route_due_date,
-                publish_due_date=r.publish_due_date, published=facts[5], today=today, cal=cal, ladder=rules)
+                state=r.state,
+                has_unit=facts[1],
+                due_date=r.due_date,
+                route_due_date=r.route_due_date,
+                publish_due_date=r.publish_due_date,
+                published=facts[5],
+                today=today,
+                cal=cal,
+                ladder=rules,
+            )
         for due in dues:
             if due.kind == ladder_rules.PROGRESS and (not r.has_email or r.answered):
                 continue  # nobody to tell (a phone submission), or answered once and now reworked
@@ -244,8 +276,9 @@ def _already_logged(keys: list[tuple]) -> set[tuple]:
     step = len(ids) if _postgres() else CHUNK
     for i in range(0, len(ids), step or 1):
         rows = db.session.execute(
-            db.select(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step)
-            .where(_id_in(ReminderLog.ticket_id, ids[i:i + step]))
+            db.select(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step).where(
+                _id_in(ReminderLog.ticket_id, ids[i : i + step])
+            )
         )
         done.update(key for key in (tuple(r) for r in rows) if key in wanted)
     return done
@@ -255,7 +288,8 @@ _PG_INSERT = text(
     "INSERT INTO reminder_logs (ticket_id, kind, due_date, step, created_at) "
     "SELECT t, k, d, s, :now FROM unnest(CAST(:t AS integer[]), CAST(:k AS varchar[]), CAST(:d AS date[]), "
     "CAST(:s AS integer[])) AS u(t, k, d, s) ORDER BY t, k, d, s "
-    "ON CONFLICT (ticket_id, kind, due_date, step) DO NOTHING RETURNING ticket_id, kind, due_date, step, id")
+    "ON CONFLICT (ticket_id, kind, due_date, step) DO NOTHING RETURNING ticket_id, kind, due_date, step, id"
+)
 
 
 def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
@@ -269,8 +303,10 @@ def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
         return ours
     if _postgres():
         columns = list(zip(*keys))
-        result = db.session.execute(_PG_INSERT, {"now": now, "t": list(columns[0]), "k": list(columns[1]),
-                                                 "d": list(columns[2]), "s": list(columns[3])})
+        result = db.session.execute(
+            _PG_INSERT,
+            {"now": now, "t": list(columns[0]), "k": list(columns[1]), "d": list(columns[2]), "s": list(columns[3])},
+        )
         for r in result:
             ours[(r.ticket_id, r.kind, r.due_date, r.step)] = r.id
         return ours
@@ -281,7 +317,7 @@ def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
         .returning(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step, ReminderLog.id)
     )
     for i in range(0, len(rows), CHUNK * 4):
-        for r in db.session.execute(stmt, rows[i:i + CHUNK * 4]):
+        for r in db.session.execute(stmt, rows[i : i + CHUNK * 4]):
             ours[(r.ticket_id, r.kind, r.due_date, r.step)] = r.id
     return ours
 
@@ -294,8 +330,10 @@ def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report:
     mine = sorted(k for k in ours if k[1] in SUBMITTER_KINDS)
     if not mine:
         return
-    tickets = {t.id: t for t in db.session.execute(
-        db.select(Ticket).where(_id_in(Ticket.id, sorted({k[0] for k in mine})))).scalars()}
+    tickets = {
+        t.id: t
+        for t in db.session.execute(db.select(Ticket).where(_id_in(Ticket.id, sorted({k[0] for k in mine})))).scalars()
+    }
     shapes = _Shapes()
     emails = [shapes.render(tickets[key[0]], due_by_key[key], today) for key in mine]
     ids = _add_messages(emails, now)
@@ -303,21 +341,26 @@ def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report:
     if _postgres():
         db.session.execute(_PG_LINK, {"now": now, "i": [i for i, _o in links], "o": [o for _i, o in links]})
     else:
-        db.session.execute(db.update(ReminderLog).execution_options(synchronize_session=False),
-                           [{"id": i, "outbox_id": o, "queued_at": now} for i, o in links])  # by primary key
+        db.session.execute(
+            db.update(ReminderLog).execution_options(synchronize_session=False),
+            [{"id": i, "outbox_id": o, "queued_at": now} for i, o in links],
+        )  # by primary key
     for key, outbox_id in zip(mine, ids):
         ticket, due = tickets[key[0]], due_by_key[key]
         report.messages.append(outbox_id)
         report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, outbox_id))
 
 
-_PG_LINK = text("UPDATE reminder_logs SET outbox_id = u.o, queued_at = :now "
-                "FROM unnest(CAST(:i AS integer[]), CAST(:o AS integer[])) AS u(i, o) WHERE reminder_logs.id = u.i")
+_PG_LINK = text(
+    "UPDATE reminder_logs SET outbox_id = u.o, queued_at = :now "
+    "FROM unnest(CAST(:i AS integer[]), CAST(:o AS integer[])) AS u(i, o) WHERE reminder_logs.id = u.i"
+)
 _PG_MESSAGES = text(
     "INSERT INTO outbox_messages (kind, recipients, subject, body_text, body_html, ticket_id, status, attempts, "
     "created_at, next_attempt_at) SELECT k, r, s, bt, bh, t, 'pending', 0, :now, :now FROM unnest("
     "CAST(:n AS integer[]), CAST(:k AS varchar[]), CAST(:r AS text[]), CAST(:s AS varchar[]), CAST(:bt AS text[]), "
-    "CAST(:bh AS text[]), CAST(:t AS integer[])) AS u(n, k, r, s, bt, bh, t) ORDER BY n RETURNING id")
+    "CAST(:bh AS text[]), CAST(:t AS integer[])) AS u(n, k, r, s, bt, bh, t) ORDER BY n RETURNING id"
+)
 
 
 def _add_messages(emails: list[dict], now: datetime) -> list[int]:
@@ -371,17 +414,34 @@ class _Shapes:
             if shape not in self.rendered:
                 marked = SimpleNamespace(**{f: self.MARK[f] for f in self.FIELDS}, **facts)
                 self.rendered[shape] = (
-                    render_template(f"email/{template}.txt", ticket=marked, email_subject=self.MARK["subject"],
-                                    base_url=current_app.config["BASE_URL"].rstrip("/"), **ctx),
-                    render_template(f"email/{template}.html", ticket=marked, email_subject=self.MARK["subject"],
-                                    base_url=current_app.config["BASE_URL"].rstrip("/"), **ctx))
+                    render_template(
+                        f"email/{template}.txt",
+                        ticket=marked,
+                        email_subject=self.MARK["subject"],
+                        base_url=current_app.config["BASE_URL"].rstrip("/"),
+                        **ctx,
+                    ),
+                    render_template(
+                        f"email/{template}.html",
+                        ticket=marked,
+                        email_subject=self.MARK["subject"],
+                        base_url=current_app.config["BASE_URL"].rstrip("/"),
+                        **ctx,
+                    ),
+                )
         text_part, html_part = self.rendered[shape]
         values = {**{f: str(getattr(ticket, f) or "") for f in self.FIELDS}, "subject": str(subject)}
         for field_name, value in values.items():
             text_part = text_part.replace(self.MARK[field_name], value)
             html_part = html_part.replace(self.MARK[field_name], str(escape(value)))
-        return {"kind": kind, "recipients": [ticket.email.strip().lower()], "subject": str(subject),
-                "body_text": text_part, "body_html": html_part, "ticket_id": ticket.id}
+        return {
+            "kind": kind,
+            "recipients": [ticket.email.strip().lower()],
+            "subject": str(subject),
+            "body_text": text_part,
+            "body_html": html_part,
+            "ticket_id": ticket.id,
+        }
 
 
 # ---------------------------------------------------------------- digests
@@ -397,14 +457,21 @@ def describe(kind: str, due: Due, *, final: bool = False) -> str:
     if kind == ladder_rules.OVERDUE_HEAD:
         line = _("Đã quá hạn giải quyết %(n)s ngày làm việc (hạn %(date)s).", n=due.days, date=when)
     elif kind == ladder_rules.ESCALATE:
-        line = _("Quá hạn %(n)s ngày làm việc (hạn %(date)s): đề nghị Văn phòng và Lãnh đạo Sở chỉ đạo xử lý.",
-                 n=due.days, date=when)
+        line = _(
+            "Quá hạn %(n)s ngày làm việc (hạn %(date)s): đề nghị Văn phòng và Lãnh đạo Sở chỉ đạo xử lý.",
+            n=due.days,
+            date=when,
+        )
     elif kind == ladder_rules.ROUTE_OVERDUE:
-        line = _("Chưa chuyển đơn vị xử lý, quá thời hạn phân loại %(date)s được %(n)s ngày làm việc.",
-                 n=due.days, date=when)
+        line = _(
+            "Chưa chuyển đơn vị xử lý, quá thời hạn phân loại %(date)s được %(n)s ngày làm việc.", n=due.days, date=when
+        )
     elif kind == ladder_rules.PUBLISH_OVERDUE:
-        line = _("Đã trả lời nhưng chưa công khai, quá thời hạn công khai %(date)s được %(n)s ngày làm việc.",
-                 n=due.days, date=when)
+        line = _(
+            "Đã trả lời nhưng chưa công khai, quá thời hạn công khai %(date)s được %(n)s ngày làm việc.",
+            n=due.days,
+            date=when,
+        )
     else:
         raise ValueError(kind)
     if final:
@@ -474,11 +541,23 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
     last = 0
     while True:
         rows = db.session.execute(
-            db.select(ReminderLog.id, ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date,
-                      ReminderLog.step, Ticket.code, Ticket.title, Ticket.state, Ticket.unit_id, Ticket.assignee_id)
+            db.select(
+                ReminderLog.id,
+                ReminderLog.ticket_id,
+                ReminderLog.kind,
+                ReminderLog.due_date,
+                ReminderLog.step,
+                Ticket.code,
+                Ticket.title,
+                Ticket.state,
+                Ticket.unit_id,
+                Ticket.assignee_id,
+            )
             .join(Ticket, Ticket.id == ReminderLog.ticket_id)
             .where(ReminderLog.queued_at.is_(None), ReminderLog.id > last)
-            .order_by(ReminderLog.queued_at, ReminderLog.id).limit(size)).all()
+            .order_by(ReminderLog.queued_at, ReminderLog.id)
+            .limit(size)
+        ).all()
         if not rows:
             break
         last = rows[-1].id
@@ -491,9 +570,18 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
             what = "final_escalation" if final and r.kind != ladder_rules.ESCALATE else r.kind
             if (r.kind, r.due_date) not in days:
                 days[(r.kind, r.due_date)] = _days_of(r.kind, r.due_date, today, cal)
-            line = {"ticket_id": r.ticket_id, "code": r.code, "title": r.title, "state": r.state,
-                    "unit_id": r.unit_id, "kind": r.kind, "step": r.step, "due_date": r.due_date, "final": final,
-                    "days": days[(r.kind, r.due_date)]}
+            line = {
+                "ticket_id": r.ticket_id,
+                "code": r.code,
+                "title": r.title,
+                "state": r.state,
+                "unit_id": r.unit_id,
+                "kind": r.kind,
+                "step": r.step,
+                "due_date": r.due_date,
+                "final": final,
+                "days": days[(r.kind, r.due_date)],
+            }
             key = ladder_rules.sort_key(r.kind, r.due_date, r.code)
             audience = (what, r.unit_id, r.assignee_id)
             if audience not in told:  # many reminders share a kind, a unit and an assignee
@@ -513,19 +601,50 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
             listed[line["kind"]] = listed.get(line["kind"], 0) + 1
         locale = digest.person.locale or "vi"
         with force_locale(locale):
-            lines = [{"ticket": SimpleNamespace(code=line["code"], title=line["title"], state=line["state"],
-                                                unit=directory.units.get(line["unit_id"])),
-                      "text": describe(line["kind"], Due(line["kind"], line["due_date"], line["step"], line["days"]),
-                                       final=line["final"])} for line in top]
-            more = [{"text": describe_more(kind, digest.counts[kind] - listed.get(kind, 0)),
-                     "link": queue_link(kind, rules)}
-                    for kind in ladder_rules.DIGEST_KINDS if digest.counts.get(kind, 0) > listed.get(kind, 0)]
-            subject = _("[Nhắc việc] %(n)s hồ sơ phản ánh, kiến nghị cần xử lý - %(date)s",
-                        n=len(digest.tickets), date=fmt(today))
+            lines = [
+                {
+                    "ticket": SimpleNamespace(
+                        code=line["code"],
+                        title=line["title"],
+                        state=line["state"],
+                        unit=directory.units.get(line["unit_id"]),
+                    ),
+                    "text": describe(
+                        line["kind"],
+                        Due(line["kind"], line["due_date"], line["step"], line["days"]),
+                        final=line["final"],
+                    ),
+                }
+                for line in top
+            ]
+            more = [
+                {
+                    "text": describe_more(kind, digest.counts[kind] - listed.get(kind, 0)),
+                    "link": queue_link(kind, rules),
+                }
+                for kind in ladder_rules.DIGEST_KINDS
+                if digest.counts.get(kind, 0) > listed.get(kind, 0)
+            ]
+            subject = _(
+                "[Nhắc việc] %(n)s hồ sơ phản ánh, kiến nghị cần xử lý - %(date)s",
+                n=len(digest.tickets),
+                date=fmt(today),
+            )
         single = db.session.get(Ticket, next(iter(digest.tickets))) if len(digest.tickets) == 1 else None
-        message = outbox.queue("reminder_digest", digest.person.email, subject, "reminder_digest", locale=locale,
-                               now=now, ticket=single, recipient_name=digest.person.name, lines=lines, more=more,
-                               today=today, flush=False)
+        message = outbox.queue(
+            "reminder_digest",
+            digest.person.email,
+            subject,
+            "reminder_digest",
+            locale=locale,
+            now=now,
+            ticket=single,
+            recipient_name=digest.person.name,
+            lines=lines,
+            more=more,
+            today=today,
+            flush=False,
+        )
         messages.append((digest, message))
     db.session.flush()
     for digest, message in messages:
@@ -534,8 +653,12 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
             report.queued.append(Queued(digest.person.email.lower(), code, kind, step, due_date, message.id))
     step = len(pending) if _postgres() else CHUNK
     for i in range(0, len(pending), step or 1):
-        db.session.execute(db.update(ReminderLog).where(_id_in(ReminderLog.id, pending[i:i + step]))
-                           .values(queued_at=now).execution_options(synchronize_session=False))
+        db.session.execute(
+            db.update(ReminderLog)
+            .where(_id_in(ReminderLog.id, pending[i : i + step]))
+            .values(queued_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _days_of(kind: str, due_date: date, today: date, cal) -> int:

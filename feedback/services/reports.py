@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import get_locale
@@ -39,8 +39,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Date, Integer, and_, case, column, func, literal, or_, text, tuple_, values
 
 from ..domain import outcomes as domain_outcomes
-from ..domain import periods
-from ..domain import states
+from ..domain import periods, states
 from ..domain.deadlines import WorkCalendar
 from ..domain.periods import Period, PeriodError, quarter_of  # noqa: F401  (quarter_of: callers' import)
 from ..domain.states import CLOSED_STATES, State
@@ -50,8 +49,15 @@ from ..timeutil import to_utc_naive, tz, utcnow
 from . import ServiceError, outcomes
 from .calendar import work_calendar
 
-STATUSES = ("answered_on_time", "answered_late", "refused", "transferred", "open_overdue", "open_paused",
-            "open_in_time")
+STATUSES = (
+    "answered_on_time",
+    "answered_late",
+    "refused",
+    "transferred",
+    "open_overdue",
+    "open_paused",
+    "open_in_time",
+)
 ANSWERED = ("answered_on_time", "answered_late")
 DIMENSIONS = ("kind", "category", "unit", "channel")
 
@@ -204,8 +210,10 @@ def status_case(as_of: date):
         (and_(Ticket.state == State.REFUSED, closed_by), "refused"),
         (and_(Ticket.state == State.TRANSFERRED, closed_by), "transferred"),
         # Waiting for the submitter since on or before the as-of day (a later pause does not count).
-        (and_(Ticket.state == State.NEEDS_INFO, or_(Ticket.paused_on.is_(None), Ticket.paused_on <= as_of)),
-         "open_paused"),
+        (
+            and_(Ticket.state == State.NEEDS_INFO, or_(Ticket.paused_on.is_(None), Ticket.paused_on <= as_of)),
+            "open_paused",
+        ),
         (Ticket.due_date < as_of, "open_overdue"),
         else_="open_in_time",
     )
@@ -231,8 +239,7 @@ class Labels:
 def labels(locale: str) -> Labels:
     """Names of the kinds, channels, units and categories in `locale`, and their display order."""
     unit_rows = db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars().all()
-    category_rows = db.session.execute(
-        db.select(Category).order_by(Category.sort_order, Category.code)).scalars().all()
+    category_rows = db.session.execute(db.select(Category).order_by(Category.sort_order, Category.code)).scalars().all()
     units: dict[Any, str] = {u.id: states.localized_name(u, locale) for u in unit_rows}
     units[None] = _("Chưa chuyển đơn vị")
     return Labels(
@@ -243,18 +250,28 @@ def labels(locale: str) -> Labels:
             "unit": units,
             "category": {c.id: states.localized_name(c, locale) for c in category_rows},
         },
-        inactive={"unit": {u.id for u in unit_rows if not u.active} | {None},
-                  "category": {c.id for c in category_rows if not c.active}, "kind": set(), "channel": set()},
-        order={"kind": list(states.KIND_LABELS), "channel": list(states.CHANNEL_LABELS),
-               "unit": [u.id for u in unit_rows], "category": [c.id for c in category_rows]},
+        inactive={
+            "unit": {u.id for u in unit_rows if not u.active} | {None},
+            "category": {c.id for c in category_rows if not c.active},
+            "kind": set(),
+            "channel": set(),
+        },
+        order={
+            "kind": list(states.KIND_LABELS),
+            "channel": list(states.CHANNEL_LABELS),
+            "unit": [u.id for u in unit_rows],
+            "category": [c.id for c in category_rows],
+        },
     )
 
 
 def _workdays(start: date, as_of: date, cal: WorkCalendar):
     """A VALUES table of every day from `start` to `as_of` with its working-day ordinal: the working
     days between two of them are the difference of their ordinals (`WorkCalendar.working_days_between`)."""
-    rows = [(start + timedelta(days=i), cal.working_days_between(start, start + timedelta(days=i)))
-            for i in range((as_of - start).days + 1)]
+    rows = [
+        (start + timedelta(days=i), cal.working_days_between(start, start + timedelta(days=i)))
+        for i in range((as_of - start).days + 1)
+    ]
     return values(column("day", Date), column("n", Integer), name="workdays").data(rows).cte("workdays")
 
 
@@ -269,20 +286,29 @@ def _tally(period: Period, as_of: date, cal: WorkCalendar, where) -> Iterator[tu
     if as_of >= period.start:
         workdays = _workdays(period.start, as_of, cal)
         at_receipt, at_answer = workdays.alias("at_receipt"), workdays.alias("at_answer")
-        days = case((~answered, None), (Ticket.answered_on <= Ticket.received_on, 0),
-                    else_=at_answer.c.n - at_receipt.c.n)
-        source = (Ticket.__table__.outerjoin(at_receipt, at_receipt.c.day == Ticket.received_on)
-                  .outerjoin(at_answer, and_(answered, at_answer.c.day == Ticket.answered_on)))
+        days = case(
+            (~answered, None), (Ticket.answered_on <= Ticket.received_on, 0), else_=at_answer.c.n - at_receipt.c.n
+        )
+        source = Ticket.__table__.outerjoin(at_receipt, at_receipt.c.day == Ticket.received_on).outerjoin(
+            at_answer, and_(answered, at_answer.c.day == Ticket.answered_on)
+        )
     else:  # a period that has not begun: nothing can have been answered in it
         days, source = literal(None, Integer), Ticket.__table__
     closed_now = case((Ticket.state.in_([s.value for s in CLOSED_STATES]), 1), else_=0)
     per_ticket = (
-        db.select(Ticket.kind.label("kind"), Ticket.category_id.label("category"), Ticket.unit_id.label("unit"),
-                  Ticket.channel.label("channel"),
-                  # grouped with the status: only the refused / transferred rows are read
-                  Ticket.refuse_reason_code.label("reason"), Ticket.transfer_agency.label("agency"),
-                  status.label("status"), days.label("days"), published_case(as_of).label("published"),
-                  closed_now.label("closed"))
+        db.select(
+            Ticket.kind.label("kind"),
+            Ticket.category_id.label("category"),
+            Ticket.unit_id.label("unit"),
+            Ticket.channel.label("channel"),
+            # grouped with the status: only the refused / transferred rows are read
+            Ticket.refuse_reason_code.label("reason"),
+            Ticket.transfer_agency.label("agency"),
+            status.label("status"),
+            days.label("days"),
+            published_case(as_of).label("published"),
+            closed_now.label("closed"),
+        )
         .select_from(source)
         .where(Ticket.received_on >= period.start, Ticket.received_on <= period.end, *where)
         .subquery("per_ticket")
@@ -290,10 +316,14 @@ def _tally(period: Period, as_of: date, cal: WorkCalendar, where) -> Iterator[tu
     c = per_ticket.c
     facets = [c[name] for name in _FACETS]
     # The one pass: every (facets, status, days) combination counted (a hash aggregate over the period).
-    flat = (db.select(*facets, c.status, c.days, func.count().label("n"),
-                      func.coalesce(func.sum(c.published), 0).label("published"),
-                      func.coalesce(func.sum(c.closed), 0).label("closed"))
-            .group_by(*facets, c.status, c.days))
+    flat = db.select(
+        *facets,
+        c.status,
+        c.days,
+        func.count().label("n"),
+        func.coalesce(func.sum(c.published), 0).label("published"),
+        func.coalesce(func.sum(c.closed), 0).label("closed"),
+    ).group_by(*facets, c.status, c.days)
     if db.session.get_bind().dialect.name != "postgresql":
         everything = frozenset(_FACETS)
         for row in db.session.execute(flat):
@@ -303,20 +333,37 @@ def _tally(period: Period, as_of: date, cal: WorkCalendar, where) -> Iterator[tu
     # enough memory for this transaction to hash the year's tickets instead of sorting them on disk.
     db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     f = flat.subquery("combinations").c
-    sets = [tuple_(f.status, f.days), *[tuple_(f[name], f.status, f.days) for name in _FACETS[:4]],
-            tuple_(f.reason, f.status), tuple_(f.agency, f.status)]
-    stmt = (db.select(*[f[name] for name in _FACETS], f.status, f.days, func.sum(f.n).label("n"),
-                      func.sum(f.published).label("published"), func.sum(f.closed).label("closed"),
-                      func.grouping(*[f[name] for name in _FACETS]).label("unused"))
-            .group_by(func.grouping_sets(*sets)))
+    sets = [
+        tuple_(f.status, f.days),
+        *[tuple_(f[name], f.status, f.days) for name in _FACETS[:4]],
+        tuple_(f.reason, f.status),
+        tuple_(f.agency, f.status),
+    ]
+    stmt = db.select(
+        *[f[name] for name in _FACETS],
+        f.status,
+        f.days,
+        func.sum(f.n).label("n"),
+        func.sum(f.published).label("published"),
+        func.sum(f.closed).label("closed"),
+        func.grouping(*[f[name] for name in _FACETS]).label("unused"),
+    ).group_by(func.grouping_sets(*sets))
     width = len(_FACETS)
     for row in db.session.execute(stmt):
         grouped = frozenset(name for i, name in enumerate(_FACETS) if not (row.unused >> (width - 1 - i)) & 1)
         yield grouped, row
 
 
-def build_report(period: Period, today: date, *, locale: str | None = None, now: datetime | None = None,
-                 cal: WorkCalendar | None = None, where=(), list_limit: int | None = None) -> Report:
+def build_report(
+    period: Period,
+    today: date,
+    *,
+    locale: str | None = None,
+    now: datetime | None = None,
+    cal: WorkCalendar | None = None,
+    where=(),
+    list_limit: int | None = None,
+) -> Report:
     """The figures of `period` as of min(period end, today); `where` narrows the tickets (e.g. a scope).
 
     `list_limit` caps the overdue, refused and transferred lists (the page shows the top entries; the
@@ -328,8 +375,9 @@ def build_report(period: Period, today: date, *, locale: str | None = None, now:
     names = labels(locale)
 
     total = Row(None, _("Tổng số"))
-    rows: dict[str, dict[Any, Row]] = {dim: {key: Row(key, names.of(dim, key)) for key in names.order[dim]}
-                                       for dim in DIMENSIONS}
+    rows: dict[str, dict[Any, Row]] = {
+        dim: {key: Row(key, names.of(dim, key)) for key in names.order[dim]} for dim in DIMENSIONS
+    }
     reasons: Counter = Counter()
     agencies: Counter = Counter()
     flat = None
@@ -352,32 +400,55 @@ def build_report(period: Period, today: date, *, locale: str | None = None, now:
         if "agency" in grouped and r.status == "transferred":
             agencies[r.agency or ""] += n
     # Inactive units/categories with nothing in the period are left out; the rest keep their order.
-    by = {dim: [row for row in rows[dim].values() if row.received or row.key not in names.inactive[dim]]
-          for dim in DIMENSIONS}
+    by = {
+        dim: [row for row in rows[dim].values() if row.received or row.key not in names.inactive[dim]]
+        for dim in DIMENSIONS
+    }
 
     reason_labels = refuse_reason_labels()
-    refused_reasons = [(reason_labels.get(code, code), n)
-                       for code, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))]
+    refused_reasons = [
+        (reason_labels.get(code, code), n) for code, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    ]
     transferred_agencies = sorted(agencies.items(), key=lambda item: (-item[1], item[0]))
     status = status_case(as_of)
     cohort = [Ticket.received_on >= period.start, Ticket.received_on <= period.end, *where]
-    refused_list = [dict(code=c, received_on=r, reason_code=reason_labels.get(rc or "", rc or ""), reason=txt or "")
-                    for c, r, rc, txt in db.session.execute(
-                        db.select(Ticket.code, Ticket.received_on, Ticket.refuse_reason_code, Ticket.refuse_reason)
-                        .where(*cohort, status == "refused").order_by(Ticket.received_on, Ticket.code)
-                        .limit(list_limit))]
-    transferred_list = [dict(code=c, received_on=r, agency=a or "", reason=txt or "")
-                        for c, r, a, txt in db.session.execute(
-                            db.select(Ticket.code, Ticket.received_on, Ticket.transfer_agency, Ticket.transfer_reason)
-                            .where(*cohort, status == "transferred").order_by(Ticket.received_on, Ticket.code)
-                            .limit(list_limit))]
+    refused_list = [
+        dict(code=c, received_on=r, reason_code=reason_labels.get(rc or "", rc or ""), reason=txt or "")
+        for c, r, rc, txt in db.session.execute(
+            db.select(Ticket.code, Ticket.received_on, Ticket.refuse_reason_code, Ticket.refuse_reason)
+            .where(*cohort, status == "refused")
+            .order_by(Ticket.received_on, Ticket.code)
+            .limit(list_limit)
+        )
+    ]
+    transferred_list = [
+        dict(code=c, received_on=r, agency=a or "", reason=txt or "")
+        for c, r, a, txt in db.session.execute(
+            db.select(Ticket.code, Ticket.received_on, Ticket.transfer_agency, Ticket.transfer_reason)
+            .where(*cohort, status == "transferred")
+            .order_by(Ticket.received_on, Ticket.code)
+            .limit(list_limit)
+        )
+    ]
     overdue = list(overdue_rows(as_of, cal, [*cohort, status == "open_overdue"], names, limit=list_limit))
 
     from . import satisfaction
 
-    return Report(period, as_of, now or utcnow(), total, by, refused_reasons, transferred_agencies,
-                  refused_list, transferred_list, overdue,
-                  satisfaction.figures(period.start, as_of, where=where), locale=locale, list_limit=list_limit)
+    return Report(
+        period,
+        as_of,
+        now or utcnow(),
+        total,
+        by,
+        refused_reasons,
+        transferred_agencies,
+        refused_list,
+        transferred_list,
+        overdue,
+        satisfaction.figures(period.start, as_of, where=where),
+        locale=locale,
+        list_limit=list_limit,
+    )
 
 
 def refuse_reason_labels() -> dict[str, str]:
@@ -388,23 +459,44 @@ def refuse_reason_labels() -> dict[str, str]:
     return {code: states.label(states.REFUSE_REASON_LABELS, code, language()) for code in REFUSE_REASONS}
 
 
-def overdue_rows(as_of: date, cal: WorkCalendar, where, names: Labels, *, limit: int | None = None,
-                 batch: int = 2000) -> Iterator[dict]:
+def overdue_rows(
+    as_of: date, cal: WorkCalendar, where, names: Labels, *, limit: int | None = None, batch: int = 2000
+) -> Iterator[dict]:
     """Tickets matching `where` (columns only), oldest due date first, with the working days late on
     `as_of` counted for each row read (at most `limit`); streamed in batches."""
     stmt = (
-        db.select(Ticket.code, Ticket.title, Ticket.kind, Ticket.category_id, Ticket.unit_id, Ticket.state,
-                  Ticket.received_on, Ticket.due_date, User.name)
+        db.select(
+            Ticket.code,
+            Ticket.title,
+            Ticket.kind,
+            Ticket.category_id,
+            Ticket.unit_id,
+            Ticket.state,
+            Ticket.received_on,
+            Ticket.due_date,
+            User.name,
+        )
         .outerjoin(User, User.id == Ticket.assignee_id)
-        .where(*where).order_by(Ticket.due_date, Ticket.code).limit(limit)
+        .where(*where)
+        .order_by(Ticket.due_date, Ticket.code)
+        .limit(limit)
     )
     if limit is None:  # the full list of an export: streamed from a server-side cursor
         stmt = stmt.execution_options(yield_per=batch)
     for code, title, kind, category_id, unit_id, state, received_on, due, assignee in db.session.execute(stmt):
-        yield dict(code=code, title=title, kind=kind, kind_label=names.of("kind", kind),
-                   category=names.of("category", category_id), unit=names.of("unit", unit_id),
-                   state=state, received_on=received_on, due_date=due, assignee=assignee or "",
-                   days_late=domain_outcomes.days_late(due, as_of, cal))
+        yield dict(
+            code=code,
+            title=title,
+            kind=kind,
+            kind_label=names.of("kind", kind),
+            category=names.of("category", category_id),
+            unit=names.of("unit", unit_id),
+            state=state,
+            received_on=received_on,
+            due_date=due,
+            assignee=assignee or "",
+            days_late=domain_outcomes.days_late(due, as_of, cal),
+        )
 
 
 def overdue_list(as_of: date, cal: WorkCalendar, where, labels_=None, limit: int | None = None) -> list[dict]:
@@ -412,8 +504,9 @@ def overdue_list(as_of: date, cal: WorkCalendar, where, labels_=None, limit: int
     return list(overdue_rows(as_of, cal, where, labels_ or labels(current_locale()), limit=limit))
 
 
-def iter_detail_rows(report: Report, *, cal: WorkCalendar | None = None, where=(), batch: int = 2000,
-                     connection=None) -> Iterator[dict]:
+def iter_detail_rows(
+    report: Report, *, cal: WorkCalendar | None = None, where=(), batch: int = 2000, connection=None
+) -> Iterator[dict]:
     """Every ticket of the report's period as a row of plain values (the detailed export), streamed
     from the database in batches so memory does not grow with the period. Names and labels are looked
     up now; the rows are read as they are consumed, from `connection` when given (a response streamed
@@ -423,9 +516,23 @@ def iter_detail_rows(report: Report, *, cal: WorkCalendar | None = None, where=(
     names = labels(locale)
     status = status_case(as_of).label("status")
     stmt = (
-        db.select(Ticket.code, Ticket.received_on, Ticket.kind, Ticket.category_id, Ticket.unit_id,
-                  Ticket.channel, Ticket.submitter_type, Ticket.state, status, Ticket.due_date,
-                  Ticket.answered_on, Ticket.published_at, Ticket.title, Ticket.received_at, Ticket.incoming_number)
+        db.select(
+            Ticket.code,
+            Ticket.received_on,
+            Ticket.kind,
+            Ticket.category_id,
+            Ticket.unit_id,
+            Ticket.channel,
+            Ticket.submitter_type,
+            Ticket.state,
+            status,
+            Ticket.due_date,
+            Ticket.answered_on,
+            Ticket.published_at,
+            Ticket.title,
+            Ticket.received_at,
+            Ticket.incoming_number,
+        )
         .where(Ticket.received_on >= period.start, Ticket.received_on <= period.end, *where)
         .order_by(Ticket.received_on, Ticket.code)
         .execution_options(yield_per=batch)
@@ -446,22 +553,46 @@ def iter_detail_rows(report: Report, *, cal: WorkCalendar | None = None, where=(
     def rows() -> Iterator[dict]:
         of = names.by_dim
         kinds, categories, units, channels = of["kind"], of["category"], of["unit"], of["channel"]
-        for (code, received_on, kind, category_id, unit_id, channel, submitter_type, state, st, due, answered_on,
-             published_at, title, received_at, incoming_number) in (connection or db.session).execute(stmt):
+        for (
+            code,
+            received_on,
+            kind,
+            category_id,
+            unit_id,
+            channel,
+            submitter_type,
+            state,
+            st,
+            due,
+            answered_on,
+            published_at,
+            title,
+            received_at,
+            incoming_number,
+        ) in (connection or db.session).execute(stmt):
             answered = st in ANSWERED
-            local_received = received_at.replace(tzinfo=timezone.utc).astimezone(zone) if received_at else None
+            local_received = received_at.replace(tzinfo=UTC).astimezone(zone) if received_at else None
             yield dict(
-                code=code, received_on=received_on, kind=kinds.get(kind, kind),
-                category=categories.get(category_id, ""), unit=units.get(unit_id, ""),
+                code=code,
+                received_on=received_on,
+                kind=kinds.get(kind, kind),
+                category=categories.get(category_id, ""),
+                unit=units.get(unit_id, ""),
                 channel=channels.get(channel, channel),
                 submitter_type=submitter_names.get(submitter_type, submitter_type),
-                title=title, state=state_names.get(state, state), status=status_names.get(st, st),
-                due_date=due, answered_on=answered_on if answered else None,
+                title=title,
+                state=state_names.get(state, state),
+                status=status_names.get(st, st),
+                due_date=due,
+                answered_on=answered_on if answered else None,
                 working_days=working_days(received_on, answered_on) if answered else None,
-                published_on=(published_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
-                              if published_at else None),
-                received_at=(f"{local_received.day:02d}/{local_received.month:02d}/{local_received.year} "
-                             f"{local_received.hour:02d}:{local_received.minute:02d}") if local_received else "",
+                published_on=(published_at.replace(tzinfo=UTC).astimezone(zone).date() if published_at else None),
+                received_at=(
+                    f"{local_received.day:02d}/{local_received.month:02d}/{local_received.year} "
+                    f"{local_received.hour:02d}:{local_received.minute:02d}"
+                )
+                if local_received
+                else "",
                 incoming_number=incoming_number or "",
             )
 
@@ -486,8 +617,12 @@ def status_label(status: str) -> str:
 
 
 def dimension_title(dim: str) -> str:
-    return {"kind": _("Theo loại"), "category": _("Theo lĩnh vực"), "unit": _("Theo đơn vị xử lý"),
-            "channel": _("Theo kênh tiếp nhận")}[dim]
+    return {
+        "kind": _("Theo loại"),
+        "category": _("Theo lĩnh vực"),
+        "unit": _("Theo đơn vị xử lý"),
+        "channel": _("Theo kênh tiếp nhận"),
+    }[dim]
 
 
 def figure_columns() -> list[tuple[str, str]]:

@@ -15,9 +15,10 @@ import csv
 import io
 import re
 import time as _time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
-from typing import Any, Callable, Iterator, Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import current_app
@@ -45,15 +46,40 @@ FEED_SIZE = 50
 
 # The only ticket columns a public response reads.
 PUBLIC_COLUMNS = (
-    Ticket.id, Ticket.code, Ticket.kind, Ticket.category_id, Ticket.unit_id, Ticket.received_on,
-    Ticket.due_date, Ticket.answered_on, Ticket.answered_at, Ticket.on_time, Ticket.published_at,
-    Ticket.public_title, Ticket.public_summary, Ticket.public_answer,
+    Ticket.id,
+    Ticket.code,
+    Ticket.kind,
+    Ticket.category_id,
+    Ticket.unit_id,
+    Ticket.received_on,
+    Ticket.due_date,
+    Ticket.answered_on,
+    Ticket.answered_at,
+    Ticket.on_time,
+    Ticket.published_at,
+    Ticket.public_title,
+    Ticket.public_summary,
+    Ticket.public_answer,
 )
 
 # The CSV export's columns, in order (README, "Open data").
 CSV_COLUMNS = (
-    "code", "kind", "kind_label", "category_code", "category", "unit_code", "unit", "received_on",
-    "due_date", "answered_on", "on_time", "published_at", "title", "summary", "answer", "url",
+    "code",
+    "kind",
+    "kind_label",
+    "category_code",
+    "category",
+    "unit_code",
+    "unit",
+    "received_on",
+    "due_date",
+    "answered_on",
+    "on_time",
+    "published_at",
+    "title",
+    "summary",
+    "answer",
+    "url",
 )
 
 
@@ -95,8 +121,14 @@ class Filters:
 
     def args(self, **changes) -> dict:
         """Query-string arguments for a link with these filters (empty ones left out)."""
-        values = {"q": self.q, "kind": self.kind, "category": self.category, "unit": self.unit,
-                  "year": self.year, "page": self.page if self.page > 1 else None}
+        values = {
+            "q": self.q,
+            "kind": self.kind,
+            "category": self.category,
+            "unit": self.unit,
+            "year": self.year,
+            "page": self.page if self.page > 1 else None,
+        }
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
 
@@ -137,8 +169,10 @@ def apply_filters(stmt, filters: Filters):
     if filters.year:
         # The year of publication (local time): a range on the same index that orders the page, so
         # an older year does not make the scan walk past every newer result first.
-        stmt = stmt.where(Ticket.published_at >= local_midnight_utc(date(filters.year, 1, 1)),
-                          Ticket.published_at < local_midnight_utc(date(filters.year + 1, 1, 1)))
+        stmt = stmt.where(
+            Ticket.published_at >= local_midnight_utc(date(filters.year, 1, 1)),
+            Ticket.published_at < local_midnight_utc(date(filters.year + 1, 1, 1)),
+        )
     code = tracking_code(filters.q)
     if code:
         stmt = stmt.where(Ticket.code == code)
@@ -229,7 +263,8 @@ def filter_choices() -> tuple[list, list]:
 def published_ticket(code: str) -> Ticket | None:
     """A published ticket by code (public columns only), or None."""
     return db.session.execute(
-        db.select(Ticket).options(load_only(*PUBLIC_COLUMNS[1:]))
+        db.select(Ticket)
+        .options(load_only(*PUBLIC_COLUMNS[1:]))
         .where(Ticket.code == code.strip().upper(), Ticket.published_at.is_not(None))
     ).scalar_one_or_none()
 
@@ -240,7 +275,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
 def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs) -> ET.Element:
@@ -278,8 +313,14 @@ def feed_document(filters: Filters, base: str, self_href: str, html_href: str) -
         _sub(entry, "summary", ticket.public_summary or "")
         _sub(entry, "content", ticket.public_answer or "", type="text")
         if ticket.id in with_letter:  # the public copy of the answer letter
-            _sub(entry, "link", rel="enclosure", type="application/pdf", href=f"{link}/letter.pdf",
-                 title=_("Văn bản trả lời (bản công khai)"))
+            _sub(
+                entry,
+                "link",
+                rel="enclosure",
+                type="application/pdf",
+                href=f"{link}/letter.pdf",
+                title=_("Văn bản trả lời (bản công khai)"),
+            )
     body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body
 
@@ -294,21 +335,30 @@ def csv_chunks(filters: Filters, base: str) -> Iterator[str]:
     categories = {c.id: (c.code, c.name) for c in reference.categories().values()}
     kind_labels = {k: v[0] for k, v in KIND_LABELS.items()}
     local_tz = tz()
-    stmt = apply_filters(db.select(*PUBLIC_COLUMNS), filters).execution_options(
-        yield_per=2000, stream_results=True
-    )
+    stmt = apply_filters(db.select(*PUBLIC_COLUMNS), filters).execution_options(yield_per=2000, stream_results=True)
 
     def line(row) -> list[str]:
         """One CSV line of a published ticket, in CSV_COLUMNS order."""
         category = categories.get(row.category_id, ("", ""))
         unit = units.get(row.unit_id, ("", ""))
         return [
-            row.code, row.kind, kind_labels.get(row.kind, row.kind), category[0], category[1], unit[0], unit[1],
-            row.received_on.isoformat(), row.due_date.isoformat(),
+            row.code,
+            row.kind,
+            kind_labels.get(row.kind, row.kind),
+            category[0],
+            category[1],
+            unit[0],
+            unit[1],
+            row.received_on.isoformat(),
+            row.due_date.isoformat(),
             row.answered_on.isoformat() if row.answered_on else "",
-            "" if row.answered_on is None else ("true" if verdict(row.on_time, row.answered_on, row.due_date) else "false"),
-            row.published_at.replace(tzinfo=timezone.utc).astimezone(local_tz).isoformat(timespec="seconds"),
-            row.public_title or "", row.public_summary or "", row.public_answer or "",
+            ""
+            if row.answered_on is None
+            else ("true" if verdict(row.on_time, row.answered_on, row.due_date) else "false"),
+            row.published_at.replace(tzinfo=UTC).astimezone(local_tz).isoformat(timespec="seconds"),
+            row.public_title or "",
+            row.public_summary or "",
+            row.public_answer or "",
             f"{base}/results/{row.code}",
         ]
 
@@ -365,8 +415,9 @@ def _status(as_of: date, today: date):
     status = status_case(as_of)
     if as_of < today:
         return status
-    return case((outcomes.answered_on_time(), "answered_on_time"), (outcomes.answered_late(), "answered_late"),
-                else_=status)
+    return case(
+        (outcomes.answered_on_time(), "answered_on_time"), (outcomes.answered_late(), "answered_late"), else_=status
+    )
 
 
 def _count_table(year: int, as_of: date, today: date) -> dict[int | None, dict[int, dict[str, int]]]:
@@ -428,5 +479,4 @@ def satisfaction_figures(year: int, quarter: int | None, today: date):
     from .reports import period_for
 
     period = period_for(year, quarter)
-    return cached(("satisfaction", year, quarter, today),
-                  lambda: satisfaction.figures(period.start, period.end))
+    return cached(("satisfaction", year, quarter, today), lambda: satisfaction.figures(period.start, period.end))

@@ -34,7 +34,7 @@ from sqlalchemy import func
 
 from ..domain import deadlines
 from ..domain import satisfaction as rules
-from ..domain.states import LEVEL_LABELS, RATING_REASON_LABELS, Role, State, TransitionError, label, localized_name
+from ..domain.states import LEVEL_LABELS, RATING_REASON_LABELS, State, TransitionError, label, localized_name
 from ..extensions import db
 from ..models import Category, Rating, Review, Ticket, TicketEvent, Unit, User
 from ..timeutil import local_today, to_utc_naive
@@ -49,19 +49,27 @@ def _refusal_message(code: str, **ctx) -> str:
         rules.NOT_ANSWERED: _("Hồ sơ hiện chưa có câu trả lời để đánh giá hoặc đang được xử lý lại."),
         rules.BAD_LEVEL: _("Vui lòng chọn một mức đánh giá: hài lòng, chấp nhận được hoặc không hài lòng."),
         rules.BAD_REASON: _("Lý do không hợp lệ."),
-        rules.ALREADY_RATED: _("Quý vị đã đánh giá câu trả lời này. Muốn thay đổi, vui lòng dùng biểu mẫu "
-                               "«Thay đổi đánh giá» trên trang theo dõi."),
-        rules.STALE: _("Đánh giá này đã được gửi hoặc trang đã cũ. Vui lòng tải lại trang theo dõi để xem "
-                       "đánh giá hiện tại rồi thao tác lại."),
-        rules.RATING_CLOSED: _("Đã hết thời hạn đánh giá câu trả lời (%(days)d ngày kể từ ngày trả lời).",
-                               days=current_app.config["RATING_OPEN_DAYS"]),
-        rules.CHANGE_CLOSED: _("Đã hết thời hạn thay đổi đánh giá (%(days)d ngày kể từ ngày đánh giá).",
-                               days=current_app.config["RATING_CHANGE_DAYS"]),
-        rules.NOT_DISSATISFIED: _("Chỉ có thể đề nghị xem xét lại sau khi đánh giá «Không hài lòng» với câu "
-                                  "trả lời hiện tại."),
+        rules.ALREADY_RATED: _(
+            "Quý vị đã đánh giá câu trả lời này. Muốn thay đổi, vui lòng dùng biểu mẫu "
+            "«Thay đổi đánh giá» trên trang theo dõi."
+        ),
+        rules.STALE: _(
+            "Đánh giá này đã được gửi hoặc trang đã cũ. Vui lòng tải lại trang theo dõi để xem "
+            "đánh giá hiện tại rồi thao tác lại."
+        ),
+        rules.RATING_CLOSED: _(
+            "Đã hết thời hạn đánh giá câu trả lời (%(days)d ngày kể từ ngày trả lời).",
+            days=current_app.config["RATING_OPEN_DAYS"],
+        ),
+        rules.CHANGE_CLOSED: _(
+            "Đã hết thời hạn thay đổi đánh giá (%(days)d ngày kể từ ngày đánh giá).",
+            days=current_app.config["RATING_CHANGE_DAYS"],
+        ),
+        rules.NOT_DISSATISFIED: _(
+            "Chỉ có thể đề nghị xem xét lại sau khi đánh giá «Không hài lòng» với câu trả lời hiện tại."
+        ),
         rules.REVIEW_CLOSED: _("Đã hết thời hạn đề nghị xem xét lại (đến hết ngày %(d)s).", d=ctx.get("until", "")),
-        rules.NO_REVIEW_LEFT: _("Phản ánh này đã được xem xét lại; mỗi phản ánh chỉ được đề nghị xem xét lại "
-                                "một lần."),
+        rules.NO_REVIEW_LEFT: _("Phản ánh này đã được xem xét lại; mỗi phản ánh chỉ được đề nghị xem xét lại một lần."),
         rules.SAME_APPROVER: _("Người đã duyệt câu trả lời trước không được xử lý, duyệt đề nghị xem xét lại."),
     }[code]
 
@@ -73,13 +81,15 @@ def current_review(ticket: Ticket) -> Review | None:
     """The review whose answer is (or will be) in force, for a ticket reviewed at least once."""
     if not ticket.review_round:
         return None
-    return db.session.execute(db.select(Review).where(
-        Review.ticket_id == ticket.id, Review.round == ticket.review_round)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(Review).where(Review.ticket_id == ticket.id, Review.round == ticket.review_round)
+    ).scalar_one_or_none()
 
 
 def reviews_of(ticket: Ticket) -> list[Review]:
-    return list(db.session.execute(db.select(Review).where(Review.ticket_id == ticket.id)
-                                   .order_by(Review.round)).scalars())
+    return list(
+        db.session.execute(db.select(Review).where(Review.ticket_id == ticket.id).order_by(Review.round)).scalars()
+    )
 
 
 def answer_in_force(ticket: Ticket) -> tuple[date | None, int | None]:
@@ -93,20 +103,25 @@ def answer_in_force(ticket: Ticket) -> tuple[date | None, int | None]:
 def rating_of(ticket: Ticket, round_: int | None = None) -> Rating | None:
     """The submitter's rating of an answer round (default: the answer in force)."""
     round_ = ticket.review_round if round_ is None else round_
-    return db.session.execute(db.select(Rating).where(
-        Rating.ticket_id == ticket.id, Rating.round == round_)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(Rating).where(Rating.ticket_id == ticket.id, Rating.round == round_)
+    ).scalar_one_or_none()
 
 
 def ratings_of(ticket: Ticket) -> list[Rating]:
-    return list(db.session.execute(db.select(Rating).where(Rating.ticket_id == ticket.id)
-                                   .order_by(Rating.round)).scalars())
+    return list(
+        db.session.execute(db.select(Rating).where(Rating.ticket_id == ticket.id).order_by(Rating.round)).scalars()
+    )
 
 
 def _facts(ticket: Ticket, rating: Rating | None) -> rules.RatingFacts:
     answered_on, _approver = answer_in_force(ticket)
-    return rules.RatingFacts(answered=ticket.state == State.ANSWERED and answered_on is not None,
-                             answered_on=answered_on, rated_on=rating.rated_on if rating else None,
-                             revision=rating.revision if rating else None)
+    return rules.RatingFacts(
+        answered=ticket.state == State.ANSWERED and answered_on is not None,
+        answered_on=answered_on,
+        rated_on=rating.rated_on if rating else None,
+        revision=rating.revision if rating else None,
+    )
 
 
 def review_request_until(ticket: Ticket) -> date | None:
@@ -118,8 +133,9 @@ def review_request_until(ticket: Ticket) -> date | None:
 
 
 def submitter_reviews_left(ticket: Ticket) -> int:
-    asked = db.session.execute(db.select(func.count(Review.id)).where(
-        Review.ticket_id == ticket.id, Review.requested_by_id.is_(None))).scalar_one()
+    asked = db.session.execute(
+        db.select(func.count(Review.id)).where(Review.ticket_id == ticket.id, Review.requested_by_id.is_(None))
+    ).scalar_one()
     return max(0, current_app.config["REVIEW_MAX"] - int(asked))
 
 
@@ -142,16 +158,38 @@ def tracking_state(ticket: Ticket, today: date) -> TrackingState:
     rating = rating_of(ticket)
     facts = _facts(ticket, rating)
     expected = rating.revision if rating else None
-    can_rate = rules.rating_refusal(facts, rules.SATISFIED, expected, today, open_days=cfg["RATING_OPEN_DAYS"],
-                                    change_days=cfg["RATING_CHANGE_DAYS"]) is None
+    can_rate = (
+        rules.rating_refusal(
+            facts,
+            rules.SATISFIED,
+            expected,
+            today,
+            open_days=cfg["RATING_OPEN_DAYS"],
+            change_days=cfg["RATING_CHANGE_DAYS"],
+        )
+        is None
+    )
     until = review_request_until(ticket) if facts.answered else None
-    can_review = rules.review_refusal(answered=facts.answered, level=rating.level if rating else None,
-                                      request_until=until, reviews_left=submitter_reviews_left(ticket),
-                                      today=today) is None
+    can_review = (
+        rules.review_refusal(
+            answered=facts.answered,
+            level=rating.level if rating else None,
+            request_until=until,
+            reviews_left=submitter_reviews_left(ticket),
+            today=today,
+        )
+        is None
+    )
     past = [r for r in ratings_of(ticket) if r.round != ticket.review_round]
-    return TrackingState(rating, can_rate, rules.rating_open_until(facts, open_days=cfg["RATING_OPEN_DAYS"],
-                                                                   change_days=cfg["RATING_CHANGE_DAYS"]),
-                         can_review, until, current_review(ticket), past)
+    return TrackingState(
+        rating,
+        can_rate,
+        rules.rating_open_until(facts, open_days=cfg["RATING_OPEN_DAYS"], change_days=cfg["RATING_CHANGE_DAYS"]),
+        can_review,
+        until,
+        current_review(ticket),
+        past,
+    )
 
 
 # ---------------------------------------------------------------- the submitter's rating
@@ -170,8 +208,15 @@ def _comment(value: str | None) -> str | None:
     return text
 
 
-def rate(ticket: Ticket, level: str | None, reasons, comment: str | None, now: datetime, *,
-         expected_revision: int | None = None):
+def rate(
+    ticket: Ticket,
+    level: str | None,
+    reasons,
+    comment: str | None,
+    now: datetime,
+    *,
+    expected_revision: int | None = None,
+):
     """Record (or change) the submitter's rating of the answer in force.
 
     :raises TransitionError: 409 when the ticket, the window or the form's revision does not allow it.
@@ -182,8 +227,14 @@ def rate(ticket: Ticket, level: str | None, reasons, comment: str | None, now: d
     rating = rating_of(ticket)
     facts = _facts(ticket, rating)
     today = local_today(now)
-    refusal = rules.rating_refusal(facts, level if level in rules.LEVELS else rules.SATISFIED, expected_revision,
-                                   today, open_days=cfg["RATING_OPEN_DAYS"], change_days=cfg["RATING_CHANGE_DAYS"])
+    refusal = rules.rating_refusal(
+        facts,
+        level if level in rules.LEVELS else rules.SATISFIED,
+        expected_revision,
+        today,
+        open_days=cfg["RATING_OPEN_DAYS"],
+        change_days=cfg["RATING_CHANGE_DAYS"],
+    )
     if refusal is not None:
         raise TransitionError(_refusal_message(refusal), 409)
     if level not in rules.LEVELS:
@@ -194,8 +245,17 @@ def rate(ticket: Ticket, level: str | None, reasons, comment: str | None, now: d
     comment = _comment(comment)
     changed = rating is not None
     if rating is None:
-        rating = Rating(ticket_id=ticket.id, round=ticket.review_round, level=level, reasons=codes, comment=comment,
-                        revision=1, rated_on=today, created_at=now, updated_at=now)
+        rating = Rating(
+            ticket_id=ticket.id,
+            round=ticket.review_round,
+            level=level,
+            reasons=codes,
+            comment=comment,
+            revision=1,
+            rated_on=today,
+            created_at=now,
+            updated_at=now,
+        )
         db.session.add(rating)
     else:
         rating.level, rating.reasons, rating.comment = level, codes, comment
@@ -203,9 +263,20 @@ def rate(ticket: Ticket, level: str | None, reasons, comment: str | None, now: d
         rating.updated_at = now
     ticket.updated_at = now  # bumps the ticket's version: two tabs posting at once cannot both win
     # Internal event: the rating is personal data, never on a public page; the level is for staff.
-    wf._event(ticket, "rate", None, ticket.state, now, public=False, actor_label="submitter",
-              message=lambda: _("Người gửi đánh giá: %(level)s.", level=level_label(level)),
-              level=level, reasons=codes, round=ticket.review_round, changed=changed)
+    wf._event(
+        ticket,
+        "rate",
+        None,
+        ticket.state,
+        now,
+        public=False,
+        actor_label="submitter",
+        message=lambda: _("Người gửi đánh giá: %(level)s.", level=level_label(level)),
+        level=level,
+        reasons=codes,
+        round=ticket.review_round,
+        changed=changed,
+    )
     db.session.flush()
     if changed:
         return wf.Outcome("rate", _("Đã cập nhật đánh giá của Quý vị. Xin cảm ơn."))
@@ -234,14 +305,24 @@ def request_review(ticket: Ticket, reasons, comment: str | None, now: datetime) 
     today = local_today(now)
     open_review = current_review(ticket)
     if open_review is not None and open_review.answered_on is None:  # a second click, a replayed form
-        raise TransitionError(_("Sở đã tiếp nhận đề nghị xem xét lại ngày %(d)s và đang xử lý (hạn %(due)s).",
-                                d=deadlines.fmt(open_review.requested_on), due=deadlines.fmt(open_review.due_date)),
-                              409)
+        raise TransitionError(
+            _(
+                "Sở đã tiếp nhận đề nghị xem xét lại ngày %(d)s và đang xử lý (hạn %(due)s).",
+                d=deadlines.fmt(open_review.requested_on),
+                due=deadlines.fmt(open_review.due_date),
+            ),
+            409,
+        )
     rating = rating_of(ticket)
     facts = _facts(ticket, rating)
     until = review_request_until(ticket) if facts.answered else None
-    refusal = rules.review_refusal(answered=facts.answered, level=rating.level if rating else None,
-                                   request_until=until, reviews_left=submitter_reviews_left(ticket), today=today)
+    refusal = rules.review_refusal(
+        answered=facts.answered,
+        level=rating.level if rating else None,
+        request_until=until,
+        reviews_left=submitter_reviews_left(ticket),
+        today=today,
+    )
     if refusal is not None:
         raise TransitionError(_refusal_message(refusal, until=deadlines.fmt(until) if until else ""), 409)
     codes, bad = rules.clean_reasons(reasons or [])
@@ -258,23 +339,34 @@ def request_review(ticket: Ticket, reasons, comment: str | None, now: datetime) 
 def reopen_review(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> wf.Outcome:
     """The coordinator reopens an answered ticket for reconsideration (beyond the submitter's one)."""
     wf.check(ticket, actor, "reopen_review")
-    comment = wf._text(comment, "comment", max_length=MAX_COMMENT,
-                       message=_("Vui lòng nêu lý do mở lại để xem xét lại."))
+    comment = wf._text(
+        comment, "comment", max_length=MAX_COMMENT, message=_("Vui lòng nêu lý do mở lại để xem xét lại.")
+    )
     return _open_review(ticket, actor, [], comment, now)
 
 
-def _open_review(ticket: Ticket, actor: User | None, codes: list[str], comment: str | None,
-                 now: datetime) -> wf.Outcome:
+def _open_review(
+    ticket: Ticket, actor: User | None, codes: list[str], comment: str | None, now: datetime
+) -> wf.Outcome:
     action = "request_review" if actor is None else "reopen_review"
     cal = calendar.work_calendar()
     requested_on = calendar.receipt_date(now, cal)
     deadline = calendar.compute("review", requested_on, ticket.kind, ticket.category_id, cal)
     answered_on, approver_id = answer_in_force(ticket)
     review = Review(
-        ticket_id=ticket.id, round=ticket.review_round + 1, requested_at=now, requested_on=requested_on,
-        requested_by_id=actor.id if actor else None, reasons=codes, comment=comment, due_date=deadline.due,
-        due_explanation=deadline.explain("vi"), due_explanation_en=deadline.explain("en"),
-        original_due_date=ticket.due_date, original_approver_id=approver_id, previous_answer=ticket.answer,
+        ticket_id=ticket.id,
+        round=ticket.review_round + 1,
+        requested_at=now,
+        requested_on=requested_on,
+        requested_by_id=actor.id if actor else None,
+        reasons=codes,
+        comment=comment,
+        due_date=deadline.due,
+        due_explanation=deadline.explain("vi"),
+        due_explanation_en=deadline.explain("en"),
+        original_due_date=ticket.due_date,
+        original_approver_id=approver_id,
+        previous_answer=ticket.answer,
         previous_answered_on=answered_on,
     )
     db.session.add(review)
@@ -286,22 +378,43 @@ def _open_review(ticket: Ticket, actor: User | None, codes: list[str], comment: 
     ticket.closed_at = None
     if ticket.assignee_id is not None and ticket.assignee_id == approver_id:
         ticket.assignee_id = None  # the approver of the answer reviewed may not handle the review
+
     def message() -> str:
         text = _("Đề nghị xem xét lại câu trả lời; hạn giải quyết %(due)s.", due=deadlines.fmt(deadline.due))
         if codes:
             text += " " + _("Lý do: %(r)s.", r="; ".join(reason_label(c) for c in codes))
         return text  # the submitter's own words stay on the review row (tracking page, staff page)
 
-    wf._event(ticket, action, actor, source, now, message=message, actor_label="" if actor else "submitter",
-              round=review.round, reasons=codes, due_date=deadline.due.isoformat())
+    wf._event(
+        ticket,
+        action,
+        actor,
+        source,
+        now,
+        message=message,
+        actor_label="" if actor else "submitter",
+        round=review.round,
+        reasons=codes,
+        due_date=deadline.due.isoformat(),
+    )
     db.session.flush()
-    wf._notify_submitter(ticket, "review_requested", _l("Tiếp nhận đề nghị xem xét lại"), now, review=review,
-                         reasons=codes)
-    wf._notify_staff(recipients.emails("staff_review_requested", ticket), "staff_review_requested",
-                     _l("Đề nghị xem xét lại câu trả lời"), ticket, now, review=review, reasons=codes, comment=comment)
+    wf._notify_submitter(
+        ticket, "review_requested", _l("Tiếp nhận đề nghị xem xét lại"), now, review=review, reasons=codes
+    )
+    wf._notify_staff(
+        recipients.emails("staff_review_requested", ticket),
+        "staff_review_requested",
+        _l("Đề nghị xem xét lại câu trả lời"),
+        ticket,
+        now,
+        review=review,
+        reasons=codes,
+        comment=comment,
+    )
     if actor is None:
-        return wf.Outcome(action, _("Đã gửi đề nghị xem xét lại. Sở sẽ trả lời trước ngày %(d)s.",
-                                    d=deadlines.fmt(deadline.due)))
+        return wf.Outcome(
+            action, _("Đã gửi đề nghị xem xét lại. Sở sẽ trả lời trước ngày %(d)s.", d=deadlines.fmt(deadline.due))
+        )
     return wf.Outcome(action, _("Đã mở lại hồ sơ để xem xét lại; hạn giải quyết %(d)s.", d=deadlines.fmt(deadline.due)))
 
 
@@ -319,8 +432,9 @@ def _flag(value) -> bool:
     return str(value or "").strip().lower() in ("1", "on", "true", "y", "yes")
 
 
-def approve_rework(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | None = None,
-                   outcome_changed=None) -> wf.Outcome:
+def approve_rework(
+    ticket: Ticket, actor: User, now: datetime, *, late_reason: str | None = None, outcome_changed=None
+) -> wf.Outcome:
     """Approve the new answer of a reviewed or returned ticket (the caller has checked the action)."""
     review = current_review(ticket)
     answered_on = local_today(now)
@@ -332,9 +446,16 @@ def approve_rework(ticket: Ticket, actor: User, now: datetime, *, late_reason: s
         # pause for information moves it, as for a first answer).
         review.due_date = ticket.due_date
         on_time = rules.review_on_time(answered_on, review.due_date)
-        late_reason = wf._text(late_reason, "late_reason", required=not on_time, max_length=2000,
-                               message=_("Đề nghị xem xét lại đã quá hạn %(due)s: vui lòng nêu lý do trả lời muộn.",
-                                         due=deadlines.fmt(review.due_date)))
+        late_reason = wf._text(
+            late_reason,
+            "late_reason",
+            required=not on_time,
+            max_length=2000,
+            message=_(
+                "Đề nghị xem xét lại đã quá hạn %(due)s: vui lòng nêu lý do trả lời muộn.",
+                due=deadlines.fmt(review.due_date),
+            ),
+        )
         cal = calendar.work_calendar()
         days_late = deadlines.working_days_late(review.due_date, answered_on, cal) if not on_time else 0
         source = wf._move(ticket, State.ANSWERED, now)
@@ -345,19 +466,32 @@ def approve_rework(ticket: Ticket, actor: User, now: datetime, *, late_reason: s
         review.on_time = on_time
         review.late_reason = late_reason if not on_time else None
         review.outcome_changed = _flag(outcome_changed)
-        wf._event(ticket, "approve", actor, source, now,
-                  message=lambda: _("Đã trả lời đề nghị xem xét lại (đúng hạn).") if on_time else _(
-                      "Đã trả lời đề nghị xem xét lại (quá hạn %(n)d ngày làm việc).", n=days_late),
-                  review_round=review.round, review_on_time=on_time, days_late=days_late,
-                  outcome_changed=review.outcome_changed, late_reason=review.late_reason)
+        wf._event(
+            ticket,
+            "approve",
+            actor,
+            source,
+            now,
+            message=lambda: (
+                _("Đã trả lời đề nghị xem xét lại (đúng hạn).")
+                if on_time
+                else _("Đã trả lời đề nghị xem xét lại (quá hạn %(n)d ngày làm việc).", n=days_late)
+            ),
+            review_round=review.round,
+            review_on_time=on_time,
+            days_late=days_late,
+            outcome_changed=review.outcome_changed,
+            late_reason=review.late_reason,
+        )
         wf._notify_submitter(ticket, "review_answer", _l("Trả lời đề nghị xem xét lại"), now, review=review)
         return wf.Outcome("approve", _("Đã duyệt; câu trả lời xem xét lại được gửi đến người gửi."))
     # A returned answer, corrected: the submitter receives the corrected text; the dates stay.
     source = wf._move(ticket, State.ANSWERED, now)
     ticket.answer = ticket.draft_answer
     ticket.closed_at = now
-    wf._event(ticket, "approve", actor, source, now, message=lambda: _("Đã duyệt câu trả lời đã chỉnh sửa."),
-              reworked=True)
+    wf._event(
+        ticket, "approve", actor, source, now, message=lambda: _("Đã duyệt câu trả lời đã chỉnh sửa."), reworked=True
+    )
     wf._notify_submitter(ticket, "answer_revised", _l("Câu trả lời đã được bổ sung, chỉnh sửa"), now)
     return wf.Outcome("approve", _("Đã duyệt; câu trả lời đã chỉnh sửa được gửi đến người gửi."))
 
@@ -368,15 +502,25 @@ def approve_rework(ticket: Ticket, actor: User, now: datetime, *, late_reason: s
 def return_answer(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> wf.Outcome:
     """The coordinator returns an answered, unpublished answer to the unit with a reason."""
     target = wf.check(ticket, actor, "return_answer")  # refuses a published answer too (409)
-    comment = wf._text(comment, "comment", max_length=MAX_COMMENT,
-                       message=_("Vui lòng nêu lý do trả lại (ví dụ: chưa trả lời đúng nội dung)."))
+    comment = wf._text(
+        comment,
+        "comment",
+        max_length=MAX_COMMENT,
+        message=_("Vui lòng nêu lý do trả lại (ví dụ: chưa trả lời đúng nội dung)."),
+    )
     source = wf._move(ticket, target, now)
     ticket.closed_at = None
     ticket.draft_answer = ticket.answer
     wf._event(ticket, "return_answer", actor, source, now, public=False, message=comment, unit_id=ticket.unit_id)
-    wf._notify_staff(recipients.emails("staff_answer_returned", ticket), "staff_answer_returned",
-                     _l("Văn phòng Sở trả lại câu trả lời trước khi công khai"), ticket, now, comment=comment,
-                     reviewer=actor)
+    wf._notify_staff(
+        recipients.emails("staff_answer_returned", ticket),
+        "staff_answer_returned",
+        _l("Văn phòng Sở trả lại câu trả lời trước khi công khai"),
+        ticket,
+        now,
+        comment=comment,
+        reviewer=actor,
+    )
     return wf.Outcome("return_answer", _("Đã trả lại câu trả lời cho đơn vị xử lý."))
 
 
@@ -429,8 +573,10 @@ class Satisfaction:
 
 
 def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (to_utc_naive(datetime.combine(start, time.min)),
-            to_utc_naive(datetime.combine(end + timedelta(days=1), time.min)))
+    return (
+        to_utc_naive(datetime.combine(start, time.min)),
+        to_utc_naive(datetime.combine(end + timedelta(days=1), time.min)),
+    )
 
 
 def figures(start: date, end: date, *, where=(), locale: str | None = None) -> Satisfaction:
@@ -438,8 +584,7 @@ def figures(start: date, end: date, *, where=(), locale: str | None = None) -> S
     (default: the language in force); `where` narrows the tickets."""
     locale = locale or language()
     units = list(db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars())
-    rows: dict[int | None, SatRow] = {
-        u.id: SatRow(u.id, localized_name(u, locale)) for u in units}
+    rows: dict[int | None, SatRow] = {u.id: SatRow(u.id, localized_name(u, locale)) for u in units}
 
     def row(key) -> SatRow:
         if key not in rows:
@@ -447,28 +592,36 @@ def figures(start: date, end: date, *, where=(), locale: str | None = None) -> S
         return rows[key]
 
     for unit_id, level, n in db.session.execute(
-        db.select(Ticket.unit_id, Rating.level, func.count(Rating.id)).join(Ticket, Ticket.id == Rating.ticket_id)
-        .where(Rating.rated_on >= start, Rating.rated_on <= end, *where).group_by(Ticket.unit_id, Rating.level)
+        db.select(Ticket.unit_id, Rating.level, func.count(Rating.id))
+        .join(Ticket, Ticket.id == Rating.ticket_id)
+        .where(Rating.rated_on >= start, Rating.rated_on <= end, *where)
+        .group_by(Ticket.unit_id, Rating.level)
     ):
         if level in rules.LEVELS:
             setattr(row(unit_id), level, getattr(row(unit_id), level) + int(n))
     changed = func.coalesce(func.sum(db.case((Review.outcome_changed.is_(True), 1), else_=0)), 0)
     for unit_id, n, n_changed in db.session.execute(
-        db.select(Ticket.unit_id, func.count(Review.id), changed).join(Ticket, Ticket.id == Review.ticket_id)
-        .where(Review.requested_on >= start, Review.requested_on <= end, *where).group_by(Ticket.unit_id)
+        db.select(Ticket.unit_id, func.count(Review.id), changed)
+        .join(Ticket, Ticket.id == Review.ticket_id)
+        .where(Review.requested_on >= start, Review.requested_on <= end, *where)
+        .group_by(Ticket.unit_id)
     ):
         row(unit_id).reviews_requested += int(n)
         row(unit_id).reviews_changed += int(n_changed)
     lo, hi = _utc_bounds(start, end)
     for unit_id, n in db.session.execute(
-        db.select(Ticket.unit_id, func.count(TicketEvent.id)).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        db.select(Ticket.unit_id, func.count(TicketEvent.id))
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(TicketEvent.action == "return_answer", TicketEvent.at >= lo, TicketEvent.at < hi, *where)
         .group_by(Ticket.unit_id)
     ):
         row(unit_id).returns += int(n)
     inactive = {u.id for u in units if not u.active}
-    shown = [r for r in rows.values() if (r.ratings or r.reviews_requested or r.returns)
-             or (r.key is not None and r.key not in inactive)]
+    shown = [
+        r
+        for r in rows.values()
+        if (r.ratings or r.reviews_requested or r.returns) or (r.key is not None and r.key not in inactive)
+    ]
     total = SatRow(None, _("Tổng số"))
     for r in shown:
         for attr in ("satisfied", "acceptable", "dissatisfied", "reviews_requested", "reviews_changed", "returns"):
@@ -496,8 +649,19 @@ def figure_columns() -> list[tuple[str, str]]:
 
 # Columns of the per-answer survey export, in order (documented in README "Satisfaction ...").
 EXPORT_COLUMNS = (
-    "ticket_code", "kind", "category_code", "unit_code", "received_on", "answer_round", "answered_on",
-    "answer_on_time", "level", "reasons", "rated_on", "rating_changed", "review_requested",
+    "ticket_code",
+    "kind",
+    "category_code",
+    "unit_code",
+    "received_on",
+    "answer_round",
+    "answered_on",
+    "answer_on_time",
+    "level",
+    "reasons",
+    "rated_on",
+    "rating_changed",
+    "review_requested",
     "review_outcome_changed",
 )
 
@@ -505,8 +669,17 @@ EXPORT_COLUMNS = (
 def export_rows(start: date, end: date, *, where=()) -> list[dict]:
     """One row per rating given in [start, end]: survey facts only, no personal field, no comment."""
     stmt = (
-        db.select(Rating, Ticket.code, Ticket.kind, Category.code, Unit.code, Ticket.received_on,
-                  Ticket.answered_on, Ticket.on_time, Ticket.id)
+        db.select(
+            Rating,
+            Ticket.code,
+            Ticket.kind,
+            Category.code,
+            Unit.code,
+            Ticket.received_on,
+            Ticket.answered_on,
+            Ticket.on_time,
+            Ticket.id,
+        )
         .join(Ticket, Ticket.id == Rating.ticket_id)
         .join(Category, Category.id == Ticket.category_id)
         .outerjoin(Unit, Unit.id == Ticket.unit_id)
@@ -515,23 +688,38 @@ def export_rows(start: date, end: date, *, where=()) -> list[dict]:
     )
     found = list(db.session.execute(stmt))
     ids = {r[8] for r in found}
-    reviews = {(v.ticket_id, v.round): v for v in db.session.execute(
-        db.select(Review).where(Review.ticket_id.in_(ids))).scalars()} if ids else {}
+    reviews = (
+        {
+            (v.ticket_id, v.round): v
+            for v in db.session.execute(db.select(Review).where(Review.ticket_id.in_(ids))).scalars()
+        }
+        if ids
+        else {}
+    )
     out = []
     for rating, code, kind, category, unit, received_on, answered_on, on_time, ticket_id in found:
         rated = reviews.get((ticket_id, rating.round))  # the review whose answer was rated (round > 0)
         following = reviews.get((ticket_id, rating.round + 1))  # a review asked after this rating
-        out.append({
-            "ticket_code": code, "kind": kind, "category_code": category, "unit_code": unit or "",
-            "received_on": received_on.isoformat(), "answer_round": rating.round,
-            "answered_on": (rated.answered_on if rated else answered_on).isoformat()
-            if (rated.answered_on if rated else answered_on) else "",
-            "answer_on_time": (rated.on_time if rated else on_time),
-            "level": rating.level, "reasons": ";".join(rating.reasons or []),
-            "rated_on": rating.rated_on.isoformat(), "rating_changed": rating.revision > 1,
-            "review_requested": following is not None,
-            "review_outcome_changed": following.outcome_changed if following is not None else None,
-        })
+        out.append(
+            {
+                "ticket_code": code,
+                "kind": kind,
+                "category_code": category,
+                "unit_code": unit or "",
+                "received_on": received_on.isoformat(),
+                "answer_round": rating.round,
+                "answered_on": (rated.answered_on if rated else answered_on).isoformat()
+                if (rated.answered_on if rated else answered_on)
+                else "",
+                "answer_on_time": (rated.on_time if rated else on_time),
+                "level": rating.level,
+                "reasons": ";".join(rating.reasons or []),
+                "rated_on": rating.rated_on.isoformat(),
+                "rating_changed": rating.revision > 1,
+                "review_requested": following is not None,
+                "review_outcome_changed": following.outcome_changed if following is not None else None,
+            }
+        )
     return out
 
 
@@ -541,15 +729,20 @@ def export_csv(rows: list[dict]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     for r in rows:
-        writer.writerow(["" if r[c] is None else (int(r[c]) if isinstance(r[c], bool) else r[c])
-                         for c in EXPORT_COLUMNS])
+        writer.writerow(
+            ["" if r[c] is None else (int(r[c]) if isinstance(r[c], bool) else r[c]) for c in EXPORT_COLUMNS]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def export_json(rows: list[dict], start: date, end: date) -> bytes:
     """The survey export as JSON: the period, the column list and the rows."""
-    doc = {"period": {"from": start.isoformat(), "to": end.isoformat()}, "columns": list(EXPORT_COLUMNS),
-           "count": len(rows), "ratings": rows}
+    doc = {
+        "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "columns": list(EXPORT_COLUMNS),
+        "count": len(rows),
+        "ratings": rows,
+    }
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 
@@ -568,5 +761,9 @@ def staff_summary(ticket: Ticket) -> StaffSummary:
     ids = {v.original_approver_id for v in reviews if v.original_approver_id}
     names = {u.id: u.name for u in db.session.execute(db.select(User).where(User.id.in_(ids))).scalars()} if ids else {}
     current = reviews[-1] if reviews and reviews[-1].round == ticket.review_round else None
-    return StaffSummary(ratings_of(ticket), reviews, current if current and current.answered_on is None else None,
-                        {v.round: names.get(v.original_approver_id, "") for v in reviews})
+    return StaffSummary(
+        ratings_of(ticket),
+        reviews,
+        current if current and current.answered_on is None else None,
+        {v.round: names.get(v.original_approver_id, "") for v in reviews},
+    )

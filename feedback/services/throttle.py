@@ -45,8 +45,9 @@ def lock(scope: str, key: str) -> None:
 
 def _window(scope: str, key: str, since: datetime):
     return db.session.execute(
-        db.select(db.func.count(RateEvent.id), db.func.min(RateEvent.at), db.func.max(RateEvent.at))
-        .where(RateEvent.scope == scope, RateEvent.key == key, RateEvent.at >= since)
+        db.select(db.func.count(RateEvent.id), db.func.min(RateEvent.at), db.func.max(RateEvent.at)).where(
+            RateEvent.scope == scope, RateEvent.key == key, RateEvent.at >= since
+        )
     ).one()
 
 
@@ -95,7 +96,7 @@ def digest(value: str) -> str:
 
 
 def retry_message(verdict: Verdict, now: datetime) -> str:
-    """"Try again in N minutes (at HH:MM)", in the user's language."""
+    """ "Try again in N minutes (at HH:MM)", in the user's language."""
     minutes = max(1, math.ceil(verdict.retry_after / 60))
     at = to_local(now + timedelta(seconds=verdict.retry_after)).strftime("%H:%M")
     return _("Vui lòng thử lại sau %(minutes)d phút (sau %(time)s).", minutes=minutes, time=at)

@@ -11,9 +11,19 @@ from ..extensions import db
 from ..models import Ticket, TicketEvent, User
 
 
-def record(ticket: Ticket, action: str, *, actor: User | None = None, actor_label: str = "",
-           from_state: str | None = None, to_state: str | None = None, public: bool = False,
-           message: str | None = None, now: datetime | None = None, **details: Any) -> TicketEvent:
+def record(
+    ticket: Ticket,
+    action: str,
+    *,
+    actor: User | None = None,
+    actor_label: str = "",
+    from_state: str | None = None,
+    to_state: str | None = None,
+    public: bool = False,
+    message: str | None = None,
+    now: datetime | None = None,
+    **details: Any,
+) -> TicketEvent:
     """Append an event to the ticket's timeline (not committed)."""
     entry = TicketEvent(
         ticket=ticket,

@@ -44,9 +44,21 @@ from .intake import Upload, store_upload
 
 # Actions a staff member takes from the ticket page, in the order the page offers them.
 STAFF_ACTIONS = (
-    "route", "assign", "answer", "approve", "return", "request_info", "provide_info", "extend",
-    "approve_extension", "reject_extension", "refuse", "transfer", "note",
-    "return_answer", "reopen_review",  # issue 14: the quality gate and reconsideration
+    "route",
+    "assign",
+    "answer",
+    "approve",
+    "return",
+    "request_info",
+    "provide_info",
+    "extend",
+    "approve_extension",
+    "reject_extension",
+    "refuse",
+    "transfer",
+    "note",
+    "return_answer",
+    "reopen_review",  # issue 14: the quality gate and reconsideration
 )
 
 # Reason codes for a refusal (the text is always required as well); their labels are in domain/states.py.
@@ -79,14 +91,22 @@ def check(ticket: Ticket, actor: User, action: str) -> str:
     except TransitionError as exc:
         if exc.status == 403:
             raise TransitionError(
-                _("Vai trò «%(role)s» không được thực hiện thao tác «%(action)s».",
-                  role=label(ROLE_LABELS, actor.role, language()),
-                  action=label(ACTION_LABELS, action, language())), 403) from None
+                _(
+                    "Vai trò «%(role)s» không được thực hiện thao tác «%(action)s».",
+                    role=label(ROLE_LABELS, actor.role, language()),
+                    action=label(ACTION_LABELS, action, language()),
+                ),
+                403,
+            ) from None
         if exc.status == 409:
             raise TransitionError(
-                _("Không thể thực hiện «%(action)s» khi hồ sơ đang ở trạng thái «%(state)s».",
-                  action=label(ACTION_LABELS, action, language()),
-                  state=label(STATE_LABELS, ticket.state, language())), 409) from None
+                _(
+                    "Không thể thực hiện «%(action)s» khi hồ sơ đang ở trạng thái «%(state)s».",
+                    action=label(ACTION_LABELS, action, language()),
+                    state=label(STATE_LABELS, ticket.state, language()),
+                ),
+                409,
+            ) from None
         raise
     if actor.role == Role.OFFICER and action in _ASSIGNEE_ONLY and ticket.assignee_id != actor.id:
         raise TransitionError(_("Hồ sơ này chưa được phân công cho bạn."), 403)
@@ -94,8 +114,9 @@ def check(ticket: Ticket, actor: User, action: str) -> str:
         if ticket.pending_extension_date is not None:
             raise TransitionError(_("Hồ sơ đang có một đề nghị gia hạn chờ duyệt."), 409)
         if ticket.extension_count >= current_app.config["MAX_EXTENSIONS"]:
-            raise TransitionError(_("Hồ sơ đã được gia hạn tối đa %(n)d lần.",
-                                    n=current_app.config["MAX_EXTENSIONS"]), 409)
+            raise TransitionError(
+                _("Hồ sơ đã được gia hạn tối đa %(n)d lần.", n=current_app.config["MAX_EXTENSIONS"]), 409
+            )
     if action in ("approve_extension", "reject_extension") and ticket.pending_extension_date is None:
         raise TransitionError(_("Hồ sơ không có đề nghị gia hạn nào chờ duyệt."), 409)
     if ticket.review_round and action in ("answer", "approve"):
@@ -124,8 +145,9 @@ def available_actions(ticket: Ticket, actor: User) -> list[str]:
 # ---------------------------------------------------------------- helpers
 
 
-def _text(value: str | None, field: str, *, required: bool = True, max_length: int = MAX_TEXT,
-          message: str | None = None) -> str | None:
+def _text(
+    value: str | None, field: str, *, required: bool = True, max_length: int = MAX_TEXT, message: str | None = None
+) -> str | None:
     text = clean_text(value or "", multiline=True) if value else ""
     if not text:
         if required:
@@ -158,15 +180,33 @@ def _move(ticket: Ticket, target: str, now: datetime) -> str:
     return source
 
 
-def _event(ticket: Ticket, action: str, actor: User | None, source: str, now: datetime, *,
-           public: bool | None = None, message=None, actor_label: str = "", **details):
+def _event(
+    ticket: Ticket,
+    action: str,
+    actor: User | None,
+    source: str,
+    now: datetime,
+    *,
+    public: bool | None = None,
+    message=None,
+    actor_label: str = "",
+    **details,
+):
     """Append a timeline event; a `message` given as a function (of a translated sentence) is stored
     in Vietnamese with its English text in details["message_en"], for English pages."""
     if callable(message):
         message, details["message_en"] = in_both(message)
     return timeline.record(
-        ticket, action, actor=actor, actor_label=actor_label, from_state=source, to_state=ticket.state,
-        public=TRANSITIONS[action].public if public is None else public, message=message, now=now, **details,
+        ticket,
+        action,
+        actor=actor,
+        actor_label=actor_label,
+        from_state=source,
+        to_state=ticket.state,
+        public=TRANSITIONS[action].public if public is None else public,
+        message=message,
+        now=now,
+        **details,
     )
 
 
@@ -174,10 +214,13 @@ def unit_users(unit_id: int | None, *roles: str) -> list[User]:
     """Active users of a unit with one of `roles`."""
     if unit_id is None:
         return []
-    return list(db.session.execute(
-        db.select(User).where(User.unit_id == unit_id, User.role.in_(roles), User.active.is_(True))
-        .order_by(User.name)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(User)
+            .where(User.unit_id == unit_id, User.role.in_(roles), User.active.is_(True))
+            .order_by(User.name)
+        ).scalars()
+    )
 
 
 def assignable_users(ticket: Ticket) -> list[User]:
@@ -188,16 +231,25 @@ def assignable_users(ticket: Ticket) -> list[User]:
 def _notify_submitter(ticket: Ticket, kind: str, subject, now: datetime, **ctx) -> None:
     """Email the submitter in the language they submitted in (`subject` is a lazy string)."""
     if ticket.email and ticket.anonymised_at is None:
-        outbox.queue(kind, ticket.email, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket,
-                     locale=ticket.locale or "vi", now=now, **ctx)
+        outbox.queue(
+            kind,
+            ticket.email,
+            lambda: f"[{ticket.code}] {subject}",
+            kind,
+            ticket=ticket,
+            locale=ticket.locale or "vi",
+            now=now,
+            **ctx,
+        )
 
 
 def _notify_staff(addresses: list[str], kind: str, subject, ticket: Ticket, now: datetime, **ctx) -> None:
     """Email staff (`recipients.emails(...)`), one message per language (each account's chosen locale;
     `subject` is lazy)."""
     if addresses:
-        outbox.queue_by_locale(kind, addresses, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket,
-                               now=now, **ctx)
+        outbox.queue_by_locale(
+            kind, addresses, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket, now=now, **ctx
+        )
 
 
 def in_both(make) -> tuple[str, str]:
@@ -224,14 +276,18 @@ def _receipt_note(ticket: Ticket, cal: deadlines.WorkCalendar) -> tuple[str, str
     return note if day == ticket.received_on else None
 
 
-def _explain_written(deadline: deadlines.Deadline, paused_days: int,
-                     cal: deadlines.WorkCalendar) -> tuple[date, str, str]:
+def _explain_written(
+    deadline: deadlines.Deadline, paused_days: int, cal: deadlines.WorkCalendar
+) -> tuple[date, str, str]:
     due = deadline.due
     text, text_en = deadline.explain("vi"), deadline.explain("en")
     if paused_days:
         due = cal.add_working_days(due, paused_days)
-        vi, en = in_both(lambda: _("Cộng %(n)d ngày làm việc chờ bổ sung thông tin: hạn là %(due)s.",
-                                   n=paused_days, due=deadlines.fmt(due)))
+        vi, en = in_both(
+            lambda: _(
+                "Cộng %(n)d ngày làm việc chờ bổ sung thông tin: hạn là %(due)s.", n=paused_days, due=deadlines.fmt(due)
+            )
+        )
         text, text_en = text + " " + vi, text_en + " " + en
     return due, text, text_en
 
@@ -239,8 +295,16 @@ def _explain_written(deadline: deadlines.Deadline, paused_days: int,
 # ---------------------------------------------------------------- actions
 
 
-def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *,
-          due_date: str | date | None = None, note: str | None = None, regime: str | None = None) -> Outcome:
+def route(
+    ticket: Ticket,
+    actor: User,
+    unit: Unit | str | None,
+    now: datetime,
+    *,
+    due_date: str | date | None = None,
+    note: str | None = None,
+    regime: str | None = None,
+) -> Outcome:
     """Route (or re-route) to a unit with the written deadline; re-routing keeps the clock.
 
     `regime` (default | legal_document) chooses the deadline rules; a change of regime derives the
@@ -264,8 +328,9 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
     if first or regime_changed:
         # The written deadline: the rule in force counted from the day of receipt (never from routing),
         # plus any working days already spent waiting for the submitter.
-        deadline = calendar.compute("answer", ticket.received_on, ticket.kind, ticket.category_id, cal,
-                                    regime=regime or ticket.regime)
+        deadline = calendar.compute(
+            "answer", ticket.received_on, ticket.kind, ticket.category_id, cal, regime=regime or ticket.regime
+        )
         receipt_note = _receipt_note(ticket, cal)
         deadline = deadline.with_receipt_note(receipt_note)
         due, explanation, explanation_en = _explain_written(deadline, ticket.paused_working_days, cal)
@@ -275,8 +340,11 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
     if requested is not None:
         today = local_today(now)
         if requested > due:
-            raise ServiceError(_("Chỉ được ấn định hạn sớm hơn %(due)s; muốn lùi hạn phải đề nghị gia hạn.",
-                                 due=deadlines.fmt(due)), 400, "due_date")
+            raise ServiceError(
+                _("Chỉ được ấn định hạn sớm hơn %(due)s; muốn lùi hạn phải đề nghị gia hạn.", due=deadlines.fmt(due)),
+                400,
+                "due_date",
+            )
         if requested < today:
             raise ServiceError(_("Hạn giải quyết không được trước ngày hôm nay."), 400, "due_date")
         if not cal.is_working_day(requested):
@@ -302,22 +370,44 @@ def route(ticket: Ticket, actor: User, unit: Unit | str | None, now: datetime, *
     if first:
         ticket.original_due_date = due
         ticket.routed_at = now
-    def message() -> str:
-        return _("Chuyển %(unit)s xử lý; hạn giải quyết %(due)s.", unit=localized_name(unit, language()), due=deadlines.fmt(due))
 
-    _event(ticket, "route", actor, source, now, unit=unit.code, message=message,
-           previous_unit_id=previous_unit, due_date=due.isoformat(), rerouted=not first,
-           regime=ticket.regime if regime is not None else None)
+    def message() -> str:
+        return _(
+            "Chuyển %(unit)s xử lý; hạn giải quyết %(due)s.",
+            unit=localized_name(unit, language()),
+            due=deadlines.fmt(due),
+        )
+
+    _event(
+        ticket,
+        "route",
+        actor,
+        source,
+        now,
+        unit=unit.code,
+        message=message,
+        previous_unit_id=previous_unit,
+        due_date=due.isoformat(),
+        rerouted=not first,
+        regime=ticket.regime if regime is not None else None,
+    )
     if note:
         _event(ticket, "note", actor, ticket.state, now, public=False, message=note)
-    _notify_staff(recipients.emails("staff_routed", ticket, unit_id=unit.id), "staff_routed",
-                  _l("Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"),
-                  ticket, now, unit=unit, note=note)
+    _notify_staff(
+        recipients.emails("staff_routed", ticket, unit_id=unit.id),
+        "staff_routed",
+        _l("Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"),
+        ticket,
+        now,
+        unit=unit,
+        note=note,
+    )
     return Outcome("route", message())
 
 
-def refuse(ticket: Ticket, actor: User, reason: str | None, now: datetime, *,
-           reason_code: str | None = None) -> Outcome:
+def refuse(
+    ticket: Ticket, actor: User, reason: str | None, now: datetime, *, reason_code: str | None = None
+) -> Outcome:
     """Refuse a new ticket with a reason (and optional reason code); the submitter is told why."""
     target = check(ticket, actor, "refuse")
     code = (reason_code or "").strip() or None
@@ -328,10 +418,23 @@ def refuse(ticket: Ticket, actor: User, reason: str | None, now: datetime, *,
     ticket.refuse_reason_code = code
     ticket.refuse_reason = reason
     ticket.closed_at = now
-    _event(ticket, "refuse", actor, source, now, reason_code=code,
-           message=lambda: (label(REFUSE_REASON_LABELS, code, language()) + ". " if code else "") + reason)
-    _notify_submitter(ticket, "refused", _l("Thông báo không tiếp nhận phản ánh, kiến nghị"), now,
-                      reason=reason, reason_label=REFUSE_REASONS.get(code or ""))
+    _event(
+        ticket,
+        "refuse",
+        actor,
+        source,
+        now,
+        reason_code=code,
+        message=lambda: (label(REFUSE_REASON_LABELS, code, language()) + ". " if code else "") + reason,
+    )
+    _notify_submitter(
+        ticket,
+        "refused",
+        _l("Thông báo không tiếp nhận phản ánh, kiến nghị"),
+        now,
+        reason=reason,
+        reason_label=REFUSE_REASONS.get(code or ""),
+    )
     return Outcome("refuse", _("Đã từ chối tiếp nhận hồ sơ."))
 
 
@@ -345,11 +448,24 @@ def transfer(ticket: Ticket, actor: User, agency: str | None, reason: str | None
     ticket.transfer_reason = reason
     ticket.closed_at = now
     on_time = ticket.transfer_due_date is None or local_today(now) <= ticket.transfer_due_date
-    _event(ticket, "transfer", actor, source, now,
-           message=lambda: _("Chuyển đến %(agency)s. Lý do: %(reason)s", agency=agency, reason=reason),
-           agency=agency, within_deadline=on_time)
-    _notify_submitter(ticket, "transferred", _l("Thông báo chuyển phản ánh, kiến nghị đến cơ quan có thẩm quyền"),
-                      now, agency=agency, reason=reason)
+    _event(
+        ticket,
+        "transfer",
+        actor,
+        source,
+        now,
+        message=lambda: _("Chuyển đến %(agency)s. Lý do: %(reason)s", agency=agency, reason=reason),
+        agency=agency,
+        within_deadline=on_time,
+    )
+    _notify_submitter(
+        ticket,
+        "transferred",
+        _l("Thông báo chuyển phản ánh, kiến nghị đến cơ quan có thẩm quyền"),
+        now,
+        agency=agency,
+        reason=reason,
+    )
     return Outcome("transfer", _("Đã chuyển hồ sơ đến %(agency)s.", agency=agency))
 
 
@@ -362,14 +478,22 @@ def request_info(ticket: Ticket, actor: User, message: str | None, now: datetime
     if current_app.config["PAUSE_ON_REQUEST_INFO"]:
         ticket.paused_at = now
         ticket.paused_on = local_today(now)
-    _event(ticket, "request_info", actor, source, now, message=message,
-           paused=ticket.paused_on.isoformat() if ticket.paused_on else None)
+    _event(
+        ticket,
+        "request_info",
+        actor,
+        source,
+        now,
+        message=message,
+        paused=ticket.paused_on.isoformat() if ticket.paused_on else None,
+    )
     _notify_submitter(ticket, "info_request", _l("Đề nghị bổ sung thông tin"), now, message=message)
     return Outcome("request_info", _("Đã gửi yêu cầu bổ sung thông tin cho người gửi."))
 
 
-def provide_info(ticket: Ticket, actor: User | None, message: str | None, now: datetime, *,
-                 uploads: list[Upload] = ()) -> Outcome:
+def provide_info(
+    ticket: Ticket, actor: User | None, message: str | None, now: datetime, *, uploads: list[Upload] = ()
+) -> Outcome:
     """Record the submitter's reply (actor None) or staff's record of it; the clock resumes.
 
     The due date moves by the working days the ticket waited, (paused_on, resumed_on].
@@ -390,28 +514,59 @@ def provide_info(ticket: Ticket, actor: User | None, message: str | None, now: d
         ticket.paused_working_days = (ticket.paused_working_days or 0) + paused_days
         if paused_days:
             calendar.add_paused(ticket, "answer", paused_days)
-            _append_explanation(ticket, lambda: _(
-                "Tạm dừng %(n)d ngày làm việc chờ bổ sung thông tin (%(a)s–%(b)s): hạn chuyển từ %(old)s sang %(new)s.",
-                n=paused_days, a=deadlines.fmt(ticket.paused_on), b=deadlines.fmt(local_today(now)),
-                old=deadlines.fmt(old_due), new=deadlines.fmt(ticket.due_date)))
+            _append_explanation(
+                ticket,
+                lambda: _(
+                    "Tạm dừng %(n)d ngày làm việc chờ bổ sung thông tin (%(a)s–%(b)s): hạn chuyển từ %(old)s sang %(new)s.",
+                    n=paused_days,
+                    a=deadlines.fmt(ticket.paused_on),
+                    b=deadlines.fmt(local_today(now)),
+                    old=deadlines.fmt(old_due),
+                    new=deadlines.fmt(ticket.due_date),
+                ),
+            )
     ticket.paused_at = None
     ticket.paused_on = None
     ticket.paused_from_state = None
-    entry = _event(ticket, "provide_info", actor, source, now, message=message,
-                   actor_label="" if actor else "submitter", paused_working_days=paused_days,
-                   due_date=ticket.due_date.isoformat())
+    entry = _event(
+        ticket,
+        "provide_info",
+        actor,
+        source,
+        now,
+        message=message,
+        actor_label="" if actor else "submitter",
+        paused_working_days=paused_days,
+        due_date=ticket.due_date.isoformat(),
+    )
     db.session.flush()
     for upload in uploads:
         stored, digest = store_upload(upload)
-        db.session.add(Attachment(ticket=ticket, event_id=entry.id, original_name=upload.filename[:255],
-                                  stored_name=stored, file_type=upload.file_type, size=len(upload.data),
-                                  sha256=digest, created_at=now))
+        db.session.add(
+            Attachment(
+                ticket=ticket,
+                event_id=entry.id,
+                original_name=upload.filename[:255],
+                stored_name=stored,
+                file_type=upload.file_type,
+                size=len(upload.data),
+                sha256=digest,
+                created_at=now,
+            )
+        )
     if actor is None:
-        _notify_staff(recipients.emails("staff_info_provided", ticket), "staff_info_provided",
-                      _l("Người gửi đã bổ sung thông tin"), ticket, now,
-                      message=message)
-    return Outcome("provide_info", _("Đã ghi nhận thông tin bổ sung; hạn giải quyết là %(due)s.",
-                                     due=deadlines.fmt(ticket.due_date)))
+        _notify_staff(
+            recipients.emails("staff_info_provided", ticket),
+            "staff_info_provided",
+            _l("Người gửi đã bổ sung thông tin"),
+            ticket,
+            now,
+            message=message,
+        )
+    return Outcome(
+        "provide_info",
+        _("Đã ghi nhận thông tin bổ sung; hạn giải quyết là %(due)s.", due=deadlines.fmt(ticket.due_date)),
+    )
 
 
 def assign(ticket: Ticket, actor: User, assignee: User | str | None, now: datetime) -> Outcome:
@@ -419,19 +574,36 @@ def assign(ticket: Ticket, actor: User, assignee: User | str | None, now: dateti
     target = check(ticket, actor, "assign")
     if isinstance(assignee, str) or assignee is None:
         email = (assignee or "").strip().lower()
-        assignee = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none() \
-            if email else None
-    if (assignee is None or not assignee.active or assignee.unit_id != ticket.unit_id
-            or assignee.role not in (Role.OFFICER, Role.UNIT_HEAD)):
+        assignee = (
+            db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none() if email else None
+        )
+    if (
+        assignee is None
+        or not assignee.active
+        or assignee.unit_id != ticket.unit_id
+        or assignee.role not in (Role.OFFICER, Role.UNIT_HEAD)
+    ):
         raise ServiceError(_("Vui lòng chọn một cán bộ đang hoạt động của đơn vị xử lý."), 400, "assignee")
     source = _move(ticket, target, now)
     ticket.assignee = assignee
-    _event(ticket, "assign", actor, source, now, message=lambda: _("Phân công cho %(name)s.", name=assignee.name),
-           assignee=assignee.email)
+    _event(
+        ticket,
+        "assign",
+        actor,
+        source,
+        now,
+        message=lambda: _("Phân công cho %(name)s.", name=assignee.name),
+        assignee=assignee.email,
+    )
     if assignee.id != actor.id:
-        _notify_staff(recipients.emails("staff_assigned", ticket, person=assignee), "staff_assigned",
-                      _l("Bạn được phân công xử lý hồ sơ"), ticket, now,
-                      assigner=actor)
+        _notify_staff(
+            recipients.emails("staff_assigned", ticket, person=assignee),
+            "staff_assigned",
+            _l("Bạn được phân công xử lý hồ sơ"),
+            ticket,
+            now,
+            assigner=actor,
+        )
     return Outcome("assign", _("Đã phân công cho %(name)s.", name=assignee.name))
 
 
@@ -445,8 +617,14 @@ def answer(ticket: Ticket, actor: User, text: str | None, now: datetime, *, lett
     version = letters.store_draft(ticket, draft)
     ticket.answered_by_id = actor.id
     _event(ticket, "answer", actor, source, now, message=text, letter=version)
-    _notify_staff(recipients.emails("staff_approval", ticket, actor=actor), "staff_approval",
-                  _l("Dự thảo trả lời chờ duyệt"), ticket, now, author=actor)
+    _notify_staff(
+        recipients.emails("staff_approval", ticket, actor=actor),
+        "staff_approval",
+        _l("Dự thảo trả lời chờ duyệt"),
+        ticket,
+        now,
+        author=actor,
+    )
     return Outcome("answer", _("Đã trình dự thảo trả lời để lãnh đạo duyệt."))
 
 
@@ -458,14 +636,21 @@ def return_(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> 
     _event(ticket, "return", actor, source, now, message=comment)
     author = ticket.assignee or (db.session.get(User, ticket.answered_by_id) if ticket.answered_by_id else None)
     if author is not None and author.id != actor.id:
-        _notify_staff(recipients.emails("staff_returned", ticket, person=author), "staff_returned",
-                      _l("Dự thảo trả lời bị trả lại"), ticket, now,
-                      comment=comment, reviewer=actor)
+        _notify_staff(
+            recipients.emails("staff_returned", ticket, person=author),
+            "staff_returned",
+            _l("Dự thảo trả lời bị trả lại"),
+            ticket,
+            now,
+            comment=comment,
+            reviewer=actor,
+        )
     return Outcome("return", _("Đã trả lại dự thảo để chỉnh sửa."))
 
 
-def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | None = None,
-            outcome_changed=None, letter=None) -> Outcome:
+def approve(
+    ticket: Ticket, actor: User, now: datetime, *, late_reason: str | None = None, outcome_changed=None, letter=None
+) -> Outcome:
     """Approve the draft: the answer is final, issued as a numbered letter (mailed once signed), and due
     for publication. `letter` may carry the draft's fields (`subject`, `addressee`, `answer`,
     `recipients`, `signer`) to edit it first. A reworked answer (a review's, or one returned before
@@ -480,22 +665,36 @@ def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | No
     # The approver may edit the draft letter first (any of its fields); the edit is a version of its own.
     edited = None
     if letter is not None and any(letter.get(k) is not None for k in letters.DRAFT_FIELDS):
-        draft = letters.validate(ticket, letter, _text(letter.get("answer"), "answer", required=False,
-                                                       max_length=letters.MAX_BODY))
+        draft = letters.validate(
+            ticket, letter, _text(letter.get("answer"), "answer", required=False, max_length=letters.MAX_BODY)
+        )
         if letters.differs(ticket, draft):
             edited = draft
     elif not ticket.letter_draft:
         letters.validate(ticket, None, None)  # an old draft without letter parts: the defaults must hold
     answered_on = local_today(now)
     on_time = outcomes.answered_on_time(answered_on, ticket.due_date)
-    late_reason = _text(late_reason, "late_reason", required=not on_time, max_length=2000,
-                        message=_("Hồ sơ đã quá hạn %(due)s: vui lòng nêu lý do trả lời muộn.",
-                                  due=deadlines.fmt(ticket.due_date)))
+    late_reason = _text(
+        late_reason,
+        "late_reason",
+        required=not on_time,
+        max_length=2000,
+        message=_("Hồ sơ đã quá hạn %(due)s: vui lòng nêu lý do trả lời muộn.", due=deadlines.fmt(ticket.due_date)),
+    )
     cal = calendar.work_calendar()
     if edited is not None:
         version = letters.store_draft(ticket, edited)
-        timeline.record(ticket, "edit_draft", actor=actor, from_state=ticket.state, to_state=ticket.state,
-                        public=False, message=edited.body, now=now, letter=version)
+        timeline.record(
+            ticket,
+            "edit_draft",
+            actor=actor,
+            from_state=ticket.state,
+            to_state=ticket.state,
+            public=False,
+            message=edited.body,
+            now=now,
+            letter=version,
+        )
     source = _move(ticket, target, now)
     ticket.answer = ticket.draft_answer
     ticket.answered_at = now
@@ -504,22 +703,38 @@ def approve(ticket: Ticket, actor: User, now: datetime, *, late_reason: str | No
     ticket.on_time = on_time
     ticket.late_reason = late_reason if not on_time else None
     ticket.closed_at = now
-    publish = calendar.compute("publish", answered_on, ticket.kind, ticket.category_id, cal, regime=ticket.regime,
-                               counted_from="answer")
+    publish = calendar.compute(
+        "publish", answered_on, ticket.kind, ticket.category_id, cal, regime=ticket.regime, counted_from="answer"
+    )
     ticket.publish_due_date = publish.due
     calendar.set_basis(ticket, "publish", calendar.basis_of(publish))
     days_late = outcomes.days_late(ticket.due_date, answered_on, cal)
-    _event(ticket, "approve", actor, source, now,
-           message=lambda: _("Đã trả lời đúng hạn.") if on_time else _(
-               "Đã trả lời (quá hạn %(n)d ngày làm việc).", n=days_late),
-           on_time=on_time, days_late=days_late, late_reason=ticket.late_reason)
+    _event(
+        ticket,
+        "approve",
+        actor,
+        source,
+        now,
+        message=lambda: (
+            _("Đã trả lời đúng hạn.") if on_time else _("Đã trả lời (quá hạn %(n)d ngày làm việc).", n=days_late)
+        ),
+        on_time=on_time,
+        days_late=days_late,
+        late_reason=ticket.late_reason,
+    )
     # The answer letter: numbered, dated, stored; signed and mailed now, or once the office uploads it signed.
     doc = letters.issue(ticket, actor, now)
     number = letters.display_number(doc)
     if doc.status == "signed":
         return Outcome("approve", _("Đã duyệt; văn bản số %(n)s đã được ký số và gửi đến người gửi.", n=number))
-    return Outcome("approve", _("Đã duyệt và phát hành văn bản số %(n)s; văn bản đang chờ ký số: tải về, ký bằng "
-                                "công cụ ký số của đơn vị rồi tải lên để gửi người gửi.", n=number))
+    return Outcome(
+        "approve",
+        _(
+            "Đã duyệt và phát hành văn bản số %(n)s; văn bản đang chờ ký số: tải về, ký bằng "
+            "công cụ ký số của đơn vị rồi tải lên để gửi người gửi.",
+            n=number,
+        ),
+    )
 
 
 def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str | None, now: datetime) -> Outcome:
@@ -529,8 +744,9 @@ def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str
     if new_due is None:
         raise ServiceError(_("Vui lòng chọn hạn mới."), 400, "due_date")
     if new_due <= ticket.due_date:
-        raise ServiceError(_("Hạn mới phải sau hạn hiện tại %(due)s.", due=deadlines.fmt(ticket.due_date)),
-                           400, "due_date")
+        raise ServiceError(
+            _("Hạn mới phải sau hạn hiện tại %(due)s.", due=deadlines.fmt(ticket.due_date)), 400, "due_date"
+        )
     if not calendar.work_calendar().is_working_day(new_due):
         raise ServiceError(_("%(d)s không phải ngày làm việc.", d=deadlines.fmt(new_due)), 400, "due_date")
     reason = _text(reason, "reason", max_length=2000, message=_("Vui lòng nêu lý do gia hạn."))
@@ -541,17 +757,36 @@ def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str
     ticket.pending_extension_by_id = actor.id
     ticket.updated_at = now
     # Only a request so far: the submitter learns of the extension when it is approved.
-    _event(ticket, "extend", actor, ticket.state, now, public=False,
-           message=lambda: _("Đề nghị gia hạn đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
-           requested_due_date=new_due.isoformat(), status="requested")
-    _notify_staff(recipients.emails("staff_extension_request", ticket), "staff_extension_request",
-                  _l("Đề nghị gia hạn chờ duyệt"), ticket, now, new_due=new_due, reason=reason, requester=actor)
-    return Outcome("extend", _("Đã gửi đề nghị gia hạn đến %(d)s; chờ Văn phòng Sở hoặc Lãnh đạo Sở duyệt.",
-                               d=deadlines.fmt(new_due)))
+    _event(
+        ticket,
+        "extend",
+        actor,
+        ticket.state,
+        now,
+        public=False,
+        message=lambda: _("Đề nghị gia hạn đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
+        requested_due_date=new_due.isoformat(),
+        status="requested",
+    )
+    _notify_staff(
+        recipients.emails("staff_extension_request", ticket),
+        "staff_extension_request",
+        _l("Đề nghị gia hạn chờ duyệt"),
+        ticket,
+        now,
+        new_due=new_due,
+        reason=reason,
+        requester=actor,
+    )
+    return Outcome(
+        "extend",
+        _("Đã gửi đề nghị gia hạn đến %(d)s; chờ Văn phòng Sở hoặc Lãnh đạo Sở duyệt.", d=deadlines.fmt(new_due)),
+    )
 
 
-def _grant_extension(ticket: Ticket, actor: User, new_due: date, reason: str, now: datetime, action: str,
-                     requested_by: int | None) -> Outcome:
+def _grant_extension(
+    ticket: Ticket, actor: User, new_due: date, reason: str, now: datetime, action: str, requested_by: int | None
+) -> Outcome:
     old_due = ticket.due_date
     ticket.due_date = new_due
     calendar.set_basis(ticket, "answer", calendar.fixed_basis(new_due, "extension"))
@@ -559,14 +794,29 @@ def _grant_extension(ticket: Ticket, actor: User, new_due: date, reason: str, no
     ticket.pending_extension_date = None
     ticket.pending_extension_reason = None
     ticket.pending_extension_by_id = None
-    _append_explanation(ticket, lambda: _(
-        "Gia hạn từ %(old)s đến %(new)s. Lý do: %(reason)s", old=deadlines.fmt(old_due),
-        new=deadlines.fmt(new_due), reason=reason))
+    _append_explanation(
+        ticket,
+        lambda: _(
+            "Gia hạn từ %(old)s đến %(new)s. Lý do: %(reason)s",
+            old=deadlines.fmt(old_due),
+            new=deadlines.fmt(new_due),
+            reason=reason,
+        ),
+    )
     ticket.updated_at = now
-    _event(ticket, action, actor, ticket.state, now, public=True,
-           message=lambda: _("Gia hạn giải quyết đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
-           old_due_date=old_due.isoformat(), due_date=new_due.isoformat(), requested_by=requested_by,
-           status="approved")
+    _event(
+        ticket,
+        action,
+        actor,
+        ticket.state,
+        now,
+        public=True,
+        message=lambda: _("Gia hạn giải quyết đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
+        old_due_date=old_due.isoformat(),
+        due_date=new_due.isoformat(),
+        requested_by=requested_by,
+        status="approved",
+    )
     _notify_submitter(ticket, "extension", _l("Thông báo gia hạn giải quyết"), now, old_due=old_due, reason=reason)
     return Outcome(action, _("Đã gia hạn đến %(d)s.", d=deadlines.fmt(new_due)))
 
@@ -575,15 +825,26 @@ def approve_extension(ticket: Ticket, actor: User, now: datetime) -> Outcome:
     """Approve a unit head's pending extension request."""
     check(ticket, actor, "approve_extension")
     if ticket.extension_count >= current_app.config["MAX_EXTENSIONS"]:
-        raise TransitionError(_("Hồ sơ đã được gia hạn tối đa %(n)d lần.",
-                                n=current_app.config["MAX_EXTENSIONS"]), 409)
+        raise TransitionError(_("Hồ sơ đã được gia hạn tối đa %(n)d lần.", n=current_app.config["MAX_EXTENSIONS"]), 409)
     if ticket.pending_extension_date <= ticket.due_date:
         # The due date moved past the request meanwhile (a pause ended): granting would shorten it.
-        raise TransitionError(_("Hạn đề nghị %(d)s không còn sau hạn hiện tại %(due)s; vui lòng không duyệt "
-                                "và đề nghị lại nếu cần.", d=deadlines.fmt(ticket.pending_extension_date),
-                                due=deadlines.fmt(ticket.due_date)), 409)
-    return _grant_extension(ticket, actor, ticket.pending_extension_date, ticket.pending_extension_reason or "",
-                            now, "approve_extension", requested_by=ticket.pending_extension_by_id)
+        raise TransitionError(
+            _(
+                "Hạn đề nghị %(d)s không còn sau hạn hiện tại %(due)s; vui lòng không duyệt và đề nghị lại nếu cần.",
+                d=deadlines.fmt(ticket.pending_extension_date),
+                due=deadlines.fmt(ticket.due_date),
+            ),
+            409,
+        )
+    return _grant_extension(
+        ticket,
+        actor,
+        ticket.pending_extension_date,
+        ticket.pending_extension_reason or "",
+        now,
+        "approve_extension",
+        requested_by=ticket.pending_extension_by_id,
+    )
 
 
 def reject_extension(ticket: Ticket, actor: User, now: datetime, *, reason: str | None = None) -> Outcome:
@@ -596,14 +857,27 @@ def reject_extension(ticket: Ticket, actor: User, now: datetime, *, reason: str 
     ticket.pending_extension_reason = None
     ticket.pending_extension_by_id = None
     ticket.updated_at = now
-    _event(ticket, "reject_extension", actor, ticket.state, now,
-           message=lambda: _("Không duyệt gia hạn đến %(d)s.", d=deadlines.fmt(requested)) + (
-               f" {reason}" if reason else ""),
-           requested_due_date=requested.isoformat())
+    _event(
+        ticket,
+        "reject_extension",
+        actor,
+        ticket.state,
+        now,
+        message=lambda: (
+            _("Không duyệt gia hạn đến %(d)s.", d=deadlines.fmt(requested)) + (f" {reason}" if reason else "")
+        ),
+        requested_due_date=requested.isoformat(),
+    )
     if requester is not None:
-        _notify_staff(recipients.emails("staff_extension_rejected", ticket, person=requester),
-                      "staff_extension_rejected", _l("Đề nghị gia hạn không được duyệt"),
-                      ticket, now, requested=requested, reason=reason)
+        _notify_staff(
+            recipients.emails("staff_extension_rejected", ticket, person=requester),
+            "staff_extension_rejected",
+            _l("Đề nghị gia hạn không được duyệt"),
+            ticket,
+            now,
+            requested=requested,
+            reason=reason,
+        )
     return Outcome("reject_extension", _("Đã không duyệt đề nghị gia hạn."))
 
 
@@ -621,8 +895,9 @@ def note(ticket: Ticket, actor: User, body: str | None, now: datetime) -> Outcom
 
 def standing(ticket: Ticket, today: date, cal: deadlines.WorkCalendar) -> outcomes.Standing:
     """Where the ticket stands on `today`: the one verdict (domain/outcomes.py) every page shows."""
-    return outcomes.standing(ticket.state, ticket.due_date, today, cal, answered_on=ticket.answered_on,
-                             on_time_flag=ticket.on_time)
+    return outcomes.standing(
+        ticket.state, ticket.due_date, today, cal, answered_on=ticket.answered_on, on_time_flag=ticket.on_time
+    )
 
 
 def publish_explanation(ticket: Ticket, cal: deadlines.WorkCalendar) -> str | None:

@@ -4,8 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from . import views  # noqa: E402,F401
-from . import publication  # noqa: E402,F401
-from . import reports  # noqa: E402,F401
-from . import privacy_requests  # noqa: E402,F401
-from . import documents  # noqa: E402,F401
+from . import (
+    documents,  # noqa: F401
+    privacy_requests,  # noqa: F401
+    publication,  # noqa: F401
+    reports,  # noqa: F401
+    views,  # noqa: F401
+)

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import undefer
 
-from ..web.access import can_see, roles_required, ticket_for
 from ..domain import letters as rules
 from ..domain.states import Role
 from ..extensions import db
 from ..models import OutgoingDocument, Ticket, Unit
 from ..services import ServiceError, letters, register
 from ..timeutil import local_today, utcnow
+from ..web.access import can_see, roles_required, ticket_for
 from . import bp
 
 REGISTER_ROLES = (Role.COORDINATOR, Role.DIRECTOR, Role.UNIT_HEAD)
@@ -68,8 +68,9 @@ def letter_pdf(code: str):
         return pdf_response(doc.pdf, letters.letter_filename(doc, "issued"))
     if not ticket.draft_answer:
         abort(404)
-    return pdf_response(letters.preview_pdf(ticket, letters.draft_defaults(ticket), local_today()),
-                        f"du-thao-{ticket.code}.pdf")
+    return pdf_response(
+        letters.preview_pdf(ticket, letters.draft_defaults(ticket), local_today()), f"du-thao-{ticket.code}.pdf"
+    )
 
 
 @bp.post("/tickets/<code>/letter-preview")
@@ -105,10 +106,16 @@ def signed_letter(code: str):
         db.session.rollback()
         from .views import render_ticket
 
-        return render_ticket(ticket_for(code, current_user), exc.status, errors={"file": exc.message},
-                             error_action="signed-letter")
-    flash(_("Đã nhận văn bản số %(n)s có chữ ký số hợp lệ; văn bản được gửi đến người gửi.",
-            n=letters.display_number(doc)), "success")
+        return render_ticket(
+            ticket_for(code, current_user), exc.status, errors={"file": exc.message}, error_action="signed-letter"
+        )
+    flash(
+        _(
+            "Đã nhận văn bản số %(n)s có chữ ký số hợp lệ; văn bản được gửi đến người gửi.",
+            n=letters.display_number(doc),
+        ),
+        "success",
+    )
     return redirect(url_for("staff.ticket", code=code), code=303)
 
 
@@ -135,10 +142,18 @@ def register_page():
     rows = register.entries(current_user, year, unit, doc_type, limit=register.PAGE_LIMIT + 1)
     units = list(db.session.execute(db.select(Unit).order_by(Unit.sort_order, Unit.code)).scalars())
     today = local_today()
-    return render_template("staff/register.html", rows=rows[:register.PAGE_LIMIT],
-                           more=len(rows) > register.PAGE_LIMIT, year=year, unit=unit, doc_type=doc_type,
-                           units=units, years=range(today.year, today.year - 6, -1),
-                           reports_due=rules.reports_due(year), issued_reports=register.issued_reports(year))
+    return render_template(
+        "staff/register.html",
+        rows=rows[: register.PAGE_LIMIT],
+        more=len(rows) > register.PAGE_LIMIT,
+        year=year,
+        unit=unit,
+        doc_type=doc_type,
+        units=units,
+        years=range(today.year, today.year - 6, -1),
+        reports_due=rules.reports_due(year),
+        issued_reports=register.issued_reports(year),
+    )
 
 
 @bp.get("/register/export.xlsx")
@@ -175,8 +190,14 @@ def register_cancel(doc_id: int):
         db.session.rollback()
         abort(exc.status, description=exc.message)
     if replacement is not None:
-        flash(_("Đã hủy số %(old)s; văn bản được phát hành lại với số %(new)s.", old=letters.display_number(doc),
-                new=letters.display_number(replacement)), "success")
+        flash(
+            _(
+                "Đã hủy số %(old)s; văn bản được phát hành lại với số %(new)s.",
+                old=letters.display_number(doc),
+                new=letters.display_number(replacement),
+            ),
+            "success",
+        )
     else:
         flash(_("Đã hủy số %(old)s.", old=letters.display_number(doc)), "success")
     return redirect(url_for("staff.register_page", year=doc.year), code=303)

@@ -9,9 +9,9 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.states import CHANNEL_LABELS, Channel
-from ..web.forms import Choice, SubmissionForm, choices, domain_label, required
 from ..services.intake import Submission
 from ..timeutil import to_utc_naive, utcnow
+from ..web.forms import Choice, SubmissionForm, choices, domain_label, required
 
 # Channels staff register on behalf of a submitter (web and API submit by themselves).
 STAFF_CHANNELS = (Channel.PAPER, Channel.PHONE, Channel.EMAIL)
@@ -35,14 +35,25 @@ class StaffSubmissionForm(SubmissionForm):
     """The public submission form plus the channel, the moment of receipt and the incoming number; an
     email address is optional (phone or email)."""
 
-    channel = Choice(_l("Kênh tiếp nhận"), choices=choices((c.value, domain_label(CHANNEL_LABELS, c)) for c in STAFF_CHANNELS),
-                     default=Channel.PAPER, validators=[required()])
+    channel = Choice(
+        _l("Kênh tiếp nhận"),
+        choices=choices((c.value, domain_label(CHANNEL_LABELS, c)) for c in STAFF_CHANNELS),
+        default=Channel.PAPER,
+        validators=[required()],
+    )
     received_at = StringField(
-        _l("Thời điểm tiếp nhận thực tế"), validators=[Optional()],
-        description=_l("Ngày giờ văn bản đến, cuộc gọi hoặc thư điện tử được nhận (không phải lúc nhập). "
-                       "Thời hạn giải quyết tính từ thời điểm này."))
-    incoming_number = StringField(_l("Số đến (văn bản giấy)"), validators=[Optional(), Length(max=50)],
-                                  description=_l("Số ghi trong sổ văn bản đến, ví dụ 125/VBĐ."))
+        _l("Thời điểm tiếp nhận thực tế"),
+        validators=[Optional()],
+        description=_l(
+            "Ngày giờ văn bản đến, cuộc gọi hoặc thư điện tử được nhận (không phải lúc nhập). "
+            "Thời hạn giải quyết tính từ thời điểm này."
+        ),
+    )
+    incoming_number = StringField(
+        _l("Số đến (văn bản giấy)"),
+        validators=[Optional(), Length(max=50)],
+        description=_l("Số ghi trong sổ văn bản đến, ví dụ 125/VBĐ."),
+    )
     email_required = False
 
     def validate_received_at(self, field) -> None:

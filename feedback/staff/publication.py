@@ -6,11 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..web.access import roles_required, ticket_for
 from ..domain.states import Role, State
 from ..extensions import db
 from ..services import ServiceError, publication
 from ..timeutil import utcnow
+from ..web.access import roles_required, ticket_for
 from . import bp
 
 
@@ -20,8 +20,11 @@ def ticket_url(code: str) -> str:
 
 
 def _posted_texts() -> publication.PublicText:
-    return publication.PublicText(request.form.get("public_title", ""), request.form.get("public_summary", ""),
-                                  request.form.get("public_answer", ""))
+    return publication.PublicText(
+        request.form.get("public_title", ""),
+        request.form.get("public_summary", ""),
+        request.form.get("public_answer", ""),
+    )
 
 
 def _attempt(code: str, change, form_again, done: str | None = None):
@@ -42,24 +45,48 @@ def _attempt(code: str, change, form_again, done: str | None = None):
     return redirect(ticket_url(code), code=303)
 
 
-def _render(ticket, texts: publication.PublicText, *, status: int = 200, errors: dict | None = None,
-            form_error: str | None = None, reason: str = ""):
+def _render(
+    ticket,
+    texts: publication.PublicText,
+    *,
+    status: int = 200,
+    errors: dict | None = None,
+    form_error: str | None = None,
+    reason: str = "",
+):
     problems = {
         field: publication.personal_data_problems(ticket, value)
-        for field, value in (("public_title", texts.title), ("public_summary", texts.summary),
-                             ("public_answer", texts.answer))
+        for field, value in (
+            ("public_title", texts.title),
+            ("public_summary", texts.summary),
+            ("public_answer", texts.answer),
+        )
     }
     highlights = {
         field: publication.highlight(ticket, value)
-        for field, value in (("public_title", texts.title), ("public_summary", texts.summary),
-                             ("public_answer", texts.answer))
+        for field, value in (
+            ("public_title", texts.title),
+            ("public_summary", texts.summary),
+            ("public_answer", texts.answer),
+        )
     }
-    remaining = {f.text: f.kind for value in (texts.title, texts.summary, texts.answer)
-                 for f in publication.remaining(ticket, value)}
+    remaining = {
+        f.text: f.kind
+        for value in (texts.title, texts.summary, texts.answer)
+        for f in publication.remaining(ticket, value)
+    }
     return render_template(
-        "staff/publication.html", ticket=ticket, texts=texts, errors=errors or {}, problems=problems,
-        form_error=form_error, reason=reason, ticket_url=ticket_url(ticket.code), highlights=highlights,
-        remaining=remaining, kind_labels=publication.KIND_LABELS,
+        "staff/publication.html",
+        ticket=ticket,
+        texts=texts,
+        errors=errors or {},
+        problems=problems,
+        form_error=form_error,
+        reason=reason,
+        ticket_url=ticket_url(ticket.code),
+        highlights=highlights,
+        remaining=remaining,
+        kind_labels=publication.KIND_LABELS,
     ), status
 
 
@@ -81,11 +108,12 @@ def publish(code: str):
         if ticket.state != State.ANSWERED:
             abort(409, description=_("Chỉ công khai được phản ánh, kiến nghị đã được trả lời."))
         return _render(ticket, texts)
-    return _attempt(code, lambda: publication.publish(ticket, current_user, texts.title, texts.summary,
-                                                       texts.answer, utcnow()),
-                    lambda fresh, exc: _render(fresh, texts, status=400, errors={exc.field: exc.message},
-                                               form_error=exc.message),
-                    _("Đã công khai kết quả %(code)s trên cổng thông tin.", code=ticket.code))
+    return _attempt(
+        code,
+        lambda: publication.publish(ticket, current_user, texts.title, texts.summary, texts.answer, utcnow()),
+        lambda fresh, exc: _render(fresh, texts, status=400, errors={exc.field: exc.message}, form_error=exc.message),
+        _("Đã công khai kết quả %(code)s trên cổng thông tin.", code=ticket.code),
+    )
 
 
 @bp.post("/tickets/<code>/unpublish")
@@ -93,10 +121,19 @@ def publish(code: str):
 def unpublish(code: str):
     ticket = ticket_for(code, current_user, for_update=True)
     reason = request.form.get("reason", "")
-    return _attempt(code, lambda: publication.unpublish(ticket, current_user, reason, utcnow()),
-                    lambda fresh, exc: _render(fresh, publication.prefill(fresh), status=400,
-                                               errors={"reason": exc.message}, form_error=exc.message, reason=reason),
-                    _("Đã gỡ kết quả %(code)s khỏi cổng thông tin.", code=ticket.code))
+    return _attempt(
+        code,
+        lambda: publication.unpublish(ticket, current_user, reason, utcnow()),
+        lambda fresh, exc: _render(
+            fresh,
+            publication.prefill(fresh),
+            status=400,
+            errors={"reason": exc.message},
+            form_error=exc.message,
+            reason=reason,
+        ),
+        _("Đã gỡ kết quả %(code)s khỏi cổng thông tin.", code=ticket.code),
+    )
 
 
 @bp.post("/tickets/<code>/privacy-keep")
@@ -107,9 +144,16 @@ def privacy_keep(code: str):
     texts = _posted_texts()
     if not (texts.title or texts.summary or texts.answer):
         texts = publication.prefill(ticket)
-    refused = _attempt(code, lambda: publication.keep_span(ticket, current_user, request.form.get("keep_text", ""),
-                                                           request.form.get("keep_reason", ""), utcnow(),
-                                                           drafts=(texts.title, texts.summary, texts.answer)),
-                       lambda fresh, exc: _render(fresh, texts, status=400, errors={exc.field: exc.message},
-                                                  form_error=exc.message))
+    refused = _attempt(
+        code,
+        lambda: publication.keep_span(
+            ticket,
+            current_user,
+            request.form.get("keep_text", ""),
+            request.form.get("keep_reason", ""),
+            utcnow(),
+            drafts=(texts.title, texts.summary, texts.answer),
+        ),
+        lambda fresh, exc: _render(fresh, texts, status=400, errors={exc.field: exc.message}, form_error=exc.message),
+    )
     return refused or _render(ticket, texts)

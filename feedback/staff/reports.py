@@ -11,17 +11,15 @@ from flask import Response, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..web.access import roles_required, scope_tickets
 from ..domain.states import Role
 from ..extensions import db
 from ..models import Ticket
-from ..web.security import attachment_disposition
-from ..services import ServiceError
+from ..services import ServiceError, exports, satisfaction
 from ..services import dashboard as dashboard_svc
-from ..services import exports
 from ..services import reports as svc
-from ..services import satisfaction
 from ..timeutil import local_today, parse_day
+from ..web.access import roles_required, scope_tickets
+from ..web.security import attachment_disposition
 from ..web.templating import current_locale
 from . import bp
 
@@ -52,9 +50,13 @@ class PeriodForm:
 
 def period_from_args(args, today: date) -> tuple[PeriodForm, svc.Period | None]:
     """Read from/to, or year/quarter/cutoff (default: the current calendar quarter)."""
-    form = PeriodForm(year=args.get("year", "").strip(), quarter=args.get("quarter", "").strip(),
-                      cutoff=args.get("cutoff", "") in ("1", "on", "true", "y"),
-                      from_=args.get("from", "").strip(), to=args.get("to", "").strip())
+    form = PeriodForm(
+        year=args.get("year", "").strip(),
+        quarter=args.get("quarter", "").strip(),
+        cutoff=args.get("cutoff", "") in ("1", "on", "true", "y"),
+        from_=args.get("from", "").strip(),
+        to=args.get("to", "").strip(),
+    )
     try:
         if form.from_ or form.to:
             start, end = parse_day(form.from_), parse_day(form.to)
@@ -98,16 +100,25 @@ def reports():
     """The report of a period, with links to its exports (the long lists show their first entries)."""
     form, report = _report_or_400()
     years = list(range(local_today().year, local_today().year - 6, -1))
-    context = dict(form=form, report=report, years=years, figures=svc.figure_columns(),
-                   dimension_title=svc.dimension_title, sat_figures=satisfaction.figure_columns())
+    context = dict(
+        form=form,
+        report=report,
+        years=years,
+        figures=svc.figure_columns(),
+        dimension_title=svc.dimension_title,
+        sat_figures=satisfaction.figure_columns(),
+    )
     if report is None:
         return render_template("staff/reports.html", **context), 400
     # Data-subject requests received in the period (issue 13).
     from ..services import data_requests
 
-    context.update(privacy=data_requests.counts(svc.end_utc(report.period.start - timedelta(days=1)),
-                                                svc.end_utc(report.period.end)),
-                   privacy_labels=data_requests.kind_labels())
+    context.update(
+        privacy=data_requests.counts(
+            svc.end_utc(report.period.start - timedelta(days=1)), svc.end_utc(report.period.end)
+        ),
+        privacy_labels=data_requests.kind_labels(),
+    )
     from ..services import register  # the report as a numbered báo cáo (issue 12)
 
     context["document"] = register.document_form(report)
@@ -125,11 +136,20 @@ def reports_xlsx():
 
     agency, label = register.agency_name(), report.period.label
     target = tempfile.TemporaryFile(suffix=".xlsx")
-    exports.write_xlsx(report, svc.iter_detail_rows(report), target, overdue=exports.full_overdue(report),
-                       setup=lambda ws, columns: register.sheet_print_setup(ws, agency, label, columns=columns))
+    exports.write_xlsx(
+        report,
+        svc.iter_detail_rows(report),
+        target,
+        overdue=exports.full_overdue(report),
+        setup=lambda ws, columns: register.sheet_print_setup(ws, agency, label, columns=columns),
+    )
     target.seek(0)
-    response = send_file(target, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         as_attachment=False, max_age=0)
+    response = send_file(
+        target,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=False,
+        max_age=0,
+    )
     return _as_download(response, f"bao-cao-pakn-{report.period.slug}.xlsx")
 
 
@@ -190,8 +210,9 @@ def dashboard():
     data = dashboard_svc.dashboard(scope, today, locale=current_locale(), list_limit=15)
     quarter = svc.period_for(today.year, svc.quarter_of(today))  # satisfaction of this quarter (issue 14)
     sat = satisfaction.figures(quarter.start, today, where=scope.tickets())
-    return render_template("staff/dashboard.html", d=data, may_report=current_user.role in REPORT_ROLES,
-                           sat=sat, sat_period=quarter)
+    return render_template(
+        "staff/dashboard.html", d=data, may_report=current_user.role in REPORT_ROLES, sat=sat, sat_period=quarter
+    )
 
 
 # --- the survey data for the national portal (issue 14) -------------------------------------------
@@ -223,5 +244,8 @@ def satisfaction_json():
     form, period, rows = _survey_or_400()
     if period is None:
         return _bad_period(form)
-    return _download(satisfaction.export_json(rows, period.start, period.end), f"khao-sat-hai-long-{period.slug}.json",
-                     "application/json")
+    return _download(
+        satisfaction.export_json(rows, period.start, period.end),
+        f"khao-sat-hai-long-{period.slug}.json",
+        "application/json",
+    )

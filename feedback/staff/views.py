@@ -11,17 +11,17 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..web.access import can_see, roles_required, scope_tickets, ticket_for
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import Role, TransitionError
 from ..extensions import db
 from ..models import Attachment, Ticket, TicketEvent, Unit, User
 from ..public.views import active_categories
-from ..web.security import attachment_disposition
 from ..services import ServiceError, calendar, intake, letters, satisfaction, workflow
 from ..services import queue as queues
 from ..services.queue import QueueFilters
 from ..timeutil import local_today, to_local, utcnow
+from ..web.access import can_see, roles_required, ticket_for
+from ..web.security import attachment_disposition
 from . import bp
 from .forms import StaffSubmissionForm
 
@@ -52,8 +52,9 @@ def queue():
     today = local_today()
     cal = calendar.work_calendar()
     # The reference lists first: the rows' unit, category and assignee are then found in the session.
-    units = list(db.session.execute(db.select(Unit).where(Unit.active.is_(True))
-                                    .order_by(Unit.sort_order, Unit.code)).scalars())
+    units = list(
+        db.session.execute(db.select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.code)).scalars()
+    )
     categories, officers = active_categories(), assignee_choices()
     try:
         rows, next_after = queues.page(f, current_user, today, cal, PAGE_SIZE)
@@ -62,16 +63,30 @@ def queue():
     counts = queues.counts(f, current_user, today, cal, to_local(utcnow()))
     standings = {t.id: workflow.standing(t, today, cal) for t in rows}
     return render_template(
-        "staff/queue.html", tickets=rows, standings=standings, filters=f, counts=counts.by_state,
-        total=counts.total, open_total=counts.open_total, counted=counts, next_after=next_after,
-        units=units, categories=categories, today=today, officers=officers,
+        "staff/queue.html",
+        tickets=rows,
+        standings=standings,
+        filters=f,
+        counts=counts.by_state,
+        total=counts.total,
+        open_total=counts.open_total,
+        counted=counts,
+        next_after=next_after,
+        units=units,
+        categories=categories,
+        today=today,
+        officers=officers,
     )
 
 
 def assignee_choices() -> list[User]:
     """The named officers the assignee filter offers: the unit's own, or everyone's for the office."""
-    stmt = (db.select(User).options(selectinload(User.unit))
-            .where(User.active.is_(True), User.role.in_([Role.OFFICER, Role.UNIT_HEAD])).order_by(User.name))
+    stmt = (
+        db.select(User)
+        .options(selectinload(User.unit))
+        .where(User.active.is_(True), User.role.in_([Role.OFFICER, Role.UNIT_HEAD]))
+        .order_by(User.name)
+    )
     if not current_user.sees_all:
         stmt = stmt.where(User.unit_id == current_user.unit_id)
     return list(db.session.execute(stmt).scalars())
@@ -80,26 +95,42 @@ def assignee_choices() -> list[User]:
 # ---------------------------------------------------------------- ticket page
 
 
-def render_ticket(ticket: Ticket, status: int = 200, *, errors: dict | None = None, error_action: str | None = None,
-                  values=None):
+def render_ticket(
+    ticket: Ticket, status: int = 200, *, errors: dict | None = None, error_action: str | None = None, values=None
+):
     """The ticket page with the actions `current_user` may take now."""
     today = local_today()
     cal = calendar.work_calendar()
-    events = list(db.session.execute(
-        db.select(TicketEvent).options(selectinload(TicketEvent.actor))
-        .where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
-    ).scalars())
+    events = list(
+        db.session.execute(
+            db.select(TicketEvent)
+            .options(selectinload(TicketEvent.actor))
+            .where(TicketEvent.ticket_id == ticket.id)
+            .order_by(TicketEvent.id)
+        ).scalars()
+    )
     actions = workflow.available_actions(ticket, current_user)
-    units = list(db.session.execute(db.select(Unit).where(Unit.active.is_(True))
-                                    .order_by(Unit.sort_order, Unit.code)).scalars())
+    units = list(
+        db.session.execute(db.select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.code)).scalars()
+    )
     requester = db.session.get(User, ticket.pending_extension_by_id) if ticket.pending_extension_by_id else None
     return render_template(
-        "staff/ticket.html", ticket=ticket, events=events, actions=actions, units=units,
+        "staff/ticket.html",
+        ticket=ticket,
+        events=events,
+        actions=actions,
+        units=units,
         assignees=workflow.assignable_users(ticket) if "assign" in actions else [],
-        refuse_reasons=workflow.REFUSE_REASONS, standing=workflow.standing(ticket, today, cal),
-        publish_explanation=workflow.publish_explanation(ticket, cal), regimes=calendar.REGIMES,
-        requester=requester, errors=errors or {}, error_action=error_action, values=values or {},
-        today=today, max_extensions=current_app.config["MAX_EXTENSIONS"],
+        refuse_reasons=workflow.REFUSE_REASONS,
+        standing=workflow.standing(ticket, today, cal),
+        publish_explanation=workflow.publish_explanation(ticket, cal),
+        regimes=calendar.REGIMES,
+        requester=requester,
+        errors=errors or {},
+        error_action=error_action,
+        values=values or {},
+        today=today,
+        max_extensions=current_app.config["MAX_EXTENSIONS"],
         closing=satisfaction.staff_summary(ticket),
         letter=letters.current_letter(ticket),
         draft=letters.draft_defaults(ticket) if {"answer", "approve"} & set(actions) else None,
@@ -131,8 +162,9 @@ def attachment(code: str, attachment_id: int):
     # ends with that type's extension: a PDF called ho-so.hta downloads as ho-so.pdf, application/pdf.
     data = path.read_bytes()
     file_type = sniff(data[:HEAD_BYTES], data)
-    response = send_file(io.BytesIO(data), mimetype=MIMETYPES.get(file_type or "", "application/octet-stream"),
-                         max_age=0)
+    response = send_file(
+        io.BytesIO(data), mimetype=MIMETYPES.get(file_type or "", "application/octet-stream"), max_age=0
+    )
     response.headers["Content-Disposition"] = attachment_disposition(download_name(item.original_name, file_type))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
@@ -143,22 +175,34 @@ def attachment(code: str, attachment_id: int):
 
 # URL action name -> (table action, how to call the service with the form's fields).
 HANDLERS = {
-    "route": ("route", lambda t, u, f, now: workflow.route(
-        t, u, f.get("unit"), now, due_date=f.get("due_date"), note=f.get("note"), regime=f.get("regime"))),
-    "refuse": ("refuse", lambda t, u, f, now: workflow.refuse(
-        t, u, f.get("reason"), now, reason_code=f.get("reason_code"))),
+    "route": (
+        "route",
+        lambda t, u, f, now: workflow.route(
+            t, u, f.get("unit"), now, due_date=f.get("due_date"), note=f.get("note"), regime=f.get("regime")
+        ),
+    ),
+    "refuse": (
+        "refuse",
+        lambda t, u, f, now: workflow.refuse(t, u, f.get("reason"), now, reason_code=f.get("reason_code")),
+    ),
     "transfer": ("transfer", lambda t, u, f, now: workflow.transfer(t, u, f.get("agency"), f.get("reason"), now)),
     "request-info": ("request_info", lambda t, u, f, now: workflow.request_info(t, u, f.get("message"), now)),
     "provide-info": ("provide_info", lambda t, u, f, now: workflow.provide_info(t, u, f.get("message"), now)),
     "assign": ("assign", lambda t, u, f, now: workflow.assign(t, u, f.get("assignee"), now)),
     "answer": ("answer", lambda t, u, f, now: workflow.answer(t, u, f.get("answer"), now, letter=f)),
     "return": ("return", lambda t, u, f, now: workflow.return_(t, u, f.get("comment"), now)),
-    "approve": ("approve", lambda t, u, f, now: workflow.approve(
-        t, u, now, late_reason=f.get("late_reason"), outcome_changed=f.get("outcome_changed"), letter=f)),
+    "approve": (
+        "approve",
+        lambda t, u, f, now: workflow.approve(
+            t, u, now, late_reason=f.get("late_reason"), outcome_changed=f.get("outcome_changed"), letter=f
+        ),
+    ),
     "extend": ("extend", lambda t, u, f, now: workflow.extend(t, u, f.get("due_date"), f.get("reason"), now)),
     "approve-extension": ("approve_extension", lambda t, u, f, now: workflow.approve_extension(t, u, now)),
-    "reject-extension": ("reject_extension", lambda t, u, f, now: workflow.reject_extension(
-        t, u, now, reason=f.get("reason"))),
+    "reject-extension": (
+        "reject_extension",
+        lambda t, u, f, now: workflow.reject_extension(t, u, now, reason=f.get("reason")),
+    ),
     "note": ("note", lambda t, u, f, now: workflow.note(t, u, f.get("body"), now)),
     # Issue 14: the coordinator's quality gate before publication, and reopening for reconsideration.
     "return-answer": ("return_answer", lambda t, u, f, now: satisfaction.return_answer(t, u, f.get("comment"), now)),
@@ -196,8 +240,9 @@ def act(code: str, action: str):
         db.session.rollback()
         fresh = ticket_for(code, current_user)
         message = exc.message
-        return render_ticket(fresh, exc.status, errors={exc.field or "_": message}, error_action=action,
-                             values=request.form)
+        return render_ticket(
+            fresh, exc.status, errors={exc.field or "_": message}, error_action=action, values=request.form
+        )
     flash(outcome.message, "success")
     return redirect(url_for("staff.ticket", code=code), code=303)
 
@@ -214,8 +259,9 @@ def new_ticket():
         form.received_at.data = to_local(utcnow()).strftime("%Y-%m-%dT%H:%M")
         return render_template("staff/new.html", form=form)
     if not form.validate_on_submit():
-        return render_template("staff/new.html", form=form,
-                               form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")), 400
+        return render_template(
+            "staff/new.html", form=form, form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")
+        ), 400
     try:
         created = intake.submit(form.to_submission(form.channel.data), utcnow(), staff=current_user)
         db.session.commit()
@@ -224,13 +270,25 @@ def new_ticket():
         if exc.field and hasattr(form, exc.field):
             getattr(form, exc.field).errors = [exc.message]
         return render_template("staff/new.html", form=form, form_error=exc.message), exc.status
-    flash(_("Đã tiếp nhận hồ sơ %(code)s; hạn giải quyết %(due)s.", code=created.code,
-            due=created.due_date.strftime("%d/%m/%Y")), "success")
+    flash(
+        _(
+            "Đã tiếp nhận hồ sơ %(code)s; hạn giải quyết %(due)s.",
+            code=created.code,
+            due=created.due_date.strftime("%d/%m/%Y"),
+        ),
+        "success",
+    )
     late = calendar.work_calendar().working_days_between(created.received_on, local_today())
     if late > current_app.config["RECEIPT_WARNING_WORKING_DAYS"]:
-        flash(_("Lưu ý: hồ sơ được tiếp nhận từ %(d)s, cách đây %(n)d ngày làm việc; thời hạn giải quyết tính từ "
-                "ngày đó. Vui lòng kiểm tra lại thời điểm tiếp nhận.", d=created.received_on.strftime("%d/%m/%Y"),
-                n=late), "warning")
+        flash(
+            _(
+                "Lưu ý: hồ sơ được tiếp nhận từ %(d)s, cách đây %(n)d ngày làm việc; thời hạn giải quyết tính từ "
+                "ngày đó. Vui lòng kiểm tra lại thời điểm tiếp nhận.",
+                d=created.received_on.strftime("%d/%m/%Y"),
+                n=late,
+            ),
+            "warning",
+        )
     if can_see(created, current_user):
         return redirect(url_for("staff.ticket", code=created.code), code=303)
     return redirect(url_for("staff.queue"), code=303)

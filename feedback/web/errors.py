@@ -71,8 +71,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
-        return render_error(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
-                                   "Vui lòng tải lại trang và gửi lại."))
+        return render_error(
+            400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và gửi lại.")
+        )
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc):

@@ -87,33 +87,57 @@ class SubmissionForm(FlaskForm):
         validators=[DataRequired(message=_l("Vui lòng chọn doanh nghiệp hoặc người dân."))],
     )
     organization = StringField(_l("Tên doanh nghiệp, tổ chức"), filters=[one_line], validators=[too_long(300)])
-    tax_code = StringField(_l("Mã số thuế"), filters=[one_line], validators=[too_long(20)],
-                           description=_l("10 chữ số, hoặc 10 chữ số - 3 chữ số đối với chi nhánh."))
+    tax_code = StringField(
+        _l("Mã số thuế"),
+        filters=[one_line],
+        validators=[too_long(20)],
+        description=_l("10 chữ số, hoặc 10 chữ số - 3 chữ số đối với chi nhánh."),
+    )
     name = StringField(_l("Họ và tên người liên hệ"), filters=[one_line], validators=[required(), too_long(200)])
-    email = StringField(_l("Thư điện tử"), filters=[one_line], validators=[too_long(254)],
-                        description=_l("Dùng để nhận thông báo và tra cứu kết quả."))
-    phone = StringField(_l("Số điện thoại"), filters=[one_line], validators=[too_long(30)],
-                        description=_l("Ví dụ: 0912 345 678 hoặc 0272 3826 123."))
+    email = StringField(
+        _l("Thư điện tử"),
+        filters=[one_line],
+        validators=[too_long(254)],
+        description=_l("Dùng để nhận thông báo và tra cứu kết quả."),
+    )
+    phone = StringField(
+        _l("Số điện thoại"),
+        filters=[one_line],
+        validators=[too_long(30)],
+        description=_l("Ví dụ: 0912 345 678 hoặc 0272 3826 123."),
+    )
     # A textarea: HTML's "street-address" autofill token belongs to a multi-line control (kept one line).
     address = TextAreaField(_l("Địa chỉ"), filters=[one_line], validators=[required(), too_long(500)])
-    kind = Choice(_l("Loại"), choices=choices([("", _l("— Chọn loại —"))]
-                                              + [(k.value, domain_label(KIND_LABELS, k)) for k in Kind]),
-                       validators=[DataRequired(message=_l("Vui lòng chọn loại phản ánh, kiến nghị."))])
-    category = Choice(_l("Lĩnh vực"), choices=[],
-                      validators=[DataRequired(message=_l("Vui lòng chọn lĩnh vực."))])
-    title = StringField(_l("Tiêu đề"), filters=[one_line],
-                        validators=[required(), Length(min=5, max=300,
-                                    message=_l("Tiêu đề cần từ %(min)d đến %(max)d ký tự."))])
-    content = TextAreaField(_l("Nội dung phản ánh, kiến nghị"), filters=[multi_line],
-                            validators=[required(), Length(min=20, max=10000,
-                                        message=_l("Nội dung cần từ %(min)d đến %(max)d ký tự."))])
-    regulation = StringField(_l("Quy định, thủ tục liên quan (nếu có)"), filters=[one_line],
-                             validators=[Optional(), too_long(500)])
+    kind = Choice(
+        _l("Loại"),
+        choices=choices([("", _l("— Chọn loại —"))] + [(k.value, domain_label(KIND_LABELS, k)) for k in Kind]),
+        validators=[DataRequired(message=_l("Vui lòng chọn loại phản ánh, kiến nghị."))],
+    )
+    category = Choice(_l("Lĩnh vực"), choices=[], validators=[DataRequired(message=_l("Vui lòng chọn lĩnh vực."))])
+    title = StringField(
+        _l("Tiêu đề"),
+        filters=[one_line],
+        validators=[required(), Length(min=5, max=300, message=_l("Tiêu đề cần từ %(min)d đến %(max)d ký tự."))],
+    )
+    content = TextAreaField(
+        _l("Nội dung phản ánh, kiến nghị"),
+        filters=[multi_line],
+        validators=[required(), Length(min=20, max=10000, message=_l("Nội dung cần từ %(min)d đến %(max)d ký tự."))],
+    )
+    regulation = StringField(
+        _l("Quy định, thủ tục liên quan (nếu có)"), filters=[one_line], validators=[Optional(), too_long(500)]
+    )
     attachments = MultipleFileField(_l("Tệp đính kèm"))
-    consent_publish = BooleanField(_l("Tôi đồng ý công khai nội dung và kết quả trả lời (không kèm thông tin cá nhân)."))
+    consent_publish = BooleanField(
+        _l("Tôi đồng ý công khai nội dung và kết quả trả lời (không kèm thông tin cá nhân).")
+    )
     # Shown on the public form only, never enforced: the legal basis of processing is the department's
     # public task, so a client that posts only the DESIGN §9 fields is not refused (README "Personal data").
-    consent_processing = BooleanField(_l("Tôi đã đọc thông báo và đồng ý để Sở xử lý dữ liệu cá nhân của tôi nhằm giải quyết phản ánh, kiến nghị này."))
+    consent_processing = BooleanField(
+        _l(
+            "Tôi đã đọc thông báo và đồng ý để Sở xử lý dữ liệu cá nhân của tôi nhằm giải quyết phản ánh, kiến nghị này."
+        )
+    )
     website = StringField(_l("Để trống ô này"))
 
     # Set by the view: whether an email address is required (online submissions) and the channel.
@@ -123,8 +147,9 @@ class SubmissionForm(FlaskForm):
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         locale = str(get_locale() or "vi")
-        self.category.choices = choices([("", _l("— Chọn lĩnh vực —"))] + [
-            (c.code, localized_name(c, locale)) for c in categories])
+        self.category.choices = choices(
+            [("", _l("— Chọn lĩnh vực —"))] + [(c.code, localized_name(c, locale)) for c in categories]
+        )
         self.uploads = []
 
     def validate_category(self, field):
@@ -181,14 +206,16 @@ class SubmissionForm(FlaskForm):
             data = storage.read(cfg["MAX_ATTACHMENT_SIZE"] + 1)
             name = clean_text(storage.filename)[:255] or "tep"
             if len(data) > cfg["MAX_ATTACHMENT_SIZE"]:
-                raise ValidationError(_l("Tệp %(name)s vượt quá %(mb)d MB.", name=name,
-                                         mb=cfg["MAX_ATTACHMENT_SIZE"] // (1024 * 1024)))
+                raise ValidationError(
+                    _l("Tệp %(name)s vượt quá %(mb)d MB.", name=name, mb=cfg["MAX_ATTACHMENT_SIZE"] // (1024 * 1024))
+                )
             if not data:
                 raise ValidationError(_l("Tệp %(name)s rỗng.", name=name))
             file_type = sniff(data[:8192], data)
             if file_type is None:
-                raise ValidationError(_l("Tệp %(name)s không thuộc loại được chấp nhận (PDF, ảnh, Word, Excel).",
-                                         name=name))
+                raise ValidationError(
+                    _l("Tệp %(name)s không thuộc loại được chấp nhận (PDF, ảnh, Word, Excel).", name=name)
+                )
             uploads.append(Upload(filename=name, file_type=file_type, data=data))
         self.uploads = uploads
 

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 # Downloads (attachments, exports) are never rendered as a page of this site.
 DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
@@ -38,8 +40,13 @@ def attachment_disposition(filename: str) -> str:
     from urllib.parse import quote
 
     ascii_name = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
-    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in " ._-()") else ("" if unicodedata.combining(c)
-                         else "_") for c in ascii_name).strip() or "tep"
+    ascii_name = (
+        "".join(
+            c if c.isascii() and (c.isalnum() or c in " ._-()") else ("" if unicodedata.combining(c) else "_")
+            for c in ascii_name
+        ).strip()
+        or "tep"
+    )
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 

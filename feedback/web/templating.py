@@ -12,8 +12,6 @@ from ..domain import legal, states
 from ..timeutil import to_local
 
 
-
-
 def current_locale() -> str:
     return str(get_locale() or "vi")
 
@@ -81,8 +79,14 @@ def deadline_rule_sentence() -> str:
         text = _("Thời hạn trả lời: %(n)d ngày kể từ ngày tiếp nhận (tính cả ngày nghỉ)", n=rule.amount)
     if basis:
         text += " " + _("theo %(basis)s", basis=basis)
-    return text + "; " + _("nếu ngày cuối cùng là ngày nghỉ, lễ, Tết thì hạn là ngày làm việc tiếp theo. "
-                           "Hồ sơ gửi ngoài giờ làm việc được tính là tiếp nhận vào ngày làm việc tiếp theo.")
+    return (
+        text
+        + "; "
+        + _(
+            "nếu ngày cuối cùng là ngày nghỉ, lễ, Tết thì hạn là ngày làm việc tiếp theo. "
+            "Hồ sơ gửi ngoài giờ làm việc được tính là tiếp nhận vào ngày làm việc tiếp theo."
+        )
+    )
 
 
 def register(app: Flask) -> None:
@@ -101,6 +105,7 @@ def register(app: Flask) -> None:
     def on_time(ticket) -> bool | None:
         """The on-time verdict of an answered ticket (domain/outcomes.py); None while unanswered."""
         from ..domain.outcomes import verdict
+
         if ticket is None:
             return None
         return verdict(ticket.on_time, ticket.answered_on, ticket.due_date)
@@ -129,21 +134,30 @@ def register(app: Flask) -> None:
         return entry.message or ""
 
     app.jinja_env.filters.update(
-        event_message=event_message, due_explanation=due_explanation, localized=localized,
-        state_label=labels(states.STATE_LABELS), kind_label=labels(states.KIND_LABELS),
-        role_label=labels(states.ROLE_LABELS), channel_label=labels(states.CHANNEL_LABELS),
-        submitter_type_label=labels(states.SUBMITTER_TYPE_LABELS), action_label=labels(states.ACTION_LABELS),
+        event_message=event_message,
+        due_explanation=due_explanation,
+        localized=localized,
+        state_label=labels(states.STATE_LABELS),
+        kind_label=labels(states.KIND_LABELS),
+        role_label=labels(states.ROLE_LABELS),
+        channel_label=labels(states.CHANNEL_LABELS),
+        submitter_type_label=labels(states.SUBMITTER_TYPE_LABELS),
+        action_label=labels(states.ACTION_LABELS),
         regime_label=lambda key: states.label(states.REGIME_LABELS, key or "default", current_locale()),
-        standing_label=labels(states.STANDING_LABELS), level_label=labels(states.LEVEL_LABELS),
-        reason_label=labels(states.RATING_REASON_LABELS), refuse_reason_label=labels(states.REFUSE_REASON_LABELS),
+        standing_label=labels(states.STANDING_LABELS),
+        level_label=labels(states.LEVEL_LABELS),
+        reason_label=labels(states.RATING_REASON_LABELS),
+        refuse_reason_label=labels(states.REFUSE_REASON_LABELS),
         refuse_reason_text=refuse_reason_text,
-        on_time=on_time, number=fmt_number, percent=fmt_percent,
+        on_time=on_time,
+        number=fmt_number,
+        percent=fmt_percent,
         citation=lambda text: legal.citation(text, current_locale()),
     )
     from ..timeutil import local_today
 
-    app.jinja_env.globals.update(office=office, deadline_rule_sentence=deadline_rule_sentence,
-                                 today_local=local_today)
+    app.jinja_env.globals.update(office=office, deadline_rule_sentence=deadline_rule_sentence, today_local=local_today)
+
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions
 
@@ -156,8 +170,9 @@ def register(app: Flask) -> None:
 
         return local_path(request.path)
 
-    app.jinja_env.globals.update(current_locale=current_locale, states=states, has_endpoint=has_endpoint,
-                                 this_page=this_page)
+    app.jinja_env.globals.update(
+        current_locale=current_locale, states=states, has_endpoint=has_endpoint, this_page=this_page
+    )
 
     # Closing the loop (issue 14): rating levels and reasons with their labels.
     from ..domain import satisfaction as sat

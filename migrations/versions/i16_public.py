@@ -13,13 +13,13 @@ Revises: i16_report_summary
 Create Date: 2026-12-02 01:25:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'i16_public'
-down_revision = 'i16_report_summary'
+revision = "i16_public"
+down_revision = "i16_report_summary"
 branch_labels = None
 depends_on = None
 
@@ -29,28 +29,42 @@ OPEN = f"state IN ({OPEN_STATES})"
 
 
 def upgrade():
-    op.create_table('reference_versions',
-    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_reference_versions'))
+    op.create_table(
+        "reference_versions",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_versions")),
     )
     op.execute("INSERT INTO reference_versions (id, version) VALUES (1, 0)")
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.create_index('ix_tickets_open311_received', ['received_at', 'id'], unique=False,
-                              postgresql_where=sa.text(LISTED), sqlite_where=sa.text(LISTED))
-        batch_op.create_index('ix_tickets_open311_open_received', ['received_at', 'id'], unique=False,
-                              postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
-        batch_op.drop_index('ix_tickets_received_stats')
-        batch_op.create_index('ix_tickets_received_status', ['received_on', 'unit_id', 'state', 'on_time',
-                                                             'due_date', 'answered_on', 'closed_at', 'paused_on'],
-                              unique=False)
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tickets_open311_received",
+            ["received_at", "id"],
+            unique=False,
+            postgresql_where=sa.text(LISTED),
+            sqlite_where=sa.text(LISTED),
+        )
+        batch_op.create_index(
+            "ix_tickets_open311_open_received",
+            ["received_at", "id"],
+            unique=False,
+            postgresql_where=sa.text(OPEN),
+            sqlite_where=sa.text(OPEN),
+        )
+        batch_op.drop_index("ix_tickets_received_stats")
+        batch_op.create_index(
+            "ix_tickets_received_status",
+            ["received_on", "unit_id", "state", "on_time", "due_date", "answered_on", "closed_at", "paused_on"],
+            unique=False,
+        )
 
 
 def downgrade():
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_index('ix_tickets_received_status')
-        batch_op.create_index('ix_tickets_received_stats', ['received_on', 'unit_id', 'state', 'on_time', 'due_date'],
-                              unique=False)
-        batch_op.drop_index('ix_tickets_open311_open_received')
-        batch_op.drop_index('ix_tickets_open311_received')
-    op.drop_table('reference_versions')
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_received_status")
+        batch_op.create_index(
+            "ix_tickets_received_stats", ["received_on", "unit_id", "state", "on_time", "due_date"], unique=False
+        )
+        batch_op.drop_index("ix_tickets_open311_open_received")
+        batch_op.drop_index("ix_tickets_open311_received")
+    op.drop_table("reference_versions")

@@ -11,12 +11,12 @@ Revises: i10_drop_lockout_columns
 Create Date: 2026-12-02 01:15:00
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = 'i16_queue'
-down_revision = 'i10_drop_lockout_columns'
+revision = "i16_queue"
+down_revision = "i10_drop_lockout_columns"
 branch_labels = None
 depends_on = None
 
@@ -33,11 +33,15 @@ POSTGRESQL_DDL = (
     "$$ SELECT btrim(regexp_replace(lower(public.unaccent('public.unaccent'::regdictionary, "
     "normalize(coalesce(value, ''), NFC))), '\\s+', ' ', 'g')) $$",
     "CREATE OR REPLACE FUNCTION tickets_staff_search() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN NEW.staff_search := feedback_fold(concat_ws(' ', " + ", ".join(f"NEW.{f}" for f in FIELDS)
-    + ", " + DIGITS.format("NEW.") + ")); RETURN NEW; END $$",
+    "$$ BEGIN NEW.staff_search := feedback_fold(concat_ws(' ', "
+    + ", ".join(f"NEW.{f}" for f in FIELDS)
+    + ", "
+    + DIGITS.format("NEW.")
+    + ")); RETURN NEW; END $$",
     "CREATE OR REPLACE TRIGGER tickets_staff_search_insert BEFORE INSERT ON tickets FOR EACH ROW "
     "WHEN (NEW.staff_search IS NULL) EXECUTE FUNCTION tickets_staff_search()",
-    "CREATE OR REPLACE TRIGGER tickets_staff_search BEFORE UPDATE OF " + ", ".join(FIELDS)
+    "CREATE OR REPLACE TRIGGER tickets_staff_search BEFORE UPDATE OF "
+    + ", ".join(FIELDS)
     + " ON tickets FOR EACH ROW WHEN (NEW.staff_search IS NOT DISTINCT FROM OLD.staff_search) "
     "EXECUTE FUNCTION tickets_staff_search()",
 )
@@ -78,37 +82,61 @@ def upgrade():
     if bind.dialect.name == "postgresql":
         # Filling and indexing a million rows takes minutes: the application's statement timeout is lifted.
         op.execute("SET LOCAL statement_timeout = 0")
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('staff_search', sa.Text(), nullable=True))
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.create_index('ix_tickets_open_due_id', ['due_date', 'id'], unique=False,
-                              postgresql_where=OPEN, sqlite_where=OPEN)
-        batch_op.create_index('ix_tickets_open_unit_due_id', ['unit_id', 'due_date', 'id'], unique=False,
-                              postgresql_where=OPEN, sqlite_where=OPEN)
-        batch_op.create_index('ix_tickets_open_assignee_due_id', ['assignee_id', 'due_date', 'id'], unique=False,
-                              postgresql_where=OPEN, sqlite_where=OPEN)
-        batch_op.create_index('ix_tickets_running_due_id', ['due_date', 'id'], unique=False,
-                              postgresql_where=RUNNING, sqlite_where=RUNNING)
-        batch_op.create_index('ix_tickets_state_due_id', ['state', 'due_date', 'id'], unique=False)
-        batch_op.create_index('ix_tickets_unit_state_due_id', ['unit_id', 'state', 'due_date', 'id'], unique=False)
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("staff_search", sa.Text(), nullable=True))
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tickets_open_due_id", ["due_date", "id"], unique=False, postgresql_where=OPEN, sqlite_where=OPEN
+        )
+        batch_op.create_index(
+            "ix_tickets_open_unit_due_id",
+            ["unit_id", "due_date", "id"],
+            unique=False,
+            postgresql_where=OPEN,
+            sqlite_where=OPEN,
+        )
+        batch_op.create_index(
+            "ix_tickets_open_assignee_due_id",
+            ["assignee_id", "due_date", "id"],
+            unique=False,
+            postgresql_where=OPEN,
+            sqlite_where=OPEN,
+        )
+        batch_op.create_index(
+            "ix_tickets_running_due_id",
+            ["due_date", "id"],
+            unique=False,
+            postgresql_where=RUNNING,
+            sqlite_where=RUNNING,
+        )
+        batch_op.create_index("ix_tickets_state_due_id", ["state", "due_date", "id"], unique=False)
+        batch_op.create_index("ix_tickets_unit_state_due_id", ["unit_id", "state", "due_date", "id"], unique=False)
     if bind.dialect.name == "postgresql":
         for statement in POSTGRESQL_DDL:
             op.execute(sa.text(statement))
         op.execute(sa.text(f"UPDATE tickets SET staff_search = feedback_fold({CONCAT})"))
         op.execute(sa.text(PG_INDEX))
         return
-    tickets = sa.table("tickets", sa.column("id", sa.Integer), sa.column("staff_search", sa.Text),
-                       *[sa.column(f, sa.Text) for f in FIELDS])
+    tickets = sa.table(
+        "tickets",
+        sa.column("id", sa.Integer),
+        sa.column("staff_search", sa.Text),
+        *[sa.column(f, sa.Text) for f in FIELDS],
+    )
     last = 0
     while True:
-        rows = bind.execute(sa.select(tickets.c.id, *[tickets.c[f] for f in FIELDS])
-                            .where(tickets.c.id > last).order_by(tickets.c.id).limit(2000)).all()
+        rows = bind.execute(
+            sa.select(tickets.c.id, *[tickets.c[f] for f in FIELDS])
+            .where(tickets.c.id > last)
+            .order_by(tickets.c.id)
+            .limit(2000)
+        ).all()
         if not rows:
             break
-        bind.execute(tickets.update().where(tickets.c.id == sa.bindparam("tid"))
-                     .values(staff_search=sa.bindparam("folded")),
-                     [{"tid": r[0], "folded": _fold(" ".join(p for p in (*r[1:], _digits(r[-1])) if p))}
-                      for r in rows])
+        bind.execute(
+            tickets.update().where(tickets.c.id == sa.bindparam("tid")).values(staff_search=sa.bindparam("folded")),
+            [{"tid": r[0], "folded": _fold(" ".join(p for p in (*r[1:], _digits(r[-1])) if p))} for r in rows],
+        )
         last = rows[-1][0]
     for statement in SQLITE_DDL:
         op.execute(sa.text(statement))
@@ -126,11 +154,16 @@ def downgrade():
         for suffix in ("ai", "ad", "au"):
             op.execute(f"DROP TRIGGER IF EXISTS {FTS}_{suffix}")
         op.execute(f"DROP TABLE IF EXISTS {FTS}")
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        for name in ('ix_tickets_unit_state_due_id', 'ix_tickets_state_due_id', 'ix_tickets_running_due_id',
-                     'ix_tickets_open_assignee_due_id',
-                     'ix_tickets_open_unit_due_id', 'ix_tickets_open_due_id'):
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        for name in (
+            "ix_tickets_unit_state_due_id",
+            "ix_tickets_state_due_id",
+            "ix_tickets_running_due_id",
+            "ix_tickets_open_assignee_due_id",
+            "ix_tickets_open_unit_due_id",
+            "ix_tickets_open_due_id",
+        ):
             batch_op.drop_index(name)
-        batch_op.drop_column('staff_search')
+        batch_op.drop_column("staff_search")
     if bind.dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS feedback_fold(text)")

@@ -17,8 +17,22 @@ down_revision = "i16_queue"
 branch_labels = None
 depends_on = None
 
-INCLUDED = ["kind", "category_id", "unit_id", "channel", "state", "answered_on", "on_time", "due_date",
-            "closed_at", "paused_on", "published_at", "refuse_reason_code", "transfer_agency", "code"]
+INCLUDED = [
+    "kind",
+    "category_id",
+    "unit_id",
+    "channel",
+    "state",
+    "answered_on",
+    "on_time",
+    "due_date",
+    "closed_at",
+    "paused_on",
+    "published_at",
+    "refuse_reason_code",
+    "transfer_agency",
+    "code",
+]
 
 
 def upgrade():

@@ -17,41 +17,142 @@ HERE = Path(__file__).parent
 MARK = re.compile(r"\{(name|phone|email|id|address|bank|plate|dob)\|([^{}]+)\}")
 
 NAMES = [
-    "Nguyễn Văn Toàn", "Trần Thị Hồng Nhung", "Lê Quang Vinh", "Phạm Thị Thu Trang", "Hoàng Minh Đức",
-    "Huỳnh Thị Kim Ngân", "Phan Văn Sáng", "Vũ Thị Hải Yến", "Võ Minh Tâm", "Đặng Hữu Phước",
-    "Bùi Thị Thanh Xuân", "Đỗ Mạnh Hùng", "Hồ Thị Phương Linh", "Ngô Quốc Bảo", "Dương Thị Hà",
-    "Lý Văn Phúc", "Đào Thị Nguyệt", "Trịnh Công Sơn", "Trương Mỹ Lan", "Lâm Văn Khải",
-    "nguyen thi lan anh", "TRAN VAN HAI", "Le Thi Bich", "Pham Duc Long", "Hoang Anh Tuan",
-    "Đinh Thị Ngọc Hân", "Mai Văn Thành", "Tô Hoài Nam", "Lưu Thị Diệu Linh", "Quách Tuấn Kiệt",
-    "Châu Ngọc Thảo", "Kiều Minh Tuấn", "Lại Văn Sâm", "Nghiêm Xuân Hòa", "Phùng Thị Mến",
+    "Nguyễn Văn Toàn",
+    "Trần Thị Hồng Nhung",
+    "Lê Quang Vinh",
+    "Phạm Thị Thu Trang",
+    "Hoàng Minh Đức",
+    "Huỳnh Thị Kim Ngân",
+    "Phan Văn Sáng",
+    "Vũ Thị Hải Yến",
+    "Võ Minh Tâm",
+    "Đặng Hữu Phước",
+    "Bùi Thị Thanh Xuân",
+    "Đỗ Mạnh Hùng",
+    "Hồ Thị Phương Linh",
+    "Ngô Quốc Bảo",
+    "Dương Thị Hà",
+    "Lý Văn Phúc",
+    "Đào Thị Nguyệt",
+    "Trịnh Công Sơn",
+    "Trương Mỹ Lan",
+    "Lâm Văn Khải",
+    "nguyen thi lan anh",
+    "TRAN VAN HAI",
+    "Le Thi Bich",
+    "Pham Duc Long",
+    "Hoang Anh Tuan",
+    "Đinh Thị Ngọc Hân",
+    "Mai Văn Thành",
+    "Tô Hoài Nam",
+    "Lưu Thị Diệu Linh",
+    "Quách Tuấn Kiệt",
+    "Châu Ngọc Thảo",
+    "Kiều Minh Tuấn",
+    "Lại Văn Sâm",
+    "Nghiêm Xuân Hòa",
+    "Phùng Thị Mến",
 ]
-PARTIAL = ["Bích Ngọc", "Minh Anh", "Thu Hà", "Hồng Nhung", "Quốc Bảo", "Thanh Tâm", "Ngọc Hân", "Kim Ngân",
-           "Hải Yến", "Mỹ Duyên"]
+PARTIAL = [
+    "Bích Ngọc",
+    "Minh Anh",
+    "Thu Hà",
+    "Hồng Nhung",
+    "Quốc Bảo",
+    "Thanh Tâm",
+    "Ngọc Hân",
+    "Kim Ngân",
+    "Hải Yến",
+    "Mỹ Duyên",
+]
 REVERSED = ["Ngoc Tran", "Hung Nguyen", "Lan Pham", "Minh Le", "Tuan Hoang", "Thao Vu", "Khanh Do", "Nam Bui"]
-HONORIFIC_GIVEN = [("anh", "Tuấn"), ("chị", "Lan"), ("bà", "Sáu"), ("ông", "Tám"), ("cô", "Hoa"),
-                   ("chú", "Bảy"), ("em", "Vy"), ("bác", "Năm"), ("Mr", "Kevin"), ("Ms", "Hana"),
-                   ("Mrs", "Jennifer Wong"), ("anh", "Khoa"), ("chị", "Thắm"), ("ông", "Hoàng Long")]
-PHONES = ["0903 123 456", "0912.345.678", "0987-654-321", "+84 903 111 222", "+84-983-456-789",
-          "84 912 000 111", "(028) 3823 4567", "024 3943 5566", "0236.3822.111", "09 78 56 34 12",
-          "0 9 1 2 3 4 5 6 7 8", "0868123456", "0333 44 55 66", "(+84) 28 3930 1234", "0901 23 45 67"]
-EMAILS = ["lan.nguyen@gmail.com", "ngoc.tran (at) congtyabc.vn", "tuan.hoang[at]yahoo.com",
-          "ketoan a còng thanhdat chấm vn", "hung.pham @ outlook . com", "info(at)minhphat(dot)com(dot)vn",
-          "thu.ha.88@hotmail.com", "sales @ tanthanh.com.vn", "giamdoc.hp [at] hoangphat [dot] vn",
-          "le.bich a cong gmail cham com"]
-ADDRESSES = ["số 25 đường Lý Thường Kiệt, phường Hải Châu 1", "ngõ 120 phố Hoàng Quốc Việt",
-             "thôn Đông Xá, xã Đông Hưng", "ấp Mỹ Thạnh, xã Mỹ Xuyên", "khu phố 4, phường Tân Phong",
-             "hẻm 88 Nguyễn Đình Chiểu, phường 4", "kiệt 20 Trần Cao Vân", "tổ 12, phường Quang Trung",
-             "số nhà 7, ngách 15/3 ngõ Văn Chương", "46B đường Ba Tháng Hai, phường 12",
-             "xóm Trại, xã Hưng Đạo", "thôn 3, xã Ea Kao", "số 9 phố Hàng Bài, phường Tràng Tiền",
-             "lô C4, khu đô thị Phú Mỹ Hưng", "số 101/5 Nguyễn Văn Linh, phường Tân Thuận Tây"]
-IDS = ["CCCD 001089012345", "CMND 212345678", "căn cước 079 190 001 234", "hộ chiếu B7654321",
-       "số định danh 038185009876", "CCCD: 0340 8500 1122"]
-BANKS = ["STK {bank|0071000123456} Vietcombank", "số tài khoản {bank|1903 5566 7788 99} Techcombank",
-         "tài khoản {bank|2601 2052 1234} Agribank", "STK: {bank|19036677889010}",
-         "TK số {bank|0451 0003 21987} (VCB)", "BIDV {bank|3141 0000 456 789}"]
+HONORIFIC_GIVEN = [
+    ("anh", "Tuấn"),
+    ("chị", "Lan"),
+    ("bà", "Sáu"),
+    ("ông", "Tám"),
+    ("cô", "Hoa"),
+    ("chú", "Bảy"),
+    ("em", "Vy"),
+    ("bác", "Năm"),
+    ("Mr", "Kevin"),
+    ("Ms", "Hana"),
+    ("Mrs", "Jennifer Wong"),
+    ("anh", "Khoa"),
+    ("chị", "Thắm"),
+    ("ông", "Hoàng Long"),
+]
+PHONES = [
+    "0903 123 456",
+    "0912.345.678",
+    "0987-654-321",
+    "+84 903 111 222",
+    "+84-983-456-789",
+    "84 912 000 111",
+    "(028) 3823 4567",
+    "024 3943 5566",
+    "0236.3822.111",
+    "09 78 56 34 12",
+    "0 9 1 2 3 4 5 6 7 8",
+    "0868123456",
+    "0333 44 55 66",
+    "(+84) 28 3930 1234",
+    "0901 23 45 67",
+]
+EMAILS = [
+    "lan.nguyen@gmail.com",
+    "ngoc.tran (at) congtyabc.vn",
+    "tuan.hoang[at]yahoo.com",
+    "ketoan a còng thanhdat chấm vn",
+    "hung.pham @ outlook . com",
+    "info(at)minhphat(dot)com(dot)vn",
+    "thu.ha.88@hotmail.com",
+    "sales @ tanthanh.com.vn",
+    "giamdoc.hp [at] hoangphat [dot] vn",
+    "le.bich a cong gmail cham com",
+]
+ADDRESSES = [
+    "số 25 đường Lý Thường Kiệt, phường Hải Châu 1",
+    "ngõ 120 phố Hoàng Quốc Việt",
+    "thôn Đông Xá, xã Đông Hưng",
+    "ấp Mỹ Thạnh, xã Mỹ Xuyên",
+    "khu phố 4, phường Tân Phong",
+    "hẻm 88 Nguyễn Đình Chiểu, phường 4",
+    "kiệt 20 Trần Cao Vân",
+    "tổ 12, phường Quang Trung",
+    "số nhà 7, ngách 15/3 ngõ Văn Chương",
+    "46B đường Ba Tháng Hai, phường 12",
+    "xóm Trại, xã Hưng Đạo",
+    "thôn 3, xã Ea Kao",
+    "số 9 phố Hàng Bài, phường Tràng Tiền",
+    "lô C4, khu đô thị Phú Mỹ Hưng",
+    "số 101/5 Nguyễn Văn Linh, phường Tân Thuận Tây",
+]
+IDS = [
+    "CCCD 001089012345",
+    "CMND 212345678",
+    "căn cước 079 190 001 234",
+    "hộ chiếu B7654321",
+    "số định danh 038185009876",
+    "CCCD: 0340 8500 1122",
+]
+BANKS = [
+    "STK {bank|0071000123456} Vietcombank",
+    "số tài khoản {bank|1903 5566 7788 99} Techcombank",
+    "tài khoản {bank|2601 2052 1234} Agribank",
+    "STK: {bank|19036677889010}",
+    "TK số {bank|0451 0003 21987} (VCB)",
+    "BIDV {bank|3141 0000 456 789}",
+]
 PLATES = ["51F-123.45", "30G-678.90", "43A-111.22", "70A-12345", "92C-05678", "59X3-456.78"]
-DOBS = [("sinh ngày", "12/05/1987"), ("ngày sinh", "03-11-1992"), ("sinh năm", "1975"),
-        ("SN", "20/10/1968"), ("năm sinh", "2001"), ("sinh ngày", "7 tháng 8 năm 1983")]
+DOBS = [
+    ("sinh ngày", "12/05/1987"),
+    ("ngày sinh", "03-11-1992"),
+    ("sinh năm", "1975"),
+    ("SN", "20/10/1968"),
+    ("năm sinh", "2001"),
+    ("sinh ngày", "7 tháng 8 năm 1983"),
+]
 
 FRAMES = [
     "Nhân viên tên {N} ở quầy tiếp nhận đã từ chối nhận hồ sơ của công ty.",
@@ -85,7 +186,7 @@ FRAMES = [
 def parse(line: str) -> dict:
     spans, out, position = [], [], 0
     for match in MARK.finditer(line):
-        out.append(line[position:match.start()])
+        out.append(line[position : match.start()])
         start = sum(len(p) for p in out)
         out.append(match.group(2))
         spans.append({"start": start, "end": start + len(match.group(2)), "kind": match.group(1)})
@@ -112,25 +213,38 @@ def mixed(rng: random.Random, count: int) -> list[str]:
         id_text = rng.choice(IDS)
         id_word, id_value = re.match(r"(\D*?)[: ]*([A-Z]?[0-9][0-9 ]*)$", id_text).groups()
         bank_text = rng.choice(BANKS)
-        lines.append(frame.format(
-            N=name, P="{phone|%s}" % rng.choice(PHONES), E="{email|%s}" % rng.choice(EMAILS),
-            A="{address|%s}" % rng.choice(ADDRESSES), I=f"{id_word} {{id|{id_value.strip()}}}",
-            B=bank_text, L="{plate|%s}" % rng.choice(PLATES), D=f"{dob_word} {{dob|{dob}}}",
-        ))
+        lines.append(
+            frame.format(
+                N=name,
+                P="{phone|%s}" % rng.choice(PHONES),
+                E="{email|%s}" % rng.choice(EMAILS),
+                A="{address|%s}" % rng.choice(ADDRESSES),
+                I=f"{id_word} {{id|{id_value.strip()}}}",
+                B=bank_text,
+                L="{plate|%s}" % rng.choice(PLATES),
+                D=f"{dob_word} {{dob|{dob}}}",
+            )
+        )
     return lines
 
 
 def main() -> None:
-    hand = [line.rstrip("\n") for line in (HERE / "redaction_corpus_src.txt").read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
+    hand = [
+        line.rstrip("\n")
+        for line in (HERE / "redaction_corpus_src.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     rows = [dict(parse(line), source="hand") for line in hand]
     rows += [dict(parse(line), source="mixed") for line in mixed(random.Random(13), 200)]
     with open(HERE / "redaction_corpus.jsonl", "w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"{len(rows)} sentences written")
-    holdout = [line for line in (HERE / "redaction_holdout_src.txt").read_text(encoding="utf-8").splitlines()
-               if line.strip() and not line.startswith("#")]
+    holdout = [
+        line
+        for line in (HERE / "redaction_holdout_src.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     with open(HERE / "redaction_holdout.jsonl", "w", encoding="utf-8") as out:
         for line in holdout:
             out.write(json.dumps(dict(parse(line), source="holdout"), ensure_ascii=False) + "\n")

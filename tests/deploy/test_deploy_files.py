@@ -21,8 +21,9 @@ def settings_read_by_config() -> set[str]:
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called in ("get", "env_bool", "env_int", "env_list") and re.fullmatch(r"[A-Z][A-Z0-9_]+",
-                                                                                      str(node.args[0].value)):
+            if called in ("get", "env_bool", "env_int", "env_list") and re.fullmatch(
+                r"[A-Z][A-Z0-9_]+", str(node.args[0].value)
+            ):
                 names.add(node.args[0].value)
     return names - TEST_ONLY
 
@@ -37,8 +38,9 @@ def test_the_environment_template_lists_every_setting():
 
 
 def test_the_template_sets_what_production_requires():
-    values = dict(re.findall(r"^([A-Z][A-Z0-9_]+)=(.*)$", (DEPLOY / "feedback.env.example").read_text(encoding="utf-8"),
-                             re.M))
+    values = dict(
+        re.findall(r"^([A-Z][A-Z0-9_]+)=(.*)$", (DEPLOY / "feedback.env.example").read_text(encoding="utf-8"), re.M)
+    )
     assert values["FEEDBACK_ENV"] == "production" and values["PROXY_COUNT"] == "1"
     assert values["DATABASE_URL"].startswith("postgresql://") and values["BASE_URL"].startswith("https://")
     assert {"SECRET_KEY", "UPLOAD_FOLDER", "MAIL_SERVER"} <= values.keys()

@@ -8,12 +8,11 @@ from feedback.domain.deadlines import (
     CALENDAR_DAYS,
     WORKING_DAYS,
     Rule,
-    WorkCalendar,
     due_date,
     parse_office_hours,
-    shipped_calendar,
     receipt_date,
     shift_for_pause,
+    shipped_calendar,
     working_days_late,
 )
 
@@ -23,52 +22,61 @@ TRANSFER = Rule(5, WORKING_DAYS, "ND 20/2008 art. 9")
 HOURS = (time(7, 30), time(17, 0))
 
 
-@pytest.mark.parametrize("day, working", [
-    (date(2026, 2, 13), True),    # Friday before Tết 2026
-    (date(2026, 2, 16), False),   # 29 Tết (Lunar New Year's Eve)
-    (date(2026, 2, 17), False),   # Mùng 1
-    (date(2026, 2, 20), False),   # Mùng 4
-    (date(2026, 2, 23), True),    # back to work
-    (date(2026, 4, 27), False),   # Hùng Kings observed (26/4 is a Sunday)
-    (date(2026, 4, 30), False),
-    (date(2026, 5, 1), False),
-    (date(2026, 8, 22), True),    # Saturday worked in exchange for 31/8
-    (date(2026, 8, 31), False),
-    (date(2026, 9, 1), False),
-    (date(2026, 9, 2), False),
-    (date(2026, 12, 31), True),
-    (date(2027, 1, 1), False),
-    (date(2027, 2, 4), False),    # Tết 2027 begins
-    (date(2027, 2, 10), False),
-    (date(2027, 2, 11), True),
-    (date(2027, 5, 3), False),    # 1/5/2027 is a Saturday: observed Monday
-    (date(2027, 9, 3), False),
-    (date(2026, 11, 28), False),  # plain Saturday
-])
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 2, 13), True),  # Friday before Tết 2026
+        (date(2026, 2, 16), False),  # 29 Tết (Lunar New Year's Eve)
+        (date(2026, 2, 17), False),  # Mùng 1
+        (date(2026, 2, 20), False),  # Mùng 4
+        (date(2026, 2, 23), True),  # back to work
+        (date(2026, 4, 27), False),  # Hùng Kings observed (26/4 is a Sunday)
+        (date(2026, 4, 30), False),
+        (date(2026, 5, 1), False),
+        (date(2026, 8, 22), True),  # Saturday worked in exchange for 31/8
+        (date(2026, 8, 31), False),
+        (date(2026, 9, 1), False),
+        (date(2026, 9, 2), False),
+        (date(2026, 12, 31), True),
+        (date(2027, 1, 1), False),
+        (date(2027, 2, 4), False),  # Tết 2027 begins
+        (date(2027, 2, 10), False),
+        (date(2027, 2, 11), True),
+        (date(2027, 5, 3), False),  # 1/5/2027 is a Saturday: observed Monday
+        (date(2027, 9, 3), False),
+        (date(2026, 11, 28), False),  # plain Saturday
+    ],
+)
 def test_working_days_follow_the_vietnamese_calendar(day, working):
     assert CAL.is_working_day(day) is working
 
 
-@pytest.mark.parametrize("received, expected", [
-    (date(2026, 12, 3), date(2026, 12, 23)),   # 20 days, lands on a Wednesday
-    (date(2026, 12, 12), date(2027, 1, 4)),    # 01/01/2027 holiday, then a weekend
-    (date(2027, 1, 20), date(2027, 2, 11)),    # 09/02/2027 in Tết ⇒ first day back
-    (date(2026, 1, 27), date(2026, 2, 23)),    # 16/02/2026 Tết eve ⇒ 23/02
-    (date(2026, 4, 10), date(2026, 5, 4)),     # 30/04 ⇒ next working day after 1/5 and weekend
-    (date(2026, 8, 13), date(2026, 9, 3)),     # 2/9 ⇒ 3/9
-    (date(2026, 12, 7), date(2026, 12, 28)),   # ends Sunday 27/12 ⇒ Monday
-])
+@pytest.mark.parametrize(
+    ("received", "expected"),
+    [
+        (date(2026, 12, 3), date(2026, 12, 23)),  # 20 days, lands on a Wednesday
+        (date(2026, 12, 12), date(2027, 1, 4)),  # 01/01/2027 holiday, then a weekend
+        (date(2027, 1, 20), date(2027, 2, 11)),  # 09/02/2027 in Tết ⇒ first day back
+        (date(2026, 1, 27), date(2026, 2, 23)),  # 16/02/2026 Tết eve ⇒ 23/02
+        (date(2026, 4, 10), date(2026, 5, 4)),  # 30/04 ⇒ next working day after 1/5 and weekend
+        (date(2026, 8, 13), date(2026, 9, 3)),  # 2/9 ⇒ 3/9
+        (date(2026, 12, 7), date(2026, 12, 28)),  # ends Sunday 27/12 ⇒ Monday
+    ],
+)
 def test_answer_deadline_in_calendar_days(received, expected):
     assert due_date(received, ANSWER, CAL).due == expected
 
 
-@pytest.mark.parametrize("received, expected", [
-    (date(2026, 2, 12), date(2026, 2, 26)),  # Thu before Tết: 13, 23, 24, 25, 26
-    (date(2026, 4, 28), date(2026, 5, 7)),   # 29, 4/5, 5, 6, 7
-    (date(2026, 8, 27), date(2026, 9, 8)),   # 28/8, 3/9, 4/9, 7/9, 8/9 (31/8-2/9 off)
-    (date(2026, 12, 29), date(2027, 1, 6)),  # 30, 31, 4/1, 5, 6
-    (date(2027, 2, 1), date(2027, 2, 15)),   # 2, 3, 11, 12, 15
-])
+@pytest.mark.parametrize(
+    ("received", "expected"),
+    [
+        (date(2026, 2, 12), date(2026, 2, 26)),  # Thu before Tết: 13, 23, 24, 25, 26
+        (date(2026, 4, 28), date(2026, 5, 7)),  # 29, 4/5, 5, 6, 7
+        (date(2026, 8, 27), date(2026, 9, 8)),  # 28/8, 3/9, 4/9, 7/9, 8/9 (31/8-2/9 off)
+        (date(2026, 12, 29), date(2027, 1, 6)),  # 30, 31, 4/1, 5, 6
+        (date(2027, 2, 1), date(2027, 2, 15)),  # 2, 3, 11, 12, 15
+    ],
+)
 def test_transfer_deadline_in_working_days(received, expected):
     assert due_date(received, TRANSFER, CAL).due == expected
 
@@ -87,8 +95,11 @@ def test_explanation_without_move():
 
 
 def test_overrides_add_days_off_and_swapped_working_days():
-    cal = shipped_calendar(extra_days_off=[date(2026, 12, 23)], extra_working_days=[date(2026, 12, 26)],
-                       notes={date(2026, 12, 23): "Nghỉ bù theo quyết định của UBND tỉnh"})
+    cal = shipped_calendar(
+        extra_days_off=[date(2026, 12, 23)],
+        extra_working_days=[date(2026, 12, 26)],
+        notes={date(2026, 12, 23): "Nghỉ bù theo quyết định của UBND tỉnh"},
+    )
     assert not cal.is_working_day(date(2026, 12, 23))
     assert cal.is_working_day(date(2026, 12, 26))  # a Saturday made a working day
     deadline = due_date(date(2026, 12, 3), ANSWER, cal)
@@ -97,15 +108,18 @@ def test_overrides_add_days_off_and_swapped_working_days():
     assert due_date(date(2026, 12, 21), TRANSFER, cal).due == date(2026, 12, 28)  # 22, 24, 25, 26(Sat), 28
 
 
-@pytest.mark.parametrize("moment, expected", [
-    (datetime(2026, 12, 3, 9, 0), date(2026, 12, 3)),     # office hours
-    (datetime(2026, 12, 3, 6, 0), date(2026, 12, 3)),     # before opening on a working day
-    (datetime(2026, 12, 3, 17, 0), date(2026, 12, 4)),    # closing time counts as after hours
-    (datetime(2026, 12, 4, 20, 0), date(2026, 12, 7)),    # Friday evening ⇒ Monday
-    (datetime(2026, 12, 5, 10, 0), date(2026, 12, 7)),    # Saturday
-    (datetime(2026, 12, 31, 18, 0), date(2027, 1, 4)),    # New Year's Eve evening
-    (datetime(2027, 2, 5, 10, 0), date(2027, 2, 11)),     # in Tết
-])
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 12, 3, 9, 0), date(2026, 12, 3)),  # office hours
+        (datetime(2026, 12, 3, 6, 0), date(2026, 12, 3)),  # before opening on a working day
+        (datetime(2026, 12, 3, 17, 0), date(2026, 12, 4)),  # closing time counts as after hours
+        (datetime(2026, 12, 4, 20, 0), date(2026, 12, 7)),  # Friday evening ⇒ Monday
+        (datetime(2026, 12, 5, 10, 0), date(2026, 12, 7)),  # Saturday
+        (datetime(2026, 12, 31, 18, 0), date(2027, 1, 4)),  # New Year's Eve evening
+        (datetime(2027, 2, 5, 10, 0), date(2027, 2, 11)),  # in Tết
+    ],
+)
 def test_receipt_date_after_hours_and_days_off(moment, expected):
     assert receipt_date(moment, CAL, HOURS) == expected
 

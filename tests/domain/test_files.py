@@ -46,8 +46,10 @@ def make_ooxml(part: str, content_type: str, extra: dict[str, bytes | str] | Non
 
 def make_odf(mimetype: str) -> bytes:
     """Return a minimal OpenDocument package with the given mimetype entry (stored first, as ODF wants)."""
-    return make_zip({"mimetype": mimetype, "content.xml": "<office:document-content/>",
-                     "META-INF/manifest.xml": "<manifest/>"}, stored_first=True)
+    return make_zip(
+        {"mimetype": mimetype, "content.xml": "<office:document-content/>", "META-INF/manifest.xml": "<manifest/>"},
+        stored_first=True,
+    )
 
 
 def ole_entry(name: str, object_type: int) -> bytes:
@@ -67,10 +69,7 @@ def make_ole(*streams: str, sector_size: int = 512, data_sectors: int = 0) -> by
     return header + data + directory
 
 
-PDF = (
-    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
-    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
-)
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 GIF87 = b"GIF87a\x01\x00\x01\x00\x80\x00\x00"
@@ -138,7 +137,7 @@ MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\0" * 48 
         b"\xef\xbb\xbf%PDF-1.4\n",  # nor follow a byte-order mark
         b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
         b"Ho ten: Nguyen Van An\nDien thoai: 0912345678\n",
-        "Phản ánh về thủ tục".encode("utf-8"),
+        "Phản ánh về thủ tục".encode(),
         b"RIFF\x24\x00\x00\x00WAVEfmt ",  # RIFF but audio
         b"BM\x36\x00\x00\x00",  # BMP: not on the list
         b"\x1f\x8b\x08\x00",  # gzip

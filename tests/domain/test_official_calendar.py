@@ -32,60 +32,100 @@ LEGAL = Rule(15, CALENDAR_DAYS, "Công điện 89/CĐ-TTg ngày 16/06/2025")
 HOURS = (time(7, 30), time(17, 0))
 
 
-@pytest.mark.parametrize("day, working", [
-    # 2025: Tết 27/01-31/01 (6150/TB-LĐTBXH), 30/4-1/5 with Friday 2/5 swapped for Saturday 26/4, 1-2/9.
-    (date(2025, 1, 1), False), (date(2025, 1, 24), True), (date(2025, 1, 27), False), (date(2025, 1, 31), False),
-    (date(2025, 2, 3), True), (date(2025, 4, 7), False), (date(2025, 4, 26), True), (date(2025, 4, 30), False),
-    (date(2025, 5, 2), False), (date(2025, 5, 5), True), (date(2025, 9, 1), False), (date(2025, 9, 2), False),
-    (date(2025, 9, 3), True),
-    # 2026: New Year 1-2/1 with Saturday 10/1 worked (12729/VPCP-KGVX); Tết 16-20/2 (9441/TB-BNV); Hùng
-    # Kings 26/4 (Sunday) observed 27/4; 30/4, 1/5; 2/9 with 1/9, and Monday 31/8 swapped for Saturday 22/8.
-    (date(2026, 1, 1), False), (date(2026, 1, 2), False), (date(2026, 1, 5), True), (date(2026, 1, 10), True),
-    (date(2026, 1, 11), False), (date(2026, 2, 13), True), (date(2026, 2, 16), False), (date(2026, 2, 20), False),
-    (date(2026, 2, 23), True), (date(2026, 4, 27), False), (date(2026, 4, 30), False), (date(2026, 5, 1), False),
-    (date(2026, 8, 22), True), (date(2026, 8, 31), False), (date(2026, 9, 1), False), (date(2026, 9, 2), False),
-    (date(2026, 9, 3), True),
-    # 2027 (estimated: statutory days only): Tết 4/2-10/2, 1/5 Saturday observed Monday 3/5, 2-3/9.
-    (date(2027, 1, 1), False), (date(2027, 2, 4), False), (date(2027, 2, 10), False), (date(2027, 2, 11), True),
-    (date(2027, 4, 16), False), (date(2027, 4, 30), False), (date(2027, 5, 3), False), (date(2027, 9, 2), False),
-    (date(2027, 9, 3), False),
-    # 2028: 1/1 Saturday observed Monday 3/1; Tết 24/1-28/1; 30/4 Sunday observed 2/5; 2/9 Saturday: 1/9, 4/9.
-    (date(2028, 1, 3), False), (date(2028, 1, 24), False), (date(2028, 1, 28), False), (date(2028, 1, 31), True),
-    (date(2028, 4, 4), False), (date(2028, 5, 1), False), (date(2028, 5, 2), False), (date(2028, 9, 1), False),
-    (date(2028, 9, 4), False), (date(2028, 9, 5), True),
-])
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        # 2025: Tết 27/01-31/01 (6150/TB-LĐTBXH), 30/4-1/5 with Friday 2/5 swapped for Saturday 26/4, 1-2/9.
+        (date(2025, 1, 1), False),
+        (date(2025, 1, 24), True),
+        (date(2025, 1, 27), False),
+        (date(2025, 1, 31), False),
+        (date(2025, 2, 3), True),
+        (date(2025, 4, 7), False),
+        (date(2025, 4, 26), True),
+        (date(2025, 4, 30), False),
+        (date(2025, 5, 2), False),
+        (date(2025, 5, 5), True),
+        (date(2025, 9, 1), False),
+        (date(2025, 9, 2), False),
+        (date(2025, 9, 3), True),
+        # 2026: New Year 1-2/1 with Saturday 10/1 worked (12729/VPCP-KGVX); Tết 16-20/2 (9441/TB-BNV); Hùng
+        # Kings 26/4 (Sunday) observed 27/4; 30/4, 1/5; 2/9 with 1/9, and Monday 31/8 swapped for Saturday 22/8.
+        (date(2026, 1, 1), False),
+        (date(2026, 1, 2), False),
+        (date(2026, 1, 5), True),
+        (date(2026, 1, 10), True),
+        (date(2026, 1, 11), False),
+        (date(2026, 2, 13), True),
+        (date(2026, 2, 16), False),
+        (date(2026, 2, 20), False),
+        (date(2026, 2, 23), True),
+        (date(2026, 4, 27), False),
+        (date(2026, 4, 30), False),
+        (date(2026, 5, 1), False),
+        (date(2026, 8, 22), True),
+        (date(2026, 8, 31), False),
+        (date(2026, 9, 1), False),
+        (date(2026, 9, 2), False),
+        (date(2026, 9, 3), True),
+        # 2027 (estimated: statutory days only): Tết 4/2-10/2, 1/5 Saturday observed Monday 3/5, 2-3/9.
+        (date(2027, 1, 1), False),
+        (date(2027, 2, 4), False),
+        (date(2027, 2, 10), False),
+        (date(2027, 2, 11), True),
+        (date(2027, 4, 16), False),
+        (date(2027, 4, 30), False),
+        (date(2027, 5, 3), False),
+        (date(2027, 9, 2), False),
+        (date(2027, 9, 3), False),
+        # 2028: 1/1 Saturday observed Monday 3/1; Tết 24/1-28/1; 30/4 Sunday observed 2/5; 2/9 Saturday: 1/9, 4/9.
+        (date(2028, 1, 3), False),
+        (date(2028, 1, 24), False),
+        (date(2028, 1, 28), False),
+        (date(2028, 1, 31), True),
+        (date(2028, 4, 4), False),
+        (date(2028, 5, 1), False),
+        (date(2028, 5, 2), False),
+        (date(2028, 9, 1), False),
+        (date(2028, 9, 4), False),
+        (date(2028, 9, 5), True),
+    ],
+)
 def test_working_days_as_shipped(day, working):
     assert CAL.is_working_day(day) is working
 
 
-@pytest.mark.parametrize("received, rule, expected", [
-    # The cases the New Year 2026 swap changed.
-    (date(2025, 12, 31), TRANSFER, date(2026, 1, 9)),   # 5, 6, 7, 8, 9/1 (1-2/1 off)
-    (date(2025, 12, 12), ANSWER, date(2026, 1, 5)),     # 01/01 holiday, 02/01 off, weekend
-    (date(2026, 1, 8), PUBLISH, date(2026, 1, 10)),     # Friday 9/1, then the working Saturday 10/1
-    (date(2026, 1, 5), TRANSFER, date(2026, 1, 10)),    # 6, 7, 8, 9, 10 (Saturday worked)
-    # Tết 2026.
-    (date(2026, 1, 26), ANSWER, date(2026, 2, 23)),     # 15/02 Sunday, 16-20/02 Tết, 21-22/02 weekend
-    (date(2026, 2, 12), TRANSFER, date(2026, 2, 26)),
-    # Hùng Kings 2026 and 30/4 - 1/5.
-    (date(2026, 4, 7), ANSWER, date(2026, 4, 28)),      # 27/04 observed ⇒ 28/04
-    (date(2026, 4, 10), ANSWER, date(2026, 5, 4)),
-    (date(2026, 4, 28), TRANSFER, date(2026, 5, 7)),
-    # National Day 2026 with its swap.
-    (date(2026, 8, 11), ANSWER, date(2026, 9, 3)),      # 31/08 swapped day off, 1-2/9
-    (date(2026, 8, 27), TRANSFER, date(2026, 9, 8)),
-    # 2025.
-    (date(2025, 4, 10), ANSWER, date(2025, 5, 5)),      # 30/04 ⇒ 1/5, 2/5 swapped, weekend ⇒ 5/5
-    (date(2025, 8, 12), ANSWER, date(2025, 9, 3)),      # 1/9 ⇒ 1-2/9 off ⇒ 3/9
-    # 2027 and 2028 (statutory).
-    (date(2026, 12, 12), ANSWER, date(2027, 1, 4)),
-    (date(2027, 1, 20), ANSWER, date(2027, 2, 11)),
-    (date(2027, 8, 14), ANSWER, date(2027, 9, 6)),      # 3/9 off ⇒ weekend ⇒ 6/9
-    (date(2027, 12, 12), ANSWER, date(2028, 1, 4)),     # 1/1 Sat, 3/1 observed ⇒ 4/1
-    (date(2028, 1, 5), ANSWER, date(2028, 1, 31)),      # 25/01 Tết ⇒ 31/01
-    # Legal-document regime: 15 days.
-    (date(2026, 12, 3), LEGAL, date(2026, 12, 18)),
-])
+@pytest.mark.parametrize(
+    ("received", "rule", "expected"),
+    [
+        # The cases the New Year 2026 swap changed.
+        (date(2025, 12, 31), TRANSFER, date(2026, 1, 9)),  # 5, 6, 7, 8, 9/1 (1-2/1 off)
+        (date(2025, 12, 12), ANSWER, date(2026, 1, 5)),  # 01/01 holiday, 02/01 off, weekend
+        (date(2026, 1, 8), PUBLISH, date(2026, 1, 10)),  # Friday 9/1, then the working Saturday 10/1
+        (date(2026, 1, 5), TRANSFER, date(2026, 1, 10)),  # 6, 7, 8, 9, 10 (Saturday worked)
+        # Tết 2026.
+        (date(2026, 1, 26), ANSWER, date(2026, 2, 23)),  # 15/02 Sunday, 16-20/02 Tết, 21-22/02 weekend
+        (date(2026, 2, 12), TRANSFER, date(2026, 2, 26)),
+        # Hùng Kings 2026 and 30/4 - 1/5.
+        (date(2026, 4, 7), ANSWER, date(2026, 4, 28)),  # 27/04 observed ⇒ 28/04
+        (date(2026, 4, 10), ANSWER, date(2026, 5, 4)),
+        (date(2026, 4, 28), TRANSFER, date(2026, 5, 7)),
+        # National Day 2026 with its swap.
+        (date(2026, 8, 11), ANSWER, date(2026, 9, 3)),  # 31/08 swapped day off, 1-2/9
+        (date(2026, 8, 27), TRANSFER, date(2026, 9, 8)),
+        # 2025.
+        (date(2025, 4, 10), ANSWER, date(2025, 5, 5)),  # 30/04 ⇒ 1/5, 2/5 swapped, weekend ⇒ 5/5
+        (date(2025, 8, 12), ANSWER, date(2025, 9, 3)),  # 1/9 ⇒ 1-2/9 off ⇒ 3/9
+        # 2027 and 2028 (statutory).
+        (date(2026, 12, 12), ANSWER, date(2027, 1, 4)),
+        (date(2027, 1, 20), ANSWER, date(2027, 2, 11)),
+        (date(2027, 8, 14), ANSWER, date(2027, 9, 6)),  # 3/9 off ⇒ weekend ⇒ 6/9
+        (date(2027, 12, 12), ANSWER, date(2028, 1, 4)),  # 1/1 Sat, 3/1 observed ⇒ 4/1
+        (date(2028, 1, 5), ANSWER, date(2028, 1, 31)),  # 25/01 Tết ⇒ 31/01
+        # Legal-document regime: 15 days.
+        (date(2026, 12, 3), LEGAL, date(2026, 12, 18)),
+    ],
+)
 def test_deadlines_as_shipped(received, rule, expected):
     assert due_date(received, rule, CAL).due == expected
 
@@ -129,10 +169,13 @@ def test_estimated_years_say_so():
 
 def test_an_announcement_makes_a_year_announced_and_wins_over_the_file():
     doc = Document("01/TB-UBND", date(2026, 11, 20), "UBND tỉnh Tây Ninh", "", "Thông báo", "Notice")
-    cal = shipped_calendar(overrides=[DayEntry(date(2026, 12, 24), False, "extra", "Nghỉ lễ của tỉnh", "", doc,
-                                               "override"),
-                                      DayEntry(date(2026, 1, 10), False, "extra", "", "", doc, "override")],
-                           year_status={**load_official()[1], 2027: "announced"})
+    cal = shipped_calendar(
+        overrides=[
+            DayEntry(date(2026, 12, 24), False, "extra", "Nghỉ lễ của tỉnh", "", doc, "override"),
+            DayEntry(date(2026, 1, 10), False, "extra", "", "", doc, "override"),
+        ],
+        year_status={**load_official()[1], 2027: "announced"},
+    )
     assert not cal.is_working_day(date(2026, 12, 24))
     assert not cal.is_working_day(date(2026, 1, 10))  # the override wins over the official file
     deadline = due_date(date(2026, 12, 4), ANSWER, cal)
@@ -140,12 +183,15 @@ def test_an_announcement_makes_a_year_announced_and_wins_over_the_file():
     assert "01/TB-UBND" in deadline.explain("vi") and "dự kiến" not in deadline.explain("vi")
 
 
-@pytest.mark.parametrize("moment, expected, words", [
-    (datetime(2026, 12, 4, 18, 40), date(2026, 12, 7), ("18:40", "ngoài giờ làm việc", "07/12/2026")),
-    (datetime(2026, 12, 6, 10, 0), date(2026, 12, 7), ("Chủ nhật", "07/12/2026")),
-    (datetime(2026, 1, 2, 9, 0), date(2026, 1, 5), ("ngày nghỉ", "05/01/2026")),
-    (datetime(2026, 1, 10, 9, 0), date(2026, 1, 10), ()),  # the working Saturday: received that day
-])
+@pytest.mark.parametrize(
+    ("moment", "expected", "words"),
+    [
+        (datetime(2026, 12, 4, 18, 40), date(2026, 12, 7), ("18:40", "ngoài giờ làm việc", "07/12/2026")),
+        (datetime(2026, 12, 6, 10, 0), date(2026, 12, 7), ("Chủ nhật", "07/12/2026")),
+        (datetime(2026, 1, 2, 9, 0), date(2026, 1, 5), ("ngày nghỉ", "05/01/2026")),
+        (datetime(2026, 1, 10, 9, 0), date(2026, 1, 10), ()),  # the working Saturday: received that day
+    ],
+)
 def test_a_moved_day_of_receipt_says_why(moment, expected, words):
     day, note = receipt(moment, CAL, HOURS)
     assert day == expected
@@ -161,15 +207,26 @@ def test_a_moved_day_of_receipt_says_why(moment, expected, words):
 def test_names_do_not_depend_on_the_server_locale():
     """Under LANG=C, or another LANGUAGE, the explanations read the same."""
     root = Path(__file__).resolve().parents[2]
-    code = ("from datetime import date; from feedback.domain.deadlines import *; "
-            "c = shipped_calendar(); r = Rule(20, CALENDAR_DAYS, 'TT'); "
-            "print(due_date(date(2026, 1, 26), r, c).explain('vi')); print(due_date(date(2026, 1, 26), r, c).explain('en'));"
-            "print(due_date(date(2026, 12, 12), r, c).explain('en'))")
+    code = (
+        "from datetime import date; from feedback.domain.deadlines import *; "
+        "c = shipped_calendar(); r = Rule(20, CALENDAR_DAYS, 'TT'); "
+        "print(due_date(date(2026, 1, 26), r, c).explain('vi')); print(due_date(date(2026, 1, 26), r, c).explain('en'));"
+        "print(due_date(date(2026, 12, 12), r, c).explain('en'))"
+    )
     outputs = set()
-    for env in ({"LANG": "C", "LC_ALL": "C"}, {"LANG": "vi_VN.UTF-8", "LANGUAGE": "vi"},
-                {"LANG": "th_TH.UTF-8", "LANGUAGE": "th"}):
-        result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
-                                env={**os.environ, **env, "PYTHONIOENCODING": "utf-8"}, check=True)
+    for env in (
+        {"LANG": "C", "LC_ALL": "C"},
+        {"LANG": "vi_VN.UTF-8", "LANGUAGE": "vi"},
+        {"LANG": "th_TH.UTF-8", "LANGUAGE": "th"},
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env, "PYTHONIOENCODING": "utf-8"},
+            check=True,
+        )
         outputs.add(result.stdout)
     assert len(outputs) == 1
     (text,) = outputs

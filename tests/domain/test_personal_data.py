@@ -21,7 +21,7 @@ def test_corpus_is_large_and_labelled() -> None:
     assert sum(1 for row in rows if not row["spans"]) >= 50  # negatives: bodies, officials, laws, places
     for row in rows:
         for span in row["spans"]:
-            value = row["text"][span["start"]:span["end"]]
+            value = row["text"][span["start"] : span["end"]]
             assert value == value.strip() and value, row
 
 

@@ -262,9 +262,7 @@ def test_a_whole_submission() -> None:
         "lệ phí 1.500.000 đồng. Liên hệ: ngoc.tran@hoangphat.vn, ĐT 0912.345.678 "
         "hoặc (0272) 382 6789. CCCD của tôi: 080190001234. Trân trọng, chị Ngọc."
     )
-    redacted = redact(
-        text, names=["Trần Thị Bích Ngọc"], organisations=["Công ty TNHH Cơ khí Hoàng Phát"]
-    )
+    redacted = redact(text, names=["Trần Thị Bích Ngọc"], organisations=["Công ty TNHH Cơ khí Hoàng Phát"])
     assert redacted == (
         "Kính gửi Sở Khoa học và Công nghệ,\n"
         f"Tôi là {M}, đại diện {M} (MST {M}), "

@@ -17,16 +17,19 @@ def keys(today, **facts):
     return [(d.kind, d.step, d.days) for d in due_reminders(today=today, cal=CAL, ladder=LADDER, **facts)]
 
 
-@pytest.mark.parametrize("today, expected", [
-    (date(2027, 1, 29), []),                                 # 4 working days left
-    (date(2027, 2, 1), [("before_due", 3, 3)]),
-    (date(2027, 2, 2), [("before_due", 3, 2)]),              # a missed rung: the latest reached
-    (date(2027, 2, 3), [("before_due", 1, 1)]),              # Tết 04-10/02 does not count
-    (date(2027, 2, 11), [("before_due", 0, 0)]),
-    (date(2027, 2, 12), [("overdue_head", 1, 1)]),
-    (date(2027, 2, 18), [("overdue_head", 5, 5), ("escalate", 5, 5), ("progress_update", 1, 7)]),
-    (date(2027, 2, 25), [("overdue_head", 10, 10), ("escalate", 10, 10), ("progress_update", 2, 14)]),
-])
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2027, 1, 29), []),  # 4 working days left
+        (date(2027, 2, 1), [("before_due", 3, 3)]),
+        (date(2027, 2, 2), [("before_due", 3, 2)]),  # a missed rung: the latest reached
+        (date(2027, 2, 3), [("before_due", 1, 1)]),  # Tết 04-10/02 does not count
+        (date(2027, 2, 11), [("before_due", 0, 0)]),
+        (date(2027, 2, 12), [("overdue_head", 1, 1)]),
+        (date(2027, 2, 18), [("overdue_head", 5, 5), ("escalate", 5, 5), ("progress_update", 1, 7)]),
+        (date(2027, 2, 25), [("overdue_head", 10, 10), ("escalate", 10, 10), ("progress_update", 2, 14)]),
+    ],
+)
 def test_ladder_around_tet(today, expected):
     assert keys(today, due_date=date(2027, 2, 11)) == expected
 
@@ -37,7 +40,10 @@ def test_paused_closed_and_unrouted_tickets():
     assert keys(date(2027, 2, 18), state="answered", **late) == []
     # A new ticket has no unit: only the escalation, the progress update and the routing reminder.
     assert keys(date(2027, 2, 18), state="new", has_unit=False, route_due_date=date(2027, 2, 15), **late) == [
-        ("escalate", 8, 8), ("progress_update", 2, 17), ("route_overdue", 3, 3)]
+        ("escalate", 8, 8),
+        ("progress_update", 2, 17),
+        ("route_overdue", 3, 3),
+    ]
 
 
 def test_publication_reminder():

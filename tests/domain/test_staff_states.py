@@ -55,7 +55,7 @@ def test_table_has_exactly_the_designed_actions():
     assert set(TRANSITIONS) == set(EXPECTED)
 
 
-@pytest.mark.parametrize("action,state,role", CELLS, ids=[f"{a}-{s}-{r}" for a, s, r in CELLS])
+@pytest.mark.parametrize(("action", "state", "role"), CELLS, ids=[f"{a}-{s}-{r}" for a, s, r in CELLS])
 def test_cell(action, state, role):
     sources, target, roles = EXPECTED[action]
     if role not in roles:

@@ -7,19 +7,32 @@ import pytest
 from feedback.domain import deadlines, outcomes, satisfaction, states
 
 
-@pytest.mark.parametrize("table, keys", [
-    (states.STATE_LABELS, list(states.State)),
-    (states.ROLE_LABELS, list(states.Role)),
-    (states.KIND_LABELS, list(states.Kind)),
-    (states.CHANNEL_LABELS, list(states.Channel)),
-    (states.SUBMITTER_TYPE_LABELS, list(states.SubmitterType)),
-    (states.ACTION_LABELS, list(states.TRANSITIONS) + ["submit", "deadline_moved", "letter_signed", "anonymise"]),
-    (states.STANDING_LABELS, [outcomes.IN_TIME, outcomes.DUE_TODAY, outcomes.OVERDUE, outcomes.PAUSED,
-                              outcomes.ANSWERED_ON_TIME, outcomes.ANSWERED_LATE, outcomes.CLOSED]),
-    (states.DAY_UNIT_LABELS, list(deadlines.DAY_UNITS)),
-    (states.LEVEL_LABELS, list(satisfaction.LEVELS)),
-    (states.RATING_REASON_LABELS, list(satisfaction.REASONS)),
-])
+@pytest.mark.parametrize(
+    ("table", "keys"),
+    [
+        (states.STATE_LABELS, list(states.State)),
+        (states.ROLE_LABELS, list(states.Role)),
+        (states.KIND_LABELS, list(states.Kind)),
+        (states.CHANNEL_LABELS, list(states.Channel)),
+        (states.SUBMITTER_TYPE_LABELS, list(states.SubmitterType)),
+        (states.ACTION_LABELS, [*list(states.TRANSITIONS), "submit", "deadline_moved", "letter_signed", "anonymise"]),
+        (
+            states.STANDING_LABELS,
+            [
+                outcomes.IN_TIME,
+                outcomes.DUE_TODAY,
+                outcomes.OVERDUE,
+                outcomes.PAUSED,
+                outcomes.ANSWERED_ON_TIME,
+                outcomes.ANSWERED_LATE,
+                outcomes.CLOSED,
+            ],
+        ),
+        (states.DAY_UNIT_LABELS, list(deadlines.DAY_UNITS)),
+        (states.LEVEL_LABELS, list(satisfaction.LEVELS)),
+        (states.RATING_REASON_LABELS, list(satisfaction.REASONS)),
+    ],
+)
 def test_every_code_has_both_labels(table, keys):
     assert set(keys) <= set(table)
     for key in keys:

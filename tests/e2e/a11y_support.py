@@ -58,14 +58,22 @@ def run_vnu(files: list[Path]) -> list[dict]:
     jar = require_vnu()
     proc = subprocess.run(
         ["java", "-jar", str(jar), "--format", "json", "--stdout", *map(str, files)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     report = json.loads(proc.stdout or "{}")
     errors = []
     for m in report.get("messages", []):
         if m.get("type") == "error" or m.get("subType") == "fatal":
-            errors.append({"file": Path(m.get("url", "")).name, "line": m.get("lastLine"),
-                           "message": m.get("message"), "extract": (m.get("extract") or "")[:160]})
+            errors.append(
+                {
+                    "file": Path(m.get("url", "")).name,
+                    "line": m.get("lastLine"),
+                    "message": m.get("message"),
+                    "extract": (m.get("extract") or "")[:160],
+                }
+            )
     return errors
 
 

@@ -19,30 +19,47 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.a11y_support import run_axe, run_vnu, vietnamese_labels
 from feedback.data.demo import DEMO_USERS, create_demo_tickets, create_demo_users
 from feedback.extensions import db
 from feedback.models import Category, DeadlineRule, OutboxMessage, Ticket, TicketEvent, Unit, User
 from feedback.services import reminders
 from feedback.timeutil import utcnow
+from tests.e2e.a11y_support import run_axe, run_vnu, vietnamese_labels
 
 pytestmark = pytest.mark.e2e
 
 WIDTHS = [(1366, 900), (390, 844)]
 # A11Y_SHOTS=/dir: screenshots of the public journey, the statistics page on a phone and the staff queue.
 SHOTS_DIR = os.environ.get("A11Y_SHOTS", "")
-SHOTS = {1366: {"home", "submit-refused", "submitted", "ticket-needs_info", "ticket-answered", "coordinator-queue",
-                "statistics", "coordinator-ticket-new"},
-         390: {"home", "statistics", "submit-refused", "coordinator-queue"}} if SHOTS_DIR else {}
+SHOTS = (
+    {
+        1366: {
+            "home",
+            "submit-refused",
+            "submitted",
+            "ticket-needs_info",
+            "ticket-answered",
+            "coordinator-queue",
+            "statistics",
+            "coordinator-ticket-new",
+        },
+        390: {"home", "statistics", "submit-refused", "coordinator-queue"},
+    }
+    if SHOTS_DIR
+    else {}
+)
 PASSWORDS = {email: password for email, _n, _r, _u, password in DEMO_USERS}
 NEW_SUBMISSION = {
-    "#organization": "Công ty TNHH Điện tử Mekong", "#tax_code": "0100109106", "#name": "Trần Thị Hồng",
-    "#email": "hong.tran@example.com", "#phone": "0903 123 456",
+    "#organization": "Công ty TNHH Điện tử Mekong",
+    "#tax_code": "0100109106",
+    "#name": "Trần Thị Hồng",
+    "#email": "hong.tran@example.com",
+    "#phone": "0903 123 456",
     "#address": "Số 1 Nguyễn Trung Trực, phường Long An, tỉnh Tây Ninh",
     "#title": "Chậm cấp giấy chứng nhận hợp chuẩn",
     "#content": "Hồ sơ chứng nhận hợp chuẩn nộp đã hơn 30 ngày nhưng chưa được giải quyết.",
 }
-TYPED = list(NEW_SUBMISSION.values()) + ["Cần bổ sung bản sao giấy phép.", "kiểm định"]
+TYPED = [*list(NEW_SUBMISSION.values()), "Cần bổ sung bản sao giấy phép.", "kiểm định"]
 
 
 class Walk:
@@ -91,8 +108,15 @@ class Walk:
             # WCAG 1.4.10 reflow: nothing makes the page scroll sideways (wide tables scroll in their box)
             overflow = self.page.evaluate("document.documentElement.scrollWidth") - width
             if overflow > 0:
-                found = found + [{"id": "reflow", "impact": "serious", "help": f"page {overflow}px wider than "
-                                  f"the viewport", "targets": []}]
+                found = [
+                    *found,
+                    {
+                        "id": "reflow",
+                        "impact": "serious",
+                        "help": f"page {overflow}px wider than the viewport",
+                        "targets": [],
+                    },
+                ]
             if found:
                 self.axe[f"{name}@{width}"] = found
         self.page.set_viewport_size({"width": WIDTHS[0][0], "height": WIDTHS[0][1]})
@@ -120,18 +144,44 @@ def demo_site(now):
     tickets = create_demo_tickets(now - timedelta(days=2))
     db.session.commit()
     answered, extension, needs_info, pending, assigned, new, transferred, refused = tickets
-    return dict(answered=answered, extension=extension, needs_info=needs_info, pending=pending,
-                assigned=assigned, new=new, transferred=transferred, refused=refused)
+    return dict(
+        answered=answered,
+        extension=extension,
+        needs_info=needs_info,
+        pending=pending,
+        assigned=assigned,
+        new=new,
+        transferred=transferred,
+        refused=refused,
+    )
 
 
 def typed_data() -> list[str]:
     """What people typed into the fixture (submissions, messages, names), shown as typed in any language."""
     values: list[str] = list(TYPED)
     for t in db.session.execute(db.select(Ticket)).scalars():
-        values += [v for v in (t.title, t.content, t.name, t.organization, t.address, t.regulation, t.answer,
-                               t.draft_answer, t.public_title, t.public_summary, t.public_answer,
-                               t.refuse_reason, t.transfer_agency, t.transfer_reason, t.late_reason,
-                               t.pending_extension_reason) if v]
+        values += [
+            v
+            for v in (
+                t.title,
+                t.content,
+                t.name,
+                t.organization,
+                t.address,
+                t.regulation,
+                t.answer,
+                t.draft_answer,
+                t.public_title,
+                t.public_summary,
+                t.public_answer,
+                t.refuse_reason,
+                t.transfer_agency,
+                t.transfer_reason,
+                t.late_reason,
+                t.pending_extension_reason,
+            )
+            if v
+        ]
     for e in db.session.execute(db.select(TicketEvent)).scalars():
         if e.message and not (e.details or {}).get("message_en"):
             values.append(e.message)
@@ -229,14 +279,24 @@ def walk_staff(w: Walk, t: dict, app) -> None:
         "rule": db.session.execute(db.select(DeadlineRule.id).order_by(DeadlineRule.id)).scalars().first(),
     }
     db.session.rollback()
-    for name, path in [("index", "/staff/admin/"), ("audit", "/staff/admin/audit"), ("users", "/staff/admin/users"),
-                       ("user-new", "/staff/admin/users/new"), ("user-edit", f"/staff/admin/users/{ids['user']}"),
-                       ("units", "/staff/admin/units"), ("unit-new", "/staff/admin/units/new"),
-                       ("unit-edit", f"/staff/admin/units/{ids['unit']}"), ("categories", "/staff/admin/categories"),
-                       ("category-new", "/staff/admin/categories/new"),
-                       ("category-edit", f"/staff/admin/categories/{ids['category']}"), ("rules", "/staff/admin/rules"),
-                       ("rule-new", "/staff/admin/rules/new"), ("rule-edit", f"/staff/admin/rules/{ids['rule']}"),
-                       ("calendar", "/staff/admin/calendar"), ("outbox", "/staff/admin/outbox")]:
+    for name, path in [
+        ("index", "/staff/admin/"),
+        ("audit", "/staff/admin/audit"),
+        ("users", "/staff/admin/users"),
+        ("user-new", "/staff/admin/users/new"),
+        ("user-edit", f"/staff/admin/users/{ids['user']}"),
+        ("units", "/staff/admin/units"),
+        ("unit-new", "/staff/admin/units/new"),
+        ("unit-edit", f"/staff/admin/units/{ids['unit']}"),
+        ("categories", "/staff/admin/categories"),
+        ("category-new", "/staff/admin/categories/new"),
+        ("category-edit", f"/staff/admin/categories/{ids['category']}"),
+        ("rules", "/staff/admin/rules"),
+        ("rule-new", "/staff/admin/rules/new"),
+        ("rule-edit", f"/staff/admin/rules/{ids['rule']}"),
+        ("calendar", "/staff/admin/calendar"),
+        ("outbox", "/staff/admin/outbox"),
+    ]:
         w.goto(f"admin-{name}", path)
     w.goto("admin-user-new-again", "/staff/admin/users/new")
     w.submit("admin-user-refused", page.locator("main form button[type=submit]").last, 400)
@@ -277,7 +337,7 @@ def test_every_page_passes_axe_and_vnu_in_both_languages(app, live_server, a11y_
     if app.config["BACKEND"] != "sqlite":
         pytest.skip("markup does not depend on the database: the walk runs once, on SQLite")
     tickets = demo_site(utcnow())
-    codes = {state: t for state, t in tickets.items()}
+    codes = dict(tickets.items())
     db.session.rollback()
     allowed = typed_data()
     db.session.rollback()
@@ -301,9 +361,11 @@ def test_every_page_passes_axe_and_vnu_in_both_languages(app, live_server, a11y_
         report.append(f"vnu {e['file']}:{e['line']}: {e['message']} | {e['extract']}")
     for name, texts in sorted(vietnamese.items()):
         report.append(f"vi-on-en {name}: {texts[:6]}")
-    print(f"{pages} page states x {len(WIDTHS)} widths: "
-          f"{len(report)} problems; {time.perf_counter() - started:.0f} s, of which axe "
-          f"{sum(w.axe_seconds for w in walks):.0f} s")
+    print(
+        f"{pages} page states x {len(WIDTHS)} widths: "
+        f"{len(report)} problems; {time.perf_counter() - started:.0f} s, of which axe "
+        f"{sum(w.axe_seconds for w in walks):.0f} s"
+    )
     (tmp_path / "report.txt").write_text("\n".join(report), encoding="utf-8")
     assert not report, "\n".join(report[:150])
 
@@ -318,14 +380,23 @@ def more_mail(now) -> None:
     head, officer = users["truongphong.qlcn@demo.sokhcn.vn"], users["chuyenvien.qlcn@demo.sokhcn.vn"]
 
     def submitted(title: str, days_ago: int):
-        data = dict(submitter_type="citizen", name="Phan Thị Thu", email="thu.phan@example.com",
-                    address="Ấp 2, xã Lộc Hưng, tỉnh Tây Ninh", kind="proposal", category="SHTT", title=title,
-                    content="Đề nghị Sở hướng dẫn thủ tục đăng ký sáng chế cho hộ kinh doanh cá thể.",
-                    consent_publish=False)
+        data = dict(
+            submitter_type="citizen",
+            name="Phan Thị Thu",
+            email="thu.phan@example.com",
+            address="Ấp 2, xã Lộc Hưng, tỉnh Tây Ninh",
+            kind="proposal",
+            category="SHTT",
+            title=title,
+            content="Đề nghị Sở hướng dẫn thủ tục đăng ký sáng chế cho hộ kinh doanh cá thể.",
+            consent_publish=False,
+        )
         return intake.submit(intake.Submission(**data, channel="web"), now - timedelta(days=days_ago))
 
     refused = submitted("Đề nghị không thuộc phạm vi của Sở", 3)
-    workflow.refuse(refused, coordinator, "Nội dung thuộc thẩm quyền của Sở Công Thương.", now, reason_code="out_of_scope")
+    workflow.refuse(
+        refused, coordinator, "Nội dung thuộc thẩm quyền của Sở Công Thương.", now, reason_code="out_of_scope"
+    )
     asked = submitted("Hỏi thủ tục đăng ký sáng chế", 3)
     workflow.route(asked, coordinator, "QLCN", now)
     workflow.request_info(asked, head, "Đề nghị Quý vị gửi bản mô tả sáng chế.", now)
@@ -348,7 +419,8 @@ def test_every_email_html_is_valid(app, tmp_path):
     now = utcnow()
     demo_site(now)
     more_mail(now)
-    from datetime import datetime, time as clock
+    from datetime import datetime
+    from datetime import time as clock
 
     from feedback.services import calendar
     from feedback.timeutil import local_today, to_utc_naive
@@ -360,8 +432,11 @@ def test_every_email_html_is_valid(app, tmp_path):
             day += timedelta(days=1)
         reminders.sweep(to_utc_naive(datetime.combine(day, clock(9, 0))))  # office hours
         db.session.commit()
-    templates = {p.stem for p in (Path(__file__).resolve().parents[2] / "templates" / "email").glob("*.html")
-                 if not p.stem.startswith("_")}
+    templates = {
+        p.stem
+        for p in (Path(__file__).resolve().parents[2] / "templates" / "email").glob("*.html")
+        if not p.stem.startswith("_")
+    }
     files, kinds = [], set()
     for m in db.session.execute(db.select(OutboxMessage).where(OutboxMessage.body_html.is_not(None))).scalars():
         kinds.add(m.kind)
@@ -381,8 +456,9 @@ def test_every_email_html_is_valid(app, tmp_path):
     staff = db.session.execute(db.select(User).order_by(User.id).limit(1)).scalar_one()
     for name in sorted(templates - kinds):
         with app.test_request_context(), force_locale("vi"):
-            html = render_template(f"email/{name}.html", ticket=ticket, base_url="http://localhost",
-                                   **template_context(app, ticket, staff))
+            html = render_template(
+                f"email/{name}.html", ticket=ticket, base_url="http://localhost", **template_context(app, ticket, staff)
+            )
         assert re.search(r"<title>[^<]+</title>", html), name
         path = tmp_path / f"mail-direct-{name}.html"
         path.write_text(html, encoding="utf-8")

@@ -54,8 +54,11 @@ def test_submit_and_track_with_the_keyboard_alone(live_server, page):
     assert page.evaluate("document.activeElement.id") == first
 
     typed = {
-        "#organization": "Công ty TNHH Điện tử Mekong", "#tax_code": "0100109106", "#name": "Trần Thị Hồng",
-        "#email": "hong.tran@example.com", "#phone": "0903 123 456",
+        "#organization": "Công ty TNHH Điện tử Mekong",
+        "#tax_code": "0100109106",
+        "#name": "Trần Thị Hồng",
+        "#email": "hong.tran@example.com",
+        "#phone": "0903 123 456",
         "#address": "Số 1 Nguyễn Trung Trực, phường Long An, tỉnh Tây Ninh",
     }
     page.keyboard.press("Shift+Tab")  # back to the top of the form, then forward field by field

@@ -32,7 +32,8 @@ def test_notice_consents_my_data_and_withdrawal(live_server, page):
     page.get_by_label("Lĩnh vực").select_option("TDC")
     page.get_by_label("Tiêu đề").fill("Chậm cấp giấy chứng nhận hợp chuẩn")
     page.get_by_label("Nội dung phản ánh, kiến nghị").fill(
-        "Hồ sơ chứng nhận hợp chuẩn của doanh nghiệp nộp đã hơn 30 ngày nhưng chưa được giải quyết.")
+        "Hồ sơ chứng nhận hợp chuẩn của doanh nghiệp nộp đã hơn 30 ngày nhưng chưa được giải quyết."
+    )
     processing.check()
     publish.check()
     page.get_by_role("button", name="Gửi phản ánh").click()

@@ -31,7 +31,8 @@ def test_submit_a_complaint_with_a_pdf_and_track_it(live_server, page, tmp_path,
     page.get_by_label("Lĩnh vực").select_option("TDC")
     page.get_by_label("Tiêu đề").fill("Chậm cấp giấy chứng nhận hợp chuẩn")
     page.get_by_label("Nội dung phản ánh, kiến nghị").fill(
-        "Hồ sơ chứng nhận hợp chuẩn của doanh nghiệp nộp đã hơn 30 ngày nhưng chưa được giải quyết.")
+        "Hồ sơ chứng nhận hợp chuẩn của doanh nghiệp nộp đã hơn 30 ngày nhưng chưa được giải quyết."
+    )
     page.get_by_label("Tệp đính kèm").set_input_files(str(pdf))
     page.get_by_label("Tôi đồng ý công khai", exact=False).check()
     page.get_by_role("button", name="Gửi phản ánh").click()

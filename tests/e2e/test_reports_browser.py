@@ -19,11 +19,24 @@ def add_ticket(n: int, received_on: date, **fields) -> None:
     category = db.session.execute(db.select(Category).where(Category.code == "TDC")).scalar_one()
     unit = db.session.execute(db.select(Unit).where(Unit.code == "CCTDC")).scalar_one()
     due = received_on + timedelta(days=20)
-    values = dict(code=f"PAKN-{received_on.year}-{n:06d}", tracking_token=secrets.token_urlsafe(16),
-                  kind="complaint", category=category, unit=unit, state="in_progress", channel="web",
-                  submitter_type="enterprise", name="Nguyễn Văn An", address="Tây Ninh", title=f"Phản ánh {n}",
-                  content="Nội dung", received_at=datetime.combine(received_on, datetime.min.time()),
-                  received_on=received_on, due_date=due, original_due_date=due)
+    values = dict(
+        code=f"PAKN-{received_on.year}-{n:06d}",
+        tracking_token=secrets.token_urlsafe(16),
+        kind="complaint",
+        category=category,
+        unit=unit,
+        state="in_progress",
+        channel="web",
+        submitter_type="enterprise",
+        name="Nguyễn Văn An",
+        address="Tây Ninh",
+        title=f"Phản ánh {n}",
+        content="Nội dung",
+        received_at=datetime.combine(received_on, datetime.min.time()),
+        received_on=received_on,
+        due_date=due,
+        original_due_date=due,
+    )
     values.update(fields)
     db.session.add(Ticket(**values))
 
@@ -39,8 +52,14 @@ def sign_in(page, live_server, email: str, password: str) -> None:
 def test_dashboard_charts_and_report_download(live_server, page, make_user, tmp_path):
     today = local_today()
     add_ticket(1, today - timedelta(days=40))  # overdue
-    add_ticket(2, today - timedelta(days=35), state="answered", answered_on=today - timedelta(days=20),
-               on_time=True, closed_at=datetime.now())
+    add_ticket(
+        2,
+        today - timedelta(days=35),
+        state="answered",
+        answered_on=today - timedelta(days=20),
+        on_time=True,
+        closed_at=datetime.now(),
+    )
     add_ticket(3, date(2025, 5, 5), state="answered", answered_on=date(2025, 5, 20), on_time=True)
     add_ticket(4, date(2025, 5, 6), due_date=date(2025, 5, 26))  # overdue as of 30/06/2025
     db.session.commit()

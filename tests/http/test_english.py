@@ -15,26 +15,33 @@ from babel.messages.pofile import read_po
 from flask import render_template
 from flask_babel import force_locale
 
-from tests.support import VALID_FORM, at, csrf_token
 from feedback.extensions import db
 from feedback.models import OutboxMessage, Ticket, User
 from feedback.services import outbox, workflow
 from feedback.timeutil import local_today, utcnow
+from tests.support import VALID_FORM, at, csrf_token
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 
 # Letters that exist only in Vietnamese (with the tone marks on any vowel); English text never has them.
-VIETNAMESE = re.compile("[ăâđêôơưĂÂĐÊÔƠƯ" "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
-                        "ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ]")
+VIETNAMESE = re.compile(
+    "[ăâđêôơưĂÂĐÊÔƠƯ"
+    "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+    "ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ]"
+)
 
 # A submission whose own data is plain ASCII, so any Vietnamese letter in an English email is ours.
-ASCII_FORM = dict(VALID_FORM, organization="Long An Precision Engineering Co., Ltd", name="Nguyen Van An",
-                  address="Lot C5, Duc Hoa 1 Industrial Park, Tay Ninh",
-                  title="Long waiting time for verification of trade scales",
-                  content="We filed the verification request last month and still have no appointment.",
-                  regulation="Circular 23/2013/TT-BKHCN")
+ASCII_FORM = dict(
+    VALID_FORM,
+    organization="Long An Precision Engineering Co., Ltd",
+    name="Nguyen Van An",
+    address="Lot C5, Duc Hoa 1 Industrial Park, Tay Ninh",
+    title="Long waiting time for verification of trade scales",
+    content="We filed the verification request last month and still have no appointment.",
+    regulation="Circular 23/2013/TT-BKHCN",
+)
 
 
 def vietnamese_letters(text: str) -> list[str]:
@@ -109,8 +116,16 @@ def test_submission_in_vietnamese_stays_vietnamese(client, smtp_server):
 
 def test_english_then_back_to_vietnamese_in_the_same_session(client):
     first = submit(client, ASCII_FORM, lang="en")
-    second = submit(client, dict(ASCII_FORM, title="Second request about trade scales", email="b@example.com",
-                                 content="A different request about the calibration of fuel pumps."), lang="vi")
+    second = submit(
+        client,
+        dict(
+            ASCII_FORM,
+            title="Second request about trade scales",
+            email="b@example.com",
+            content="A different request about the calibration of fuel pumps.",
+        ),
+        lang="vi",
+    )
     assert (first.locale, second.locale) == ("en", "vi")
 
 
@@ -150,9 +165,13 @@ def test_staff_email_follows_each_users_locale(make_ticket, make_user, smtp_serv
     ticket = make_ticket(**{k: v for k, v in ASCII_FORM.items() if k != "consent_publish"})
     workflow.route(ticket, coordinator, "CCTDC", utcnow())
     db.session.commit()
-    rows = db.session.execute(
-        db.select(OutboxMessage).where(OutboxMessage.kind == "staff_routed").order_by(OutboxMessage.id)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            db.select(OutboxMessage).where(OutboxMessage.kind == "staff_routed").order_by(OutboxMessage.id)
+        )
+        .scalars()
+        .all()
+    )
     by_recipient = {row.recipients: row for row in rows}
     assert set(by_recipient) == {"head.en@test.vn", "head.vi@test.vn"}
     english, vietnamese = by_recipient["head.en@test.vn"], by_recipient["head.vi@test.vn"]
@@ -195,7 +214,9 @@ def test_unknown_addresses_get_vietnamese(make_user):
     user.locale = "en"
     db.session.commit()
     assert outbox.locales_of(["officer.en@test.vn", "unit-mailbox@test.vn"]) == {
-        "officer.en@test.vn": "en", "unit-mailbox@test.vn": "vi"}
+        "officer.en@test.vn": "en",
+        "unit-mailbox@test.vn": "vi",
+    }
 
 
 # ------------------------------------------------------------------ the written-deadline explanation
@@ -312,9 +333,25 @@ def test_catalogue_is_complete_and_current(tmp_path):
     assert [m.id for m in entries.values() if m.fuzzy] == []
     # Every string in the code today is in the catalogue (run `make translations` after adding one).
     pot = tmp_path / "messages.pot"
-    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg",
-                    "-k", "_l", "-k", "lazy_gettext", "--no-location", "-o", str(pot), "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     extracted = {m.id for m in read_po(pot.open("rb")) if m.id}
     assert sorted(extracted - set(entries)) == []
     local_pot = ROOT / "translations" / "messages.pot"  # written by `make translations` (not in git)
@@ -349,15 +386,17 @@ def test_placeholders_are_kept():
 OPEN311_POST = {
     "service_code": "TDC",
     "description": "Please schedule the verification of our spring scales earlier for our company.",
-    "first_name": "Do", "last_name": "Thi Mai",
-    "email": "mai.do@example.com", "phone": "+84 912 000 111",
+    "first_name": "Do",
+    "last_name": "Thi Mai",
+    "email": "mai.do@example.com",
+    "phone": "+84 912 000 111",
     "address_string": "No 3 Nguyen Hue Street, Ward 1, Tan An",
     "attribute[kind]": "recommendation",
     "attribute[consent_publish]": "true",
 }
 
 
-@pytest.mark.parametrize("lang,expected", [("en", "en"), (None, "vi")])
+@pytest.mark.parametrize(("lang", "expected"), [("en", "en"), (None, "vi")])
 def test_open311_post_records_the_request_language(client, app, lang, expected):
     app.config["OPEN311_API_KEYS"] = ["k-en"]
     query = f"?lang={lang}" if lang else ""
@@ -386,8 +425,10 @@ def test_reminder_digest_in_each_recipients_language(make_ticket, make_user):
     make_ticket(now=at("2027-03-01T09:00"), **{k: v for k, v in ASCII_FORM.items() if k != "consent_publish"})
     reminders.sweep(at("2027-03-04T08:00"))  # the routing target (2 working days) has passed
     db.session.commit()
-    digests = {m.recipients: m for m in db.session.execute(
-        db.select(OutboxMessage).where(OutboxMessage.kind == "reminder_digest")).scalars()}
+    digests = {
+        m.recipients: m
+        for m in db.session.execute(db.select(OutboxMessage).where(OutboxMessage.kind == "reminder_digest")).scalars()
+    }
     assert set(digests) >= {"coord.en@test.vn", "coord.vi@test.vn"}
     assert digests["coord.en@test.vn"].body_text.startswith("Dear Coordinator English,")
     assert vietnamese_letters(digests["coord.en@test.vn"].body_text) == []
@@ -398,8 +439,9 @@ def test_reminder_digest_in_each_recipients_language(make_ticket, make_user):
 def test_refusal_reasons_are_translated_on_the_staff_page(client, make_user, login_as, make_ticket):
     coordinator = make_user("coordinator", "VP")
     ticket = make_ticket(**{k: v for k, v in ASCII_FORM.items() if k != "consent_publish"})
-    workflow.refuse(ticket, coordinator, "Already answered under case PAKN-2026-000009.", utcnow(),
-                    reason_code="duplicate")
+    workflow.refuse(
+        ticket, coordinator, "Already answered under case PAKN-2026-000009.", utcnow(), reason_code="duplicate"
+    )
     db.session.commit()
     code = ticket.code
     login_as(coordinator)

@@ -9,11 +9,11 @@ from datetime import datetime
 
 import pytest
 
-from tests.support import csrf_token
 from feedback.extensions import db
 from feedback.models import Attachment, OutboxMessage, Ticket, TicketEvent
 from feedback.services import calendar, outbox
 from feedback.timeutil import utcnow
+from tests.support import csrf_token
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -36,8 +36,23 @@ def counts():
 def test_form_page_is_vietnamese_and_accessible(client):
     html = client.get("/submit").get_data(as_text=True)
     assert 'lang="vi"' in html
-    for name in ("submitter_type", "organization", "tax_code", "name", "email", "phone", "address", "kind",
-                 "category", "title", "content", "regulation", "attachments", "consent_publish", "website"):
+    for name in (
+        "submitter_type",
+        "organization",
+        "tax_code",
+        "name",
+        "email",
+        "phone",
+        "address",
+        "kind",
+        "category",
+        "title",
+        "content",
+        "regulation",
+        "attachments",
+        "consent_publish",
+        "website",
+    ):
         assert f'name="{name}"' in html, name
     assert '<label class="form-label" for="email">' in html
     assert "cdn." not in html and "https://" not in html.split("<body")[0]
@@ -123,10 +138,10 @@ BAD_INPUTS = [
     ("phone", {"phone": "12345"}),
     ("phone", {"phone": "0123456789"}),
     ("phone", {"phone": "09123456789012"}),
-    ("tax_code", {"tax_code": "0101243151"}),          # wrong check digit
+    ("tax_code", {"tax_code": "0101243151"}),  # wrong check digit
     ("tax_code", {"tax_code": "12345"}),
     ("tax_code", {"tax_code": "0101243150-000"}),
-    ("tax_code", {"tax_code": ""}),                    # enterprises give their tax code
+    ("tax_code", {"tax_code": ""}),  # enterprises give their tax code
     ("organization", {"organization": ""}),
     ("submitter_type", {"submitter_type": "robot"}),
     ("kind", {"kind": "denunciation"}),
@@ -146,7 +161,7 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("field, change", BAD_INPUTS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(("field", "change"), BAD_INPUTS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(BAD_INPUTS)])
 def test_bad_input_is_refused_with_a_field_error_and_stores_nothing(client, valid_form, field, change):
     before = counts()
     data = {**valid_form, **change}
@@ -161,11 +176,14 @@ def test_bad_input_is_refused_with_a_field_error_and_stores_nothing(client, vali
     assert counts() == before
 
 
-@pytest.mark.parametrize("name, content, field_error", [
-    ("virus.pdf", b"MZ\x90\x00\x03\x00\x00\x00", "attachments"),
-    ("page.pdf", b"<html><script>alert(1)</script></html>", "attachments"),
-    ("empty.pdf", b"", "attachments"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "field_error"),
+    [
+        ("virus.pdf", b"MZ\x90\x00\x03\x00\x00\x00", "attachments"),
+        ("page.pdf", b"<html><script>alert(1)</script></html>", "attachments"),
+        ("empty.pdf", b"", "attachments"),
+    ],
+)
 def test_attachments_are_checked_by_content(client, valid_form, name, content, field_error):
     before = counts()
     r = post_form(client, valid_form, files=[(name, content)])
@@ -229,8 +247,9 @@ def test_submissions_are_rate_limited_per_address(client, valid_form, app):
 def test_tracking_by_code_and_email(client, make_ticket):
     ticket = make_ticket(email="chu.doanh.nghiep@example.com")
     token = csrf_token(client)
-    r = client.post("/track", data={"code": ticket.code.lower(), "email": "Chu.Doanh.Nghiep@example.com",
-                                    "csrf_token": token})
+    r = client.post(
+        "/track", data={"code": ticket.code.lower(), "email": "Chu.Doanh.Nghiep@example.com", "csrf_token": token}
+    )
     assert r.status_code == 303
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert ticket.code in html and "Mới tiếp nhận" in html
@@ -245,12 +264,14 @@ def test_tracking_does_not_say_which_part_is_wrong(client, make_ticket):
     ticket = make_ticket(email="chu.doanh.nghiep@example.com")
     token = csrf_token(client)
     wrong_email = client.post("/track", data={"code": ticket.code, "email": "x@example.com", "csrf_token": token})
-    wrong_code = client.post("/track", data={"code": "PAKN-2000-000001", "email": "chu.doanh.nghiep@example.com",
-                                             "csrf_token": token})
+    wrong_code = client.post(
+        "/track", data={"code": "PAKN-2000-000001", "email": "chu.doanh.nghiep@example.com", "csrf_token": token}
+    )
     assert wrong_email.status_code == wrong_code.status_code == 404
     msg = re.compile(r'id="track-error">([^<]+)<')
     assert msg.search(wrong_email.get_data(as_text=True)).group(1) == msg.search(
-        wrong_code.get_data(as_text=True)).group(1)
+        wrong_code.get_data(as_text=True)
+    ).group(1)
 
 
 def test_unknown_token_is_404(client):

@@ -10,8 +10,8 @@ from feedback.extensions import db
 from feedback.models import OutboxMessage, Ticket
 from feedback.services import publication, workflow
 from feedback.timeutil import local_today, utcnow
-from tests.support import VALID_FORM, csrf_token
 from tests.factories import advance
+from tests.support import VALID_FORM, csrf_token
 
 
 def text_of(html: str, element_id: str) -> str:
@@ -26,8 +26,13 @@ def answered(make_ticket, make_user, *, late: bool = False) -> Ticket:
     head = make_user("unit_head", "CCTDC")
     officer = make_user("officer", "CCTDC")
     now = utcnow()
-    ticket = advance(make_ticket(), {"coordinator": coordinator, "head": head, "officer": officer},
-                     "pending_approval", now, answer="Chi cục đã bố trí lịch kiểm định vào tuần tới.")
+    ticket = advance(
+        make_ticket(),
+        {"coordinator": coordinator, "head": head, "officer": officer},
+        "pending_approval",
+        now,
+        answer="Chi cục đã bố trí lịch kiểm định vào tuần tới.",
+    )
     if late:
         ticket.due_date = local_today() - timedelta(days=2)
         workflow.approve(ticket, head, now, late_reason="Chờ ý kiến của Tổng cục.")
@@ -40,8 +45,14 @@ def answered(make_ticket, make_user, *, late: bool = False) -> Ticket:
 def test_home_has_tracking_box_figures_latest_results_and_contact(client, make_ticket, make_user):
     ticket = answered(make_ticket, make_user)
     coordinator = make_user("coordinator", "VP")
-    publication.publish(ticket, coordinator, "Thời gian kiểm định cân thương mại",
-                        "Doanh nghiệp phản ánh việc chậm kiểm định cân.", "Chi cục đã bố trí lịch kiểm định.", utcnow())
+    publication.publish(
+        ticket,
+        coordinator,
+        "Thời gian kiểm định cân thương mại",
+        "Doanh nghiệp phản ánh việc chậm kiểm định cân.",
+        "Chi cục đã bố trí lịch kiểm định.",
+        utcnow(),
+    )
     make_ticket(title="Đề nghị hỗ trợ đăng ký nhãn hiệu tập thể")
     db.session.commit()
     html = client.get("/").get_data(as_text=True)
@@ -59,8 +70,15 @@ def test_home_has_tracking_box_figures_latest_results_and_contact(client, make_t
 
 def test_footer_of_every_page_has_the_contact_and_the_true_deadline_rule(app, client):
     app.config.update(OFFICE_HOTLINE="0272 3826 999", OFFICE_EMAIL="vanphong@sokhcn.tayninh.gov.vn")
-    for path, status in [("/", 200), ("/submit", 200), ("/track", 200), ("/results", 200), ("/statistics", 200),
-                         ("/staff/login", 200), ("/khong-co-trang-nay", 404)]:
+    for path, status in [
+        ("/", 200),
+        ("/submit", 200),
+        ("/track", 200),
+        ("/results", 200),
+        ("/statistics", 200),
+        ("/staff/login", 200),
+        ("/khong-co-trang-nay", 404),
+    ]:
         response = client.get(path)
         assert response.status_code == status, path
         html = response.get_data(as_text=True)
@@ -77,8 +95,9 @@ def test_footer_of_every_page_has_the_contact_and_the_true_deadline_rule(app, cl
 def test_footer_follows_the_rule_an_administrator_changed(client):
     from feedback.models import DeadlineRule
 
-    rule = db.session.execute(db.select(DeadlineRule).where(DeadlineRule.purpose == "answer",
-                                                            DeadlineRule.regime.is_(None))).scalar_one()
+    rule = db.session.execute(
+        db.select(DeadlineRule).where(DeadlineRule.purpose == "answer", DeadlineRule.regime.is_(None))
+    ).scalar_one()
     rule.amount, rule.day_unit = 15, "working_days"
     db.session.commit()
     assert "15 ngày làm việc kể từ ngày tiếp nhận" in text_of(client.get("/").get_data(as_text=True), "deadline-rule")
@@ -101,8 +120,13 @@ def test_tracking_page_shows_what_was_sent_and_the_paused_clock(client, make_tic
 
 def test_refused_ticket_shows_no_running_deadline(client, make_ticket, make_user):
     ticket = make_ticket()
-    workflow.refuse(ticket, make_user("coordinator", "VP"), "Nội dung không thuộc phạm vi của Sở.", utcnow(),
-                    reason_code="out_of_scope")
+    workflow.refuse(
+        ticket,
+        make_user("coordinator", "VP"),
+        "Nội dung không thuộc phạm vi của Sở.",
+        utcnow(),
+        reason_code="out_of_scope",
+    )
     db.session.commit()
     html = client.get(f"/track/{ticket.tracking_token}").get_data(as_text=True)
     assert 'id="due-date"' not in html
@@ -111,8 +135,14 @@ def test_refused_ticket_shows_no_running_deadline(client, make_ticket, make_user
 
 def test_published_ticket_links_its_result(client, make_ticket, make_user):
     ticket = answered(make_ticket, make_user)
-    publication.publish(ticket, make_user("coordinator", "VP"), "Kiểm định cân thương mại", "Chậm kiểm định cân.",
-                        "Chi cục đã bố trí lịch kiểm định.", utcnow())
+    publication.publish(
+        ticket,
+        make_user("coordinator", "VP"),
+        "Kiểm định cân thương mại",
+        "Chậm kiểm định cân.",
+        "Chi cục đã bố trí lịch kiểm định.",
+        utcnow(),
+    )
     db.session.commit()
     html = client.get(f"/track/{ticket.tracking_token}").get_data(as_text=True)
     assert f'href="/results/{ticket.code}"' in html.split('id="published-link"', 1)[1][:200]
@@ -142,11 +172,13 @@ def test_number_filters_follow_the_language(app):
 
 def test_too_many_submissions_say_when_to_try_again(app, client, valid_form):
     app.config.update(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT=1, SUBMIT_RATE_WINDOW=600)
-    first = client.post("/submit", data={**valid_form, "csrf_token": csrf_token(client, "/submit")},
-                        content_type="multipart/form-data")
+    first = client.post(
+        "/submit", data={**valid_form, "csrf_token": csrf_token(client, "/submit")}, content_type="multipart/form-data"
+    )
     assert first.status_code == 303
-    second = client.post("/submit", data={**valid_form, "csrf_token": csrf_token(client, "/submit")},
-                         content_type="multipart/form-data")
+    second = client.post(
+        "/submit", data={**valid_form, "csrf_token": csrf_token(client, "/submit")}, content_type="multipart/form-data"
+    )
     assert second.status_code == 429
     assert 590 <= int(second.headers["Retry-After"]) <= 601
     assert "Vui lòng thử lại sau 10 phút" in second.get_data(as_text=True)
@@ -154,11 +186,16 @@ def test_too_many_submissions_say_when_to_try_again(app, client, valid_form):
 
 
 def test_refused_form_lists_every_error_as_a_link_to_its_field(client):
-    html = client.post("/submit", data={"csrf_token": csrf_token(client, "/submit"), "submitter_type": "enterprise"},
-                       content_type="multipart/form-data").get_data(as_text=True)
+    html = client.post(
+        "/submit",
+        data={"csrf_token": csrf_token(client, "/submit"), "submitter_type": "enterprise"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     summary = re.search(r'<div[^>]*id="error-summary".*?</div>', html, re.S).group(0)
     links = re.findall(r'href="#([\w-]+)"', summary)
-    assert {"organization", "tax_code", "name", "email", "address", "kind", "category", "title", "content"} <= set(links)
+    assert {"organization", "tax_code", "name", "email", "address", "kind", "category", "title", "content"} <= set(
+        links
+    )
     for field_id in links:
         assert f'id="{field_id}"' in html
     assert "website" not in links  # the honeypot stays invisible

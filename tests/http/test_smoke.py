@@ -45,6 +45,7 @@ def test_seed_is_idempotent(runner):
 
     assert db.session.execute(db.select(db.func.count(Unit.id))).scalar_one() == 5
     assert db.session.execute(db.select(db.func.count(Category.id))).scalar_one() == 8
-    rule = db.session.execute(db.select(DeadlineRule).where(DeadlineRule.purpose == "answer",
-                                                            DeadlineRule.regime.is_(None))).scalar_one()
+    rule = db.session.execute(
+        db.select(DeadlineRule).where(DeadlineRule.purpose == "answer", DeadlineRule.regime.is_(None))
+    ).scalar_one()
     assert (rule.amount, rule.day_unit) == (20, "calendar_days") and "02/2017/TT-VPCP" in rule.legal_basis

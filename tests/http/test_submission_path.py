@@ -12,7 +12,6 @@ from feedback.services import admin as admin_service
 from tests.support import csrf_token
 
 
-
 def submit(client, form, **extra) -> Ticket:
     data = {**form, **extra, "csrf_token": csrf_token(client, "/submit")}
     response = client.post("/submit", data=data)
@@ -30,8 +29,12 @@ def count(model) -> int:
 @pytest.fixture
 def other_app(app):
     """A second app on the same database: another web process, with its own reference cache."""
-    second = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                        UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], RATELIMIT_ENABLED=False)
+    second = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"],
+        RATELIMIT_ENABLED=False,
+    )
     second.test_client_class = app.test_client_class  # one app context per request, as in production
     yield second
     with second.app_context():
@@ -59,18 +62,28 @@ def test_another_process_sees_an_admin_change_on_its_next_request(app, other_app
 
     # A category renamed, the answer rule lengthened, a day off announced on the old due date.
     category = db.session.execute(db.select(Category).where(Category.code == "TDC")).scalar_one()
-    admin_service.update_category(admin, category, name="Tiêu chuẩn, đo lường, chất lượng sản phẩm hàng hóa",
-                                  name_en=category.name_en, default_unit=category.default_unit,
-                                  sort_order=category.sort_order, active=True)
+    admin_service.update_category(
+        admin,
+        category,
+        name="Tiêu chuẩn, đo lường, chất lượng sản phẩm hàng hóa",
+        name_en=category.name_en,
+        default_unit=category.default_unit,
+        sort_order=category.sort_order,
+        active=True,
+    )
     db.session.commit()
     html = b.get("/submit").get_data(as_text=True)
     assert "Tiêu chuẩn, đo lường, chất lượng sản phẩm hàng hóa" in html
 
-    rule = db.session.execute(db.select(DeadlineRule).where(
-        DeadlineRule.purpose == "answer", DeadlineRule.kind.is_(None), DeadlineRule.category_id.is_(None),
-        DeadlineRule.regime.is_(None))).scalar_one()
-    admin_service.update_rule(admin, rule, amount=30, day_unit=rule.day_unit, legal_basis=rule.legal_basis,
-                              active=True)
+    rule = db.session.execute(
+        db.select(DeadlineRule).where(
+            DeadlineRule.purpose == "answer",
+            DeadlineRule.kind.is_(None),
+            DeadlineRule.category_id.is_(None),
+            DeadlineRule.regime.is_(None),
+        )
+    ).scalar_one()
+    admin_service.update_rule(admin, rule, amount=30, day_unit=rule.day_unit, legal_basis=rule.legal_basis, active=True)
     db.session.commit()
     longer = submit(b, valid_form)
     assert longer.deadline_basis["answer"]["amount"] == 30 and longer.due_date > before.due_date
@@ -89,8 +102,9 @@ def test_staleness_is_bounded_by_the_check_interval(app, other_app, make_user, v
     a, b = app.test_client(), other_app.test_client()
     assert "Lĩnh vực mới về đổi mới sáng tạo" not in b.get("/submit").get_data(as_text=True)
     a.get("/submit")  # A's cache is warm too
-    admin_service.create_category(admin, code="DMST", name="Lĩnh vực mới về đổi mới sáng tạo", name_en=None,
-                                  default_unit=None, sort_order=5)
+    admin_service.create_category(
+        admin, code="DMST", name="Lĩnh vực mới về đổi mới sáng tạo", name_en=None, default_unit=None, sort_order=5
+    )
     db.session.commit()
     assert "Lĩnh vực mới về đổi mới sáng tạo" in a.get("/submit").get_data(as_text=True)
     assert "Lĩnh vực mới về đổi mới sáng tạo" not in b.get("/submit").get_data(as_text=True)
@@ -102,8 +116,15 @@ def test_a_rolled_back_change_never_reaches_the_cache(app, client, make_user, va
     admin = make_user("admin")
     category = db.session.execute(db.select(Category).where(Category.code == "TDC")).scalar_one()
     original = category.name
-    admin_service.update_category(admin, category, name="Tên chưa lưu", name_en=None,
-                                  default_unit=category.default_unit, sort_order=category.sort_order, active=True)
+    admin_service.update_category(
+        admin,
+        category,
+        name="Tên chưa lưu",
+        name_en=None,
+        default_unit=category.default_unit,
+        sort_order=category.sort_order,
+        active=True,
+    )
     from feedback.services import reference
 
     assert reference.category_by_code("TDC").name == "Tên chưa lưu"  # the changing transaction sees it
@@ -116,7 +137,6 @@ def test_submission_kept_with_its_acknowledgment_when_mail_fails(app, client, va
     """SMTP is unreachable: the ticket and its acknowledgment are stored; the sender retries later."""
     from feedback.services import outbox
     from feedback.timeutil import utcnow
-
     from tests.support import free_port
 
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False, MAIL_USE_SSL=False)

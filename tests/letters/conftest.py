@@ -38,10 +38,12 @@ def team(make_user):
 @pytest.fixture
 def to_approval(team, make_ticket):
     """A ticket routed to CCTDC, assigned and answered with LETTER_FORM (signer: the director)."""
+
     def make(received=None, signer="pgd@test.vn", **fields):
         received = received or local(2026, 4, 6)
         form = dict(LETTER_FORM, signer=signer)
-        return advance(make_ticket(now=received, **fields), team, "pending_approval", received,
-                       answer=form["answer"], letter=form)
+        return advance(
+            make_ticket(now=received, **fields), team, "pending_approval", received, answer=form["answer"], letter=form
+        )
 
     return make

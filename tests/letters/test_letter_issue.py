@@ -7,12 +7,12 @@ import io
 from datetime import date
 
 import pytest
-from tests.letters.letter_helpers import LETTER_FORM, local, pdf_text
 
 from feedback.domain.states import State
 from feedback.extensions import db
 from feedback.models import OutboxMessage, OutgoingDocument, TicketEvent
 from feedback.services import ServiceError, letters, workflow
+from tests.letters.letter_helpers import LETTER_FORM, local, pdf_text
 
 
 def issued(ticket) -> OutgoingDocument:
@@ -25,8 +25,11 @@ def issued(ticket) -> OutgoingDocument:
 def test_approval_issues_a_numbered_letter_in_the_prescribed_form(app, team, to_approval):
     ticket = to_approval(received=local(2026, 4, 6))
     # The director edits the draft while approving (Thursday 09/04/2026).
-    edited = dict(LETTER_FORM, signer="pgd@test.vn",
-                  answer=LETTER_FORM["answer"] + "\nKết luận: Công ty thực hiện kiểm định theo lịch đã bố trí.")
+    edited = dict(
+        LETTER_FORM,
+        signer="pgd@test.vn",
+        answer=LETTER_FORM["answer"] + "\nKết luận: Công ty thực hiện kiểm định theo lịch đã bố trí.",
+    )
     outcome = workflow.approve(ticket, team["director"], local(2026, 4, 9, 15), letter=edited)
     db.session.commit()
     assert ticket.state == State.ANSWERED and ticket.on_time is True
@@ -37,16 +40,29 @@ def test_approval_issues_a_numbered_letter_in_the_prescribed_form(app, team, to_
 
     text = pdf_text(doc.pdf)
     import os
+
     if os.environ.get("LETTER_SAMPLE"):  # keep a sample to look at (pdftoppm -png)
         open(os.environ["LETTER_SAMPLE"], "wb").write(doc.pdf)
     flat = " ".join(text.split())
-    for expected in ("UBND TỈNH TÂY NINH", "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                     "Độc lập - Tự do - Hạnh phúc", "Số: 01/SKHCN-CCTDC", "Tây Ninh, ngày 09 tháng 4 năm 2026",
-                     "V/v trả lời kiến nghị về thời gian kiểm định cân thương mại",
-                     "Kính gửi: Công ty TNHH Cơ khí Chính xác Long An",
-                     "bố trí lịch kiểm định vào ngày 15/04/2026", "Thông tư số 23/2013/TT-BKHCN",
-                     "Kết luận: Công ty thực hiện kiểm định theo lịch đã bố trí./.",
-                     "Nơi nhận:", "- Như trên;", "- Lưu: VT, CCTĐC.", "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Phạm Văn Giám"):
+    for expected in (
+        "UBND TỈNH TÂY NINH",
+        "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Số: 01/SKHCN-CCTDC",
+        "Tây Ninh, ngày 09 tháng 4 năm 2026",
+        "V/v trả lời kiến nghị về thời gian kiểm định cân thương mại",
+        "Kính gửi: Công ty TNHH Cơ khí Chính xác Long An",
+        "bố trí lịch kiểm định vào ngày 15/04/2026",
+        "Thông tư số 23/2013/TT-BKHCN",
+        "Kết luận: Công ty thực hiện kiểm định theo lịch đã bố trí./.",
+        "Nơi nhận:",
+        "- Như trên;",
+        "- Lưu: VT, CCTĐC.",
+        "KT. GIÁM ĐỐC",
+        "PHÓ GIÁM ĐỐC",
+        "Phạm Văn Giám",
+    ):
         assert expected in flat, expected
     # The issuing body sits beside the national title on the first line; nơi nhận beside the signer.
     first = next(line for line in text.splitlines() if line.strip())
@@ -62,20 +78,28 @@ def test_approval_issues_a_numbered_letter_in_the_prescribed_form(app, team, to_
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object() \
-                if "/DescendantFonts" in font else font["/FontDescriptor"].get_object()
+            descriptor = (
+                font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+                if "/DescendantFonts" in font
+                else font["/FontDescriptor"].get_object()
+            )
             assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, font["/BaseFont"]  # embedded
             fonts.add(str(font["/BaseFont"]).split("+")[-1])
     assert fonts and all("Liberation-Serif" in f or "LiberationSerif" in f for f in fonts), fonts
 
     # Every version of the draft is on the internal timeline: the officer's, then the director's edit.
-    events = db.session.execute(db.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-                                .order_by(TicketEvent.id)).scalars().all()
+    events = (
+        db.session.execute(db.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id))
+        .scalars()
+        .all()
+    )
     versions = [e for e in events if e.action in ("answer", "edit_draft")]
     assert [e.action for e in versions] == ["answer", "edit_draft"]
     assert all(not e.public for e in versions)
     assert versions[0].details["letter"]["signer"] == "pgd@test.vn"
-    assert "Kết luận" in versions[1].details["letter"]["body"] and "Kết luận" not in versions[0].details["letter"]["body"]
+    assert (
+        "Kết luận" in versions[1].details["letter"]["body"] and "Kết luận" not in versions[0].details["letter"]["body"]
+    )
     assert any(e.action == "letter_issued" and e.details["number"] == "01/SKHCN-CCTDC" for e in events)
     # Without a certificate nothing is mailed yet: the letter waits for its signature.
     assert db.session.execute(db.select(OutboxMessage).where(OutboxMessage.kind == "answer")).first() is None
@@ -83,8 +107,11 @@ def test_approval_issues_a_numbered_letter_in_the_prescribed_form(app, team, to_
 
 def test_numbers_follow_the_register_and_restart_each_year(app, team, to_approval):
     numbers = []
-    for received, approved in ((local(2026, 11, 2), local(2026, 11, 9)), (local(2026, 11, 3), local(2026, 11, 10)),
-                               (local(2026, 12, 21), local(2027, 1, 5))):
+    for received, approved in (
+        (local(2026, 11, 2), local(2026, 11, 9)),
+        (local(2026, 11, 3), local(2026, 11, 10)),
+        (local(2026, 12, 21), local(2027, 1, 5)),
+    ):
         ticket = to_approval(received=received)
         workflow.approve(ticket, team["head"], approved)
         db.session.commit()
@@ -111,8 +138,9 @@ def test_a_signer_outside_the_approvers_is_refused(app, team, to_approval):
     ticket = to_approval()
     before = ticket.version
     with pytest.raises(ServiceError) as exc:
-        workflow.approve(ticket, team["director"], local(2026, 4, 9),
-                         letter=dict(LETTER_FORM, signer="truong.qlcn@test.vn"))  # another unit's head
+        workflow.approve(
+            ticket, team["director"], local(2026, 4, 9), letter=dict(LETTER_FORM, signer="truong.qlcn@test.vn")
+        )  # another unit's head
     db.session.rollback()
     assert exc.value.field == "signer"
     db.session.expire_all()

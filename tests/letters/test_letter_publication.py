@@ -5,27 +5,30 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from tests.letters.letter_helpers import LETTER_FORM, external_sign, local, pdf_text
-
 from feedback.extensions import db
 from feedback.models import OutgoingDocument
 from feedback.services import letters, publication, workflow
+from tests.letters.letter_helpers import LETTER_FORM, external_sign, local, pdf_text
 
 
 def publish(ticket, team, now):
     texts = publication.prefill(ticket)
-    publication.publish(ticket, team["coordinator"], texts.title, texts.summary or "Nội dung đã che thông tin.",
-                        texts.answer, now)
+    publication.publish(
+        ticket, team["coordinator"], texts.title, texts.summary or "Nội dung đã che thông tin.", texts.answer, now
+    )
     db.session.commit()
 
 
 def test_the_published_result_links_a_public_copy_without_personal_data(app, team, to_approval, signing, client):
-    body = ("Ông Nguyễn Văn An (điện thoại 0912 345 678) đại diện Công ty TNHH Cơ khí Chính xác Long An "
-            "phản ánh thời gian kiểm định cân thương mại kéo dài.\n"
-            "Chi cục Tiêu chuẩn Đo lường Chất lượng đã bố trí lịch kiểm định vào ngày 15/04/2026.")
+    body = (
+        "Ông Nguyễn Văn An (điện thoại 0912 345 678) đại diện Công ty TNHH Cơ khí Chính xác Long An "
+        "phản ánh thời gian kiểm định cân thương mại kéo dài.\n"
+        "Chi cục Tiêu chuẩn Đo lường Chất lượng đã bố trí lịch kiểm định vào ngày 15/04/2026."
+    )
     ticket = to_approval(consent_publish=False)
-    workflow.approve(ticket, team["director"], local(2026, 4, 9, 15), letter=dict(LETTER_FORM, answer=body,
-                                                                                  signer="pgd@test.vn"))
+    workflow.approve(
+        ticket, team["director"], local(2026, 4, 9, 15), letter=dict(LETTER_FORM, answer=body, signer="pgd@test.vn")
+    )
     db.session.commit()
     assert client.get(f"/results/{ticket.code}/letter.pdf").status_code == 404  # not published yet
     publish(ticket, team, local(2026, 4, 10))
@@ -65,8 +68,9 @@ def test_unpublished_results_and_unsigned_letters_have_no_public_copy(app, team,
 def test_the_receipt_slip_is_downloadable_from_confirmation_and_tracking(app, client, make_ticket):
     from feedback.services.intake import Upload
 
-    ticket = make_ticket(now=local(2026, 12, 3, 9, 15),
-                         uploads=[Upload("bien-ban-kiem-dinh.pdf", "pdf", b"%PDF-1.4\n%test\n")])
+    ticket = make_ticket(
+        now=local(2026, 12, 3, 9, 15), uploads=[Upload("bien-ban-kiem-dinh.pdf", "pdf", b"%PDF-1.4\n%test\n")]
+    )
     confirmation = client.get(f"/submit/done/{ticket.tracking_token}").get_data(as_text=True)
     assert f"/submit/done/{ticket.tracking_token}/receipt.pdf" in confirmation
     tracking = client.get(f"/track/{ticket.tracking_token}").get_data(as_text=True)
@@ -75,10 +79,19 @@ def test_the_receipt_slip_is_downloadable_from_confirmation_and_tracking(app, cl
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(pdf_text(response.data).split())
-    for expected in ("PHIẾU TIẾP NHẬN", ticket.code, "09 giờ 15 ngày 03/12/2026", "Khiếu nại" if False else "Phản ánh",
-                     "Tiêu chuẩn, đo lường, chất lượng", "Thời gian kiểm định cân thương mại kéo dài",
-                     "bien-ban-kiem-dinh.pdf", f"Thời hạn giải quyết: {ticket.due_date:%d/%m/%Y}",
-                     "20 ngày", "http://localhost/track", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"):
+    for expected in (
+        "PHIẾU TIẾP NHẬN",
+        ticket.code,
+        "09 giờ 15 ngày 03/12/2026",
+        "Khiếu nại" if False else "Phản ánh",
+        "Tiêu chuẩn, đo lường, chất lượng",
+        "Thời gian kiểm định cân thương mại kéo dài",
+        "bien-ban-kiem-dinh.pdf",
+        f"Thời hạn giải quyết: {ticket.due_date:%d/%m/%Y}",
+        "20 ngày",
+        "http://localhost/track",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    ):
         assert expected in text, expected
     assert client.get("/track/not-a-token/receipt.pdf").status_code == 404
 
@@ -98,15 +111,17 @@ def test_the_register_lists_filters_and_exports_with_print_setup(app, team, to_a
     assert "01/SKHCN-CCTDC" not in office.get("/staff/register?year=2026&unit=QLCN").get_data(as_text=True)
 
     # Cancelling keeps the number with its reason; the letter is issued again under the next number.
-    response = office.post(f"/staff/register/{doc.id}/cancel", data={"csrf_token": office.token,
-                                                                       "reason": "Sai tên đơn vị nhận"})
+    response = office.post(
+        f"/staff/register/{doc.id}/cancel", data={"csrf_token": office.token, "reason": "Sai tên đơn vị nhận"}
+    )
     assert response.status_code == 303
     db.session.expire_all()
     rows = db.session.execute(db.select(OutgoingDocument).order_by(OutgoingDocument.number)).scalars().all()
     assert [(r.number, r.status) for r in rows] == [(1, "cancelled"), (2, "awaiting_signature")]
     assert rows[0].cancel_reason == "Sai tên đơn vị nhận" and letters.current_letter(first).number == 2
-    refused = office.post(f"/staff/register/{rows[0].id}/cancel", data={"csrf_token": office.token,
-                                                                         "reason": "Hủy lại lần nữa"})
+    refused = office.post(
+        f"/staff/register/{rows[0].id}/cancel", data={"csrf_token": office.token, "reason": "Hủy lại lần nữa"}
+    )
     assert refused.status_code == 409
 
     response = office.get("/staff/register/export.xlsx?year=2026")
@@ -140,10 +155,11 @@ def test_an_uploaded_signature_for_a_cancelled_number_is_refused(app, team, to_a
     letters.cancel(old, team["coordinator"], "Ghi sai trích yếu", local(2026, 4, 9, 16))
     db.session.commit()
     office = staff_client(team["coordinator"])
-    response = office.post(f"/staff/tickets/{ticket.code}/signed-letter",
-                           data={"csrf_token": office.token,
-                                 "file": (io.BytesIO(external_sign(old_pdf, trust.office_p12)), "cu.pdf")},
-                           content_type="multipart/form-data")
+    response = office.post(
+        f"/staff/tickets/{ticket.code}/signed-letter",
+        data={"csrf_token": office.token, "file": (io.BytesIO(external_sign(old_pdf, trust.office_p12)), "cu.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400  # signed, trusted, but the cancelled number's document
     assert letters.current_letter(ticket).status == "awaiting_signature"
 
@@ -162,23 +178,30 @@ def test_the_public_letter_names_no_third_party_of_the_independent_corpus(app, t
     spec = importlib.util.spec_from_file_location("redaction_quality", root / "bench" / "redaction_quality.py")
     quality = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(quality)
-    rows = [r for r in quality.load(root / "tests" / "privacy" / "data" / "heldout2_complaints.txt")
-            if r["spans"] and {s["kind"] for s in r["spans"]} & {"address", "email", "phone", "id"}][:12]
+    rows = [
+        r
+        for r in quality.load(root / "tests" / "privacy" / "data" / "heldout2_complaints.txt")
+        if r["spans"] and {s["kind"] for s in r["spans"]} & {"address", "email", "phone", "id"}
+    ][:12]
     needles = set()
     for row in rows:
         for span in row["spans"]:
-            value = row["text"][span["start"]:span["end"]]
+            value = row["text"][span["start"] : span["end"]]
             if len(value) >= 5:
                 needles.add(value)
             digits = re.sub(r"\D", "", value)
             if len(digits) >= 8:
                 needles.add(digits)
     assert len(needles) >= 20
-    body = ("Sở Khoa học và Công nghệ đã nhận được các nội dung sau:\n" + "\n".join(r["text"] for r in rows)
-            + "\nChi cục Tiêu chuẩn Đo lường Chất lượng đã bố trí lịch kiểm định vào ngày 15/04/2026.")
+    body = (
+        "Sở Khoa học và Công nghệ đã nhận được các nội dung sau:\n"
+        + "\n".join(r["text"] for r in rows)
+        + "\nChi cục Tiêu chuẩn Đo lường Chất lượng đã bố trí lịch kiểm định vào ngày 15/04/2026."
+    )
     ticket = to_approval(consent_publish=False)
-    workflow.approve(ticket, team["director"], local(2026, 4, 9, 15), letter=dict(LETTER_FORM, answer=body,
-                                                                                  signer="pgd@test.vn"))
+    workflow.approve(
+        ticket, team["director"], local(2026, 4, 9, 15), letter=dict(LETTER_FORM, answer=body, signer="pgd@test.vn")
+    )
     db.session.commit()
     publish(ticket, team, local(2026, 4, 10))
     response = client.get(f"/results/{ticket.code}/letter.pdf")
@@ -189,6 +212,7 @@ def test_the_public_letter_names_no_third_party_of_the_independent_corpus(app, t
     original = " ".join(pdf_text(letters.current_letter(ticket).signed_pdf).split())
     assert sum(n in original for n in needles) >= len(needles) // 2
     squeezed, folded = re.sub(r"\D", "", text), strip_accents(text).lower()
-    leaks = [n for n in sorted(needles) if n in text or strip_accents(n).lower() in folded
-             or (n.isdigit() and n in squeezed)]
+    leaks = [
+        n for n in sorted(needles) if n in text or strip_accents(n).lower() in folded or (n.isdigit() and n in squeezed)
+    ]
     assert not leaks, leaks

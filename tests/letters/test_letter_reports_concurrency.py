@@ -7,11 +7,11 @@ import threading
 from datetime import date
 
 import pytest
-from tests.letters.letter_helpers import LETTER_FORM, local, pdf_text
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, OutgoingDocument, ReportReminder, Ticket, TicketEvent
 from feedback.services import letters, workflow
+from tests.letters.letter_helpers import LETTER_FORM, local, pdf_text
 
 
 def test_the_office_issues_the_quarterly_report_as_a_numbered_bao_cao(app, team, to_approval, staff_client, trust):
@@ -21,27 +21,48 @@ def test_the_office_issues_the_quarterly_report_as_a_numbered_bao_cao(app, team,
     office = staff_client(team["coordinator"])
     page = office.get("/staff/reports?year=2026&quarter=4").get_data(as_text=True)
     assert 'id="report-document"' in page
-    response = office.post("/staff/reports/document", data={
-        "csrf_token": office.token, "year": "2026", "quarter": "4", "signer": "pgd@test.vn",
-        "text": "Sở Khoa học và Công nghệ báo cáo kết quả quý IV năm 2026 như sau.\nKhó khăn: chưa có.",
-        "recipients": "UBND tỉnh Tây Ninh (để báo cáo)\nLưu: VT, VP"})
+    response = office.post(
+        "/staff/reports/document",
+        data={
+            "csrf_token": office.token,
+            "year": "2026",
+            "quarter": "4",
+            "signer": "pgd@test.vn",
+            "text": "Sở Khoa học và Công nghệ báo cáo kết quả quý IV năm 2026 như sau.\nKhó khăn: chưa có.",
+            "recipients": "UBND tỉnh Tây Ninh (để báo cáo)\nLưu: VT, VP",
+        },
+    )
     assert response.status_code == 303
     report = db.session.execute(db.select(OutgoingDocument).where(OutgoingDocument.doc_type == "report")).scalar_one()
     assert (report.number, report.symbol, report.period) == (2, "BC-SKHCN", "2026-q4")
     text = " ".join(pdf_text(report.pdf).split())
-    for expected in ("Số: 02/BC-SKHCN", "BÁO CÁO", "Quý IV năm 2026", "Kính gửi: Ủy ban nhân dân tỉnh Tây Ninh",
-                     "Khó khăn: chưa có./.", "Tổng số tiếp nhận 1", "Đã trả lời đúng hạn 1", "Theo đơn vị xử lý",
-                     "Nơi nhận:", "- UBND tỉnh Tây Ninh (để báo cáo);", "KT. GIÁM ĐỐC", "Phạm Văn Giám"):
+    for expected in (
+        "Số: 02/BC-SKHCN",
+        "BÁO CÁO",
+        "Quý IV năm 2026",
+        "Kính gửi: Ủy ban nhân dân tỉnh Tây Ninh",
+        "Khó khăn: chưa có./.",
+        "Tổng số tiếp nhận 1",
+        "Đã trả lời đúng hạn 1",
+        "Theo đơn vị xử lý",
+        "Nơi nhận:",
+        "- UBND tỉnh Tây Ninh (để báo cáo);",
+        "KT. GIÁM ĐỐC",
+        "Phạm Văn Giám",
+    ):
         assert expected in text, expected
     register = office.get("/staff/register?year=2026").get_data(as_text=True)
     assert "02/BC-SKHCN" in register
-    due = register[register.index('data-period="2026-q4"'):]
+    due = register[register.index('data-period="2026-q4"') :]
     assert "02/BC-SKHCN" in due[:400]
     # A unit head may not issue it; a bad signer is refused without taking a number.
-    assert staff_client(team["head"]).post("/staff/reports/document", data={
-        "csrf_token": office.token, "year": "2026", "quarter": "4"}).status_code in (400, 403)
-    refused = office.post("/staff/reports/document", data={"csrf_token": office.token, "year": "2026",
-                                                           "quarter": "4", "signer": "cv.cctdc@test.vn"})
+    assert staff_client(team["head"]).post(
+        "/staff/reports/document", data={"csrf_token": office.token, "year": "2026", "quarter": "4"}
+    ).status_code in (400, 403)
+    refused = office.post(
+        "/staff/reports/document",
+        data={"csrf_token": office.token, "year": "2026", "quarter": "4", "signer": "cv.cctdc@test.vn"},
+    )
     assert refused.status_code == 400
     assert db.session.execute(db.select(db.func.count(OutgoingDocument.id))).scalar() == 2
 
@@ -60,8 +81,13 @@ def test_the_office_is_reminded_five_working_days_before_each_report_once(app, t
     assert "report reminder" not in result.output
     db.session.expire_all()
     assert sorted(db.session.execute(db.select(ReportReminder.period)).scalars()) == ["2026", "2026-q4"]
-    mails = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.kind == "report_reminder")
-                               .order_by(OutboxMessage.id)).scalars().all()
+    mails = (
+        db.session.execute(
+            db.select(OutboxMessage).where(OutboxMessage.kind == "report_reminder").order_by(OutboxMessage.id)
+        )
+        .scalars()
+        .all()
+    )
     assert [m.recipients for m in mails] == ["vanphong@test.vn", "vanphong@test.vn"]
     assert "04/12/2026" in mails[0].subject and "09/12/2026" in mails[1].subject
     assert "/staff/reports?year=2026&quarter=4" in mails[1].body_text
@@ -89,15 +115,23 @@ def test_answer_and_approve_over_http_with_the_letter_fields(app, team, make_tic
     assert officer.post(f"/staff/tickets/{code}/answer", data=form).status_code == 303
 
     director = staff_client(team["director"])
-    edited = dict(form, csrf_token=director.token, addressee="Công ty TNHH Cơ khí Chính xác Long An (ông Giám đốc)",
-                  late_reason="Chờ kết quả kiểm định của Trung tâm.")  # approved today, after the due date
+    edited = dict(
+        form,
+        csrf_token=director.token,
+        addressee="Công ty TNHH Cơ khí Chính xác Long An (ông Giám đốc)",
+        late_reason="Chờ kết quả kiểm định của Trung tâm.",
+    )  # approved today, after the due date
     assert director.post(f"/staff/tickets/{code}/approve", data=edited).status_code == 303
     db.session.expire_all()
     ticket = db.session.execute(db.select(Ticket).where(Ticket.code == code)).scalar_one()
     doc = letters.current_letter(ticket)
     assert doc.addressee.endswith("(ông Giám đốc)") and doc.signer_name == "Phạm Văn Giám"
-    actions = [e.action for e in db.session.execute(db.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-                                                    .order_by(TicketEvent.id)).scalars()]
+    actions = [
+        e.action
+        for e in db.session.execute(
+            db.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+        ).scalars()
+    ]
     assert actions[-4:] == ["answer", "edit_draft", "approve", "letter_issued"]
     page = director.get(f"/staff/tickets/{code}").get_data(as_text=True)
     assert 'id="letter-status" data-status="awaiting_signature"' in page and 'id="form-signed-letter"' in page
@@ -117,13 +151,14 @@ def test_concurrent_approvals_take_distinct_numbers(app, team, to_approval):
             try:
                 from feedback.models import User
 
-                ticket = db.session.execute(db.select(Ticket).where(Ticket.id == ticket_id).with_for_update()
-                                            ).scalar_one()
+                ticket = db.session.execute(
+                    db.select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+                ).scalar_one()
                 head = db.session.execute(db.select(User).where(User.email == "truong.cctdc@test.vn")).scalar_one()
                 barrier.wait(timeout=30)
                 workflow.approve(ticket, head, local(2026, 5, 11))
                 db.session.commit()
-            except Exception as exc:  # noqa: BLE001 - reported below
+            except Exception as exc:
                 db.session.rollback()
                 errors.append(repr(exc))
             finally:

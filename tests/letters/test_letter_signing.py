@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from tests.letters.letter_helpers import LETTER_FORM, external_sign, local, pdf_text
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, OutgoingDocument
 from feedback.services import ServiceError, letters, workflow
 from feedback.services.outbox import send_pending
+from tests.letters.letter_helpers import LETTER_FORM, external_sign, local, pdf_text
 
 
 def validate(data: bytes, ca_pem) -> list:
@@ -33,8 +33,9 @@ def current(ticket) -> OutgoingDocument:
     return letters.current_letter(ticket)
 
 
-def test_with_a_certificate_the_letter_is_signed_on_approval_and_mailed(app, team, to_approval, signing,
-                                                                        smtp_server, client):
+def test_with_a_certificate_the_letter_is_signed_on_approval_and_mailed(
+    app, team, to_approval, signing, smtp_server, client
+):
     ticket = to_approval()
     outcome = workflow.approve(ticket, team["director"], local(2026, 4, 9, 15))
     db.session.commit()
@@ -70,8 +71,9 @@ def test_with_a_certificate_the_letter_is_signed_on_approval_and_mailed(app, tea
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_without_a_certificate_the_office_uploads_the_signed_letter(app, team, to_approval, trust, staff_client,
-                                                                   client):
+def test_without_a_certificate_the_office_uploads_the_signed_letter(
+    app, team, to_approval, trust, staff_client, client
+):
     ticket = to_approval()
     workflow.approve(ticket, team["head"], local(2026, 4, 9, 15))
     db.session.commit()
@@ -87,33 +89,39 @@ def test_without_a_certificate_the_office_uploads_the_signed_letter(app, team, t
     downloaded = office.get(f"/staff/tickets/{ticket.code}/letter.pdf").data
     assert downloaded == doc.pdf
     signed = external_sign(downloaded, trust.office_p12)
-    response = office.post(f"/staff/tickets/{ticket.code}/signed-letter",
-                           data={"csrf_token": office.token, "file": (io.BytesIO(signed), "da-ky.pdf")},
-                           content_type="multipart/form-data")
+    response = office.post(
+        f"/staff/tickets/{ticket.code}/signed-letter",
+        data={"csrf_token": office.token, "file": (io.BytesIO(signed), "da-ky.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303, response.get_data(as_text=True).split("action-error")[-1][:400]
     doc = current(ticket)
     assert doc.status == "signed" and doc.signed_how == "upload" and "Phạm Giám Đốc" in doc.signed_by
     assert doc.signed_at is not None and doc.signed_sha256
     mail = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.kind == "answer")).scalar_one()
-    assert mail.attachments == [{"document_id": doc.id, "variant": "signed",
-                                 "filename": "cong-van-01-SKHCN-CCTDC-2026.pdf"}]
+    assert mail.attachments == [
+        {"document_id": doc.id, "variant": "signed", "filename": "cong-van-01-SKHCN-CCTDC-2026.pdf"}
+    ]
     assert client.get(f"/track/{ticket.tracking_token}/letter.pdf").data == signed
     # Uploading again is refused: the letter no longer waits for a signature.
-    again = office.post(f"/staff/tickets/{ticket.code}/signed-letter",
-                        data={"csrf_token": office.token, "file": (io.BytesIO(signed), "da-ky.pdf")},
-                        content_type="multipart/form-data")
+    again = office.post(
+        f"/staff/tickets/{ticket.code}/signed-letter",
+        data={"csrf_token": office.token, "file": (io.BytesIO(signed), "da-ky.pdf")},
+        content_type="multipart/form-data",
+    )
     assert again.status_code == 409
 
 
 def _forgeries(doc_pdf: bytes, other_pdf: bytes, pki) -> dict[str, bytes]:
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     signed = external_sign(doc_pdf, pki.office_p12)
     # A byte of the signed letter changed (inside the signed range): the digest no longer matches.
     marker = signed.index(b"/Producer") if b"/Producer" in signed else len(doc_pdf) // 2
     flipped = bytearray(signed)
     flipped[marker + 2] ^= 0x01
+
     def replace_page(data: bytes) -> bytes:  # a page's text replaced, as an incremental update
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
         page = writer.root["/Pages"]["/Kids"][0].get_object()
@@ -137,10 +145,21 @@ def _forgeries(doc_pdf: bytes, other_pdf: bytes, pki) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("case", ["unsigned", "another document", "changed before signing", "tampered bytes", "changed after signing",
-                                  "untrusted CA", "expired certificate", "not a PDF", "empty"])
-def test_a_forged_or_foreign_upload_is_refused_and_changes_nothing(app, team, to_approval, trust, staff_client,
-                                                                   case):
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unsigned",
+        "another document",
+        "changed before signing",
+        "tampered bytes",
+        "changed after signing",
+        "untrusted CA",
+        "expired certificate",
+        "not a PDF",
+        "empty",
+    ],
+)
+def test_a_forged_or_foreign_upload_is_refused_and_changes_nothing(app, team, to_approval, trust, staff_client, case):
     first = to_approval()
     workflow.approve(first, team["head"], local(2026, 4, 9, 15))
     other = to_approval(title="Đề nghị hướng dẫn thủ tục công bố hợp chuẩn")
@@ -149,9 +168,11 @@ def test_a_forged_or_foreign_upload_is_refused_and_changes_nothing(app, team, to
     doc, other_doc = current(first), letters.current_letter(other)
     upload = _forgeries(doc.pdf, other_doc.pdf, trust)[case]
     office = staff_client(team["coordinator"])
-    response = office.post(f"/staff/tickets/{first.code}/signed-letter",
-                           data={"csrf_token": office.token, "file": (io.BytesIO(upload), "da-ky.pdf")},
-                           content_type="multipart/form-data")
+    response = office.post(
+        f"/staff/tickets/{first.code}/signed-letter",
+        data={"csrf_token": office.token, "file": (io.BytesIO(upload), "da-ky.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'id="signed-letter-file-error"' in html
@@ -188,9 +209,11 @@ def test_staff_downloads_are_scope_checked(app, team, to_approval, staff_client,
     assert staff_client(team["head"]).get(f"/staff/tickets/{ticket.code}/letter.pdf").status_code == 200
     assert staff_client(team["other_head"]).get(f"/staff/tickets/{ticket.code}/letter.pdf").status_code == 404
     officer = staff_client(team["officer"])
-    response = officer.post(f"/staff/tickets/{ticket.code}/signed-letter",
-                            data={"csrf_token": officer.token, "file": (io.BytesIO(b"%PDF-"), "x.pdf")},
-                            content_type="multipart/form-data")
+    response = officer.post(
+        f"/staff/tickets/{ticket.code}/signed-letter",
+        data={"csrf_token": officer.token, "file": (io.BytesIO(b"%PDF-"), "x.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 403
 
 

@@ -8,24 +8,39 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.privacy.privacy_support import publish_prefilled
-
 from feedback.extensions import db
 from feedback.models import Ticket, Unit
 from feedback.services import data_requests, outbox, privacy, workflow
 from feedback.services.intake import Upload
 from feedback.timeutil import utcnow
+from tests.privacy.privacy_support import publish_prefilled
 
 PDF_TEXT = "Hợp đồng của Đặng Thu Thảo, 0987 111 222"
 PDF = ("%PDF-1.4\n% " + PDF_TEXT + "\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").encode()
-PERSONAL = dict(name="Đặng Thu Thảo", email="thao.dang@thudat.vn", phone="0987 111 222",
-                address="Số 9 ngõ 15 phố Hàng Bài, phường Tràng Tiền, Hà Nội", tax_code="0100109106",
-                organization="Công ty TNHH Thu Đạt")
+PERSONAL = dict(
+    name="Đặng Thu Thảo",
+    email="thao.dang@thudat.vn",
+    phone="0987 111 222",
+    address="Số 9 ngõ 15 phố Hàng Bài, phường Tràng Tiền, Hà Nội",
+    tax_code="0100109106",
+    organization="Công ty TNHH Thu Đạt",
+)
 
 
 def originals() -> list[str]:
-    values = [PERSONAL["name"], "Dang Thu Thao", PERSONAL["email"], "thao.dang", PERSONAL["phone"], "0987111222",
-              "987111222", "Hàng Bài", PERSONAL["tax_code"], "Thu Đạt", "Thu Dat"]
+    values = [
+        PERSONAL["name"],
+        "Dang Thu Thao",
+        PERSONAL["email"],
+        "thao.dang",
+        PERSONAL["phone"],
+        "0987111222",
+        "987111222",
+        "Hàng Bài",
+        PERSONAL["tax_code"],
+        "Thu Đạt",
+        "Thu Dat",
+    ]
     return [v.lower() for v in values]
 
 
@@ -63,16 +78,28 @@ def build_history(app, client, make_ticket, make_user, smtp_server):
     head = make_user("unit_head", "CCTDC")
     officer = make_user("officer", "CCTDC")
     now = utcnow() - timedelta(days=400)
-    content = (f"Tôi là {PERSONAL['name']} ({PERSONAL['email']}, {PERSONAL['phone']}), ở {PERSONAL['address']}. "
-               "Đề nghị hướng dẫn thủ tục kiểm định cân.")
-    ticket = make_ticket(now=now, title=f"Kiến nghị của {PERSONAL['name']}", content=content,
-                         uploads=[Upload("hop-dong-thao.pdf", "pdf", PDF)], **PERSONAL)
+    content = (
+        f"Tôi là {PERSONAL['name']} ({PERSONAL['email']}, {PERSONAL['phone']}), ở {PERSONAL['address']}. "
+        "Đề nghị hướng dẫn thủ tục kiểm định cân."
+    )
+    ticket = make_ticket(
+        now=now,
+        title=f"Kiến nghị của {PERSONAL['name']}",
+        content=content,
+        uploads=[Upload("hop-dong-thao.pdf", "pdf", PDF)],
+        **PERSONAL,
+    )
     unit = db.session.execute(db.select(Unit).where(Unit.code == "CCTDC")).scalar_one()
     workflow.route(ticket, coordinator, unit, now)
     workflow.request_info(ticket, coordinator, f"Đề nghị chị {PERSONAL['name']} gửi thêm giấy tờ.", now)
     db.session.commit()
-    workflow.provide_info(ticket, None, f"Tôi là Thảo, gọi {PERSONAL['phone']} hoặc {PERSONAL['email']}.", now,
-                          uploads=[Upload("bo-sung.pdf", "pdf", PDF)])
+    workflow.provide_info(
+        ticket,
+        None,
+        f"Tôi là Thảo, gọi {PERSONAL['phone']} hoặc {PERSONAL['email']}.",
+        now,
+        uploads=[Upload("bo-sung.pdf", "pdf", PDF)],
+    )
     workflow.assign(ticket, head, officer, now)
     workflow.note(ticket, officer, f"Đã gọi chị Thảo số {PERSONAL['phone']}.", now)
     workflow.answer(ticket, officer, f"Kính gửi bà {PERSONAL['name']}: Sở hướng dẫn thủ tục kiểm định.", now)
@@ -99,8 +126,9 @@ def test_retention_anonymisation_leaves_no_original_value(app, client, make_tick
     assert ticket.published_at is not None and ticket.anonymised_at is not None  # the result stays public
 
 
-def test_deletion_request_leaves_no_original_value_once_answered(app, client, make_ticket, make_user, smtp_server,
-                                                                  runner):
+def test_deletion_request_leaves_no_original_value_once_answered(
+    app, client, make_ticket, make_user, smtp_server, runner
+):
     ticket = build_history(app, client, make_ticket, make_user, smtp_server)
     coordinator = make_user("coordinator", "VP", email="vp2@test.sokhcn.vn")
     item = data_requests.submit(ticket, "delete", "Xin xóa dữ liệu", utcnow())

@@ -25,8 +25,9 @@ def _requests(make_ticket, make_user):
     restrict = data_requests.submit(first, "restrict", "Tạm ngừng xử lý dữ liệu.", MONDAY)
     correct = data_requests.submit(second, "correct", "Số điện thoại đúng là 0912 345 678.", MONDAY)
     data_requests.extend(correct, office, "Cần xác minh người yêu cầu", datetime(2026, 11, 18, 3, 0))
-    data_requests.complete(correct, office, "Không xác minh được người yêu cầu.", datetime(2026, 11, 19, 3, 0),
-                           refuse=True)
+    data_requests.complete(
+        correct, office, "Không xác minh được người yêu cầu.", datetime(2026, 11, 19, 3, 0), refuse=True
+    )
     early = make_ticket(now=datetime(2026, 1, 12, 2, 0))
     data_requests.submit(early, "object", "Tôi phản đối việc công khai.", datetime(2026, 1, 12, 2, 0))
     db.session.commit()
@@ -34,7 +35,7 @@ def _requests(make_ticket, make_user):
 
 
 def _figures(rows):
-    return {label: figures for label, figures in rows}
+    return dict(rows)
 
 
 def test_report_rows_follow_each_requests_clocks(app, make_ticket, make_user):
@@ -69,7 +70,7 @@ def test_xlsx_and_csv_exports_hold_the_requests(client, make_ticket, make_user, 
     start = next(i for i, row in enumerate(values) if row[0] == "Yêu cầu về dữ liệu cá nhân")
     header = values[start]
     assert "Giải quyết đúng hạn" in header and "Đang giải quyết quá hạn" in header
-    block = values[start + 1:start + 1 + len(labels) + 1]
+    block = values[start + 1 : start + 1 + len(labels) + 1]
     by_label = {row[0]: dict(zip(header, row)) for row in block}
     assert by_label["Tổng số"]["Tiếp nhận"] == 5
     assert by_label[labels["access"]]["Giải quyết đúng hạn"] == 1

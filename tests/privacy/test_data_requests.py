@@ -8,12 +8,11 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.privacy.privacy_support import THIRD_PARTY_TEXTS, answered, publish_prefilled
-from tests.support import VALID_FORM, csrf_token
-
 from feedback.extensions import db
 from feedback.models import AuditLog, PrivacyRequest, Ticket
 from feedback.services import outbox
+from tests.privacy.privacy_support import THIRD_PARTY_TEXTS, answered, publish_prefilled
+from tests.support import VALID_FORM, csrf_token
 
 NOW = datetime(2026, 11, 16, 2, 0)  # Monday 09:00 local
 
@@ -26,8 +25,9 @@ def deliver(now=None):
 
 def post_request(client, ticket, kind, message=""):
     token = csrf_token(client, f"/track/{ticket.tracking_token}")
-    response = client.post(f"/track/{ticket.tracking_token}/privacy-request",
-                           data={"csrf_token": token, "kind": kind, "message": message})
+    response = client.post(
+        f"/track/{ticket.tracking_token}/privacy-request", data={"csrf_token": token, "kind": kind, "message": message}
+    )
     db.session.rollback()  # end the test's read snapshot: see what the request committed
     return response
 
@@ -36,7 +36,7 @@ def test_form_shows_the_notice_and_records_consents(client, app):
     page = client.get("/submit").get_data(as_text=True)
     assert 'id="privacy-notice"' in page and app.config["PRIVACY_CONTACT_EMAIL"] in page
     assert 'name="consent_processing"' in page and 'name="consent_publish"' in page
-    assert 'checked' not in page.split('id="consent_processing"')[1].split(">")[0]  # never pre-ticked
+    assert "checked" not in page.split('id="consent_processing"')[1].split(">")[0]  # never pre-ticked
     assert "Chính sách bảo vệ dữ liệu cá nhân" in client.get("/privacy").get_data(as_text=True)
     token = csrf_token(client, "/submit")
     data = dict(VALID_FORM, csrf_token=token, consent_processing="y")
@@ -53,11 +53,21 @@ def test_withdraw_consent_changes_every_public_output_at_once(client, app, make_
     coordinator = make_user("coordinator", "VP")
     org = "Công ty TNHH Cơ khí Chính xác Long An"
     title, content, answer = THIRD_PARTY_TEXTS[1]
-    ticket = answered(make_ticket, title=title, content=content + f" {org} kiến nghị.", answer=answer,
-                      consent_publish=True, organization=org)
+    ticket = answered(
+        make_ticket,
+        title=title,
+        content=content + f" {org} kiến nghị.",
+        answer=answer,
+        consent_publish=True,
+        organization=org,
+    )
     publish_prefilled(ticket, coordinator)
-    urls = [f"/results/{ticket.code}", "/results/feed.atom", "/results/export.csv",
-            f"/open311/v2/requests/{ticket.code}.json"]
+    urls = [
+        f"/results/{ticket.code}",
+        "/results/feed.atom",
+        "/results/export.csv",
+        f"/open311/v2/requests/{ticket.code}.json",
+    ]
     assert all(org in client.get(u, buffered=True).get_data(as_text=True) for u in urls[:3])
     response = post_request(client, ticket, "withdraw_publication")
     assert response.status_code == 303
@@ -106,10 +116,15 @@ def test_my_data_json_and_printable_copy(client, make_ticket):
     assert ticket.email in text and ticket.code in text
 
 
-@pytest.mark.parametrize(("kind", "message", "status", "field"), [
-    ("erase_everything", "", 400, "kind"), ("", "", 400, "kind"), ("correct", "", 400, "message"),
-    ("object", "x" * 5001, 400, "message"),
-])
+@pytest.mark.parametrize(
+    ("kind", "message", "status", "field"),
+    [
+        ("erase_everything", "", 400, "kind"),
+        ("", "", 400, "kind"),
+        ("correct", "", 400, "message"),
+        ("object", "x" * 5001, 400, "message"),
+    ],
+)
 def test_bad_requests_change_nothing(client, make_ticket, kind, message, status, field):
     ticket = make_ticket()
     response = post_request(client, ticket, kind, message)
@@ -119,7 +134,8 @@ def test_bad_requests_change_nothing(client, make_ticket, kind, message, status,
 
 
 def test_deletion_request_acknowledged_extended_once_and_answered_within_deadline(
-        client, app, make_ticket, make_user, login_as, smtp_server):
+    client, app, make_ticket, make_user, login_as, smtp_server
+):
     coordinator = make_user("coordinator", "VP")
     ticket = make_ticket(now=NOW, content="Liên hệ anh Trần Văn Bình 0903 123 456 về việc kiểm định cân.")
     email = ticket.email
@@ -138,30 +154,47 @@ def test_deletion_request_acknowledged_extended_once_and_answered_within_deadlin
     login_as(coordinator)
     assert 'id="privacy-status"' in client.get(f"/staff/tickets/{ticket.code}").get_data(as_text=True)
     token = csrf_token(client, "/staff/privacy-requests")
-    assert client.post(f"/staff/privacy-requests/{item.id}/extend",
-                       data={"csrf_token": token, "reason": ""}).status_code == 400
+    assert (
+        client.post(f"/staff/privacy-requests/{item.id}/extend", data={"csrf_token": token, "reason": ""}).status_code
+        == 400
+    )
     old_due = item.due_date
-    assert client.post(f"/staff/privacy-requests/{item.id}/extend",
-                       data={"csrf_token": token, "reason": "Cần xác minh người yêu cầu"}).status_code == 303
+    assert (
+        client.post(
+            f"/staff/privacy-requests/{item.id}/extend",
+            data={"csrf_token": token, "reason": "Cần xác minh người yêu cầu"},
+        ).status_code
+        == 303
+    )
     db.session.rollback()
     item = db.session.get(PrivacyRequest, item.id)
     assert item.due_date > old_due and item.extension_reason == "Cần xác minh người yêu cầu"
-    assert client.post(f"/staff/privacy-requests/{item.id}/extend",
-                       data={"csrf_token": token, "reason": "Lần nữa"}).status_code == 409  # at most once
+    assert (
+        client.post(
+            f"/staff/privacy-requests/{item.id}/extend", data={"csrf_token": token, "reason": "Lần nữa"}
+        ).status_code
+        == 409
+    )  # at most once
     deliver()
     assert "Cần xác minh người yêu cầu" in smtp_server.bodies()[-1]
-    assert client.post(f"/staff/privacy-requests/{item.id}/complete",
-                       data={"csrf_token": token, "answer": "Sở đã xóa dữ liệu cá nhân của Quý vị."}).status_code == 303
+    assert (
+        client.post(
+            f"/staff/privacy-requests/{item.id}/complete",
+            data={"csrf_token": token, "answer": "Sở đã xóa dữ liệu cá nhân của Quý vị."},
+        ).status_code
+        == 303
+    )
     db.session.rollback()
     item = db.session.get(PrivacyRequest, item.id)
     ticket = db.session.get(Ticket, ticket.id)
     assert item.state == "done" and item.on_time is True and ticket.anonymised_at is not None
     assert ticket.email is None and "Trần Văn Bình" not in ticket.content and "0903 123 456" not in ticket.content
     deliver()
-    rcpts, message = smtp_server.messages[-1]
+    rcpts, _message = smtp_server.messages[-1]
     assert rcpts == [email] and "Sở đã xóa dữ liệu cá nhân của Quý vị." in smtp_server.bodies()[-1]
-    actions = [a.action for a in db.session.execute(db.select(AuditLog).where(AuditLog.entity == "privacy_request"))
-               .scalars()]
+    actions = [
+        a.action for a in db.session.execute(db.select(AuditLog).where(AuditLog.entity == "privacy_request")).scalars()
+    ]
     assert actions == ["create", "extend", "done"]
     # Reports count the request.
     from feedback.services import data_requests
@@ -178,7 +211,9 @@ def test_only_the_office_handles_requests(client, make_ticket, make_user, login_
     user = make_user(role, None if role == "director" else "QLCN")
     login_as(user)
     token = csrf_token(client, "/track")
-    response = client.post(f"/staff/privacy-requests/{item.id}/complete", data={"csrf_token": token, "answer": "Đã xong."})
+    response = client.post(
+        f"/staff/privacy-requests/{item.id}/complete", data={"csrf_token": token, "answer": "Đã xong."}
+    )
     assert response.status_code == status
     db.session.rollback()
     assert db.session.get(PrivacyRequest, item.id).state == "acknowledged"
@@ -218,14 +253,22 @@ def test_correction_request_applies_the_corrected_details(client, make_ticket, m
     item = db.session.execute(db.select(PrivacyRequest)).scalar_one()
     login_as(make_user("coordinator", "VP"))
     token = csrf_token(client, "/staff/privacy-requests")
-    bad = client.post(f"/staff/privacy-requests/{item.id}/complete",
-                      data={"csrf_token": token, "answer": "Đã chỉnh sửa.", "phone": "12"})
+    bad = client.post(
+        f"/staff/privacy-requests/{item.id}/complete",
+        data={"csrf_token": token, "answer": "Đã chỉnh sửa.", "phone": "12"},
+    )
     assert bad.status_code == 400 and "Số điện thoại không hợp lệ" in bad.get_data(as_text=True)
     db.session.rollback()
     assert db.session.get(Ticket, ticket.id).phone == ticket.phone
-    ok = client.post(f"/staff/privacy-requests/{item.id}/complete",
-                     data={"csrf_token": token, "answer": "Sở đã chỉnh sửa số điện thoại và thư điện tử.",
-                           "phone": "0987 654 321", "email": "AN.MOI@example.com"})
+    ok = client.post(
+        f"/staff/privacy-requests/{item.id}/complete",
+        data={
+            "csrf_token": token,
+            "answer": "Sở đã chỉnh sửa số điện thoại và thư điện tử.",
+            "phone": "0987 654 321",
+            "email": "AN.MOI@example.com",
+        },
+    )
     assert ok.status_code == 303
     db.session.rollback()
     ticket = db.session.get(Ticket, ticket.id)

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.privacy.privacy_support import answered
-from tests.support import csrf_token
-
 from feedback.domain.redaction import strip_accents
 from feedback.extensions import db
 from feedback.models import Ticket
+from tests.privacy.privacy_support import answered
+from tests.support import csrf_token
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("redaction_quality", ROOT / "bench" / "redaction_quality.py")
@@ -37,9 +36,9 @@ def _needles(row: dict) -> list[str]:
     before it ("chú Tư", "sinh năm 1968"); long numbers also as bare digits."""
     text, found = row["text"], []
     for span in row["spans"]:
-        value = text[span["start"]:span["end"]]
+        value = text[span["start"] : span["end"]]
         if len(value) < 5 or (" " not in value and not any(c.isdigit() for c in value)):
-            before = text[:span["start"]].split()
+            before = text[: span["start"]].split()
             value = f"{before[-1]} {value}" if before else value
         found.append(value)
         digits = re.sub(r"\D", "", value)
@@ -53,7 +52,7 @@ def _complaints(corpus: str):
     repeats two of them (an officer's answer names people too)."""
     sentences, negatives = SENTENCES[corpus], NEGATIVES[corpus]
     for start in range(0, len(sentences), PER_TICKET):
-        rows = sentences[start:start + PER_TICKET]
+        rows = sentences[start : start + PER_TICKET]
         title = ("Phản ánh: " + rows[0]["text"])[:200]
         content = " ".join(r["text"] for r in rows) + " " + negatives[start // PER_TICKET % len(negatives)]
         answer = "Sở đã tiếp nhận và xác minh. " + " ".join(r["text"] for r in rows[-2:])
@@ -71,9 +70,21 @@ def _body(response) -> str:
 @pytest.fixture(params=sorted(CORPORA))
 def published(request, client, make_ticket, make_user, login_as):
     coordinator = make_user("coordinator", "VP")
-    made = [(answered(make_ticket, title=title, content=content, answer=answer, consent_publish=bool(index % 2),
-                      name="Phùng Văn Khải", email="khai.phung@example.vn"), rows)
-            for index, (rows, title, content, answer) in enumerate(_complaints(request.param))]
+    made = [
+        (
+            answered(
+                make_ticket,
+                title=title,
+                content=content,
+                answer=answer,
+                consent_publish=bool(index % 2),
+                name="Phùng Văn Khải",
+                email="khai.phung@example.vn",
+            ),
+            rows,
+        )
+        for index, (rows, title, content, answer) in enumerate(_complaints(request.param))
+    ]
     login_as(coordinator)
     tickets = []
     for ticket, rows in made:
@@ -85,7 +96,11 @@ def published(request, client, make_ticket, make_user, login_as):
         }
         token = csrf_token(client, f"/staff/tickets/{ticket.code}/publish")
         response = client.post(f"/staff/tickets/{ticket.code}/publish", data={"csrf_token": token, **form})
-        assert response.status_code == 303, (ticket.code, re.findall(r"id=\"(?:form-error|action-error)\"[^>]*>(.*?)<", response.get_data(as_text=True), re.S) or response.get_data(as_text=True)[:3000])
+        assert response.status_code == 303, (
+            ticket.code,
+            re.findall(r"id=\"(?:form-error|action-error)\"[^>]*>(.*?)<", response.get_data(as_text=True), re.S)
+            or response.get_data(as_text=True)[:3000],
+        )
         db.session.rollback()
         tickets.append((ticket.code, rows))
     client.get("/staff/logout")
@@ -97,9 +112,20 @@ def test_no_public_output_holds_the_heldout_personal_data(client, published):
     assert len(published) >= 19 and sum(len(rows) for _c, rows in published) == len(SENTENCES[corpus])
     codes = [code for code, _rows in published]
     assert all(db.session.execute(db.select(Ticket.published_at).where(Ticket.code == c)).scalar_one() for c in codes)
-    urls = ["/results", "/results?page=2", "/results?page=3", "/results/feed.atom", "/results/export.csv",
-            "/statistics", "/open311/v2/requests.json", "/open311/v2/requests.xml",
-            "/results?q=Nguyen", "/results?q=anh", "/results/export.csv?q=cân", "/results/feed.atom?q=phản ánh"]
+    urls = [
+        "/results",
+        "/results?page=2",
+        "/results?page=3",
+        "/results/feed.atom",
+        "/results/export.csv",
+        "/statistics",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+        "/results?q=Nguyen",
+        "/results?q=anh",
+        "/results/export.csv?q=cân",
+        "/results/feed.atom?q=phản ánh",
+    ]
     for code in codes:
         urls += [f"/results/{code}", f"/open311/v2/requests/{code}.json", f"/open311/v2/requests/{code}.xml"]
     # The needles are really in what was submitted (so finding none of them in public means something).

@@ -15,9 +15,15 @@ quality = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(quality)
 
 
-@pytest.mark.parametrize("path", [quality.HELD_OUT, ROOT / "tests" / "privacy" / "data" / "heldout2_complaints.txt",
-                                  ROOT / "tests" / "privacy" / "data" / "dev_sentences.txt"],
-                         ids=["heldout", "heldout2", "dev"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        quality.HELD_OUT,
+        ROOT / "tests" / "privacy" / "data" / "heldout2_complaints.txt",
+        ROOT / "tests" / "privacy" / "data" / "dev_sentences.txt",
+    ],
+    ids=["heldout", "heldout2", "dev"],
+)
 def test_goals_on_the_corpus(path):
     rows = quality.load(path)
     assert len(rows) >= 50 and all(r["text"] and "{" not in r["text"] for r in rows)
@@ -32,5 +38,5 @@ def test_goals_on_the_corpus(path):
 def test_the_marked_up_corpus_is_parsed_to_exact_spans():
     row = quality.parse_marked("Liên hệ chị {name|Bích Ngọc} qua {phone|0903 123 456} nhé.")
     assert row["text"] == "Liên hệ chị Bích Ngọc qua 0903 123 456 nhé."
-    assert [row["text"][s["start"]:s["end"]] for s in row["spans"]] == ["Bích Ngọc", "0903 123 456"]
+    assert [row["text"][s["start"] : s["end"]] for s in row["spans"]] == ["Bích Ngọc", "0903 123 456"]
     assert [s["kind"] for s in row["spans"]] == ["name", "phone"]

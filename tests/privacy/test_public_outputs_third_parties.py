@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.privacy.privacy_support import THIRD_PARTY_TEXTS, THIRD_PARTY_VALUES, answered, publish_prefilled
-
 from feedback.domain.redaction import strip_accents
 from feedback.extensions import db
 from feedback.services import publication
+from tests.privacy.privacy_support import THIRD_PARTY_TEXTS, THIRD_PARTY_VALUES, answered, publish_prefilled
 
 
 @pytest.fixture
@@ -23,8 +22,16 @@ def published(app, make_ticket, make_user):
 
 
 def public_urls(codes):
-    urls = ["/results", "/results/feed.atom", "/results/export.csv", "/statistics", "/results?q=Binh",
-            "/results?q=chợ", "/results/feed.atom?q=cân", "/results/export.csv?q=thu tuc"]
+    urls = [
+        "/results",
+        "/results/feed.atom",
+        "/results/export.csv",
+        "/statistics",
+        "/results?q=Binh",
+        "/results?q=chợ",
+        "/results/feed.atom?q=cân",
+        "/results/export.csv?q=thu tuc",
+    ]
     for code in codes:
         urls.append(f"/results/{code}")
         for fmt in ("json", "xml"):
@@ -68,8 +75,9 @@ def test_guard_refuses_a_third_party_until_marked_not_personal(app, make_ticket,
     db.session.rollback()
     with pytest.raises(ServiceError):
         publication.keep_span(ticket, coordinator, "Ngọc Lan", "", utcnow(), drafts=(summary,))  # needs a reason
-    publication.keep_span(ticket, coordinator, "Ngọc Lan", "Tên nhãn hàng hóa, không phải tên người", utcnow(),
-                          drafts=(summary,))
+    publication.keep_span(
+        ticket, coordinator, "Ngọc Lan", "Tên nhãn hàng hóa, không phải tên người", utcnow(), drafts=(summary,)
+    )
     db.session.commit()
     publication.publish(ticket, coordinator, texts.title, summary, texts.answer, utcnow())
     db.session.commit()
@@ -85,18 +93,36 @@ def test_preview_highlights_masked_kept_and_found_spans(client, app, make_ticket
     ticket = answered(make_ticket, title=title, content=content, answer=answer)
     login_as(coordinator)
     page = client.get(f"/staff/tickets/{ticket.code}/publish").get_data(as_text=True)
-    assert 'class="pd-masked"' in page and "Trần Văn Bình" not in page.split('id="public_summary"')[1].split("</textarea>")[0]
+    assert (
+        'class="pd-masked"' in page
+        and "Trần Văn Bình" not in page.split('id="public_summary"')[1].split("</textarea>")[0]
+    )
     from tests.support import csrf_token
 
     token = csrf_token(client, f"/staff/tickets/{ticket.code}/publish")
     texts = publication.prefill(ticket)
-    response = client.post(f"/staff/tickets/{ticket.code}/publish", data={
-        "csrf_token": token, "action": "preview", "public_title": texts.title,
-        "public_summary": texts.summary + " Gặp ông Đỗ Văn Khải.", "public_answer": texts.answer})
+    response = client.post(
+        f"/staff/tickets/{ticket.code}/publish",
+        data={
+            "csrf_token": token,
+            "action": "preview",
+            "public_title": texts.title,
+            "public_summary": texts.summary + " Gặp ông Đỗ Văn Khải.",
+            "public_answer": texts.answer,
+        },
+    )
     page = response.get_data(as_text=True)
     assert '<mark class="pd-found" data-kind="found">Đỗ Văn Khải</mark>' in page
-    response = client.post(f"/staff/tickets/{ticket.code}/privacy-keep", data={
-        "csrf_token": token, "public_title": texts.title, "public_summary": texts.summary + " Gặp ông Đỗ Văn Khải.",
-        "public_answer": texts.answer, "keep_text": "Đỗ Văn Khải", "keep_reason": "Tên đường phố, không phải người"})
+    response = client.post(
+        f"/staff/tickets/{ticket.code}/privacy-keep",
+        data={
+            "csrf_token": token,
+            "public_title": texts.title,
+            "public_summary": texts.summary + " Gặp ông Đỗ Văn Khải.",
+            "public_answer": texts.answer,
+            "keep_text": "Đỗ Văn Khải",
+            "keep_reason": "Tên đường phố, không phải người",
+        },
+    )
     assert response.status_code == 200
     assert '<mark class="pd-kept" data-kind="kept">Đỗ Văn Khải</mark>' in response.get_data(as_text=True)

@@ -3,40 +3,46 @@ published while the request is open or once granted; the staff see why."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from tests.privacy.privacy_support import THIRD_PARTY_TEXTS, answered, publish_prefilled
-from tests.support import csrf_token
-
 from feedback.extensions import db
 from feedback.models import PrivacyRequest, Ticket
+from tests.privacy.privacy_support import THIRD_PARTY_TEXTS, answered, publish_prefilled
+from tests.support import csrf_token
 
 PUBLIC = ["/results", "/results/feed.atom", "/results/export.csv", "/open311/v2/requests.json"]
 
 
 def _request_restriction(client, ticket):
     token = csrf_token(client, f"/track/{ticket.tracking_token}")
-    response = client.post(f"/track/{ticket.tracking_token}/privacy-request",
-                           data={"csrf_token": token, "kind": "restrict",
-                                 "message": "Đề nghị hạn chế xử lý dữ liệu của tôi, không công khai."})
+    response = client.post(
+        f"/track/{ticket.tracking_token}/privacy-request",
+        data={
+            "csrf_token": token,
+            "kind": "restrict",
+            "message": "Đề nghị hạn chế xử lý dữ liệu của tôi, không công khai.",
+        },
+    )
     db.session.rollback()
     return response
 
 
 def _publish_via_form(client, ticket):
     token = csrf_token(client, f"/staff/tickets/{ticket.code}/publish")
-    return client.post(f"/staff/tickets/{ticket.code}/publish", data={
-        "csrf_token": token, "public_title": "Kiểm định cân tại chợ",
-        "public_summary": "Doanh nghiệp phản ánh cân tại chợ không được kiểm định định kỳ.",
-        "public_answer": "Chi cục Tiêu chuẩn Đo lường Chất lượng đã kiểm định lại các cân."})
+    return client.post(
+        f"/staff/tickets/{ticket.code}/publish",
+        data={
+            "csrf_token": token,
+            "public_title": "Kiểm định cân tại chợ",
+            "public_summary": "Doanh nghiệp phản ánh cân tại chợ không được kiểm định định kỳ.",
+            "public_answer": "Chi cục Tiêu chuẩn Đo lường Chất lượng đã kiểm định lại các cân.",
+        },
+    )
 
 
 def _visible(client, ticket) -> list[str]:
     return [url for url in PUBLIC if ticket.code in client.get(url, buffered=True).get_data(as_text=True)]
 
 
-def test_a_restriction_request_takes_the_result_down_and_blocks_publication(client, make_ticket, make_user,
-                                                                             login_as):
+def test_a_restriction_request_takes_the_result_down_and_blocks_publication(client, make_ticket, make_user, login_as):
     coordinator = make_user("coordinator", "VP")
     title, content, answer = THIRD_PARTY_TEXTS[0]
     ticket = answered(make_ticket, title=title, content=content, answer=answer)
@@ -61,8 +67,13 @@ def test_a_restriction_request_takes_the_result_down_and_blocks_publication(clie
     # Granted: the ticket stays restricted; still never published.
     item = db.session.execute(db.select(PrivacyRequest)).scalar_one()
     token = csrf_token(client, "/staff/privacy-requests")
-    assert client.post(f"/staff/privacy-requests/{item.id}/complete",
-                       data={"csrf_token": token, "answer": "Sở đã hạn chế xử lý dữ liệu của Quý vị."}).status_code == 303
+    assert (
+        client.post(
+            f"/staff/privacy-requests/{item.id}/complete",
+            data={"csrf_token": token, "answer": "Sở đã hạn chế xử lý dữ liệu của Quý vị."},
+        ).status_code
+        == 303
+    )
     db.session.rollback()
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.processing_restricted_at is not None
@@ -81,9 +92,17 @@ def test_a_refused_restriction_lets_the_office_publish_again(client, make_ticket
     assert _publish_via_form(client, ticket).status_code == 409
     item = db.session.execute(db.select(PrivacyRequest)).scalar_one()
     token = csrf_token(client, "/staff/privacy-requests")
-    assert client.post(f"/staff/privacy-requests/{item.id}/refuse",
-                       data={"csrf_token": token, "answer": "Yêu cầu không có căn cứ theo Luật 91/2025/QH15.",
-                             "reason": "Yêu cầu không có căn cứ theo Luật 91/2025/QH15."}).status_code == 303
+    assert (
+        client.post(
+            f"/staff/privacy-requests/{item.id}/refuse",
+            data={
+                "csrf_token": token,
+                "answer": "Yêu cầu không có căn cứ theo Luật 91/2025/QH15.",
+                "reason": "Yêu cầu không có căn cứ theo Luật 91/2025/QH15.",
+            },
+        ).status_code
+        == 303
+    )
     db.session.rollback()
     assert db.session.get(Ticket, ticket.id).processing_restricted_at is None
     assert _publish_via_form(client, ticket).status_code == 303

@@ -34,9 +34,15 @@ def answered_ticket(app, make_ticket):
     """
     from feedback.models import Unit
 
-    def factory(*, answer: str = "Sở đã xem xét và trả lời như sau: hồ sơ kiểm định được xếp lịch trong tuần tới.",
-                unit_code: str = "CCTDC", on_time: bool = True, now: datetime | None = None,
-                answered_days: int = 5, **fields):
+    def factory(
+        *,
+        answer: str = "Sở đã xem xét và trả lời như sau: hồ sơ kiểm định được xếp lịch trong tuần tới.",
+        unit_code: str = "CCTDC",
+        on_time: bool = True,
+        now: datetime | None = None,
+        answered_days: int = 5,
+        **fields,
+    ):
         ticket = make_ticket(now=now, **fields)
         unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one()
         answered_on = ticket.received_on + timedelta(days=answered_days)
@@ -67,8 +73,12 @@ def publish_ticket(ticket, actor, now: datetime | None = None, **overrides):
 
     texts = publication.prefill(ticket)
     publication.publish(
-        ticket, actor, overrides.get("title", texts.title), overrides.get("summary", texts.summary),
-        overrides.get("answer", texts.answer), now or datetime(2026, 11, 20, 3, 0),
+        ticket,
+        actor,
+        overrides.get("title", texts.title),
+        overrides.get("summary", texts.summary),
+        overrides.get("answer", texts.answer),
+        now or datetime(2026, 11, 20, 3, 0),
     )
     db.session.commit()
     return ticket

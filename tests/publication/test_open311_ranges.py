@@ -48,7 +48,7 @@ def test_pages_are_linked_and_the_default_size_documented(client, make_ticket):
     assert [r["service_request_id"] for r in first.get_json()] == [tickets[0].code, tickets[1].code]
     link = first.headers["Link"]
     assert link.endswith('>; rel="next"') and "page=2" in link and "page_size=2" in link
-    second = client.get(link[1:link.index(">")])
+    second = client.get(link[1 : link.index(">")])
     assert [r["service_request_id"] for r in second.get_json()] == [tickets[2].code]
     assert "Link" not in second.headers  # the last page
     document = client.get("/open311/v2/openapi.json").get_json()

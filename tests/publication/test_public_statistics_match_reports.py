@@ -28,8 +28,17 @@ def realistic_mix(app, make_ticket):
     last_year = date(today.year - 1, 12, 1)
     this_year = today - timedelta(days=40)  # every answer below is dated before today
 
-    def ticket(received: date, unit: str, state: str, *, answered: date | None = None, late: bool = False,
-               due_in: int = 20, paused: date | None = None, **fields):
+    def ticket(
+        received: date,
+        unit: str,
+        state: str,
+        *,
+        answered: date | None = None,
+        late: bool = False,
+        due_in: int = 20,
+        paused: date | None = None,
+        **fields,
+    ):
         t = make_ticket(now=_at(received), **fields)
         t.unit_id = units[unit]
         t.state = state
@@ -48,20 +57,47 @@ def realistic_mix(app, make_ticket):
         db.session.commit()
 
     for base in (last_year, this_year):
-        ticket(base, "CCTDC", "answered", answered=base + timedelta(days=7),
-               title="Thời gian kiểm định cân thương mại kéo dài")
-        ticket(base, "CCTDC", "answered", answered=base + timedelta(days=25), late=True,
-               title="Chậm cấp giấy chứng nhận hợp chuẩn")
-        ticket(base + timedelta(days=1), "QLCN", "in_progress", due_in=5,
-               title="Hồ sơ chuyển giao công nghệ chưa được xử lý")  # open, overdue
-        ticket(base + timedelta(days=2), "QLCN", "needs_info", due_in=5, paused=base + timedelta(days=3),
-               title="Đề nghị bổ sung hồ sơ sở hữu trí tuệ")  # paused: not overdue
+        ticket(
+            base,
+            "CCTDC",
+            "answered",
+            answered=base + timedelta(days=7),
+            title="Thời gian kiểm định cân thương mại kéo dài",
+        )
+        ticket(
+            base,
+            "CCTDC",
+            "answered",
+            answered=base + timedelta(days=25),
+            late=True,
+            title="Chậm cấp giấy chứng nhận hợp chuẩn",
+        )
+        ticket(
+            base + timedelta(days=1),
+            "QLCN",
+            "in_progress",
+            due_in=5,
+            title="Hồ sơ chuyển giao công nghệ chưa được xử lý",
+        )  # open, overdue
+        ticket(
+            base + timedelta(days=2),
+            "QLCN",
+            "needs_info",
+            due_in=5,
+            paused=base + timedelta(days=3),
+            title="Đề nghị bổ sung hồ sơ sở hữu trí tuệ",
+        )  # paused: not overdue
         ticket(base + timedelta(days=2), "QLCN", "refused", title="Nội dung không thuộc thẩm quyền của Sở")
         ticket(base + timedelta(days=3), "CCTDC", "transferred", title="Kiến nghị về thuế thu nhập doanh nghiệp")
         ticket(base + timedelta(days=4), "TTUD", "new", due_in=60, title="Đề xuất hỗ trợ đổi mới công nghệ")
     # Received in December, answered in January: open on 31/12 in last year's figures.
-    ticket(date(today.year - 1, 12, 20), "TTUD", "answered", answered=min(date(today.year, 1, 6), today),
-           title="Đề nghị hướng dẫn thủ tục công bố hợp quy")
+    ticket(
+        date(today.year - 1, 12, 20),
+        "TTUD",
+        "answered",
+        answered=min(date(today.year, 1, 6), today),
+        title="Đề nghị hướng dẫn thủ tục công bố hợp quy",
+    )
     return today
 
 
@@ -73,12 +109,19 @@ def test_public_statistics_equal_the_report(app, client, realistic_mix, years_ag
     figures = results.yearly_figures(year, today)
 
     def from_report(row) -> dict:
-        return {"received": row.received, "on_time": row.answered_on_time, "late": row.answered_late,
-                "overdue": row.open_overdue}
+        return {
+            "received": row.received,
+            "on_time": row.answered_on_time,
+            "late": row.answered_late,
+            "overdue": row.open_overdue,
+        }
 
     by_unit = {r.key: from_report(r) for r in report.by["unit"] if r.received}
-    public = {r["unit"].id if r["unit"] else None: {k: r["total"][k] for k in results.FIGURES}
-              for r in figures["rows"] if r["total"]["received"]}
+    public = {
+        r["unit"].id if r["unit"] else None: {k: r["total"][k] for k in results.FIGURES}
+        for r in figures["rows"]
+        if r["total"]["received"]
+    }
     assert public == by_unit
     assert {k: figures["total"][k] for k in results.FIGURES} == from_report(report.total)
     assert figures["as_of"] == report.as_of

@@ -10,12 +10,16 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.support import csrf_token
-from tests.publication.publication_fixtures import (  # noqa: F401
-    answered_ticket, coordinator, publish, release_before_requests, search_schema,
-)
 from feedback.extensions import db
 from feedback.models import Ticket, TicketEvent
+from tests.publication.publication_fixtures import (  # noqa: F401
+    answered_ticket,
+    coordinator,
+    publish,
+    release_before_requests,
+    search_schema,
+)
+from tests.support import csrf_token
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -26,7 +30,8 @@ def answered(answered_ticket):
         title="Thủ tục cấp giấy chứng nhận đăng ký chuyển giao công nghệ",
         content="Đề nghị hướng dẫn thủ tục đăng ký chuyển giao công nghệ, hồ sơ gồm những gì? Liên hệ 0912 345 678.",
         answer="Thủ tục đăng ký chuyển giao công nghệ thực hiện theo Nghị định 76/2018/NĐ-CP; hồ sơ nộp trực tuyến.",
-        category="CGCN", unit_code="QLCN",
+        category="CGCN",
+        unit_code="QLCN",
     )
 
 
@@ -83,8 +88,9 @@ def test_publish_preview_shows_edited_text_without_publishing(client, answered, 
     _page, values = form_for(client, answered.code)
     token = csrf_token(client, f"/staff/tickets/{answered.code}/publish")
     values["public_title"] = "Tiêu đề xem trước mới"
-    response = client.post(f"/staff/tickets/{answered.code}/publish",
-                           data={**values, "action": "preview", "csrf_token": token})
+    response = client.post(
+        f"/staff/tickets/{answered.code}/publish", data={**values, "action": "preview", "csrf_token": token}
+    )
     assert response.status_code == 200
     assert "Tiêu đề xem trước mới" in response.get_data(as_text=True).split('id="preview"')[1]
     db.session.expire_all()
@@ -112,8 +118,12 @@ def test_publish_refusals(client, app, answered_ticket, make_ticket, make_user, 
     login_as(officer)
     assert client.get(f"/staff/tickets/{answered.code}/publish").status_code == 403
     token = csrf_token(client, "/track")
-    data = {"public_title": "Tiêu đề công khai", "public_summary": "Tóm tắt đủ dài ở đây",
-            "public_answer": "Trả lời đủ dài ở đây", "csrf_token": token}
+    data = {
+        "public_title": "Tiêu đề công khai",
+        "public_summary": "Tóm tắt đủ dài ở đây",
+        "public_answer": "Trả lời đủ dài ở đây",
+        "csrf_token": token,
+    }
     assert client.post(f"/staff/tickets/{answered.code}/publish", data=data).status_code == 403
     client.post("/staff/logout", data={"csrf_token": token})
     login_as(coordinator)
@@ -122,11 +132,19 @@ def test_publish_refusals(client, app, answered_ticket, make_ticket, make_user, 
     assert client.get("/staff/tickets/PAKN-2000-999999/publish").status_code == 404
     assert client.get(f"/staff/tickets/{new.code}/publish").status_code == 409
     assert client.post(f"/staff/tickets/{new.code}/publish", data=data).status_code == 409
-    assert client.post(f"/staff/tickets/{answered.code}/unpublish",
-                       data={"reason": "chưa công khai", "csrf_token": token}).status_code == 409
+    assert (
+        client.post(
+            f"/staff/tickets/{answered.code}/unpublish", data={"reason": "chưa công khai", "csrf_token": token}
+        ).status_code
+        == 409
+    )
     # Without a CSRF token nothing happens.
-    assert client.post(f"/staff/tickets/{answered.code}/publish",
-                       data={k: v for k, v in data.items() if k != "csrf_token"}).status_code == 400
+    assert (
+        client.post(
+            f"/staff/tickets/{answered.code}/publish", data={k: v for k, v in data.items() if k != "csrf_token"}
+        ).status_code
+        == 400
+    )
     db.session.expire_all()
     assert db.session.get(Ticket, answered.id).published_at is None
 
@@ -135,15 +153,20 @@ def test_unpublish_route(client, answered, signed_in_coordinator, publish):
     publish(answered, signed_in_coordinator)
     assert client.get(f"/results/{answered.code}").status_code == 200
     token = csrf_token(client, f"/staff/tickets/{answered.code}/publish")
-    assert client.post(f"/staff/tickets/{answered.code}/unpublish",
-                       data={"reason": "", "csrf_token": token}).status_code == 400
-    response = client.post(f"/staff/tickets/{answered.code}/unpublish",
-                           data={"reason": "Nội dung cần rà soát lại", "csrf_token": token})
+    assert (
+        client.post(f"/staff/tickets/{answered.code}/unpublish", data={"reason": "", "csrf_token": token}).status_code
+        == 400
+    )
+    response = client.post(
+        f"/staff/tickets/{answered.code}/unpublish", data={"reason": "Nội dung cần rà soát lại", "csrf_token": token}
+    )
     assert response.status_code == 303
     assert client.get(f"/results/{answered.code}").status_code == 404
     assert answered.code not in client.get("/results").get_data(as_text=True)
     assert answered.code not in client.get("/results", query_string={"q": "chuyen giao"}).get_data(as_text=True)
-    events = db.session.execute(db.select(TicketEvent.action).where(TicketEvent.ticket_id == answered.id)).scalars().all()
+    events = (
+        db.session.execute(db.select(TicketEvent.action).where(TicketEvent.ticket_id == answered.id)).scalars().all()
+    )
     assert events[-2:] == ["publish", "unpublish"]
 
 
@@ -154,10 +177,14 @@ def many_published(answered_ticket, coordinator, publish):
     for i in range(25):
         category, unit = ("TDC", "CCTDC") if i % 2 else ("SHTT", "QLCN")
         ticket = answered_ticket(
-            title=f"Kiến nghị số {i} về đăng ký nhãn hiệu" if category == "SHTT" else f"Phản ánh số {i} về kiểm định cân",
+            title=f"Kiến nghị số {i} về đăng ký nhãn hiệu"
+            if category == "SHTT"
+            else f"Phản ánh số {i} về kiểm định cân",
             content="Nội dung chi tiết của phản ánh, kiến nghị về thủ tục hành chính.",
             answer="Sở trả lời: thủ tục được thực hiện theo quy định hiện hành.",
-            category=category, unit_code=unit, kind="recommendation" if category == "SHTT" else "complaint",
+            category=category,
+            unit_code=unit,
+            kind="recommendation" if category == "SHTT" else "complaint",
             on_time=i % 3 != 0,
         )
         publish(ticket, coordinator, now=datetime(2026, 11, 1, 3) + timedelta(hours=i))

@@ -14,25 +14,54 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.publication.publication_fixtures import (  # noqa: F401
-    answered_ticket, coordinator, publish, release_before_requests, search_schema,
-)
 from feedback.domain.redaction import strip_accents
 from feedback.extensions import db
 from feedback.models import Unit
+from tests.publication.publication_fixtures import (  # noqa: F401
+    answered_ticket,
+    coordinator,
+    publish,
+    release_before_requests,
+    search_schema,
+)
 
 SUBMITTERS = [
-    dict(name="Nguyễn Thị Hồng Nhung", organization="Công ty TNHH Thương mại Dịch vụ Hồng Phát",
-         tax_code="0101243150", email="nhung.nguyen@hongphat.vn", phone="0912345678",
-         address="Số 45 đường Trần Hưng Đạo, phường Cửa Nam, Hà Nội", consent_publish=False),
-    dict(name="Lê Văn Đức", organization="Hợp tác xã Nông nghiệp Đức Thành", tax_code="0100109106",
-         email="duc.le@ducthanh.com.vn", phone="02838234567",
-         address="Ấp 3, xã Phước Vĩnh An, huyện Củ Chi", consent_publish=True),
-    dict(submitter_type="citizen", name="Phạm Quỳnh Anh", organization=None, tax_code=None,
-         email="quynhanh.pham@gmail.com", phone="0868123456", address="Tổ 7, khu phố Mỹ Lợi, thị xã Gò Công"),
-    dict(name="Võ Minh Tuấn", organization="Công ty Cổ phần Cơ điện Minh Tuấn", tax_code="0101243150-001",
-         email="tuan.vo@minhtuan.vn", phone="0977000111", address="Lô B2 KCN Tân Hương, Châu Thành",
-         consent_publish=False),
+    dict(
+        name="Nguyễn Thị Hồng Nhung",
+        organization="Công ty TNHH Thương mại Dịch vụ Hồng Phát",
+        tax_code="0101243150",
+        email="nhung.nguyen@hongphat.vn",
+        phone="0912345678",
+        address="Số 45 đường Trần Hưng Đạo, phường Cửa Nam, Hà Nội",
+        consent_publish=False,
+    ),
+    dict(
+        name="Lê Văn Đức",
+        organization="Hợp tác xã Nông nghiệp Đức Thành",
+        tax_code="0100109106",
+        email="duc.le@ducthanh.com.vn",
+        phone="02838234567",
+        address="Ấp 3, xã Phước Vĩnh An, huyện Củ Chi",
+        consent_publish=True,
+    ),
+    dict(
+        submitter_type="citizen",
+        name="Phạm Quỳnh Anh",
+        organization=None,
+        tax_code=None,
+        email="quynhanh.pham@gmail.com",
+        phone="0868123456",
+        address="Tổ 7, khu phố Mỹ Lợi, thị xã Gò Công",
+    ),
+    dict(
+        name="Võ Minh Tuấn",
+        organization="Công ty Cổ phần Cơ điện Minh Tuấn",
+        tax_code="0101243150-001",
+        email="tuan.vo@minhtuan.vn",
+        phone="0977000111",
+        address="Lô B2 KCN Tân Hương, Châu Thành",
+        consent_publish=False,
+    ),
 ]
 
 
@@ -52,9 +81,19 @@ def text_with_personal_data(s: dict) -> str:
 def needles(s: dict) -> list[str]:
     """Every form of a submitter's personal data to look for in public output."""
     phone = s["phone"]
-    found = [s["email"], s["email"].split("@")[0], s["name"], strip_accents(s["name"]), s["address"],
-             strip_accents(s["address"]), phone, f"{phone[:4]} {phone[4:7]} {phone[7:]}", "+84 " + phone[1:],
-             "84" + phone[1:], phone[1:]]
+    found = [
+        s["email"],
+        s["email"].split("@")[0],
+        s["name"],
+        strip_accents(s["name"]),
+        s["address"],
+        strip_accents(s["address"]),
+        phone,
+        f"{phone[:4]} {phone[4:7]} {phone[7:]}",
+        "+84 " + phone[1:],
+        "84" + phone[1:],
+        phone[1:],
+    ]
     if s.get("tax_code"):
         found += [s["tax_code"], s["tax_code"].split("-")[0]]
     if s.get("organization") and not s.get("consent_publish"):
@@ -72,20 +111,29 @@ def seeded(app, answered_ticket, make_ticket, coordinator, publish):
     tickets = {}
     for i, s in enumerate(SUBMITTERS[:2]):
         fields = {k: v for k, v in s.items() if v is not None}
-        ticket = answered_ticket(title=f"Thủ tục công bố hợp quy — {s['name']} ({s['phone']})",
-                                 content=text_with_personal_data(s),
-                                 answer=f"Kính gửi {s['name']} ({s['email']}): Sở hướng dẫn thủ tục công bố hợp quy "
-                                        "theo Thông tư 28/2012/TT-BKHCN.",
-                                 on_time=bool(i), **fields)
+        ticket = answered_ticket(
+            title=f"Thủ tục công bố hợp quy — {s['name']} ({s['phone']})",
+            content=text_with_personal_data(s),
+            answer=f"Kính gửi {s['name']} ({s['email']}): Sở hướng dẫn thủ tục công bố hợp quy "
+            "theo Thông tư 28/2012/TT-BKHCN.",
+            on_time=bool(i),
+            **fields,
+        )
         publish(ticket, coordinator, now=datetime(2026, 11, 10, 3) + timedelta(hours=i))
         tickets[f"published{i}"] = ticket
     s = SUBMITTERS[2]
-    tickets["answered"] = answered_ticket(content=text_with_personal_data(s), title=f"Hỏi của {s['name']}",
-                                          **{k: v for k, v in s.items() if v is not None})
+    tickets["answered"] = answered_ticket(
+        content=text_with_personal_data(s),
+        title=f"Hỏi của {s['name']}",
+        **{k: v for k, v in s.items() if v is not None},
+    )
     s = SUBMITTERS[3]
     for state in ("new", "in_progress", "needs_info", "refused"):
-        ticket = make_ticket(content=text_with_personal_data(s), title=f"Kiến nghị của {s['name']}",
-                             **{k: v for k, v in s.items() if v is not None})
+        ticket = make_ticket(
+            content=text_with_personal_data(s),
+            title=f"Kiến nghị của {s['name']}",
+            **{k: v for k, v in s.items() if v is not None},
+        )
         ticket.state = state
         if state != "new":
             ticket.unit_id = db.session.execute(db.select(Unit.id).where(Unit.code == "CCTDC")).scalar_one()
@@ -95,8 +143,14 @@ def seeded(app, answered_ticket, make_ticket, coordinator, publish):
 
 
 def public_urls(codes: dict) -> list[str]:
-    urls = ["/results", "/results?page=2", "/results/feed.atom", "/results/export.csv", "/statistics",
-            "/statistics?year=2025"]
+    urls = [
+        "/results",
+        "/results?page=2",
+        "/results/feed.atom",
+        "/results/export.csv",
+        "/statistics",
+        "/statistics?year=2025",
+    ]
     for kind in ("complaint", "recommendation", "proposal"):
         urls.append(f"/results?kind={kind}")
     for q in ("thu tuc", "cong bo hop quy", "Nguyễn", "Hồng Phát", "Đức", "hop quy"):
@@ -107,10 +161,16 @@ def public_urls(codes: dict) -> list[str]:
             urls.append(f"/open311/v2/requests/{code}.{fmt}")
             urls.append(f"/open311/v2/requests.{fmt}?service_request_id={code}")
     for fmt in ("json", "xml"):
-        urls += [f"/open311/v2/discovery.{fmt}", f"/open311/v2/services.{fmt}", f"/open311/v2/services/TDC.{fmt}",
-                 f"/open311/v2/requests.{fmt}", f"/open311/v2/requests.{fmt}?status=open",
-                 f"/open311/v2/requests.{fmt}?status=closed", f"/open311/v2/requests.{fmt}?service_code=TDC",
-                 f"/open311/v2/requests.{fmt}?start_date=2000-01-01T00:00:00Z&end_date=2100-01-01T00:00:00Z"]
+        urls += [
+            f"/open311/v2/discovery.{fmt}",
+            f"/open311/v2/services.{fmt}",
+            f"/open311/v2/services/TDC.{fmt}",
+            f"/open311/v2/requests.{fmt}",
+            f"/open311/v2/requests.{fmt}?status=open",
+            f"/open311/v2/requests.{fmt}?status=closed",
+            f"/open311/v2/requests.{fmt}?service_code=TDC",
+            f"/open311/v2/requests.{fmt}?start_date=2000-01-01T00:00:00Z&end_date=2100-01-01T00:00:00Z",
+        ]
     urls.append("/open311/v2/openapi.json")
     return urls
 
@@ -165,12 +225,21 @@ def test_open311_post_response_has_no_personal_data(app, client, seeded):
     app.config["OPEN311_API_KEYS"] = ["test-key"]
     s = SUBMITTERS[0]
     for fmt in ("json", "xml"):
-        response = client.post(f"/open311/v2/requests.{fmt}", data={
-            "api_key": "test-key", "service_code": "TDC", "description": text_with_personal_data(s),
-            "first_name": s["name"], "email": s["email"], "phone": s["phone"], "address_string": s["address"],
-            "attribute[kind]": "complaint", "attribute[organization]": s["organization"],
-            "attribute[tax_code]": s["tax_code"],
-        })
+        response = client.post(
+            f"/open311/v2/requests.{fmt}",
+            data={
+                "api_key": "test-key",
+                "service_code": "TDC",
+                "description": text_with_personal_data(s),
+                "first_name": s["name"],
+                "email": s["email"],
+                "phone": s["phone"],
+                "address_string": s["address"],
+                "attribute[kind]": "complaint",
+                "attribute[organization]": s["organization"],
+                "attribute[tax_code]": s["tax_code"],
+            },
+        )
         assert response.status_code == 201, response.get_data(as_text=True)
         assert leaks(response.get_data(as_text=True)) == []
 

@@ -6,12 +6,16 @@ from datetime import datetime
 
 import pytest
 
-from tests.publication.publication_fixtures import (  # noqa: F401
-    answered_ticket, coordinator, publish, release_before_requests, search_schema,
-)
 from feedback.extensions import db
 from feedback.models import OutboxMessage, TicketEvent
 from feedback.services import ServiceError, calendar, publication
+from tests.publication.publication_fixtures import (  # noqa: F401
+    answered_ticket,
+    coordinator,
+    publish,
+    release_before_requests,
+    search_schema,
+)
 
 NOW = datetime(2026, 11, 20, 3, 0)
 
@@ -38,13 +42,29 @@ ANSWER = (
 
 @pytest.fixture
 def ticket(answered_ticket):
-    return answered_ticket(content=CONTENT, answer=ANSWER, title="Thủ tục kiểm định của bà Trần Thị Bích Ngọc",
-                           consent_publish=False, **PERSONAL)
+    return answered_ticket(
+        content=CONTENT,
+        answer=ANSWER,
+        title="Thủ tục kiểm định của bà Trần Thị Bích Ngọc",
+        consent_publish=False,
+        **PERSONAL,
+    )
 
 
 def leaked(text: str) -> list[str]:
-    needles = [PERSONAL["name"], "Bích Ngọc", "bà Ngọc", PERSONAL["organization"], PERSONAL["tax_code"],
-               PERSONAL["email"], "987 654 321", "987.654.321", "0987654321", PERSONAL["address"], "001203012345"]
+    needles = [
+        PERSONAL["name"],
+        "Bích Ngọc",
+        "bà Ngọc",
+        PERSONAL["organization"],
+        PERSONAL["tax_code"],
+        PERSONAL["email"],
+        "987 654 321",
+        "987.654.321",
+        "0987654321",
+        PERSONAL["address"],
+        "001203012345",
+    ]
     return [n for n in needles if n.lower() in text.lower()]
 
 
@@ -65,28 +85,32 @@ def test_prefill_keeps_organisation_with_consent(answered_ticket):
     assert PERSONAL["name"] not in texts.summary and PERSONAL["email"] not in texts.summary
 
 
-@pytest.mark.parametrize("mention", [
-    "Trần Thị Bích Ngọc",
-    "tran thi bich ngoc",            # without diacritics
-    "TRẦN THỊ BÍCH NGỌC",
-    "bà Ngọc",                       # title + given name
-    "+84 987 654 321",
-    "(+84) 987-654-321",
-    "0987.654.321",
-    "0212 3456 789",                 # anyone's phone number
-    "0101243150",                    # tax code
-    "0101243150-001",                # branch tax code
-    "ngoc.tran@hungthinh.com.vn",
-    "lienhe@khac.vn",                # anyone's email inside text
-    "Số 12 đường Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
-    "Công ty Cổ phần Thiết bị Đo lường Hưng Thịnh",  # organisation without consent
-    "cong ty co phan thiet bi do luong hung thinh",
-])
+@pytest.mark.parametrize(
+    "mention",
+    [
+        "Trần Thị Bích Ngọc",
+        "tran thi bich ngoc",  # without diacritics
+        "TRẦN THỊ BÍCH NGỌC",
+        "bà Ngọc",  # title + given name
+        "+84 987 654 321",
+        "(+84) 987-654-321",
+        "0987.654.321",
+        "0212 3456 789",  # anyone's phone number
+        "0101243150",  # tax code
+        "0101243150-001",  # branch tax code
+        "ngoc.tran@hungthinh.com.vn",
+        "lienhe@khac.vn",  # anyone's email inside text
+        "Số 12 đường Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
+        "Công ty Cổ phần Thiết bị Đo lường Hưng Thịnh",  # organisation without consent
+        "cong ty co phan thiet bi do luong hung thinh",
+    ],
+)
 def test_publish_refuses_text_with_personal_data(ticket, coordinator, mention):
     texts = publication.prefill(ticket)
     with pytest.raises(ServiceError) as exc:
-        publication.publish(ticket, coordinator, texts.title, texts.summary + " Liên hệ: " + mention + ".",
-                            texts.answer, NOW)
+        publication.publish(
+            ticket, coordinator, texts.title, texts.summary + " Liên hệ: " + mention + ".", texts.answer, NOW
+        )
     assert exc.value.status == 400 and exc.value.field == "public_summary"
     db.session.rollback()
     assert ticket.published_at is None
@@ -119,12 +143,17 @@ def test_publish_sets_public_text_search_text_event_and_email(ticket, coordinato
 def test_republish_edits_text_without_second_email(ticket, coordinator):
     texts = publication.prefill(ticket)
     publication.publish(ticket, coordinator, texts.title, texts.summary, texts.answer, NOW)
-    publication.publish(ticket, coordinator, "Tiêu đề đã sửa về thủ tục", texts.summary, texts.answer,
-                        datetime(2026, 11, 21))
+    publication.publish(
+        ticket, coordinator, "Tiêu đề đã sửa về thủ tục", texts.summary, texts.answer, datetime(2026, 11, 21)
+    )
     db.session.commit()
     assert ticket.public_title == "Tiêu đề đã sửa về thủ tục" and ticket.published_at == NOW
-    assert db.session.execute(db.select(db.func.count(OutboxMessage.id)).where(
-        OutboxMessage.kind == "published")).scalar_one() == 1
+    assert (
+        db.session.execute(
+            db.select(db.func.count(OutboxMessage.id)).where(OutboxMessage.kind == "published")
+        ).scalar_one()
+        == 1
+    )
 
 
 @pytest.mark.parametrize("state", ["new", "assigned", "in_progress", "pending_approval", "needs_info", "refused"])
@@ -136,8 +165,9 @@ def test_publish_refused_unless_answered(ticket, coordinator, state):
     assert exc.value.status == 409
 
 
-@pytest.mark.parametrize("role,unit", [("officer", "CCTDC"), ("unit_head", "CCTDC"), ("director", None),
-                                       ("admin", None)])
+@pytest.mark.parametrize(
+    ("role", "unit"), [("officer", "CCTDC"), ("unit_head", "CCTDC"), ("director", None), ("admin", None)]
+)
 def test_publish_and_unpublish_refused_for_other_roles(ticket, make_user, role, unit):
     user = make_user(role, unit)
     with pytest.raises(ServiceError) as exc:
@@ -148,12 +178,15 @@ def test_publish_and_unpublish_refused_for_other_roles(ticket, make_user, role, 
     assert exc.value.status == 403
 
 
-@pytest.mark.parametrize("title,summary,answer,field", [
-    ("", "Tóm tắt nội dung đủ dài", "Trả lời đủ dài.", "public_title"),
-    ("Tiêu đề công khai", "ngắn", "Trả lời đủ dài.", "public_summary"),
-    ("Tiêu đề công khai", "Tóm tắt nội dung đủ dài", "   ", "public_answer"),
-    ("x" * 301, "Tóm tắt nội dung đủ dài", "Trả lời đủ dài.", "public_title"),
-])
+@pytest.mark.parametrize(
+    ("title", "summary", "answer", "field"),
+    [
+        ("", "Tóm tắt nội dung đủ dài", "Trả lời đủ dài.", "public_title"),
+        ("Tiêu đề công khai", "ngắn", "Trả lời đủ dài.", "public_summary"),
+        ("Tiêu đề công khai", "Tóm tắt nội dung đủ dài", "   ", "public_answer"),
+        ("x" * 301, "Tóm tắt nội dung đủ dài", "Trả lời đủ dài.", "public_title"),
+    ],
+)
 def test_publish_validates_lengths(ticket, coordinator, title, summary, answer, field):
     with pytest.raises(ServiceError) as exc:
         publication.publish(ticket, coordinator, title, summary, answer, NOW)
@@ -167,7 +200,9 @@ def test_unpublish_records_reason_and_clears_search(ticket, coordinator):
     with pytest.raises(ServiceError) as exc:
         publication.unpublish(ticket, coordinator, "", NOW)
     assert exc.value.status == 400
-    publication.unpublish(ticket, coordinator, "Người gửi đề nghị gỡ do còn thông tin nhận diện.", datetime(2026, 11, 22))
+    publication.unpublish(
+        ticket, coordinator, "Người gửi đề nghị gỡ do còn thông tin nhận diện.", datetime(2026, 11, 22)
+    )
     db.session.commit()
     assert ticket.published_at is None and ticket.search_text is None
     assert ticket.unpublished_at == datetime(2026, 11, 22)

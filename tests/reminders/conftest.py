@@ -7,10 +7,10 @@ model fields (unit, state, assignee, dates) directly.
 from __future__ import annotations
 
 import pytest
-from tests.reminders.reminder_helpers import SwitchableSMTP, at, unit
 
 from feedback.extensions import db
 from feedback.models import Ticket
+from tests.reminders.reminder_helpers import SwitchableSMTP, at, unit
 
 
 @pytest.fixture
@@ -50,8 +50,9 @@ def routed_ticket(make_ticket, put):
 
     def factory(received: str, *, unit_code: str = "QLCN", assignee=None, state: str | None = None, **fields):
         ticket = make_ticket(now=at(received), **fields)
-        return put(ticket, unit_code=unit_code, assignee=assignee,
-                   state=state or ("in_progress" if assignee else "assigned"))
+        return put(
+            ticket, unit_code=unit_code, assignee=assignee, state=state or ("in_progress" if assignee else "assigned")
+        )
 
     return factory
 
@@ -71,5 +72,3 @@ def smtp_down(app):
     server = SwitchableSMTP(app)
     yield server
     server.stop()
-
-

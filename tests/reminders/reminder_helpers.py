@@ -12,17 +12,24 @@ def unit(code: str) -> Unit:
 
 
 def reminder_keys() -> list[tuple]:
-    rows = db.session.execute(db.select(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date,
-                                        ReminderLog.step)).all()
+    rows = db.session.execute(
+        db.select(ReminderLog.ticket_id, ReminderLog.kind, ReminderLog.due_date, ReminderLog.step)
+    ).all()
     db.session.rollback()
     return [tuple(r) for r in rows]
 
 
 def reminder_messages() -> list[OutboxMessage]:
-    rows = db.session.execute(db.select(OutboxMessage).where(
-        OutboxMessage.kind.in_(["reminder_digest", "progress_update"])).order_by(OutboxMessage.id)).scalars().all()
+    rows = (
+        db.session.execute(
+            db.select(OutboxMessage)
+            .where(OutboxMessage.kind.in_(["reminder_digest", "progress_update"]))
+            .order_by(OutboxMessage.id)
+        )
+        .scalars()
+        .all()
+    )
     return rows
-
 
 
 class SwitchableSMTP:
@@ -34,8 +41,9 @@ class SwitchableSMTP:
         self.sink = SMTPSink()
         self.port = free_port()
         self.controller = None
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
-                          OUTBOX_SMTP_TIMEOUT=5)
+        app.config.update(
+            MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False, OUTBOX_SMTP_TIMEOUT=5
+        )
         mail.init_app(app)
 
     def start(self) -> None:

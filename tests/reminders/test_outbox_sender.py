@@ -17,8 +17,17 @@ T0 = at("2027-03-02T09:00")
 
 
 def add_messages(n: int, now=T0) -> list[int]:
-    rows = [OutboxMessage(kind="test", recipients=f"user{i}@example.com", subject=f"Thư số {i}",
-                          body_text=f"Nội dung {i}", next_attempt_at=now, created_at=now) for i in range(n)]
+    rows = [
+        OutboxMessage(
+            kind="test",
+            recipients=f"user{i}@example.com",
+            subject=f"Thư số {i}",
+            body_text=f"Nội dung {i}",
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for i in range(n)
+    ]
     db.session.add_all(rows)
     db.session.flush()
     ids = [r.id for r in rows]
@@ -56,7 +65,7 @@ def test_two_concurrent_senders_send_every_row_exactly_once(app, smtp):
                     if not (report.sent or report.retried or report.lost_claims):
                         break
                     sent[name].extend(report.sent)
-        except Exception as exc:  # noqa: BLE001 - surfaced below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=sender, args=(n,)) for n in "ab"]
@@ -116,7 +125,7 @@ def test_a_retry_is_due_only_once_its_back_off_has_passed(app, smtp_down):
     [message_id] = add_messages(1)
     send_pending(T0)
     smtp_down.start()
-    assert send_pending(T0 + timedelta(seconds=59)).sent == []           # back-off of 60 s not over
+    assert send_pending(T0 + timedelta(seconds=59)).sent == []  # back-off of 60 s not over
     assert send_pending(T0 + timedelta(seconds=60)).sent == [message_id]
     assert db.session.get(OutboxMessage, message_id).attempts == 2
 
@@ -161,7 +170,8 @@ def test_admin_outbox_page_and_resend(app, client, staff, smtp_down):
     assert (message.status, message.attempts) == ("pending", 0)
     audit = db.session.execute(db.select(AuditLog)).scalars().all()
     assert [(a.entity, a.entity_id, a.action, a.actor_id) for a in audit] == [
-        ("outbox_message", str(failed_id), "resend", admin_id)]
+        ("outbox_message", str(failed_id), "resend", admin_id)
+    ]
     assert audit[0].details["status"] == "failed" and audit[0].details["attempts"] == 2
     db.session.rollback()
 

@@ -4,12 +4,12 @@ different ways, and the workflow's own emails and the reminders falling back the
 from __future__ import annotations
 
 import pytest
-from tests.reminders.reminder_helpers import at, unit
 
 from feedback.extensions import db
 from feedback.models import OutboxMessage, User
 from feedback.services import calendar, recipients, workflow
 from feedback.services.reminders import sweep
+from tests.reminders.reminder_helpers import at, unit
 
 OFFICER, HEAD, MAILBOX = "officer@sokhcn.vn", "head.qlcn@sokhcn.vn", "qlcn@sokhcn.vn"
 OFFICE, DIRECTOR = "vanphong@sokhcn.vn", "giamdoc@sokhcn.vn"
@@ -64,13 +64,17 @@ def desk(make_user, make_ticket, put):
         unit("QLCN").email = MAILBOX if s["mailbox"] else None
         db.session.commit()
         ticket = make_ticket(now=at("2027-03-01T09:00"))
-        return put(ticket, unit_code="QLCN", assignee=officer if s["assigned"] else None,
-                   state="in_progress" if s["assigned"] else "assigned")
+        return put(
+            ticket,
+            unit_code="QLCN",
+            assignee=officer if s["assigned"] else None,
+            state="in_progress" if s["assigned"] else "assigned",
+        )
 
     return build
 
 
-@pytest.mark.parametrize("what,setup,told", TABLE, ids=[f"{w}-{s}" for w, s, _t in TABLE])
+@pytest.mark.parametrize(("what", "setup", "told"), TABLE, ids=[f"{w}-{s}" for w, s, _t in TABLE])
 def test_who_is_told(app, desk, what, setup, told):
     ticket = desk(setup)
     assert set(recipients.emails(what, ticket)) == told
@@ -93,8 +97,9 @@ def test_workflow_mail_and_reminders_fall_back_alike_for_a_unit_without_head(app
     routed = make_ticket(now=at("2027-03-01T09:30"), title="Chậm cấp giấy chứng nhận")
     workflow.route(routed, coordinator, "QLCN", at("2027-03-01T10:00"))
     db.session.commit()
-    routed_mail = db.session.execute(db.select(OutboxMessage).where(
-        OutboxMessage.kind == "staff_routed", OutboxMessage.ticket_id == routed.id)).scalar_one()
+    routed_mail = db.session.execute(
+        db.select(OutboxMessage).where(OutboxMessage.kind == "staff_routed", OutboxMessage.ticket_id == routed.id)
+    ).scalar_one()
     assert routed_mail.recipients == OFFICE
 
     overdue = calendar.work_calendar().add_working_days(routed.due_date, 3)  # 3 working days late
@@ -108,6 +113,12 @@ def test_workflow_mail_and_reminders_fall_back_alike_for_a_unit_without_head(app
     again = make_ticket(now=at("2027-03-01T09:40"))
     workflow.route(again, coordinator, "QLCN", at("2027-03-01T10:05"))
     db.session.commit()
-    assert db.session.execute(db.select(OutboxMessage.recipients).where(
-        OutboxMessage.kind == "staff_routed", OutboxMessage.ticket_id == again.id)).scalar_one() == HEAD
+    assert (
+        db.session.execute(
+            db.select(OutboxMessage.recipients).where(
+                OutboxMessage.kind == "staff_routed", OutboxMessage.ticket_id == again.id
+            )
+        ).scalar_one()
+        == HEAD
+    )
     assert set(recipients.emails("overdue_head", again)) == {HEAD}

@@ -6,21 +6,27 @@ import threading
 from collections import Counter
 
 import pytest
-from tests.reminders.reminder_helpers import at, reminder_keys, reminder_messages
 
 from feedback.extensions import db
 from feedback.services import outbox as outbox_service
 from feedback.services.outbox import send_pending
 from feedback.services.reminders import sweep
+from tests.reminders.reminder_helpers import at, reminder_keys, reminder_messages
 
 MOMENT = "2027-02-18T09:00"  # the 12 tickets below are 5 working days late: head, escalation, progress
 
 
 @pytest.fixture
 def late_tickets(staff, routed_ticket):
-    tickets = [routed_ticket("2027-01-22T09:00", assignee=staff["officer"] if i % 2 else None,
-                             unit_code="QLCN" if i % 3 else "CCTDC", email=f"dn{i}@example.com")
-               for i in range(12)]
+    tickets = [
+        routed_ticket(
+            "2027-01-22T09:00",
+            assignee=staff["officer"] if i % 2 else None,
+            unit_code="QLCN" if i % 3 else "CCTDC",
+            email=f"dn{i}@example.com",
+        )
+        for i in range(12)
+    ]
     codes = [t.code for t in tickets]
     db.session.commit()
     return codes
@@ -48,7 +54,7 @@ def test_two_concurrent_sweeps_queue_each_reminder_once(app, late_tickets, smtp)
                 report = sweep(at(MOMENT))
                 db.session.commit()
                 reports.append(report)
-        except Exception as exc:  # noqa: BLE001 - surfaced below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
@@ -63,8 +69,11 @@ def test_two_concurrent_sweeps_queue_each_reminder_once(app, late_tickets, smtp)
 
     # Delivered: one digest per staff member, one progress email per ticket, each reminder in one email.
     send_pending(at(MOMENT))
-    reminders = [(rcpt, msg.get_body(("plain",)).get_content()) for rcpt, msg in smtp.messages
-                 if "Nhắc việc" in msg["Subject"] or "tiến độ" in msg["Subject"]]  # not the acknowledgments
+    reminders = [
+        (rcpt, msg.get_body(("plain",)).get_content())
+        for rcpt, msg in smtp.messages
+        if "Nhắc việc" in msg["Subject"] or "tiến độ" in msg["Subject"]
+    ]  # not the acknowledgments
     for recipient, code, kind in expected_lines(late_tickets):
         holding = [rcpt for rcpt, body in reminders if code in body and recipient in rcpt]
         assert len(holding) == 1, (recipient, code, kind)

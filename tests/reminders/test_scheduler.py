@@ -17,11 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from tests.reminders.reminder_helpers import at, reminder_keys
 
 from feedback.extensions import db
 from feedback.jobs import AdvisoryLock, LeaseLock, leadership_for
 from feedback.models import OutboxMessage, SchedulerLease
+from tests.reminders.reminder_helpers import at, reminder_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -46,8 +46,14 @@ class Scheduler:
             **env,
         }
         self.lines: list[str] = []
-        self.proc = subprocess.Popen([FLASK, "--app", "wsgi", "scheduler", *args], cwd=ROOT, env=environment,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            [FLASK, "--app", "wsgi", "scheduler", *args],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -104,8 +110,9 @@ def schedulers(app):
 
 def late_tickets(routed_ticket, staff, n: int) -> list[str]:
     """n tickets 5 working days late on 18/02/2027 (overdue head, escalation and progress each)."""
-    codes = [routed_ticket("2027-01-22T09:00", assignee=staff["officer"], email=f"dn{i}@example.com").code
-             for i in range(n)]
+    codes = [
+        routed_ticket("2027-01-22T09:00", assignee=staff["officer"], email=f"dn{i}@example.com").code for i in range(n)
+    ]
     db.session.commit()
     return codes
 
@@ -120,10 +127,14 @@ def wait_until(predicate, timeout: float = 180, interval: float = 0.2, context=l
 
 
 def reminder_rows_unsent() -> tuple[int, int]:
-    total = db.session.execute(db.select(db.func.count(OutboxMessage.id)).where(
-        OutboxMessage.kind.in_(["reminder_digest", "progress_update"]))).scalar_one()
-    unsent = db.session.execute(db.select(db.func.count(OutboxMessage.id)).where(
-        OutboxMessage.kind.in_(["reminder_digest", "progress_update"]), OutboxMessage.status != "sent")).scalar_one()
+    total = db.session.execute(
+        db.select(db.func.count(OutboxMessage.id)).where(OutboxMessage.kind.in_(["reminder_digest", "progress_update"]))
+    ).scalar_one()
+    unsent = db.session.execute(
+        db.select(db.func.count(OutboxMessage.id)).where(
+            OutboxMessage.kind.in_(["reminder_digest", "progress_update"]), OutboxMessage.status != "sent"
+        )
+    ).scalar_one()
     db.session.rollback()
     return total, unsent
 
@@ -150,7 +161,8 @@ def expected_pairs(codes) -> Counter:
 
 
 def test_scheduler_killed_mid_sweep_and_restarted_finishes_without_duplicates(
-        app, staff, routed_ticket, smtp_down, schedulers):
+    app, staff, routed_ticket, smtp_down, schedulers
+):
     codes = late_tickets(routed_ticket, staff, 150)
     first = schedulers("--now", "2027-02-18T09:00", "--reminder-seconds", "600", "--outbox-seconds", "0.5")
     first.wait_for("reminder sweep started")
@@ -162,8 +174,10 @@ def test_scheduler_killed_mid_sweep_and_restarted_finishes_without_duplicates(
 
     smtp_down.start()  # the restarted scheduler finds a working SMTP server
     second = schedulers("--now", "2027-02-18T11:00", "--reminder-seconds", "600", "--outbox-seconds", "0.5")
-    wait_until(lambda: (lambda total, unsent: total > 0 and unsent == 0)(*reminder_rows_unsent()),
-               context=lambda: f"{reminder_rows_unsent()}\n{first.log()}\n---\n{second.log()}")
+    wait_until(
+        lambda: (lambda total, unsent: total > 0 and unsent == 0)(*reminder_rows_unsent()),
+        context=lambda: f"{reminder_rows_unsent()}\n{first.log()}\n---\n{second.log()}",
+    )
     assert second.terminate() == 0
     assert second.saw("stopped")
 
@@ -224,17 +238,17 @@ def test_lock_takeover_when_the_leader_dies(app, kind):
     db.session.rollback()
     first, second = cls(app, holder="host-a:1"), cls(app, holder="host-b:2")
     try:
-        assert first.ensure() and first.ensure()      # takes it, keeps it
+        assert first.ensure() and first.ensure()  # takes it, keeps it
         assert not second.ensure()
         if kind == "lease":
-            time.sleep(1.2)                           # host-a stops renewing (it died)
+            time.sleep(1.2)  # host-a stops renewing (it died)
             assert second.ensure()
-            assert not first.ensure()                 # host-a comes back: no longer the leader
+            assert not first.ensure()  # host-a comes back: no longer the leader
             lease = db.session.get(SchedulerLease, "scheduler")
             assert lease.holder == "host-b:2"
             db.session.rollback()
         else:
-            first._drop()                             # host-a's connection dies, and its lock with it
+            first._drop()  # host-a's connection dies, and its lock with it
             assert second.ensure()
             assert not first.ensure()
     finally:
@@ -243,8 +257,10 @@ def test_lock_takeover_when_the_leader_dies(app, kind):
 
 
 def test_web_workers_never_start_the_scheduler():
-    code = ("import sys\nfrom wsgi import app\napp.test_client().get('/healthz')\n"
-            "import threading\nprint(any('apscheduler' in m for m in sys.modules), threading.active_count())")
+    code = (
+        "import sys\nfrom wsgi import app\napp.test_client().get('/healthz')\n"
+        "import threading\nprint(any('apscheduler' in m for m in sys.modules), threading.active_count())"
+    )
     env = {**os.environ, "FEEDBACK_ENV": "development", "DATABASE_URL": "sqlite://"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

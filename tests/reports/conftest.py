@@ -8,15 +8,16 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 import pytest
-from tests import support
-from tests.support import PASSWORD, release, release_before_requests
 
 from feedback.extensions import db
+from tests import support
+from tests.support import PASSWORD, release, release_before_requests
 
 
 @pytest.fixture
 def sign_in(client):
     """Sign a user in through the login form, holding no transaction meanwhile."""
+
     def do(user, password: str = PASSWORD):
         email = user.email
         release()
@@ -59,14 +60,25 @@ def put_ticket(app):
         values = dict(
             code=f"PAKN-{received_on.year}-{counter['n']:06d}",
             tracking_token=secrets.token_urlsafe(16),
-            kind="complaint", state="new", channel="web",
-            submitter_type="enterprise", organization="Công ty TNHH Thử Nghiệm", tax_code="0101243150",
-            name="Nguyễn Văn An", email=f"an{counter['n']}@example.com", phone="0912345678",
-            address="Số 1 đường Lê Lợi, tỉnh Tây Ninh", consent_publish=True,
-            title=f"Phản ánh số {counter['n']}", content="Nội dung phản ánh của doanh nghiệp.",
+            kind="complaint",
+            state="new",
+            channel="web",
+            submitter_type="enterprise",
+            organization="Công ty TNHH Thử Nghiệm",
+            tax_code="0101243150",
+            name="Nguyễn Văn An",
+            email=f"an{counter['n']}@example.com",
+            phone="0912345678",
+            address="Số 1 đường Lê Lợi, tỉnh Tây Ninh",
+            consent_publish=True,
+            title=f"Phản ánh số {counter['n']}",
+            content="Nội dung phản ánh của doanh nghiệp.",
             received_at=datetime.combine(received_on, datetime.min.time()) + timedelta(hours=2),
-            received_on=received_on, due_date=due, original_due_date=due,
-            category_id=categories[category], unit_id=units[unit] if unit else None,
+            received_on=received_on,
+            due_date=due,
+            original_due_date=due,
+            category_id=categories[category],
+            unit_id=units[unit] if unit else None,
         )
         values.update(fields)
         ticket = Ticket(**values)
@@ -100,21 +112,29 @@ def seeded_year(put_ticket):
         if day > date(2025, 12, 31):
             break
         kind, category, channel = rng.choice(KINDS), rng.choice(CATS), rng.choice(CHANNELS)
-        unit = rng.choice(UNITS + [None]) if rng.random() < 0.1 else rng.choice(UNITS)
+        unit = rng.choice([*UNITS, None]) if rng.random() < 0.1 else rng.choice(UNITS)
         due = day + timedelta(days=20)
         f = dict(received_on=day, due_date=due, kind=kind, category=category, channel=channel, unit=unit)
-        outcome = rng.choices(["answered", "refused", "transferred", "needs_info", "in_progress", "new"],
-                              weights=[60, 6, 6, 6, 16, 6])[0]
+        outcome = rng.choices(
+            ["answered", "refused", "transferred", "needs_info", "in_progress", "new"], weights=[60, 6, 6, 6, 16, 6]
+        )[0]
         if outcome == "answered":
             answered_on = day + timedelta(days=rng.randint(1, 35))
-            f.update(state="answered", answered_on=answered_on,
-                     answered_at=datetime.combine(answered_on, datetime.min.time()) + timedelta(hours=3),
-                     closed_at=datetime.combine(answered_on, datetime.min.time()) + timedelta(hours=3),
-                     on_time=answered_on <= due, answer="Trả lời của Sở.")
+            f.update(
+                state="answered",
+                answered_on=answered_on,
+                answered_at=datetime.combine(answered_on, datetime.min.time()) + timedelta(hours=3),
+                closed_at=datetime.combine(answered_on, datetime.min.time()) + timedelta(hours=3),
+                on_time=answered_on <= due,
+                answer="Trả lời của Sở.",
+            )
             if rng.random() < 0.5:
                 pub = answered_on + timedelta(days=rng.randint(0, 4))
-                f.update(published_at=datetime.combine(pub, datetime.min.time()) + timedelta(hours=4),
-                         public_title="Tiêu đề công khai", public_answer="Trả lời công khai")
+                f.update(
+                    published_at=datetime.combine(pub, datetime.min.time()) + timedelta(hours=4),
+                    public_title="Tiêu đề công khai",
+                    public_answer="Trả lời công khai",
+                )
         elif outcome in ("refused", "transferred"):
             closed = day + timedelta(days=rng.randint(0, 4))
             f.update(state=outcome, closed_at=datetime.combine(closed, datetime.min.time()) + timedelta(hours=3))
@@ -154,8 +174,11 @@ def _independent(made: list[dict], start: date, end: date, today: date = date(20
     from feedback.domain.deadlines import WorkCalendar
 
     cal = WorkCalendar()
-    days = [cal.working_days_between(f["received_on"], f["answered_on"]) for f in cohort
-            if expected_status(f, as_of).startswith("answered")]
+    days = [
+        cal.working_days_between(f["received_on"], f["answered_on"])
+        for f in cohort
+        if expected_status(f, as_of).startswith("answered")
+    ]
     published = sum(1 for f in cohort if f.get("published_at") and f["published_at"].date() <= as_of)
     return cohort, statuses, days, published, as_of
 

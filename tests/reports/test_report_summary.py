@@ -47,19 +47,27 @@ def test_summary_equals_recount_after_a_mix_of_workflow_actions(make_ticket, mak
 
     moved = make_ticket(now=at(day + timedelta(days=2)))
     workflow.route(moved, coordinator, "CCTDC", at(day + timedelta(days=2), 4))
-    workflow.extend(moved, coordinator, moved.due_date + timedelta(days=14), "Cần lấy ý kiến Sở Tài chính",
-                    at(day + timedelta(days=3)))
+    workflow.extend(
+        moved,
+        coordinator,
+        moved.due_date + timedelta(days=14),
+        "Cần lấy ý kiến Sở Tài chính",
+        at(day + timedelta(days=3)),
+    )
     paused = make_ticket(now=at(day + timedelta(days=3)))
     workflow.route(paused, coordinator, "QLCN", at(day + timedelta(days=3), 4))
-    workflow.request_info(paused, coordinator, "Đề nghị bổ sung giấy chứng nhận đăng ký doanh nghiệp.",
-                          at(day + timedelta(days=4)))
+    workflow.request_info(
+        paused, coordinator, "Đề nghị bổ sung giấy chứng nhận đăng ký doanh nghiệp.", at(day + timedelta(days=4))
+    )
     workflow.provide_info(paused, None, "Đã bổ sung bản sao giấy chứng nhận.", at(day + timedelta(days=8)))
     refused = make_ticket(now=at(day + timedelta(days=5)))
-    workflow.refuse(refused, coordinator, "Không thuộc thẩm quyền của Sở.", at(day + timedelta(days=6)),
-                    reason_code="out_of_scope")
+    workflow.refuse(
+        refused, coordinator, "Không thuộc thẩm quyền của Sở.", at(day + timedelta(days=6)), reason_code="out_of_scope"
+    )
     transferred = make_ticket(now=at(day + timedelta(days=5)))
-    workflow.transfer(transferred, coordinator, "Sở Công Thương", "Thuộc thẩm quyền Sở Công Thương.",
-                      at(day + timedelta(days=6)))
+    workflow.transfer(
+        transferred, coordinator, "Sở Công Thương", "Thuộc thẩm quyền Sở Công Thương.", at(day + timedelta(days=6))
+    )
     db.session.commit()
     assert_exact()
 
@@ -69,10 +77,16 @@ def test_summary_equals_recount_after_a_mix_of_workflow_actions(make_ticket, mak
     assert_exact()
 
     # Reconsideration: the submitter asks for a review of an answered ticket, which reopens it.
-    satisfaction.rate(on_time, "dissatisfied", ["did_not_address"], "Chưa trả lời câu hỏi về nhãn hàng hóa.",
-                      at(day + timedelta(days=11)))
-    outcome = satisfaction.request_review(on_time, ["did_not_address"], "Đề nghị Sở xem xét lại câu trả lời.",
-                                          at(day + timedelta(days=12)))
+    satisfaction.rate(
+        on_time,
+        "dissatisfied",
+        ["did_not_address"],
+        "Chưa trả lời câu hỏi về nhãn hàng hóa.",
+        at(day + timedelta(days=11)),
+    )
+    outcome = satisfaction.request_review(
+        on_time, ["did_not_address"], "Đề nghị Sở xem xét lại câu trả lời.", at(day + timedelta(days=12))
+    )
     db.session.commit()
     assert outcome is not None and on_time.state != "answered"
     assert_exact()
@@ -80,8 +94,14 @@ def test_summary_equals_recount_after_a_mix_of_workflow_actions(make_ticket, mak
     # Anonymisation keeps the counts; deleting a ticket takes it away from the summary.
     privacy.anonymise_ticket(refused, at(day + timedelta(days=400)), privacy.AnonymiseResult())
     db.session.commit()
-    gone = put_ticket(code="PAKN-2026-009001", unit="QLCN", state="in_progress", received_on=day, due_date=day + timedelta(days=20),
-                      title="Đề nghị hướng dẫn thủ tục cấp mã số mã vạch")
+    gone = put_ticket(
+        code="PAKN-2026-009001",
+        unit="QLCN",
+        state="in_progress",
+        received_on=day,
+        due_date=day + timedelta(days=20),
+        title="Đề nghị hướng dẫn thủ tục cấp mã số mã vạch",
+    )
     assert_exact()
     db.session.execute(text("DELETE FROM tickets WHERE id = :id"), {"id": gone.id})
     db.session.commit()
@@ -109,8 +129,13 @@ def test_reports_verify_command(runner, put_ticket):
 def test_dashboard_caps_the_overdue_list_with_a_link(client, put_ticket, staff):
     today = local_today()
     for i in range(18):
-        put_ticket(unit="QLCN", state="in_progress", received_on=today - timedelta(days=60),
-                   due_date=today - timedelta(days=3 + i), title=f"Đề nghị hướng dẫn đo lường số {i}")
+        put_ticket(
+            unit="QLCN",
+            state="in_progress",
+            received_on=today - timedelta(days=60),
+            due_date=today - timedelta(days=3 + i),
+            title=f"Đề nghị hướng dẫn đo lường số {i}",
+        )
     staff("coordinator")
     html = client.get("/staff/dashboard").get_data(as_text=True)
     assert 'id="overdue-count">18<' in html
@@ -123,8 +148,13 @@ def test_dashboard_caps_the_overdue_list_with_a_link(client, put_ticket, staff):
 
 def test_detailed_csv_is_streamed(client, put_ticket, staff):
     today = local_today()
-    put_ticket(unit="QLCN", state="in_progress", received_on=today, due_date=today + timedelta(days=10),
-               title="=HYPERLINK(\"http://x\")")
+    put_ticket(
+        unit="QLCN",
+        state="in_progress",
+        received_on=today,
+        due_date=today + timedelta(days=10),
+        title='=HYPERLINK("http://x")',
+    )
     staff("coordinator")
     r = client.get(f"/staff/reports/export.csv?from={today:%Y-%m-%d}&to={today:%Y-%m-%d}&part=detail")
     assert r.status_code == 200 and r.is_streamed

@@ -40,10 +40,15 @@ def test_cutoff_and_custom_periods(client, seeded_year, independent, coordinator
     assert "Từ 01/02/2025 đến 28/02/2025" in html and f'data-figure="received">{len(cohort)}<' in html
 
 
-@pytest.mark.parametrize("query,field", [("from=2025-02-30&to=2025-03-01", "from-error"),
-                                         ("from=2025-03-01&to=2025-02-01", "to-error"),
-                                         ("year=2025&quarter=7", "quarter-error"),
-                                         ("year=abc", "year-error")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2025-02-30&to=2025-03-01", "from-error"),
+        ("from=2025-03-01&to=2025-02-01", "to-error"),
+        ("year=2025&quarter=7", "quarter-error"),
+        ("year=abc", "year-error"),
+    ],
+)
 def test_bad_period_is_400_beside_the_field(client, coordinator, query, field):
     r = client.get(f"/staff/reports?{query}")
     assert r.status_code == 400
@@ -99,9 +104,16 @@ def test_csv_export_has_bom_and_figures(client, seeded_year, independent, coordi
     assert len(detail.data.decode("utf-8-sig").strip().splitlines()) == len(cohort) + 1
 
 
-@pytest.mark.parametrize("role,unit,status", [("officer", "QLCN", 403), ("unit_head", "QLCN", 403),
-                                              ("admin", None, 403), ("director", None, 200),
-                                              ("coordinator", None, 200)])
+@pytest.mark.parametrize(
+    ("role", "unit", "status"),
+    [
+        ("officer", "QLCN", 403),
+        ("unit_head", "QLCN", 403),
+        ("admin", None, 403),
+        ("director", None, 200),
+        ("coordinator", None, 200),
+    ],
+)
 def test_report_roles(client, staff, role, unit, status):
     staff(role, unit)
     for path in ("/staff/reports", "/staff/reports/export.xlsx", "/staff/reports/export.csv"):
@@ -115,8 +127,9 @@ def test_reports_need_sign_in(client):
 
 def test_cli_export(runner, seeded_year, independent, tmp_path):
     out = tmp_path / "q1.xlsx"
-    result = runner.invoke(args=["reports", "export", "--year", "2025", "--quarter", "1", "--format", "xlsx",
-                                 "--output", str(out)])
+    result = runner.invoke(
+        args=["reports", "export", "--year", "2025", "--quarter", "1", "--format", "xlsx", "--output", str(out)]
+    )
     assert result.exit_code == 0, result.output
     wb = load_workbook(out)
     cohort, *_ = independent(seeded_year, date(2025, 1, 1), date(2025, 3, 31))
@@ -126,12 +139,25 @@ def test_cli_export(runner, seeded_year, independent, tmp_path):
     result = runner.invoke(args=["reports", "export", "--year", "2025", "--format", "csv", "--output", str(out_csv)])
     assert result.exit_code == 0, result.output
     assert out_csv.read_bytes().startswith(b"\xef\xbb\xbf")
-    bad = runner.invoke(args=["reports", "export", "--year", "2025", "--quarter", "5", "--format", "csv",
-                              "--output", str(out_csv)])
+    bad = runner.invoke(
+        args=["reports", "export", "--year", "2025", "--quarter", "5", "--format", "csv", "--output", str(out_csv)]
+    )
     assert bad.exit_code != 0
     assert runner.invoke(args=["reports", "export", "--format", "csv", "--output", str(out_csv)]).exit_code != 0
-    custom = runner.invoke(args=["reports", "export", "--from", "2025-02-01", "--to", "2025-02-28", "--format", "csv",
-                                 "--output", str(out_csv)])
+    custom = runner.invoke(
+        args=[
+            "reports",
+            "export",
+            "--from",
+            "2025-02-01",
+            "--to",
+            "2025-02-28",
+            "--format",
+            "csv",
+            "--output",
+            str(out_csv),
+        ]
+    )
     assert custom.exit_code == 0, custom.output
     cohort, *_ = independent(seeded_year, date(2025, 2, 1), date(2025, 2, 28))
     assert f"received {len(cohort)}," in custom.output
@@ -140,16 +166,34 @@ def test_cli_export(runner, seeded_year, independent, tmp_path):
 
 def test_dashboard_scope_and_figures(client, put_ticket, staff):
     today = local_today()
-    put_ticket(unit="QLCN", state="in_progress", received_on=today - timedelta(days=30),
-               due_date=today - timedelta(days=3), title="Quá hạn QLCN")
-    put_ticket(unit="QLCN", state="assigned", received_on=today - timedelta(days=2), due_date=today,
-               title="Đến hạn QLCN")
-    put_ticket(unit="QLCN", state="answered", received_on=today - timedelta(days=10), due_date=today,
-               answered_on=today, on_time=True)
-    put_ticket(unit="CCTDC", state="in_progress", received_on=today - timedelta(days=40),
-               due_date=today - timedelta(days=10), title="Quá hạn CCTDC")
-    put_ticket(unit="QLCN", state="needs_info", received_on=today - timedelta(days=5), due_date=today,
-               title="Chờ bổ sung QLCN")  # paused: neither due nor overdue
+    put_ticket(
+        unit="QLCN",
+        state="in_progress",
+        received_on=today - timedelta(days=30),
+        due_date=today - timedelta(days=3),
+        title="Quá hạn QLCN",
+    )
+    put_ticket(
+        unit="QLCN", state="assigned", received_on=today - timedelta(days=2), due_date=today, title="Đến hạn QLCN"
+    )
+    put_ticket(
+        unit="QLCN",
+        state="answered",
+        received_on=today - timedelta(days=10),
+        due_date=today,
+        answered_on=today,
+        on_time=True,
+    )
+    put_ticket(
+        unit="CCTDC",
+        state="in_progress",
+        received_on=today - timedelta(days=40),
+        due_date=today - timedelta(days=10),
+        title="Quá hạn CCTDC",
+    )
+    put_ticket(
+        unit="QLCN", state="needs_info", received_on=today - timedelta(days=5), due_date=today, title="Chờ bổ sung QLCN"
+    )  # paused: neither due nor overdue
     staff("officer", "QLCN")
     r = client.get("/staff/dashboard")
     assert r.status_code == 200
@@ -158,7 +202,9 @@ def test_dashboard_scope_and_figures(client, put_ticket, staff):
     assert "Quá hạn CCTDC" not in html  # another unit's ticket stays out of scope
     assert 'id="overdue-count">1<' in html and 'id="due-week-count">1<' in html
     assert "Chờ bổ sung QLCN" not in html
-    assert re.search(r'data-state="in_progress">.*?>1</a>', html) and re.search(r'data-state="answered">.*?>1</a>', html)
+    assert re.search(r'data-state="in_progress">.*?>1</a>', html) and re.search(
+        r'data-state="answered">.*?>1</a>', html
+    )
     assert 'id="open-count"' in html and "3 đang mở" in html
     assert "vendor/chartjs/chart.umd" in html and "cdn" not in html.lower()
     assert client.get("/static/vendor/chartjs/chart.umd.min.js").status_code == 200
@@ -166,10 +212,12 @@ def test_dashboard_scope_and_figures(client, put_ticket, staff):
 
 def test_dashboard_for_all_scope(client, put_ticket, staff):
     today = local_today()
-    put_ticket(unit="QLCN", state="in_progress", received_on=today - timedelta(days=30),
-               due_date=today - timedelta(days=3))
-    put_ticket(unit="CCTDC", state="needs_info", received_on=today - timedelta(days=40),
-               due_date=today - timedelta(days=10))  # paused: not overdue
+    put_ticket(
+        unit="QLCN", state="in_progress", received_on=today - timedelta(days=30), due_date=today - timedelta(days=3)
+    )
+    put_ticket(
+        unit="CCTDC", state="needs_info", received_on=today - timedelta(days=40), due_date=today - timedelta(days=10)
+    )  # paused: not overdue
     staff("director")
     html = client.get("/staff/dashboard").get_data(as_text=True)
     assert 'id="overdue-count">1<' in html

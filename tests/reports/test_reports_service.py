@@ -27,7 +27,7 @@ PERIODS = [
 ]
 
 
-@pytest.mark.parametrize("year,quarter,cutoff,start,end", PERIODS)
+@pytest.mark.parametrize(("year", "quarter", "cutoff", "start", "end"), PERIODS)
 def test_report_agrees_with_independent_count(seeded_year, independent, year, quarter, cutoff, start, end):
     period = period_for(year, quarter, cutoff)
     assert (period.start, period.end) == (start, end)
@@ -46,8 +46,11 @@ def test_report_agrees_with_independent_count(seeded_year, independent, year, qu
     assert t.open_in_time == statuses["open_in_time"] + statuses["open_paused"]
     assert t.open_paused == statuses["open_paused"]
     assert t.published == published
-    assert t.closed_later == sum(1 for f in cohort if expected_status(f, as_of).startswith("open")
-                                 and f.get("state") in ("answered", "refused", "transferred"))
+    assert t.closed_later == sum(
+        1
+        for f in cohort
+        if expected_status(f, as_of).startswith("open") and f.get("state") in ("answered", "refused", "transferred")
+    )
     assert t.median_days == float(statistics.median(days))
     assert t.mean_days == round(statistics.fmean(days), 1)
     # Every breakdown adds up to the total and agrees group by group.
@@ -83,8 +86,13 @@ def test_period_inside_today_counts_as_of_today(seeded_year, independent):
 
 def test_answered_after_period_end_counts_as_open_then(put_ticket):
     # Received 20/03/2025, due 09/04, answered 02/04: open within deadline as of 31/03, on time for the year.
-    put_ticket(received_on=date(2025, 3, 20), due_date=date(2025, 4, 9), state="answered",
-               answered_on=date(2025, 4, 2), on_time=True)
+    put_ticket(
+        received_on=date(2025, 3, 20),
+        due_date=date(2025, 4, 9),
+        state="answered",
+        answered_on=date(2025, 4, 2),
+        on_time=True,
+    )
     q1 = build_report(period_for(2025, 1), TODAY, cal=WorkCalendar())
     assert (q1.total.open_in_time, q1.total.answered_on_time) == (1, 0)
     assert q1.total.closed_later == 1  # shown so a reader can reconcile with today's states
@@ -103,10 +111,9 @@ def test_custom_period_and_bad_input():
 
 
 def test_pause_after_the_period_end_does_not_count_as_paused(put_ticket):
-    put_ticket(received_on=date(2025, 3, 3), due_date=date(2025, 3, 24), state="needs_info",
-               paused_on=date(2025, 4, 2))
-    put_ticket(received_on=date(2025, 3, 4), due_date=date(2025, 3, 24), state="needs_info",
-               paused_on=date(2025, 3, 20))
+    put_ticket(received_on=date(2025, 3, 3), due_date=date(2025, 3, 24), state="needs_info", paused_on=date(2025, 4, 2))
+    put_ticket(
+        received_on=date(2025, 3, 4), due_date=date(2025, 3, 24), state="needs_info", paused_on=date(2025, 3, 20)
+    )
     q1 = build_report(period_for(2025, 1), TODAY, cal=WorkCalendar())
     assert (q1.total.open_overdue, q1.total.open_paused) == (1, 1)
-

@@ -28,21 +28,23 @@ def test_quarter_of_worked_tickets(make_ticket, make_user):
         db.session.commit()
         return t
 
-    on_time = answered(date(2025, 4, 7), date(2025, 4, 21))           # due 28/04: on time
+    on_time = answered(date(2025, 4, 7), date(2025, 4, 21))  # due 28/04: on time
     late = answered(date(2025, 4, 8), date(2025, 5, 14), "Chờ ý kiến của Bộ")  # due 28/04: late
-    after_quarter = answered(date(2025, 6, 25), date(2025, 7, 8))     # open on 30/06, answered since
+    after_quarter = answered(date(2025, 6, 25), date(2025, 7, 8))  # open on 30/06, answered since
     refused = make_ticket(now=at(date(2025, 5, 5)))
-    workflow.refuse(refused, coordinator, "Không thuộc thẩm quyền của Sở.", at(date(2025, 5, 6)),
-                    reason_code="out_of_scope")
+    workflow.refuse(
+        refused, coordinator, "Không thuộc thẩm quyền của Sở.", at(date(2025, 5, 6)), reason_code="out_of_scope"
+    )
     transferred = make_ticket(now=at(date(2025, 5, 12)))
-    workflow.transfer(transferred, coordinator, "Sở Công Thương", "Thuộc thẩm quyền Sở Công Thương.",
-                      at(date(2025, 5, 13)))
-    overdue = make_ticket(now=at(date(2025, 5, 20)))                 # due 09/06, still open
+    workflow.transfer(
+        transferred, coordinator, "Sở Công Thương", "Thuộc thẩm quyền Sở Công Thương.", at(date(2025, 5, 13))
+    )
+    overdue = make_ticket(now=at(date(2025, 5, 20)))  # due 09/06, still open
     workflow.route(overdue, coordinator, "CCTDC", at(date(2025, 5, 21)))
     paused = make_ticket(now=at(date(2025, 5, 26)))
     workflow.route(paused, coordinator, "CCTDC", at(date(2025, 5, 26), 4))
     workflow.request_info(paused, coordinator, "Đề nghị bổ sung hồ sơ.", at(date(2025, 5, 27)))
-    before = make_ticket(now=at(date(2025, 3, 28)))                  # received in Q1: not counted
+    before = make_ticket(now=at(date(2025, 3, 28)))  # received in Q1: not counted
     db.session.commit()
     assert (on_time.on_time, late.on_time) == (True, False)
 

@@ -32,8 +32,9 @@ def review(client, token: str, **data):
 
 
 def set_rating(ticket_id: int, level: str, rated_on, reasons=()):
-    db.session.add(Rating(ticket_id=ticket_id, round=0, level=level, reasons=list(reasons), revision=1,
-                          rated_on=rated_on))
+    db.session.add(
+        Rating(ticket_id=ticket_id, round=0, level=level, reasons=list(reasons), revision=1, rated_on=rated_on)
+    )
     db.session.commit()
 
 
@@ -81,17 +82,24 @@ def test_rating_twice_and_replayed_form(client, answered):
     assert rate(client, token, csrf_token=form, level="acceptable", reasons="too_late").status_code == 303
     before = snapshot(ticket.id)
     # The same first-rating form posted again (a double click, the back button): refused.
-    refused(rate(client, token, csrf_token=form, level="satisfied"), 409, "Quý vị đã đánh giá câu trả lời này",
-            before, ticket.id)
+    refused(
+        rate(client, token, csrf_token=form, level="satisfied"),
+        409,
+        "Quý vị đã đánh giá câu trả lời này",
+        before,
+        ticket.id,
+    )
     # A change from the page as it is now is accepted ...
     assert rate(client, token, level="dissatisfied", revision="1").status_code == 303
     assert snapshot(ticket.id)["ratings"][0][1:2] == ("dissatisfied",)
     before = snapshot(ticket.id)
     # ... and replaying that change form (revision 1, now 2) is refused.
-    refused(rate(client, token, level="satisfied", revision="1"), 409, "đã được gửi hoặc trang đã cũ",
-            before, ticket.id)
-    refused(rate(client, token, level="satisfied", revision="abc"), 409, "đã được gửi hoặc trang đã cũ",
-            before, ticket.id)
+    refused(
+        rate(client, token, level="satisfied", revision="1"), 409, "đã được gửi hoặc trang đã cũ", before, ticket.id
+    )
+    refused(
+        rate(client, token, level="satisfied", revision="abc"), 409, "đã được gửi hoặc trang đã cũ", before, ticket.id
+    )
 
 
 def test_rating_windows(client, answered, app):
@@ -103,21 +111,32 @@ def test_rating_windows(client, answered, app):
     changed = answered()
     set_rating(changed.id, "acceptable", local_today() - timedelta(days=app.config["RATING_CHANGE_DAYS"] + 1))
     before = snapshot(changed.id)
-    refused(rate(client, changed.tracking_token, level="satisfied", revision="1"), 409,
-            "hết thời hạn thay đổi đánh giá", before, changed.id)
+    refused(
+        rate(client, changed.tracking_token, level="satisfied", revision="1"),
+        409,
+        "hết thời hạn thay đổi đánh giá",
+        before,
+        changed.id,
+    )
     # On the last day of the window the change is still accepted.
-    db.session.execute(db.update(Rating).where(Rating.ticket_id == changed.id)
-                       .values(rated_on=local_today() - timedelta(days=app.config["RATING_CHANGE_DAYS"])))
+    db.session.execute(
+        db.update(Rating)
+        .where(Rating.ticket_id == changed.id)
+        .values(rated_on=local_today() - timedelta(days=app.config["RATING_CHANGE_DAYS"]))
+    )
     db.session.commit()
     assert rate(client, changed.tracking_token, level="satisfied", revision="1").status_code == 303
 
 
-@pytest.mark.parametrize("data,text", [
-    ({}, "Vui lòng chọn một mức đánh giá"),
-    ({"level": "rất hài lòng"}, "Vui lòng chọn một mức đánh giá"),
-    ({"level": "dissatisfied", "reasons": "bad_code"}, "Lý do không hợp lệ"),
-    ({"level": "satisfied", "comment": "x" * 2001}, "Tối đa 2000 ký tự"),
-])
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ({}, "Vui lòng chọn một mức đánh giá"),
+        ({"level": "rất hài lòng"}, "Vui lòng chọn một mức đánh giá"),
+        ({"level": "dissatisfied", "reasons": "bad_code"}, "Lý do không hợp lệ"),
+        ({"level": "satisfied", "comment": "x" * 2001}, "Tối đa 2000 ký tự"),
+    ],
+)
 def test_bad_rating_fields(client, answered, data, text):
     ticket = answered()
     before = snapshot(ticket.id)
@@ -127,27 +146,47 @@ def test_bad_rating_fields(client, answered, data, text):
 def test_no_rating_before_the_answer_or_while_it_is_reconsidered(client, make_ticket, answered):
     fresh_ticket = make_ticket()
     before = snapshot(fresh_ticket.id)
-    refused(rate(client, fresh_ticket.tracking_token, level="satisfied"), 409, "chưa có câu trả lời", before,
-            fresh_ticket.id)
+    refused(
+        rate(client, fresh_ticket.tracking_token, level="satisfied"),
+        409,
+        "chưa có câu trả lời",
+        before,
+        fresh_ticket.id,
+    )
     ticket = answered()
     assert rate(client, ticket.tracking_token, level="dissatisfied").status_code == 303
     assert review(client, ticket.tracking_token, comment="Đề nghị xem xét lại.").status_code == 303
     before = snapshot(ticket.id)
-    refused(rate(client, ticket.tracking_token, level="satisfied", revision="1"), 409, "chưa có câu trả lời",
-            before, ticket.id)
+    refused(
+        rate(client, ticket.tracking_token, level="satisfied", revision="1"),
+        409,
+        "chưa có câu trả lời",
+        before,
+        ticket.id,
+    )
 
 
 def test_review_refusals(client, answered, app):
     pleased = answered()
     assert rate(client, pleased.tracking_token, level="acceptable").status_code == 303
     before = snapshot(pleased.id)
-    refused(review(client, pleased.tracking_token, comment="Xem lại"), 409, "sau khi đánh giá «Không hài lòng»",
-            before, pleased.id)
+    refused(
+        review(client, pleased.tracking_token, comment="Xem lại"),
+        409,
+        "sau khi đánh giá «Không hài lòng»",
+        before,
+        pleased.id,
+    )
 
     unrated = answered()
     before = snapshot(unrated.id)
-    refused(review(client, unrated.tracking_token, comment="Xem lại"), 409, "sau khi đánh giá «Không hài lòng»",
-            before, unrated.id)
+    refused(
+        review(client, unrated.tracking_token, comment="Xem lại"),
+        409,
+        "sau khi đánh giá «Không hài lòng»",
+        before,
+        unrated.id,
+    )
 
     # Outside the request period (15 days from the answer, a deadline rule).
     late = answered()
@@ -170,8 +209,13 @@ def test_review_refusals(client, answered, app):
     form = csrf(client, twice.tracking_token)
     assert review(client, twice.tracking_token, csrf_token=form).status_code == 303
     before = snapshot(twice.id)
-    refused(review(client, twice.tracking_token, csrf_token=form), 409, "Sở đã tiếp nhận đề nghị xem xét lại ngày",
-            before, twice.id)
+    refused(
+        review(client, twice.tracking_token, csrf_token=form),
+        409,
+        "Sở đã tiếp nhận đề nghị xem xét lại ngày",
+        before,
+        twice.id,
+    )
 
 
 def test_staff_cannot_rate_or_ask_for_review(app, answered, team, staff_client):
@@ -180,13 +224,27 @@ def test_staff_cannot_rate_or_ask_for_review(app, answered, team, staff_client):
         client = staff_client(team[who])
         form = csrf(client, ticket.tracking_token)
         before = snapshot(ticket.id)
-        refused(client.post(f"/track/{ticket.tracking_token}/rating", data={"csrf_token": form, "level": "satisfied"}),
-                403, "Cán bộ không được đánh giá", before, ticket.id)
-        refused(client.post(f"/track/{ticket.tracking_token}/review", data={"csrf_token": form, "comment": "x"}),
-                403, "Cán bộ không được đánh giá", before, ticket.id)
+        refused(
+            client.post(f"/track/{ticket.tracking_token}/rating", data={"csrf_token": form, "level": "satisfied"}),
+            403,
+            "Cán bộ không được đánh giá",
+            before,
+            ticket.id,
+        )
+        refused(
+            client.post(f"/track/{ticket.tracking_token}/review", data={"csrf_token": form, "comment": "x"}),
+            403,
+            "Cán bộ không được đánh giá",
+            before,
+            ticket.id,
+        )
         # No staff action rates either.
-        assert client.post(f"/staff/tickets/{ticket.code}/rate", data={"csrf_token": client.token,
-                                                                      "level": "satisfied"}).status_code == 404
+        assert (
+            client.post(
+                f"/staff/tickets/{ticket.code}/rate", data={"csrf_token": client.token, "level": "satisfied"}
+            ).status_code
+            == 404
+        )
         assert snapshot(ticket.id) == before
 
 
@@ -199,7 +257,9 @@ def test_one_submitters_link_cannot_rate_anothers_ticket(client, answered):
     assert snapshot(theirs.id) == {**before_theirs, "outbox": snapshot(theirs.id)["outbox"]}
     assert fresh(mine.id).review_round == 1 and fresh(theirs.id).review_round == 0
     # The tracking form with the other's code and my e-mail does not open their page.
-    response = client.post("/track", data={"csrf_token": csrf(client, mine.tracking_token), "code": theirs.code,
-                                           "email": "an.nguyen@example.com"})
+    response = client.post(
+        "/track",
+        data={"csrf_token": csrf(client, mine.tracking_token), "code": theirs.code, "email": "an.nguyen@example.com"},
+    )
     assert response.status_code == 404
     assert theirs.tracking_token not in response.get_data(as_text=True)

@@ -52,26 +52,37 @@ def seeded(app, make_ticket, team):
         return ticket
 
     def rate(ticket, unit: str, level: str, day: date, reasons=(), counted=True):
-        satisfaction.rate(ticket, level, list(reasons), COMMENT, moment(day),
-                          expected_revision=None)
+        satisfaction.rate(ticket, level, list(reasons), COMMENT, moment(day), expected_revision=None)
         db.session.commit()
         if counted:
             facts["ratings"].append((unit, level))
 
     cctdc = [answered("CCTDC", f"Kiểm định phương tiện đo số {i}") for i in range(6)]
-    for ticket, level, offset in zip(cctdc, ("satisfied", "satisfied", "acceptable", "dissatisfied", "dissatisfied",
-                                             "satisfied"), (10, 11, 12, 12, 13, 30)):
-        rate(ticket, "CCTDC", level, d0 + timedelta(days=offset),
-             reasons=("did_not_address",) if level == "dissatisfied" else ())
+    for ticket, level, offset in zip(
+        cctdc,
+        ("satisfied", "satisfied", "acceptable", "dissatisfied", "dissatisfied", "satisfied"),
+        (10, 11, 12, 12, 13, 30),
+    ):
+        rate(
+            ticket,
+            "CCTDC",
+            level,
+            d0 + timedelta(days=offset),
+            reasons=("did_not_address",) if level == "dissatisfied" else (),
+        )
     # The two dissatisfied ask for reconsideration; the director answers both, one changing the outcome.
     for ticket, changed in ((cctdc[3], True), (cctdc[4], False)):
-        satisfaction.request_review(ticket, ["did_not_address"], "Đề nghị xem xét lại.", moment(d0 + timedelta(days=14)))
+        satisfaction.request_review(
+            ticket, ["did_not_address"], "Đề nghị xem xét lại.", moment(d0 + timedelta(days=14))
+        )
         # The head approved the first answer and was its assignee: the review went back unassigned, the
         # head hands it to the officer (allowed), who drafts; the director approves.
         assert ticket.assignee_id is None
         workflow.assign(ticket, team["head"], team["officer"], moment(d0 + timedelta(days=15)))
         workflow.answer(ticket, team["officer"], "Trả lời sau khi xem xét lại.", moment(d0 + timedelta(days=18)))
-        workflow.approve(ticket, team["director"], moment(d0 + timedelta(days=20)), outcome_changed="1" if changed else "")
+        workflow.approve(
+            ticket, team["director"], moment(d0 + timedelta(days=20)), outcome_changed="1" if changed else ""
+        )
         db.session.commit()
         facts["reviews"].append(("CCTDC", changed))
     rate(cctdc[3], "CCTDC", "satisfied", d0 + timedelta(days=45))  # the review's answer, rated in turn
@@ -80,8 +91,9 @@ def seeded(app, make_ticket, team):
         if ticket is None:
             ticket = answered("QLCN", "Chuyển giao công nghệ sản xuất phân bón")
             qlcn_returned = ticket
-        satisfaction.return_answer(ticket, team["coordinator"], "Chưa trả lời đúng nội dung",
-                                   moment(d0 + timedelta(days=35)))
+        satisfaction.return_answer(
+            ticket, team["coordinator"], "Chưa trả lời đúng nội dung", moment(d0 + timedelta(days=35))
+        )
         db.session.commit()
         facts["returns"].append(unit)
     workflow.answer(qlcn_returned, team["other_head"], "Trả lời đã bổ sung căn cứ.", moment(d0 + timedelta(days=36)))
@@ -103,7 +115,8 @@ def expected_counts(facts) -> dict[str, dict]:
         levels = Counter(level for u, level in facts["ratings"] if u == unit)
         total = sum(levels.values())
         out[unit] = {
-            "ratings": total, **{lv: levels[lv] for lv in LEVELS},
+            "ratings": total,
+            **{lv: levels[lv] for lv in LEVELS},
             **{f"{lv}_share": round(100 * levels[lv] / total, 1) if total else None for lv in LEVELS},
             "reviews_requested": sum(1 for u, _c in facts["reviews"] if u == unit),
             "reviews_changed": sum(1 for u, c in facts["reviews"] if u == unit and c),
@@ -149,8 +162,9 @@ def test_report_page_csv_xlsx_and_survey_export(app, seeded, team, staff_client)
             if attr in LEVELS:
                 continue
             # Vietnamese pages write decimals with a comma ("57,1").
-            assert shown[attr] == ("—" if value is None else (f"{value:.1f}".replace(".", ",") if isinstance(value, float)
-                                                              else str(value))), attr
+            assert shown[attr] == (
+                "—" if value is None else (f"{value:.1f}".replace(".", ",") if isinstance(value, float) else str(value))
+            ), attr
         assert shown["satisfied"] == str(want["satisfied"])
 
     text = client.get(f"/staff/reports/export.csv?{args}&part=satisfaction").get_data().decode("utf-8-sig")
@@ -180,8 +194,15 @@ def test_report_page_csv_xlsx_and_survey_export(app, seeded, team, staff_client)
     doc = json.loads(client.get(f"/staff/reports/satisfaction.json?{args}").get_data())
     assert doc["count"] == 10 and doc["columns"] == list(satisfaction.EXPORT_COLUMNS)
     dumped = response.get_data(as_text=True) + json.dumps(doc, ensure_ascii=False)
-    for personal in ("Nguyễn Văn An", "an.nguyen@example.com", "0912", "0101243150", "Đức Hòa", COMMENT,
-                     "Công ty TNHH"):
+    for personal in (
+        "Nguyễn Văn An",
+        "an.nguyen@example.com",
+        "0912",
+        "0101243150",
+        "Đức Hòa",
+        COMMENT,
+        "Công ty TNHH",
+    ):
         assert personal not in dumped
     # Units see only their figures; the export is for the office.
     assert staff_client(team["officer"]).get(f"/staff/reports/satisfaction.csv?{args}").status_code == 403
@@ -224,13 +245,26 @@ def test_dashboard_chart_data_is_this_quarters_figures(app, answered, team, staf
 def test_cli_writes_the_survey_export(app, seeded, tmp_path):
     period, facts = seeded
     out = tmp_path / "khao-sat.json"
-    result = app.test_cli_runner().invoke(args=["reports", "satisfaction", "--year", str(period.year), "--quarter",
-                                                str(period.quarter), "--format", "json", "--output", str(out)])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "reports",
+            "satisfaction",
+            "--year",
+            str(period.year),
+            "--quarter",
+            str(period.quarter),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["count"] == len(facts["ratings"]) == 10
     assert "10 ratings" in result.output and "returns 2" in result.output
     out_csv = tmp_path / "khao-sat.csv"
-    result = app.test_cli_runner().invoke(args=["reports", "satisfaction", "--year", str(period.year), "--format",
-                                                "csv", "--output", str(out_csv)])
+    result = app.test_cli_runner().invoke(
+        args=["reports", "satisfaction", "--year", str(period.year), "--format", "csv", "--output", str(out_csv)]
+    )
     assert result.exit_code == 0 and out_csv.read_text(encoding="utf-8-sig").splitlines()[0].startswith("ticket_code,")

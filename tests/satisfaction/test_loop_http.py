@@ -25,8 +25,9 @@ def body(message) -> str:
     return message.get_body(("plain",)).get_content()
 
 
-def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client, answered, team, staff_client,
-                                                                     smtp_server, signing):
+def test_rate_dissatisfied_review_by_another_approver_and_rate_again(
+    app, client, answered, team, staff_client, smtp_server, signing
+):
     # `signing`: the department's certificate is configured, so letters are signed and mailed on approval.
     ticket = answered()
     tid, token = ticket.id, ticket.tracking_token
@@ -41,9 +42,15 @@ def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client
     page = client.get(f"/track/{token}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="rating-form"' in html and 'id="review-form"' not in html
-    response = client.post(f"/track/{token}/rating", data={
-        "csrf_token": csrf_from(html), "level": "dissatisfied", "reasons": ["did_not_address", "no_conclusion"],
-        "comment": "Câu trả lời chưa nêu rõ thời gian cụ thể, doanh nghiệp vẫn chưa có lịch kiểm định."})
+    response = client.post(
+        f"/track/{token}/rating",
+        data={
+            "csrf_token": csrf_from(html),
+            "level": "dissatisfied",
+            "reasons": ["did_not_address", "no_conclusion"],
+            "comment": "Câu trả lời chưa nêu rõ thời gian cụ thể, doanh nghiệp vẫn chưa có lịch kiểm định.",
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/track/{token}#rating")
     rating = db.session.execute(db.select(Rating).where(Rating.ticket_id == tid)).scalar_one()
     assert (rating.round, rating.level, rating.reasons) == (0, "dissatisfied", ["did_not_address", "no_conclusion"])
@@ -52,9 +59,14 @@ def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client
     # "Không hài lòng" offers the request for reconsideration, within the period.
     html = client.get(f"/track/{token}").get_data(as_text=True)
     assert 'id="review-form"' in html and "Không hài lòng" in html
-    response = client.post(f"/track/{token}/review", data={
-        "csrf_token": csrf_from(html), "reasons": ["did_not_address"],
-        "comment": "Đề nghị Sở xem xét lại và cho biết ngày kiểm định cụ thể."})
+    response = client.post(
+        f"/track/{token}/review",
+        data={
+            "csrf_token": csrf_from(html),
+            "reasons": ["did_not_address"],
+            "comment": "Đề nghị Sở xem xét lại và cho biết ngày kiểm định cụ thể.",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     t = fresh(tid)
     review = db.session.execute(db.select(Review).where(Review.ticket_id == tid)).scalar_one()
@@ -81,15 +93,21 @@ def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client
     assert refused.status_code == 403
     assert "không được xử lý, duyệt" in refused.get_data(as_text=True)
     officer = staff_client(team["officer"])
-    done = officer.post(f"/staff/tickets/{t.code}/answer", data={
-        "csrf_token": officer.token,
-        "answer": "Sau khi xem xét lại, Chi cục bố trí kiểm định tại doanh nghiệp ngày 05 tháng tới."})
+    done = officer.post(
+        f"/staff/tickets/{t.code}/answer",
+        data={
+            "csrf_token": officer.token,
+            "answer": "Sau khi xem xét lại, Chi cục bố trí kiểm định tại doanh nghiệp ngày 05 tháng tới.",
+        },
+    )
     assert done.status_code == 303
     refused = head.post(f"/staff/tickets/{t.code}/approve", data={"csrf_token": head.token})
     assert refused.status_code == 403
     assert fresh(tid).state == "pending_approval"
     director = staff_client(team["director"])
-    done = director.post(f"/staff/tickets/{t.code}/approve", data={"csrf_token": director.token, "outcome_changed": "1"})
+    done = director.post(
+        f"/staff/tickets/{t.code}/approve", data={"csrf_token": director.token, "outcome_changed": "1"}
+    )
     assert done.status_code == 303, done.get_data(as_text=True)[:800]
 
     t = fresh(tid)
@@ -110,15 +128,17 @@ def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client
     assert 'id="rating-form"' in html
     response = client.post(f"/track/{token}/rating", data={"csrf_token": csrf_from(html), "level": "satisfied"})
     assert response.status_code == 303
-    rows = db.session.execute(db.select(Rating.round, Rating.level).where(Rating.ticket_id == tid)
-                              .order_by(Rating.round)).all()
+    rows = db.session.execute(
+        db.select(Rating.round, Rating.level).where(Rating.ticket_id == tid).order_by(Rating.round)
+    ).all()
     assert [tuple(r) for r in rows] == [(0, "dissatisfied"), (1, "satisfied")]
     db.session.rollback()
     html = client.get(f"/track/{token}").get_data(as_text=True)
     assert "Hài lòng" in html and 'id="review-form"' not in html
     # Even after changing to dissatisfied, the one reconsideration is used up.
-    response = client.post(f"/track/{token}/rating", data={"csrf_token": csrf_from(html), "level": "dissatisfied",
-                                                           "revision": "1"})
+    response = client.post(
+        f"/track/{token}/rating", data={"csrf_token": csrf_from(html), "level": "dissatisfied", "revision": "1"}
+    )
     assert response.status_code == 303
     before = snapshot(tid)
     html = client.get(f"/track/{token}").get_data(as_text=True)
@@ -129,21 +149,28 @@ def test_rate_dissatisfied_review_by_another_approver_and_rate_again(app, client
 
     # Staff can reopen it for reconsideration (the only way to a second review).
     coordinator = staff_client(team["coordinator"])
-    done = coordinator.post(f"/staff/tickets/{t.code}/reopen-review", data={
-        "csrf_token": coordinator.token, "comment": "Lãnh đạo Sở chỉ đạo xem xét lại lần hai."})
+    done = coordinator.post(
+        f"/staff/tickets/{t.code}/reopen-review",
+        data={"csrf_token": coordinator.token, "comment": "Lãnh đạo Sở chỉ đạo xem xét lại lần hai."},
+    )
     assert done.status_code == 303
     t = fresh(tid)
     assert t.state == "in_progress" and t.review_round == 2
     second = db.session.execute(db.select(Review).where(Review.ticket_id == tid, Review.round == 2)).scalar_one()
     assert second.original_approver_id == team["director"].id and second.requested_by_id == team["coordinator"].id
-    public_actions = [e.action for e in db.session.execute(db.select(TicketEvent).where(
-        TicketEvent.ticket_id == tid, TicketEvent.public.is_(True))).scalars()]
+    public_actions = [
+        e.action
+        for e in db.session.execute(
+            db.select(TicketEvent).where(TicketEvent.ticket_id == tid, TicketEvent.public.is_(True))
+        ).scalars()
+    ]
     assert public_actions.count("request_review") == 1 and "reopen_review" in public_actions
     assert "rate" not in public_actions  # a rating is personal data: never a public event
 
 
-def test_return_answer_before_publication_goes_back_to_the_unit_and_keeps_the_verdict(app, answered, team,
-                                                                                   staff_client, smtp_server):
+def test_return_answer_before_publication_goes_back_to_the_unit_and_keeps_the_verdict(
+    app, answered, team, staff_client, smtp_server
+):
     ticket = answered()
     tid, code = ticket.id, ticket.code
     answered_on, on_time = ticket.answered_on, ticket.on_time
@@ -152,17 +179,25 @@ def test_return_answer_before_publication_goes_back_to_the_unit_and_keeps_the_ve
     page = coordinator.get(f"/staff/tickets/{code}").get_data(as_text=True)
     assert 'id="form-return-answer"' in page
     before = snapshot(tid)
-    missing = coordinator.post(f"/staff/tickets/{code}/return-answer", data={"csrf_token": coordinator.token,
-                                                                            "comment": "  "})
+    missing = coordinator.post(
+        f"/staff/tickets/{code}/return-answer", data={"csrf_token": coordinator.token, "comment": "  "}
+    )
     assert missing.status_code == 400 and "lý do trả lại" in missing.get_data(as_text=True)
     assert snapshot(tid) == before
     head = staff_client(team["head"])
-    assert head.post(f"/staff/tickets/{code}/return-answer", data={
-        "csrf_token": head.token, "comment": "Chưa trả lời đúng nội dung"}).status_code == 403
+    assert (
+        head.post(
+            f"/staff/tickets/{code}/return-answer",
+            data={"csrf_token": head.token, "comment": "Chưa trả lời đúng nội dung"},
+        ).status_code
+        == 403
+    )
     assert snapshot(tid) == before
 
-    done = coordinator.post(f"/staff/tickets/{code}/return-answer", data={
-        "csrf_token": coordinator.token, "comment": "Chưa trả lời đúng nội dung: thiếu căn cứ Thông tư 23/2013."})
+    done = coordinator.post(
+        f"/staff/tickets/{code}/return-answer",
+        data={"csrf_token": coordinator.token, "comment": "Chưa trả lời đúng nội dung: thiếu căn cứ Thông tư 23/2013."},
+    )
     assert done.status_code == 303
     t = fresh(tid)
     assert t.state == "in_progress" and (t.answered_on, t.on_time) == (answered_on, on_time)
@@ -170,9 +205,16 @@ def test_return_answer_before_publication_goes_back_to_the_unit_and_keeps_the_ve
     mails = deliver(smtp_server)
     assert any("truongchicuc@test.vn" in r and "trả lại câu trả lời" in m["Subject"] for r, m in mails)
     officer = staff_client(team["officer"])
-    assert officer.post(f"/staff/tickets/{code}/answer", data={
-        "csrf_token": officer.token,
-        "answer": "Căn cứ Thông tư 23/2013/TT-BKHCN, Chi cục bố trí kiểm định ngày 15 tháng tới."}).status_code == 303
+    assert (
+        officer.post(
+            f"/staff/tickets/{code}/answer",
+            data={
+                "csrf_token": officer.token,
+                "answer": "Căn cứ Thông tư 23/2013/TT-BKHCN, Chi cục bố trí kiểm định ngày 15 tháng tới.",
+            },
+        ).status_code
+        == 303
+    )
     # A returned answer is not a review: its approver may approve again.
     assert head.post(f"/staff/tickets/{code}/approve", data={"csrf_token": head.token}).status_code == 303
     t = fresh(tid)
@@ -188,13 +230,21 @@ def test_return_answer_refused_once_published(app, answered, team, staff_client)
     from feedback.services import publication
 
     ticket = answered()
-    publication.publish(ticket, team["coordinator"], "Kiểm định cân thương mại",
-                        "Doanh nghiệp đề nghị bố trí lịch kiểm định.", "Chi cục đã bố trí lịch kiểm định.", utcnow())
+    publication.publish(
+        ticket,
+        team["coordinator"],
+        "Kiểm định cân thương mại",
+        "Doanh nghiệp đề nghị bố trí lịch kiểm định.",
+        "Chi cục đã bố trí lịch kiểm định.",
+        utcnow(),
+    )
     db.session.commit()
     before = snapshot(ticket.id)
     coordinator = staff_client(team["coordinator"])
-    response = coordinator.post(f"/staff/tickets/{ticket.code}/return-answer", data={
-        "csrf_token": coordinator.token, "comment": "Chưa trả lời đúng nội dung"})
+    response = coordinator.post(
+        f"/staff/tickets/{ticket.code}/return-answer",
+        data={"csrf_token": coordinator.token, "comment": "Chưa trả lời đúng nội dung"},
+    )
     assert response.status_code == 409 and "gỡ công khai" in response.get_data(as_text=True)
     assert snapshot(ticket.id) == before
 
@@ -209,16 +259,30 @@ def test_the_reconsideration_periods_are_deadline_rules_an_admin_edits(app, clie
     assert "Thời hạn giải quyết đề nghị xem xét lại" in html and "Thời hạn đề nghị xem xét lại" in html
     rule_id = db.session.execute(db.select(DeadlineRule.id).where(DeadlineRule.purpose == "review")).scalar_one()
     db.session.rollback()
-    response = admin_client.post(f"/staff/admin/rules/{rule_id}", data={
-        "csrf_token": csrf_token(admin_client, f"/staff/admin/rules/{rule_id}"), "amount": "5",
-        "day_unit": "working_days", "legal_basis": "Quyết định 15/QĐ-SKHCN", "active": "y"})
+    response = admin_client.post(
+        f"/staff/admin/rules/{rule_id}",
+        data={
+            "csrf_token": csrf_token(admin_client, f"/staff/admin/rules/{rule_id}"),
+            "amount": "5",
+            "day_unit": "working_days",
+            "legal_basis": "Quyết định 15/QĐ-SKHCN",
+            "active": "y",
+        },
+    )
     assert response.status_code == 303
     ticket = answered()
     html = client.get(f"/track/{ticket.tracking_token}").get_data(as_text=True)
-    assert client.post(f"/track/{ticket.tracking_token}/rating", data={
-        "csrf_token": csrf_from(html), "level": "dissatisfied", "reasons": "too_late"}).status_code == 303
+    assert (
+        client.post(
+            f"/track/{ticket.tracking_token}/rating",
+            data={"csrf_token": csrf_from(html), "level": "dissatisfied", "reasons": "too_late"},
+        ).status_code
+        == 303
+    )
     html = client.get(f"/track/{ticket.tracking_token}").get_data(as_text=True)
-    assert client.post(f"/track/{ticket.tracking_token}/review", data={"csrf_token": csrf_from(html)}).status_code == 303
+    assert (
+        client.post(f"/track/{ticket.tracking_token}/review", data={"csrf_token": csrf_from(html)}).status_code == 303
+    )
     review = db.session.execute(db.select(Review).where(Review.ticket_id == ticket.id)).scalar_one()
     cal = calendar.work_calendar()
     assert review.due_date == cal.add_working_days(review.requested_on, 5)

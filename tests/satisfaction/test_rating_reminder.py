@@ -11,7 +11,6 @@ from feedback.services.outbox import send_pending
 from tests.support import to_utc
 
 
-
 def moment(day: date, hour: int = 10) -> datetime:
     return to_utc(datetime.combine(day, time(hour)))
 
@@ -55,8 +54,12 @@ def test_one_reminder_to_rate_through_smtp(app, answered, smtp_server):
     assert len(mails) == 1 and mails[0][0] == ["an.nguyen@example.com"]
     text = mails[0][1].get_body(("plain",)).get_content()
     assert f"/track/{unrated.tracking_token}#rating" in text and "thư nhắc duy nhất" in text
-    assert db.session.execute(db.select(db.func.count(OutboxMessage.id))
-                              .where(OutboxMessage.kind == "rating_reminder")).scalar_one() == 1
+    assert (
+        db.session.execute(
+            db.select(db.func.count(OutboxMessage.id)).where(OutboxMessage.kind == "rating_reminder")
+        ).scalar_one()
+        == 1
+    )
 
 
 def test_no_reminder_past_the_rating_window_or_when_disabled(app, answered):

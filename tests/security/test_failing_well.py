@@ -49,8 +49,11 @@ def silent_server():
 
 
 def test_healthz_answers_503_quickly_when_the_database_never_answers(app, silent_server):
-    hung = create_app("testing", SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://u@127.0.0.1:{silent_server}/x",
-                      UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"])
+    hung = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://u@127.0.0.1:{silent_server}/x",
+        UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"],
+    )
     options = hung.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
     assert options["connect_timeout"] <= 5 and "statement_timeout" in options["options"]
     started = time.monotonic()
@@ -79,26 +82,44 @@ def test_oversized_integers_are_400_or_404(app, make_user, signed_in, make_ticke
     code = ticket.code
     staff = signed_in(make_user("coordinator", "VP"))
     admin = signed_in(make_user("admin", None))
-    for c, path in [(client, f"/results?page={HUGE}"), (client, f"/open311/v2/requests.json?page={HUGE}"),
-                    (client, f"/open311/v2/requests.json?page_size={HUGE}"), (client, f"/statistics?year={HUGE}"),
-                    (staff, f"/staff/?after=2026-01-01.{HUGE}"), (staff, f"/staff/?after=2026-01-01.{2**31}"),
-                    (staff, f"/staff/?due_within={HUGE}"), (staff, f"/staff/reports?year={HUGE}"),
-                    (staff, f"/staff/tickets/{code}/attachments/{HUGE}"),
-                    (staff, f"/staff/tickets/{code}/attachments/{2**31}"),
-                    (admin, f"/staff/admin/users/{HUGE}"), (admin, f"/staff/admin/units/{2**40}"),
-                    (admin, f"/staff/admin/rules/{HUGE}")]:
+    for c, path in [
+        (client, f"/results?page={HUGE}"),
+        (client, f"/open311/v2/requests.json?page={HUGE}"),
+        (client, f"/open311/v2/requests.json?page_size={HUGE}"),
+        (client, f"/statistics?year={HUGE}"),
+        (staff, f"/staff/?after=2026-01-01.{HUGE}"),
+        (staff, f"/staff/?after=2026-01-01.{2**31}"),
+        (staff, f"/staff/?due_within={HUGE}"),
+        (staff, f"/staff/reports?year={HUGE}"),
+        (staff, f"/staff/tickets/{code}/attachments/{HUGE}"),
+        (staff, f"/staff/tickets/{code}/attachments/{2**31}"),
+        (admin, f"/staff/admin/users/{HUGE}"),
+        (admin, f"/staff/admin/units/{2**40}"),
+        (admin, f"/staff/admin/rules/{HUGE}"),
+    ]:
         response = c.get(path)
         assert response.status_code in (200, 400, 404), (path, response.status_code)
 
 
-@pytest.mark.parametrize("target", ["/staff/\r\nSet-Cookie: x=1", "/staff/%0d%0aLocation:%20//evil.example",
-                                    "/staff/\\evil", "//evil.example/staff", "/staff/\nx"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/staff/\r\nSet-Cookie: x=1",
+        "/staff/%0d%0aLocation:%20//evil.example",
+        "/staff/\\evil",
+        "//evil.example/staff",
+        "/staff/\nx",
+    ],
+)
 def test_next_with_cr_lf_or_backslash_is_ignored(app, make_user, client_from, target):
     officer = make_user("officer", "QLCN", email="next.test@test.vn")
     client = client_from()
     token = csrf_token(client, "/staff/login")
-    response = client.post("/staff/login", query_string={"next": target},
-                           data={"email": officer.email, "password": "secret-pass-1", "csrf_token": token})
+    response = client.post(
+        "/staff/login",
+        query_string={"next": target},
+        data={"email": officer.email, "password": "secret-pass-1", "csrf_token": token},
+    )
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.endswith("/staff/") and "evil" not in location and "\n" not in location

@@ -24,14 +24,18 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # ------------------------------------------------------------------ downloads
 
 
-@pytest.mark.parametrize("sent_name,data,expected_type,expected_name", [
-    ("ho-so.hta", PDF, "application/pdf", "ho-so.pdf"),
-    ("ho-so.bat", PDF, "application/pdf", "ho-so.pdf"),
-    ("..\\..\\windows\\anh chup.exe", PNG, "image/png", "anh chup.png"),
-    ("Biên bản\r\nSet-Cookie: x=1.pdf.js", PDF, "application/pdf", "Biên bản Set-Cookie_ x=1.pdf.pdf"),
-])
-def test_attachments_are_served_as_their_content(app, make_user, make_ticket, signed_in,
-                                                 sent_name, data, expected_type, expected_name):
+@pytest.mark.parametrize(
+    ("sent_name", "data", "expected_type", "expected_name"),
+    [
+        ("ho-so.hta", PDF, "application/pdf", "ho-so.pdf"),
+        ("ho-so.bat", PDF, "application/pdf", "ho-so.pdf"),
+        ("..\\..\\windows\\anh chup.exe", PNG, "image/png", "anh chup.png"),
+        ("Biên bản\r\nSet-Cookie: x=1.pdf.js", PDF, "application/pdf", "Biên bản Set-Cookie_ x=1.pdf.pdf"),
+    ],
+)
+def test_attachments_are_served_as_their_content(
+    app, make_user, make_ticket, signed_in, sent_name, data, expected_type, expected_name
+):
     ticket = make_ticket(uploads=[Upload(filename=sent_name, file_type="pdf" if data == PDF else "png", data=data)])
     code, attachment_id = ticket.code, ticket.attachments[0].id
     client = signed_in(make_user("coordinator", "VP"))
@@ -42,8 +46,11 @@ def test_attachments_are_served_as_their_content(app, make_user, make_ticket, si
     assert disposition.startswith("attachment;") and "\r" not in disposition and "\n" not in disposition
     from urllib.parse import unquote
 
-    offered = unquote(disposition.split("filename*=UTF-8''")[1]) if "filename*=" in disposition else \
-        disposition.split('filename="')[1].rstrip('"')
+    offered = (
+        unquote(disposition.split("filename*=UTF-8''")[1])
+        if "filename*=" in disposition
+        else disposition.split('filename="')[1].rstrip('"')
+    )
     assert offered == expected_name
     assert "/" not in offered and "\\" not in offered
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -95,8 +102,7 @@ def formula_tickets(app, make_ticket, answered_ticket, coordinator, publish):
     make_ticket(title=FORMULA_TITLE)
     make_ticket(title="+cmd|' /C calc'!A0 yêu cầu kiểm tra")
     published = answered_ticket(title="@SUM(1+1)*cmd|' /C calc'!A0 về đo lường")
-    publish(published, coordinator, title="-2+3 kết quả kiểm định", summary="=1+1 tóm tắt",
-            answer="@dap an cua So")
+    publish(published, coordinator, title="-2+3 kết quả kiểm định", summary="=1+1 tóm tắt", answer="@dap an cua So")
     return published
 
 

@@ -8,7 +8,6 @@ import pytest
 
 from feedback import create_app
 from feedback.services.intake import Upload
-
 from tests.publication.publication_fixtures import answered_ticket, coordinator, publish, search_schema  # noqa: F401  (fixtures)
 
 PDF = b"%PDF-1.7\n%%EOF\n"
@@ -24,19 +23,31 @@ def pages(app, make_ticket, answered_ticket, coordinator, publish, make_user, si
     admin = signed_in(make_user("admin", None, email="admin.headers@test.vn"))
     public = app.test_client()
     return [
-        ("public", public, "/"), ("public", public, "/submit"), ("public", public, "/results"),
-        ("public", public, f"/results/{published}"), ("public", public, "/results/feed.atom"),
-        ("public", public, "/results/export.csv"), ("public", public, "/statistics"),
-        ("public", public, "/healthz"), ("public", public, "/open311/v2/requests.json"),
-        ("public", public, "/open311/v2/requests.xml"), ("public", public, "/static/css/app.css"),
-        ("public", public, "/page-that-does-not-exist"), ("public", public, "/staff/login"),
+        ("public", public, "/"),
+        ("public", public, "/submit"),
+        ("public", public, "/results"),
+        ("public", public, f"/results/{published}"),
+        ("public", public, "/results/feed.atom"),
+        ("public", public, "/results/export.csv"),
+        ("public", public, "/statistics"),
+        ("public", public, "/healthz"),
+        ("public", public, "/open311/v2/requests.json"),
+        ("public", public, "/open311/v2/requests.xml"),
+        ("public", public, "/static/css/app.css"),
+        ("public", public, "/page-that-does-not-exist"),
+        ("public", public, "/staff/login"),
         ("tracking", public, "/track"),
-        ("secret", public, f"/track/{token}"), ("secret", public, f"/submit/done/{token}"),
+        ("secret", public, f"/track/{token}"),
+        ("secret", public, f"/submit/done/{token}"),
         ("secret", public, "/track/not-a-valid-token"),
-        ("staff", staff, "/staff/"), ("staff", staff, f"/staff/tickets/{code}"), ("staff", staff, "/staff/dashboard"),
-        ("staff", staff, "/staff/reports"), ("staff", staff, f"/staff/tickets/{code}/attachments/{attachment}"),
+        ("staff", staff, "/staff/"),
+        ("staff", staff, f"/staff/tickets/{code}"),
+        ("staff", staff, "/staff/dashboard"),
+        ("staff", staff, "/staff/reports"),
+        ("staff", staff, f"/staff/tickets/{code}/attachments/{attachment}"),
         ("staff", staff, "/staff/password"),
-        ("admin", admin, "/staff/admin/"), ("admin", admin, "/staff/admin/users"),
+        ("admin", admin, "/staff/admin/"),
+        ("admin", admin, "/staff/admin/users"),
     ]
 
 
@@ -77,8 +88,13 @@ def test_no_inline_script_or_style_in_any_html_page(pages):
 
 
 def test_hsts_in_production(app, monkeypatch):
-    prod = create_app("production", SECRET_KEY="k" * 32, BASE_URL="https://phananh.sokhcn.gov.vn",
-                      SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                      SQLALCHEMY_ENGINE_OPTIONS={}, UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"])
+    prod = create_app(
+        "production",
+        SECRET_KEY="k" * 32,
+        BASE_URL="https://phananh.sokhcn.gov.vn",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        SQLALCHEMY_ENGINE_OPTIONS={},
+        UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"],
+    )
     response = prod.test_client().get("/", base_url="https://phananh.sokhcn.gov.vn")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

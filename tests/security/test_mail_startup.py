@@ -19,14 +19,71 @@ SUBJECT_TEMPLATES = [
     "Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý",
     "Thông báo không tiếp nhận phản ánh, kiến nghị",
     "Thông báo chuyển phản ánh, kiến nghị đến cơ quan có thẩm quyền",
-    "Đề nghị bổ sung thông tin", "Người gửi đã bổ sung thông tin", "Bạn được phân công xử lý hồ sơ",
-    "Dự thảo trả lời chờ duyệt", "Dự thảo trả lời bị trả lại", "Trả lời phản ánh, kiến nghị",
-    "Đề nghị gia hạn chờ duyệt", "Thông báo gia hạn giải quyết", "Đề nghị gia hạn không được duyệt",
-    "Nhắc việc: hồ sơ sắp đến hạn giải quyết", "Kết quả giải quyết đã được công khai trên Cổng thông tin",
+    "Đề nghị bổ sung thông tin",
+    "Người gửi đã bổ sung thông tin",
+    "Bạn được phân công xử lý hồ sơ",
+    "Dự thảo trả lời chờ duyệt",
+    "Dự thảo trả lời bị trả lại",
+    "Trả lời phản ánh, kiến nghị",
+    "Đề nghị gia hạn chờ duyệt",
+    "Thông báo gia hạn giải quyết",
+    "Đề nghị gia hạn không được duyệt",
+    "Nhắc việc: hồ sơ sắp đến hạn giải quyết",
+    "Kết quả giải quyết đã được công khai trên Cổng thông tin",
 ]
-WORDS = ("kiểm định cân thương mại đồng hồ nước thẩm quyền phản ánh kiến nghị đề xuất doanh nghiệp "
-         "quyết định chuyển giao công nghệ sở hữu trí tuệ tiêu chuẩn đo lường chất lượng khởi nghiệp "
-         "đổi mới sáng tạo thủ tục hành chính trực tuyến giấy chứng nhận nhãn hiệu").split()
+WORDS = [
+    "kiểm",
+    "định",
+    "cân",
+    "thương",
+    "mại",
+    "đồng",
+    "hồ",
+    "nước",
+    "thẩm",
+    "quyền",
+    "phản",
+    "ánh",
+    "kiến",
+    "nghị",
+    "đề",
+    "xuất",
+    "doanh",
+    "nghiệp",
+    "quyết",
+    "định",
+    "chuyển",
+    "giao",
+    "công",
+    "nghệ",
+    "sở",
+    "hữu",
+    "trí",
+    "tuệ",
+    "tiêu",
+    "chuẩn",
+    "đo",
+    "lường",
+    "chất",
+    "lượng",
+    "khởi",
+    "nghiệp",
+    "đổi",
+    "mới",
+    "sáng",
+    "tạo",
+    "thủ",
+    "tục",
+    "hành",
+    "chính",
+    "trực",
+    "tuyến",
+    "giấy",
+    "chứng",
+    "nhận",
+    "nhãn",
+    "hiệu",
+]
 
 
 def many_subjects(n: int = 600) -> list[str]:
@@ -84,8 +141,15 @@ def _queue_plain(subject: str, i: int):
     from feedback.extensions import db
     from feedback.models import OutboxMessage
 
-    db.session.add(OutboxMessage(kind="test", recipients=f"nguoi.nhan{i}@example.com", subject=subject,
-                                 body_text="Nội dung thư.", body_html=None))
+    db.session.add(
+        OutboxMessage(
+            kind="test",
+            recipients=f"nguoi.nhan{i}@example.com",
+            subject=subject,
+            body_text="Nội dung thư.",
+            body_html=None,
+        )
+    )
 
 
 def test_raw_subject_header_on_the_wire(app, smtp_server):
@@ -95,7 +159,7 @@ def test_raw_subject_header_on_the_wire(app, smtp_server):
     _queue_plain(subject, 0)
     db.session.commit()
     outbox.send_pending(utcnow())
-    [(_rcpt, message)] = smtp_server.messages
+    [(_rcpt, _message)] = smtp_server.messages
     raw = smtp_server.raw[0].decode("utf-8", "replace")
     header = re.search(r"^Subject: (.*?)\r\n(?! )", raw, re.S | re.M).group(1)
     check_header(header, subject)
@@ -123,8 +187,12 @@ def test_workflow_mail_is_auto_submitted(app, smtp_server, make_ticket):
 
 
 def test_production_refuses_to_start_without_base_url(app, monkeypatch):
-    kwargs = dict(SECRET_KEY="k" * 32, SQLALCHEMY_DATABASE_URI="sqlite://", SQLALCHEMY_ENGINE_OPTIONS={},
-                  UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"])
+    kwargs = dict(
+        SECRET_KEY="k" * 32,
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        SQLALCHEMY_ENGINE_OPTIONS={},
+        UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"],
+    )
     for missing in (None, ""):
         with pytest.raises(RuntimeError, match="BASE_URL"):
             create_app("production", BASE_URL=missing, **kwargs)

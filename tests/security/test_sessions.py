@@ -47,17 +47,23 @@ def test_account_changes_end_the_users_sessions(app, make_user, signed_in, chang
     assert can_open_queue(stolen)
     user_id = officer.id
     if change == "reset_password":
-        response = admin_client.post(f"/staff/admin/users/{user_id}/password",
-                                     data={"password": "song-huong-nuoc-xanh-7", "csrf_token": admin_client.token})
+        response = admin_client.post(
+            f"/staff/admin/users/{user_id}/password",
+            data={"password": "song-huong-nuoc-xanh-7", "csrf_token": admin_client.token},
+        )
     elif change == "deactivate":
-        response = admin_client.post(f"/staff/admin/users/{user_id}/deactivate", data={"csrf_token": admin_client.token})
+        response = admin_client.post(
+            f"/staff/admin/users/{user_id}/deactivate", data={"csrf_token": admin_client.token}
+        )
     else:
         from feedback.models import Unit
 
         units = {u.code: u.id for u in db.session.execute(db.select(Unit)).scalars()}
         role, unit = ("unit_head", "QLCN") if change == "role" else ("officer", "CCTDC")
-        response = admin_client.post(f"/staff/admin/users/{user_id}", data={
-            "name": "Trần Thị B", "role": role, "unit": str(units[unit]), "csrf_token": admin_client.token})
+        response = admin_client.post(
+            f"/staff/admin/users/{user_id}",
+            data={"name": "Trần Thị B", "role": role, "unit": str(units[unit]), "csrf_token": admin_client.token},
+        )
     assert response.status_code == 303, response.get_data(as_text=True)[:400]
     assert not can_open_queue(victim) and not can_open_queue(stolen)
     assert can_open_queue(admin_client), "the administrator's own session goes on"
@@ -69,10 +75,15 @@ def test_password_change_by_the_user_ends_the_other_sessions(app, make_user, sig
     stolen = copy_of(app, here)
     elsewhere = signed_in(officer)
     token = csrf_token(here, "/staff/password")
-    response = here.post("/staff/password", data={"current_password": "secret-pass-1",
-                                                  "new_password": "bien-dong-song-vo-bo-3",
-                                                  "confirm_password": "bien-dong-song-vo-bo-3",
-                                                  "csrf_token": token})
+    response = here.post(
+        "/staff/password",
+        data={
+            "current_password": "secret-pass-1",
+            "new_password": "bien-dong-song-vo-bo-3",
+            "confirm_password": "bien-dong-song-vo-bo-3",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:400]
     assert can_open_queue(here), "the browser that changed the password stays signed in"
     assert not can_open_queue(stolen) and not can_open_queue(elsewhere)
@@ -83,12 +94,16 @@ def test_password_change_by_the_user_ends_the_other_sessions(app, make_user, sig
 def test_password_change_refuses_a_wrong_current_password_and_a_weak_one(app, make_user, signed_in):
     officer = make_user("officer", "QLCN", email="pham.d@test.vn")
     client = signed_in(officer)
-    for current, new, problem in [("sai-mat-khau-cu", "bien-dong-song-vo-bo-3", "current_password"),
-                                  ("secret-pass-1", "password1234", "new_password"),
-                                  ("secret-pass-1", "ngan", "new_password")]:
+    for current, new, problem in [
+        ("sai-mat-khau-cu", "bien-dong-song-vo-bo-3", "current_password"),
+        ("secret-pass-1", "password1234", "new_password"),
+        ("secret-pass-1", "ngan", "new_password"),
+    ]:
         token = csrf_token(client, "/staff/password")
-        response = client.post("/staff/password", data={"current_password": current, "new_password": new,
-                                                        "confirm_password": new, "csrf_token": token})
+        response = client.post(
+            "/staff/password",
+            data={"current_password": current, "new_password": new, "confirm_password": new, "csrf_token": token},
+        )
         assert response.status_code == 400 and f'id="{problem}-error"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, officer.id).check_password("secret-pass-1")
@@ -146,9 +161,9 @@ def test_session_protection_ignores_a_client_supplied_forwarded_for(app, make_us
 
 
 def test_proxy_count_trusts_exactly_that_many_proxies():
-    from feedback import create_app
-
     from flask import request
+
+    from feedback import create_app
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", PROXY_COUNT=1)
 

@@ -10,12 +10,24 @@ import pytest
 from feedback.domain.contact import clean_text, strip_illegal
 from feedback.extensions import db
 from feedback.models import Ticket
+from tests.publication.publication_fixtures import answered_ticket, coordinator, publish, search_schema  # noqa: F401  (fixtures)
 from tests.support import VALID_FORM, csrf_token
 
-from tests.publication.publication_fixtures import answered_ticket, coordinator, publish, search_schema  # noqa: F401  (fixtures)
-
-BAD = ["\x00", "\x01", "\x0b", "\x1f", "\x7f", "\x85", "\ufffe", "\uffff", "\ufdd0", "\ufdef",
-       "\U0001fffe", "\U0010ffff", "\ud800"]
+BAD = [
+    "\x00",
+    "\x01",
+    "\x0b",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\ufffe",
+    "\uffff",
+    "\ufdd0",
+    "\ufdef",
+    "\U0001fffe",
+    "\U0010ffff",
+    "\ud800",
+]
 
 
 @pytest.mark.parametrize("char", BAD)
@@ -31,8 +43,12 @@ def test_ordinary_vietnamese_and_emoji_are_kept():
 
 
 def test_a_nul_in_a_field_is_removed_not_the_whole_form(client):
-    data = {**VALID_FORM, "title": "Thời gian kiểm\x00 định cân kéo dài\ufffe",
-            "content": VALID_FORM["content"] + "\x00\uffff", "csrf_token": csrf_token(client, "/submit")}
+    data = {
+        **VALID_FORM,
+        "title": "Thời gian kiểm\x00 định cân kéo dài\ufffe",
+        "content": VALID_FORM["content"] + "\x00\uffff",
+        "csrf_token": csrf_token(client, "/submit"),
+    }
     response = client.post("/submit", data=data)
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     ticket = db.session.execute(db.select(Ticket)).scalar_one()
@@ -47,8 +63,9 @@ def test_a_nul_in_an_invalid_form_keeps_the_other_values(client):
     assert response.status_code == 400 and VALID_FORM["organization"] in html and VALID_FORM["address"] in html
 
 
-def test_feeds_stay_well_formed_even_with_old_rows_holding_illegal_characters(app, client, answered_ticket,
-                                                                               coordinator, publish):
+def test_feeds_stay_well_formed_even_with_old_rows_holding_illegal_characters(
+    app, client, answered_ticket, coordinator, publish
+):
     ticket = publish(answered_ticket(), coordinator)
     # A row written before the clean-up knew these characters.
     ticket.public_title = "Kết quả\ufffe kiểm định\x0b cân\uffff"

@@ -13,7 +13,6 @@ from feedback.models import Ticket, User
 from feedback.timeutil import utcnow
 from tests.support import VALID_FORM, csrf_token, sign_in
 
-
 # ------------------------------------------------------------------ sign-in
 
 
@@ -49,19 +48,30 @@ def test_delays_grow_with_each_further_failure(app, make_user, client_from, monk
     assert sign_in(client, "vo.thi.cv@test.vn").status_code == 303
 
 
-@pytest.mark.parametrize("password,accepted", [
-    ("ngan-qua-1", False),           # 10 characters
-    ("password1234", False),         # a common password
-    ("123456789012", False),         # a run of digits
-    ("qwertyuiop12", False),         # a keyboard run
-    ("sokhcn123456", False),         # the site's name with digits
-    ("Hoa-sen-no-tren-dam-2026", True),
-])
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("ngan-qua-1", False),  # 10 characters
+        ("password1234", False),  # a common password
+        ("123456789012", False),  # a run of digits
+        ("qwertyuiop12", False),  # a keyboard run
+        ("sokhcn123456", False),  # the site's name with digits
+        ("Hoa-sen-no-tren-dam-2026", True),
+    ],
+)
 def test_admin_pages_apply_the_password_policy(app, make_user, signed_in, password, accepted):
     admin = signed_in(make_user("admin", None, email="admin.pw@test.vn"))
-    response = admin.post("/staff/admin/users/new", data={
-        "email": "moi@test.vn", "name": "Người Mới", "role": "coordinator", "unit": "", "password": password,
-        "csrf_token": admin.token})
+    response = admin.post(
+        "/staff/admin/users/new",
+        data={
+            "email": "moi@test.vn",
+            "name": "Người Mới",
+            "role": "coordinator",
+            "unit": "",
+            "password": password,
+            "csrf_token": admin.token,
+        },
+    )
     created = db.session.execute(db.select(User).where(User.email == "moi@test.vn")).scalar_one_or_none()
     if accepted:
         assert response.status_code == 303 and created is not None
@@ -73,8 +83,9 @@ def test_admin_pages_apply_the_password_policy(app, make_user, signed_in, passwo
 def test_admin_reset_applies_the_password_policy(app, make_user, signed_in):
     admin = signed_in(make_user("admin", None, email="admin.reset@test.vn"))
     target = make_user("officer", "QLCN", email="can.bo@test.vn")
-    response = admin.post(f"/staff/admin/users/{target.id}/password",
-                          data={"password": "iloveyou1234", "csrf_token": admin.token})
+    response = admin.post(
+        f"/staff/admin/users/{target.id}/password", data={"password": "iloveyou1234", "csrf_token": admin.token}
+    )
     assert response.status_code == 400 and 'id="password-error"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, target.id).check_password("secret-pass-1")
@@ -124,9 +135,14 @@ def test_tracking_is_throttled_per_code_across_addresses(app, make_ticket, clien
 OPEN311 = {
     "service_code": "TDC",
     "description": "Đề nghị Chi cục bố trí lịch kiểm định cân đồng hồ lò xo sớm hơn cho doanh nghiệp.",
-    "first_name": "Đỗ", "last_name": "Thị Mai", "email": "mai.do@example.com", "phone": "0912000111",
-    "address_string": "Số 3 đường Nguyễn Huệ, phường 1, TP Tân An", "attribute[kind]": "recommendation",
-    "attribute[organization]": "Công ty TNHH Cân Việt", "attribute[tax_code]": "0101243150",
+    "first_name": "Đỗ",
+    "last_name": "Thị Mai",
+    "email": "mai.do@example.com",
+    "phone": "0912000111",
+    "address_string": "Số 3 đường Nguyễn Huệ, phường 1, TP Tân An",
+    "attribute[kind]": "recommendation",
+    "attribute[organization]": "Công ty TNHH Cân Việt",
+    "attribute[tax_code]": "0101243150",
 }
 
 
@@ -134,8 +150,10 @@ def test_wrong_api_keys_are_throttled(app, client_from):
     app.config["OPEN311_API_KEYS"] = ["khoa-that-2026"]
     client = client_from("203.0.113.20")
     limit = app.config["OPEN311_BAD_KEY_LIMIT"]
-    statuses = [client.post("/open311/v2/requests.json", data={**OPEN311, "api_key": f"doan-{i}"}).status_code
-                for i in range(limit + 3)]
+    statuses = [
+        client.post("/open311/v2/requests.json", data={**OPEN311, "api_key": f"doan-{i}"}).status_code
+        for i in range(limit + 3)
+    ]
     assert statuses[:limit] == [403] * limit and set(statuses[limit:]) == {429}
     refused = client.post("/open311/v2/requests.json", data={**OPEN311, "api_key": "khoa-that-2026"})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
@@ -157,8 +175,12 @@ def test_open311_post_shares_the_web_forms_address_limit(app, client_from):
 
 def test_open311_post_has_a_per_key_limit(app, client_from):
     app.config.update(OPEN311_API_KEYS=["khoa-bi-lo"], OPEN311_KEY_RATE_LIMIT=2, SUBMIT_RATE_LIMIT=100)
-    statuses = [client_from(f"198.51.100.{i + 10}").post(
-        "/open311/v2/requests.json", data={**OPEN311, "api_key": "khoa-bi-lo"}).status_code for i in range(4)]
+    statuses = [
+        client_from(f"198.51.100.{i + 10}")
+        .post("/open311/v2/requests.json", data={**OPEN311, "api_key": "khoa-bi-lo"})
+        .status_code
+        for i in range(4)
+    ]
     assert statuses == [201, 201, 429, 429]
 
 
@@ -172,8 +194,9 @@ def test_parallel_submissions_never_pass_the_limit(app):
     for i in range(24):
         c = app.test_client()
         c.environ_base["REMOTE_ADDR"] = "203.0.113.77"
-        clients.append((c, {**VALID_FORM, "title": f"Phản ánh đồng thời số {i + 1}",
-                            "csrf_token": csrf_token(c, "/submit")}))
+        clients.append(
+            (c, {**VALID_FORM, "title": f"Phản ánh đồng thời số {i + 1}", "csrf_token": csrf_token(c, "/submit")})
+        )
     db.session.rollback()
     barrier = threading.Barrier(len(clients))
     results, errors = [], []

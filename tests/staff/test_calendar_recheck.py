@@ -22,8 +22,10 @@ def _routed(make_ticket, team, received: datetime, **fields):
 
 
 def _announce(client, **fields):
-    token = re.search(r'name="ann-csrf_token"[^>]*value="([^"]+)"|id="ann-csrf_token"[^>]*value="([^"]+)"',
-                      client.get("/staff/admin/calendar").get_data(as_text=True))
+    token = re.search(
+        r'name="ann-csrf_token"[^>]*value="([^"]+)"|id="ann-csrf_token"[^>]*value="([^"]+)"',
+        client.get("/staff/admin/calendar").get_data(as_text=True),
+    )
     data = {"ann-csrf_token": token.group(1) or token.group(2), **{f"ann-{k}": v for k, v in fields.items()}}
     return client.post("/staff/admin/calendar/announcements", data=data)
 
@@ -39,16 +41,24 @@ def test_an_announced_day_off_moves_open_deadlines_once(app, make_ticket, team, 
     codes = (a.code, b.code, later.code)
     admin = staff_client(team["admin"])
 
-    response = _announce(admin, year="2026", document_number="125/TB-UBND", document_date="2026-12-05",
-                         issuer="UBND tỉnh Tây Ninh", summary="Nghỉ lễ kỷ niệm ngày thành lập tỉnh",
-                         days_off="24/12/2026", working_days="")
+    response = _announce(
+        admin,
+        year="2026",
+        document_number="125/TB-UBND",
+        document_date="2026-12-05",
+        issuer="UBND tỉnh Tây Ninh",
+        summary="Nghỉ lễ kỷ niệm ngày thành lập tỉnh",
+        days_off="24/12/2026",
+        working_days="",
+    )
     assert response.status_code == 303
     db.session.rollback()
     a, b, later = (db.session.execute(db.select(Ticket).where(Ticket.code == c)).scalar_one() for c in codes)
     assert (a.due_date, b.due_date) == (date(2026, 12, 25), date(2026, 12, 25))
     assert later.due_date == date(2026, 12, 28) and later.version == versions[later.code]  # untouched
-    event = db.session.execute(db.select(TicketEvent).where(TicketEvent.ticket_id == a.id,
-                                                            TicketEvent.action == "deadline_moved")).scalar_one()
+    event = db.session.execute(
+        db.select(TicketEvent).where(TicketEvent.ticket_id == a.id, TicketEvent.action == "deadline_moved")
+    ).scalar_one()
     assert event.public and "125/TB-UBND" in event.message and "25/12/2026" in event.message
     assert "125/TB-UBND" in a.due_explanation
     mails = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.kind == "deadline_moved")).scalars().all()
@@ -66,13 +76,21 @@ def test_an_announced_day_off_moves_open_deadlines_once(app, make_ticket, team, 
     result = runner.invoke(args=["calendar", "recheck"])
     assert result.exit_code == 0 and "nothing to do" in result.output
     db.session.rollback()
-    assert db.session.execute(db.select(db.func.count(TicketEvent.id)).where(
-        TicketEvent.action == "deadline_moved")).scalar_one() == 2
+    assert (
+        db.session.execute(
+            db.select(db.func.count(TicketEvent.id)).where(TicketEvent.action == "deadline_moved")
+        ).scalar_one()
+        == 2
+    )
     # The mail reaches a real SMTP server.
     from feedback.services.outbox import send_pending
+
     send_pending(datetime(2026, 12, 7, 3, 0))
-    moved = [msg for rcpts, msg in smtp_server.messages if "doanhnghiep.a@example.vn" in rcpts
-             and "Thông báo điều chỉnh" in str(msg["subject"])]
+    moved = [
+        msg
+        for rcpts, msg in smtp_server.messages
+        if "doanhnghiep.a@example.vn" in rcpts and "Thông báo điều chỉnh" in str(msg["subject"])
+    ]
     assert moved and "25/12/2026" in moved[0].get_body(("plain",)).get_content()
 
 
@@ -128,7 +146,7 @@ def test_two_rechecks_at_once_move_each_date_once(app, make_ticket, team):
             try:
                 recheck.recheck(local(2026, 12, 7), date(2026, 12, 7))
                 db.session.commit()
-            except Exception as exc:  # noqa: BLE001 - reported below
+            except Exception as exc:
                 errors.append(exc)
             finally:
                 db.session.remove()
@@ -142,15 +160,21 @@ def test_two_rechecks_at_once_move_each_date_once(app, make_ticket, team):
     db.session.rollback()
     for t in tickets:
         assert db.session.get(Ticket, t.id).due_date == date(2026, 12, 25)
-    assert db.session.execute(db.select(db.func.count(TicketEvent.id)).where(
-        TicketEvent.action == "deadline_moved")).scalar_one() == len(tickets)
+    assert db.session.execute(
+        db.select(db.func.count(TicketEvent.id)).where(TicketEvent.action == "deadline_moved")
+    ).scalar_one() == len(tickets)
 
 
 def test_registered_item_counts_from_when_it_was_received(app, team, staff_client, valid_form):
     app.config["CLOCK_NOW"] = local(2026, 12, 1, 9)
     client = staff_client(team["coordinator"])
-    form = {**valid_form, "channel": "paper", "received_at": "2026-11-20T16:30", "incoming_number": "412/VBĐ",
-            "csrf_token": client.token}
+    form = {
+        **valid_form,
+        "channel": "paper",
+        "received_at": "2026-11-20T16:30",
+        "incoming_number": "412/VBĐ",
+        "csrf_token": client.token,
+    }
     response = client.post(STAFF, data=form)
     assert response.status_code == 303
     ticket = db.session.execute(db.select(Ticket).order_by(Ticket.id.desc()).limit(1)).scalar_one()
@@ -175,8 +199,9 @@ def test_registered_item_in_the_future_is_refused(app, team, staff_client, valid
     before = db.session.execute(db.select(db.func.count(Ticket.id))).scalar_one()
     db.session.rollback()
     for bad in ("2026-12-02T08:00", "hôm qua", "2026-13-01T08:00"):
-        response = client.post(STAFF, data={**valid_form, "channel": "phone", "received_at": bad,
-                                            "csrf_token": client.token})
+        response = client.post(
+            STAFF, data={**valid_form, "channel": "phone", "received_at": bad, "csrf_token": client.token}
+        )
         assert response.status_code == 400
         assert 'id="received_at-error"' in response.get_data(as_text=True)
     assert db.session.execute(db.select(db.func.count(Ticket.id))).scalar_one() == before
@@ -186,16 +211,19 @@ def test_routing_under_the_legal_document_regime(app, make_ticket, team, staff_c
     app.config["CLOCK_NOW"] = local(2026, 12, 3)
     ticket = make_ticket(now=local(2026, 12, 3))
     client = staff_client(team["coordinator"])
-    response = client.post(f"/staff/tickets/{ticket.code}/route",
-                           data={"unit": "CCTDC", "regime": "legal_document", "csrf_token": client.token})
+    response = client.post(
+        f"/staff/tickets/{ticket.code}/route",
+        data={"unit": "CCTDC", "regime": "legal_document", "csrf_token": client.token},
+    )
     assert response.status_code == 303
     db.session.rollback()
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.regime == "legal_document" and ticket.due_date == date(2026, 12, 18)
     assert "Công điện 89/CĐ-TTg" in ticket.due_explanation
     bad = make_ticket(now=local(2026, 12, 3))
-    response = client.post(f"/staff/tickets/{bad.code}/route",
-                           data={"unit": "CCTDC", "regime": "khác", "csrf_token": client.token})
+    response = client.post(
+        f"/staff/tickets/{bad.code}/route", data={"unit": "CCTDC", "regime": "khác", "csrf_token": client.token}
+    )
     assert response.status_code == 400
     db.session.rollback()
     assert db.session.get(Ticket, bad.id).state == "new"
@@ -217,7 +245,7 @@ def test_the_progress_rule_drives_progress_emails(app, make_ticket, team):
 
 def test_report_dates_arelocal(app, make_ticket, team):
     """Published at 01:15 on 02/12 in Hà Nội (18:15 UTC on 01/12): the report says 02/12, after its answer."""
-    from feedback.services.reports import Period, build_report, details_csv, detail_rows
+    from feedback.services.reports import Period, build_report, detail_rows, details_csv
 
     ticket = make_ticket(now=local(2026, 11, 10), incoming_number=None)
     ticket.state, ticket.answered_on = "answered", date(2026, 12, 2)

@@ -66,9 +66,10 @@ def _setup(app, make_ticket, team, state, due, today, answered_on):
     return ticket.code, ticket.id
 
 
-@pytest.mark.parametrize("name, state, due, today, answered_on", CASES, ids=[c[0] for c in CASES])
-def test_every_surface_shows_the_same_verdict(app, make_ticket, team, staff_client, name, state, due, today,
-                                             answered_on):
+@pytest.mark.parametrize(("name", "state", "due", "today", "answered_on"), CASES, ids=[c[0] for c in CASES])
+def test_every_surface_shows_the_same_verdict(
+    app, make_ticket, team, staff_client, name, state, due, today, answered_on
+):
     code, ticket_id = _setup(app, make_ticket, team, state, due, today, answered_on)
     expected = outcomes.standing(state, due, today, CAL, answered_on=answered_on)
     overdue = expected.status == outcomes.OVERDUE
@@ -109,8 +110,12 @@ def test_every_surface_shows_the_same_verdict(app, make_ticket, team, staff_clie
     stats = app.test_client().get(f"/statistics?year={(due - timedelta(days=20)).year}").get_data(as_text=True)
     # The year's headline figures: received, on time, late, overdue.
     figures = {k: int(v) for k, v in re.findall(r'data-figure="(received|on_time|late|overdue)">(\d+)<', stats)}
-    assert figures == {"received": 1, "on_time": 1 if on_time is True else 0, "late": 1 if on_time is False else 0,
-                       "overdue": 1 if overdue else 0}
+    assert figures == {
+        "received": 1,
+        "on_time": 1 if on_time is True else 0,
+        "late": 1 if on_time is False else 0,
+        "overdue": 1 if overdue else 0,
+    }
     # Open311.
     data = app.test_client().get(f"/open311/v2/requests/{code}.json").get_json()
     request_data = data[0] if isinstance(data, list) else data

@@ -33,8 +33,9 @@ def recount(unit_code: str | None = None, *, overdue: bool = False) -> dict[str,
     if unit_code:
         stmt = stmt.where(Ticket.unit_id == db.select(Unit.id).where(Unit.code == unit_code).scalar_subquery())
     if overdue:
-        stmt = stmt.where(Ticket.state.in_(["new", "assigned", "in_progress", "pending_approval"]),
-                          Ticket.due_date < local_today())
+        stmt = stmt.where(
+            Ticket.state.in_(["new", "assigned", "in_progress", "pending_approval"]), Ticket.due_date < local_today()
+        )
     counted = dict(db.session.execute(stmt).all())
     return {state: counted.get(state, 0) for state in STATES}
 
@@ -67,8 +68,7 @@ def test_counts_equal_a_recount_in_every_scope_and_state(team, make_ticket, staf
     assert sum(shown_counts(officer.get("/staff/?unit=QLCN").get_data(as_text=True)).values()) == 0
 
 
-def test_counts_follow_a_change_made_in_this_process_and_say_when_they_were_counted(team, make_ticket,
-                                                                                    staff_client):
+def test_counts_follow_a_change_made_in_this_process_and_say_when_they_were_counted(team, make_ticket, staff_client):
     spread(team, make_ticket)
     client = staff_client(team["coordinator"])
     html = client.get("/staff/").get_data(as_text=True)
@@ -95,21 +95,37 @@ def test_an_exact_tracking_code_goes_to_the_ticket_within_the_users_scope(team, 
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/staff/tickets/{ours.code}")
     # Another unit's ticket: no redirect, no row, and its page stays a 404 (as before).
     response = officer.get(f"/staff/?q={theirs.code}")
-    assert response.status_code == 200 and not re.findall(r'<tr data-code=', response.get_data(as_text=True))
+    assert response.status_code == 200 and not re.findall(r"<tr data-code=", response.get_data(as_text=True))
     assert officer.get(f"/staff/tickets/{theirs.code}").status_code == 404
     # A code that does not exist is searched like any text (nothing found).
     assert coordinator.get("/staff/?q=PAKN-1999-000001").status_code == 200
 
 
 def test_search_finds_each_field_without_accents(team, make_ticket, staff_client):
-    wanted = make_ticket(organization="Công ty TNHH Minh Phát", name="Trần Thị Bích Ngọc",
-                         email="bichngoc@minhphat.com.vn", tax_code="0312456789", phone="0983 112 233",
-                         title="Đề nghị rút ngắn thời gian thẩm định công nghệ",
-                         content="Dự án nhà máy đóng tàu Đồng Tháp đã chờ thẩm định hơn hai tháng.")
+    wanted = make_ticket(
+        organization="Công ty TNHH Minh Phát",
+        name="Trần Thị Bích Ngọc",
+        email="bichngoc@minhphat.com.vn",
+        tax_code="0312456789",
+        phone="0983 112 233",
+        title="Đề nghị rút ngắn thời gian thẩm định công nghệ",
+        content="Dự án nhà máy đóng tàu Đồng Tháp đã chờ thẩm định hơn hai tháng.",
+    )
     other = make_ticket(title="Kiểm định phương tiện đo nhóm 2")
     client = staff_client(team["coordinator"])
-    for query in ("minh phat", "MINH PHÁT", "tran thi bich ngoc", "bichngoc@minhphat", "0312456789", "0983112233",
-                  "0983 112", "rut ngan thoi gian", "dong tau dong thap", wanted.code[-6:], "Đồng Tháp thẩm định"):
+    for query in (
+        "minh phat",
+        "MINH PHÁT",
+        "tran thi bich ngoc",
+        "bichngoc@minhphat",
+        "0312456789",
+        "0983112233",
+        "0983 112",
+        "rut ngan thoi gian",
+        "dong tau dong thap",
+        wanted.code[-6:],
+        "Đồng Tháp thẩm định",
+    ):
         assert listed(client, "?q=" + query) == [wanted.code], query
     assert listed(client, "?q=phuong tien do") == [other.code]
     assert listed(client, "?q=minh phat kiểm định phương tiện") == []
@@ -117,14 +133,24 @@ def test_search_finds_each_field_without_accents(team, make_ticket, staff_client
 
 
 def test_search_text_follows_a_correction_and_is_cleared_by_anonymisation(app, team, make_ticket, staff_client):
-    ticket = make_ticket(organization="Công ty CP Thủy sản Hậu Giang", name="Lý Văn Phúc",
-                         email="phuc.ly@thuysanhg.vn", phone="0907 654 321", tax_code="1800567890")
+    ticket = make_ticket(
+        organization="Công ty CP Thủy sản Hậu Giang",
+        name="Lý Văn Phúc",
+        email="phuc.ly@thuysanhg.vn",
+        phone="0907 654 321",
+        tax_code="1800567890",
+    )
     code = ticket.code
     coordinator = team["coordinator"]
     request = data_requests.submit(ticket, "correct", "Đề nghị sửa tên người liên hệ và số điện thoại.", utcnow())
     db.session.commit()
-    data_requests.complete(request, coordinator, "Đã cập nhật theo yêu cầu của Quý vị.", utcnow(),
-                           corrections={"name": "Lý Thị Hạnh", "phone": "0911 222 333"})
+    data_requests.complete(
+        request,
+        coordinator,
+        "Đã cập nhật theo yêu cầu của Quý vị.",
+        utcnow(),
+        corrections={"name": "Lý Thị Hạnh", "phone": "0911 222 333"},
+    )
     db.session.commit()
     client = staff_client(coordinator)
     assert listed(client, "?q=ly thi hanh") == [code] and listed(client, "?q=0911222333") == [code]
@@ -139,12 +165,26 @@ def test_search_text_follows_a_correction_and_is_cleared_by_anonymisation(app, t
 
 
 def test_stored_search_text_is_the_folding_of_the_eight_fields(app, make_ticket):
-    ticket = make_ticket(organization="HTX Nông nghiệp Đức Huệ", name="Đặng Thị Ánh Tuyết", tax_code="1100998877",
-                         email="Anh.Tuyet@HTXDucHue.vn", phone="0272 3 456 789",
-                         title="Kiến nghị về  nhãn   hàng hóa", content="Sản phẩm gạo ST25\nđóng gói tại Long An.")
+    ticket = make_ticket(
+        organization="HTX Nông nghiệp Đức Huệ",
+        name="Đặng Thị Ánh Tuyết",
+        tax_code="1100998877",
+        email="Anh.Tuyet@HTXDucHue.vn",
+        phone="0272 3 456 789",
+        title="Kiến nghị về  nhãn   hàng hóa",
+        content="Sản phẩm gạo ST25\nđóng gói tại Long An.",
+    )
     stored = db.session.execute(db.text("SELECT staff_search FROM tickets WHERE id = :i"), {"i": ticket.id}).scalar()
-    assert stored == staff_search_for(ticket.code, ticket.title, ticket.content, ticket.organization, ticket.name,
-                                      ticket.email, ticket.tax_code, ticket.phone)
+    assert stored == staff_search_for(
+        ticket.code,
+        ticket.title,
+        ticket.content,
+        ticket.organization,
+        ticket.name,
+        ticket.email,
+        ticket.tax_code,
+        ticket.phone,
+    )
     assert "duc hue" in stored and "dang thi anh tuyet" in stored and "nhan hang hoa" in stored
 
 
@@ -152,8 +192,10 @@ def test_rows_written_in_sql_are_searchable_too(app, team, make_ticket, staff_cl
     ticket = make_ticket(organization="Công ty TNHH Minh Phát")
     # A correction made directly in SQL (an import, a repair): the stored text follows on PostgreSQL
     # (trigger); `flask search setup` fills what is missing on either database.
-    db.session.execute(db.text("UPDATE tickets SET organization = :o, staff_search = NULL WHERE id = :i"),
-                       {"o": "Công ty CP Đồng Nai Xanh", "i": ticket.id})
+    db.session.execute(
+        db.text("UPDATE tickets SET organization = :o, staff_search = NULL WHERE id = :i"),
+        {"o": "Công ty CP Đồng Nai Xanh", "i": ticket.id},
+    )
     from feedback.db.search import fill_staff_search
 
     fill_staff_search()
@@ -161,7 +203,8 @@ def test_rows_written_in_sql_are_searchable_too(app, team, make_ticket, staff_cl
     client = staff_client(team["coordinator"])
     assert listed(client, "?q=dong nai xanh") == [ticket.code] and listed(client, "?q=minh phat") == []
     if app.config["BACKEND"] == "postgresql":
-        db.session.execute(db.text("UPDATE tickets SET name = :n WHERE id = :i"), {"n": "Hồ Thị Mỹ Duyên",
-                                                                                   "i": ticket.id})
+        db.session.execute(
+            db.text("UPDATE tickets SET name = :n WHERE id = :i"), {"n": "Hồ Thị Mỹ Duyên", "i": ticket.id}
+        )
         db.session.commit()
         assert listed(client, "?q=ho thi my duyen") == [ticket.code]

@@ -15,45 +15,88 @@ from feedback.models import Attachment, OutboxMessage, Ticket, TicketEvent
 from feedback.services import calendar, workflow
 from feedback.services.intake import Upload
 from feedback.timeutil import utcnow
-from tests.support import csrf_token
 from tests.factories import advance
+from tests.support import csrf_token
 
 USERS = ["coordinator", "director", "admin", "head", "officer", "officer2", "other_head", "other_officer", "anon"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # (method, path, ticket state, form data, expected status per user in USERS order)
 MATRIX = [
-    ("GET", "/staff/", "in_progress", None,                                   "200 200 200 200 200 200 200 200 302"),
-    ("GET", "/staff/tickets/{code}", "new", None,                             "200 200 200 404 404 404 404 404 302"),
-    ("GET", "/staff/tickets/{code}", "in_progress", None,                     "200 200 200 200 200 200 404 404 302"),
-    ("GET", "/staff/tickets/{code}/attachments/{att}", "in_progress", None,   "200 200 200 200 200 200 404 404 302"),
-    ("GET", "/staff/tickets/new", "new", None,                                "200 200 403 200 200 200 200 200 302"),
-    ("POST", "/staff/tickets/{code}/route", "new", {"unit": "QLCN"},           "303 403 403 404 404 404 404 404 302"),
-    ("POST", "/staff/tickets/{code}/route", "in_progress", {"unit": "QLCN"},   "303 403 403 403 403 403 404 404 302"),
-    ("POST", "/staff/tickets/{code}/refuse", "new", {"reason": "Trùng lặp."},  "303 403 403 404 404 404 404 404 302"),
-    ("POST", "/staff/tickets/{code}/transfer", "new",
-     {"agency": "Sở Công Thương", "reason": "Thẩm quyền."},                   "303 403 403 404 404 404 404 404 302"),
-    ("POST", "/staff/tickets/{code}/request-info", "in_progress",
-     {"message": "Bổ sung?"},                                                  "303 403 403 303 303 403 404 404 302"),
-    ("POST", "/staff/tickets/{code}/provide-info", "needs_info",
-     {"message": "Đã bổ sung qua điện thoại."},                               "303 403 403 303 303 403 404 404 302"),
-    ("POST", "/staff/tickets/{code}/assign", "assigned",
-     {"assignee": "officer@test.vn"},                                          "403 403 403 303 403 403 404 404 302"),
-    ("POST", "/staff/tickets/{code}/answer", "in_progress", {"answer": "Trả lời."}, "403 403 403 303 303 403 404 404 302"),
-    ("POST", "/staff/tickets/{code}/return", "pending_approval",
-     {"comment": "Sửa lại."},                                                  "403 303 403 303 403 403 404 404 302"),
-    ("POST", "/staff/tickets/{code}/approve", "pending_approval", {},          "403 303 403 303 403 403 404 404 302"),
-    ("POST", "/staff/tickets/{code}/extend", "in_progress",
-     {"due_date": "{ext}", "reason": "Cần thêm thời gian."},                  "303 303 403 303 403 403 404 404 302"),
+    ("GET", "/staff/", "in_progress", None, "200 200 200 200 200 200 200 200 302"),
+    ("GET", "/staff/tickets/{code}", "new", None, "200 200 200 404 404 404 404 404 302"),
+    ("GET", "/staff/tickets/{code}", "in_progress", None, "200 200 200 200 200 200 404 404 302"),
+    ("GET", "/staff/tickets/{code}/attachments/{att}", "in_progress", None, "200 200 200 200 200 200 404 404 302"),
+    ("GET", "/staff/tickets/new", "new", None, "200 200 403 200 200 200 200 200 302"),
+    ("POST", "/staff/tickets/{code}/route", "new", {"unit": "QLCN"}, "303 403 403 404 404 404 404 404 302"),
+    ("POST", "/staff/tickets/{code}/route", "in_progress", {"unit": "QLCN"}, "303 403 403 403 403 403 404 404 302"),
+    ("POST", "/staff/tickets/{code}/refuse", "new", {"reason": "Trùng lặp."}, "303 403 403 404 404 404 404 404 302"),
+    (
+        "POST",
+        "/staff/tickets/{code}/transfer",
+        "new",
+        {"agency": "Sở Công Thương", "reason": "Thẩm quyền."},
+        "303 403 403 404 404 404 404 404 302",
+    ),
+    (
+        "POST",
+        "/staff/tickets/{code}/request-info",
+        "in_progress",
+        {"message": "Bổ sung?"},
+        "303 403 403 303 303 403 404 404 302",
+    ),
+    (
+        "POST",
+        "/staff/tickets/{code}/provide-info",
+        "needs_info",
+        {"message": "Đã bổ sung qua điện thoại."},
+        "303 403 403 303 303 403 404 404 302",
+    ),
+    (
+        "POST",
+        "/staff/tickets/{code}/assign",
+        "assigned",
+        {"assignee": "officer@test.vn"},
+        "403 403 403 303 403 403 404 404 302",
+    ),
+    (
+        "POST",
+        "/staff/tickets/{code}/answer",
+        "in_progress",
+        {"answer": "Trả lời."},
+        "403 403 403 303 303 403 404 404 302",
+    ),
+    (
+        "POST",
+        "/staff/tickets/{code}/return",
+        "pending_approval",
+        {"comment": "Sửa lại."},
+        "403 303 403 303 403 403 404 404 302",
+    ),
+    ("POST", "/staff/tickets/{code}/approve", "pending_approval", {}, "403 303 403 303 403 403 404 404 302"),
+    (
+        "POST",
+        "/staff/tickets/{code}/extend",
+        "in_progress",
+        {"due_date": "{ext}", "reason": "Cần thêm thời gian."},
+        "303 303 403 303 403 403 404 404 302",
+    ),
     ("POST", "/staff/tickets/{code}/approve-extension", "extension_pending", {}, "303 303 403 403 403 403 404 404 302"),
     ("POST", "/staff/tickets/{code}/reject-extension", "extension_pending", {}, "303 303 403 403 403 403 404 404 302"),
     ("POST", "/staff/tickets/{code}/note", "in_progress", {"body": "Ghi chú."}, "303 303 403 303 303 303 404 404 302"),
-    ("POST", "/staff/tickets/{code}/delete", "in_progress", {},                "404 404 404 404 404 404 404 404 302"),
+    ("POST", "/staff/tickets/{code}/delete", "in_progress", {}, "404 404 404 404 404 404 404 404 302"),
 ]
 
 CASES = [
-    pytest.param(method, path, state, data, user, int(expected.split()[i]),
-                 id=f"{method} {path.split('/')[-1] or 'queue'} {state} {user}")
+    pytest.param(
+        method,
+        path,
+        state,
+        data,
+        user,
+        int(expected.split()[i]),
+        id=f"{method} {path.split('/')[-1] or 'queue'} {state} {user}",
+    )
     for method, path, state, data, expected in MATRIX
     for i, user in enumerate(USERS)
 ]
@@ -78,7 +121,8 @@ def footprint(ticket_id: int) -> tuple:
     db.session.rollback()
     ticket = db.session.get(Ticket, ticket_id)
     result = (
-        ticket.version, ticket.state,
+        ticket.version,
+        ticket.state,
         db.session.execute(db.select(db.func.count(TicketEvent.id))).scalar(),
         db.session.execute(db.select(db.func.count(OutboxMessage.id))).scalar(),
         db.session.execute(db.select(db.func.count(Ticket.id))).scalar(),
@@ -87,7 +131,7 @@ def footprint(ticket_id: int) -> tuple:
     return result
 
 
-@pytest.mark.parametrize("method,path,state,data,user,expected", CASES)
+@pytest.mark.parametrize(("method", "path", "state", "data", "user", "expected"), CASES)
 def test_access_matrix(app, team, make_ticket, staff_client, method, path, state, data, user, expected):
     ticket = prepare(state, team, make_ticket)
     ticket_id, code = ticket.id, ticket.code
@@ -117,8 +161,18 @@ def test_access_matrix(app, team, make_ticket, staff_client, method, path, state
         assert footprint(ticket_id)[0] > before[0]
 
 
-@pytest.mark.parametrize("user,sees", [("coordinator", True), ("director", True), ("admin", True), ("head", True),
-                                       ("officer", True), ("other_head", False), ("other_officer", False)])
+@pytest.mark.parametrize(
+    ("user", "sees"),
+    [
+        ("coordinator", True),
+        ("director", True),
+        ("admin", True),
+        ("head", True),
+        ("officer", True),
+        ("other_head", False),
+        ("other_officer", False),
+    ],
+)
 def test_queue_lists_only_tickets_in_scope(team, make_ticket, staff_client, user, sees):
     ticket = prepare("in_progress", team, make_ticket)
     code = ticket.code
@@ -126,8 +180,9 @@ def test_queue_lists_only_tickets_in_scope(team, make_ticket, staff_client, user
     assert (code in page) is sees
 
 
-@pytest.mark.parametrize("user,status", [("coordinator", 303), ("director", 303), ("head", 303), ("officer", 303),
-                                         ("admin", 403)])
+@pytest.mark.parametrize(
+    ("user", "status"), [("coordinator", 303), ("director", 303), ("head", 303), ("officer", 303), ("admin", 403)]
+)
 def test_staff_registration_by_role(team, staff_client, valid_form, user, status):
     client = staff_client(team[user])
     form = {**valid_form, "channel": "paper", "csrf_token": client.token}

@@ -27,8 +27,10 @@ def test_next_only_follows_staff_paths(app, make_user):
     make_user("coordinator", "VP", email="vp@test.vn")
     client = app.test_client()
     token = csrf_token(client, "/staff/login")
-    response = client.post("/staff/login?next=https://evil.example/x",
-                           data={"email": "vp@test.vn", "password": "secret-pass-1", "csrf_token": token})
+    response = client.post(
+        "/staff/login?next=https://evil.example/x",
+        data={"email": "vp@test.vn", "password": "secret-pass-1", "csrf_token": token},
+    )
     assert response.headers["Location"].endswith("/staff/")
 
 
@@ -73,25 +75,55 @@ def test_inactive_account_answers_like_a_wrong_password(app, make_user):
 
 
 def test_users_create_command(app, runner):
-    result = runner.invoke(args=["users", "create", "Head@Test.vn", "--role", "unit_head", "--unit", "QLCN",
-                                 "--name", "Nguyễn Văn Trưởng", "--password", "mat-khau-dai"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "Head@Test.vn",
+            "--role",
+            "unit_head",
+            "--unit",
+            "QLCN",
+            "--name",
+            "Nguyễn Văn Trưởng",
+            "--password",
+            "mat-khau-dai",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.execute(db.select(User).where(User.email == "head@test.vn")).scalar_one()
     assert user.role == "unit_head" and user.unit.code == "QLCN" and user.name == "Nguyễn Văn Trưởng"
     assert user.check_password("mat-khau-dai") and not user.password_hash.startswith("mat")
     # Prompted (twice) when no password is given.
-    result = runner.invoke(args=["users", "create", "vp@test.vn", "--role", "coordinator"],
-                           input="mat-khau-vp-1\nmat-khau-vp-1\n")
+    result = runner.invoke(
+        args=["users", "create", "vp@test.vn", "--role", "coordinator"], input="mat-khau-vp-1\nmat-khau-vp-1\n"
+    )
     assert result.exit_code == 0, result.output
-    assert db.session.execute(db.select(User).where(User.email == "vp@test.vn")).scalar_one().check_password(
-        "mat-khau-vp-1")
+    assert (
+        db.session.execute(db.select(User).where(User.email == "vp@test.vn"))
+        .scalar_one()
+        .check_password("mat-khau-vp-1")
+    )
 
 
 def test_users_create_is_audited_like_the_admin_page(app, runner):
     from feedback.models import AuditLog
 
-    result = runner.invoke(args=["users", "create", "ketoan@test.vn", "--role", "officer", "--unit", "QLCN",
-                                 "--name", "Đỗ Thị Kế Toán", "--password", "mat-khau-dai"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "ketoan@test.vn",
+            "--role",
+            "officer",
+            "--unit",
+            "QLCN",
+            "--name",
+            "Đỗ Thị Kế Toán",
+            "--password",
+            "mat-khau-dai",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.execute(db.select(User).where(User.email == "ketoan@test.vn")).scalar_one()
     entry = db.session.execute(db.select(AuditLog).where(AuditLog.entity == "user")).scalar_one()
@@ -99,15 +131,18 @@ def test_users_create_is_audited_like_the_admin_page(app, runner):
     assert entry.details["source"] == "cli" and entry.details["unit"] == "QLCN"
 
 
-@pytest.mark.parametrize("args,problem", [
-    (["cv@test.vn", "--role", "officer"], "--unit"),
-    (["cv@test.vn", "--role", "officer", "--unit", "NOPE", "--password", "mat-khau-dai"], "NOPE"),
-    (["not-an-email", "--role", "admin", "--password", "mat-khau-dai"], "email"),
-    (["cv@test.vn", "--role", "boss", "--password", "mat-khau-dai"], "boss"),
-    (["cv@test.vn", "--role", "admin", "--password", "short"], "12"),
-    (["cv@test.vn", "--role", "admin", "--password", "password1234"], "common"),
-    (["cv@test.vn", "--role", "admin", "--password", "123456789012"], "guess"),
-])
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["cv@test.vn", "--role", "officer"], "--unit"),
+        (["cv@test.vn", "--role", "officer", "--unit", "NOPE", "--password", "mat-khau-dai"], "NOPE"),
+        (["not-an-email", "--role", "admin", "--password", "mat-khau-dai"], "email"),
+        (["cv@test.vn", "--role", "boss", "--password", "mat-khau-dai"], "boss"),
+        (["cv@test.vn", "--role", "admin", "--password", "short"], "12"),
+        (["cv@test.vn", "--role", "admin", "--password", "password1234"], "common"),
+        (["cv@test.vn", "--role", "admin", "--password", "123456789012"], "guess"),
+    ],
+)
 def test_users_create_refuses_bad_input(app, runner, args, problem):
     result = runner.invoke(args=["users", "create", *args])
     assert result.exit_code != 0 and problem in result.output

@@ -45,8 +45,9 @@ def pending_ticket(team, make_ticket):
 
 def events(ticket_id, action):
     db.session.rollback()
-    count = db.session.execute(db.select(db.func.count(TicketEvent.id)).where(
-        TicketEvent.ticket_id == ticket_id, TicketEvent.action == action)).scalar()
+    count = db.session.execute(
+        db.select(db.func.count(TicketEvent.id)).where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == action)
+    ).scalar()
     db.session.rollback()
     return count
 
@@ -55,10 +56,12 @@ def events(ticket_id, action):
 def test_approve_and_return_at_once_only_one_wins(team, make_ticket, staff_client, round_):
     ticket_id, code = pending_ticket(team, make_ticket)
     head, director = staff_client(team["head"]), staff_client(team["director"])
-    statuses = race([
-        (head, f"/staff/tickets/{code}/approve", {"csrf_token": head.token}),
-        (director, f"/staff/tickets/{code}/return", {"comment": "Sửa lại.", "csrf_token": director.token}),
-    ])
+    statuses = race(
+        [
+            (head, f"/staff/tickets/{code}/approve", {"csrf_token": head.token}),
+            (director, f"/staff/tickets/{code}/return", {"comment": "Sửa lại.", "csrf_token": director.token}),
+        ]
+    )
     assert sorted(statuses) == [303, 409], statuses
     state = db.session.get(Ticket, ticket_id).state
     assert state == ("answered" if statuses[0] == 303 else "in_progress")
@@ -71,11 +74,16 @@ def test_refuse_and_transfer_at_once_only_one_wins(team, make_ticket, make_user,
     ticket_id, code = ticket.id, ticket.code
     second = make_user("coordinator", "VP", email="coord2@test.vn")
     one, two = staff_client(team["coordinator"]), staff_client(second)
-    statuses = race([
-        (one, f"/staff/tickets/{code}/refuse", {"reason": "Trùng lặp.", "csrf_token": one.token}),
-        (two, f"/staff/tickets/{code}/transfer", {"agency": "Sở Tài chính", "reason": "Thẩm quyền.",
-                                                  "csrf_token": two.token}),
-    ])
+    statuses = race(
+        [
+            (one, f"/staff/tickets/{code}/refuse", {"reason": "Trùng lặp.", "csrf_token": one.token}),
+            (
+                two,
+                f"/staff/tickets/{code}/transfer",
+                {"agency": "Sở Tài chính", "reason": "Thẩm quyền.", "csrf_token": two.token},
+            ),
+        ]
+    )
     assert sorted(statuses) == [303, 409], statuses
     assert events(ticket_id, "refuse") + events(ticket_id, "transfer") == 1
 
@@ -86,10 +94,12 @@ def test_two_routings_from_the_same_page_only_one_wins(team, make_ticket, make_u
     ticket_id, code, version = ticket.id, ticket.code, ticket.version
     second = make_user("coordinator", "VP", email="coord2@test.vn")
     one, two = staff_client(team["coordinator"]), staff_client(second)
-    statuses = race([
-        (one, f"/staff/tickets/{code}/route", {"unit": "CCTDC", "version": version, "csrf_token": one.token}),
-        (two, f"/staff/tickets/{code}/route", {"unit": "QLCN", "version": version, "csrf_token": two.token}),
-    ])
+    statuses = race(
+        [
+            (one, f"/staff/tickets/{code}/route", {"unit": "CCTDC", "version": version, "csrf_token": one.token}),
+            (two, f"/staff/tickets/{code}/route", {"unit": "QLCN", "version": version, "csrf_token": two.token}),
+        ]
+    )
     assert sorted(statuses) == [303, 409], statuses
     assert events(ticket_id, "route") == 1
     unit = db.session.get(Ticket, ticket_id).unit.code
@@ -100,7 +110,11 @@ def test_many_notes_at_once_all_land(team, make_ticket, staff_client):
     """Notes do not conflict with each other: serialised by the row lock, none is lost."""
     ticket_id, code = pending_ticket(team, make_ticket)
     clients = [staff_client(team[k]) for k in ("coordinator", "director", "head", "officer")]
-    statuses = race([(c, f"/staff/tickets/{code}/note", {"body": f"Ghi chú {i}", "csrf_token": c.token})
-                     for i, c in enumerate(clients)])
+    statuses = race(
+        [
+            (c, f"/staff/tickets/{code}/note", {"body": f"Ghi chú {i}", "csrf_token": c.token})
+            for i, c in enumerate(clients)
+        ]
+    )
     assert statuses == [303] * 4
     assert events(ticket_id, "note") == 4

@@ -18,8 +18,18 @@ def test_demo_covers_every_state(app, runner):
     assert answered.published_at is not None and answered.public_answer
     assert answered.name not in (answered.public_title + answered.public_summary + answered.public_answer)
     actions = set(db.session.execute(db.select(TicketEvent.action)).scalars())
-    assert {"submit", "route", "assign", "answer", "approve", "request_info", "extend", "refuse", "transfer",
-            "note"} <= actions
+    assert {
+        "submit",
+        "route",
+        "assign",
+        "answer",
+        "approve",
+        "request_info",
+        "extend",
+        "refuse",
+        "transfer",
+        "note",
+    } <= actions
     # Running it again adds nothing.
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "Sample tickets added: 0" in again.output

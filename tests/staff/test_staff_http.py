@@ -25,13 +25,20 @@ def reload(ticket_id: int) -> Ticket:
 
 def footprint(ticket_id: int) -> tuple:
     t = reload(ticket_id)
-    return (t.version, t.state, t.due_date, t.unit_id, t.assignee_id,
-            db.session.execute(db.select(db.func.count(TicketEvent.id))).scalar(),
-            db.session.execute(db.select(db.func.count(OutboxMessage.id))).scalar())
+    return (
+        t.version,
+        t.state,
+        t.due_date,
+        t.unit_id,
+        t.assignee_id,
+        db.session.execute(db.select(db.func.count(TicketEvent.id))).scalar(),
+        db.session.execute(db.select(db.func.count(OutboxMessage.id))).scalar(),
+    )
 
 
-def test_happy_path_from_routing_to_the_answer_in_the_submitters_mailbox(app, team, make_ticket, staff_client,
-                                                                         smtp_server, signing):
+def test_happy_path_from_routing_to_the_answer_in_the_submitters_mailbox(
+    app, team, make_ticket, staff_client, smtp_server, signing
+):
     # `signing`: the answer letter is signed on approval, so the answer mail goes out at once.
     ticket = make_ticket()
     code, token, ticket_id = ticket.code, ticket.tracking_token, ticket.id
@@ -39,8 +46,9 @@ def test_happy_path_from_routing_to_the_answer_in_the_submitters_mailbox(app, te
 
     page = coord.get(f"/staff/tickets/{code}").get_data(as_text=True)
     assert 'id="form-route"' in page and 'id="form-refuse"' in page and 'id="form-approve"' not in page
-    r = coord.post(f"/staff/tickets/{code}/route", data={"unit": "CCTDC", "note": "Xử lý sớm.",
-                                                          "csrf_token": coord.token})
+    r = coord.post(
+        f"/staff/tickets/{code}/route", data={"unit": "CCTDC", "note": "Xử lý sớm.", "csrf_token": coord.token}
+    )
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/staff/tickets/{code}")
     assert reload(ticket_id).state == "assigned"
 
@@ -50,8 +58,10 @@ def test_happy_path_from_routing_to_the_answer_in_the_submitters_mailbox(app, te
     assert r.status_code == 303
 
     assert code in officer.get("/staff/?assignee=me").get_data(as_text=True)
-    r = officer.post(f"/staff/tickets/{code}/answer", data={"answer": "Chi cục đã lên lịch kiểm định ngày 05/12.",
-                                                            "csrf_token": officer.token})
+    r = officer.post(
+        f"/staff/tickets/{code}/answer",
+        data={"answer": "Chi cục đã lên lịch kiểm định ngày 05/12.", "csrf_token": officer.token},
+    )
     assert r.status_code == 303 and reload(ticket_id).state == "pending_approval"
     page = officer.get(f"/staff/tickets/{code}").get_data(as_text=True)
     assert 'id="form-approve"' not in page  # an officer does not approve
@@ -80,7 +90,7 @@ def test_happy_path_from_routing_to_the_answer_in_the_submitters_mailbox(app, te
     assert any("chờ duyệt" in m["Subject"] for m in received["head@test.vn"])
 
     public = app.test_client().get(f"/track/{token}").get_data(as_text=True)
-    timeline = public[public.index('id="timeline"'):]
+    timeline = public[public.index('id="timeline"') :]
     assert "Chuyển đơn vị xử lý" in timeline and "Duyệt và gửi trả lời" in timeline
     assert "Phân công" not in timeline and "Xử lý sớm." not in timeline and "dự thảo" not in timeline.lower()
     assert "Chi cục đã lên lịch kiểm định" in public
@@ -90,8 +100,21 @@ def test_happy_path_from_routing_to_the_answer_in_the_submitters_mailbox(app, te
     assert 'data-public="true"' in staff_page
 
 
-ACTION_URLS = ["route", "refuse", "transfer", "request-info", "provide-info", "assign", "answer", "return",
-               "approve", "extend", "approve-extension", "reject-extension", "note"]
+ACTION_URLS = [
+    "route",
+    "refuse",
+    "transfer",
+    "request-info",
+    "provide-info",
+    "assign",
+    "answer",
+    "return",
+    "approve",
+    "extend",
+    "approve-extension",
+    "reject-extension",
+    "note",
+]
 
 
 @pytest.mark.parametrize("action", ACTION_URLS)
@@ -109,8 +132,9 @@ def test_every_staff_post_requires_csrf(team, make_ticket, staff_client, action)
 @pytest.mark.parametrize("path", ["/staff/tickets/new", "/staff/logout", "/staff/login"])
 def test_other_staff_posts_require_csrf(team, staff_client, valid_form, path):
     client = staff_client(team["coordinator"])
-    response = client.post(path, data={**valid_form, "channel": "paper", "email": "coord@test.vn",
-                                       "password": "secret-pass-1"})
+    response = client.post(
+        path, data={**valid_form, "channel": "paper", "email": "coord@test.vn", "password": "secret-pass-1"}
+    )
     assert response.status_code == 400
     assert db.session.execute(db.select(db.func.count(Ticket.id))).scalar() == 0
     assert client.get("/staff/").status_code == 200  # still signed in
@@ -139,9 +163,10 @@ def prepare(state, team, make_ticket):
     return advance(make_ticket(), team, state, answer="Dự thảo.")
 
 
-@pytest.mark.parametrize("state,action,role,data", WRONG_STATE, ids=[f"{a}-from-{s}" for s, a, _, _ in WRONG_STATE])
-def test_wrong_state_actions_are_refused_and_change_nothing(team, make_ticket, staff_client, state, action, role,
-                                                            data):
+@pytest.mark.parametrize(
+    ("state", "action", "role", "data"), WRONG_STATE, ids=[f"{a}-from-{s}" for s, a, _, _ in WRONG_STATE]
+)
+def test_wrong_state_actions_are_refused_and_change_nothing(team, make_ticket, staff_client, state, action, role, data):
     ticket = prepare(state, team, make_ticket)
     ticket_id, code = ticket.id, ticket.code
     client = staff_client(team[role])
@@ -166,9 +191,12 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("state,action,role,data,field,text", BAD_INPUT, ids=[f"{a}-{f}" for _, a, _, _, f, _ in BAD_INPUT])
-def test_bad_input_is_a_400_with_the_message_beside_the_field(team, make_ticket, staff_client, state, action, role,
-                                                              data, field, text):
+@pytest.mark.parametrize(
+    ("state", "action", "role", "data", "field", "text"), BAD_INPUT, ids=[f"{a}-{f}" for _, a, _, _, f, _ in BAD_INPUT]
+)
+def test_bad_input_is_a_400_with_the_message_beside_the_field(
+    team, make_ticket, staff_client, state, action, role, data, field, text
+):
     ticket = prepare(state, team, make_ticket)
     ticket_id, code = ticket.id, ticket.code
     client = staff_client(team[role])
@@ -186,11 +214,14 @@ def test_a_form_from_an_outdated_page_is_refused(team, make_ticket, staff_client
     code, ticket_id = ticket.code, ticket.id
     one, two = staff_client(team["coordinator"]), staff_client(team["coordinator"])
     seen = re.search(r'name="version" value="(\d+)"', one.get(f"/staff/tickets/{code}").get_data(as_text=True)).group(1)
-    assert one.post(f"/staff/tickets/{code}/route", data={"unit": "CCTDC", "version": seen,
-                                                          "csrf_token": one.token}).status_code == 303
+    assert (
+        one.post(
+            f"/staff/tickets/{code}/route", data={"unit": "CCTDC", "version": seen, "csrf_token": one.token}
+        ).status_code
+        == 303
+    )
     before = footprint(ticket_id)
-    response = two.post(f"/staff/tickets/{code}/route", data={"unit": "QLCN", "version": seen,
-                                                              "csrf_token": two.token})
+    response = two.post(f"/staff/tickets/{code}/route", data={"unit": "QLCN", "version": seen, "csrf_token": two.token})
     assert response.status_code == 409 and "người khác cập nhật" in response.get_data(as_text=True)
     assert footprint(ticket_id) == before
 
@@ -202,9 +233,17 @@ def test_ticket_page_shows_everything_and_attachments_download(team, make_ticket
     att_id = att.id
     client = staff_client(team["coordinator"])
     html = client.get(f"/staff/tickets/{code}").get_data(as_text=True)
-    for text in ("Công ty TNHH Cơ khí Chính xác Long An", "0101243150", "an.nguyen@example.com", "Nguyễn Văn An",
-                 "Lô C5, KCN Đức Hòa 1", "công văn.pdf", 'id="due-explanation"', "kể từ ngày tiếp nhận",
-                 "Thông tư 23/2013/TT-BKHCN"):
+    for text in (
+        "Công ty TNHH Cơ khí Chính xác Long An",
+        "0101243150",
+        "an.nguyen@example.com",
+        "Nguyễn Văn An",
+        "Lô C5, KCN Đức Hòa 1",
+        "công văn.pdf",
+        'id="due-explanation"',
+        "kể từ ngày tiếp nhận",
+        "Thông tư 23/2013/TT-BKHCN",
+    ):
         assert text in html, text
     response = client.get(f"/staff/tickets/{code}/attachments/{att_id}")
     assert response.status_code == 200 and response.data == PDF
@@ -288,9 +327,15 @@ def test_submitter_reply_resumes_the_clock(app, team, make_ticket, staff_client)
     assert footprint(ticket_id) == before
     from io import BytesIO
 
-    r = visitor.post(f"/track/{token}/reply", data={"message": "Hóa đơn số 123 đính kèm.", "csrf_token": csrf,
-                                                   "attachments": [(BytesIO(PDF), "hoa-don.pdf")]},
-                     content_type="multipart/form-data")
+    r = visitor.post(
+        f"/track/{token}/reply",
+        data={
+            "message": "Hóa đơn số 123 đính kèm.",
+            "csrf_token": csrf,
+            "attachments": [(BytesIO(PDF), "hoa-don.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/track/{token}")
     t = reload(ticket_id)
     assert t.state == "in_progress" and t.paused_on is None

@@ -12,8 +12,8 @@ from feedback.domain.states import State, TransitionError
 from feedback.extensions import db
 from feedback.models import OutboxMessage, Ticket, TicketEvent
 from feedback.services import ServiceError, workflow
-from tests.support import local
 from tests.factories import advance
+from tests.support import local
 
 
 def snapshot(ticket: Ticket) -> tuple:
@@ -21,8 +21,17 @@ def snapshot(ticket: Ticket) -> tuple:
     t = db.session.get(Ticket, ticket.id)
     events = db.session.execute(db.select(db.func.count(TicketEvent.id)).where(TicketEvent.ticket_id == t.id)).scalar()
     mails = db.session.execute(db.select(db.func.count(OutboxMessage.id))).scalar()
-    return (t.state, t.version, t.due_date, t.unit_id, t.assignee_id, t.extension_count, t.pending_extension_date,
-            events, mails)
+    return (
+        t.state,
+        t.version,
+        t.due_date,
+        t.unit_id,
+        t.assignee_id,
+        t.extension_count,
+        t.pending_extension_date,
+        events,
+        mails,
+    )
 
 
 def refused_without_change(ticket, call, status=None, field=None):
@@ -68,14 +77,18 @@ def test_coordinator_may_set_an_earlier_date_but_not_a_later_one(team, make_tick
     ticket = make_ticket(now=local(2026, 4, 21))
     coord = team["coordinator"]
     when = local(2026, 4, 24)
-    refused_without_change(ticket, lambda: workflow.route(ticket, coord, "CCTDC", when, due_date="2026-05-12"),
-                           field="due_date")  # later: only by extension
-    refused_without_change(ticket, lambda: workflow.route(ticket, coord, "CCTDC", when, due_date="2026-05-02"),
-                           field="due_date")  # a Saturday
-    refused_without_change(ticket, lambda: workflow.route(ticket, coord, "CCTDC", when, due_date="2026-04-23"),
-                           field="due_date")  # in the past
-    refused_without_change(ticket, lambda: workflow.route(ticket, coord, "CCTDC", when, due_date="12/13/2026"),
-                           field="due_date")  # not a date
+    refused_without_change(
+        ticket, lambda: workflow.route(ticket, coord, "CCTDC", when, due_date="2026-05-12"), field="due_date"
+    )  # later: only by extension
+    refused_without_change(
+        ticket, lambda: workflow.route(ticket, coord, "CCTDC", when, due_date="2026-05-02"), field="due_date"
+    )  # a Saturday
+    refused_without_change(
+        ticket, lambda: workflow.route(ticket, coord, "CCTDC", when, due_date="2026-04-23"), field="due_date"
+    )  # in the past
+    refused_without_change(
+        ticket, lambda: workflow.route(ticket, coord, "CCTDC", when, due_date="12/13/2026"), field="due_date"
+    )  # not a date
     refused_without_change(ticket, lambda: workflow.route(ticket, coord, "NOPE", when), field="unit")
     workflow.route(ticket, coord, "CCTDC", when, due_date="2026-05-05", note="Ưu tiên xử lý")
     db.session.commit()
@@ -143,19 +156,23 @@ def test_extension_request_then_approval_and_the_limit(team, make_ticket):
     ticket = in_progress(team, make_ticket)
     assert ticket.due_date == date(2026, 5, 11)
     head, coord = team["head"], team["coordinator"]
-    refused_without_change(ticket, lambda: workflow.extend(ticket, head, "2026-05-11", "x", local(2026, 5, 4)),
-                           field="due_date")  # not later than the current date
-    refused_without_change(ticket, lambda: workflow.extend(ticket, head, "2026-09-02", "x", local(2026, 5, 4)),
-                           field="due_date")  # National Day
-    refused_without_change(ticket, lambda: workflow.extend(ticket, head, "2026-05-25", "", local(2026, 5, 4)),
-                           field="reason")
+    refused_without_change(
+        ticket, lambda: workflow.extend(ticket, head, "2026-05-11", "x", local(2026, 5, 4)), field="due_date"
+    )  # not later than the current date
+    refused_without_change(
+        ticket, lambda: workflow.extend(ticket, head, "2026-09-02", "x", local(2026, 5, 4)), field="due_date"
+    )  # National Day
+    refused_without_change(
+        ticket, lambda: workflow.extend(ticket, head, "2026-05-25", "", local(2026, 5, 4)), field="reason"
+    )
     workflow.extend(ticket, head, "2026-05-25", "Chờ kết quả kiểm định lại.", local(2026, 5, 4))
     db.session.commit()
     assert ticket.pending_extension_date == date(2026, 5, 25) and ticket.due_date == date(2026, 5, 11)
     assert ticket.events[-1].public is False  # a request is internal until approved
     assert not db.session.execute(db.select(OutboxMessage).where(OutboxMessage.kind == "extension")).first()
-    refused_without_change(ticket, lambda: workflow.extend(ticket, head, "2026-05-26", "lại", local(2026, 5, 4)),
-                           status=409)  # one request at a time
+    refused_without_change(
+        ticket, lambda: workflow.extend(ticket, head, "2026-05-26", "lại", local(2026, 5, 4)), status=409
+    )  # one request at a time
     refused_without_change(ticket, lambda: workflow.approve_extension(ticket, head, local(2026, 5, 5)), status=403)
     workflow.approve_extension(ticket, coord, local(2026, 5, 5))
     db.session.commit()
@@ -165,8 +182,9 @@ def test_extension_request_then_approval_and_the_limit(team, make_ticket):
     assert "25/05/2026" in mail.body_text and "11/05/2026" in mail.body_text
     assert "11/05/2026" in ticket.due_explanation and "25/05/2026" in ticket.due_explanation
     # MAX_EXTENSIONS defaults to 1.
-    refused_without_change(ticket, lambda: workflow.extend(ticket, coord, "2026-06-01", "nữa", local(2026, 5, 6)),
-                           status=409)
+    refused_without_change(
+        ticket, lambda: workflow.extend(ticket, coord, "2026-06-01", "nữa", local(2026, 5, 6)), status=409
+    )
     # Re-routing keeps the extended date.
     workflow.route(ticket, coord, "QLCN", local(2026, 5, 6))
     db.session.commit()
@@ -178,14 +196,16 @@ def test_coordinator_extension_is_approved_at_once_and_rejection_keeps_the_date(
     ticket = in_progress(team, make_ticket)
     workflow.extend(ticket, team["head"], "2026-05-20", "Cần thêm thời gian.", local(2026, 5, 4))
     db.session.commit()
-    refused_without_change(ticket, lambda: workflow.reject_extension(ticket, team["officer"], local(2026, 5, 4)),
-                           status=403)
+    refused_without_change(
+        ticket, lambda: workflow.reject_extension(ticket, team["officer"], local(2026, 5, 4)), status=403
+    )
     workflow.reject_extension(ticket, team["director"], local(2026, 5, 5))
     db.session.commit()
     assert ticket.due_date == date(2026, 5, 11) and ticket.pending_extension_date is None
     assert ticket.extension_count == 0
-    refused_without_change(ticket, lambda: workflow.approve_extension(ticket, team["coordinator"], local(2026, 5, 5)),
-                           status=409)  # nothing pending
+    refused_without_change(
+        ticket, lambda: workflow.approve_extension(ticket, team["coordinator"], local(2026, 5, 5)), status=409
+    )  # nothing pending
     workflow.extend(ticket, team["coordinator"], "2026-05-18", "Văn phòng gia hạn.", local(2026, 5, 6))
     db.session.commit()
     assert ticket.due_date == date(2026, 5, 18) and ticket.extension_count == 1
@@ -227,8 +247,9 @@ def test_a_late_approval_needs_a_late_reason(team, make_ticket):
 
 def test_return_sends_the_draft_back_to_the_officer(team, make_ticket):
     ticket = pending_approval(team, make_ticket, local(2026, 4, 6))
-    refused_without_change(ticket, lambda: workflow.return_(ticket, team["head"], "  ", local(2026, 4, 7)),
-                           field="comment")
+    refused_without_change(
+        ticket, lambda: workflow.return_(ticket, team["head"], "  ", local(2026, 4, 7)), field="comment"
+    )
     workflow.return_(ticket, team["head"], "Bổ sung căn cứ pháp lý.", local(2026, 4, 7))
     db.session.commit()
     assert ticket.state == State.IN_PROGRESS and ticket.events[-1].public is False
@@ -239,8 +260,9 @@ def test_return_sends_the_draft_back_to_the_officer(team, make_ticket):
 def test_refuse_and_transfer_tell_the_submitter(team, make_ticket):
     a, b = make_ticket(), make_ticket()
     coord = team["coordinator"]
-    refused_without_change(a, lambda: workflow.refuse(a, coord, "Lý do", local(2026, 4, 7), reason_code="bogus"),
-                           field="reason_code")
+    refused_without_change(
+        a, lambda: workflow.refuse(a, coord, "Lý do", local(2026, 4, 7), reason_code="bogus"), field="reason_code"
+    )
     workflow.refuse(a, coord, "Không nêu quy định cụ thể.", local(2026, 4, 7), reason_code="insufficient")
     workflow.transfer(b, coord, "Sở Công Thương", "Thuộc thẩm quyền ngành Công Thương.", local(2026, 4, 7))
     db.session.commit()
@@ -253,10 +275,14 @@ def test_refuse_and_transfer_tell_the_submitter(team, make_ticket):
 
 def test_officer_works_only_tickets_assigned_to_them(team, make_ticket):
     ticket = in_progress(team, make_ticket)
-    refused_without_change(ticket, lambda: workflow.answer(ticket, team["officer2"], "x", local(2026, 4, 22)),
-                           status=403)
-    refused_without_change(ticket, lambda: workflow.assign(ticket, team["head"], team["other_officer"],
-                                                           local(2026, 4, 22)), field="assignee")
+    refused_without_change(
+        ticket, lambda: workflow.answer(ticket, team["officer2"], "x", local(2026, 4, 22)), status=403
+    )
+    refused_without_change(
+        ticket,
+        lambda: workflow.assign(ticket, team["head"], team["other_officer"], local(2026, 4, 22)),
+        field="assignee",
+    )
     workflow.note(ticket, team["officer2"], "Ghi chú của đồng nghiệp.", local(2026, 4, 22))
     db.session.commit()
     assert ticket.events[-1].public is False
@@ -284,8 +310,9 @@ def test_an_extension_request_overtaken_by_a_pause_cannot_shorten_the_deadline(t
     workflow.provide_info(ticket, None, "Đã bổ sung.", local(2026, 5, 8))
     db.session.commit()
     assert ticket.paused_working_days == 9 and ticket.due_date == date(2026, 5, 22)
-    refused_without_change(ticket, lambda: workflow.approve_extension(ticket, team["coordinator"],
-                                                                      local(2026, 5, 8)), status=409)
+    refused_without_change(
+        ticket, lambda: workflow.approve_extension(ticket, team["coordinator"], local(2026, 5, 8)), status=409
+    )
     workflow.reject_extension(ticket, team["coordinator"], local(2026, 5, 8))
     db.session.commit()
     assert ticket.due_date == date(2026, 5, 22) and ticket.pending_extension_date is None
