@@ -431,8 +431,8 @@ def report_block(sheet, report) -> None:
     columns = report_columns()
     sheet.ws.append([])
     sheet.title_row(gettext("Yêu cầu về dữ liệu cá nhân"), *[h for _k, h in columns])
-    for label, figures in report_rows(report.period.start, report.period.end, report.as_of):
-        sheet.row([label, *[figures[key] for key, _h in columns]])
+    for row_label, figures in report_rows(report.period.start, report.period.end, report.as_of):
+        sheet.row([row_label, *[figures[key] for key, _h in columns]])
 
 
 def report_csv(report) -> bytes:
@@ -445,13 +445,13 @@ def report_csv(report) -> bytes:
         [gettext("Kỳ báo cáo"), gettext("Tính đến ngày"), gettext("Nhóm"), gettext("Mục"), *[h for _k, h in columns]]
     )
     group = gettext("Yêu cầu về dữ liệu cá nhân")
-    for label, figures in report_rows(report.period.start, report.period.end, report.as_of):
+    for row_label, figures in report_rows(report.period.start, report.period.end, report.as_of):
         writer.writerow(
             [
                 report.period.label,
                 report.as_of.strftime("%d/%m/%Y"),
                 group,
-                label,
+                row_label,
                 *[figures[key] for key, _h in columns],
             ]
         )

@@ -302,7 +302,7 @@ def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
     if not keys:
         return ours
     if _postgres():
-        columns = list(zip(*keys))
+        columns = list(zip(*keys, strict=True))
         result = db.session.execute(
             _PG_INSERT,
             {"now": now, "t": list(columns[0]), "k": list(columns[1]), "d": list(columns[2]), "s": list(columns[3])},
@@ -337,7 +337,7 @@ def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report:
     shapes = _Shapes()
     emails = [shapes.render(tickets[key[0]], due_by_key[key], today) for key in mine]
     ids = _add_messages(emails, now)
-    links = [(ours[key], outbox_id) for key, outbox_id in zip(mine, ids)]
+    links = [(ours[key], outbox_id) for key, outbox_id in zip(mine, ids, strict=True)]
     if _postgres():
         db.session.execute(_PG_LINK, {"now": now, "i": [i for i, _o in links], "o": [o for _i, o in links]})
     else:
@@ -345,7 +345,7 @@ def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report:
             db.update(ReminderLog).execution_options(synchronize_session=False),
             [{"id": i, "outbox_id": o, "queued_at": now} for i, o in links],
         )  # by primary key
-    for key, outbox_id in zip(mine, ids):
+    for key, outbox_id in zip(mine, ids, strict=True):
         ticket, due = tickets[key[0]], due_by_key[key]
         report.messages.append(outbox_id)
         report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, outbox_id))

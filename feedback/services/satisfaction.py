@@ -545,7 +545,7 @@ class SatRow:
         return self.satisfied + self.acceptable + self.dissatisfied
 
     def share(self, level: str) -> float | None:
-        return rules.shares({l: getattr(self, l) for l in rules.LEVELS})[level]
+        return rules.shares({lv: getattr(self, lv) for lv in rules.LEVELS})[level]
 
     @property
     def satisfied_share(self) -> float | None:

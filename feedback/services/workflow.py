@@ -517,7 +517,8 @@ def provide_info(
             _append_explanation(
                 ticket,
                 lambda: _(
-                    "Tạm dừng %(n)d ngày làm việc chờ bổ sung thông tin (%(a)s–%(b)s): hạn chuyển từ %(old)s sang %(new)s.",
+                    "Tạm dừng %(n)d ngày làm việc chờ bổ sung thông tin (%(a)s–%(b)s): hạn chuyển từ %(old)s sang "
+                    "%(new)s.",
                     n=paused_days,
                     a=deadlines.fmt(ticket.paused_on),
                     b=deadlines.fmt(local_today(now)),
