@@ -1020,7 +1020,7 @@ def _official_context(text: str, start: int, bodies: Sequence[tuple[int, int]] =
     )
 
 
-def _address_gap(gap: str, cue: str, honorifics) -> bool:
+def _address_gap(gap: str, cue: str, honorifics: frozenset[str]) -> bool:
     """Whether what stands between a form of address and a name joins them: spaces, a colon
     ("Nhân chứng: ..."), or the full stop of an abbreviation ("Mr. Lee", "TS. Hà"). The full stop
     after "chị" ends a sentence ("... việc của chị. Tài khoản ...")."""
@@ -2006,7 +2006,7 @@ def _public_contact(text: str, finding: Finding) -> bool:
         return False
     before = text[max(0, finding.start - 160) : finding.start]
     match = _PUBLIC_CONTACT.search(before)
-    return bool(match) and not _PERSON_IN_CLAUSE.search(before[match.start() :])
+    return match is not None and not _PERSON_IN_CLAUSE.search(before[match.start() :])
 
 
 def _detect_piece(

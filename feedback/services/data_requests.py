@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext
@@ -293,7 +294,7 @@ def complete(
     if len(answer) < 5:
         raise ServiceError(gettext("Vui lòng nhập nội dung trả lời người yêu cầu (ít nhất 5 ký tự)."), 400, "answer")
     ticket = request.ticket
-    files = []
+    files: list[Path] = []
     changed = _corrections(corrections) if request.kind == "correct" and not refuse else {}
     if changed:
         # The answer goes to the address the requester wrote from, even if it is the one corrected.

@@ -33,6 +33,7 @@ import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, render_template
@@ -392,10 +393,13 @@ class _Shapes:
     MARK = {f: f"\x1a{f}\x1a" for f in (*FIELDS, "subject")}
 
     def __init__(self) -> None:
-        self.rendered: dict[tuple, tuple[str, str | None]] = {}
+        self.rendered: dict[tuple, tuple[str, str]] = {}
 
     def render(self, ticket: Ticket, due: Due, today: date) -> dict:
         locale = ticket.locale if ticket.locale in ("vi", "en") else "vi"
+        shape: tuple[Any, ...]
+        facts: dict[str, Any]
+        ctx: dict[str, Any]
         if due.kind == ladder_rules.RATING_REQUEST:
             kind, template = "rating_reminder", "rating_reminder"
             shape = (template, locale, ticket.kind, ticket.received_on, due.due_date)
@@ -434,6 +438,7 @@ class _Shapes:
         for field_name, value in values.items():
             text_part = text_part.replace(self.MARK[field_name], value)
             html_part = html_part.replace(self.MARK[field_name], str(escape(value)))
+        assert ticket.email is not None  # only tickets with an e-mail are reminded (`has_email`)
         return {
             "kind": kind,
             "recipients": [ticket.email.strip().lower()],
@@ -492,6 +497,7 @@ def describe_more(kind: str, n: int) -> str:
 
 def queue_link(kind: str, rules: Ladder) -> str:
     """The staff queue filtered to the tickets of `kind` (a path under BASE_URL)."""
+    query: dict[str, int | str]
     if kind == ladder_rules.BEFORE_DUE:
         query = {"due_within": max(rules.before_days or (0,))}
     elif kind == ladder_rules.ROUTE_OVERDUE:
