@@ -184,7 +184,7 @@ def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Coun
             return hit[2]
         generation = _generation[0]
     stmt = apply_filters(scope_tickets(db.select(Ticket.state, db.func.count()), user), f, user, today, cal)
-    by_state = dict(db.session.execute(stmt.group_by(Ticket.state)))
+    by_state = dict(db.session.execute(stmt.group_by(Ticket.state)).all())
     result = Counts(by_state, now, max_age)
     with _cache_lock:
         if len(_cache) > 2000:

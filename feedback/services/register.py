@@ -49,7 +49,7 @@ def entries(
         stmt = stmt.limit(limit)
     rows = list(db.session.execute(stmt).scalars())
     ids = {r.ticket_id for r in rows if r.ticket_id}
-    codes = dict(db.session.execute(db.select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids)))) if ids else {}
+    codes = dict(db.session.execute(db.select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids))).all()) if ids else {}
     for row in rows:
         row.ticket_code = codes.get(row.ticket_id)
     return rows
@@ -129,7 +129,7 @@ def to_xlsx(rows: list[OutgoingDocument], year: int, unit_code: str = "") -> byt
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    units = dict(db.session.execute(db.select(Unit.id, Unit.name)))
+    units = dict(db.session.execute(db.select(Unit.id, Unit.name)).all())
     for r in rows:
         ws.append(
             [
