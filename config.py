@@ -104,7 +104,9 @@ class Config:
     OFFICE_NAME_EN = os.environ.get("OFFICE_NAME_EN", "Tay Ninh Department of Science and Technology")
     OFFICE_HOTLINE = os.environ.get("OFFICE_HOTLINE", "0272 3826 000")
     OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "Số 1 Nguyễn Huệ, phường Tân An, tỉnh Tây Ninh")
-    OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "phananh@sokhcn.gov.vn")
+    # The office's public mailbox, shown in the footer; also where report reminders go (unset: to the
+    # coordinators' accounts).
+    OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "")
     # A submission after office hours counts as received on the next working day.
     AFTER_HOURS_NEXT_DAY = env_bool("AFTER_HOURS_NEXT_DAY", True)
     # Whether a request for information pauses the resolution clock.
@@ -204,8 +206,6 @@ class Config:
     DOCUMENT_UNIT_SYMBOLS = dict(item.split("=", 1) for item in env_list("DOCUMENT_UNIT_SYMBOLS") if "=" in item)
     REPORT_ADDRESSEE = os.environ.get("REPORT_ADDRESSEE", "Ủy ban nhân dân tỉnh Tây Ninh")
     REPORT_REMINDER_DAYS = env_int("REPORT_REMINDER_DAYS", 5)
-    # The office's mailbox for report reminders (else the coordinators' accounts).
-    OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "")
     # PAdES signing on approval with the department's certificate (PKCS#12); unset: signed elsewhere, uploaded.
     LETTER_SIGNING_PKCS12 = os.environ.get("LETTER_SIGNING_PKCS12", "")
     LETTER_SIGNING_PASSWORD = os.environ.get("LETTER_SIGNING_PASSWORD", "")

@@ -128,7 +128,7 @@ def report(path: Path, quiet: bool) -> bool:
         ok &= met
         print(
             f"{kind:<9}{s['gold']:>9}{s['found']:>7}{recall:>8.3f}{s['pred']:>8}{s['right']:>7}{precision:>11.3f}"
-            f"  {'recall≥%.2f, ' % goal if goal else ''}precision≥0.90 {'ok' if met else 'MISSED'}"
+            f"  {f'recall≥{goal:.2f}, ' if goal else ''}precision≥0.90 {'ok' if met else 'MISSED'}"
         )
     print(
         f"overall precision {result['precision']:.3f}; negative sentences left untouched: "

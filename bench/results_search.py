@@ -27,9 +27,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parent.parent
 from bench import common
 from bench.common import free_port, get, rss_mib, sqlalchemy_url, wait_ready
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/feedback_bench5"
 
@@ -477,7 +478,10 @@ def main() -> None:
             f"PostgreSQL, {total:,} published tickets, gunicorn {args.workers} sync workers, "
             f"{n} sequential requests per route (fewer for the heaviest), new connection each"
         )
-        header = f"| {'route':40s} | {'status':6s} | {'p50 ms':>8s} | {'p95 ms':>8s} | {'mean ms':>8s} | {'x bare':>7s} | {'KiB':>7s} | {'items':>5s} |"
+        header = (
+            f"| {'route':40s} | {'status':6s} | {'p50 ms':>8s} | {'p95 ms':>8s} | {'mean ms':>8s} | {'x bare':>7s} | "
+            f"{'KiB':>7s} | {'items':>5s} |"
+        )
         print(header)
         print("|" + "|".join("-" * (len(part)) for part in header.split("|")[1:-1]) + "|")
         for r in rows:

@@ -237,7 +237,8 @@ def facts(url: str) -> dict:
         sample = (
             db.session.execute(
                 db.text(
-                    "SELECT code, tracking_token FROM tickets WHERE state = 'in_progress' ORDER BY id DESC LIMIT 1 OFFSET 777"
+                    "SELECT code, tracking_token FROM tickets WHERE state = 'in_progress' ORDER BY id DESC LIMIT 1 "
+                    "OFFSET 777"
                 )
             ).first()
             or db.session.execute(db.text("SELECT code, tracking_token FROM tickets LIMIT 1")).first()

@@ -9,8 +9,9 @@ the overdue), 5 % waiting for information (clock paused), a quarter of those 20 
 into the future, 2.5 % refused, 1.5 % transferred, the rest answered (85 % on time, the others up to 30
 days late), 70 % of the answered with consent published and the others answered but not published. So at
 1,000,000: 204,198 open, 130,459 overdue, 422,240 published, 334,547 answered and not published,
-5,000,000 timeline events (5 per ticket). Deadlines come from the app's own rules and calendar (`services.calendar.compute`, cached per
-day, kind and category), tracking codes are PAKN-YYYY-NNNNNN per year with the counters set after them.
+5,000,000 timeline events (5 per ticket). Deadlines come from the app's own rules and calendar
+(`services.calendar.compute`, cached per day, kind and category), tracking codes are PAKN-YYYY-NNNNNN
+per year with the counters set after them.
 """
 
 from __future__ import annotations

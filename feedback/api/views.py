@@ -510,10 +510,10 @@ def create_request(fmt: str) -> Response:
             "content": "description",
             "category": "service_code",
         }
-        described = [
-            f"{names.get(field, field if field in ('email', 'phone') else f'attribute[{field}]')}: {' '.join(map(str, errors))}"
-            for field, errors in form.errors.items()
-        ]
+        described = []
+        for field, errors in form.errors.items():
+            shown = names.get(field, field if field in ("email", "phone") else f"attribute[{field}]")
+            described.append(f"{shown}: {' '.join(map(str, errors))}")
         return render(fmt, [{"code": 400, "description": d} for d in described], "errors", "error", status=400)
     try:
         ticket = intake.submit(form.to_submission(Channel.API), now, client=address)

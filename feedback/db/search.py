@@ -10,9 +10,9 @@ fields: code, title, content, organisation, contact name, e-mail, tax code and p
 holds them folded like `fold()`; it is set on every flush that changes one of them (`_fill_staff_search`,
 so intake, registration, corrections and anonymisation alike); on PostgreSQL, triggers with the same
 folding in SQL (`feedback_fold`: NFC, unaccent, lower case, one-spaced) fill it for rows written without
-it (COPY, SQL updates of the fields), so those are searchable too. PostgreSQL serves ``staff_search LIKE '%term%'`` from a GIN trigram
-index (pg_trgm); SQLite from an external-content FTS5 table with the trigram tokenizer
-(``ticket_search_staff``), kept in line by triggers on ``tickets``.
+it (COPY, SQL updates of the fields), so those are searchable too. PostgreSQL serves
+``staff_search LIKE '%term%'`` from a GIN trigram index (pg_trgm); SQLite from an external-content FTS5
+table with the trigram tokenizer (``ticket_search_staff``), kept in line by triggers on ``tickets``.
 
 These objects are not ORM tables, so `db.create_all()` does not make them: `ensure_search_schema()`
 creates them (tests call it; the migrations run the same DDL, see `POSTGRESQL_DDL`/`SQLITE_DDL`).
@@ -267,7 +267,7 @@ def staff_matches(q: str) -> ColumnElement[bool] | None:
     if _dialect() == "postgresql":
         return and_(*likes)
     indexed = [t for t in terms if len(t) >= 3]
-    conditions = [like for t, like in zip(terms, likes) if len(t) < 3]
+    conditions = [like for t, like in zip(terms, likes, strict=True) if len(t) < 3]
     if indexed:
         fts_query = " ".join('"' + t.replace('"', '""') + '"' for t in indexed)
         ids = text(f"SELECT rowid FROM {STAFF_FTS_TABLE} WHERE {STAFF_FTS_TABLE} MATCH :staff_fts").bindparams(

@@ -47,7 +47,7 @@ def key_columns(dialect: str) -> list:
 def recount_statement(dialect: str):
     """(key..., n) of every key, counted from the tickets."""
     key = key_columns(dialect)
-    return select(*[k.label(name) for k, name in zip(key, KEY)], func.count().label("n")).group_by(*key)
+    return select(*[k.label(name) for k, name in zip(key, KEY, strict=True)], func.count().label("n")).group_by(*key)
 
 
 def _sql_of(expression, dialect_obj, row: str) -> str:

@@ -329,7 +329,10 @@ class WorkCalendar:
         return "cuối tuần" if locale == "vi" else "weekend"
 
     def days_off_groups(self, first: date, last: date, locale: str = "vi") -> list[str]:
-        """The days off from `first` to `last`, grouped: ["16/02–20/02 nghỉ Tết Nguyên đán", "21/02–22/02 cuối tuần"]."""
+        """The days off from `first` to `last`, grouped.
+
+        E.g. ["16/02–20/02 nghỉ Tết Nguyên đán", "21/02–22/02 cuối tuần"].
+        """
         groups: list[list[Any]] = []  # [first, last, why]
         d = first
         while d <= last:

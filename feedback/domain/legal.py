@@ -1,5 +1,6 @@
 """Legal citations written one way per language: Vietnamese as typed, English with the document types
-translated ("Nghị định 20/2008/NĐ-CP" -> "Decree 20/2008/ND-CP", as English translations of Vietnamese law write them)."""
+translated ("Nghị định 20/2008/NĐ-CP" -> "Decree 20/2008/ND-CP", as English translations of Vietnamese
+law write them)."""
 
 from __future__ import annotations
 

@@ -807,7 +807,7 @@ def _place_spans(text: str) -> list[tuple[int, int]]:
     for i, (start, _end, word) in enumerate(words):
         for form in index.get(word, ()):
             candidate = words[i : i + len(form)]
-            if len(candidate) == len(form) and all(w[2] == f for w, f in zip(candidate, form)):
+            if len(candidate) == len(form) and all(w[2] == f for w, f in zip(candidate, form, strict=True)):
                 spans.append((start, candidate[-1][1]))
                 break
     return spans
@@ -845,7 +845,8 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
         spans.append(match.span())
     # Enterprises are not persons: "Công ty TNHH Hoàng Phát", "HTX Nông nghiệp An Bình".
     company = _re(
-        r"(?<!\w)(?<![Cc]hủ )(?i:công ty|cong ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|xí nghiệp|"
+        r"(?<!\w)(?<![Cc]hủ )(?i:công ty|cong ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|"
+        r"xí nghiệp|"
         r"tnhh|cổ phần|cp|jsc|co\.?,? ltd|thương hiệu|nhãn hiệu|sản phẩm|hộ kinh doanh|hkd|cây xăng|"
         r"trạm xăng|đại lý|tiệm|nhà thuốc|phòng khám|garage|gara|xưởng|cơ sở sản xuất|thẩm mỹ viện|spa)"
         rf"(?:[ \u00a0]+(?i:tnhh|cổ phần|cp|mtv|một thành viên|hai thành viên|trách nhiệm hữu hạn|tư nhân|"
@@ -1019,7 +1020,7 @@ def _official_context(text: str, start: int, bodies: Sequence[tuple[int, int]] =
     )
 
 
-def _address_gap(gap: str, cue: str, honorifics) -> bool:
+def _address_gap(gap: str, cue: str, honorifics: frozenset[str]) -> bool:
     """Whether what stands between a form of address and a name joins them: spaces, a colon
     ("Nhân chứng: ..."), or the full stop of an abbreviation ("Mr. Lee", "TS. Hà"). The full stop
     after "chị" ends a sentence ("... việc của chị. Tài khoản ...")."""
@@ -1454,21 +1455,50 @@ def _name_findings(text: str, tokens: list[_Token], protected: list[tuple[int, i
 _UP = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x1EFA) if chr(c).isupper() and chr(c).isalpha())
 
 _NAME_WORDS = rf"(?:[{_UP}]\w*|[0-9]+[A-Za-z]?)(?:[ \u00a0]+(?:[{_UP}]\w*|[0-9]+[A-Za-z]?)){{0,4}}"
-_HOUSE = r"(?:(?i:(?:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn|so[ \u00a0]+nha|so|nha[ \u00a0]+so))[ \u00a0]*)?[0-9]+[A-Za-z]?(?:[/-][0-9]+[A-Za-z]?)*"
-_ALLEY = rf"(?i:hẻm|hẽm|ngõ|ngách|kiệt|kiet|hem|ngo|ngach|hxh)[ \u00a0]+(?:[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*(?:[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?|[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})"
+_HOUSE = (
+    r"(?:(?i:(?:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn|so[ \u00a0]+nha|so|"
+    r"nha[ \u00a0]+so))[ \u00a0]*)?[0-9]+[A-Za-z]?(?:[/-][0-9]+[A-Za-z]?)*"
+)
+_ALLEY = (
+    rf"(?i:hẻm|hẽm|ngõ|ngách|kiệt|kiet|hem|ngo|ngach|"
+    rf"hxh)[ \u00a0]+(?:[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*(?:[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?|"
+    rf"[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})"
+)
 _STREET = (
-    rf"(?i:đường|phố|duong|pho|đại[ \u00a0]+lộ|quốc[ \u00a0]+lộ|tỉnh[ \u00a0]+lộ|ql)[ \u00a0]+(?:(?i:số|so)[ \u00a0]+[0-9]+[A-Za-z]?|"
+    rf"(?i:đường|phố|duong|pho|đại[ \u00a0]+lộ|quốc[ \u00a0]+lộ|tỉnh[ \u00a0]+lộ|ql)[ \u00a0]+(?:(?i:số|"
+    rf"so)[ \u00a0]+[0-9]+[A-Za-z]?|"
     rf"[0-9]{{1,2}}[ \u00a0]+(?i:tháng|thang)[ \u00a0]+[0-9]{{1,2}}|{_NAME_WORDS})"
 )
-_LOCALITY = rf"(?i:khu[ \u00a0]+tái[ \u00a0]+định[ \u00a0]+cư|khu[ \u00a0]+dân[ \u00a0]+cư|kdc|khu[ \u00a0]+nhà[ \u00a0]+ở|buôn|bon|làng|sóc|plei|khu[ \u00a0]+pho|to[ \u00a0]+dan[ \u00a0]+pho|phum|srok|thôn|ấp|khu[ \u00a0]+phố|kp|tổ[ \u00a0]+dân[ \u00a0]+phố|tdp|tổ|xóm|bản|khóm|khu[ \u00a0]+tập[ \u00a0]+thể|ktt|chung[ \u00a0]+cư|khu[ \u00a0]+đô[ \u00a0]+thị|kđt|thon|ap|xom|to|khom)[ \u00a0]+{_NAME_WORDS}"
-_WARD = rf"(?i:phường|xã|thị[ \u00a0]+trấn|phuong|xa|p\.|x\.|tt\.)[ \u00a0]*{_NAME_WORDS}(?:[ \u00a0]+[-–][ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?"
-_APARTMENT = rf"(?:(?i:căn[ \u00a0]+hộ|phòng|lô|block|tầng|tòa|toà|can[ \u00a0]+ho|tang)[ \u00a0]+[0-9A-Z][0-9A-Za-z.-]*|(?i:tòa[ \u00a0]+nhà|toà[ \u00a0]+nhà|cao[ \u00a0]+ốc|building)[ \u00a0]+[{_UP}0-9][\w-]*(?:[ \u00a0]+[{_UP}0-9][\w-]*){{0,3}})"
-_HOUSE_NAMED = rf"(?:(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|sn)[ \u00a0]*)?[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{1,4}}"
-_ESTATE = rf"(?i:khu[ \u00a0]+công[ \u00a0]+nghiệp|kcn|cụm[ \u00a0]+công[ \u00a0]+nghiệp|khu[ \u00a0]+chế[ \u00a0]+xuất|khu[ \u00a0]+kinh[ \u00a0]+tế)[ \u00a0]+{_NAME_WORDS}"
+_LOCALITY = (
+    rf"(?i:khu[ \u00a0]+tái[ \u00a0]+định[ \u00a0]+cư|khu[ \u00a0]+dân[ \u00a0]+cư|kdc|khu[ \u00a0]+nhà[ \u00a0]+ở|"
+    rf"buôn|bon|làng|sóc|plei|khu[ \u00a0]+pho|to[ \u00a0]+dan[ \u00a0]+pho|phum|srok|thôn|ấp|khu[ \u00a0]+phố|kp|"
+    rf"tổ[ \u00a0]+dân[ \u00a0]+phố|tdp|tổ|xóm|bản|khóm|khu[ \u00a0]+tập[ \u00a0]+thể|ktt|chung[ \u00a0]+cư|"
+    rf"khu[ \u00a0]+đô[ \u00a0]+thị|kđt|thon|ap|xom|to|khom)[ \u00a0]+{_NAME_WORDS}"
+)
+_WARD = (
+    rf"(?i:phường|xã|thị[ \u00a0]+trấn|phuong|xa|p\.|x\.|"
+    rf"tt\.)[ \u00a0]*{_NAME_WORDS}(?:[ \u00a0]+[-–][ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}})?"
+)
+_APARTMENT = (
+    rf"(?:(?i:căn[ \u00a0]+hộ|phòng|lô|block|tầng|tòa|toà|can[ \u00a0]+ho|tang)[ \u00a0]+[0-9A-Z][0-9A-Za-z.-]*|"
+    rf"(?i:tòa[ \u00a0]+nhà|toà[ \u00a0]+nhà|cao[ \u00a0]+ốc|"
+    rf"building)[ \u00a0]+[{_UP}0-9][\w-]*(?:[ \u00a0]+[{_UP}0-9][\w-]*){{0,3}})"
+)
+_HOUSE_NAMED = (
+    rf"(?:(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|số|"
+    rf"sn)[ \u00a0]*)?[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{1,4}}"
+)
+_ESTATE = (
+    rf"(?i:khu[ \u00a0]+công[ \u00a0]+nghiệp|kcn|cụm[ \u00a0]+công[ \u00a0]+nghiệp|khu[ \u00a0]+chế[ \u00a0]+xuất|"
+    rf"khu[ \u00a0]+kinh[ \u00a0]+tế)[ \u00a0]+{_NAME_WORDS}"
+)
 _COMPONENT = rf"(?:{_ESTATE}|{_APARTMENT}|{_ALLEY}|{_STREET}|{_LOCALITY}|{_WARD}|{_HOUSE_NAMED}|{_HOUSE})"
 _ADDRESS = _re(rf"(?<!\w){_COMPONENT}(?:[ \u00a0]*[,\-–]?[ \u00a0]*{_COMPONENT})*")
 _FINE = _re(
-    rf"(?:{_HOUSE_NAMED}[ \u00a0]*,|(?i:số)[ \u00a0]+{_HOUSE_NAMED}|{_ALLEY}|{_LOCALITY}|{_WARD}|(?<![\w/])[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]*,?[ \u00a0]*(?:{_STREET}|{_ALLEY})|(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|so[ \u00a0]+nha)[ \u00a0]*[0-9]|{_APARTMENT}[ \u00a0]*,?[ \u00a0]*(?:{_STREET}|{_LOCALITY}|{_HOUSE}))"
+    rf"(?:{_HOUSE_NAMED}[ \u00a0]*,|(?i:số)[ \u00a0]+{_HOUSE_NAMED}|{_ALLEY}|{_LOCALITY}|{_WARD}|"
+    rf"(?<![\w/])[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]*,?[ \u00a0]*(?:{_STREET}|{_ALLEY})|"
+    rf"(?i:số[ \u00a0]+nhà|nhà[ \u00a0]+số|so[ \u00a0]+nha)[ \u00a0]*[0-9]|"
+    rf"{_APARTMENT}[ \u00a0]*,?[ \u00a0]*(?:{_STREET}|{_LOCALITY}|{_HOUSE}))"
 )
 
 
@@ -1482,7 +1512,8 @@ _HOUSE_CUE = _re(r"(?i:tại|ở|chỉ|nhà|số|sn|tai|o|dc|đc|thường trú|
 # An address written in English: "12 Nguyen Trai street, Ben Thanh ward".
 _EN_ADDRESS = _re(
     rf"(?<![\w/])[0-9]+[A-Za-z]?(?:/[0-9]+[A-Za-z]?)*[ \u00a0]+[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}[ \u00a0]+"
-    rf"(?i:street|st\.|road|rd\.|avenue|ave\.|lane|alley)(?:[ \u00a0]*,[ \u00a0]*[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}"
+    rf"(?i:street|st\.|road|rd\.|avenue|ave\.|lane|"
+    rf"alley)(?:[ \u00a0]*,[ \u00a0]*[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}"
     rf"[ \u00a0]+(?i:ward|commune|hamlet|village|quarter))?"
 )
 # A place talked about, at the start of a sentence: "Hẻm 51 khu này bị ngập", "Khu phố 3 có nhiều ...".
@@ -1532,11 +1563,23 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
 
 # --- contacts written to dodge filters -------------------------------------------------------------
 
-_AT = r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|@|a)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|acong|a còng|tại|tai)[ \u00a0]+)"
-_DOT = r"(?:[ \u00a0]*\.[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:dot|chấm|cham|\.)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+)"
-_TLD = r"(?:com|vn|net|org|edu|gov|info|biz|io|co|me|asia|name|mobi|uk|us|jp|kr|cn|de|fr|au|sg|th|tw|hk|app|dev|online|site|xyz|ru|in|ca|eu)"
+_AT = (
+    r"(?:[ \u00a0]*@[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|@|"
+    r"a)[ \u00a0]*[\)\]\}>][ \u00a0]*|[ \u00a0]+(?:at|a[ \u00a0]?còng|a[ \u00a0]?cong|acong|a còng|tại|"
+    r"tai)[ \u00a0]+)"
+)
+_DOT = (
+    r"(?:[ \u00a0]*\.[ \u00a0]*|[ \u00a0]*[\(\[\{<][ \u00a0]*(?:dot|chấm|cham|\.)[ \u00a0]*[\)\]\}>][ \u00a0]*|"
+    r"[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+)"
+)
+_TLD = (
+    r"(?:com|vn|net|org|edu|gov|info|biz|io|co|me|asia|name|mobi|uk|us|jp|kr|cn|de|fr|au|sg|th|tw|hk|app|dev|online|"
+    r"site|xyz|ru|in|ca|eu)"
+)
 _DISGUISED_EMAIL = _re(
-    rf"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._+-]*(?:[ \u00a0]+(?:dot|chấm|cham)[ \u00a0]+[A-Za-z0-9][A-Za-z0-9._+-]*)*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z0-9])",
+    rf"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._+-]*(?:[ \u00a0]+(?:dot|chấm|"
+    rf"cham)[ \u00a0]+[A-Za-z0-9][A-Za-z0-9._+-]*)*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z0-"
+    rf"9])",
     re.IGNORECASE,
 )
 # Numbers spelled out in words ("không chín không chín một hai ba ..."): eight digits or more.
@@ -1549,7 +1592,8 @@ _SPELLED_NUMBER = _re(rf"(?<!\w)(?i:{_DIGIT_WORDS}(?:[ \u00a0,.\-]+{_DIGIT_WORDS
 # a run of such groups that starts like a phone number and holds 9 to 11 digits.
 _MIXED_GROUP = rf"(?:(?=[Oo]*[0-9])[0-9Oo]+|(?i:{_DIGIT_WORDS}))"
 _MIXED_NUMBER = _re(
-    rf"(?<![\w+])(?:\+[ \u00a0]?84|0|[Oo](?=[0-9])|(?i:không|zero|khong))[0-9Oo]*(?:[ \u00a0.\-]+{_MIXED_GROUP}){{2,}}(?![\w])"
+    rf"(?<![\w+])(?:\+[ \u00a0]?84|0|[Oo](?=[0-9])|(?i:không|zero|"
+    rf"khong))[0-9Oo]*(?:[ \u00a0.\-]+{_MIXED_GROUP}){{2,}}(?![\w])"
 )
 
 
@@ -1641,7 +1685,8 @@ _BANK_CONTEXT = _re(
 )
 _BANK_NUMBER = _re(r"(?<![0-9])[0-9](?:[ \u00a0.\-]?[0-9]){5,18}(?![0-9])")
 _ID_CONTEXT = _re(
-    r"(?:cccd|cmnd|cmt|căn[ \u00a0]+cước|can[ \u00a0]+cuoc|chứng[ \u00a0]+minh|định[ \u00a0]+danh|mã[ \u00a0]+số[ \u00a0]+thuế|"
+    r"(?:cccd|cmnd|cmt|căn[ \u00a0]+cước|can[ \u00a0]+cuoc|chứng[ \u00a0]+minh|định[ \u00a0]+danh|"
+    r"mã[ \u00a0]+số[ \u00a0]+thuế|"
     r"mst|hộ[ \u00a0]+chiếu|ho[ \u00a0]+chieu|passport|bhxh|bảo[ \u00a0]+hiểm[ \u00a0]+xã[ \u00a0]+hội|"
     r"giấy[ \u00a0]+phép[ \u00a0]+lái[ \u00a0]+xe|gplx|mã[ \u00a0]+số[ \u00a0]+bhxh)[^0-9\n]{0,25}$",
     re.IGNORECASE,
@@ -1650,24 +1695,33 @@ _ID_NUMBER = _re(r"(?<![0-9])[0-9](?:[ \u00a0.\-]?[0-9]){7,14}(?![0-9])")
 _PASSPORT = _re(r"(?<![\w/-])[A-Z][0-9]{7,8}(?![\w/-])")
 # A passport number written with a space after its letter, after the word: "hộ chiếu C 1234567".
 _PASSPORT_SPACED = _re(
-    r"(?i:hộ[ \u00a0]+chiếu|ho[ \u00a0]+chieu|passport)[^0-9\n]{0,12}?(?-i:(?<![\w])([A-Z][ \u00a0.\-][0-9]{7,8}))(?![\w])"
+    r"(?i:hộ[ \u00a0]+chiếu|ho[ \u00a0]+chieu|"
+    r"passport)[^0-9\n]{0,12}?(?-i:(?<![\w])([A-Z][ \u00a0.\-][0-9]{7,8}))(?![\w])"
 )
 _PLATE = _re(
-    r"(?<![\w/.-])[0-9]{2}[ \u00a0]?-?[ \u00a0]?[A-Z]{1,2}[0-9]?[ \u00a0]?-?[ \u00a0]?[0-9]{3}[.\u00a0 ]?[0-9]{1,2}(?![\w/-])"
+    r"(?<![\w/.-])[0-9]{2}[ \u00a0]?-?[ \u00a0]?[A-Z]{1,2}[0-9]?[ \u00a0]?-?[ \u00a0]?[0-9]{3}[.\u00a0 ]?[0-9]{1,2}(?"
+    r"![\w/-])"
     r"|(?<![\w/.-])[0-9]{2}[A-Z]{1,2}[0-9]?-[0-9]{4,5}(?![\w/-])"
 )
 _PLATE_CONTEXT = _re(r"(?:biển|bien|bks|bsx|xe|plate|số xe)", re.IGNORECASE)
-_DATE = r"(?:[0-3]?[0-9][ \u00a0]*[/.\-][ \u00a0]*[01]?[0-9][ \u00a0]*[/.\-][ \u00a0]*(?:19|20)[0-9]{2}|(?:ngày[ \u00a0]+)?[0-3]?[0-9][ \u00a0]+tháng[ \u00a0]+[01]?[0-9][ \u00a0]+năm[ \u00a0]+(?:19|20)[0-9]{2}|(?:19|20)[0-9]{2})"
+_DATE = (
+    r"(?:[0-3]?[0-9][ \u00a0]*[/.\-][ \u00a0]*[01]?[0-9][ \u00a0]*[/.\-][ \u00a0]*(?:19|20)[0-9]{2}|"
+    r"(?:ngày[ \u00a0]+)?[0-3]?[0-9][ \u00a0]+tháng[ \u00a0]+[01]?[0-9][ \u00a0]+năm[ \u00a0]+(?:19|20)[0-9]{2}|"
+    r"(?:19|20)[0-9]{2})"
+)
 _DOB = _re(
-    rf"(?:sinh[ \u00a0]+ngày|ngày[ \u00a0]+sinh|ngày,?[ \u00a0]+tháng,?[ \u00a0]+năm[ \u00a0]+sinh|năm[ \u00a0]+sinh|sinh[ \u00a0]+năm|"
-    rf"sinh[ \u00a0]+vào[ \u00a0]+ngày|sinh[ \u00a0]+ra[ \u00a0]+ngày|sn|ns|dob|date[ \u00a0]+of[ \u00a0]+birth|born(?:[ \u00a0]+on)?|"
+    rf"(?:sinh[ \u00a0]+ngày|ngày[ \u00a0]+sinh|ngày,?[ \u00a0]+tháng,?[ \u00a0]+năm[ \u00a0]+sinh|năm[ \u00a0]+sinh|"
+    rf"sinh[ \u00a0]+năm|"
+    rf"sinh[ \u00a0]+vào[ \u00a0]+ngày|sinh[ \u00a0]+ra[ \u00a0]+ngày|sn|ns|dob|date[ \u00a0]+of[ \u00a0]+birth|"
+    rf"born(?:[ \u00a0]+on)?|"
     rf"sinh[ \u00a0]+ngay|ngay[ \u00a0]+sinh|nam[ \u00a0]+sinh|sinh[ \u00a0]+nam|sinh)"
     rf"[ \u00a0]*[:.]?[ \u00a0]*({_DATE})",
     re.IGNORECASE,
 )
 # "Ngày sinh của người đại diện: 25/12/1985": the keyword, a few words about whose it is, the date.
 _DOB_FAR = _re(
-    rf"(?:ngày[ \u00a0]+sinh|năm[ \u00a0]+sinh|ngày[ \u00a0]+tháng[ \u00a0]+năm[ \u00a0]+sinh|ngay[ \u00a0]+sinh|nam[ \u00a0]+sinh|"
+    rf"(?:ngày[ \u00a0]+sinh|năm[ \u00a0]+sinh|ngày[ \u00a0]+tháng[ \u00a0]+năm[ \u00a0]+sinh|ngay[ \u00a0]+sinh|"
+    rf"nam[ \u00a0]+sinh|"
     rf"date[ \u00a0]+of[ \u00a0]+birth|dob)(?:[^0-9.;!?\n]{{1,40}})({_DATE})",
     re.IGNORECASE,
 )
@@ -1688,7 +1742,8 @@ _ENTERPRISE = _re(
     r"chi[ \u00a0]+nhánh|tnhh|cổ[ \u00a0]+phần|jsc)(?!\w)"
 )
 _PERSONAL_TAX = _re(
-    r"(?i:hộ[ \u00a0]+kinh[ \u00a0]+doanh|hkd|cá[ \u00a0]+nhân|thu[ \u00a0]+nhập|của[ \u00a0]+(?:tôi|ông|bà|anh|chị|em))"
+    r"(?i:hộ[ \u00a0]+kinh[ \u00a0]+doanh|hkd|cá[ \u00a0]+nhân|thu[ \u00a0]+nhập|của[ \u00a0]+(?:tôi|ông|bà|anh|chị|"
+    r"em))"
 )
 
 
@@ -1951,7 +2006,7 @@ def _public_contact(text: str, finding: Finding) -> bool:
         return False
     before = text[max(0, finding.start - 160) : finding.start]
     match = _PUBLIC_CONTACT.search(before)
-    return bool(match) and not _PERSON_IN_CLAUSE.search(before[match.start() :])
+    return match is not None and not _PERSON_IN_CLAUSE.search(before[match.start() :])
 
 
 def _detect_piece(

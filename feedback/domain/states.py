@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Label(NamedTuple):
@@ -462,11 +462,14 @@ def can(state: str, action: str, role: str) -> bool:
     return True
 
 
-def localized_name(obj, locale: str | None) -> str:
+def localized_name(obj: Any, locale: str | None) -> str:
     """A unit's or category's name in `locale`: its English name in English when it has one, else its
     Vietnamese name (the one rule for every page, export and the API)."""
-    english = getattr(obj, "name_en", None)
-    return english if english and (locale or "vi").startswith("en") else obj.name
+    english: str | None = getattr(obj, "name_en", None)
+    if english and (locale or "vi").startswith("en"):
+        return english
+    name: str = obj.name
+    return name
 
 
 def label(table: dict[str, Label], key: str | None, locale: str | None = "vi") -> str:

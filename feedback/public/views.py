@@ -36,8 +36,13 @@ def local_path(target: str | None) -> str:
 
     if not target or len(target) > 2000:
         return "/"
-    for text in (target, unquote(target)):
-        if not text.startswith("/") or text.startswith("//") or "\\" in text or not text.isprintable():
+    for candidate in (target, unquote(target)):
+        if (
+            not candidate.startswith("/")
+            or candidate.startswith("//")
+            or "\\" in candidate
+            or not candidate.isprintable()
+        ):
             return "/"
     return target
 

@@ -156,7 +156,8 @@ def rule_for(
             return None
         return 4 * (row.regime is not None) + 2 * (row.category_id is not None) + (row.kind is not None)
 
-    ranked = sorted(((score(r), r.id, r) for r in rows if score(r) is not None), key=lambda t: (-t[0], t[1]))
+    scored = ((score(r), r) for r in rows)
+    ranked = sorted(((s, r.id, r) for s, r in scored if s is not None), key=lambda t: (-t[0], t[1]))
     if regime != DEFAULT_REGIME and (not ranked or ranked[0][0] < 4) and (regime, purpose) in REGIME_DEFAULT_RULES:
         return REGIME_DEFAULT_RULES[(regime, purpose)]
     if not ranked:

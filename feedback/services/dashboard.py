@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import BindParameter, bindparam, func
 
 from ..db import summary as _summary
 from ..domain.deadlines import WorkCalendar
@@ -49,7 +49,7 @@ class Scope:
     def tickets(self) -> list:
         if self.everything:
             return []
-        unit = bindparam(None, self.unit_id, literal_execute=True)  # planned for this unit
+        unit: BindParameter[int | None] = bindparam(None, self.unit_id, literal_execute=True)  # planned for this unit
         return [Ticket.unit_id == unit] if self.unit_id is not None else [db.false()]
 
     def summary(self) -> list:

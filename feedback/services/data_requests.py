@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext
@@ -293,7 +294,7 @@ def complete(
     if len(answer) < 5:
         raise ServiceError(gettext("Vui lòng nhập nội dung trả lời người yêu cầu (ít nhất 5 ký tự)."), 400, "answer")
     ticket = request.ticket
-    files = []
+    files: list[Path] = []
     changed = _corrections(corrections) if request.kind == "correct" and not refuse else {}
     if changed:
         # The answer goes to the address the requester wrote from, even if it is the one corrected.
@@ -431,8 +432,8 @@ def report_block(sheet, report) -> None:
     columns = report_columns()
     sheet.ws.append([])
     sheet.title_row(gettext("Yêu cầu về dữ liệu cá nhân"), *[h for _k, h in columns])
-    for label, figures in report_rows(report.period.start, report.period.end, report.as_of):
-        sheet.row([label, *[figures[key] for key, _h in columns]])
+    for row_label, figures in report_rows(report.period.start, report.period.end, report.as_of):
+        sheet.row([row_label, *[figures[key] for key, _h in columns]])
 
 
 def report_csv(report) -> bytes:
@@ -445,13 +446,13 @@ def report_csv(report) -> bytes:
         [gettext("Kỳ báo cáo"), gettext("Tính đến ngày"), gettext("Nhóm"), gettext("Mục"), *[h for _k, h in columns]]
     )
     group = gettext("Yêu cầu về dữ liệu cá nhân")
-    for label, figures in report_rows(report.period.start, report.period.end, report.as_of):
+    for row_label, figures in report_rows(report.period.start, report.period.end, report.as_of):
         writer.writerow(
             [
                 report.period.label,
                 report.as_of.strftime("%d/%m/%Y"),
                 group,
-                label,
+                row_label,
                 *[figures[key] for key, _h in columns],
             ]
         )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -31,6 +32,9 @@ from ..db.dialect import insert_or_ignore
 from ..extensions import db
 from ..models import DocumentCounter
 from . import ServiceError
+
+if TYPE_CHECKING:
+    from pyhanko.sign.signers import SimpleSigner
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +110,7 @@ def _load_signer(path: str, password: str, mtime: float):
     return signers.SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=password.encode() or None)
 
 
-def signer() -> object:
+def signer() -> SimpleSigner:
     """The pyHanko signer of LETTER_SIGNING_PKCS12 (cached while the file is unchanged).
 
     :raises ServiceError: 500 when the file cannot be read or the password is wrong.

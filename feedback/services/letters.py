@@ -221,6 +221,7 @@ def _view(
         signer = rules.SignerLine(doc.signer_authority, doc.signer_position, doc.signer_name)
         day = doc.issued_on
     else:
+        assert draft is not None and ticket is not None  # a preview is of a ticket's draft
         number = rules.number_symbol(None, letter_symbol(ticket))
         subject, addressee, body, recipients = draft.subject, draft.addressee, draft.body, draft.recipients
     return {
@@ -330,6 +331,7 @@ def sign_on_server(doc: OutgoingDocument, ticket: Ticket | None, now: datetime) 
         location=cfg("DOCUMENT_PLACE"),
     )
     cert = documents.signer().signing_cert
+    assert cert is not None  # the PKCS#12 signer carries its certificate (sign_pdf has just signed with it)
     _mark_signed(
         doc, ticket, signed, signed_by=cert.subject.human_friendly, signed_at=now, how="server", now=now, actor=None
     )
@@ -435,6 +437,7 @@ def cancel(doc: OutgoingDocument, actor: User, reason: str | None, now: datetime
     if doc.ticket_id is None:
         return None
     ticket = db.session.get(Ticket, doc.ticket_id)
+    assert ticket is not None  # ticket_id is a foreign key
     timeline.record(
         ticket,
         "letter_cancelled",

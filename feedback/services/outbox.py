@@ -28,11 +28,12 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_mail import Message
+from flask_mail import Connection, Message
 from jinja2 import TemplateNotFound
 from sqlalchemy import update
 
@@ -41,6 +42,9 @@ from ..extensions import db, mail
 from ..models import OutboxMessage
 from ..timeutil import utcnow
 from . import ServiceError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 log = logging.getLogger(__name__)
 
@@ -260,11 +264,14 @@ def _touch(message_id: int, worker: str) -> dict | None:
 
 def _record(message_id: int, worker: str, **values) -> bool:
     """Write the outcome of a send if the row is still claimed by us (commits)."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(_still_ours(message_id, worker))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "CursorResult[Any]",  # a DML statement's result (Session.execute is typed with the base Result)
+        db.session.execute(
+            update(OutboxMessage)
+            .where(_still_ours(message_id, worker))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
     )
     db.session.commit()
     return result.rowcount == 1
@@ -280,7 +287,7 @@ class _SMTPSession:
     """One SMTP connection per pass, opened on first use with a timeout (Flask-Mail sets none)."""
 
     def __init__(self) -> None:
-        self.connection = None
+        self.connection: Connection | None = None
 
     def send(self, msg: Message) -> None:
         if self.connection is None:
@@ -305,7 +312,8 @@ class _SMTPSession:
         if self.connection is not None:
             connection, self.connection = self.connection, None
             with contextlib.suppress(Exception):
-                connection.__exit__(None, None, None)
+                # Flask-Mail annotates __exit__'s arguments without None.
+                connection.__exit__(None, None, None)  # type: ignore[arg-type]
 
 
 class OutboxMail(Message):

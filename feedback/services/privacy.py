@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from flask import current_app
 from sqlalchemy import func
@@ -69,6 +69,12 @@ class _Scrubber:
         # "0912 345 678", "+84 912.345.678": the digits with any separators between them.
         self.phone = re.compile(r"[\s.\-()]*".join(digits)) if len(digits) >= 8 else None
 
+    @overload
+    def text(self, value: str) -> str: ...
+    @overload
+    def text(self, value: None) -> None: ...
+    @overload
+    def text(self, value: str | None) -> str | None: ...
     def text(self, value: str | None) -> str | None:
         if not value or value == MARKER:
             return value
@@ -161,7 +167,7 @@ def anonymise_ticket(ticket: Ticket, now: datetime, result: AnonymiseResult, rea
         message.subject = scrub.text(message.subject)[:300]
         message.body_text = MARKER
         message.body_html = None
-    if getattr(ticket, "letter_draft", None):
+    if ticket.letter_draft:
         ticket.letter_draft = scrub.data(dict(ticket.letter_draft))
     from ..models import OutgoingDocument
 

@@ -53,7 +53,7 @@ class QueueFilters:
         self.assignee = args.get("assignee", "").strip().lower()
         self.overdue = args.get("overdue") in ("1", "on", "true", "y")
         try:
-            self.due_within = max(0, min(int(args.get("due_within", "")), 365))
+            self.due_within: int | None = max(0, min(int(args.get("due_within", "")), 365))
         except ValueError:
             self.due_within = None
         self.q = clean_text(args.get("q", ""))[:200]  # NFC, as stored (some keyboards type NFD)

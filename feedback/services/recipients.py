@@ -84,12 +84,13 @@ class Directory:
     """The staff who can be told, loaded with a few queries and kept for many tickets (a sweep)."""
 
     def __init__(self) -> None:
-        office = db.session.execute(
-            db.select(User)
-            .where(User.role.in_([Role.COORDINATOR, Role.DIRECTOR]), User.active.is_(True))
-            .order_by(User.id)
-        ).scalars()
-        office = list(office)
+        office = list(
+            db.session.execute(
+                db.select(User)
+                .where(User.role.in_([Role.COORDINATOR, Role.DIRECTOR]), User.active.is_(True))
+                .order_by(User.id)
+            ).scalars()
+        )
         self.office = _people(u for u in office if u.role == Role.COORDINATOR)
         self.directors = _people(u for u in office if u.role == Role.DIRECTOR)
         self.units: dict[int, Unit | None] = {}

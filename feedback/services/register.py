@@ -147,7 +147,7 @@ def to_xlsx(rows: list[OutgoingDocument], year: int, unit_code: str = "") -> byt
             ]
         )
         ws.cell(ws.max_row, 2).number_format = "DD/MM/YYYY"
-    for column, width in zip("ABCDEFGHIJK", (18, 12, 11, 50, 30, 36, 20, 30, 12, 30, 20)):
+    for column, width in zip("ABCDEFGHIJK", (18, 12, 11, 50, 30, 36, 20, 30, 12, 30, 20), strict=True):
         ws.column_dimensions[column].width = width
     for row in ws.iter_rows(min_row=2):
         for cell in row:
@@ -216,9 +216,9 @@ def default_report_text(report) -> str:
     rate = f"{t.on_time_rate:.1f}".replace(".", ",") + "%" if t.on_time_rate is not None else "—"
     return "\n".join(
         [
-            "Thực hiện Kế hoạch cải thiện, nâng cao Chỉ số năng lực cạnh tranh cấp tỉnh (PCI), Sở Khoa học và Công nghệ "
-            f"báo cáo kết quả tiếp nhận, giải quyết phản ánh, kiến nghị của doanh nghiệp, người dân {report.period.label} "
-            "như sau:",
+            "Thực hiện Kế hoạch cải thiện, nâng cao Chỉ số năng lực cạnh tranh cấp tỉnh (PCI), "
+            "Sở Khoa học và Công nghệ báo cáo kết quả tiếp nhận, giải quyết phản ánh, kiến nghị của doanh nghiệp, "
+            f"người dân {report.period.label} như sau:",
             f"Trong kỳ, Sở tiếp nhận {t.received} phản ánh, kiến nghị; đã trả lời bằng văn bản {t.answered} "
             f"({t.answered_on_time} đúng hạn, {t.answered_late} quá hạn; tỷ lệ đúng hạn {rate}); đang xử lý "
             f"{t.open} ({t.open_overdue} quá hạn); không tiếp nhận {t.refused}; chuyển cơ quan có thẩm quyền "

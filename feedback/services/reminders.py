@@ -33,6 +33,7 @@ import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, render_template
@@ -302,7 +303,7 @@ def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
     if not keys:
         return ours
     if _postgres():
-        columns = list(zip(*keys))
+        columns = list(zip(*keys, strict=True))
         result = db.session.execute(
             _PG_INSERT,
             {"now": now, "t": list(columns[0]), "k": list(columns[1]), "d": list(columns[2]), "s": list(columns[3])},
@@ -337,7 +338,7 @@ def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report:
     shapes = _Shapes()
     emails = [shapes.render(tickets[key[0]], due_by_key[key], today) for key in mine]
     ids = _add_messages(emails, now)
-    links = [(ours[key], outbox_id) for key, outbox_id in zip(mine, ids)]
+    links = [(ours[key], outbox_id) for key, outbox_id in zip(mine, ids, strict=True)]
     if _postgres():
         db.session.execute(_PG_LINK, {"now": now, "i": [i for i, _o in links], "o": [o for _i, o in links]})
     else:
@@ -345,7 +346,7 @@ def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report:
             db.update(ReminderLog).execution_options(synchronize_session=False),
             [{"id": i, "outbox_id": o, "queued_at": now} for i, o in links],
         )  # by primary key
-    for key, outbox_id in zip(mine, ids):
+    for key, outbox_id in zip(mine, ids, strict=True):
         ticket, due = tickets[key[0]], due_by_key[key]
         report.messages.append(outbox_id)
         report.queued.append(Queued(ticket.email, ticket.code, due.kind, due.step, due.due_date, outbox_id))
@@ -392,10 +393,13 @@ class _Shapes:
     MARK = {f: f"\x1a{f}\x1a" for f in (*FIELDS, "subject")}
 
     def __init__(self) -> None:
-        self.rendered: dict[tuple, tuple[str, str | None]] = {}
+        self.rendered: dict[tuple, tuple[str, str]] = {}
 
     def render(self, ticket: Ticket, due: Due, today: date) -> dict:
         locale = ticket.locale if ticket.locale in ("vi", "en") else "vi"
+        shape: tuple[Any, ...]
+        facts: dict[str, Any]
+        ctx: dict[str, Any]
         if due.kind == ladder_rules.RATING_REQUEST:
             kind, template = "rating_reminder", "rating_reminder"
             shape = (template, locale, ticket.kind, ticket.received_on, due.due_date)
@@ -434,6 +438,7 @@ class _Shapes:
         for field_name, value in values.items():
             text_part = text_part.replace(self.MARK[field_name], value)
             html_part = html_part.replace(self.MARK[field_name], str(escape(value)))
+        assert ticket.email is not None  # only tickets with an e-mail are reminded (`has_email`)
         return {
             "kind": kind,
             "recipients": [ticket.email.strip().lower()],
@@ -492,6 +497,7 @@ def describe_more(kind: str, n: int) -> str:
 
 def queue_link(kind: str, rules: Ladder) -> str:
     """The staff queue filtered to the tickets of `kind` (a path under BASE_URL)."""
+    query: dict[str, int | str]
     if kind == ladder_rules.BEFORE_DUE:
         query = {"due_within": max(rules.before_days or (0,))}
     elif kind == ladder_rules.ROUTE_OVERDUE:

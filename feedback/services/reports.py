@@ -36,7 +36,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Date, Integer, and_, case, column, func, literal, or_, text, tuple_, values
+from sqlalchemy import ColumnElement, Date, Integer, and_, case, column, func, literal, or_, text, tuple_, values
 
 from ..domain import outcomes as domain_outcomes
 from ..domain import periods, states
@@ -283,6 +283,7 @@ def _tally(period: Period, as_of: date, cal: WorkCalendar, where) -> Iterator[tu
     and the facet columns; `facets` names the columns the row is grouped by (all of them off PostgreSQL)."""
     status = status_case(as_of)
     answered = answered_by(as_of)  # the two answered statuses of `status`, without evaluating it again
+    days: ColumnElement[Any]
     if as_of >= period.start:
         workdays = _workdays(period.start, as_of, cal)
         at_receipt, at_answer = workdays.alias("at_receipt"), workdays.alias("at_answer")

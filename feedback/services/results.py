@@ -192,6 +192,22 @@ class PublicResult:
     """A published ticket as the list, the home page and the feed show it: its public columns as plain
     attributes, with its category and unit from the reference cache."""
 
+    # The public columns (PUBLIC_COLUMNS), set from the row; every result is published.
+    id: int
+    code: str
+    kind: str
+    category_id: int | None
+    unit_id: int | None
+    received_on: date
+    due_date: date
+    answered_on: date | None
+    answered_at: datetime | None
+    on_time: bool | None
+    published_at: datetime
+    public_title: str | None
+    public_summary: str | None
+    public_answer: str | None
+
     def __init__(self, row, categories: dict, units: dict) -> None:
         self.__dict__.update(row._asdict())
         self.category = categories.get(row.category_id)
@@ -387,7 +403,7 @@ def cached(key, compute: Callable[[], Any]) -> Any:
 
     Quarterly figures need not be to the second, and a year of tickets is counted on every miss.
     """
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     ttl = app.config.get("STATISTICS_CACHE_SECONDS", 0 if app.testing else 300)
     if not ttl:
         return compute()
@@ -457,7 +473,7 @@ def yearly_figures(year: int, today: date) -> dict:
     """
     as_of = statistics_as_of(year, today)
     table = cached(("statistics", year, as_of, today), lambda: _count_table(year, as_of, today))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for unit in [*reference.units().values(), None]:
         key = unit.id if unit else None
         if key not in table and (unit is None or not unit.active):

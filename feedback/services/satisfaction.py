@@ -329,6 +329,7 @@ def request_review(ticket: Ticket, reasons, comment: str | None, now: datetime) 
     if bad:
         raise ServiceError(_refusal_message(bad), 400, "reasons")
     comment = _comment(comment)
+    assert rating is not None  # review_refusal() refuses without a dissatisfied rating
     if not codes and not comment:
         codes = list(rating.reasons or [])
     if not codes and not comment:
@@ -545,7 +546,7 @@ class SatRow:
         return self.satisfied + self.acceptable + self.dissatisfied
 
     def share(self, level: str) -> float | None:
-        return rules.shares({l: getattr(self, l) for l in rules.LEVELS})[level]
+        return rules.shares({lv: getattr(self, lv) for lv in rules.LEVELS})[level]
 
     @property
     def satisfied_share(self) -> float | None:

@@ -12,6 +12,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import text
@@ -19,6 +20,9 @@ from sqlalchemy import text
 from ..extensions import db
 from ..models import RateEvent
 from ..timeutil import to_local
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,9 @@ def forget(scope: str, key: str) -> None:
 
 def prune(before: datetime) -> int:
     """Delete events older than `before` (no limit looks further back); return how many."""
-    return db.session.execute(db.delete(RateEvent).where(RateEvent.at < before)).rowcount or 0
+    # A DML statement's result (Session.execute is typed with the base Result, which has no rowcount).
+    result = cast("CursorResult[Any]", db.session.execute(db.delete(RateEvent).where(RateEvent.at < before)))
+    return result.rowcount or 0
 
 
 def digest(value: str) -> str:

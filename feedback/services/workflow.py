@@ -13,8 +13,10 @@ commits, and a refused action raises before anything is changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal, overload
 
 from flask import current_app
 from flask_babel import force_locale
@@ -145,6 +147,19 @@ def available_actions(ticket: Ticket, actor: User) -> list[str]:
 # ---------------------------------------------------------------- helpers
 
 
+@overload
+def _text(
+    value: str | None,
+    field: str,
+    *,
+    required: Literal[True] = True,
+    max_length: int = MAX_TEXT,
+    message: str | None = None,
+) -> str: ...
+@overload
+def _text(
+    value: str | None, field: str, *, required: bool, max_length: int = MAX_TEXT, message: str | None = None
+) -> str | None: ...
 def _text(
     value: str | None, field: str, *, required: bool = True, max_length: int = MAX_TEXT, message: str | None = None
 ) -> str | None:
@@ -492,7 +507,7 @@ def request_info(ticket: Ticket, actor: User, message: str | None, now: datetime
 
 
 def provide_info(
-    ticket: Ticket, actor: User | None, message: str | None, now: datetime, *, uploads: list[Upload] = ()
+    ticket: Ticket, actor: User | None, message: str | None, now: datetime, *, uploads: Sequence[Upload] = ()
 ) -> Outcome:
     """Record the submitter's reply (actor None) or staff's record of it; the clock resumes.
 
@@ -517,7 +532,8 @@ def provide_info(
             _append_explanation(
                 ticket,
                 lambda: _(
-                    "Tạm dừng %(n)d ngày làm việc chờ bổ sung thông tin (%(a)s–%(b)s): hạn chuyển từ %(old)s sang %(new)s.",
+                    "Tạm dừng %(n)d ngày làm việc chờ bổ sung thông tin (%(a)s–%(b)s): hạn chuyển từ %(old)s sang "
+                    "%(new)s.",
                     n=paused_days,
                     a=deadlines.fmt(ticket.paused_on),
                     b=deadlines.fmt(local_today(now)),
@@ -826,12 +842,14 @@ def approve_extension(ticket: Ticket, actor: User, now: datetime) -> Outcome:
     check(ticket, actor, "approve_extension")
     if ticket.extension_count >= current_app.config["MAX_EXTENSIONS"]:
         raise TransitionError(_("Hồ sơ đã được gia hạn tối đa %(n)d lần.", n=current_app.config["MAX_EXTENSIONS"]), 409)
-    if ticket.pending_extension_date <= ticket.due_date:
+    requested = ticket.pending_extension_date
+    assert requested is not None  # check() refuses the action without a pending request
+    if requested <= ticket.due_date:
         # The due date moved past the request meanwhile (a pause ended): granting would shorten it.
         raise TransitionError(
             _(
                 "Hạn đề nghị %(d)s không còn sau hạn hiện tại %(due)s; vui lòng không duyệt và đề nghị lại nếu cần.",
-                d=deadlines.fmt(ticket.pending_extension_date),
+                d=deadlines.fmt(requested),
                 due=deadlines.fmt(ticket.due_date),
             ),
             409,
@@ -839,7 +857,7 @@ def approve_extension(ticket: Ticket, actor: User, now: datetime) -> Outcome:
     return _grant_extension(
         ticket,
         actor,
-        ticket.pending_extension_date,
+        requested,
         ticket.pending_extension_reason or "",
         now,
         "approve_extension",
@@ -852,6 +870,7 @@ def reject_extension(ticket: Ticket, actor: User, now: datetime, *, reason: str 
     check(ticket, actor, "reject_extension")
     reason = _text(reason, "reason", required=False, max_length=2000)
     requested = ticket.pending_extension_date
+    assert requested is not None  # check() refuses the action without a pending request
     requester = db.session.get(User, ticket.pending_extension_by_id) if ticket.pending_extension_by_id else None
     ticket.pending_extension_date = None
     ticket.pending_extension_reason = None

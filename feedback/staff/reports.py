@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -135,21 +136,23 @@ def reports_xlsx():
     from ..services import register  # print set-up: A4, fit to width, titles, agency and period (issue 12)
 
     agency, label = register.agency_name(), report.period.label
-    target = tempfile.TemporaryFile(suffix=".xlsx")
-    exports.write_xlsx(
-        report,
-        svc.iter_detail_rows(report),
-        target,
-        overdue=exports.full_overdue(report),
-        setup=lambda ws, columns: register.sheet_print_setup(ws, agency, label, columns=columns),
-    )
-    target.seek(0)
-    response = send_file(
-        target,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=False,
-        max_age=0,
-    )
+    with contextlib.ExitStack() as cleanup:
+        target = cleanup.enter_context(tempfile.TemporaryFile(suffix=".xlsx"))
+        exports.write_xlsx(
+            report,
+            svc.iter_detail_rows(report),
+            target,
+            overdue=exports.full_overdue(report),
+            setup=lambda ws, columns: register.sheet_print_setup(ws, agency, label, columns=columns),
+        )
+        target.seek(0)
+        response = send_file(
+            target,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            as_attachment=False,
+            max_age=0,
+        )
+        cleanup.pop_all()  # the response now owns the file and closes it once sent; closed here on an error
     return _as_download(response, f"bao-cao-pakn-{report.period.slug}.xlsx")
 
 

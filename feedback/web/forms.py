@@ -135,7 +135,8 @@ class SubmissionForm(FlaskForm):
     # public task, so a client that posts only the DESIGN §9 fields is not refused (README "Personal data").
     consent_processing = BooleanField(
         _l(
-            "Tôi đã đọc thông báo và đồng ý để Sở xử lý dữ liệu cá nhân của tôi nhằm giải quyết phản ánh, kiến nghị này."
+            "Tôi đã đọc thông báo và đồng ý để Sở xử lý dữ liệu cá nhân của tôi nhằm giải quyết phản ánh, kiến nghị "
+            "này."
         )
     )
     website = StringField(_l("Để trống ô này"))

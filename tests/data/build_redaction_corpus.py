@@ -201,11 +201,11 @@ def mixed(rng: random.Random, count: int) -> list[str]:
         frame = FRAMES[index % len(FRAMES)]
         form = rng.random()
         if form < 0.55:
-            name = "{name|%s}" % rng.choice(NAMES)
+            name = f"{{name|{rng.choice(NAMES)}}}"
         elif form < 0.7:
-            name = "chị {name|%s}" % rng.choice(PARTIAL)
+            name = f"chị {{name|{rng.choice(PARTIAL)}}}"
         elif form < 0.8:
-            name = "{name|%s}" % rng.choice(REVERSED)
+            name = f"{{name|{rng.choice(REVERSED)}}}"
         else:
             title, given = rng.choice(HONORIFIC_GIVEN)
             name = f"{title} {{name|{given}}}"
@@ -216,12 +216,12 @@ def mixed(rng: random.Random, count: int) -> list[str]:
         lines.append(
             frame.format(
                 N=name,
-                P="{phone|%s}" % rng.choice(PHONES),
-                E="{email|%s}" % rng.choice(EMAILS),
-                A="{address|%s}" % rng.choice(ADDRESSES),
+                P=f"{{phone|{rng.choice(PHONES)}}}",
+                E=f"{{email|{rng.choice(EMAILS)}}}",
+                A=f"{{address|{rng.choice(ADDRESSES)}}}",
                 I=f"{id_word} {{id|{id_value.strip()}}}",
                 B=bank_text,
-                L="{plate|%s}" % rng.choice(PLATES),
+                L=f"{{plate|{rng.choice(PLATES)}}}",
                 D=f"{dob_word} {{dob|{dob}}}",
             )
         )

@@ -210,7 +210,8 @@ def test_names_do_not_depend_on_the_server_locale():
     code = (
         "from datetime import date; from feedback.domain.deadlines import *; "
         "c = shipped_calendar(); r = Rule(20, CALENDAR_DAYS, 'TT'); "
-        "print(due_date(date(2026, 1, 26), r, c).explain('vi')); print(due_date(date(2026, 1, 26), r, c).explain('en'));"
+        "print(due_date(date(2026, 1, 26), r, c).explain('vi')); "
+        "print(due_date(date(2026, 1, 26), r, c).explain('en'));"
         "print(due_date(date(2026, 12, 12), r, c).explain('en'))"
     )
     outputs = set()

@@ -46,7 +46,8 @@ def run_axe(page) -> list[dict]:
         """async (tags) => {
             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                targets: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 200))}));
+                targets: v.nodes.slice(0, 5).map(
+                    n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 200))}));
         }""",
         AXE_TAGS,
     )

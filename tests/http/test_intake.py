@@ -6,6 +6,7 @@ import io
 import re
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -79,7 +80,7 @@ def test_valid_submission_with_pdf(client, valid_form, app):
     assert attachment.file_type == "pdf" and attachment.original_name == "cong-van.pdf"
     assert attachment.stored_name != "cong-van.pdf"
     stored = app.config["UPLOAD_FOLDER"] + "/" + attachment.stored_name
-    assert open(stored, "rb").read() == PDF
+    assert Path(stored).read_bytes() == PDF
     assert ticket.events[0].action == "submit" and ticket.events[0].public
     [message] = db.session.execute(db.select(OutboxMessage)).scalars().all()
     assert message.kind == "acknowledgment" and message.recipients == "an.nguyen@example.com"

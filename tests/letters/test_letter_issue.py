@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_approval_issues_a_numbered_letter_in_the_prescribed_form(app, team, to_
     import os
 
     if os.environ.get("LETTER_SAMPLE"):  # keep a sample to look at (pdftoppm -png)
-        open(os.environ["LETTER_SAMPLE"], "wb").write(doc.pdf)
+        Path(os.environ["LETTER_SAMPLE"]).write_bytes(doc.pdf)
     flat = " ".join(text.split())
     for expected in (
         "UBND TỈNH TÂY NINH",

@@ -71,7 +71,7 @@ def test_xlsx_and_csv_exports_hold_the_requests(client, make_ticket, make_user, 
     header = values[start]
     assert "Giải quyết đúng hạn" in header and "Đang giải quyết quá hạn" in header
     block = values[start + 1 : start + 1 + len(labels) + 1]
-    by_label = {row[0]: dict(zip(header, row)) for row in block}
+    by_label = {row[0]: dict(zip(header, row, strict=False)) for row in block}
     assert by_label["Tổng số"]["Tiếp nhận"] == 5
     assert by_label[labels["access"]]["Giải quyết đúng hạn"] == 1
     assert by_label[labels["correct"]]["Trong đó: từ chối"] == 1 and by_label[labels["correct"]]["Đã gia hạn"] == 1
@@ -82,7 +82,7 @@ def test_xlsx_and_csv_exports_hold_the_requests(client, make_ticket, make_user, 
     text = response.data.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0][:4] == ["Kỳ báo cáo", "Tính đến ngày", "Nhóm", "Mục"]
-    rows = {line[3]: dict(zip(lines[0], line)) for line in lines[1:]}
+    rows = {line[3]: dict(zip(lines[0], line, strict=False)) for line in lines[1:]}
     assert rows["Tổng số"]["Tiếp nhận"] == "5" and rows[labels["delete"]]["Tiếp nhận"] == "1"
     assert all(line[2] == "Yêu cầu về dữ liệu cá nhân" for line in lines[1:])
     # The reports page links the CSV.

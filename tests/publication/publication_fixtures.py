@@ -1,4 +1,7 @@
-"""Fixtures for publication tests (imported by each test module; a sub-folder conftest.py would shadow the root one for `from conftest import ...`)."""
+"""Fixtures for publication tests.
+
+Imported by each test module: a sub-folder conftest.py would shadow the root one for `from conftest import ...`.
+"""
 
 from __future__ import annotations
 

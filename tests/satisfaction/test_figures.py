@@ -62,6 +62,7 @@ def seeded(app, make_ticket, team):
         cctdc,
         ("satisfied", "satisfied", "acceptable", "dissatisfied", "dissatisfied", "satisfied"),
         (10, 11, 12, 12, 13, 30),
+        strict=True,
     ):
         rate(
             ticket,
@@ -100,7 +101,7 @@ def seeded(app, make_ticket, team):
     workflow.approve(qlcn_returned, team["other_head"], moment(d0 + timedelta(days=36)))
     db.session.commit()
     qlcn = [qlcn_returned] + [answered("QLCN", f"Đổi mới công nghệ số {i}") for i in range(2)]
-    for ticket, level in zip(qlcn, ("acceptable", "dissatisfied", "satisfied")):
+    for ticket, level in zip(qlcn, ("acceptable", "dissatisfied", "satisfied"), strict=True):
         rate(ticket, "QLCN", level, d0 + timedelta(days=40))
     # Outside the quarter: a rating given the day after it ends.
     late = answered("CCTDC", "Kiểm định công tơ điện", answer_day=period.end - timedelta(days=3))
@@ -169,7 +170,7 @@ def test_report_page_csv_xlsx_and_survey_export(app, seeded, team, staff_client)
 
     text = client.get(f"/staff/reports/export.csv?{args}&part=satisfaction").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    names = dict(zip(rows[0], range(len(rows[0]))))
+    names = dict(zip(rows[0], range(len(rows[0])), strict=True))
     assert rows[1][2] == "Tổng số" and int(rows[1][names["Số đánh giá"]]) == 10
     for code, label in (("CCTDC", "Chi cục Tiêu chuẩn Đo lường Chất lượng"), ("QLCN", "Phòng Quản lý Công nghệ")):
         line = next(r for r in rows if r[2] == "Theo đơn vị xử lý" and r[3] == label)

@@ -30,7 +30,7 @@ def test_one_reminder_to_rate_through_smtp(app, answered, smtp_server):
     unrated = answered(now=moment(answer_day))
     rated = answered(now=moment(answer_day), email="chi.tran@example.com")
     satisfaction.rate(rated, "satisfied", [], None, moment(answer_day + timedelta(days=1)))
-    no_email = answered(now=moment(answer_day), email="", phone="0912 000 111", channel="paper")
+    answered(now=moment(answer_day), email="", phone="0912 000 111", channel="paper")  # no e-mail: not asked
     db.session.commit()
 
     early = reminders.sweep(moment(answer_day + timedelta(days=delay - 1)))

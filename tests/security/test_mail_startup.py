@@ -127,7 +127,7 @@ def test_delivered_subjects_decode_intact(app, smtp_server):
     app.config["OUTBOX_BATCH"] = 500
     outbox.send_pending(utcnow())
     assert len(smtp_server.messages) == len(subjects)
-    by_rcpt = {r[0]: (m, raw) for (r, m), raw in zip(smtp_server.messages, smtp_server.raw)}
+    by_rcpt = {r[0]: (m, raw) for (r, m), raw in zip(smtp_server.messages, smtp_server.raw, strict=True)}
     for i, subject in enumerate(subjects):
         message, raw = by_rcpt[f"nguoi.nhan{i}@example.com"]
         assert message["Subject"] == subject  # decoded by the standard library as a reader would
