@@ -830,7 +830,7 @@ def prepare(app, env: dict) -> Staff:
     """Migrations, `flask seed`, the staff accounts (idempotent)."""
     import subprocess
 
-    from common import ROOT, VENV_BIN
+    from bench.common import ROOT, VENV_BIN
 
     from feedback.extensions import db
     from feedback.models import Unit, User
