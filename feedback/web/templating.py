@@ -158,9 +158,6 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals.update(office=office, deadline_rule_sentence=deadline_rule_sentence, today_local=local_today)
 
-    def has_endpoint(name: str) -> bool:
-        return name in app.view_functions
-
     def this_page() -> str:
         """This page's own path if it is a plain local path, else "/". Not its query: a search or
         tracking query may hold personal data that the page must not echo."""
@@ -170,9 +167,7 @@ def register(app: Flask) -> None:
 
         return local_path(request.path)
 
-    app.jinja_env.globals.update(
-        current_locale=current_locale, states=states, has_endpoint=has_endpoint, this_page=this_page
-    )
+    app.jinja_env.globals.update(current_locale=current_locale, states=states, this_page=this_page)
 
     # Closing the loop (issue 14): rating levels and reasons with their labels.
     from ..domain import satisfaction as sat
