@@ -63,6 +63,8 @@ def check(scope: str, key: str, limit: int, window: int, now: datetime) -> Verdi
         return ALLOWED
     # Events leave the window oldest first; when enough have left, the next request passes. With
     # more than `limit` events (a lower limit than before) waiting for the oldest one is a lower bound.
+    if oldest is None:  # a limit of 0 and nothing in the window: wait a whole window
+        return Verdict(False, max(1, window))
     wait = (oldest + timedelta(seconds=window) - now).total_seconds()
     return Verdict(False, max(1, math.ceil(wait)))
 
@@ -75,6 +77,8 @@ def backoff(scope: str, key: str, free: int, base: int, cap: int, window: int, n
     if count < free:
         return ALLOWED
     delay = min(cap, base * 2 ** min(count - free, 30))
+    if newest is None:  # no free events and nothing in the window yet
+        return ALLOWED
     wait = (newest + timedelta(seconds=delay) - now).total_seconds()
     return ALLOWED if wait <= 0 else Verdict(False, max(1, math.ceil(wait)))
 
