@@ -831,7 +831,6 @@ def prepare(app, env: dict) -> Staff:
     import subprocess
 
     from bench.common import ROOT, VENV_BIN
-
     from feedback.extensions import db
     from feedback.models import Unit, User
 
