@@ -25,9 +25,9 @@ from datetime import date, datetime, timedelta
 
 os.environ.setdefault("FEEDBACK_ENV", "testing")
 
-import psycopg
 from sqlalchemy import text
 
+from bench.common import ensure_database
 from feedback import create_app
 from feedback.domain.deadlines import CALENDAR_DAYS, WORKING_DAYS, Rule, due_date
 from feedback.extensions import db
@@ -72,14 +72,6 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
-
-
-def ensure_database(url: str) -> None:
-    base, name = url.rsplit("/", 1)
-    admin = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def load(count: int, units: list[int], categories: list[int], cal) -> None:
@@ -186,7 +178,7 @@ def main() -> None:
     args = parser.parse_args()
     day = date.fromisoformat(args.day)
     if not args.reuse:
-        ensure_database(args.url)
+        ensure_database(args.url, drop=True)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.url, CLOCK_NOW=NOW)
     with app.app_context():
         from feedback.data.seed import seed_organisation

@@ -40,6 +40,7 @@ os.environ.setdefault("FEEDBACK_ENV", "testing")
 import psycopg
 from sqlalchemy import text
 
+from bench.common import ensure_database
 from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Category, Unit, User
@@ -90,13 +91,6 @@ PRESENT_COLUMNS = (
 
 def admin_url(url: str) -> str:
     return url.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-
-
-def ensure_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def clone_database(url: str, source: str) -> None:
