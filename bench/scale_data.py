@@ -367,7 +367,7 @@ class Generator:
                 for c, _u in self.categories
             }
             db.session.commit()  # no read transaction left open (SQLite would refuse the bulk writes)
-        from feedback.search import search_text_for
+        from feedback.db.search import search_text_for
         from feedback.timeutil import to_local
 
         self.search_text_for, self.to_local = search_text_for, to_local
