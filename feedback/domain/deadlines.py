@@ -29,7 +29,7 @@ from typing import Any
 import holidays
 
 from .legal import citation
-from .states import DAY_UNIT_LABELS
+from .states import DAY_UNIT_LABELS, OCCASION_LABELS
 
 WORKING_DAYS = "working_days"
 CALENDAR_DAYS = "calendar_days"
@@ -37,20 +37,6 @@ DAY_UNITS = (WORKING_DAYS, CALENDAR_DAYS)
 
 ANNOUNCED = "announced"
 ESTIMATED = "estimated"
-
-# What a day off is for (vi, en): the names every explanation uses.
-OCCASIONS: dict[str, tuple[str, str]] = {
-    "new_year": ("Tết Dương lịch", "New Year's Day"),
-    "tet": ("Tết Nguyên đán", "Lunar New Year"),
-    "hung_kings": ("Giỗ Tổ Hùng Vương", "Hùng Kings' Commemoration Day"),
-    "reunification": ("Ngày Chiến thắng 30/4", "Reunification Day"),
-    "labour_day": ("Ngày Quốc tế Lao động", "International Labour Day"),
-    "national_day": ("Quốc khánh", "National Day"),
-    "culture_day": ("Ngày Văn hóa Việt Nam", "Vietnam Culture Day"),
-    "swap": ("ngày nghỉ hoán đổi", "swapped day off"),
-    "extra": ("ngày nghỉ bổ sung", "extra day off"),
-    "working": ("ngày làm việc bù", "make-up working day"),
-}
 
 # The English names the `holidays` package gives (asked with language="en_US"), by prefix.
 _PACKAGE_OCCASIONS = (
@@ -121,10 +107,10 @@ class DayEntry:
     source: str = "official"  # statutory | official | override
 
     def name(self, locale: str = "vi") -> str:
-        pair = OCCASIONS.get(self.occasion, OCCASIONS["extra"])
+        occasion = OCCASION_LABELS.get(self.occasion, OCCASION_LABELS["extra"])
         if locale == "vi":
-            return self.name_vi or pair[0]
-        return self.name_en or self.name_vi or pair[1]
+            return self.name_vi or occasion.vi
+        return self.name_en or self.name_vi or occasion.text(locale)
 
 
 @lru_cache(maxsize=256)
@@ -139,7 +125,7 @@ def _package_days(year: int) -> tuple[tuple[date, ...], tuple[DayEntry, ...]]:
                 occasion = key
                 break
         observed = "(observed" in name
-        vi, en = OCCASIONS[occasion]
+        vi, en = OCCASION_LABELS[occasion].vi, OCCASION_LABELS[occasion].en
         if observed:
             vi, en = vi + " (nghỉ bù)", en + " (observed)"
         entries.append(DayEntry(d, False, occasion, vi, en, None, "statutory"))

@@ -1,27 +1,84 @@
 """Ticket states, roles, the transition table (DESIGN §2, §4), and the label of every code the
 product shows: states, roles, kinds, channels, actions and timeline events, standings, deadline
-purposes, day units and calendar days, audit entries, refusal and rating reasons, report dimensions.
+purposes, day units, calendar days and holidays, audit entries, refusal and rating reasons, kinds of
+personal data, report dimensions.
 
-Pure: no Flask, no database. A label is a `Label(vi, en)`; `label(table, key, locale)` picks the
-language and every page, e-mail, export and the API read their labels here (one vocabulary).
+A label is a gettext message: its Vietnamese text (the source language) is the message id, marked
+here with `N_(text)`, or `NP_(context, text)` where the same Vietnamese words already mean something
+else in the catalogue (a context names the table, e.g. "timeline" for the action "Không tiếp nhận",
+which is "Not accepted" as a state). Every other language is a catalogue,
+translations/<lang>/LC_MESSAGES/messages.po, the one the pages use: adding French is adding
+translations/fr, not code. `label(table, key, locale)` (or `Label.text(locale)`) is what every page,
+e-mail, export and the API call (one vocabulary).
+
+Pure: no Flask, no database; the compiled catalogues are read once per language (stdlib gettext).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gettext
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, NamedTuple
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SOURCE_LANGUAGE = "vi"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 
 
-class Label(NamedTuple):
-    """A label in Vietnamese (the source language) and in English."""
+def language_of(locale: str | None) -> str:
+    """The language part of a locale ("en_US" -> "en"); Vietnamese when none is given."""
+    return (locale or SOURCE_LANGUAGE).replace("-", "_").split("_")[0].lower() or SOURCE_LANGUAGE
 
-    vi: str
-    en: str
 
-    def text(self, locale: str | None = "vi") -> str:
-        return self.en if (locale or "vi").startswith("en") else self.vi
+@lru_cache(maxsize=16)
+def catalogue(language: str) -> gettext.NullTranslations:
+    """The compiled catalogue of `language` (a null one, giving the Vietnamese back, when there is none)."""
+    return gettext.translation("messages", localedir=TRANSLATIONS, languages=[language], fallback=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A label: its Vietnamese text is its gettext message id, `context` its msgctxt if it has one."""
+
+    msgid: str
+    context: str | None = None
+
+    @property
+    def vi(self) -> str:
+        return self.msgid
+
+    @property
+    def en(self) -> str:
+        return self.text("en")
+
+    def __iter__(self) -> Iterator[str]:
+        """`vi, en = label`: the label in the two languages every document is written in."""
+        return iter((self.vi, self.en))
+
+    def __getitem__(self, index: int) -> str:
+        return (self.vi, self.en)[index]
+
+    def text(self, locale: str | None = SOURCE_LANGUAGE) -> str:
+        """The label in `locale`, from that language's catalogue (the Vietnamese where it has none)."""
+        language = language_of(locale)
+        if language == SOURCE_LANGUAGE:
+            return self.msgid
+        if self.context is None:
+            return catalogue(language).gettext(self.msgid)
+        return catalogue(language).pgettext(self.context, self.msgid)
+
+
+def N_(msgid: str) -> Label:  # the gettext marker pybabel extracts
+    """A label whose Vietnamese text is its message id."""
+    return Label(msgid)
+
+
+def NP_(context: str, msgid: str) -> Label:  # extracted as NP_:1c,2 (babel.cfg)
+    """A label with a message context, for Vietnamese words that mean something else elsewhere."""
+    return Label(msgid, context)
 
 
 class State(StrEnum):
@@ -63,182 +120,197 @@ class SubmitterType(StrEnum):
 
 
 STATE_LABELS: dict[str, Label] = {
-    State.NEW: Label("Mới tiếp nhận", "Received"),
-    State.ASSIGNED: Label("Đã chuyển đơn vị xử lý", "Routed to a unit"),
-    State.IN_PROGRESS: Label("Đang xử lý", "In progress"),
-    State.PENDING_APPROVAL: Label("Chờ lãnh đạo duyệt", "Awaiting approval"),
-    State.ANSWERED: Label("Đã trả lời", "Answered"),
-    State.NEEDS_INFO: Label("Chờ bổ sung thông tin", "Waiting for information"),
-    State.REFUSED: Label("Không tiếp nhận", "Not accepted"),
-    State.TRANSFERRED: Label("Đã chuyển cơ quan khác", "Transferred to another agency"),
+    State.NEW: N_("Mới tiếp nhận"),
+    State.ASSIGNED: N_("Đã chuyển đơn vị xử lý"),
+    State.IN_PROGRESS: N_("Đang xử lý"),
+    State.PENDING_APPROVAL: N_("Chờ lãnh đạo duyệt"),
+    State.ANSWERED: N_("Đã trả lời"),
+    State.NEEDS_INFO: N_("Chờ bổ sung thông tin"),
+    State.REFUSED: N_("Không tiếp nhận"),
+    State.TRANSFERRED: N_("Đã chuyển cơ quan khác"),
 }
 
 ROLE_LABELS: dict[str, Label] = {
-    Role.OFFICER: Label("Chuyên viên", "Officer"),
-    Role.UNIT_HEAD: Label("Lãnh đạo đơn vị", "Unit head"),
-    Role.COORDINATOR: Label("Văn phòng Sở (điều phối)", "Coordinator (office)"),
-    Role.DIRECTOR: Label("Lãnh đạo Sở", "Director"),
-    Role.ADMIN: Label("Quản trị hệ thống", "Administrator"),
+    Role.OFFICER: N_("Chuyên viên"),
+    Role.UNIT_HEAD: N_("Lãnh đạo đơn vị"),
+    Role.COORDINATOR: N_("Văn phòng Sở (điều phối)"),
+    Role.DIRECTOR: N_("Lãnh đạo Sở"),
+    Role.ADMIN: NP_("role", "Quản trị hệ thống"),
 }
 
 KIND_LABELS: dict[str, Label] = {
-    Kind.COMPLAINT: Label("Phản ánh", "Complaint"),
-    Kind.RECOMMENDATION: Label("Kiến nghị", "Recommendation"),
-    Kind.PROPOSAL: Label("Đề xuất", "Proposal"),
+    Kind.COMPLAINT: N_("Phản ánh"),
+    Kind.RECOMMENDATION: N_("Kiến nghị"),
+    Kind.PROPOSAL: N_("Đề xuất"),
 }
 
 CHANNEL_LABELS: dict[str, Label] = {
-    Channel.WEB: Label("Cổng trực tuyến", "Online"),
-    Channel.EMAIL: Label("Thư điện tử", "Email"),
-    Channel.PAPER: Label("Văn bản giấy", "Paper"),
-    Channel.PHONE: Label("Điện thoại", "Phone"),
-    Channel.API: Label("Kết nối API", "API"),
+    Channel.WEB: N_("Cổng trực tuyến"),
+    Channel.EMAIL: N_("Thư điện tử"),
+    Channel.PAPER: N_("Văn bản giấy"),
+    Channel.PHONE: NP_("channel", "Điện thoại"),
+    Channel.API: N_("Kết nối API"),
 }
 
 SUBMITTER_TYPE_LABELS: dict[str, Label] = {
-    SubmitterType.ENTERPRISE: Label("Doanh nghiệp", "Enterprise"),
-    SubmitterType.CITIZEN: Label("Người dân", "Citizen"),
+    SubmitterType.ENTERPRISE: N_("Doanh nghiệp"),
+    SubmitterType.CITIZEN: N_("Người dân"),
 }
 
 REGIME_LABELS: dict[str, Label] = {
-    "default": Label(
-        "Thông thường (Nghị định 20/2008/NĐ-CP, Thông tư 02/2017/TT-VPCP)",
-        "Standard (Decree 20/2008/ND-CP, Circular 02/2017/TT-VPCP)",
-    ),
-    "legal_document": Label(
-        "Phản ánh, kiến nghị về văn bản quy phạm pháp luật (Công điện 89/CĐ-TTg)",
-        "Feedback on legal normative documents (Official Dispatch 89/CD-TTg)",
-    ),
+    "default": N_("Thông thường (Nghị định 20/2008/NĐ-CP, Thông tư 02/2017/TT-VPCP)"),
+    "legal_document": N_("Phản ánh, kiến nghị về văn bản quy phạm pháp luật (Công điện 89/CĐ-TTg)"),
 }
 
 # Timeline entries that are not actions of the transition table: intake, the calendar, personal-data
 # requests (issue 13) and the answer letter (issue 12).
 EVENT_LABELS: dict[str, Label] = {
-    "submit": Label("Tiếp nhận", "Received"),
-    "deadline_moved": Label("Điều chỉnh thời hạn theo lịch nghỉ", "Deadline moved by the holiday calendar"),
-    "privacy_request": Label("Yêu cầu về dữ liệu cá nhân", "Personal data request"),
-    "privacy_acknowledge": Label("Xác nhận tiếp nhận yêu cầu về dữ liệu cá nhân", "Personal data request acknowledged"),
-    "privacy_extend": Label("Gia hạn yêu cầu về dữ liệu cá nhân", "Personal data request extended"),
-    "privacy_complete": Label("Giải quyết yêu cầu về dữ liệu cá nhân", "Personal data request answered"),
-    "privacy_keep": Label("Giữ lại đoạn không phải thông tin cá nhân", "Span kept as not personal"),
-    "anonymise": Label("Ẩn danh dữ liệu cá nhân", "Personal data anonymised"),
-    "edit_draft": Label("Chỉnh sửa dự thảo văn bản trả lời", "Draft letter edited"),
-    "letter_issued": Label("Phát hành văn bản trả lời", "Answer letter issued"),
-    "letter_signed": Label("Văn bản trả lời đã được ký số", "Answer letter signed"),
-    "letter_cancelled": Label("Hủy số văn bản", "Document number cancelled"),
+    "submit": N_("Tiếp nhận"),
+    "deadline_moved": N_("Điều chỉnh thời hạn theo lịch nghỉ"),
+    "privacy_request": NP_("timeline", "Yêu cầu về dữ liệu cá nhân"),
+    "privacy_acknowledge": N_("Xác nhận tiếp nhận yêu cầu về dữ liệu cá nhân"),
+    "privacy_extend": N_("Gia hạn yêu cầu về dữ liệu cá nhân"),
+    "privacy_complete": N_("Giải quyết yêu cầu về dữ liệu cá nhân"),
+    "privacy_keep": N_("Giữ lại đoạn không phải thông tin cá nhân"),
+    "anonymise": NP_("timeline", "Ẩn danh dữ liệu cá nhân"),
+    "edit_draft": N_("Chỉnh sửa dự thảo văn bản trả lời"),
+    "letter_issued": N_("Phát hành văn bản trả lời"),
+    "letter_signed": N_("Văn bản trả lời đã được ký số"),
+    "letter_cancelled": N_("Hủy số văn bản"),
 }
 
 # Where a ticket stands against its deadline (the rule is domain/outcomes.py).
 STANDING_LABELS: dict[str, Label] = {
-    "in_time": Label("Trong hạn", "Within the deadline"),
-    "due_today": Label("Đến hạn hôm nay", "Due today"),
-    "overdue": Label("Quá hạn", "Overdue"),
-    "paused": Label("Tạm dừng, chờ bổ sung thông tin", "Paused, waiting for information"),
-    "answered_on_time": Label("Trả lời đúng hạn", "Answered on time"),
-    "answered_late": Label("Trả lời quá hạn", "Answered late"),
-    "closed": Label("Đã kết thúc", "Closed"),
+    "in_time": N_("Trong hạn"),
+    "due_today": N_("Đến hạn hôm nay"),
+    "overdue": N_("Quá hạn"),
+    "paused": N_("Tạm dừng, chờ bổ sung thông tin"),
+    "answered_on_time": N_("Trả lời đúng hạn"),
+    "answered_late": N_("Trả lời quá hạn"),
+    "closed": N_("Đã kết thúc"),
 }
 
 # Deadline rules by purpose (admin's rule table) and the dates they set on a ticket (calendar recheck).
 PURPOSE_LABELS: dict[str, Label] = {
-    "answer": Label("Thời hạn trả lời", "Answer"),
-    "transfer": Label("Thời hạn chuyển cơ quan có thẩm quyền", "Transfer out"),
-    "route": Label("Thời hạn chuyển đơn vị xử lý", "Routing"),
-    "publish": Label("Thời hạn công khai kết quả", "Publication"),
-    "progress": Label("Chu kỳ thông báo tiến độ khi quá hạn", "Progress updates while overdue"),
-    "review_request": Label("Thời hạn đề nghị xem xét lại (tính từ ngày trả lời)", "Reconsideration request period"),
-    "review": Label("Thời hạn giải quyết đề nghị xem xét lại", "Reconsideration deadline"),
+    "answer": N_("Thời hạn trả lời"),
+    "transfer": N_("Thời hạn chuyển cơ quan có thẩm quyền"),
+    "route": N_("Thời hạn chuyển đơn vị xử lý"),
+    "publish": N_("Thời hạn công khai kết quả"),
+    "progress": N_("Chu kỳ thông báo tiến độ khi quá hạn"),
+    "review_request": N_("Thời hạn đề nghị xem xét lại (tính từ ngày trả lời)"),
+    "review": N_("Thời hạn giải quyết đề nghị xem xét lại"),
 }
 DUE_DATE_LABELS: dict[str, Label] = {
-    "answer": Label("Hạn giải quyết", "The resolution deadline"),
-    "route": Label("Hạn chuyển đơn vị xử lý", "The routing target"),
-    "transfer": Label("Hạn chuyển cơ quan có thẩm quyền", "The transfer deadline"),
-    "publish": Label("Hạn công khai kết quả", "The publication target"),
+    "answer": NP_("due date", "Hạn giải quyết"),
+    "route": N_("Hạn chuyển đơn vị xử lý"),
+    "transfer": N_("Hạn chuyển cơ quan có thẩm quyền"),
+    "publish": N_("Hạn công khai kết quả"),
 }
 DAY_UNIT_LABELS: dict[str, Label] = {
-    "working_days": Label("ngày làm việc", "working days"),
-    "calendar_days": Label("ngày", "calendar days"),
+    "working_days": N_("ngày làm việc"),
+    "calendar_days": NP_("day unit", "ngày"),
 }
 DAY_TYPE_LABELS: dict[str, Label] = {
-    "day_off": Label("Ngày nghỉ bổ sung", "Extra day off"),
-    "working_day": Label("Ngày làm việc bù (hoán đổi)", "Swapped working day"),
+    "day_off": N_("Ngày nghỉ bổ sung"),
+    "working_day": N_("Ngày làm việc bù (hoán đổi)"),
 }
 
 # The audit log's entities and actions (admin).
 AUDIT_ENTITY_LABELS: dict[str, Label] = {
-    "user": Label("Tài khoản", "User"),
-    "unit": Label("Đơn vị", "Unit"),
-    "category": Label("Lĩnh vực", "Category"),
-    "deadline_rule": Label("Quy định thời hạn", "Deadline rule"),
-    "calendar_override": Label("Lịch làm việc", "Calendar"),
-    "calendar_announcement": Label("Thông báo lịch nghỉ", "Holiday announcement"),
-    "ticket": Label("Hồ sơ", "Ticket"),
-    "outbox_message": Label("Thư đi", "Outgoing email"),
+    "user": NP_("audit entity", "Tài khoản"),
+    "unit": N_("Đơn vị"),
+    "category": N_("Lĩnh vực"),
+    "deadline_rule": NP_("audit entity", "Quy định thời hạn"),
+    "calendar_override": NP_("audit entity", "Lịch làm việc"),
+    "calendar_announcement": N_("Thông báo lịch nghỉ"),
+    "ticket": NP_("audit entity", "Hồ sơ"),
+    "outbox_message": NP_("audit entity", "Thư đi"),
 }
 AUDIT_ACTION_LABELS: dict[str, Label] = {
-    "create": Label("Thêm mới", "Created"),
-    "update": Label("Sửa", "Changed"),
-    "delete": Label("Xóa", "Removed"),
-    "deactivate": Label("Khóa / ngừng", "Deactivated"),
-    "activate": Label("Mở lại", "Reactivated"),
-    "reset_password": Label("Đặt lại mật khẩu", "Password reset"),
-    "anonymise": Label("Ẩn danh dữ liệu cá nhân", "Anonymised"),
-    "resend": Label("Gửi lại", "Resent"),
+    "create": N_("Thêm mới"),
+    "update": N_("Sửa"),
+    "delete": NP_("audit action", "Xóa"),
+    "deactivate": N_("Khóa / ngừng"),
+    "activate": NP_("audit action", "Mở lại"),
+    "reset_password": NP_("audit action", "Đặt lại mật khẩu"),
+    "anonymise": NP_("audit action", "Ẩn danh dữ liệu cá nhân"),
+    "resend": NP_("audit action", "Gửi lại"),
 }
 
 # Why the office does not accept a submission (the coordinator also writes the reason out).
 REFUSE_REASON_LABELS: dict[str, Label] = {
-    "out_of_scope": Label(
-        "Không thuộc phạm vi, thẩm quyền giải quyết của Sở", "Outside the scope and competence of the Department"
-    ),
-    "insufficient": Label(
-        "Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)",
-        "Insufficient information about the submitter or the content (Decree 20/2008/ND-CP, Article 7)",
-    ),
-    "duplicate": Label("Trùng với phản ánh, kiến nghị đã tiếp nhận", "Duplicate of feedback already received"),
-    "already_resolved": Label(
-        "Đã được giải quyết theo quy định", "Already resolved in accordance with the regulations"
-    ),
-    "improper": Label("Nội dung không phù hợp quy định", "The content does not comply with the regulations"),
-    "other": Label("Lý do khác", "Other reason"),
+    "out_of_scope": N_("Không thuộc phạm vi, thẩm quyền giải quyết của Sở"),
+    "insufficient": N_("Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)"),
+    "duplicate": N_("Trùng với phản ánh, kiến nghị đã tiếp nhận"),
+    "already_resolved": N_("Đã được giải quyết theo quy định"),
+    "improper": N_("Nội dung không phù hợp quy định"),
+    "other": N_("Lý do khác"),
 }
 
 # Requests from data subjects (issue 13): their kinds and states.
 PRIVACY_REQUEST_LABELS: dict[str, Label] = {
-    "access": Label("Xem và tải về dữ liệu cá nhân", "See and download my personal data"),
-    "correct": Label("Chỉnh sửa dữ liệu cá nhân", "Correct my personal data"),
-    "withdraw_publication": Label("Rút lại sự đồng ý công khai", "Withdraw consent to publication"),
-    "delete": Label("Xóa dữ liệu cá nhân", "Delete my personal data"),
-    "restrict": Label("Hạn chế xử lý dữ liệu cá nhân", "Restrict processing of my personal data"),
-    "object": Label("Phản đối xử lý dữ liệu cá nhân", "Object to processing of my personal data"),
+    "access": N_("Xem và tải về dữ liệu cá nhân"),
+    "correct": N_("Chỉnh sửa dữ liệu cá nhân"),
+    "withdraw_publication": N_("Rút lại sự đồng ý công khai"),
+    "delete": N_("Xóa dữ liệu cá nhân"),
+    "restrict": N_("Hạn chế xử lý dữ liệu cá nhân"),
+    "object": N_("Phản đối xử lý dữ liệu cá nhân"),
 }
 PRIVACY_STATE_LABELS: dict[str, Label] = {
-    "received": Label("Đã tiếp nhận", "Received"),
-    "acknowledged": Label("Đã xác nhận tiếp nhận", "Acknowledged"),
-    "done": Label("Đã giải quyết", "Resolved"),
-    "refused": Label("Từ chối", "Refused"),
+    "received": N_("Đã tiếp nhận"),
+    "acknowledged": N_("Đã xác nhận tiếp nhận"),
+    "done": N_("Đã giải quyết"),
+    "refused": N_("Từ chối"),
 }
 
 # The submitter's rating of an answer and the reasons of a dissatisfied one (the rules are domain/satisfaction.py).
 LEVEL_LABELS: dict[str, Label] = {
-    "satisfied": Label("Hài lòng", "Satisfied"),
-    "acceptable": Label("Chấp nhận được", "Acceptable"),
-    "dissatisfied": Label("Không hài lòng", "Dissatisfied"),
+    "satisfied": N_("Hài lòng"),
+    "acceptable": N_("Chấp nhận được"),
+    "dissatisfied": N_("Không hài lòng"),
 }
 RATING_REASON_LABELS: dict[str, Label] = {
-    "did_not_address": Label("Chưa trả lời đúng, đủ nội dung tôi nêu", "Did not address my points"),
-    "no_conclusion": Label("Không có kết luận rõ ràng", "No clear conclusion"),
-    "too_late": Label("Trả lời quá chậm", "Too late"),
-    "hard_to_understand": Label("Khó hiểu", "Hard to understand"),
-    "other": Label("Lý do khác", "Other"),
+    "did_not_address": N_("Chưa trả lời đúng, đủ nội dung tôi nêu"),
+    "no_conclusion": N_("Không có kết luận rõ ràng"),
+    "too_late": N_("Trả lời quá chậm"),
+    "hard_to_understand": N_("Khó hiểu"),
+    "other": NP_("rating reason", "Lý do khác"),
 }
 
 # The breakdowns of the periodic report.
 DIMENSION_LABELS: dict[str, Label] = {
-    "kind": Label("Theo loại", "By type"),
-    "category": Label("Theo lĩnh vực", "By category"),
-    "unit": Label("Theo đơn vị xử lý", "By handling unit"),
-    "channel": Label("Theo kênh tiếp nhận", "By channel"),
+    "kind": N_("Theo loại"),
+    "category": N_("Theo lĩnh vực"),
+    "unit": N_("Theo đơn vị xử lý"),
+    "channel": N_("Theo kênh tiếp nhận"),
+}
+
+# What a day off is for: the names every deadline explanation uses (the calendar is domain/deadlines.py).
+OCCASION_LABELS: dict[str, Label] = {
+    "new_year": N_("Tết Dương lịch"),
+    "tet": N_("Tết Nguyên đán"),
+    "hung_kings": N_("Giỗ Tổ Hùng Vương"),
+    "reunification": N_("Ngày Chiến thắng 30/4"),
+    "labour_day": N_("Ngày Quốc tế Lao động"),
+    "national_day": N_("Quốc khánh"),
+    "culture_day": N_("Ngày Văn hóa Việt Nam"),
+    "swap": N_("ngày nghỉ hoán đổi"),
+    "extra": N_("ngày nghỉ bổ sung"),
+    "working": N_("ngày làm việc bù"),
+}
+
+# The kinds of personal data a public text must not show (the finder is domain/personal_data.py,
+# the check before publishing services/publication.py).
+PERSONAL_DATA_LABELS: dict[str, Label] = {
+    "name": N_("họ tên"),
+    "phone": N_("số điện thoại"),
+    "email": N_("thư điện tử"),
+    "id": N_("số định danh, mã số thuế, hộ chiếu"),
+    "address": N_("địa chỉ"),
+    "bank": N_("số tài khoản"),
+    "plate": N_("biển số xe"),
+    "dob": N_("ngày sinh"),
+    "organisation": N_("tên doanh nghiệp, tổ chức (người gửi không đồng ý công khai)"),
 }
 
 OPEN_STATES = frozenset({State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.PENDING_APPROVAL, State.NEEDS_INFO})
@@ -266,9 +338,9 @@ class Transition:
 
 
 def _t(
-    action: str, sources: Iterable[str], target: str, roles: Iterable[str], label: tuple[str, str], public: bool
+    action: str, sources: Iterable[str], target: str, roles: Iterable[str], label: Label, public: bool
 ) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), Label(*label), public)
+    return Transition(action, frozenset(sources), target, frozenset(roles), label, public)
 
 
 _ANY_OPEN = OPEN_STATES
@@ -284,16 +356,16 @@ TRANSITIONS: dict[str, Transition] = {
             (State.NEW, *_WORKING),
             State.ASSIGNED,
             {Role.COORDINATOR},
-            ("Chuyển đơn vị xử lý", "Route to a unit"),
+            NP_("timeline", "Chuyển đơn vị xử lý"),
             True,
         ),
-        _t("refuse", (State.NEW,), State.REFUSED, {Role.COORDINATOR}, ("Không tiếp nhận", "Refuse"), True),
+        _t("refuse", (State.NEW,), State.REFUSED, {Role.COORDINATOR}, NP_("timeline", "Không tiếp nhận"), True),
         _t(
             "transfer",
             (State.NEW,),
             State.TRANSFERRED,
             {Role.COORDINATOR},
-            ("Chuyển cơ quan có thẩm quyền", "Transfer to another agency"),
+            NP_("timeline", "Chuyển cơ quan có thẩm quyền"),
             True,
         ),
         _t(
@@ -301,7 +373,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.NEW, *_WORKING),
             State.NEEDS_INFO,
             {Role.COORDINATOR, Role.OFFICER, Role.UNIT_HEAD},
-            ("Yêu cầu bổ sung thông tin", "Request information"),
+            N_("Yêu cầu bổ sung thông tin"),
             True,
         ),
         _t(
@@ -309,7 +381,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.NEEDS_INFO,),
             PREVIOUS,
             {Role.COORDINATOR, Role.OFFICER, Role.UNIT_HEAD, "submitter"},
-            ("Bổ sung thông tin", "Information provided"),
+            NP_("timeline", "Bổ sung thông tin"),
             True,
         ),
         _t(
@@ -317,7 +389,7 @@ TRANSITIONS: dict[str, Transition] = {
             _WORKING,
             State.IN_PROGRESS,
             {Role.UNIT_HEAD},
-            ("Phân công chuyên viên", "Assign an officer"),
+            N_("Phân công chuyên viên"),
             False,
         ),
         _t(
@@ -325,7 +397,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.IN_PROGRESS,),
             State.PENDING_APPROVAL,
             {Role.OFFICER, Role.UNIT_HEAD},
-            ("Trình dự thảo trả lời", "Submit draft answer"),
+            N_("Trình dự thảo trả lời"),
             False,
         ),
         _t(
@@ -333,7 +405,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.PENDING_APPROVAL,),
             State.IN_PROGRESS,
             {Role.UNIT_HEAD, Role.DIRECTOR},
-            ("Trả lại dự thảo", "Return the draft"),
+            N_("Trả lại dự thảo"),
             False,
         ),
         _t(
@@ -341,7 +413,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.PENDING_APPROVAL,),
             State.ANSWERED,
             {Role.UNIT_HEAD, Role.DIRECTOR},
-            ("Duyệt và gửi trả lời", "Approve and send the answer"),
+            N_("Duyệt và gửi trả lời"),
             True,
         ),
         _t(
@@ -349,7 +421,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO),
             SAME,
             {Role.UNIT_HEAD, Role.COORDINATOR, Role.DIRECTOR},
-            ("Gia hạn", "Extend the deadline"),
+            NP_("timeline", "Gia hạn"),
             True,
         ),
         _t(
@@ -357,7 +429,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO),
             SAME,
             {Role.COORDINATOR, Role.DIRECTOR},
-            ("Duyệt gia hạn", "Approve the extension"),
+            N_("Duyệt gia hạn"),
             True,
         ),
         _t(
@@ -365,21 +437,21 @@ TRANSITIONS: dict[str, Transition] = {
             (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO),
             SAME,
             {Role.COORDINATOR, Role.DIRECTOR},
-            ("Không duyệt gia hạn", "Reject the extension"),
+            N_("Không duyệt gia hạn"),
             False,
         ),
-        _t("publish", (State.ANSWERED,), SAME, {Role.COORDINATOR}, ("Công khai kết quả", "Publish the result"), True),
-        _t("unpublish", (State.ANSWERED,), SAME, {Role.COORDINATOR}, ("Gỡ công khai", "Unpublish"), False),
+        _t("publish", (State.ANSWERED,), SAME, {Role.COORDINATOR}, N_("Công khai kết quả"), True),
+        _t("unpublish", (State.ANSWERED,), SAME, {Role.COORDINATOR}, N_("Gỡ công khai"), False),
         # Closing the loop (issue 14). A review or a returned answer reopens an answered ticket in
         # in_progress; the draft then goes through answer/approve as usual, but approving it keeps the
         # first answer's date and on-time verdict (the review has its own due date and verdict).
-        _t("rate", (State.ANSWERED,), SAME, {"submitter"}, ("Đánh giá câu trả lời", "Rate the answer"), False),
+        _t("rate", (State.ANSWERED,), SAME, {"submitter"}, N_("Đánh giá câu trả lời"), False),
         _t(
             "request_review",
             (State.ANSWERED,),
             State.IN_PROGRESS,
             {"submitter"},
-            ("Đề nghị xem xét lại", "Request reconsideration"),
+            NP_("timeline", "Đề nghị xem xét lại"),
             True,
         ),
         _t(
@@ -387,7 +459,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.ANSWERED,),
             State.IN_PROGRESS,
             {Role.COORDINATOR},
-            ("Mở lại để xem xét lại", "Reopen for reconsideration"),
+            N_("Mở lại để xem xét lại"),
             True,
         ),
         _t(
@@ -395,7 +467,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.ANSWERED,),
             State.IN_PROGRESS,
             {Role.COORDINATOR},
-            ("Trả lại câu trả lời cho đơn vị", "Return the answer to the unit"),
+            N_("Trả lại câu trả lời cho đơn vị"),
             False,
         ),
         _t(
@@ -403,7 +475,7 @@ TRANSITIONS: dict[str, Transition] = {
             _ANY_OPEN,
             SAME,
             {Role.OFFICER, Role.UNIT_HEAD, Role.COORDINATOR, Role.DIRECTOR},
-            ("Ghi chú nội bộ", "Internal note"),
+            N_("Ghi chú nội bộ"),
             False,
         ),
     )
@@ -466,15 +538,15 @@ def localized_name(obj: Any, locale: str | None) -> str:
     """A unit's or category's name in `locale`: its English name in English when it has one, else its
     Vietnamese name (the one rule for every page, export and the API)."""
     english: str | None = getattr(obj, "name_en", None)
-    if english and (locale or "vi").startswith("en"):
+    if english and language_of(locale) == "en":
         return english
     name: str = obj.name
     return name
 
 
 def label(table: dict[str, Label], key: str | None, locale: str | None = "vi") -> str:
-    """The Vietnamese or English label of a key in one of the label tables (the key itself if unknown)."""
+    """The label of a key in one of the label tables, in `locale` (the key itself if unknown)."""
     if key is None:
         return ""
-    pair = table.get(key)
-    return key if pair is None else Label(*pair).text(locale)
+    entry = table.get(key)
+    return key if entry is None else entry.text(locale)

@@ -15,7 +15,7 @@ from ..domain import personal_data
 from ..domain.contact import clean_text
 from ..domain.personal_data import Finding, fold_key
 from ..domain.redaction import strip_accents
-from ..domain.states import State, TransitionError, next_state
+from ..domain.states import PERSONAL_DATA_LABELS, State, TransitionError, next_state
 from ..extensions import db
 from ..models import PrivacyRequest, Ticket, User
 from . import ServiceError, outbox, timeline
@@ -36,17 +36,6 @@ class PublicText:
 
 
 MASK = "***"
-KIND_LABELS = {
-    "name": "họ tên",
-    "phone": "số điện thoại",
-    "email": "thư điện tử",
-    "id": "số định danh, mã số thuế, hộ chiếu",
-    "address": "địa chỉ",
-    "bank": "số tài khoản",
-    "plate": "biển số xe",
-    "dob": "ngày sinh",
-    "organisation": "tên doanh nghiệp, tổ chức (người gửi không đồng ý công khai)",
-}
 
 
 def _known(ticket: Ticket) -> tuple[list[str], list[str], list[str]]:
@@ -153,7 +142,10 @@ def personal_data_problems(ticket: Ticket, text: str) -> list[str]:
     for f in remaining(ticket, text):
         by_kind.setdefault(f.kind, []).append(f.text)
     for kind, values in by_kind.items():
-        problems.append(f"{KIND_LABELS.get(kind, kind)}: " + ", ".join(dict.fromkeys(values)))
+        problems.append(
+            f"{PERSONAL_DATA_LABELS[kind].vi if kind in PERSONAL_DATA_LABELS else kind}: "
+            + ", ".join(dict.fromkeys(values))
+        )
     folded = strip_accents(text).lower()
     if ticket.email and ticket.email.lower() in folded:
         problems.append("thư điện tử người gửi")

@@ -232,7 +232,7 @@ def _recheck_ticket(
         why_vi = "; ".join(sorted({_why(d, cal, "vi") for d in causes}))
         why_en = "; ".join(sorted({_why(d, cal, "en") for d in causes}))
         days_vi = ", ".join(deadlines.fmt(d) for d in causes)
-        label_vi, label_en = DUE_DATE_LABELS[purpose]
+        label_vi, label_en = DUE_DATE_LABELS[purpose].vi, DUE_DATE_LABELS[purpose].en
         vi = (
             f"{label_vi} chuyển từ {deadlines.fmt(stored)} sang {deadlines.fmt(new)} do lịch nghỉ thay đổi "
             f"(ngày {days_vi}; {why_vi})."

@@ -6,11 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain.states import Role, State
+from ..domain.states import PERSONAL_DATA_LABELS, Role, State, label
 from ..extensions import db
 from ..services import ServiceError, publication
 from ..timeutil import utcnow
 from ..web.access import roles_required, ticket_for
+from ..web.templating import current_locale
 from . import bp
 
 
@@ -86,7 +87,7 @@ def _render(
         ticket_url=ticket_url(ticket.code),
         highlights=highlights,
         remaining=remaining,
-        kind_labels=publication.KIND_LABELS,
+        kind_labels={kind: label(PERSONAL_DATA_LABELS, kind, current_locale()) for kind in PERSONAL_DATA_LABELS},
     ), status
 
 

@@ -55,3 +55,65 @@ def test_a_transition_refusal_is_the_services_refusal():
     with pytest.raises(ServiceError) as exc:
         states.next_state(states.State.ANSWERED, "route", states.Role.COORDINATOR)
     assert exc.value.status == 409 and isinstance(exc.value, states.TransitionError)
+
+
+def label_tables() -> dict[str, dict[str, states.Label]]:
+    return {
+        name: table
+        for name, table in vars(states).items()
+        if name.endswith("_LABELS") and table and all(isinstance(v, states.Label) for v in table.values())
+    }
+
+
+def test_every_label_is_a_translated_catalogue_message():
+    from babel.messages.pofile import read_po
+
+    po = states.TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        english = {(m.context, m.id): m.string for m in read_po(handle) if m.id}
+    tables = label_tables()
+    assert {"STATE_LABELS", "OCCASION_LABELS", "PERSONAL_DATA_LABELS", "AUDIT_ACTION_LABELS"} <= set(tables)
+    for name, table in tables.items():
+        for key, entry in table.items():
+            assert english.get((entry.context, entry.msgid)), (name, key)
+            assert entry.en == english[(entry.context, entry.msgid)], (name, key)
+
+
+def test_the_same_vietnamese_words_take_a_context_where_they_mean_something_else():
+    assert states.STATE_LABELS["refused"] == states.Label("Không tiếp nhận")
+    assert states.ACTION_LABELS["refuse"] == states.Label("Không tiếp nhận", "timeline")
+    assert (states.STATE_LABELS["refused"].en, states.ACTION_LABELS["refuse"].en) == ("Not accepted", "Refuse")
+    assert states.label(states.AUDIT_ACTION_LABELS, "anonymise", "en") == "Anonymised"
+    assert states.label(states.ACTION_LABELS, "anonymise", "en") == "Personal data anonymised"
+    assert states.label(states.RATING_REASON_LABELS, "other", "en") == "Other"
+    assert states.label(states.REFUSE_REASON_LABELS, "other", "en") == "Other reason"
+
+
+def test_a_third_language_is_a_catalogue_not_code(tmp_path, monkeypatch):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    french = Catalog(locale="fr")
+    french.add("Đã trả lời", "Répondu")
+    french.add("Không tiếp nhận", "Refuser", context="timeline")
+    french.add("Tết Nguyên đán", "Nouvel An lunaire")
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.mo").open("wb") as handle:
+        write_mo(handle, french)
+    monkeypatch.setattr(states, "TRANSLATIONS", tmp_path)
+    states.catalogue.cache_clear()
+    try:
+        assert states.label(states.STATE_LABELS, "answered", "fr") == "Répondu"
+        assert states.label(states.ACTION_LABELS, "refuse", "fr_FR") == "Refuser"
+        assert states.label(states.STATE_LABELS, "refused", "fr") == "Không tiếp nhận"  # untranslated: Vietnamese
+        assert deadlines.DayEntry(deadlines.date(2027, 2, 6), False, "tet").name("fr") == "Nouvel An lunaire"
+    finally:
+        states.catalogue.cache_clear()
+
+
+def test_a_label_still_reads_as_its_two_languages():
+    vi, en = states.DUE_DATE_LABELS["answer"]
+    assert (vi, en) == ("Hạn giải quyết", "The resolution deadline")
+    assert states.KIND_LABELS["proposal"][1] == "Proposal"
+    assert states.label(states.OCCASION_LABELS, "national_day", "en") == "National Day"
