@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app, has_request_context
-from flask_babel import get_locale
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..db.dialect import insert_or_increment
@@ -54,17 +53,12 @@ class Submission:
     uploads: list[Upload] = field(default_factory=list)
     received_at: datetime | None = None  # naive UTC; when staff register an item, the moment it really arrived
     incoming_number: str | None = None  # số đến of a paper item
-    locale: str | None = None  # the submitter's language; None: the interface language of this request
+    locale: str | None = None  # the submitter's language (the form's caller sets it); None: Vietnamese
 
 
 def submitter_locale(sub: Submission, staff: User | None) -> str:
     """The language of the submitter's emails: the one they used to submit; Vietnamese for staff entries."""
-    if staff is not None:
-        return sub.locale if sub.locale in ("vi", "en") else "vi"
-    if sub.locale in ("vi", "en"):
-        return sub.locale
-    locale = str(get_locale() or "vi") if has_request_context() else "vi"
-    return locale if locale in ("vi", "en") else "vi"
+    return sub.locale if sub.locale in ("vi", "en") else "vi"
 
 
 def allocate_code(year: int) -> str:

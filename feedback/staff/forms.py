@@ -71,4 +71,5 @@ class StaffSubmissionForm(SubmissionForm):
         if (self.received_at.data or "").strip():
             sub.received_at = parse_local_moment(self.received_at.data)
         sub.incoming_number = (self.incoming_number.data or "").strip() or None
+        sub.locale = "vi"  # an item staff register is answered in Vietnamese, whatever their own language
         return sub

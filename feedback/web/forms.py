@@ -221,7 +221,9 @@ class SubmissionForm(FlaskForm):
         self.uploads = uploads
 
     def to_submission(self, channel: str) -> Submission:
-        """The validated data as the intake service takes it."""
+        """The validated data as the intake service takes it, in the language the submitter used."""
+        from .templating import current_locale
+
         return Submission(
             submitter_type=self.submitter_type.data,
             organization=self.organization.data or None,
@@ -239,4 +241,5 @@ class SubmissionForm(FlaskForm):
             consent_processing=bool(self.consent_processing.data),
             channel=channel,
             uploads=self.uploads,
+            locale=current_locale(),
         )

@@ -457,3 +457,22 @@ def test_refusal_reasons_are_translated_on_the_staff_page(client, make_user, log
     assert "Trùng với phản ánh" not in english
     vietnamese = client.get(f"/staff/tickets/{code}?lang=vi").get_data(as_text=True)
     assert "Trùng với phản ánh, kiến nghị đã tiếp nhận" in vietnamese
+
+
+def test_intake_takes_the_submitters_language_from_its_caller(app):
+    from feedback.services import intake
+
+    data = dict(
+        submitter_type="citizen",
+        name="Lê Thị Hồng",
+        address="12 Trần Phú, Phường 1, TP. Tân An",
+        kind="proposal",
+        category="TDC",
+        title="Đề nghị",
+        content="Đề nghị bố trí lịch kiểm định sớm hơn.",
+    )
+    with app.test_request_context("/?lang=en"):
+        # The service does not read the request: a submission that names no language is Vietnamese.
+        assert intake.submitter_locale(intake.Submission(**data), None) == "vi"
+        assert intake.submitter_locale(intake.Submission(**data, locale="en"), None) == "en"
+        assert intake.submitter_locale(intake.Submission(**data, locale="fr"), None) == "vi"
