@@ -16,7 +16,7 @@ from ..domain.deadlines import DAY_UNITS
 from ..domain.states import KIND_LABELS, UNIT_ROLES, Role
 from ..extensions import db
 from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Unit, User
-from ..timeutil import parse_day
+from ..timeutil import parse_day, utcnow
 from . import ServiceError
 
 PURPOSES = ("answer", "transfer", "route", "publish", "progress", "review_request", "review")
@@ -33,12 +33,12 @@ def _plain(value: Any) -> Any:
 
 
 def audit(
-    actor: User | None, entity: str, entity_id: Any, action: str, now: datetime, **details: Any
+    actor: User | None, entity: str, entity_id: Any, action: str, now: datetime | None = None, **details: Any
 ) -> AuditLog:
-    """Record who changed what at `now` (naive UTC, given by the caller: services never read the
-    clock); not committed."""
+    """Record who changed what (not committed). Views pass `now`; without it (the shell, a test) the
+    entry is stamped with the clock."""
     row = AuditLog(
-        at=now,
+        at=now or utcnow(),
         actor_id=actor.id if actor else None,
         entity=entity,
         entity_id=str(entity_id),
@@ -88,7 +88,7 @@ def create_user(
     password: str,
     position: str | None = None,
     signing_authority: str | None = None,
-    now: datetime,
+    now: datetime | None = None,
 ) -> User:
     """Add a staff account (`actor` None: from the command line, audited as such).
 
@@ -127,7 +127,7 @@ def create_user(
 
 
 def update_user(
-    actor: User, user: User, *, name: str, role: str, unit: Unit | None, now: datetime
+    actor: User, user: User, *, name: str, role: str, unit: Unit | None, now: datetime | None = None
 ) -> dict:
     """Change a user's name, role and unit.
 
@@ -146,7 +146,7 @@ def update_user(
     return changes
 
 
-def set_user_active(actor: User, user: User, active: bool, now: datetime) -> bool:
+def set_user_active(actor: User, user: User, active: bool, now: datetime | None = None) -> bool:
     """Deactivate (the user can no longer sign in; their tickets stay as they are) or reactivate.
 
     :raises ServiceError: when administrators try to deactivate themselves.
@@ -161,7 +161,7 @@ def set_user_active(actor: User, user: User, active: bool, now: datetime) -> boo
     return True
 
 
-def reset_password(actor: User, user: User, password: str, now: datetime) -> None:
+def reset_password(actor: User, user: User, password: str, now: datetime | None = None) -> None:
     """Set a new password chosen by the administrator (the password itself is never logged).
 
     :raises ServiceError: for a short password.
@@ -191,7 +191,7 @@ def create_unit(
     name_en: str | None,
     email: str | None,
     sort_order: int,
-    now: datetime,
+    now: datetime | None = None,
 ) -> Unit:
     """Add a unit.
 
@@ -223,7 +223,7 @@ def update_unit(
     email: str | None,
     sort_order: int,
     active: bool,
-    now: datetime,
+    now: datetime | None = None,
 ) -> dict:
     """Change a unit (its code stays: tickets, reports and the CLI refer to it).
 
@@ -270,7 +270,7 @@ def create_category(
     name_en: str | None,
     default_unit: Unit | None,
     sort_order: int,
-    now: datetime,
+    now: datetime | None = None,
 ) -> Category:
     """Add a category with its default unit.
 
@@ -313,7 +313,7 @@ def update_category(
     default_unit: Unit | None,
     sort_order: int,
     active: bool,
-    now: datetime,
+    now: datetime | None = None,
 ) -> dict:
     """Change a category (its code stays)."""
     if default_unit is not None and not default_unit.active and default_unit.id != category.default_unit_id:
@@ -361,7 +361,7 @@ def create_rule(
     day_unit: str,
     legal_basis: str,
     regime: str | None = None,
-    now: datetime,
+    now: datetime | None = None,
 ) -> DeadlineRule:
     """Add a deadline rule (the most specific active rule wins, see services.calendar.rule_for).
 
@@ -409,7 +409,7 @@ def update_rule(
     day_unit: str,
     legal_basis: str,
     active: bool,
-    now: datetime,
+    now: datetime | None = None,
 ) -> dict:
     """Change a rule's figure, unit, legal basis or activity (its scope stays: add a new rule instead)."""
     _check_rule(rule.purpose, rule.kind, amount, day_unit, legal_basis)
@@ -424,7 +424,7 @@ def update_rule(
 # --- calendar ------------------------------------------------------------------------------------
 
 
-def add_override(actor: User, *, day: date, day_type: str, note: str, now: datetime) -> CalendarOverride:
+def add_override(actor: User, *, day: date, day_type: str, note: str, now: datetime | None = None) -> CalendarOverride:
     """Announce an extra day off or a swapped working day.
 
     :raises ServiceError: for a bad type or a day that already has an override.
@@ -441,7 +441,7 @@ def add_override(actor: User, *, day: date, day_type: str, note: str, now: datet
     return row
 
 
-def _snapshot_before_change(now: datetime) -> None:
+def _snapshot_before_change(now: datetime | None) -> None:
     from ..timeutil import local_today
     from .recheck import ensure_snapshot
 
@@ -489,7 +489,7 @@ def add_announcement(
     days_off: list[date],
     working_days: list[date],
     summary: str,
-    now: datetime,
+    now: datetime | None = None,
 ) -> CalendarAnnouncement:
     """Enter a document announcing days off and swapped working days; the year becomes announced.
 
@@ -568,7 +568,7 @@ def add_announcement(
     return row
 
 
-def remove_override(actor: User, row: CalendarOverride, now: datetime) -> None:
+def remove_override(actor: User, row: CalendarOverride, now: datetime | None = None) -> None:
     """Withdraw an override (a recheck then keeps every date already told: none moves earlier)."""
     _snapshot_before_change(now)
     audit(actor, "calendar_override", row.id, "delete", now, day=row.day, day_type=row.day_type, note=row.note)

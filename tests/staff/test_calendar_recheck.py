@@ -9,7 +9,6 @@ from datetime import date, datetime
 from feedback.extensions import db
 from feedback.models import CalendarOverride, OutboxMessage, Ticket, TicketEvent
 from feedback.services import recheck, workflow
-from feedback.timeutil import utcnow
 from tests.support import local
 
 STAFF = "/staff/tickets/new"
@@ -99,13 +98,13 @@ def test_removing_a_day_off_never_moves_a_date_earlier(app, make_ticket, team):
     app.config["CLOCK_NOW"] = local(2026, 12, 7)
     from feedback.services import admin as svc
 
-    row = svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Nghỉ bổ sung", now=utcnow())
+    row = svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Nghỉ bổ sung")
     db.session.commit()
     recheck.recheck(local(2026, 12, 7), date(2026, 12, 7))
     db.session.commit()
     ticket = _routed(make_ticket, team, local(2026, 12, 4))
     assert ticket.due_date == date(2026, 12, 25)
-    svc.remove_override(team["admin"], db.session.get(CalendarOverride, row.id), now=utcnow())
+    svc.remove_override(team["admin"], db.session.get(CalendarOverride, row.id))
     db.session.commit()
     report = recheck.recheck(local(2026, 12, 8), date(2026, 12, 8))
     db.session.commit()
@@ -123,7 +122,7 @@ def test_a_late_answer_becomes_on_time_when_its_due_date_becomes_a_day_off(app, 
     assert ticket.on_time is False
     from feedback.services import admin as svc
 
-    svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Thông báo 130/TB-UBND", now=utcnow())
+    svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Thông báo 130/TB-UBND")
     db.session.commit()
     report = recheck.recheck(local(2026, 12, 28), date(2026, 12, 28))
     db.session.commit()
@@ -138,7 +137,7 @@ def test_two_rechecks_at_once_move_each_date_once(app, make_ticket, team):
     from feedback.services import admin as svc
 
     recheck.ensure_snapshot(date(2026, 12, 7))
-    svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Nghỉ bổ sung", now=utcnow())
+    svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Nghỉ bổ sung")
     db.session.commit()
     errors = []
 
