@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import IO, Any
 
 from flask_babel import gettext as _
@@ -200,14 +203,16 @@ def write_xlsx(
             ws.row([r.label, *[getattr(r, attr) for attr, _h in figures]])
         ws.row([_("Tổng số"), *[getattr(report.total, attr) for attr, _h in figures]], bold=True)
 
+    # The long lists: the header through openpyxl, the rows written as sheet XML once the workbook is
+    # saved (`_assemble`), since openpyxl's per-cell objects cost more than the rest of the export.
+    long_lists: list[tuple[Any, list[str], Iterable[dict]]] = []
     for title, columns, rows in (
         (_("Quá hạn"), OVERDUE_COLUMNS, report.overdue if overdue is None else overdue),
         (_("Chi tiết"), DETAIL_COLUMNS, details),
     ):
         ws = _Sheet(wb, title, headers(columns), [w for _k, _h, w in columns], setup)
-        keys = [k for k, _h, _w in columns]
-        for d in rows:
-            ws.row([d[k] for k in keys])
+        long_lists.append((ws.ws, [k for k, _h, _w in columns], rows))
+    styles = _styles(ws.ws)
 
     if report.satisfaction is not None:  # satisfaction per unit
         from .satisfaction import figure_columns as sat_columns
@@ -217,7 +222,127 @@ def write_xlsx(
         for r in report.satisfaction.units:
             ws.row([r.label, *[getattr(r, attr) for attr, _h in sat]])
         ws.row([_("Tổng số"), *[getattr(report.satisfaction.total, attr) for attr, _h in sat]], bold=True)
-    wb.save(target)
+    small = io.BytesIO()  # every sheet but the long lists' rows: a few kilobytes
+    wb.save(small)
+    _assemble(small, target, {sheet.path.lstrip("/"): (keys, rows) for sheet, keys, rows in long_lists}, styles)
+
+
+# --- the long lists' rows as sheet XML -----------------------------------------------------------
+
+_XML_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EPOCH = date(1899, 12, 30).toordinal()  # Excel's day 0 (1900 date system, past its 1900 leap bug)
+XLSX_COMPRESSLEVEL = 1  # deflate level of the long sheets: level 6 costs twice the time for 10 % less
+
+
+def _styles(ws) -> dict[str, int]:
+    """The workbook's style ids of a date (dd/mm/yyyy) and a decimal cell, registered before saving."""
+    from openpyxl.cell import WriteOnlyCell
+
+    ids = {}
+    for name, fmt in (("date", DATE_FORMAT), ("float", "0.0")):
+        cell = WriteOnlyCell(ws, value=None)
+        cell.number_format = fmt
+        ids[name] = cell.style_id
+    return ids
+
+
+def _text(value: str) -> str:
+    """Text as the XML of an inline string: never a formula, markup escaped, characters XML forbids dropped."""
+    if value[:1] in _FIRST:
+        value = safe_text(value)
+    if _XML_SPECIAL.search(value):
+        value = _XML_ILLEGAL.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if value[:1].isspace() or value[-1:].isspace():
+        return f'<is><t xml:space="preserve">{value}</t></is>'
+    return f"<is><t>{value}</t></is>"
+
+
+# Columns whose values repeat (labels, names): their cells are made once per distinct value.
+_REPEATED = frozenset(
+    {"kind", "kind_label", "category", "unit", "channel", "submitter_type", "state", "status", "assignee"}
+)
+
+
+def _sheet_rows(keys: list[str], rows: Iterable[dict], styles: dict[str, int], *, first: int = 2) -> Iterator[bytes]:
+    """`<row>` elements of the dict rows (from row `first`), in chunks of a thousand rows: text as inline
+    strings (as openpyxl writes them), dates as serial numbers with the dd/mm/yyyy style, decimals with
+    one digit, None and empty text as no cell."""
+    from openpyxl.utils import get_column_letter
+
+    date_style, float_style = styles["date"], styles["float"]
+    # Per column: its letter and, for the repeated ones, the cell after the reference of each value.
+    columns: list[tuple[str, str, dict[Any, str] | None]] = [
+        (get_column_letter(i), key, {} if key in _REPEATED else None) for i, key in enumerate(keys, start=1)
+    ]
+
+    def rest(v: Any) -> str:
+        """A cell after its `r="…"` attribute: type, style and value ("" for no cell)."""
+        kind = type(v)
+        if kind is str:
+            return f' t="inlineStr">{_text(v)}</c>' if v else ""
+        if v is None:
+            return ""
+        if kind is int:
+            return f"><v>{v}</v></c>"
+        if kind is date:
+            return f' s="{date_style}"><v>{v.toordinal() - _EPOCH}</v></c>'
+        if kind is float:
+            return f' s="{float_style}"><v>{v!r}</v></c>'
+        if isinstance(v, bool):
+            return f' t="b"><v>{int(v)}</v></c>'
+        if isinstance(v, datetime):
+            serial = v.toordinal() - _EPOCH + (v.hour * 3600 + v.minute * 60 + v.second) / 86400
+            return f' s="{date_style}"><v>{serial!r}</v></c>'
+        if isinstance(v, date):
+            return f' s="{date_style}"><v>{v.toordinal() - _EPOCH}</v></c>'
+        if isinstance(v, int | float | Decimal):
+            return f"><v>{v}</v></c>"
+        return f' t="inlineStr">{_text(str(v))}</c>'
+
+    out: list[str] = []
+    append = out.append
+    for n, d in enumerate(rows, start=first):
+        append(f'<row r="{n}">')
+        for letter, key, memo in columns:
+            v = d[key]
+            if v is None:
+                continue
+            if memo is None:
+                cell = rest(v)
+            elif v in memo:
+                cell = memo[v]
+            else:
+                cell = memo[v] = rest(v)
+            if cell:
+                append(f'<c r="{letter}{n}"{cell}')
+        append("</row>")
+        if n % 1000 == 0:
+            yield "".join(out).encode("utf-8")
+            out.clear()
+    yield "".join(out).encode("utf-8")
+
+
+def _assemble(small: io.BytesIO, target: str | IO[bytes], long_lists: dict[str, tuple], styles) -> None:
+    """Copy the saved workbook `small` to `target`, streaming each long list's rows into its sheet
+    (`long_lists`: part name -> (keys, rows)) just before the end of its sheetData."""
+    small.seek(0)
+    with (
+        zipfile.ZipFile(small) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESSLEVEL) as out,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename not in long_lists:
+                out.writestr(info, data)
+                continue
+            keys, rows = long_lists[info.filename]
+            head, tail = data.split(b"</sheetData>", 1)
+            with out.open(info.filename, "w", force_zip64=True) as part:
+                part.write(head)
+                for chunk in _sheet_rows(keys, rows, styles):
+                    part.write(chunk)
+                part.write(b"</sheetData>" + tail)
 
 
 def to_xlsx(report: Report, details: Iterable[dict]) -> bytes:
