@@ -136,6 +136,13 @@ class Config:
     # most once per request). The process that makes a change sees it at once.
     REFERENCE_CACHE = env_bool("REFERENCE_CACHE", True)
     REFERENCE_CHECK_SECONDS = env_int("REFERENCE_CHECK_SECONDS", 2)
+    # The results page, its Atom feed and the home page's latest results are cached per process as
+    # rendered (PUBLIC_PAGE_CACHE_SIZE pages at most); a publication by another process is seen within
+    # PUBLIC_PAGE_CHECK_SECONDS (the publication version row is read at most that often, and at most once
+    # per request). The process that publishes or unpublishes sees it at once.
+    PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
+    PUBLIC_PAGE_CHECK_SECONDS = env_int("PUBLIC_PAGE_CHECK_SECONDS", 2)
+    PUBLIC_PAGE_CACHE_SIZE = env_int("PUBLIC_PAGE_CACHE_SIZE", 128)
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     # Submissions per client address per window.
@@ -247,6 +254,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     STATISTICS_CACHE_SECONDS = 0
     REFERENCE_CHECK_SECONDS = 0  # every request checks the version: a change by another app is seen at once
+    PUBLIC_PAGE_CHECK_SECONDS = 0  # the same for the publication version
 
 
 class ProductionConfig(Config):

@@ -217,6 +217,17 @@ class ReferenceVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PublicationVersion(db.Model):
+    """One row counting changes to what the public lists show (a ticket published or unpublished, the
+    public text of a published ticket, a public letter), bumped in the transaction of each change, so
+    every web process knows when its cached public pages are stale (public/cache.py)."""
+
+    __tablename__ = "publication_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # The open states as a partial-index condition (the staff queue's default view).
 _OPEN = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(set(State) - CLOSED_STATES)) + ")")
 _RUNNING = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(CLOCK_RUNNING_STATES)) + ")")

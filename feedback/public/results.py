@@ -15,28 +15,36 @@ from ..services import letters
 from ..services import results as read_model
 from ..services.results import CSV_COLUMNS, Filters, fetch_tickets, published_query  # noqa: F401  (re-exported)
 from ..timeutil import local_today
-from . import bp
+from . import bp, cache
 
 
 def _year_choices(today):
     return range(today.year, today.year - 6, -1)
 
 
+def _filters_key(filters: Filters) -> tuple:
+    """The filters as part of a cache key (a refused query is not in it: only that it was refused)."""
+    return (tuple(sorted(filters.args().items())), filters.q_refused)
+
+
 @bp.get("/results")
 def results():
     filters = Filters.from_request()
-    rows, has_next = read_model.results_page(filters)
-    units, categories = read_model.filter_choices()
-    return render_template(
-        "public/results.html",
-        tickets=rows,
-        has_next=has_next,
-        filters=filters,
-        units=units,
-        categories=categories,
-        kinds=list(Kind),
-        years=_year_choices(local_today()),
-    )
+
+    def context() -> dict:
+        rows, has_next = read_model.results_page(filters)
+        units, categories = read_model.filter_choices()
+        return {
+            "tickets": rows,
+            "has_next": has_next,
+            "filters": filters,
+            "units": units,
+            "categories": categories,
+            "kinds": list(Kind),
+            "years": _year_choices(local_today()),
+        }
+
+    return cache.page(_filters_key(filters), "public/results.html", context)
 
 
 @bp.get("/results/<code>")
@@ -55,11 +63,14 @@ def result(code: str):
 @bp.get("/results/feed.atom")
 def results_feed():
     filters = Filters.from_request()
-    body = read_model.feed_document(
-        filters,
-        current_app.config["BASE_URL"].rstrip("/"),
-        url_for("public.results_feed", **filters.args(page=None)),
-        url_for("public.results", **filters.args(page=None)),
+    body = cache.value(
+        _filters_key(filters),
+        lambda: read_model.feed_document(
+            filters,
+            current_app.config["BASE_URL"].rstrip("/"),
+            url_for("public.results_feed", **filters.args(page=None)),
+            url_for("public.results", **filters.args(page=None)),
+        ),
     )
     return Response(body, mimetype="application/atom+xml", content_type="application/atom+xml; charset=utf-8")
 

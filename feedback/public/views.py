@@ -16,7 +16,7 @@ from ..services import ServiceError, intake, reference, throttle
 from ..timeutil import local_today, utcnow
 from ..web.errors import too_many
 from ..web.forms import SubmissionForm
-from . import bp
+from . import bp, cache
 
 
 def active_categories() -> list[reference.CategoryRef]:
@@ -74,7 +74,7 @@ def home():
     return render_template(
         "public/home.html",
         categories=active_categories(),
-        latest=read_model.fetch_results(read_model.Filters(), 5),
+        latest=cache.value(("latest", 5), lambda: read_model.fetch_results(read_model.Filters(), 5)),
         figures=read_model.yearly_figures(today.year, today),
     )
 
