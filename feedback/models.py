@@ -12,6 +12,7 @@ from typing import Any
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -741,6 +742,30 @@ class ReportSummary(db.Model):
     answered_month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM, "" never answered
     on_time: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1 on time, 0 late, -1 not answered
     n: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class ReportVersion(db.Model):
+    """A change counter per month of receipt: database triggers on `tickets` (feedback/db/report_cache.py)
+    give it a new value whenever a ticket received in the month is written in a way a report reads (inserted,
+    deleted, or one of the columns a report counts or lists by changed)."""
+
+    __tablename__ = "report_versions"
+
+    received_month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    version: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)  # drawn at random on a change
+
+
+class ReportCache(db.Model):
+    """A period's report figures as counted from the tickets, kept with the change counters of the
+    period's months they were counted at (`ReportVersion`): used while every counter is unchanged, so
+    the figures are always those of a recount (feedback/db/report_cache.py)."""
+
+    __tablename__ = "report_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # period, as-of day, calendar, list size
+    versions: Mapped[str] = mapped_column(Text, nullable=False)  # JSON {month: counter}
+    payload: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: the tally rows and the listed ids
+    computed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
 
 
 ROLES = tuple(r.value for r in Role)

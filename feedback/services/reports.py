@@ -28,6 +28,7 @@ only (group, days, count) rows come back. The long lists (overdue, refused, tran
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Date, Integer, and_, case, column, func, literal, or_, text, tuple_, values
 
+from ..db import report_cache
 from ..domain import outcomes as domain_outcomes
 from ..domain import periods, states
 from ..domain.deadlines import WorkCalendar
@@ -276,6 +278,35 @@ def _workdays(start: date, as_of: date, cal: WorkCalendar):
 
 
 _FACETS = ("kind", "category", "unit", "channel", "reason", "agency")  # the grouping columns, in order
+_ROW = (*_FACETS, "status", "days", "n", "published", "closed")  # a tally row's fields, in order
+
+
+@dataclass
+class _TallyRow:
+    kind: Any
+    category: Any
+    unit: Any
+    channel: Any
+    reason: Any
+    agency: Any
+    status: str
+    days: int | None
+    n: int
+    published: int
+    closed: int
+
+
+def _plain(value: Any) -> Any:
+    """A tally value as JSON data (sums come back as Decimal on PostgreSQL)."""
+    return int(value) if hasattr(value, "as_integer_ratio") and not isinstance(value, bool | int) else value
+
+
+def _workday_ordinals(start: date, as_of: date, cal: WorkCalendar) -> str:
+    """The working-day ordinals the tally counts the days to answer with, as a short digest."""
+    if as_of < start:
+        return ""
+    ordinals = [cal.working_days_between(start, start + timedelta(days=i)) for i in range((as_of - start).days + 1)]
+    return hashlib.sha256(repr(ordinals).encode()).hexdigest()
 
 
 def _tally(period: Period, as_of: date, cal: WorkCalendar, where) -> Iterator[tuple[frozenset, Any]]:
@@ -381,8 +412,40 @@ def build_report(
     }
     reasons: Counter = Counter()
     agencies: Counter = Counter()
-    flat = None
-    for grouped, r in _tally(period, as_of, cal, where):
+    status = status_case(as_of)
+    cohort = [Ticket.received_on >= period.start, Ticket.received_on <= period.end, *where]
+    lists = {
+        "refused": (status == "refused", (Ticket.received_on, Ticket.code)),
+        "transferred": (status == "transferred", (Ticket.received_on, Ticket.code)),
+        "overdue": (status == "open_overdue", (Ticket.due_date, Ticket.code)),
+    }
+
+    def count() -> dict:
+        """The tally and the ids of the listed tickets: plain data, kept by the report cache."""
+        return {
+            "tally": [
+                [sorted(grouped), *(_plain(getattr(r, name)) for name in _ROW)]
+                for grouped, r in _tally(period, as_of, cal, where)
+            ],
+            "ids": {
+                name: list(
+                    db.session.execute(
+                        db.select(Ticket.id).where(*cohort, cond).order_by(*order).limit(list_limit)
+                    ).scalars()
+                )
+                for name, (cond, order) in lists.items()
+            },
+        }
+
+    if where or not report_cache.enabled():
+        counted = count()
+    else:
+        calendar_key = _workday_ordinals(period.start, as_of, cal)
+        key = report_cache.key_of(period.start, period.end, as_of, list_limit, str(tz()), calendar_key)
+        counted = report_cache.cached(key, period.start, period.end, count)
+    for grouped_names, *values_ in counted["tally"]:
+        grouped = frozenset(grouped_names)
+        r = _TallyRow(*values_)
         n, published = int(r.n), int(r.published)
         flat = grouped == frozenset(_FACETS)
         if flat or not grouped:  # the whole period
@@ -391,10 +454,10 @@ def build_report(
                 total.closed_later += int(r.closed)
         for dim in DIMENSIONS:
             if dim in grouped:
-                key = getattr(r, dim)
-                row = rows[dim].get(key)
+                key_ = getattr(r, dim)
+                row = rows[dim].get(key_)
                 if row is None:
-                    row = rows[dim][key] = Row(key, names.of(dim, key))
+                    row = rows[dim][key_] = Row(key_, names.of(dim, key_))
                 row.add(r.status, n, published, r.days)
         if "reason" in grouped and r.status == "refused":
             reasons[r.reason or ""] += n
@@ -411,27 +474,33 @@ def build_report(
         (reason_labels.get(code, code), n) for code, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
     ]
     transferred_agencies = sorted(agencies.items(), key=lambda item: (-item[1], item[0]))
-    status = status_case(as_of)
-    cohort = [Ticket.received_on >= period.start, Ticket.received_on <= period.end, *where]
-    refused_list = [
-        dict(code=c, received_on=r, reason_code=reason_labels.get(rc or "", rc or ""), reason=txt or "")
-        for c, r, rc, txt in db.session.execute(
-            db.select(Ticket.code, Ticket.received_on, Ticket.refuse_reason_code, Ticket.refuse_reason)
-            .where(*cohort, status == "refused")
-            .order_by(Ticket.received_on, Ticket.code)
-            .limit(list_limit)
-        )
-    ]
-    transferred_list = [
-        dict(code=c, received_on=r, agency=a or "", reason=txt or "")
-        for c, r, a, txt in db.session.execute(
-            db.select(Ticket.code, Ticket.received_on, Ticket.transfer_agency, Ticket.transfer_reason)
-            .where(*cohort, status == "transferred")
-            .order_by(Ticket.received_on, Ticket.code)
-            .limit(list_limit)
-        )
-    ]
-    overdue = list(overdue_rows(as_of, cal, [*cohort, status == "open_overdue"], names, limit=list_limit))
+    # The listed tickets read again by id (their texts and names as they are now), in the list's order.
+    ids = counted["ids"]
+    refused_list = (
+        [
+            dict(code=c, received_on=r, reason_code=reason_labels.get(rc or "", rc or ""), reason=txt or "")
+            for c, r, rc, txt in db.session.execute(
+                db.select(Ticket.code, Ticket.received_on, Ticket.refuse_reason_code, Ticket.refuse_reason)
+                .where(Ticket.id.in_(ids["refused"]))
+                .order_by(Ticket.received_on, Ticket.code)
+            )
+        ]
+        if ids["refused"]
+        else []
+    )
+    transferred_list = (
+        [
+            dict(code=c, received_on=r, agency=a or "", reason=txt or "")
+            for c, r, a, txt in db.session.execute(
+                db.select(Ticket.code, Ticket.received_on, Ticket.transfer_agency, Ticket.transfer_reason)
+                .where(Ticket.id.in_(ids["transferred"]))
+                .order_by(Ticket.received_on, Ticket.code)
+            )
+        ]
+        if ids["transferred"]
+        else []
+    )
+    overdue = list(overdue_rows(as_of, cal, [Ticket.id.in_(ids["overdue"])], names)) if ids["overdue"] else []
 
     from . import satisfaction
 
