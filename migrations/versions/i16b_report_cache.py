@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i16b_report_cache"
-down_revision = "i16_reminders"
+down_revision = "i16b_public_cache"
 branch_labels = None
 depends_on = None
 
