@@ -5,7 +5,7 @@ ticket of the month is written in a way a report reads; `report_cache` keeps a p
 counters it was counted at (feedback/db/report_cache.py). PostgreSQL only uses them.
 
 Revision ID: i16b_report_cache
-Revises: i16_reminders
+Revises: i16b_public_cache
 """
 
 import sqlalchemy as sa
