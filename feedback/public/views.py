@@ -129,8 +129,7 @@ def submit():
             "public/submit.html", form=form, form_error=_("Vui lòng kiểm tra lại các thông tin được đánh dấu.")
         ), 400
     try:
-        ticket = intake.submit(form.to_submission(Channel.WEB), now, client=client_address())
-        token = ticket.tracking_token  # read before the commit expires the object: no reload
+        token = intake.receive(form.to_submission(Channel.WEB), now, client=client_address()).tracking_token
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()

@@ -7,16 +7,19 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import insert
 
-from ..db.dialect import insert_or_increment
+from ..db.dialect import insert_family, insert_or_increment
+from ..db.search import STAFF_FIELDS, staff_search_for
 from ..domain.states import Channel, State
 from ..extensions import db
-from ..models import Attachment, Ticket, TrackingCounter, User
+from ..models import Attachment, OutboxMessage, Ticket, TicketEvent, TrackingCounter, User
 from ..timeutil import to_local
 from . import ServiceError, calendar, outbox, reference, throttle, timeline
 
@@ -68,7 +71,8 @@ def allocate_code(year: int) -> str:
     which row-locks on PostgreSQL and holds the write lock on SQLite, so two transactions can never
     read the same number.
     """
-    seq = db.session.execute(insert_or_increment(TrackingCounter, {"year": year}, "last")).scalar_one()
+    statement, params = insert_or_increment(TrackingCounter, {"year": year}, "last")
+    seq = db.session.execute(statement, params).scalar_one()
     return f"{current_app.config['TRACKING_PREFIX']}-{year}-{seq:06d}"
 
 
@@ -118,8 +122,31 @@ def rate_limited(client: str, now: datetime) -> throttle.Verdict:
     return throttle.check("submit", client, cfg["SUBMIT_RATE_LIMIT"], cfg["SUBMIT_RATE_WINDOW"], now)
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """What the writer of a submission gets back: the new ticket's id, code, token and dates."""
+
+    id: int
+    code: str
+    tracking_token: str
+    received_on: date
+    due_date: date
+
+
 def submit(sub: Submission, now: datetime, *, client: str | None = None, staff: User | None = None) -> Ticket:
+    """`receive`, then the new ticket as an ORM object (one SELECT more).
+
+    :raises ServiceError: when the category is unknown or inactive.
+    """
+    receipt = receive(sub, now, client=client, staff=staff)
+    return db.session.get_one(Ticket, receipt.id)
+
+
+def receive(sub: Submission, now: datetime, *, client: str | None = None, staff: User | None = None) -> Receipt:
     """Create the ticket with its code, deadline, timeline entry, files and acknowledgment (not committed).
+
+    The ticket, its first event and its acknowledgment are inserted by one statement on PostgreSQL
+    (`insert_family`), after the tracking counter: the counter row stays locked for the least time.
 
     :raises ServiceError: when the category is unknown or inactive.
     """
@@ -135,96 +162,111 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None, staff: 
     deadline = calendar.compute("answer", received_on, sub.kind, category.id, cal).with_receipt_note(receipt_note)
     route_target = calendar.compute("route", received_on, sub.kind, category.id, cal)
     transfer_target = calendar.compute("transfer", received_on, sub.kind, category.id, cal)
+    explain_vi, explain_en = deadline.explain("vi"), deadline.explain("en")
 
-    ticket = Ticket(
-        code=allocate_code(to_local(now).year),
-        tracking_token=secrets.token_urlsafe(32),
-        kind=sub.kind,
-        category_id=category.id,
-        state=State.NEW,
-        channel=sub.channel,
-        created_by_id=staff.id if staff else None,
-        submitter_type=sub.submitter_type,
-        organization=sub.organization or None,
-        tax_code=sub.tax_code or None,
-        name=sub.name,
-        email=(sub.email or "").lower() or None,
-        phone=sub.phone or None,
-        address=sub.address,
-        consent_publish=sub.consent_publish,
+    values: dict = {
+        "code": None,
+        "tracking_token": secrets.token_urlsafe(32),
+        "kind": sub.kind,
+        "category_id": category.id,
+        "state": State.NEW,
+        "channel": sub.channel,
+        "created_by_id": staff.id if staff else None,
+        "submitter_type": sub.submitter_type,
+        "organization": sub.organization or None,
+        "tax_code": sub.tax_code or None,
+        "name": sub.name,
+        "email": (sub.email or "").lower() or None,
+        "phone": sub.phone or None,
+        "address": sub.address,
+        "consent_publish": sub.consent_publish,
         # What the submitter was shown and agreed to, and when (Law 91/2025/QH15).
-        notice_version=sub.notice_version or (None if staff else current_app.config.get("PRIVACY_NOTICE_VERSION")),
-        consent_processing_at=now if sub.consent_processing else None,
-        consent_publish_at=now if sub.consent_publish else None,
-        title=sub.title,
-        content=sub.content,
-        regulation=sub.regulation or None,
-        received_at=received_at,
-        received_on=received_on,
-        incoming_number=(sub.incoming_number or "").strip() or None,
-        regime=calendar.DEFAULT_REGIME,
-        deadline_basis={
+        "notice_version": sub.notice_version or (None if staff else current_app.config.get("PRIVACY_NOTICE_VERSION")),
+        "consent_processing_at": now if sub.consent_processing else None,
+        "consent_publish_at": now if sub.consent_publish else None,
+        "title": sub.title,
+        "content": sub.content,
+        "regulation": sub.regulation or None,
+        "received_at": received_at,
+        "received_on": received_on,
+        "incoming_number": (sub.incoming_number or "").strip() or None,
+        "regime": calendar.DEFAULT_REGIME,
+        "deadline_basis": {
             "answer": calendar.basis_of(deadline),
             "route": calendar.basis_of(route_target),
             "transfer": calendar.basis_of(transfer_target),
         },
-        due_date=deadline.due,
-        original_due_date=deadline.due,
-        due_explanation=deadline.explain("vi"),
-        due_explanation_en=deadline.explain("en"),
-        locale=submitter_locale(sub, staff),
-        route_due_date=route_target.due,
-        transfer_due_date=transfer_target.due,
-        created_at=now,
-        updated_at=now,
+        "due_date": deadline.due,
+        "original_due_date": deadline.due,
+        "due_explanation": explain_vi,
+        "due_explanation_en": explain_en,
+        "locale": submitter_locale(sub, staff),
+        "route_due_date": route_target.due,
+        "transfer_due_date": transfer_target.due,
+        "created_at": now,
+        "updated_at": now,
+        "staff_search": None,
+    }
+    event = timeline.values(
+        "submit",
+        actor=staff,
+        actor_label="" if staff else "submitter",
+        to_state=State.NEW,
+        public=True,
+        now=now,
+        channel=sub.channel,
+        message=explain_vi,
+        message_en=explain_en,
     )
-    db.session.add(ticket)  # inserted with its event, files and acknowledgment by the one flush below
 
     stored_paths: list[Path] = []
     try:
+        files = []
         for upload in sub.uploads:
             stored, digest = store_upload(upload)
             stored_paths.append(Path(current_app.config["UPLOAD_FOLDER"]) / stored)
-            db.session.add(
-                Attachment(
-                    ticket=ticket,
-                    original_name=upload.filename[:255],
-                    stored_name=stored,
-                    file_type=upload.file_type,
-                    size=len(upload.data),
-                    sha256=digest,
-                    created_at=now,
-                )
+            files.append(
+                {
+                    "original_name": upload.filename[:255],
+                    "stored_name": stored,
+                    "file_type": upload.file_type,
+                    "size": len(upload.data),
+                    "sha256": digest,
+                    "created_at": now,
+                }
             )
-        timeline.record(
-            ticket,
-            "submit",
-            actor=staff,
-            actor_label="" if staff else "submitter",
-            to_state=State.NEW,
-            public=True,
-            now=now,
-            channel=sub.channel,
-            message=deadline.explain("vi"),
-            message_en=deadline.explain("en"),
-        )
-        if ticket.email:
-            outbox.queue(
-                "acknowledgment",
-                ticket.email,
+        # The counter row is locked from here to the commit: nothing slow after this line.
+        values["code"] = allocate_code(to_local(now).year)
+        values["staff_search"] = staff_search_for(*(values[f] for f in STAFF_FIELDS))
+        children: list[tuple] = [(TicketEvent, "ticket_id", event)]
+        if values["email"]:
+            ticket = SimpleNamespace(**values)  # what the templates read
+            subject, body_text, body_html = outbox.render(
                 lambda: f"[{ticket.code}] " + _("Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"),
                 "acknowledgment",
+                locale=ticket.locale,
                 ticket=ticket,
                 deadline=deadline,
-                locale=ticket.locale,
-                now=now,
-                flush=False,
             )
+            mail = {
+                "kind": "acknowledgment",
+                "recipients": ",".join(outbox.normalized(ticket.email)),
+                "subject": subject,
+                "body_text": body_text,
+                "body_html": body_html,
+                "status": outbox.PENDING,
+                "attachments": None,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+            children.append((OutboxMessage, "ticket_id", mail))
+        ticket_id = insert_family(Ticket, values, children)
+        for row in files:
+            db.session.execute(insert(Attachment.__table__).values(**row, ticket_id=ticket_id))
         if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
             throttle.record("submit", client, now)
-        db.session.flush()
     except Exception:
         for path in stored_paths:  # the row will not exist, so neither should its file
             path.unlink(missing_ok=True)
         raise
-    return ticket
+    return Receipt(ticket_id, values["code"], values["tracking_token"], received_on, deadline.due)

@@ -82,11 +82,28 @@ def queue(
     `attachments` are references to stored documents ({"document_id", "variant", "filename"}), read
     when the message is sent: the row stays small and the file is the record's own bytes.
     """
+    recipients = normalized(recipients)
+    subject, body_text, body_html = render(subject, template, locale=locale, ticket=ticket, **context)
+    return add(
+        kind, recipients, subject, body_text, body_html, ticket=ticket, now=now, attachments=attachments, flush=flush
+    )
+
+
+def normalized(recipients: list[str] | str) -> list[str]:
+    """The addresses lower-cased, without blanks or repeats, sorted.
+
+    :raises ValueError: when no address is left.
+    """
     if isinstance(recipients, str):
         recipients = [recipients]
     recipients = sorted({r.strip().lower() for r in recipients if r and r.strip()})
     if not recipients:
         raise ValueError("an email needs at least one recipient")
+    return recipients
+
+
+def render(subject, template: str, *, locale: str = "vi", ticket=None, **context) -> tuple[str, str, str | None]:
+    """(subject, text body, HTML body or None) of `email/<template>` in `locale` (see `queue`)."""
     locale = locale if locale in ("vi", "en") else "vi"
     with force_locale(locale):
         subject = str(subject() if callable(subject) else subject)
@@ -101,9 +118,7 @@ def queue(
             body_html = render_template(f"email/{template}.html", **ctx)
         except TemplateNotFound:  # a template without an HTML part is sent as plain text
             body_html = None
-    return add(
-        kind, recipients, subject, body_text, body_html, ticket=ticket, now=now, attachments=attachments, flush=flush
-    )
+    return subject, body_text, body_html
 
 
 def add(

@@ -25,21 +25,49 @@ def record(
     **details: Any,
 ) -> TicketEvent:
     """Append an event to the ticket's timeline (not committed)."""
-    entry = TicketEvent(
-        ticket=ticket,
-        action=action,
+    columns = values(
+        action,
         actor=actor,
-        actor_label=actor_label or (actor.name if actor else ""),
+        actor_label=actor_label,
         from_state=from_state,
         to_state=to_state,
         public=public,
         message=message,
-        details={k: v for k, v in details.items() if v is not None},
+        now=now,
+        **details,
     )
-    if now is not None:
-        entry.at = now
+    del columns["actor_id"]
+    entry = TicketEvent(ticket=ticket, actor=actor, **columns)
     db.session.add(entry)
     return entry
+
+
+def values(
+    action: str,
+    *,
+    actor: User | None = None,
+    actor_label: str = "",
+    from_state: str | None = None,
+    to_state: str | None = None,
+    public: bool = False,
+    message: str | None = None,
+    now: datetime | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """The columns of an event (without `ticket_id`), for a writer that inserts rows itself (intake)."""
+    columns: dict[str, Any] = {
+        "action": action,
+        "actor_id": actor.id if actor else None,
+        "actor_label": actor_label or (actor.name if actor else ""),
+        "from_state": from_state,
+        "to_state": to_state,
+        "public": public,
+        "message": message,
+        "details": {k: v for k, v in details.items() if v is not None},
+    }
+    if now is not None:
+        columns["at"] = now
+    return columns
 
 
 @event.listens_for(TicketEvent, "before_update")

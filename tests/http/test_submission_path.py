@@ -151,3 +151,40 @@ def test_submission_kept_with_its_acknowledgment_when_mail_fails(app, client, va
     assert message.kind == "acknowledgment" and message.status == "pending" and message.sent_at is None
     assert ticket.code in message.body_text and ticket.due_date.strftime("%d/%m/%Y") in message.body_text
     assert count(Ticket) == 1
+
+
+def test_one_insert_writes_the_ticket_its_event_and_its_acknowledgment(app, client, valid_form):
+    """The web form's rows are written without the ORM: every column the ORM would fill is filled."""
+    import re
+
+    from sqlalchemy import event
+
+    from feedback.models import TicketEvent
+
+    app.config["RATELIMIT_ENABLED"] = False
+    data = {**valid_form, "csrf_token": csrf_token(client, "/submit")}
+    writes: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            writes.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.post("/submit", data=data).status_code == 303
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    inserts = [w for w in writes if "INSERT" in w.upper()]
+    assert len(inserts) == (2 if engine.dialect.name == "postgresql" else 4)
+    db.session.commit()
+    ticket = db.session.execute(db.select(Ticket)).scalar_one()
+    assert re.fullmatch(r"PAKN-\d{4}-\d{6}", ticket.code) and ticket.version == 1 and ticket.privacy_kept == []
+    staff_search = db.session.execute(db.select(Ticket.staff_search)).scalar_one()
+    assert ticket.code.lower() in staff_search and "nguyen" in staff_search
+    (entry,) = db.session.execute(db.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).scalars()
+    assert entry.action == "submit" and entry.actor_label == "submitter" and entry.details["channel"] == "web"
+    (mail,) = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).scalars()
+    assert mail.subject.startswith(f"[{ticket.code}]") and ticket.tracking_token in mail.body_html
+    assert mail.status == "pending" and mail.attempts == 0 and mail.recipients == ticket.email
