@@ -768,6 +768,21 @@ class ReportCache(db.Model):
     computed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
 
 
+class QueueCount(db.Model):
+    """How many tickets there are per unit, state, kind, category and assignee: the staff queue's counts
+    per state under its scope and filters without reading the tickets. Kept exact by database triggers on
+    `tickets` (feedback/db/queue_counts.py: every insert, update and delete, whoever writes)."""
+
+    __tablename__ = "queue_counts"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: not routed to a unit
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignee_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: nobody assigned
+    n: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
 ROLES = tuple(r.value for r in Role)
 
 

@@ -254,24 +254,27 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def staff_matches(q: str) -> ColumnElement[bool] | None:
+def staff_matches(q: str, *, column=None, ids=None) -> ColumnElement[bool] | None:
     """A condition on Ticket: every term of `q` occurs in its staff search text (None for an empty query).
 
-    Served by the trigram index on PostgreSQL and the trigram FTS5 table on SQLite (terms of three
-    characters or more; shorter ones are checked on the rows those find).
+    `column` and `ids` are the staff search text and id columns to test (default `Ticket`'s; an alias's
+    for a subquery of tickets). Served by the trigram index on PostgreSQL and the trigram FTS5 table on
+    SQLite (terms of three characters or more; shorter ones are checked on the rows those find).
     """
     terms = staff_terms(q)
     if not terms:
         return None
-    likes = [Ticket.staff_search.like(_like(t), escape="\\") for t in terms]
+    column = Ticket.staff_search if column is None else column
+    ids = Ticket.id if ids is None else ids
+    likes = [column.like(_like(t), escape="\\") for t in terms]
     if _dialect() == "postgresql":
         return and_(*likes)
     indexed = [t for t in terms if len(t) >= 3]
     conditions = [like for t, like in zip(terms, likes, strict=True) if len(t) < 3]
     if indexed:
         fts_query = " ".join('"' + t.replace('"', '""') + '"' for t in indexed)
-        ids = text(f"SELECT rowid FROM {STAFF_FTS_TABLE} WHERE {STAFF_FTS_TABLE} MATCH :staff_fts").bindparams(
+        found = text(f"SELECT rowid FROM {STAFF_FTS_TABLE} WHERE {STAFF_FTS_TABLE} MATCH :staff_fts").bindparams(
             staff_fts=fts_query
         )
-        conditions.insert(0, Ticket.id.in_(ids.columns(rowid=db.Integer).scalar_subquery()))
+        conditions.insert(0, ids.in_(found.columns(rowid=db.Integer).scalar_subquery()))
     return and_(*conditions)

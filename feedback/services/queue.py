@@ -3,13 +3,18 @@
 A page is one range scan of an index in the queue's order (due_date, id), bounded by LIMIT and keyset
 (`after`): the open tickets by a partial index (all, one unit's, one assignee's), one state by
 (state, due_date, id) or (unit_id, state, due_date, id), everything by (due_date, id) or
-(unit_id, due_date, id) (migration i16_queue). Text search goes through the trigram index of
-`search.staff_matches`.
+(unit_id, due_date, id) (migration i16_queue). A text search first looks for its page among the first
+`SEARCH_PROBE` tickets of that scan (a common name fills a page within a few hundred rows); only when
+they do not fill it does it go through the trigram index of `search.staff_matches` and sort the matches.
 
-The counts per state are `count(*)` (index-only where an index covers the filters), kept for
-`QUEUE_COUNTS_SECONDS` (60 s by default) per scope and filters in the process and dropped as soon as
-this process writes a ticket; the page says when they were counted. They may therefore lag behind what
-other processes wrote by at most that long; the list itself is always current.
+The counts per state come from the counters of `queue_counts` (feedback/db/queue_counts.py, kept exact
+by triggers) when the filters are among its key columns (scope, unit, kind, category, assignee): always
+current, a sum over a few hundred rows. The overdue and due-within filters are counted with `count(*)`
+over the (state, due_date) indexes, and a text search's counts stop at `SEARCH_COUNT_CAP` matches
+("more than 1,000"); those counts are kept for `QUEUE_COUNTS_SECONDS` (60 s by default) per scope and
+filters in the process and dropped as soon as this process writes a ticket; the page says when they
+were counted. They may therefore lag behind what other processes wrote by at most that long; the list
+itself is always current.
 """
 
 from __future__ import annotations
@@ -23,17 +28,20 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import event, literal, tuple_
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 
 from ..db import search
 from ..domain.contact import clean_text
 from ..domain.states import OPEN_STATES, Kind, State
 from ..extensions import db
-from ..models import Category, Ticket, Unit, User
+from ..models import Category, QueueCount, Ticket, Unit, User
 from ..web.access import scope_tickets
 from . import outcomes
 
 MAX_ID = 2**31 - 1
 COUNTS_SECONDS = 60
+SEARCH_PROBE = 2000  # tickets of the index scan in which a search first looks for its page
+SEARCH_COUNT_CAP = 1000  # a search's counts stop beyond this many matches
 
 
 class BadPageKey(ValueError):
@@ -79,8 +87,9 @@ class QueueFilters:
         return (self.unit, self.kind, self.category, self.assignee, self.overdue, self.due_within, self.q)
 
 
-def apply_filters(stmt, f: QueueFilters, user: User, today: date, cal):
-    """Every filter except the state one (the per-state counts use the same set)."""
+def apply_filters(stmt, f: QueueFilters, user: User, today: date, cal, *, text_search: bool = True):
+    """Every filter except the state one (the per-state counts use the same set); the text search too
+    unless `text_search` is false."""
     if f.unit:
         stmt = stmt.where(Ticket.unit_id == db.select(Unit.id).where(Unit.code == f.unit).scalar_subquery())
     if f.kind:
@@ -101,11 +110,27 @@ def apply_filters(stmt, f: QueueFilters, user: User, today: date, cal):
         stmt = stmt.where(
             Ticket.state.in_(sorted(OPEN_STATES)), Ticket.due_date <= cal.add_working_days(today, f.due_within)
         )
-    if f.q:
+    if f.q and text_search:
         condition = search.staff_matches(f.q)
         if condition is not None:
             stmt = stmt.where(condition)
     return stmt
+
+
+def _probe(stmt, q: str, size: int) -> list[Ticket] | None:
+    """The page of a text search if it lies within the first `SEARCH_PROBE` tickets of the page's index
+    scan (`stmt`: every other filter), else None. The first matches in (due_date, id) order among the
+    first tickets in that order are the first matches overall, so a page found here is the right one;
+    with a common name it is found within a few hundred rows, where sorting every match takes seconds."""
+    first = stmt.order_by(Ticket.due_date, Ticket.id).limit(SEARCH_PROBE).subquery()
+    ticket = aliased(Ticket, first)
+    condition = search.staff_matches(q, column=ticket.staff_search, ids=ticket.id)
+    rows = list(
+        db.session.execute(
+            db.select(ticket).where(condition).order_by(ticket.due_date, ticket.id).limit(size + 1)
+        ).scalars()
+    )
+    return rows if len(rows) > size else None
 
 
 def _state_condition(f: QueueFilters):
@@ -121,7 +146,7 @@ def page(f: QueueFilters, user: User, today: date, cal, size: int) -> tuple[list
 
     :raises BadPageKey: `f.after` is not "YYYY-MM-DD.id" within the database's range.
     """
-    stmt = apply_filters(scope_tickets(db.select(Ticket), user), f, user, today, cal)
+    stmt = apply_filters(scope_tickets(db.select(Ticket), user), f, user, today, cal, text_search=False)
     condition = _state_condition(f)
     if condition is not None:
         stmt = stmt.where(condition)
@@ -136,7 +161,14 @@ def page(f: QueueFilters, user: User, today: date, cal, size: int) -> tuple[list
         stmt = stmt.where(tuple_(Ticket.due_date, Ticket.id) > tuple_(literal(after_due), literal(after_id)))
     # No eager loads: the unit, category and assignee of each row are found in the session's identity map
     # (the page loads the units, categories and officers for its filters), so lazy loading costs no query.
-    rows = list(db.session.execute(stmt.order_by(Ticket.due_date, Ticket.id).limit(size + 1)).scalars())
+    rows = None
+    if f.q and search.staff_terms(f.q):
+        rows = _probe(stmt, f.q, size)
+    if rows is None:
+        condition = search.staff_matches(f.q) if f.q else None
+        if condition is not None:
+            stmt = stmt.where(condition)
+        rows = list(db.session.execute(stmt.order_by(Ticket.due_date, Ticket.id).limit(size + 1)).scalars())
     if len(rows) <= size:
         return rows, None
     rows = rows[:size]
@@ -145,11 +177,17 @@ def page(f: QueueFilters, user: User, today: date, cal, size: int) -> tuple[list
 
 @dataclass(frozen=True)
 class Counts:
-    """Tickets per state under the filters, and when they were counted (local time)."""
+    """Tickets per state under the filters, and when they were counted (local time).
+
+    `live`: read from the counters now (exact, no lag); otherwise kept for `max_age` seconds. `capped`:
+    a text search with more than `SEARCH_COUNT_CAP` matches, whose counts per state were not taken.
+    """
 
     by_state: dict[str, int]
     at: datetime
     max_age: int
+    live: bool = False
+    capped: bool = False
 
     @property
     def total(self) -> int:
@@ -175,8 +213,35 @@ def _note_ticket_write(_conn, _cursor, statement, _parameters, _context, _execut
         _generation[0] += 1
 
 
+def counter_counts(f: QueueFilters, user: User) -> dict[str, int]:
+    """Tickets per state in the user's scope under the unit, kind, category and assignee filters, from
+    the counters (`queue_counts`): exact and current."""
+    stmt = db.select(QueueCount.state, db.func.sum(QueueCount.n)).group_by(QueueCount.state)
+    if not user.sees_all:
+        stmt = stmt.where(db.false() if user.unit_id is None else QueueCount.unit_id == user.unit_id)
+    if f.unit:
+        stmt = stmt.where(QueueCount.unit_id == db.select(Unit.id).where(Unit.code == f.unit).scalar_subquery())
+    if f.kind:
+        stmt = stmt.where(QueueCount.kind == f.kind)
+    if f.category:
+        stmt = stmt.where(
+            QueueCount.category_id == db.select(Category.id).where(Category.code == f.category).scalar_subquery()
+        )
+    if f.assignee == "me":
+        stmt = stmt.where(QueueCount.assignee_id == user.id)
+    elif f.assignee == "none":
+        stmt = stmt.where(QueueCount.assignee_id == 0)
+    elif f.assignee:
+        stmt = stmt.where(
+            QueueCount.assignee_id == db.select(User.id).where(User.email == f.assignee).scalar_subquery()
+        )
+    return {state: int(n) for state, n in db.session.execute(stmt).all() if n}
+
+
 def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Counts:
     """The tickets per state that the filters select within the user's scope (every state, not only open)."""
+    if not (f.overdue or f.due_within is not None or (f.q and search.staff_terms(f.q))):
+        return Counts(counter_counts(f, user), now, 0, live=True)
     max_age = int(current_app.config.get("QUEUE_COUNTS_SECONDS", COUNTS_SECONDS))
     key = (id(db.engine), user.sees_all, user.unit_id, user.id if f.assignee == "me" else None, today, f.count_key())
     moment = time.monotonic()
@@ -185,9 +250,17 @@ def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Coun
         if hit and hit[1] == _generation[0] and moment - hit[0] < max_age:
             return hit[2]
         generation = _generation[0]
-    stmt = apply_filters(scope_tickets(db.select(Ticket.state, db.func.count()), user), f, user, today, cal)
-    by_state = dict(db.session.execute(stmt.group_by(Ticket.state)).all())
-    result = Counts(by_state, now, max_age)
+    stmt = apply_filters(scope_tickets(db.select(Ticket.state), user), f, user, today, cal)
+    capped = False
+    if f.q:
+        # At most one more than the cap: beyond it the page says "more than 1,000" instead of counting.
+        found = stmt.limit(SEARCH_COUNT_CAP + 1).subquery()
+        by_state = dict(db.session.execute(db.select(found.c.state, db.func.count()).group_by(found.c.state)).all())
+        capped = sum(by_state.values()) > SEARCH_COUNT_CAP
+    else:
+        grouped = apply_filters(scope_tickets(db.select(Ticket.state, db.func.count()), user), f, user, today, cal)
+        by_state = dict(db.session.execute(grouped.group_by(Ticket.state)).all())
+    result = Counts({} if capped else by_state, now, max_age, capped=capped)
     with _cache_lock:
         if len(_cache) > 2000:
             _cache.clear()

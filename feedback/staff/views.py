@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -71,6 +72,7 @@ def queue():
         total=counts.total,
         open_total=counts.open_total,
         counted=counts,
+        cap=format_decimal(queues.SEARCH_COUNT_CAP),
         next_after=next_after,
         units=units,
         categories=categories,

@@ -1,0 +1,53 @@
+"""The queue's counters (`queue_counts`, kept by triggers) and a text search's capped count (issue 16)."""
+
+from __future__ import annotations
+
+import re
+
+from feedback.db import queue_counts
+from feedback.extensions import db
+from feedback.services import queue as queues
+from feedback.services import workflow
+from feedback.timeutil import utcnow
+
+from .test_queue_scale import recount, shown_counts
+
+
+def no_differences() -> bool:
+    return queue_counts.differences(db.session.connection()) == []
+
+
+def test_counters_stay_exact_through_each_workflow_action(team, make_ticket, staff_client):
+    coord, head, officer = team["coordinator"], team["head"], team["officer"]
+    client = staff_client(coord)
+    ticket = make_ticket(title="Đề nghị hướng dẫn thủ tục đăng ký nhãn hiệu", organization="Công ty TNHH Minh Phát")
+    db.session.commit()
+    assert no_differences() and shown_counts(client.get("/staff/").get_data(as_text=True)) == recount()
+    now = utcnow()
+    for action in (
+        lambda: workflow.route(ticket, coord, "CCTDC", now),
+        lambda: workflow.assign(ticket, head, officer, now),
+        lambda: workflow.refuse(make_ticket(title="Trùng nội dung"), coord, "Trùng với hồ sơ đã giải quyết.", now),
+    ):
+        action()
+        db.session.commit()
+        assert no_differences()
+        html = client.get("/staff/").get_data(as_text=True)
+        assert shown_counts(html) == recount()
+        assert "chậm tới" not in html  # counters are current: no lag announced
+    assigned = shown_counts(staff_client(officer).get("/staff/?assignee=me").get_data(as_text=True))
+    assert assigned["in_progress"] == 1 and sum(assigned.values()) == 1
+
+
+def test_a_search_beyond_the_cap_says_more_than_instead_of_counting(monkeypatch, team, make_ticket, staff_client):
+    monkeypatch.setattr(queues, "SEARCH_COUNT_CAP", 2)
+    for i in range(3):
+        make_ticket(title=f"Kiến nghị số {i}", organization="Công ty CP Thủy sản Hậu Giang")
+    make_ticket(title="Phản ánh khác", organization="HTX Nông nghiệp Đức Huệ")
+    db.session.commit()
+    client = staff_client(team["coordinator"])
+    html = client.get("/staff/?q=hau giang").get_data(as_text=True)
+    assert 'id="counts-capped"' in html and "hơn 2" in html
+    assert len(re.findall(r"<tr data-code=", html)) == 3  # the list itself is complete
+    html = client.get("/staff/?q=duc hue").get_data(as_text=True)
+    assert 'id="counts-capped"' not in html and shown_counts(html)["new"] == 1
