@@ -3,25 +3,38 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..domain import letters as letter_rules
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import Role, TransitionError
 from ..extensions import db
-from ..models import Attachment, Ticket, TicketEvent, Unit, User
+from ..models import (
+    Attachment,
+    OutgoingDocument,
+    PrivacyRequest,
+    Rating,
+    Review,
+    Ticket,
+    TicketEvent,
+    Unit,
+    User,
+)
 from ..public.views import active_categories
-from ..services import ServiceError, calendar, intake, letters, satisfaction, workflow
+from ..services import ServiceError, calendar, intake, letters, reference, satisfaction, workflow
 from ..services import queue as queues
 from ..services.queue import QueueFilters
 from ..timeutil import local_today, to_local, utcnow
-from ..web.access import can_see, roles_required, ticket_for
+from ..web.access import can_see, roles_required, scope_tickets, ticket_for
 from ..web.security import attachment_disposition
 from . import bp
 from .forms import StaffSubmissionForm
@@ -97,31 +110,113 @@ def assignee_choices() -> list[User]:
 # ---------------------------------------------------------------- ticket page
 
 
+@dataclass(frozen=True)
+class Present:
+    """Which of a ticket's optional parts exist (None: not known, read them). Found with the ticket in
+    one statement, so the page reads nothing more for the parts most tickets do not have."""
+
+    attachments: bool | None = None
+    privacy_requests: bool | None = None
+    reviews_or_ratings: bool | None = None
+    letter: bool | None = None
+
+
+UNKNOWN = Present()
+
+
+def _present_columns() -> tuple:
+    ticket_id = Ticket.__table__.c.id
+    return (
+        db.exists().where(Attachment.ticket_id == ticket_id).label("has_attachments"),
+        db.exists().where(PrivacyRequest.ticket_id == ticket_id).label("has_privacy_requests"),
+        db.or_(
+            db.exists().where(Review.ticket_id == ticket_id), db.exists().where(Rating.ticket_id == ticket_id)
+        ).label("has_closing"),
+        db.exists()
+        .where(
+            OutgoingDocument.ticket_id == ticket_id,
+            OutgoingDocument.doc_type == letter_rules.LETTER,
+            OutgoingDocument.status != letter_rules.CANCELLED,
+        )
+        .label("has_letter"),
+    )
+
+
+def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
+    """The ticket for its page, in one statement: with its category, unit and assignee, and which of its
+    optional parts exist.
+
+    :raises NotFound: as `ticket_for` (unknown or outside the user's scope).
+    """
+    stmt = scope_tickets(
+        db.select(Ticket, *_present_columns())
+        .options(joinedload(Ticket.category), joinedload(Ticket.unit), joinedload(Ticket.assignee))
+        .where(Ticket.code == code),
+        user,
+    )
+    row = db.session.execute(stmt).first()
+    if row is None:
+        abort(404)
+    ticket, attachments, privacy_requests, closing, letter = row
+    present = Present(bool(attachments), bool(privacy_requests), bool(closing), bool(letter))
+    # Empty collections are set as loaded, so the template's look at them reads nothing.
+    if not present.attachments:
+        set_committed_value(ticket, "attachments", [])
+    if not present.privacy_requests:
+        set_committed_value(ticket, "privacy_requests", [])
+    return ticket, present
+
+
+def active_units() -> list:
+    """The active units in the order the route form lists them (sort order, code; cached per process)."""
+    return sorted((u for u in reference.units().values() if u.active), key=lambda u: (u.sort_order, u.code))
+
+
 def render_ticket(
-    ticket: Ticket, status: int = 200, *, errors: dict | None = None, error_action: str | None = None, values=None
+    ticket: Ticket,
+    status: int = 200,
+    *,
+    errors: dict | None = None,
+    error_action: str | None = None,
+    values=None,
+    present: Present = UNKNOWN,
 ):
-    """The ticket page with the actions `current_user` may take now."""
+    """The ticket page with the actions `current_user` may take now.
+
+    Only what the page shows is read: the timeline with its actors in one statement, the parts that
+    `present` says exist (all of them when it is not known), and the data of the forms of the actions
+    the user may take.
+    """
     today = local_today()
     cal = calendar.work_calendar()
     events = list(
         db.session.execute(
             db.select(TicketEvent)
-            .options(selectinload(TicketEvent.actor))
+            .options(joinedload(TicketEvent.actor))
             .where(TicketEvent.ticket_id == ticket.id)
             .order_by(TicketEvent.id)
         ).scalars()
     )
     actions = workflow.available_actions(ticket, current_user)
-    units = list(
-        db.session.execute(db.select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.code)).scalars()
-    )
+    units, default_unit_code = [], ""
+    if "route" in actions:
+        units = active_units()
+        default_unit = reference.units().get(ticket.category.default_unit_id or 0)
+        default_unit_code = default_unit.code if default_unit else ""
     requester = db.session.get(User, ticket.pending_extension_by_id) if ticket.pending_extension_by_id else None
+    drafting = bool({"answer", "approve"} & set(actions))
+    closing = (
+        satisfaction.staff_summary(ticket)
+        if present.reviews_or_ratings is not False
+        else satisfaction.StaffSummary([], [], None, {})
+    )
     return render_template(
         "staff/ticket.html",
         ticket=ticket,
         events=events,
         actions=actions,
         units=units,
+        default_unit_code=default_unit_code,
         assignees=workflow.assignable_users(ticket) if "assign" in actions else [],
         refuse_reasons=workflow.REFUSE_REASONS,
         standing=workflow.standing(ticket, today, cal),
@@ -133,17 +228,18 @@ def render_ticket(
         values=values or {},
         today=today,
         max_extensions=current_app.config["MAX_EXTENSIONS"],
-        closing=satisfaction.staff_summary(ticket),
-        letter=letters.current_letter(ticket),
-        draft=letters.draft_defaults(ticket) if {"answer", "approve"} & set(actions) else None,
-        signers=letters.signers_for(ticket) if {"answer", "approve"} & set(actions) else [],
+        closing=closing,
+        letter=letters.current_letter(ticket) if present.letter is not False else None,
+        draft=letters.draft_defaults(ticket) if drafting else None,
+        signers=letters.signers_for(ticket) if drafting else [],
     ), status
 
 
 @bp.get("/tickets/<code>")
 @login_required
 def ticket(code: str):
-    return render_ticket(ticket_for(code, current_user))
+    found, present = ticket_page_for(code, current_user)
+    return render_ticket(found, present=present)
 
 
 @bp.get("/tickets/<code>/attachments/<int:attachment_id>")
