@@ -285,6 +285,14 @@ def _already_logged(keys: list[tuple]) -> set[tuple]:
     return done
 
 
+def _pg_array(values) -> str:
+    """A PostgreSQL array literal of integers, dates or kinds (no quoting needed): a few joins, where
+    adapting a list of 13,000 Python values element by element takes a good part of a second."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+_PG_QUEUED = text("UPDATE reminder_logs SET queued_at = :now WHERE id = ANY(CAST(:ids AS integer[]))")
+
 _PG_INSERT = text(
     "INSERT INTO reminder_logs (ticket_id, kind, due_date, step, created_at) "
     "SELECT t, k, d, s, :now FROM unnest(CAST(:t AS integer[]), CAST(:k AS varchar[]), CAST(:d AS date[]), "
@@ -306,7 +314,13 @@ def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
         columns = list(zip(*keys, strict=True))
         result = db.session.execute(
             _PG_INSERT,
-            {"now": now, "t": list(columns[0]), "k": list(columns[1]), "d": list(columns[2]), "s": list(columns[3])},
+            {
+                "now": now,
+                "t": _pg_array(columns[0]),
+                "k": _pg_array(columns[1]),
+                "d": _pg_array(d.isoformat() for d in columns[2]),
+                "s": _pg_array(columns[3]),
+            },
         )
         for r in result:
             ours[(r.ticket_id, r.kind, r.due_date, r.step)] = r.id
@@ -657,8 +671,12 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
         report.messages.append(message.id)
         for code, kind, step, due_date in digest.items:
             report.queued.append(Queued(digest.person.email.lower(), code, kind, step, due_date, message.id))
-    step = len(pending) if _postgres() else CHUNK
-    for i in range(0, len(pending), step or 1):
+    if _postgres():
+        if pending:
+            db.session.execute(_PG_QUEUED, {"now": now, "ids": _pg_array(pending)})
+        return
+    step = CHUNK
+    for i in range(0, len(pending), step):
         db.session.execute(
             db.update(ReminderLog)
             .where(_id_in(ReminderLog.id, pending[i : i + step]))
