@@ -371,7 +371,7 @@ def reports_export(
     report = svc.build_report(period, local_today(), list_limit=0)
     with open(output, "wb") as out:
         if fmt == "xlsx":
-            exports.write_xlsx(report, svc.iter_detail_rows(report), out, overdue=exports.full_overdue(report))
+            exports.write_xlsx(report, svc.iter_detail_tuples(report), out, overdue=exports.full_overdue(report))
         else:
             chunks = exports.iter_details_csv(svc.iter_detail_rows(report)) if detail else exports.iter_csv(report)
             for chunk in chunks:

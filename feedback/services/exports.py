@@ -155,7 +155,7 @@ class _Sheet:
 
 def write_xlsx(
     report: Report,
-    details: Iterable[dict],
+    details: Iterable[dict] | Iterable[tuple],
     target: str | IO[bytes],
     *,
     overdue: Iterable[dict] | None = None,
@@ -164,6 +164,51 @@ def write_xlsx(
     """The report as an Excel workbook written to `target` (a path or a binary file): summary, by unit,
     by category, overdue list, detailed list, satisfaction. `overdue` defaults to the report's own list;
     `setup(ws, columns)` prepares each sheet for printing."""
+    for _step in _assembling(target, *_workbook(report, details, overdue=overdue, setup=setup)):
+        pass
+
+
+def iter_xlsx(
+    report: Report, details: Iterable[dict] | Iterable[tuple], *, overdue: Iterable[dict] | None = None, setup=None
+) -> Iterator[bytes]:
+    """`write_xlsx` as chunks of bytes, for a streamed response: the small sheets are made now, the
+    zip is written on an unseekable output (its entries with data descriptors) and handed out as the
+    long lists' rows are read, so neither the file nor the rows are held in memory."""
+    parts = _workbook(report, details, overdue=overdue, setup=setup)
+
+    def chunks() -> Iterator[bytes]:
+        pipe = _Pipe()
+        for _step in _assembling(pipe, *parts):
+            if pipe.chunks:
+                yield pipe.take()
+        if pipe.chunks:  # the zip's central directory, written as it closes
+            yield pipe.take()
+
+    return chunks()
+
+
+class _Pipe:
+    """An unseekable binary output whose writes are collected until taken."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        if data:
+            self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+def _workbook(report: Report, details, *, overdue=None, setup=None) -> tuple[io.BytesIO, dict[str, tuple], dict]:
+    """The workbook saved without the long lists' rows, the lists by sheet part, and the cell styles."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -224,7 +269,7 @@ def write_xlsx(
         ws.row([_("Tổng số"), *[getattr(report.satisfaction.total, attr) for attr, _h in sat]], bold=True)
     small = io.BytesIO()  # every sheet but the long lists' rows: a few kilobytes
     wb.save(small)
-    _assemble(small, target, {sheet.path.lstrip("/"): (keys, rows) for sheet, keys, rows in long_lists}, styles)
+    return small, {sheet.path.lstrip("/"): (keys, rows) for sheet, keys, rows in long_lists}, styles
 
 
 # --- the long lists' rows as sheet XML -----------------------------------------------------------
@@ -264,10 +309,12 @@ _REPEATED = frozenset(
 )
 
 
-def _sheet_rows(keys: list[str], rows: Iterable[dict], styles: dict[str, int], *, first: int = 2) -> Iterator[bytes]:
-    """`<row>` elements of the dict rows (from row `first`), in chunks of a thousand rows: text as inline
-    strings (as openpyxl writes them), dates as serial numbers with the dd/mm/yyyy style, decimals with
-    one digit, None and empty text as no cell."""
+def _sheet_rows(
+    keys: list[str], rows: Iterable[dict | tuple], styles: dict[str, int], *, first: int = 2
+) -> Iterator[bytes]:
+    """`<row>` elements of the rows (dicts, or tuples in `keys` order; from row `first`), in chunks of
+    a thousand rows: text as inline strings (as openpyxl writes them), dates as serial numbers with the
+    dd/mm/yyyy style, decimals with one digit, None and empty text as no cell."""
     from openpyxl.utils import get_column_letter
 
     date_style, float_style = styles["date"], styles["float"]
@@ -304,8 +351,9 @@ def _sheet_rows(keys: list[str], rows: Iterable[dict], styles: dict[str, int], *
     append = out.append
     for n, d in enumerate(rows, start=first):
         append(f'<row r="{n}">')
-        for letter, key, memo in columns:
-            v = d[key]
+        # A tuple row holds its values in `keys` order (`reports.iter_detail_tuples`); a dict, by key.
+        values = d if isinstance(d, tuple) else [d[key] for key in keys]
+        for (letter, _key, memo), v in zip(columns, values, strict=True):
             if v is None:
                 continue
             if memo is None:
@@ -326,6 +374,12 @@ def _sheet_rows(keys: list[str], rows: Iterable[dict], styles: dict[str, int], *
 def _assemble(small: io.BytesIO, target: str | IO[bytes], long_lists: dict[str, tuple], styles) -> None:
     """Copy the saved workbook `small` to `target`, streaming each long list's rows into its sheet
     (`long_lists`: part name -> (keys, rows)) just before the end of its sheetData."""
+    for _step in _assembling(target, small, long_lists, styles):
+        pass
+
+
+def _assembling(target, small: io.BytesIO, long_lists: dict[str, tuple], styles) -> Iterator[None]:
+    """`_assemble`, pausing after each piece written to `target` (a streamed response takes it then)."""
     small.seek(0)
     with (
         zipfile.ZipFile(small) as source,
@@ -335,6 +389,7 @@ def _assemble(small: io.BytesIO, target: str | IO[bytes], long_lists: dict[str, 
             data = source.read(info.filename)
             if info.filename not in long_lists:
                 out.writestr(info, data)
+                yield
                 continue
             keys, rows = long_lists[info.filename]
             head, tail = data.split(b"</sheetData>", 1)
@@ -342,10 +397,12 @@ def _assemble(small: io.BytesIO, target: str | IO[bytes], long_lists: dict[str, 
                 part.write(head)
                 for chunk in _sheet_rows(keys, rows, styles):
                     part.write(chunk)
+                    yield
                 part.write(b"</sheetData>" + tail)
+            yield
 
 
-def to_xlsx(report: Report, details: Iterable[dict]) -> bytes:
+def to_xlsx(report: Report, details: Iterable[dict] | Iterable[tuple]) -> bytes:
     """`write_xlsx` into bytes (small periods and tests)."""
     buffer = io.BytesIO()
     write_xlsx(report, details, buffer)
@@ -454,12 +511,17 @@ def satisfaction_csv(report: Report) -> bytes:
     return BOM.encode("utf-8") + out.take()
 
 
-def full_overdue(report: Report) -> Iterator[dict]:
-    """Every open overdue ticket of the report's period (the page's list may be capped)."""
+def full_overdue(report: Report, connection=None) -> Iterator[dict]:
+    """Every open overdue ticket of the report's period (the page's list may be capped), read from
+    `connection` when given."""
     from .calendar import work_calendar
 
     cal = work_calendar()
     status = reports.status_case(report.as_of)
     return reports.overdue_rows(
-        report.as_of, cal, [*report.cohort(), status == "open_overdue"], reports.labels(report.locale)
+        report.as_of,
+        cal,
+        [*report.cohort(), status == "open_overdue"],
+        reports.labels(report.locale),
+        connection=connection,
     )

@@ -530,10 +530,18 @@ def refuse_reason_labels() -> dict[str, str]:
 
 
 def overdue_rows(
-    as_of: date, cal: WorkCalendar, where, names: Labels, *, limit: int | None = None, batch: int = 2000
+    as_of: date,
+    cal: WorkCalendar,
+    where,
+    names: Labels,
+    *,
+    limit: int | None = None,
+    batch: int = 2000,
+    connection=None,
 ) -> Iterator[dict]:
     """Tickets matching `where` (columns only), oldest due date first, with the working days late on
-    `as_of` counted for each row read (at most `limit`); streamed in batches."""
+    `as_of` counted for each row read (at most `limit`); streamed in batches, from `connection` when
+    given."""
     stmt = (
         db.select(
             Ticket.code,
@@ -553,7 +561,9 @@ def overdue_rows(
     )
     if limit is None:  # the full list of an export: streamed from a server-side cursor
         stmt = stmt.execution_options(yield_per=batch)
-    for code, title, kind, category_id, unit_id, state, received_on, due, assignee in db.session.execute(stmt):
+    for code, title, kind, category_id, unit_id, state, received_on, due, assignee in (
+        connection or db.session
+    ).execute(stmt):
         yield dict(
             code=code,
             title=title,
@@ -574,13 +584,36 @@ def overdue_list(as_of: date, cal: WorkCalendar, where, labels_=None, limit: int
     return list(overdue_rows(as_of, cal, where, labels_ or labels(current_locale()), limit=limit))
 
 
-def iter_detail_rows(
+# The order of the values of `iter_detail_tuples` (the keys of `iter_detail_rows`' dicts).
+DETAIL_FIELDS = (
+    "code",
+    "received_on",
+    "kind",
+    "category",
+    "unit",
+    "channel",
+    "submitter_type",
+    "title",
+    "state",
+    "status",
+    "due_date",
+    "answered_on",
+    "working_days",
+    "published_on",
+    "received_at",
+    "incoming_number",
+)
+
+
+def iter_detail_tuples(
     report: Report, *, cal: WorkCalendar | None = None, where=(), batch: int = 2000, connection=None
-) -> Iterator[dict]:
-    """Every ticket of the report's period as a row of plain values (the detailed export), streamed
-    from the database in batches so memory does not grow with the period. Names and labels are looked
-    up now; the rows are read as they are consumed, from `connection` when given (a response streamed
-    after its request has ended reads from a connection of its own)."""
+) -> Iterator[tuple]:
+    """Every ticket of the report's period as a tuple of plain values in `DETAIL_FIELDS` order (the
+    detailed export), streamed from a server-side cursor in batches of `batch` rows so memory does not
+    grow with the period. Only the needed columns are read, as plain tuples (no ORM object); names and
+    labels are looked up now, from dicts built once; the rows are read as they are consumed, from
+    `connection` when given (a response streamed after its request has ended reads from a connection
+    of its own)."""
     cal = cal or work_calendar()
     period, as_of, locale = report.period, report.as_of, report.locale
     names = labels(locale)
@@ -605,7 +638,7 @@ def iter_detail_rows(
         )
         .where(Ticket.received_on >= period.start, Ticket.received_on <= period.end, *where)
         .order_by(Ticket.received_on, Ticket.code)
-        .execution_options(yield_per=batch)
+        .execution_options(yield_per=batch, stream_results=True)
     )
     status_names = {s: status_label(s) for s in STATUSES}
     state_names = {s.value: states.label(states.STATE_LABELS, s.value, locale) for s in State}
@@ -620,9 +653,10 @@ def iter_detail_rows(
             days_memo[pair] = max(0, cal.working_days_between(received_on, answered_on))
         return days_memo[pair]
 
-    def rows() -> Iterator[dict]:
+    def rows() -> Iterator[tuple]:
         of = names.by_dim
         kinds, categories, units, channels = of["kind"], of["category"], of["unit"], of["channel"]
+        answered_statuses = ANSWERED
         for (
             code,
             received_on,
@@ -640,33 +674,40 @@ def iter_detail_rows(
             received_at,
             incoming_number,
         ) in (connection or db.session).execute(stmt):
-            answered = st in ANSWERED
-            local_received = received_at.replace(tzinfo=UTC).astimezone(zone) if received_at else None
-            yield dict(
-                code=code,
-                received_on=received_on,
-                kind=kinds.get(kind, kind),
-                category=categories.get(category_id, ""),
-                unit=units.get(unit_id, ""),
-                channel=channels.get(channel, channel),
-                submitter_type=submitter_names.get(submitter_type, submitter_type),
-                title=title,
-                state=state_names.get(state, state),
-                status=status_names.get(st, st),
-                due_date=due,
-                answered_on=answered_on if answered else None,
-                working_days=working_days(received_on, answered_on) if answered else None,
-                published_on=(published_at.replace(tzinfo=UTC).astimezone(zone).date() if published_at else None),
-                received_at=(
-                    f"{local_received.day:02d}/{local_received.month:02d}/{local_received.year} "
-                    f"{local_received.hour:02d}:{local_received.minute:02d}"
-                )
-                if local_received
-                else "",
-                incoming_number=incoming_number or "",
+            answered = st in answered_statuses
+            if received_at:
+                local = received_at.replace(tzinfo=UTC).astimezone(zone)
+                stamp = f"{local.day:02d}/{local.month:02d}/{local.year} {local.hour:02d}:{local.minute:02d}"
+            else:
+                stamp = ""
+            yield (
+                code,
+                received_on,
+                kinds.get(kind, kind),
+                categories.get(category_id, ""),
+                units.get(unit_id, ""),
+                channels.get(channel, channel),
+                submitter_names.get(submitter_type, submitter_type),
+                title,
+                state_names.get(state, state),
+                status_names.get(st, st),
+                due,
+                answered_on if answered else None,
+                working_days(received_on, answered_on) if answered else None,
+                published_at.replace(tzinfo=UTC).astimezone(zone).date() if published_at else None,
+                stamp,
+                incoming_number or "",
             )
 
     return rows()
+
+
+def iter_detail_rows(
+    report: Report, *, cal: WorkCalendar | None = None, where=(), batch: int = 2000, connection=None
+) -> Iterator[dict]:
+    """`iter_detail_tuples` as dicts keyed by `DETAIL_FIELDS` (the detailed CSV and the page's lists)."""
+    tuples = iter_detail_tuples(report, cal=cal, where=where, batch=batch, connection=connection)
+    return (dict(zip(DETAIL_FIELDS, t, strict=True)) for t in tuples)
 
 
 def detail_rows(report: Report, *, cal: WorkCalendar | None = None, where=()) -> list[dict]:

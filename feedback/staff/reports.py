@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import Response, render_template, request, send_file
+from flask import Response, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -129,31 +127,42 @@ def reports():
 @bp.get("/reports/export.xlsx")
 @roles_required(*REPORT_ROLES)
 def reports_xlsx():
-    """The report as an Excel workbook, written row by row to a temporary file and sent from it."""
+    """The report as an Excel workbook, streamed: the first bytes go out at once, the long lists' rows
+    are read from the database and zipped as the response is sent, so neither the file nor the rows
+    are held in memory (a year of a province within the worker's timeout)."""
     form, report = _report_or_400(EXPORT_LIST_LIMIT)
     if report is None:
         return _bad_period(form)
     from ..services import register  # print set-up: A4, fit to width, titles, agency and period (issue 12)
 
     agency, label = register.agency_name(), report.period.label
-    with contextlib.ExitStack() as cleanup:
-        target = cleanup.enter_context(tempfile.TemporaryFile(suffix=".xlsx"))
-        exports.write_xlsx(
+    # The rows are read while the response is sent, from a connection of its own (as the detailed CSV).
+    connection = db.engine.connect()
+    try:
+        chunks = exports.iter_xlsx(
             report,
-            svc.iter_detail_rows(report),
-            target,
-            overdue=exports.full_overdue(report),
+            svc.iter_detail_tuples(report, connection=connection),
+            overdue=exports.full_overdue(report, connection=connection),
             setup=lambda ws, columns: register.sheet_print_setup(ws, agency, label, columns=columns),
         )
-        target.seek(0)
-        response = send_file(
-            target,
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            as_attachment=False,
-            max_age=0,
-        )
-        cleanup.pop_all()  # the response now owns the file and closes it once sent; closed here on an error
+    except BaseException:
+        connection.close()
+        raise
+    body = _closing(_logging_failure(chunks, current_app.logger, report.period.slug), connection)
+    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.call_on_close(connection.close)  # also when the client goes away mid-download
     return _as_download(response, f"bao-cao-pakn-{report.period.slug}.xlsx")
+
+
+def _logging_failure(chunks: Iterator[bytes], logger, slug: str) -> Iterator[bytes]:
+    """The chunks of a streamed export. A failure once the headers are sent is logged (the client gets
+    a truncated file) and re-raised so the server drops the connection instead of ending the body
+    cleanly."""
+    try:
+        yield from chunks
+    except Exception:
+        logger.exception("XLSX export of %s failed while streaming; the download is truncated", slug)
+        raise
 
 
 @bp.get("/reports/export.csv")
