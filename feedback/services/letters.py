@@ -21,6 +21,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ARRAY, Integer, any_, bindparam
 
 from ..domain import letters as rules
 from ..domain.states import Role
@@ -495,15 +496,16 @@ def public_letter_ids(ticket_ids: list[int]) -> set[int]:
     """Which of these tickets have a public copy of their letter."""
     if not ticket_ids:
         return set()
-    return set(
-        db.session.execute(
-            db.select(OutgoingDocument.ticket_id).where(
-                OutgoingDocument.ticket_id.in_(ticket_ids),
-                OutgoingDocument.status == rules.SIGNED,
-                OutgoingDocument.public_sha256.is_not(None),
-            )
-        ).scalars()
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # One array parameter rather than one per id: a page of 100 binds and sends one value.
+        wanted = OutgoingDocument.ticket_id == any_(bindparam("ticket_ids", list(ticket_ids), type_=ARRAY(Integer)))
+    else:
+        wanted = OutgoingDocument.ticket_id.in_(ticket_ids)
+    query = db.select(OutgoingDocument.ticket_id).where(
+        wanted, OutgoingDocument.status == rules.SIGNED, OutgoingDocument.public_sha256.is_not(None)
     )
+    return set(connection.execute(query).scalars())
 
 
 # ---------------------------------------------------------------- the receipt slip
