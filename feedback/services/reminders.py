@@ -1,7 +1,7 @@
 """The reminder sweep: queue the reminders of the ladder that are due now, each exactly once.
 
 `sweep(now)` does, at a moment inside office hours on a working day:
-1. read the candidate tickets in batches (keyset on the ticket id, only the columns the ladder needs)
+1. read the candidate tickets in batches (keyset on date and id, SPAN days a query, the ladder's columns only)
    from indexed range queries whose bounds are computed here from the calendar and the ladder's end,
    so the cost follows the number of tickets near a date, not the table size nor the backlog:
    - running states with a due date from the ladder's reach (`domain.reminders.overdue_window_start`)
@@ -146,27 +146,35 @@ _FACTS = (
 )
 
 
-def _days(lo: date, hi: date):
-    d = lo
-    while d <= hi:
-        yield d
-        d += timedelta(days=1)
+SPAN = 7  # calendar days read by one candidate query
+
+
+def _spans(lo: date, hi: date, span: int = SPAN):
+    """[lo, hi] cut into consecutive ranges of at most `span` days."""
+    start = lo
+    while start <= hi:
+        end = min(hi, start + timedelta(days=span - 1))
+        yield start, end
+        start = end + timedelta(days=1)
 
 
 def _batches(stmt, day_column, lo: date, hi: date, size: int, id_column=Ticket.id):
-    """The rows of `stmt` with `day_column` in [lo, hi], in batches of about `size`: keyset on the id
-    within each day, so every query is an equality on an indexed date and a range on the id, and
-    memory holds one batch, however many candidates there are."""
+    """The rows of `stmt` with `day_column` in [lo, hi], in the order of (day, id), in batches of
+    about `size`: each query reads a range of SPAN days with a keyset on (day, id), so a window of
+    a few weeks takes a few queries (not one per day) and memory holds one batch, however many
+    candidates there are."""
+    stmt = stmt.add_columns(day_column.label("sweep_day"))
     batch: list = []
-    for day in _days(lo, hi):
-        last = 0
+    for first, end in _spans(lo, hi):
+        last_day, last = first, 0
         while True:
+            after = db.or_(day_column > last_day, db.and_(day_column == last_day, id_column > last))
             rows = db.session.execute(
-                stmt.where(day_column == day, id_column > last).order_by(id_column).limit(size)
+                stmt.where(day_column.between(first, end), after).order_by(day_column, id_column).limit(size)
             ).all()
             if not rows:
                 break
-            last = rows[-1].id
+            last_day, last = rows[-1].sweep_day, rows[-1].id
             batch.extend(rows)
             if len(batch) >= size:
                 yield batch

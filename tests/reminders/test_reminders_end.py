@@ -242,3 +242,47 @@ def test_submitter_emails_rendered_once_per_shape_equal_a_direct_rendering(app, 
         assert (row.subject, row.body_text, row.body_html) == (direct.subject, direct.body_text, direct.body_html)
         assert ticket.code in row.body_text and ticket.tracking_token in row.body_html
     db.session.rollback()
+
+
+def test_candidates_of_a_window_of_weeks_are_read_once_each_in_a_few_queries(app, staff, routed_ticket, put):
+    from sqlalchemy import event
+
+    from feedback.services import reminders as service
+
+    tickets = [
+        routed_ticket(
+            "2027-03-01T09:00", assignee=staff["officer"], title=f"Hồ sơ cấp phép số {i}", email=f"dn{i}@example.com"
+        )
+        for i in range(9)
+    ]
+    first = date(2027, 3, 29)
+    for i, ticket in enumerate(tickets):  # two tickets a day, around the edges of the days each query reads
+        put(ticket, due_date=first + timedelta(days=(i // 2) * (service.SPAN - 1)))
+    cal = calendar.work_calendar()
+    rules = service.ladder()
+    today = date(2027, 4, 26)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM tickets" in statement:
+            statements.append(statement)
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        lo = service.ladder_rules.overdue_window_start(today, cal, rules)
+        hi = service.ladder_rules.before_window_end(today, cal, rules)
+        running = Ticket.state.in_(["assigned", "in_progress"])
+        rows = [
+            r
+            for batch in service._batches(db.select(*service._FACTS).where(running), Ticket.due_date, lo, hi, 2)
+            for r in batch
+        ]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    expected = sorted((t.due_date, t.id) for t in (db.session.get(Ticket, t.id) for t in tickets))
+    assert lo <= expected[0][0] and expected[-1][0] <= hi
+    assert [(r.due_date, r.id) for r in rows] == expected  # each once, by day then id
+    spans = len(list(service._spans(lo, hi)))
+    assert len(statements) <= spans + len(tickets) // 2 + 1  # not one query per day of the window
+    assert (hi - lo).days + 1 > len(statements)
