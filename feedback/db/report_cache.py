@@ -29,27 +29,11 @@ from typing import Any
 from sqlalchemy import delete, event, select, text
 
 from ..extensions import db
-from ..models import ReportCache, ReportVersion
+from ..models import REPORT_COLUMNS, ReportCache, ReportVersion
 from ..timeutil import utcnow
 
 # Every tickets column the report's tally or its short lists read (services/reports.py).
-WATCHED = (
-    "received_on",
-    "kind",
-    "category_id",
-    "unit_id",
-    "channel",
-    "state",
-    "answered_on",
-    "on_time",
-    "due_date",
-    "closed_at",
-    "paused_on",
-    "published_at",
-    "refuse_reason_code",
-    "transfer_agency",
-    "code",
-)
+WATCHED = ("received_on", *REPORT_COLUMNS)
 KEEP = 64  # results kept (the oldest are dropped beyond this)
 FORMAT = 1  # bump when the payload's layout changes
 

@@ -11,31 +11,9 @@ from ..extensions import db
 from ..models import Ticket, TicketEvent, User
 
 
-def record(
-    ticket: Ticket,
-    action: str,
-    *,
-    actor: User | None = None,
-    actor_label: str = "",
-    from_state: str | None = None,
-    to_state: str | None = None,
-    public: bool = False,
-    message: str | None = None,
-    now: datetime | None = None,
-    **details: Any,
-) -> TicketEvent:
-    """Append an event to the ticket's timeline (not committed)."""
-    columns = values(
-        action,
-        actor=actor,
-        actor_label=actor_label,
-        from_state=from_state,
-        to_state=to_state,
-        public=public,
-        message=message,
-        now=now,
-        **details,
-    )
+def record(ticket: Ticket, action: str, *, actor: User | None = None, **fields: Any) -> TicketEvent:
+    """Append an event to the ticket's timeline (not committed); `fields` are those of `values()`."""
+    columns = values(action, actor=actor, **fields)
     del columns["actor_id"]
     entry = TicketEvent(ticket=ticket, actor=actor, **columns)
     db.session.add(entry)
