@@ -87,23 +87,30 @@ class QueueFilters:
         return (self.unit, self.kind, self.category, self.assignee, self.overdue, self.due_within, self.q)
 
 
+def where_unit_kind_category_assignee(stmt, f: QueueFilters, user: User, table, *, unassigned):
+    """The unit, kind, category and assignee filters on `table` (tickets, or the queue counters, whose
+    columns have the same names; `unassigned` is how that table says nobody is assigned)."""
+    if f.unit:
+        stmt = stmt.where(table.unit_id == db.select(Unit.id).where(Unit.code == f.unit).scalar_subquery())
+    if f.kind:
+        stmt = stmt.where(table.kind == f.kind)
+    if f.category:
+        stmt = stmt.where(
+            table.category_id == db.select(Category.id).where(Category.code == f.category).scalar_subquery()
+        )
+    if f.assignee == "me":
+        stmt = stmt.where(table.assignee_id == user.id)
+    elif f.assignee == "none":
+        stmt = stmt.where(unassigned)
+    elif f.assignee:
+        stmt = stmt.where(table.assignee_id == db.select(User.id).where(User.email == f.assignee).scalar_subquery())
+    return stmt
+
+
 def apply_filters(stmt, f: QueueFilters, user: User, today: date, cal, *, text_search: bool = True):
     """Every filter except the state one (the per-state counts use the same set); the text search too
     unless `text_search` is false."""
-    if f.unit:
-        stmt = stmt.where(Ticket.unit_id == db.select(Unit.id).where(Unit.code == f.unit).scalar_subquery())
-    if f.kind:
-        stmt = stmt.where(Ticket.kind == f.kind)
-    if f.category:
-        stmt = stmt.where(
-            Ticket.category_id == db.select(Category.id).where(Category.code == f.category).scalar_subquery()
-        )
-    if f.assignee == "me":
-        stmt = stmt.where(Ticket.assignee_id == user.id)
-    elif f.assignee == "none":
-        stmt = stmt.where(Ticket.assignee_id.is_(None))
-    elif f.assignee:
-        stmt = stmt.where(Ticket.assignee_id == db.select(User.id).where(User.email == f.assignee).scalar_subquery())
+    stmt = where_unit_kind_category_assignee(stmt, f, user, Ticket, unassigned=Ticket.assignee_id.is_(None))
     if f.overdue:
         stmt = stmt.where(outcomes.overdue(today))
     if f.due_within is not None:
@@ -219,22 +226,7 @@ def counter_counts(f: QueueFilters, user: User) -> dict[str, int]:
     stmt = db.select(QueueCount.state, db.func.sum(QueueCount.n)).group_by(QueueCount.state)
     if not user.sees_all:
         stmt = stmt.where(db.false() if user.unit_id is None else QueueCount.unit_id == user.unit_id)
-    if f.unit:
-        stmt = stmt.where(QueueCount.unit_id == db.select(Unit.id).where(Unit.code == f.unit).scalar_subquery())
-    if f.kind:
-        stmt = stmt.where(QueueCount.kind == f.kind)
-    if f.category:
-        stmt = stmt.where(
-            QueueCount.category_id == db.select(Category.id).where(Category.code == f.category).scalar_subquery()
-        )
-    if f.assignee == "me":
-        stmt = stmt.where(QueueCount.assignee_id == user.id)
-    elif f.assignee == "none":
-        stmt = stmt.where(QueueCount.assignee_id == 0)
-    elif f.assignee:
-        stmt = stmt.where(
-            QueueCount.assignee_id == db.select(User.id).where(User.email == f.assignee).scalar_subquery()
-        )
+    stmt = where_unit_kind_category_assignee(stmt, f, user, QueueCount, unassigned=QueueCount.assignee_id == 0)
     return {state: int(n) for state, n in db.session.execute(stmt).all() if n}
 
 
