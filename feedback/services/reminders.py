@@ -299,8 +299,6 @@ def _pg_array(values) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-_PG_QUEUED = text("UPDATE reminder_logs SET queued_at = :now WHERE id = ANY(CAST(:ids AS integer[]))")
-
 _PG_INSERT = text(
     "INSERT INTO reminder_logs (ticket_id, kind, due_date, step, created_at) "
     "SELECT t, k, d, s, :now FROM unnest(CAST(:t AS integer[]), CAST(:k AS varchar[]), CAST(:d AS date[]), "
@@ -345,6 +343,23 @@ def _insert_new(keys: list[tuple], now: datetime) -> dict[tuple, int]:
     return ours
 
 
+# What the submitter's reminder emails show of a ticket (`_Shapes.render`): read as columns, not as
+# full ORM objects with their eighty columns.
+_EMAIL_COLUMNS = (
+    Ticket.id,
+    Ticket.code,
+    Ticket.locale,
+    Ticket.kind,
+    Ticket.state,
+    Ticket.received_on,
+    Ticket.due_date,
+    Ticket.email,
+    Ticket.name,
+    Ticket.title,
+    Ticket.tracking_token,
+)
+
+
 def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report: SweepReport) -> None:
     """Log the batch's new keys and queue the submitter's emails among them (the caller commits)."""
     logged = _already_logged(list(due_by_key))
@@ -355,7 +370,7 @@ def _log_batch(due_by_key: dict[tuple, Due], now: datetime, today: date, report:
         return
     tickets = {
         t.id: t
-        for t in db.session.execute(db.select(Ticket).where(_id_in(Ticket.id, sorted({k[0] for k in mine})))).scalars()
+        for t in db.session.execute(db.select(*_EMAIL_COLUMNS).where(_id_in(Ticket.id, sorted({k[0] for k in mine}))))
     }
     shapes = _Shapes()
     emails = [shapes.render(tickets[key[0]], due_by_key[key], today) for key in mine]
@@ -416,8 +431,21 @@ class _Shapes:
 
     def __init__(self) -> None:
         self.rendered: dict[tuple, tuple[str, str]] = {}
+        self.subjects: dict[tuple[str, str], str] = {}  # (locale, kind) -> the translated "%(code)s" subject
 
-    def render(self, ticket: Ticket, due: Due, today: date) -> dict:
+    def _subject(self, locale: str, kind: str) -> str:
+        """The subject's translation in `locale`, with `%(code)s` left in (gettext's own formatting is
+        the same `%` with the code: looked up once per language, not once per email)."""
+        if (locale, kind) not in self.subjects:
+            with force_locale(locale):
+                if kind == "rating_reminder":
+                    subject = _("[%(code)s] Mời Quý vị đánh giá câu trả lời")
+                else:
+                    subject = _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị")
+            self.subjects[(locale, kind)] = str(subject)
+        return self.subjects[(locale, kind)]
+
+    def render(self, ticket: Any, due: Due, today: date) -> dict:
         locale = ticket.locale if ticket.locale in ("vi", "en") else "vi"
         shape: tuple[Any, ...]
         facts: dict[str, Any]
@@ -432,12 +460,9 @@ class _Shapes:
             shape = (template, locale, ticket.state, ticket.due_date, due.due_date, due.step, due.days, today)
             facts = {"state": ticket.state, "due_date": ticket.due_date}
             ctx = {"due": due, "today": today}
-        with force_locale(locale):
-            if kind == "rating_reminder":
-                subject = _("[%(code)s] Mời Quý vị đánh giá câu trả lời", code=ticket.code)
-            else:
-                subject = _("[%(code)s] Thông báo tiến độ giải quyết phản ánh, kiến nghị", code=ticket.code)
-            if shape not in self.rendered:
+        subject = self._subject(locale, kind) % {"code": ticket.code}
+        if shape not in self.rendered:
+            with force_locale(locale):
                 marked = SimpleNamespace(**{f: self.MARK[f] for f in self.FIELDS}, **facts)
                 self.rendered[shape] = (
                     render_template(
@@ -551,6 +576,65 @@ class _Digest:
             self.top = heapq.nsmallest(self.cap, self.top, key=lambda it: it[0])
 
 
+_PENDING = (
+    ReminderLog.id,
+    ReminderLog.ticket_id,
+    ReminderLog.kind,
+    ReminderLog.due_date,
+    ReminderLog.step,
+    Ticket.code,
+    Ticket.title,
+    Ticket.state,
+    Ticket.unit_id,
+    Ticket.assignee_id,
+)
+
+
+def _pending_pages(now: datetime, size: int):
+    """The pending reminders (`queued_at` empty) with their tickets' digest facts, in pages of `size` in
+    the order of id, each page marked queued at `now` as it is read (the caller's transaction).
+    PostgreSQL: one UPDATE ... FROM tickets ... RETURNING a page, so reading and marking are one
+    statement; SQLite: the page is read, then marked by id."""
+    if _postgres():
+        page = (
+            db.select(ReminderLog.id)
+            .where(ReminderLog.queued_at.is_(None))
+            .order_by(ReminderLog.queued_at, ReminderLog.id)
+            .limit(size)
+            .scalar_subquery()
+        )
+        mark = (
+            db.update(ReminderLog)
+            .where(ReminderLog.id.in_(page), Ticket.id == ReminderLog.ticket_id)
+            .values(queued_at=now)
+            .returning(*_PENDING)
+            .execution_options(synchronize_session=False)
+        )
+        while rows := sorted(db.session.execute(mark).all(), key=lambda r: r.id):
+            yield rows
+        return
+    last = 0
+    while True:
+        rows = db.session.execute(
+            db.select(*_PENDING)
+            .join(Ticket, Ticket.id == ReminderLog.ticket_id)
+            .where(ReminderLog.queued_at.is_(None), ReminderLog.id > last)
+            .order_by(ReminderLog.queued_at, ReminderLog.id)
+            .limit(size)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        for i in range(0, len(rows), CHUNK):
+            db.session.execute(
+                db.update(ReminderLog)
+                .where(ReminderLog.id.in_([r.id for r in rows[i : i + CHUNK]]))
+                .values(queued_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        yield rows
+
+
 def _lock_digests() -> None:
     """Serialise the digest step between concurrent sweeps (SQLite's BEGIN IMMEDIATE already does)."""
     if _postgres():
@@ -563,57 +647,34 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
     cap = max(1, int(current_app.config["REMINDER_DIGEST_CAP"]))
     directory = recipients.Directory()
     digests: dict[str, _Digest] = {}
-    days: dict[tuple, int] = {}
     told: dict[tuple, list[recipients.Person]] = {}
-    pending: list[int] = []
-    last = 0
-    while True:
-        rows = db.session.execute(
-            db.select(
-                ReminderLog.id,
-                ReminderLog.ticket_id,
-                ReminderLog.kind,
-                ReminderLog.due_date,
-                ReminderLog.step,
-                Ticket.code,
-                Ticket.title,
-                Ticket.state,
-                Ticket.unit_id,
-                Ticket.assignee_id,
-            )
-            .join(Ticket, Ticket.id == ReminderLog.ticket_id)
-            .where(ReminderLog.queued_at.is_(None), ReminderLog.id > last)
-            .order_by(ReminderLog.queued_at, ReminderLog.id)
-            .limit(size)
-        ).all()
-        if not rows:
-            break
-        last = rows[-1].id
+    rungs: dict[tuple, tuple] = {}  # (kind, due date, step) -> (who is told, final, days)
+    for rows in _pending_pages(now, size):
         directory.load((r.unit_id for r in rows), (r.assignee_id for r in rows))
-        for r in rows:
-            pending.append(r.id)
-            if r.kind not in ladder_rules.DIGEST_KINDS:
+        for _id, ticket_id, kind, due_date, step, code, title, state, unit_id, assignee_id in rows:
+            if kind not in ladder_rules.DIGEST_KINDS:
                 continue
-            final = rules.is_final(r.kind, r.step)
-            what = "final_escalation" if final and r.kind != ladder_rules.ESCALATE else r.kind
-            if (r.kind, r.due_date) not in days:
-                days[(r.kind, r.due_date)] = _days_of(r.kind, r.due_date, today, cal)
+            rung = rungs.get((kind, due_date, step))
+            if rung is None:
+                final = rules.is_final(kind, step)
+                what = "final_escalation" if final and kind != ladder_rules.ESCALATE else kind
+                rung = rungs[(kind, due_date, step)] = (what, final, _days_of(kind, due_date, today, cal))
             line = {
-                "ticket_id": r.ticket_id,
-                "code": r.code,
-                "title": r.title,
-                "state": r.state,
-                "unit_id": r.unit_id,
-                "kind": r.kind,
-                "step": r.step,
-                "due_date": r.due_date,
-                "final": final,
-                "days": days[(r.kind, r.due_date)],
+                "ticket_id": ticket_id,
+                "code": code,
+                "title": title,
+                "state": state,
+                "unit_id": unit_id,
+                "kind": kind,
+                "step": step,
+                "due_date": due_date,
+                "final": rung[1],
+                "days": rung[2],
             }
-            key = ladder_rules.sort_key(r.kind, r.due_date, r.code)
-            audience = (what, r.unit_id, r.assignee_id)
+            key = ladder_rules.sort_key(kind, due_date, code)
+            audience = (rung[0], unit_id, assignee_id)
             if audience not in told:  # many reminders share a kind, a unit and an assignee
-                told[audience] = directory.told(what, unit_id=r.unit_id, assignee_id=r.assignee_id)
+                told[audience] = directory.told(rung[0], unit_id=unit_id, assignee_id=assignee_id)
             for person in told[audience]:
                 email = person.email.lower()
                 if email not in digests:
@@ -679,18 +740,6 @@ def _queue_digests(now: datetime, today: date, cal, rules: Ladder, size: int, re
         report.messages.append(message.id)
         for code, kind, step, due_date in digest.items:
             report.queued.append(Queued(digest.person.email.lower(), code, kind, step, due_date, message.id))
-    if _postgres():
-        if pending:
-            db.session.execute(_PG_QUEUED, {"now": now, "ids": _pg_array(pending)})
-        return
-    step = CHUNK
-    for i in range(0, len(pending), step):
-        db.session.execute(
-            db.update(ReminderLog)
-            .where(_id_in(ReminderLog.id, pending[i : i + step]))
-            .values(queued_at=now)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def _days_of(kind: str, due_date: date, today: date, cal) -> int:
