@@ -623,8 +623,8 @@ def _pending_pages(now: datetime, size: int):
             .returning(*_PENDING)
             .execution_options(synchronize_session=False)
         )
-        while rows := sorted(db.session.execute(mark).all(), key=lambda r: r.id):
-            yield rows
+        while marked := sorted(db.session.execute(mark).all(), key=lambda r: r.id):
+            yield marked
         return
     last = 0
     while True:
