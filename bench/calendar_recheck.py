@@ -217,7 +217,7 @@ def main() -> None:
         bare_s = time.perf_counter() - started
         db.session.commit()
 
-        svc.add_override(admin, day=day, day_type="day_off", note="Thông báo 999/TB-UBND (benchmark)")
+        svc.add_override(admin, day=day, day_type="day_off", note="Thông báo 999/TB-UBND (benchmark)", now=NOW)
         db.session.commit()
         before = peak_mib()
         started = time.perf_counter()

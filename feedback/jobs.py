@@ -26,6 +26,8 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import create_engine, text
@@ -182,32 +184,40 @@ def leadership_for(app: Flask, holder: str | None = None) -> Leadership:
     return LeaseLock(app, holder)
 
 
-def run_reminders(app: Flask, now: datetime):
-    """Job: one reminder sweep at `now`, committed."""
-    from .services.reminders import sweep
-
+def committed(app: Flask, *steps: Callable[[], Any]) -> list[Any]:
+    """Run a job's steps in an application context, each committed after it; on an error the open
+    transaction is rolled back and the error raised. The steps' results, in order."""
     with app.app_context():
-        log.info("reminder sweep started at %s", now.isoformat(timespec="seconds"))
+        results = []
         try:
-            report = sweep(now)
-            db.session.commit()
-            reports_due = remind_reports(now)  # the periodic reports to the People's Committee (issue 12)
-            db.session.commit()
+            for step in steps:
+                results.append(step())
+                db.session.commit()
         except Exception:
             db.session.rollback()
             raise
-        if reports_due:
-            log.info("report reminders queued: outbox %s", reports_due)
-        if report.skipped:
-            log.info("reminder sweep: nothing queued (%s)", report.skipped)
-        else:
-            log.info(
-                "reminder sweep finished: %s candidates, %s reminders, %s emails queued",
-                report.candidates,
-                len(report.queued),
-                len(report.messages),
-            )
-        return report
+        return results
+
+
+def run_reminders(app: Flask, now: datetime):
+    """Job: one reminder sweep at `now`, committed, then the reminders of the periodic reports due soon."""
+    from .services.reminders import sweep
+
+    log.info("reminder sweep started at %s", now.isoformat(timespec="seconds"))
+    # The periodic reports to the People's Committee (issue 12) are reminded after the sweep is committed.
+    report, reports_due = committed(app, lambda: sweep(now), lambda: remind_reports(now))
+    if reports_due:
+        log.info("report reminders queued: outbox %s", reports_due)
+    if report.skipped:
+        log.info("reminder sweep: nothing queued (%s)", report.skipped)
+    else:
+        log.info(
+            "reminder sweep finished: %s candidates, %s reminders, %s emails queued",
+            report.candidates,
+            len(report.queued),
+            len(report.messages),
+        )
+    return report
 
 
 def run_calendar(app: Flask, now: datetime):
@@ -215,22 +225,20 @@ def run_calendar(app: Flask, now: datetime):
     from .services.recheck import ask_for_plan, recheck
     from .timeutil import local_today
 
-    with app.app_context():
-        try:
-            report = recheck(now, local_today(now))
-            ask_for_plan(now, local_today(now), app.config["CALENDAR_PLAN_ASK_FROM"])
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        if report.changed_days:
-            log.info(
-                "calendar recheck: %s changed days, %s dates moved on %s tickets",
-                len(report.changed_days),
-                len(report.moved),
-                report.tickets,
-            )
+    def check():
+        report = recheck(now, local_today(now))
+        ask_for_plan(now, local_today(now), app.config["CALENDAR_PLAN_ASK_FROM"])
         return report
+
+    (report,) = committed(app, check)
+    if report.changed_days:
+        log.info(
+            "calendar recheck: %s changed days, %s dates moved on %s tickets",
+            len(report.changed_days),
+            len(report.moved),
+            report.tickets,
+        )
+    return report
 
 
 def remind_reports(now: datetime) -> list[int]:
@@ -241,36 +249,30 @@ def remind_reports(now: datetime) -> list[int]:
 
 
 def run_outbox(app: Flask, now: datetime):
-    """Job: one outbox pass at `now`."""
+    """Job: one outbox pass at `now` (the sender commits each message itself)."""
     from .services.outbox import send_pending
 
     with app.app_context():
         report = send_pending(now)
-        if report.sent or report.retried or report.failed or report.lost_claims:
-            log.info(
-                "outbox: sent %s, retry later %s, failed %s, released %s",
-                len(report.sent),
-                len(report.retried),
-                len(report.failed),
-                len(report.released),
-            )
-        return report
+    if report.sent or report.retried or report.failed or report.lost_claims:
+        log.info(
+            "outbox: sent %s, retry later %s, failed %s, released %s",
+            len(report.sent),
+            len(report.retried),
+            len(report.failed),
+            len(report.released),
+        )
+    return report
 
 
 def run_file_cleanup(app: Flask, now: datetime):
     """Job: remove attachment files left without their row, prune old rate events."""
     from .services.files import clean_orphans
 
-    with app.app_context():
-        try:
-            report = clean_orphans(now)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        if report.removed:
-            log.info("file clean-up: %s orphan attachment files removed", len(report.removed))
-        return report
+    (report,) = committed(app, lambda: clean_orphans(now))
+    if report.removed:
+        log.info("file clean-up: %s orphan attachment files removed", len(report.removed))
+    return report
 
 
 class Every:
@@ -335,36 +337,20 @@ def build_scheduler(
     # and a follower notices a dead leader quickly.
     heartbeat = max(1.0, min(app.config["SCHEDULER_LEASE_SECONDS"] / 3, outbox_seconds))
     scheduler.add_job(leader.ensure, "interval", seconds=heartbeat, id="heartbeat", next_run_time=first)
-    scheduler.add_job(
-        guarded(leader, "reminder sweep", lambda: run_reminders(app, clock()), Every(reminder_seconds)),
-        "interval",
-        seconds=min(reminder_seconds, heartbeat),
-        id="reminders",
-        next_run_time=first,
+    jobs = (  # name in the log, job id, job, interval in seconds
+        ("reminder sweep", "reminders", run_reminders, reminder_seconds),
+        ("outbox sender", "outbox", run_outbox, outbox_seconds),
+        ("calendar recheck", "calendar", run_calendar, app.config["SCHEDULER_CALENDAR_MINUTES"] * 60),
+        ("file clean-up", "file-cleanup", run_file_cleanup, app.config["ORPHAN_SWEEP_SECONDS"]),
     )
-    scheduler.add_job(
-        guarded(leader, "outbox sender", lambda: run_outbox(app, clock()), Every(outbox_seconds)),
-        "interval",
-        seconds=min(outbox_seconds, heartbeat),
-        id="outbox",
-        next_run_time=first,
-    )
-    calendar_seconds = app.config["SCHEDULER_CALENDAR_MINUTES"] * 60
-    scheduler.add_job(
-        guarded(leader, "calendar recheck", lambda: run_calendar(app, clock()), Every(calendar_seconds)),
-        "interval",
-        seconds=min(calendar_seconds, heartbeat),
-        id="calendar",
-        next_run_time=first,
-    )
-    cleanup_seconds = app.config["ORPHAN_SWEEP_SECONDS"]
-    scheduler.add_job(
-        guarded(leader, "file clean-up", lambda: run_file_cleanup(app, clock()), Every(cleanup_seconds)),
-        "interval",
-        seconds=min(cleanup_seconds, heartbeat),
-        id="file-cleanup",
-        next_run_time=first,
-    )
+    for name, job_id, job, seconds in jobs:
+        scheduler.add_job(
+            guarded(leader, name, partial(lambda job: job(app, clock()), job), Every(seconds)),
+            "interval",
+            seconds=min(seconds, heartbeat),
+            id=job_id,
+            next_run_time=first,
+        )
     return scheduler
 
 

@@ -39,18 +39,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Unit(db.Model):
+class Listed:
+    """The columns units and categories share: a code that never changes (tickets, reports and the CLI
+    refer to it), the names in both languages, whether it is in use, and its place in lists."""
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=100)
+
+
+class Unit(Listed, db.Model):
     """A unit of the department (or the director's office) that answers tickets."""
 
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    sort_order: Mapped[int] = mapped_column(Integer, default=100)
     # Abbreviation of the unit in the symbol of the documents it drafts ("VP" in 125/SKHCN-VP).
     doc_symbol: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -61,18 +67,13 @@ class Unit(db.Model):
         return f"<Unit {self.code}>"
 
 
-class Category(db.Model):
+class Category(Listed, db.Model):
     """A field (lĩnh vực) of feedback with the unit that answers it by default."""
 
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str | None] = mapped_column(String(200))
     default_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    sort_order: Mapped[int] = mapped_column(Integer, default=100)
 
     default_unit: Mapped[Unit | None] = relationship()
 
@@ -460,14 +461,17 @@ class TicketEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+def once_per_round(name: str, dated: str) -> tuple[UniqueConstraint, Index]:
+    """The table arguments of a row kept once per ticket and answer round (a rating, a review), with
+    the index on the local date that puts it in a report period."""
+    return UniqueConstraint("ticket_id", "round", name=f"uq_{name}_ticket_round"), Index(f"ix_{name}s_{dated}", dated)
+
+
 class Rating(db.Model):
     """The submitter's rating of one answer of a ticket (personal data: public only as aggregates)."""
 
     __tablename__ = "ratings"
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "round", name="uq_rating_ticket_round"),
-        Index("ix_ratings_rated_on", "rated_on"),
-    )
+    __table_args__ = once_per_round("rating", "rated_on")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
@@ -487,10 +491,7 @@ class Review(db.Model):
     """A reconsideration of an answer (xem xét lại): its own due date, its own answer and verdict."""
 
     __tablename__ = "reviews"
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "round", name="uq_review_ticket_round"),
-        Index("ix_reviews_requested_on", "requested_on"),
-    )
+    __table_args__ = once_per_round("review", "requested_on")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))

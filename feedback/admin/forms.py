@@ -69,6 +69,14 @@ def _sort_order():
     return IntegerField(_l("Thứ tự hiển thị"), default=100, validators=[Optional(), NumberRange(min=0, max=10000)])
 
 
+def editing(create: type[FlaskForm], keep: tuple[str, ...], active) -> type[FlaskForm]:
+    """The edit form of a create form: the fields in `keep` (the others, a code or a rule's scope, never
+    change once created), the same objects in the same order, then the `active` box labelled `active`."""
+    fields = {name: getattr(create, name) for name in keep}
+    name = create.__name__.replace("CreateForm", "Form")
+    return type(name, (FlaskForm,), {**fields, "active": BooleanField(active, default=True)})
+
+
 class UnitCreateForm(FlaskForm):
     code = _code(_l("Mã đơn vị"))
     name = _name(_l("Tên đơn vị"))
@@ -79,16 +87,7 @@ class UnitCreateForm(FlaskForm):
     sort_order = _sort_order()
 
 
-class UnitForm(FlaskForm):
-    """A unit's editable fields (its code never changes)."""
-
-    name, name_en, email, sort_order = (
-        UnitCreateForm.name,
-        UnitCreateForm.name_en,
-        UnitCreateForm.email,
-        UnitCreateForm.sort_order,
-    )
-    active = BooleanField(_l("Đang hoạt động"), default=True)
+UnitForm = editing(UnitCreateForm, keep=("name", "name_en", "email", "sort_order"), active=_l("Đang hoạt động"))
 
 
 class CategoryCreateForm(FlaskForm):
@@ -99,16 +98,9 @@ class CategoryCreateForm(FlaskForm):
     sort_order = _sort_order()
 
 
-class CategoryForm(FlaskForm):
-    """A category's editable fields (its code never changes)."""
-
-    name, name_en, default_unit, sort_order = (
-        CategoryCreateForm.name,
-        CategoryCreateForm.name_en,
-        CategoryCreateForm.default_unit,
-        CategoryCreateForm.sort_order,
-    )
-    active = BooleanField(_l("Đang sử dụng"), default=True)
+CategoryForm = editing(
+    CategoryCreateForm, keep=("name", "name_en", "default_unit", "sort_order"), active=_l("Đang sử dụng")
+)
 
 
 class RuleCreateForm(FlaskForm):
@@ -127,11 +119,7 @@ class RuleCreateForm(FlaskForm):
     legal_basis = TextAreaField(_l("Căn cứ pháp lý"), validators=[_required(), Length(max=1000)])
 
 
-class RuleForm(FlaskForm):
-    """A deadline rule's editable fields (its scope never changes)."""
-
-    amount, day_unit, legal_basis = RuleCreateForm.amount, RuleCreateForm.day_unit, RuleCreateForm.legal_basis
-    active = BooleanField(_l("Đang áp dụng"), default=True)
+RuleForm = editing(RuleCreateForm, keep=("amount", "day_unit", "legal_basis"), active=_l("Đang áp dụng"))
 
 
 class OverrideForm(FlaskForm):

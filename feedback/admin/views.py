@@ -132,9 +132,41 @@ def edit_form(form_class, row):
     return form_class(obj=None if request.method == "POST" else row)
 
 
-def order(form, default: int) -> int:
-    """The display order typed in a form, or `default` when the field was left empty."""
-    return form.sort_order.data if form.sort_order.data is not None else default
+def typed(form, *names: str) -> dict:
+    """The data of the named fields of a form, as keyword arguments of the service it feeds."""
+    return {name: form[name].data for name in names}
+
+
+def listed_values(form, default_order: int) -> dict:
+    """What a unit or category form holds, as its service takes it: the code (create forms), the names,
+    the display order (`default_order` when left empty), the email or the default unit, `active` (edit forms)."""
+    values = typed(form, "name", "name_en", *(name for name in ("email", "active") if name in form))
+    values["sort_order"] = default_order if form.sort_order.data is None else form.sort_order.data
+    if "code" in form:
+        values["code"] = form.code.data or ""
+    if "default_unit" in form:
+        values["default_unit"] = unit_from(form.default_unit.data)
+    return values
+
+
+def new_listed(form, create, title: str, back: str, added: str):
+    """The page adding a unit or a category: `create` (its service) takes what the form holds; `added` is
+    the confirmation, `%(code)s` in it standing for the new code."""
+
+    def change() -> str:
+        return added % {"code": create(current_user, **listed_values(form, 100), now=utcnow()).code}
+
+    return form_page(form, title, back, change)
+
+
+def edit_listed(row: Unit | Category, form, update, title: str, back: str, note: str):
+    """The page editing a unit or a category: `update` (its service) takes what the form holds; `note` is
+    shown when the page is opened."""
+
+    def change() -> str:
+        return saved_message(update(current_user, row, **listed_values(form, row.sort_order), now=utcnow()))
+
+    return form_page(form, title, back, change, note=None if request.method == "POST" else note)
 
 
 def unit_from(value: str | None) -> Unit | None:
@@ -233,15 +265,8 @@ def user_new():
     form.unit.choices = unit_choices(_("— Không thuộc đơn vị —"))
 
     def change() -> str:
-        user = svc.create_user(
-            current_user,
-            email=form.email.data,
-            name=form.name.data,
-            role=form.role.data,
-            unit=unit_from(form.unit.data),
-            password=form.password.data,
-            now=utcnow(),
-        )
+        values = typed(form, "email", "name", "role", "password")
+        user = svc.create_user(current_user, **values, unit=unit_from(form.unit.data), now=utcnow())
         return _("Đã tạo tài khoản %(email)s.", email=user.email)
 
     return form_page(form, _("Thêm tài khoản"), url_for("admin.users"), change)
@@ -256,23 +281,32 @@ def assigned_count(user: User) -> int:
     ).scalar_one()
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@admin_only
-def user_edit(user_id: int):
-    user = get_or_404(User, user_id)
-    form = edit_form(UserEditForm, user)
-    if request.method == "GET":
+def user_form(user: User, form: UserEditForm, shown: bool) -> UserEditForm:
+    """The edit form of `user` with its choices; `shown` (not posted): with the user's unit."""
+    if shown:
         form.unit.data = str(user.unit_id) if user.unit_id else ""
     form.role.choices = role_choices()
     form.unit.choices = unit_choices(_("— Không thuộc đơn vị —"), keep=user.unit_id)
-    context = dict(
+    return form
+
+
+def user_page(user: User, password_form: PasswordResetForm) -> dict:
+    """The title and the context of a user's page (its edit form, the password form, (de)activation)."""
+    return dict(
+        title=_("Tài khoản %(email)s", email=user.email),
         user=user,
-        password_form=PasswordResetForm(),
+        password_form=password_form,
         confirm=ConfirmForm(),
         assigned=assigned_count(user),
         template="admin/user_edit.html",
     )
-    title = _("Tài khoản %(email)s", email=user.email)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def user_edit(user_id: int):
+    user = get_or_404(User, user_id)
+    form = user_form(user, edit_form(UserEditForm, user), shown=request.method == "GET")
 
     def change() -> str:
         changes = svc.update_user(
@@ -281,8 +315,9 @@ def user_edit(user_id: int):
         keep_own_session(user)
         return saved_message(changes)
 
+    done = url_for("admin.user_edit", user_id=user.id)
     return form_page(
-        form, title, url_for("admin.users"), change, done=url_for("admin.user_edit", user_id=user.id), **context
+        form, back=url_for("admin.users"), change=change, done=done, **user_page(user, PasswordResetForm())
     )
 
 
@@ -301,21 +336,8 @@ def user_password(user_id: int):
         done = save(form, change, url_for("admin.user_edit", user_id=user.id))
         if done:
             return done
-    edit = UserEditForm(obj=user)
-    edit.role.choices = role_choices()
-    edit.unit.choices = unit_choices(_("— Không thuộc đơn vị —"), keep=user.unit_id)
-    edit.unit.data = str(user.unit_id) if user.unit_id else ""
-    return render_form(
-        edit,
-        _("Tài khoản %(email)s", email=user.email),
-        url_for("admin.users"),
-        400,
-        template="admin/user_edit.html",
-        user=user,
-        password_form=form,
-        confirm=ConfirmForm(),
-        assigned=assigned_count(user),
-    )
+    edit = user_form(user, UserEditForm(obj=user), shown=True)
+    return render_form(edit, back=url_for("admin.users"), status=400, **user_page(user, form))
 
 
 @bp.post("/users/<int:user_id>/<any(deactivate, activate):action>")
@@ -363,49 +385,17 @@ def units():
 @bp.route("/units/new", methods=["GET", "POST"])
 @admin_only
 def unit_new():
-    form = UnitCreateForm()
-
-    def change() -> str:
-        unit = svc.create_unit(
-            current_user,
-            code=form.code.data or "",
-            name=form.name.data,
-            name_en=form.name_en.data,
-            email=form.email.data,
-            sort_order=order(form, 100),
-            now=utcnow(),
-        )
-        return _("Đã thêm đơn vị %(code)s.", code=unit.code)
-
-    return form_page(form, _("Thêm đơn vị"), url_for("admin.units"), change)
+    title, added = _("Thêm đơn vị"), _("Đã thêm đơn vị %(code)s.")
+    return new_listed(UnitCreateForm(), svc.create_unit, title, url_for("admin.units"), added)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @admin_only
 def unit_edit(unit_id: int):
     unit = get_or_404(Unit, unit_id)
-    form = edit_form(UnitForm, unit)
+    note = _("Đơn vị đã có hồ sơ hoặc cán bộ không thể xóa, chỉ có thể ngừng hoạt động. Mã đơn vị không đổi được.")
     title = _("Đơn vị %(code)s", code=unit.code)
-
-    def change() -> str:
-        changes = svc.update_unit(
-            current_user,
-            unit,
-            name=form.name.data,
-            name_en=form.name_en.data,
-            email=form.email.data,
-            active=form.active.data,
-            sort_order=order(form, unit.sort_order),
-            now=utcnow(),
-        )
-        return saved_message(changes)
-
-    note = (
-        None
-        if request.method == "POST"
-        else (_("Đơn vị đã có hồ sơ hoặc cán bộ không thể xóa, chỉ có thể ngừng hoạt động. Mã đơn vị không đổi được."))
-    )
-    return form_page(form, title, url_for("admin.units"), change, note=note)
+    return edit_listed(unit, edit_form(UnitForm, unit), svc.update_unit, title, url_for("admin.units"), note)
 
 
 # --- categories ----------------------------------------------------------------------------------
@@ -423,20 +413,8 @@ def categories():
 def category_new():
     form = CategoryCreateForm()
     form.default_unit.choices = unit_choices(_("— Chưa chọn —"))
-
-    def change() -> str:
-        category = svc.create_category(
-            current_user,
-            code=form.code.data or "",
-            name=form.name.data,
-            name_en=form.name_en.data,
-            default_unit=unit_from(form.default_unit.data),
-            sort_order=order(form, 100),
-            now=utcnow(),
-        )
-        return _("Đã thêm lĩnh vực %(code)s.", code=category.code)
-
-    return form_page(form, _("Thêm lĩnh vực"), url_for("admin.categories"), change)
+    title, added = _("Thêm lĩnh vực"), _("Đã thêm lĩnh vực %(code)s.")
+    return new_listed(form, svc.create_category, title, url_for("admin.categories"), added)
 
 
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
@@ -447,30 +425,12 @@ def category_edit(category_id: int):
     if request.method == "GET":
         form.default_unit.data = str(category.default_unit_id) if category.default_unit_id else ""
     form.default_unit.choices = unit_choices(_("— Chưa chọn —"), keep=category.default_unit_id)
-    title = _("Lĩnh vực %(code)s", code=category.code)
-
-    def change() -> str:
-        changes = svc.update_category(
-            current_user,
-            category,
-            name=form.name.data,
-            name_en=form.name_en.data,
-            default_unit=unit_from(form.default_unit.data),
-            active=form.active.data,
-            sort_order=order(form, category.sort_order),
-            now=utcnow(),
-        )
-        return saved_message(changes)
-
-    note = (
-        None
-        if request.method == "POST"
-        else _(
-            "Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng "
-            "sử dụng không còn xuất hiện trên biểu mẫu gửi phản ánh."
-        )
+    note = _(
+        "Lĩnh vực không xóa được, chỉ ngừng sử dụng: lĩnh vực ngừng "
+        "sử dụng không còn xuất hiện trên biểu mẫu gửi phản ánh."
     )
-    return form_page(form, title, url_for("admin.categories"), change, note=note)
+    title = _("Lĩnh vực %(code)s", code=category.code)
+    return edit_listed(category, form, svc.update_category, title, url_for("admin.categories"), note)
 
 
 # --- deadline rules ------------------------------------------------------------------------------
@@ -523,12 +483,9 @@ def rule_new():
         category = db.session.get(Category, int(form.category.data)) if form.category.data else None
         svc.create_rule(
             current_user,
-            purpose=form.purpose.data,
+            **typed(form, "purpose", "amount", "day_unit", "legal_basis"),
             kind=form.kind.data or None,
             category=category,
-            amount=form.amount.data,
-            day_unit=form.day_unit.data,
-            legal_basis=form.legal_basis.data,
             regime=form.regime.data or None,
             now=utcnow(),
         )
@@ -552,16 +509,8 @@ def rule_edit(rule_id: int):
     note = _("Thời hạn đã ghi trên hồ sơ không thay đổi; quy định mới áp dụng cho hồ sơ tiếp nhận sau khi lưu.")
 
     def change() -> str:
-        changes = svc.update_rule(
-            current_user,
-            rule,
-            amount=form.amount.data,
-            day_unit=form.day_unit.data,
-            legal_basis=form.legal_basis.data,
-            active=form.active.data,
-            now=utcnow(),
-        )
-        return saved_message(changes)
+        values = typed(form, "amount", "day_unit", "legal_basis", "active")
+        return saved_message(svc.update_rule(current_user, rule, **values, now=utcnow()))
 
     return form_page(form, title, url_for("admin.rules"), change, note=note)
 
@@ -609,69 +558,60 @@ def recheck_and_flash() -> None:
         flash(_("Không hồ sơ nào có thời hạn bị ảnh hưởng."), "info")
 
 
-def save_calendar(form, change):
-    """`save` for calendar changes: commit the change, then recheck the tickets' dates."""
-    done = save(form, change, url_for("admin.calendar"))
-    if done:
-        recheck_and_flash()
-    return done
+def calendar_forms(override_posted: bool) -> tuple[OverrideForm, AnnouncementForm]:
+    """The two forms of the calendar page (the override form reads the request only when it is the one posted)."""
+    form = OverrideForm() if override_posted else OverrideForm(formdata=None)
+    form.day_type.choices = choices((k, lbl(DAY_TYPE_LABELS, k)) for k in DAY_TYPE_LABELS)
+    return form, AnnouncementForm(prefix="ann")
+
+
+def calendar_post(posted, change: Callable[[], str], form: OverrideForm, announcement: AnnouncementForm):
+    """One of the calendar page's forms posted: valid and accepted, the change is committed (see `save`), the
+    open tickets' dates rechecked and the page reloaded; otherwise the page again with a 400."""
+    if posted.validate_on_submit():
+        done = save(posted, change, url_for("admin.calendar"))
+        if done:
+            recheck_and_flash()
+            return done
+    return calendar_page(form, announcement, 400)
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
 @admin_only
 def calendar():
     """Announced overrides, a form to add one, and a preview of the working days of the coming months."""
-    form = OverrideForm()
-    form.day_type.choices = choices((k, lbl(DAY_TYPE_LABELS, k)) for k in DAY_TYPE_LABELS)
-    announcement = AnnouncementForm(prefix="ann")
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
+    form, announcement = calendar_forms(override_posted=True)
+    if request.method == "GET":
+        return calendar_page(form, announcement, 200)
 
-            def change() -> str:
-                row = svc.add_override(
-                    current_user,
-                    day=form.day.data,
-                    day_type=form.day_type.data,
-                    note=form.note.data or "",
-                    now=utcnow(),
-                )
-                return _("Đã thêm điều chỉnh lịch ngày %(d)s.", d=row.day.strftime("%d/%m/%Y"))
+    def change() -> str:
+        row = svc.add_override(
+            current_user, day=form.day.data, day_type=form.day_type.data, note=form.note.data or "", now=utcnow()
+        )
+        return _("Đã thêm điều chỉnh lịch ngày %(d)s.", d=row.day.strftime("%d/%m/%Y"))
 
-            done = save_calendar(form, change)
-            if done:
-                return done
-        status = 400
-    return calendar_page(form, announcement, status)
+    return calendar_post(form, change, form, announcement)
 
 
 @bp.post("/calendar/announcements")
 @admin_only
 def calendar_announce():
     """Enter a document announcing a year's days off and swapped working days."""
-    form = OverrideForm(formdata=None)
-    form.day_type.choices = choices((k, lbl(DAY_TYPE_LABELS, k)) for k in DAY_TYPE_LABELS)
-    announcement = AnnouncementForm(prefix="ann")
-    if announcement.validate_on_submit():
+    form, announcement = calendar_forms(override_posted=False)
 
-        def change() -> str:
-            row = svc.add_announcement(
-                current_user,
-                year=announcement.year.data,
-                document_number=announcement.document_number.data,
-                document_date=announcement.document_date.data,
-                issuer=announcement.issuer.data or "",
-                days_off=svc.parse_days(announcement.days_off.data or "", "days_off"),
-                working_days=svc.parse_days(announcement.working_days.data or "", "working_days"),
-                summary=announcement.summary.data or "",
-                now=utcnow(),
-            )
-            return _("Đã nhập thông báo %(n)s: năm %(y)d được ghi là đã công bố.", n=row.document_number, y=row.year)
+    def change() -> str:
+        row = svc.add_announcement(
+            current_user,
+            **typed(announcement, "year", "document_number", "document_date"),
+            issuer=announcement.issuer.data or "",
+            days_off=svc.parse_days(announcement.days_off.data or "", "days_off"),
+            working_days=svc.parse_days(announcement.working_days.data or "", "working_days"),
+            summary=announcement.summary.data or "",
+            now=utcnow(),
+        )
+        return _("Đã nhập thông báo %(n)s: năm %(y)d được ghi là đã công bố.", n=row.document_number, y=row.year)
 
-        done = save_calendar(announcement, change)
-        if done:
-            return done
-    return calendar_page(form, announcement, 400)
+    return calendar_post(announcement, change, form, announcement)
 
 
 def calendar_page(form, announcement, status: int):

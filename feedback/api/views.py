@@ -618,6 +618,25 @@ def openapi_document(base: str) -> dict:
         "description": "Lỗi Open311",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
     }
+
+    def json_array(items: dict, description: str = "OK") -> dict:
+        """A response holding a JSON array of `items`."""
+        return {
+            "description": description,
+            "content": {"application/json": {"schema": {"type": "array", "items": items}}},
+        }
+
+    def one(summary: str, key: str) -> dict:
+        """The GET of one item named by `key` in the path."""
+        named = {"name": key, "in": "path", "required": True, "schema": {"type": "string"}}
+        return {
+            "get": {
+                "summary": summary,
+                "parameters": [named, fmt_param],
+                "responses": {"200": {"description": "OK"}, "404": errors},
+            }
+        }
+
     list_params = [
         fmt_param,
         {
@@ -704,46 +723,17 @@ def openapi_document(base: str) -> dict:
                 "get": {
                     "summary": "Danh sách dịch vụ (lĩnh vực)",
                     "parameters": [fmt_param],
-                    "responses": {
-                        "200": {
-                            "description": "OK",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}}
-                                }
-                            },
-                        }
-                    },
+                    "responses": {"200": json_array({"$ref": "#/components/schemas/Service"})},
                 }
             },
-            "/services/{service_code}.{fmt}": {
-                "get": {
-                    "summary": "Định nghĩa dịch vụ (các thuộc tính khi tạo yêu cầu)",
-                    "parameters": [
-                        {"name": "service_code", "in": "path", "required": True, "schema": {"type": "string"}},
-                        fmt_param,
-                    ],
-                    "responses": {"200": {"description": "OK"}, "404": errors},
-                }
-            },
+            "/services/{service_code}.{fmt}": one(
+                "Định nghĩa dịch vụ (các thuộc tính khi tạo yêu cầu)", "service_code"
+            ),
             "/requests.{fmt}": {
                 "get": {
                     "summary": "Yêu cầu đã công khai và yêu cầu đang mở",
                     "parameters": list_params,
-                    "responses": {
-                        "200": {
-                            "description": "OK",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/ServiceRequest"},
-                                    }
-                                }
-                            },
-                        },
-                        "400": errors,
-                    },
+                    "responses": {"200": json_array({"$ref": "#/components/schemas/ServiceRequest"}), "400": errors},
                 },
                 "post": {
                     "summary": "Tạo yêu cầu (cần api_key)",
@@ -769,26 +759,19 @@ def openapi_document(base: str) -> dict:
                         },
                     },
                     "responses": {
-                        "201": {
-                            "description": "Đã tạo",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "properties": {
-                                                "service_request_id": {"type": "string"},
-                                                "service_notice": {"type": "string"},
-                                                "account_id": nullable_str,
-                                                "due_date": {"type": "string", "format": "date"},
-                                                "expected_datetime": {"type": "string", "format": "date-time"},
-                                            },
-                                        },
-                                    }
-                                }
+                        "201": json_array(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "service_request_id": {"type": "string"},
+                                    "service_notice": {"type": "string"},
+                                    "account_id": nullable_str,
+                                    "due_date": {"type": "string", "format": "date"},
+                                    "expected_datetime": {"type": "string", "format": "date-time"},
+                                },
                             },
-                        },
+                            "Đã tạo",
+                        ),
                         "400": errors,
                         "403": errors,
                         "429": {
@@ -799,16 +782,7 @@ def openapi_document(base: str) -> dict:
                     },
                 },
             },
-            "/requests/{service_request_id}.{fmt}": {
-                "get": {
-                    "summary": "Một yêu cầu",
-                    "parameters": [
-                        {"name": "service_request_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                        fmt_param,
-                    ],
-                    "responses": {"200": {"description": "OK"}, "404": errors},
-                }
-            },
+            "/requests/{service_request_id}.{fmt}": one("Một yêu cầu", "service_request_id"),
             "/openapi.json": {"get": {"summary": "Tài liệu OpenAPI này", "responses": {"200": {"description": "OK"}}}},
         },
     }

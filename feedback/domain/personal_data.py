@@ -331,32 +331,24 @@ _PUBLIC_BODY_AFTER_TITLE = (
 # public official), whatever follows.
 _PRIVATE_AFTER_TITLE = ("công ty", "cty", "doanh nghiệp", "hợp tác xã", "htx", "cửa hàng", "tập đoàn")
 
+# The kinship words Vietnamese addresses people with ("ông", "chị" ...), before a name or in a sentence.
+_KINSHIP = ("ông", "bà", "anh", "chị", "em", "cô", "chú", "bác")
+# Titles abbreviated before a name, written with or without the full stop: English forms of address,
+# degrees and professions (tiến sĩ, thạc sĩ, phó giáo sư, giáo sư, kỹ sư, bác sĩ, luật sư).
+_SHORT_TITLES = ("mr", "ms", "mrs", "dr", "ts", "ths", "pgs", "gs", "ks", "bs", "ls")
 # Forms of address before a name (folded). "anh"/"em"/"cô" are also pronouns, so a capitalised
 # word must follow.
 _HONORIFICS = (
-    "ông",
-    "bà",
-    "anh",
-    "chị",
-    "em",
-    "cô",
-    "chú",
-    "bác",
+    *_KINSHIP,
     "cậu",
     "dì",
     "thím",
     "cháu",
     "cụ",
     "ngài",
-    "mr",
-    "ms",
-    "mrs",
+    *_SHORT_TITLES,
+    *(f"{title}." for title in _SHORT_TITLES),
     "miss",
-    "dr",
-    "mr.",
-    "ms.",
-    "mrs.",
-    "dr.",
     "a.",
     "c.",
     "đ/c",
@@ -377,20 +369,6 @@ _HONORIFICS = (
     "kỹ thuật viên",
     "bác sĩ",
     "luật sư",
-    "ts",
-    "ths",
-    "pgs",
-    "gs",
-    "ks",
-    "bs",
-    "ls",
-    "ts.",
-    "ths.",
-    "pgs.",
-    "gs.",
-    "ks.",
-    "bs.",
-    "ls.",
     "pgs.ts",
     "người nhận",
     "người gửi",
@@ -501,6 +479,32 @@ _HONORIFIC_SET = frozenset(
     {h.lower() for h in _HONORIFICS}
     | {"ong", "ba", "chi", "co", "chu", "bac", "ngai", "can bo", "nhan vien", "chuyen vien", "ten"}
 )
+# Connectives and verbs that open a sentence: capitalised there, never a name, and they end a run of
+# name words.
+_CONNECTIVES = (
+    "Và",
+    "Là",
+    "Đã",
+    "Có",
+    "Không",
+    "Cũng",
+    "Được",
+    "Với",
+    "Ở",
+    "Tại",
+    "Của",
+    "Cho",
+    "Để",
+    "Thì",
+    "Mà",
+    "Nên",
+    "Hoặc",
+    "Hay",
+    "Khi",
+    "Nếu",
+    "Theo",
+    "Về",
+)
 # Words after a form of address that are not names ("ông Giám đốc", "bà Chủ tịch", "anh Em").
 _NOT_A_NAME = {
     w.lower()
@@ -527,18 +531,10 @@ _NOT_A_NAME = {
         "Phòng",
         "Ban",
         "UBND",
-        "Và",
-        "Là",
-        "Đã",
-        "Có",
-        "Không",
         "Này",
         "Ấy",
         "Kia",
         "Nào",
-        "Cũng",
-        "Được",
-        "Với",
         "Ta",
         "Tôi",
         "Em",
@@ -551,19 +547,7 @@ _NOT_A_NAME = {
         "Mọi",
         "Xin",
         "Hãy",
-        "Ở",
-        "Tại",
         "The",
-        "Của",
-        "Cho",
-        "Để",
-        "Thì",
-        "Mà",
-        "Nên",
-        "Hoặc",
-        "Hay",
-        "Khi",
-        "Nếu",
         "Sau",
         "Trước",
         "Trong",
@@ -575,8 +559,7 @@ _NOT_A_NAME = {
         "Con",
         "Nhà",
         "Đơn",
-        "Theo",
-        "Về",
+        *_CONNECTIVES,
     )
 }
 
@@ -584,28 +567,7 @@ _NOT_A_NAME = {
 _STOP_IN_RUN = {
     w.lower()
     for w in (
-        "Và",
-        "Là",
-        "Đã",
-        "Có",
-        "Không",
-        "Cũng",
-        "Được",
-        "Với",
-        "Ở",
-        "Tại",
-        "Của",
-        "Cho",
-        "Để",
-        "Thì",
-        "Mà",
-        "Nên",
-        "Hoặc",
-        "Hay",
-        "Khi",
-        "Nếu",
-        "Theo",
-        "Về",
+        *_CONNECTIVES,
         "Sở",
         "Phòng",
         "UBND",
@@ -740,14 +702,7 @@ def _phrase_spans(folded: str, phrases: Iterable[str], *, extend: bool) -> list[
 # Lower-case words inside an enterprise's name ("Thiết bị Đo lường", "Thương mại và Dịch vụ"): any
 # word but a form of address or a word that ends the name ("của", "là", "ở" ...).
 _COMPANY_STOPS = (
-    "ông",
-    "bà",
-    "anh",
-    "chị",
-    "em",
-    "cô",
-    "chú",
-    "bác",
+    *_KINSHIP,
     "của",
     "là",
     "ở",
@@ -841,8 +796,6 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
         r"(?:[ \u00a0]+(?:cũ|mới|\(cũ\)))?[ \u00a0]*"
         rf"(?:[{_UP}]\w*(?:[ \u00a0]+[{_UP}]\w*){{0,3}}|[0-9]{{1,2}}(?![0-9]))"
     )
-    for match in unit.finditer(text):
-        spans.append(match.span())
     # Enterprises are not persons: "Công ty TNHH Hoàng Phát", "HTX Nông nghiệp An Bình".
     company = _re(
         r"(?<!\w)(?<![Cc]hủ )(?i:công ty|cong ty|cty|doanh nghiệp|dn|htx|hợp tác xã|tập đoàn|cửa hàng|nhà máy|"
@@ -871,10 +824,7 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
         r"nhãn hiệu|thương hiệu|sản phẩm|chương trình|cuộc thi|dự án|đề tài|mô hình|giải|sách|phim)"
         r"[ \u00a0]+[\"“][^\"“”\n]{1,60}[\"”]"
     )
-    for match in quoted.finditer(text):
-        spans.append(match.span())
-    for match in landmark.finditer(text):
-        spans.append(match.span())
+    spans += [match.span() for pattern in (unit, quoted, landmark) for match in pattern.finditer(text)]
     for match in company.finditer(text):
         spans.append(_cut_before_person(text, match.start(), match.end(), match.start("name")))
     spans += _place_spans(text)
@@ -1092,7 +1042,7 @@ _LOWER_NOT_NAMES = frozenset(
     }
 )
 _LOWER_NOT_AFTER = {"chú": {"tâm", "thích"}, "anh": {"hùng", "minh"}, "cô": {"đơn", "gái"}}
-_LOWER_HONORIFICS = frozenset({"anh", "chị", "em", "cô", "chú", "bác", "ông", "bà", "dì", "cậu", "thím", "cháu"})
+_LOWER_HONORIFICS = frozenset({*_KINSHIP, "dì", "cậu", "thím", "cháu"})
 # Typed without diacritics, the forms of address are also common words ("chi phi", "co the"):
 # they count only in a text written without any diacritics, and not before these words.
 _BARE_HONORIFICS = frozenset({"anh", "chi", "em", "co", "chu", "bac", "ong", "ba"})
@@ -1935,17 +1885,7 @@ def detect(
 
 _SENTENCE_END = _re(rf"(?<=[.!?…])[ \u00a0]+(?=[\"“(]?[{_UP}])")
 _ABBREVIATIONS = {
-    "mr.",
-    "ms.",
-    "mrs.",
-    "dr.",
-    "ts.",
-    "ths.",
-    "pgs.",
-    "gs.",
-    "ks.",
-    "bs.",
-    "ls.",
+    *(f"{title}." for title in _SHORT_TITLES),
     "tp.",
     "p.",
     "q.",

@@ -17,6 +17,17 @@ def privacy_policy():
     return render_template("public/privacy.html")
 
 
+def my_data_html(template: str, ticket) -> str:
+    """The submitter's data in a page: the printable one, or the document the PDF is made of."""
+    return render_template(
+        template,
+        ticket=ticket,
+        data=data_requests.subject_data(ticket),
+        kind_labels=data_requests.kind_labels(),
+        state_labels=data_requests.state_labels(),
+    )
+
+
 @bp.get("/track/<token>/my-data.json")
 def my_data_json(token: str):
     ticket = ticket_by_token(token)
@@ -29,15 +40,7 @@ def my_data_json(token: str):
 @bp.get("/track/<token>/my-data")
 def my_data(token: str):
     """A printable page of the same data (print or save as PDF from the browser)."""
-    ticket = ticket_by_token(token)
-    response = render_template(
-        "public/my_data.html",
-        ticket=ticket,
-        data=data_requests.subject_data(ticket),
-        kind_labels=data_requests.kind_labels(),
-        state_labels=data_requests.state_labels(),
-    )
-    return response, 200, {"Cache-Control": "no-store"}
+    return my_data_html("public/my_data.html", ticket_by_token(token)), 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/track/<token>/my-data.pdf")
@@ -46,14 +49,7 @@ def my_data_pdf(token: str):
     from weasyprint import HTML  # imported here: loading it takes a second, most requests never need it
 
     ticket = ticket_by_token(token)
-    html = render_template(
-        "documents/my_data.html",
-        ticket=ticket,
-        data=data_requests.subject_data(ticket),
-        kind_labels=data_requests.kind_labels(),
-        state_labels=data_requests.state_labels(),
-    )
-    pdf = HTML(string=html).write_pdf()
+    pdf = HTML(string=my_data_html("documents/my_data.html", ticket)).write_pdf()
     return (
         pdf,
         200,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Ticket
 from ..services import ServiceError, satisfaction
+from ..services.workflow import Outcome
 from ..timeutil import local_today, utcnow
 from . import bp
 
@@ -76,39 +79,28 @@ def _refuse_staff():
 @bp.post("/track/<token>/rating")
 def rating(token: str):
     """Rate (or change the rating of) the answer in force: 303 back to the page, or the page with the refusal."""
-    return _submitter_act(
-        token,
-        "rating",
-        lambda ticket: satisfaction.rate(
-            ticket,
-            request.form.get("level"),
-            request.form.getlist("reasons"),
-            request.form.get("comment"),
-            utcnow(),
-            expected_revision=satisfaction.parse_revision(request.form.get("revision")),
-        ),
-    )
+    level, revision = request.form.get("level"), satisfaction.parse_revision(request.form.get("revision"))
+
+    def rate(ticket: Ticket, reasons: list[str], comment: str | None, now: datetime) -> Outcome:
+        return satisfaction.rate(ticket, level, reasons, comment, now, expected_revision=revision)
+
+    return _submitter_act(token, "rating", rate)
 
 
 @bp.post("/track/<token>/review")
 def review(token: str):
     """Ask for reconsideration of the answer in force (after a "dissatisfied" rating)."""
-    return _submitter_act(
-        token,
-        "review",
-        lambda ticket: satisfaction.request_review(
-            ticket, request.form.getlist("reasons"), request.form.get("comment"), utcnow()
-        ),
-    )
+    return _submitter_act(token, "review", satisfaction.request_review)
 
 
 def _submitter_act(token: str, section: str, act):
-    """Run the submitter's `act` on the linked ticket: 303 back to its `section` of the tracking page,
-    or the page with the refusal beside that section (nothing changed)."""
+    """Run the submitter's `act` on the linked ticket with the reasons and the comment they sent and the
+    moment: 303 back to its `section` of the tracking page, or the page with the refusal beside that
+    section (nothing changed)."""
     _refuse_staff()
     ticket = ticket_for_link(token, for_update=True)
     try:
-        outcome = act(ticket)
+        outcome = act(ticket, request.form.getlist("reasons"), request.form.get("comment"), utcnow())
         db.session.commit()
     except (ServiceError, StaleDataError) as exc:  # a TransitionError is a ServiceError
         db.session.rollback()

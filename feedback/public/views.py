@@ -15,7 +15,7 @@ from ..models import Ticket
 from ..services import ServiceError, intake, reference, throttle
 from ..timeutil import local_today, utcnow
 from ..web.errors import too_many
-from ..web.forms import SubmissionForm
+from ..web.forms import SubmissionForm, refused
 from . import bp, cache
 
 
@@ -132,10 +132,7 @@ def submit():
         token = intake.receive(form.to_submission(Channel.WEB), now, client=client_address()).tracking_token
         db.session.commit()
     except ServiceError as exc:
-        db.session.rollback()
-        if exc.field and hasattr(form, exc.field):
-            getattr(form, exc.field).errors = [exc.message]
-        return render_template("public/submit.html", form=form, form_error=exc.message), exc.status
+        return refused("public/submit.html", form, exc)
     return redirect(url_for("public.submitted", token=token), code=303)
 
 
@@ -170,13 +167,13 @@ def track():
         return render_template("public/track.html", code=code, email="")
     code = (request.form.get("code") or "").strip().upper()[:64]
     email = (request.form.get("email") or "").strip().lower()[:254]
+
+    def again(error: str) -> str:
+        """The form again with what was typed and why it found nothing."""
+        return render_template("public/track.html", code=code, email=email, error=error)
+
     if not code or not email:
-        return render_template(
-            "public/track.html",
-            code=code,
-            email=email,
-            error=_("Vui lòng nhập mã số theo dõi và thư điện tử đã khai báo."),
-        ), 400
+        return again(_("Vui lòng nhập mã số theo dõi và thư điện tử đã khai báo.")), 400
     cfg = current_app.config
     now = utcnow()
     address = client_address()
@@ -187,9 +184,7 @@ def track():
         if not verdict.allowed:
             db.session.rollback()
             message = _("Quý vị đã tra cứu quá nhiều lần.") + " " + throttle.retry_message(verdict, now)
-            return too_many(
-                verdict.retry_after, render_template("public/track.html", code=code, email=email, error=message)
-            )
+            return too_many(verdict.retry_after, again(message))
         throttle.record("track_address", address, now)
     ticket = db.session.execute(db.select(Ticket).where(Ticket.code == code)).scalar_one_or_none()
     # Compare in constant time and say the same thing whichever part is wrong.
@@ -197,12 +192,7 @@ def track():
         if cfg["RATELIMIT_ENABLED"]:
             throttle.record("track_code", code, now)
         db.session.commit()
-        return render_template(
-            "public/track.html",
-            code=code,
-            email=email,
-            error=_("Không tìm thấy phản ánh với mã số và thư điện tử này. Vui lòng kiểm tra lại."),
-        ), 404
+        return again(_("Không tìm thấy phản ánh với mã số và thư điện tử này. Vui lòng kiểm tra lại.")), 404
     token = ticket.tracking_token
     db.session.commit()
     return redirect(url_for("public.track_token", token=token), code=303)

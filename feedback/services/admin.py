@@ -16,7 +16,7 @@ from ..domain.deadlines import DAY_UNITS
 from ..domain.states import KIND_LABELS, UNIT_ROLES, Role
 from ..extensions import db
 from ..models import AuditLog, CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, Unit, User
-from ..timeutil import parse_day, utcnow
+from ..timeutil import local_today, parse_day
 from . import ServiceError
 
 PURPOSES = ("answer", "transfer", "route", "publish", "progress", "review_request", "review")
@@ -32,13 +32,10 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def audit(
-    actor: User | None, entity: str, entity_id: Any, action: str, now: datetime | None = None, **details: Any
-) -> AuditLog:
-    """Record who changed what (not committed). Views pass `now`; without it (the shell, a test) the
-    entry is stamped with the clock."""
+def audit(actor: User | None, entity: str, entity_id: Any, action: str, *, now: datetime, **details: Any) -> AuditLog:
+    """Record who changed what at `now` (not committed)."""
     row = AuditLog(
-        at=now or utcnow(),
+        at=now,
         actor_id=actor.id if actor else None,
         entity=entity,
         entity_id=str(entity_id),
@@ -88,7 +85,7 @@ def create_user(
     password: str,
     position: str | None = None,
     signing_authority: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> User:
     """Add a staff account (`actor` None: from the command line, audited as such).
 
@@ -116,7 +113,7 @@ def create_user(
         "user",
         user.id,
         "create",
-        now,
+        now=now,
         email=email,
         name=user.name,
         role=role,
@@ -126,9 +123,7 @@ def create_user(
     return user
 
 
-def update_user(
-    actor: User, user: User, *, name: str, role: str, unit: Unit | None, now: datetime | None = None
-) -> dict:
+def update_user(actor: User, user: User, *, name: str, role: str, unit: Unit | None, now: datetime) -> dict:
     """Change a user's name, role and unit.
 
     :raises ServiceError: for a bad role/unit, or an administrator removing their own admin role.
@@ -142,11 +137,11 @@ def update_user(
     if "role" in changes or "unit_id" in changes:
         user.end_sessions()  # what the open sessions were allowed to do has changed
     if changes:
-        audit(actor, "user", user.id, "update", now, changes=changes)
+        audit(actor, "user", user.id, "update", now=now, changes=changes)
     return changes
 
 
-def set_user_active(actor: User, user: User, active: bool, now: datetime | None = None) -> bool:
+def set_user_active(actor: User, user: User, active: bool, *, now: datetime) -> bool:
     """Deactivate (the user can no longer sign in; their tickets stay as they are) or reactivate.
 
     :raises ServiceError: when administrators try to deactivate themselves.
@@ -157,11 +152,11 @@ def set_user_active(actor: User, user: User, active: bool, now: datetime | None 
         return False
     user.active = active
     user.end_sessions()
-    audit(actor, "user", user.id, "activate" if active else "deactivate", now, email=user.email)
+    audit(actor, "user", user.id, "activate" if active else "deactivate", now=now, email=user.email)
     return True
 
 
-def reset_password(actor: User, user: User, password: str, now: datetime | None = None) -> None:
+def reset_password(actor: User, user: User, password: str, *, now: datetime) -> None:
     """Set a new password chosen by the administrator (the password itself is never logged).
 
     :raises ServiceError: for a short password.
@@ -170,7 +165,7 @@ def reset_password(actor: User, user: User, password: str, now: datetime | None 
     from .auth import set_password
 
     set_password(user, password)  # also ends every session of the user
-    audit(actor, "user", user.id, "reset_password", now, email=user.email)
+    audit(actor, "user", user.id, "reset_password", now=now, email=user.email)
 
 
 # --- units and categories ------------------------------------------------------------------------
@@ -183,6 +178,32 @@ def _clean_code(code: str) -> str:
     return code
 
 
+def _new_code(model: type[Unit] | type[Category], code: str, taken: str) -> str:
+    """The cleaned code of a new unit or category.
+
+    :raises ServiceError: for a bad code, or with `taken` for one already used.
+    """
+    code = _clean_code(code)
+    if db.session.execute(db.select(model.id).where(model.code == code)).first():
+        raise ServiceError(taken, 400, "code")
+    return code
+
+
+def _names(name: str, name_en: str | None) -> dict[str, str | None]:
+    """The names of a unit or category as stored: trimmed, no English name as None."""
+    return {"name": name.strip(), "name_en": (name_en or "").strip() or None}
+
+
+def _unit_email(email: str | None) -> str | None:
+    return (email or "").strip().lower() or None
+
+
+def _check_default_unit(unit: Unit | None, keep: int | None = None) -> None:
+    """A category's default unit must be active (unless it is the one the category already has, `keep`)."""
+    if unit is not None and not unit.active and unit.id != keep:
+        raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "default_unit")
+
+
 def create_unit(
     actor: User,
     *,
@@ -191,26 +212,17 @@ def create_unit(
     name_en: str | None,
     email: str | None,
     sort_order: int,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Unit:
     """Add a unit.
 
     :raises ServiceError: for a bad or taken code.
     """
-    code = _clean_code(code)
-    if db.session.execute(db.select(Unit.id).where(Unit.code == code)).first():
-        raise ServiceError(_("Mã đơn vị đã tồn tại."), 400, "code")
-    unit = Unit(
-        code=code,
-        name=name.strip(),
-        name_en=(name_en or "").strip() or None,
-        email=(email or "").strip().lower() or None,
-        sort_order=sort_order,
-        active=True,
-    )
+    code = _new_code(Unit, code, _("Mã đơn vị đã tồn tại."))
+    unit = Unit(code=code, **_names(name, name_en), email=_unit_email(email), sort_order=sort_order, active=True)
     db.session.add(unit)
     db.session.flush()
-    audit(actor, "unit", unit.id, "create", now, code=code, name=unit.name)
+    audit(actor, "unit", unit.id, "create", now=now, code=code, name=unit.name)
     return unit
 
 
@@ -223,7 +235,7 @@ def update_unit(
     email: str | None,
     sort_order: int,
     active: bool,
-    now: datetime | None = None,
+    now: datetime,
 ) -> dict:
     """Change a unit (its code stays: tickets, reports and the CLI refer to it).
 
@@ -248,17 +260,10 @@ def update_unit(
                 "active",
             )
     changes = apply_changes(
-        unit,
-        {
-            "name": name.strip(),
-            "name_en": (name_en or "").strip() or None,
-            "email": (email or "").strip().lower() or None,
-            "sort_order": sort_order,
-            "active": active,
-        },
+        unit, {**_names(name, name_en), "email": _unit_email(email), "sort_order": sort_order, "active": active}
     )
     if changes:
-        audit(actor, "unit", unit.id, "update", now, code=unit.code, changes=changes)
+        audit(actor, "unit", unit.id, "update", now=now, code=unit.code, changes=changes)
     return changes
 
 
@@ -270,37 +275,21 @@ def create_category(
     name_en: str | None,
     default_unit: Unit | None,
     sort_order: int,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Category:
     """Add a category with its default unit.
 
     :raises ServiceError: for a bad or taken code, or an inactive default unit.
     """
-    code = _clean_code(code)
-    if db.session.execute(db.select(Category.id).where(Category.code == code)).first():
-        raise ServiceError(_("Mã lĩnh vực đã tồn tại."), 400, "code")
-    if default_unit is not None and not default_unit.active:
-        raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "default_unit")
+    code = _new_code(Category, code, _("Mã lĩnh vực đã tồn tại."))
+    _check_default_unit(default_unit)
     category = Category(
-        code=code,
-        name=name.strip(),
-        name_en=(name_en or "").strip() or None,
-        default_unit=default_unit,
-        sort_order=sort_order,
-        active=True,
+        code=code, **_names(name, name_en), default_unit=default_unit, sort_order=sort_order, active=True
     )
     db.session.add(category)
     db.session.flush()
-    audit(
-        actor,
-        "category",
-        category.id,
-        "create",
-        now,
-        code=code,
-        name=category.name,
-        default_unit=default_unit.code if default_unit else None,
-    )
+    unit_code = default_unit.code if default_unit else None
+    audit(actor, "category", category.id, "create", now=now, code=code, name=category.name, default_unit=unit_code)
     return category
 
 
@@ -313,25 +302,18 @@ def update_category(
     default_unit: Unit | None,
     sort_order: int,
     active: bool,
-    now: datetime | None = None,
+    now: datetime,
 ) -> dict:
     """Change a category (its code stays)."""
-    if default_unit is not None and not default_unit.active and default_unit.id != category.default_unit_id:
-        raise ServiceError(_("Đơn vị đã ngừng hoạt động."), 400, "default_unit")
+    _check_default_unit(default_unit, keep=category.default_unit_id)
+    unit_id = default_unit.id if default_unit else None
     changes = apply_changes(
-        category,
-        {
-            "name": name.strip(),
-            "name_en": (name_en or "").strip() or None,
-            "default_unit_id": default_unit.id if default_unit else None,
-            "sort_order": sort_order,
-            "active": active,
-        },
+        category, {**_names(name, name_en), "default_unit_id": unit_id, "sort_order": sort_order, "active": active}
     )
     if "default_unit_id" in changes:
         category.default_unit = default_unit
     if changes:
-        audit(actor, "category", category.id, "update", now, code=category.code, changes=changes)
+        audit(actor, "category", category.id, "update", now=now, code=category.code, changes=changes)
     return changes
 
 
@@ -351,6 +333,11 @@ def _check_rule(purpose: str, kind: str | None, amount: int, day_unit: str, lega
         raise ServiceError(_("Vui lòng ghi căn cứ pháp lý."), 400, "legal_basis")
 
 
+def _figures(amount: int, day_unit: str, legal_basis: str) -> dict[str, Any]:
+    """What a rule says, as stored (the part an edit may change; its scope stays)."""
+    return {"amount": amount, "day_unit": day_unit, "legal_basis": legal_basis.strip()}
+
+
 def create_rule(
     actor: User,
     *,
@@ -361,7 +348,7 @@ def create_rule(
     day_unit: str,
     legal_basis: str,
     regime: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> DeadlineRule:
     """Add a deadline rule (the most specific active rule wins, see services.calendar.rule_for).
 
@@ -372,32 +359,12 @@ def create_rule(
 
     if regime is not None and regime not in REGIMES:
         raise ServiceError(_("Chế độ xử lý không hợp lệ."), 400, "regime")
-    rule = DeadlineRule(
-        purpose=purpose,
-        kind=kind,
-        category=category,
-        amount=amount,
-        day_unit=day_unit,
-        legal_basis=legal_basis.strip(),
-        active=True,
-        regime=regime,
-    )
+    scope, figures = {"purpose": purpose, "kind": kind, "regime": regime}, _figures(amount, day_unit, legal_basis)
+    rule = DeadlineRule(**scope, category=category, **figures, active=True)
     db.session.add(rule)
     db.session.flush()
-    audit(
-        actor,
-        "deadline_rule",
-        rule.id,
-        "create",
-        now,
-        purpose=purpose,
-        kind=kind,
-        category=category.code if category else None,
-        amount=amount,
-        day_unit=day_unit,
-        legal_basis=rule.legal_basis,
-        regime=regime,
-    )
+    category_code = category.code if category else None
+    audit(actor, "deadline_rule", rule.id, "create", now=now, **scope, category=category_code, **figures)
     return rule
 
 
@@ -409,22 +376,20 @@ def update_rule(
     day_unit: str,
     legal_basis: str,
     active: bool,
-    now: datetime | None = None,
+    now: datetime,
 ) -> dict:
     """Change a rule's figure, unit, legal basis or activity (its scope stays: add a new rule instead)."""
     _check_rule(rule.purpose, rule.kind, amount, day_unit, legal_basis)
-    changes = apply_changes(
-        rule, {"amount": amount, "day_unit": day_unit, "legal_basis": legal_basis.strip(), "active": active}
-    )
+    changes = apply_changes(rule, {**_figures(amount, day_unit, legal_basis), "active": active})
     if changes:
-        audit(actor, "deadline_rule", rule.id, "update", now, purpose=rule.purpose, changes=changes)
+        audit(actor, "deadline_rule", rule.id, "update", now=now, purpose=rule.purpose, changes=changes)
     return changes
 
 
 # --- calendar ------------------------------------------------------------------------------------
 
 
-def add_override(actor: User, *, day: date, day_type: str, note: str, now: datetime | None = None) -> CalendarOverride:
+def add_override(actor: User, *, day: date, day_type: str, note: str, now: datetime) -> CalendarOverride:
     """Announce an extra day off or a swapped working day.
 
     :raises ServiceError: for a bad type or a day that already has an override.
@@ -437,12 +402,11 @@ def add_override(actor: User, *, day: date, day_type: str, note: str, now: datet
     row = CalendarOverride(day=day, day_type=day_type, note=(note or "").strip(), created_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
-    audit(actor, "calendar_override", row.id, "create", now, day=day, day_type=day_type, note=row.note)
+    audit(actor, "calendar_override", row.id, "create", now=now, day=day, day_type=day_type, note=row.note)
     return row
 
 
-def _snapshot_before_change(now: datetime | None) -> None:
-    from ..timeutil import local_today
+def _snapshot_before_change(now: datetime) -> None:
     from .recheck import ensure_snapshot
 
     ensure_snapshot(local_today(now))
@@ -489,7 +453,7 @@ def add_announcement(
     days_off: list[date],
     working_days: list[date],
     summary: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> CalendarAnnouncement:
     """Enter a document announcing days off and swapped working days; the year becomes announced.
 
@@ -557,7 +521,7 @@ def add_announcement(
         "calendar_announcement",
         row.id,
         "create",
-        now,
+        now=now,
         year=year,
         document_number=number,
         document_date=document_date,
@@ -568,9 +532,9 @@ def add_announcement(
     return row
 
 
-def remove_override(actor: User, row: CalendarOverride, now: datetime | None = None) -> None:
+def remove_override(actor: User, row: CalendarOverride, *, now: datetime) -> None:
     """Withdraw an override (a recheck then keeps every date already told: none moves earlier)."""
     _snapshot_before_change(now)
-    audit(actor, "calendar_override", row.id, "delete", now, day=row.day, day_type=row.day_type, note=row.note)
+    audit(actor, "calendar_override", row.id, "delete", now=now, day=row.day, day_type=row.day_type, note=row.note)
     db.session.delete(row)
     db.session.flush()

@@ -35,6 +35,7 @@ from ..services import queue as queues
 from ..services.queue import QueueFilters
 from ..timeutil import local_today, to_local, utcnow
 from ..web.access import can_see, roles_required, scope_tickets, ticket_for
+from ..web.forms import refused
 from ..web.security import attachment_disposition
 from . import bp
 from .forms import StaffSubmissionForm
@@ -364,10 +365,7 @@ def new_ticket():
         created = intake.submit(form.to_submission(form.channel.data), utcnow(), staff=current_user)
         db.session.commit()
     except ServiceError as exc:
-        db.session.rollback()
-        if exc.field and hasattr(form, exc.field):
-            getattr(form, exc.field).errors = [exc.message]
-        return render_template("staff/new.html", form=form, form_error=exc.message), exc.status
+        return refused("staff/new.html", form, exc)
     flash(
         _(
             "Đã tiếp nhận hồ sơ %(code)s; hạn giải quyết %(due)s.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, render_template
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,6 +20,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from ..domain.contact import clean_text, is_email, normalize_phone
 from ..domain.states import KIND_LABELS, SUBMITTER_TYPE_LABELS, Kind, Label, SubmitterType, label, localized_name
 from ..domain.taxcode import TaxCodeError, validate_tax_code
+from ..extensions import db
+from ..services import ServiceError
 from ..services.intake import Submission, Upload
 
 
@@ -67,6 +69,15 @@ class ChoiceRadio(RadioField):
 
 
 REQUIRED = _l("Vui lòng nhập thông tin này.")
+
+
+def refused(template: str, form, exc: ServiceError):
+    """A submission page after a service refused what it received: the change rolled back, the refusal
+    beside its field (when the form has it) and on top of the form, with the refusal's status."""
+    db.session.rollback()
+    if exc.field and hasattr(form, exc.field):
+        getattr(form, exc.field).errors = [exc.message]
+    return render_template(template, form=form, form_error=exc.message), exc.status
 
 
 def required():

@@ -9,7 +9,9 @@ from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Category, DeadlineRule, OutboxMessage, RateEvent, Ticket
 from feedback.services import admin as admin_service
-from tests.support import csrf_token
+from tests.support import csrf_token, local
+
+CHANGED_AT = local(2026, 4, 6, 9)  # when the administrator's changes are stamped in the audit log
 
 
 def submit(client, form, **extra) -> Ticket:
@@ -70,6 +72,7 @@ def test_another_process_sees_an_admin_change_on_its_next_request(app, other_app
         default_unit=category.default_unit,
         sort_order=category.sort_order,
         active=True,
+        now=CHANGED_AT,
     )
     db.session.commit()
     html = b.get("/submit").get_data(as_text=True)
@@ -83,12 +86,16 @@ def test_another_process_sees_an_admin_change_on_its_next_request(app, other_app
             DeadlineRule.regime.is_(None),
         )
     ).scalar_one()
-    admin_service.update_rule(admin, rule, amount=30, day_unit=rule.day_unit, legal_basis=rule.legal_basis, active=True)
+    admin_service.update_rule(
+        admin, rule, amount=30, day_unit=rule.day_unit, legal_basis=rule.legal_basis, active=True, now=CHANGED_AT
+    )
     db.session.commit()
     longer = submit(b, valid_form)
     assert longer.deadline_basis["answer"]["amount"] == 30 and longer.due_date > before.due_date
 
-    admin_service.add_override(admin, day=longer.due_date, day_type="day_off", note="Nghỉ bù theo thông báo")
+    admin_service.add_override(
+        admin, day=longer.due_date, day_type="day_off", note="Nghỉ bù theo thông báo", now=CHANGED_AT
+    )
     db.session.commit()
     moved = submit(b, valid_form)
     assert moved.received_on == longer.received_on and moved.due_date > longer.due_date
@@ -103,7 +110,13 @@ def test_staleness_is_bounded_by_the_check_interval(app, other_app, make_user, v
     assert "Lĩnh vực mới về đổi mới sáng tạo" not in b.get("/submit").get_data(as_text=True)
     a.get("/submit")  # A's cache is warm too
     admin_service.create_category(
-        admin, code="DMST", name="Lĩnh vực mới về đổi mới sáng tạo", name_en=None, default_unit=None, sort_order=5
+        admin,
+        code="DMST",
+        name="Lĩnh vực mới về đổi mới sáng tạo",
+        name_en=None,
+        default_unit=None,
+        sort_order=5,
+        now=CHANGED_AT,
     )
     db.session.commit()
     assert "Lĩnh vực mới về đổi mới sáng tạo" in a.get("/submit").get_data(as_text=True)
@@ -124,6 +137,7 @@ def test_a_rolled_back_change_never_reaches_the_cache(app, client, make_user, va
         default_unit=category.default_unit,
         sort_order=category.sort_order,
         active=True,
+        now=CHANGED_AT,
     )
     from feedback.services import reference
 

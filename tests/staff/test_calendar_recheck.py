@@ -98,13 +98,15 @@ def test_removing_a_day_off_never_moves_a_date_earlier(app, make_ticket, team):
     app.config["CLOCK_NOW"] = local(2026, 12, 7)
     from feedback.services import admin as svc
 
-    row = svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Nghỉ bổ sung")
+    row = svc.add_override(
+        team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Nghỉ bổ sung", now=local(2026, 12, 7)
+    )
     db.session.commit()
     recheck.recheck(local(2026, 12, 7), date(2026, 12, 7))
     db.session.commit()
     ticket = _routed(make_ticket, team, local(2026, 12, 4))
     assert ticket.due_date == date(2026, 12, 25)
-    svc.remove_override(team["admin"], db.session.get(CalendarOverride, row.id))
+    svc.remove_override(team["admin"], db.session.get(CalendarOverride, row.id), now=local(2026, 12, 7))
     db.session.commit()
     report = recheck.recheck(local(2026, 12, 8), date(2026, 12, 8))
     db.session.commit()
@@ -122,7 +124,9 @@ def test_a_late_answer_becomes_on_time_when_its_due_date_becomes_a_day_off(app, 
     assert ticket.on_time is False
     from feedback.services import admin as svc
 
-    svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Thông báo 130/TB-UBND")
+    svc.add_override(
+        team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Thông báo 130/TB-UBND", now=local(2026, 12, 28)
+    )
     db.session.commit()
     report = recheck.recheck(local(2026, 12, 28), date(2026, 12, 28))
     db.session.commit()
@@ -137,7 +141,9 @@ def test_two_rechecks_at_once_move_each_date_once(app, make_ticket, team):
     from feedback.services import admin as svc
 
     recheck.ensure_snapshot(date(2026, 12, 7))
-    svc.add_override(team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Nghỉ bổ sung")
+    svc.add_override(
+        team["admin"], day=date(2026, 12, 24), day_type="day_off", note="Nghỉ bổ sung", now=local(2026, 12, 7)
+    )
     db.session.commit()
     errors = []
 
