@@ -380,16 +380,11 @@ def letter_filename(doc: OutgoingDocument, variant: str = "signed") -> str:
 
 def deliver(doc: OutgoingDocument, ticket: Ticket, now: datetime) -> None:
     """Queue the answer email with the signed letter attached (nothing when the submitter has no email)."""
-    if not ticket.email or ticket.anonymised_at is not None:
-        return
-    outbox.queue(
+    outbox.to_submitter(
+        ticket,
         "answer",
-        ticket.email,
-        lambda: f"[{ticket.code}] " + str(_l("Trả lời phản ánh, kiến nghị")),
-        "answer",
-        ticket=ticket,
-        locale=ticket.locale or "vi",
-        now=now,
+        _l("Trả lời phản ánh, kiến nghị"),
+        now,
         letter_number=display_number(doc),
         attachments=[{"document_id": doc.id, "variant": "signed", "filename": letter_filename(doc)}],
     )

@@ -42,6 +42,7 @@ from ..extensions import db, mail
 from ..models import OutboxMessage
 from ..timeutil import utcnow
 from . import ServiceError
+from .recipients import emails as staff_emails
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
@@ -177,6 +178,35 @@ def queue_by_locale(kind: str, recipients: list[str], subject, template: str, **
     for email, loc in sorted(locales_of(recipients).items()):
         groups.setdefault(loc, []).append(email)
     return [queue(kind, emails, subject, template, locale=loc, **kwargs) for loc, emails in sorted(groups.items())]
+
+
+def to_submitter(ticket, kind: str, subject, now: datetime, *, template: str | None = None, **context) -> None:
+    """Queue `kind` (template `template`, default `kind`) to the ticket's submitter in the language they
+    wrote in, the subject (a lazy string) after the ticket's code; nothing when the ticket has no e-mail
+    or its personal data is anonymised."""
+    if not ticket.email or ticket.anonymised_at is not None:
+        return
+    queue(
+        kind,
+        ticket.email,
+        lambda: f"[{ticket.code}] {subject}",
+        template or kind,
+        ticket=ticket,
+        locale=ticket.locale or "vi",
+        now=now,
+        **context,
+    )
+
+
+def to_staff(
+    ticket, kind: str, subject, now: datetime, *, unit_id: int | None = None, actor=None, person=None, **context
+) -> None:
+    """Queue workflow email `kind` about `ticket` to the staff told of it (`recipients.emails`, which
+    `unit_id`, `actor` and `person` narrow), one message per language, the subject (a lazy string)
+    after the ticket's code."""
+    addresses = staff_emails(kind, ticket, unit_id=unit_id, actor=actor, person=person)
+    if addresses:
+        queue_by_locale(kind, addresses, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket, now=now, **context)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..db import search
 from ..domain import personal_data
@@ -368,15 +369,12 @@ def publish(
     from .letters import store_public_copy
 
     store_public_copy(ticket)  # the letter's public copy follows the public text (issue 12)
-    if first_time and ticket.email and ticket.anonymised_at is None:
-        outbox.queue(
+    if first_time:
+        outbox.to_submitter(
+            ticket,
             "published",
-            ticket.email,
-            lambda: f"[{ticket.code}] " + _("Kết quả trả lời phản ánh, kiến nghị của Quý vị đã được công khai"),
-            "published",
-            ticket=ticket,
-            locale=ticket.locale or "vi",
-            now=now,
+            _l("Kết quả trả lời phản ánh, kiến nghị của Quý vị đã được công khai"),
+            now,
             result_url=result_url(ticket),
         )
     return ticket

@@ -261,15 +261,12 @@ def _recheck_ticket(
             ticket.due_explanation = (ticket.due_explanation or "") + " " + vi
             if ticket.due_explanation_en:
                 ticket.due_explanation_en += " " + en
-            if open_ticket and ticket.email and ticket.anonymised_at is None:
-                outbox.queue(
+            if open_ticket:
+                outbox.to_submitter(
+                    ticket,
                     "deadline_moved",
-                    ticket.email,
-                    lambda: f"[{ticket.code}] " + str(_l("Thông báo điều chỉnh thời hạn giải quyết")),
-                    "deadline_moved",
-                    ticket=ticket,
-                    locale=ticket.locale or "vi",
-                    now=now,
+                    _l("Thông báo điều chỉnh thời hạn giải quyết"),
+                    now,
                     flush=False,
                     old_due=stored,
                     new_due=new,

@@ -38,7 +38,7 @@ from ..domain.states import LEVEL_LABELS, RATING_REASON_LABELS, State, Transitio
 from ..extensions import db
 from ..models import Category, Rating, Review, Ticket, TicketEvent, Unit, User
 from ..timeutil import local_today, to_utc_naive
-from . import ServiceError, calendar, language, recipients
+from . import ServiceError, calendar, language, outbox
 from . import workflow as wf
 
 MAX_COMMENT = 2000
@@ -399,14 +399,13 @@ def _open_review(
         due_date=deadline.due.isoformat(),
     )
     db.session.flush()
-    wf._notify_submitter(
+    outbox.to_submitter(
         ticket, "review_requested", _l("Tiếp nhận đề nghị xem xét lại"), now, review=review, reasons=codes
     )
-    wf._notify_staff(
-        recipients.emails("staff_review_requested", ticket),
+    outbox.to_staff(
+        ticket,
         "staff_review_requested",
         _l("Đề nghị xem xét lại câu trả lời"),
-        ticket,
         now,
         review=review,
         reasons=codes,
@@ -484,7 +483,7 @@ def approve_rework(
             outcome_changed=review.outcome_changed,
             late_reason=review.late_reason,
         )
-        wf._notify_submitter(ticket, "review_answer", _l("Trả lời đề nghị xem xét lại"), now, review=review)
+        outbox.to_submitter(ticket, "review_answer", _l("Trả lời đề nghị xem xét lại"), now, review=review)
         return wf.Outcome("approve", _("Đã duyệt; câu trả lời xem xét lại được gửi đến người gửi."))
     # A returned answer, corrected: the submitter receives the corrected text; the dates stay.
     source = wf._move(ticket, State.ANSWERED, now)
@@ -493,7 +492,7 @@ def approve_rework(
     wf._event(
         ticket, "approve", actor, source, now, message=lambda: _("Đã duyệt câu trả lời đã chỉnh sửa."), reworked=True
     )
-    wf._notify_submitter(ticket, "answer_revised", _l("Câu trả lời đã được bổ sung, chỉnh sửa"), now)
+    outbox.to_submitter(ticket, "answer_revised", _l("Câu trả lời đã được bổ sung, chỉnh sửa"), now)
     return wf.Outcome("approve", _("Đã duyệt; câu trả lời đã chỉnh sửa được gửi đến người gửi."))
 
 
@@ -513,11 +512,10 @@ def return_answer(ticket: Ticket, actor: User, comment: str | None, now: datetim
     ticket.closed_at = None
     ticket.draft_answer = ticket.answer
     wf._event(ticket, "return_answer", actor, source, now, public=False, message=comment, unit_id=ticket.unit_id)
-    wf._notify_staff(
-        recipients.emails("staff_answer_returned", ticket),
+    outbox.to_staff(
+        ticket,
         "staff_answer_returned",
         _l("Văn phòng Sở trả lại câu trả lời trước khi công khai"),
-        ticket,
         now,
         comment=comment,
         reviewer=actor,

@@ -41,7 +41,7 @@ from ..domain.states import (
 from ..extensions import db
 from ..models import Attachment, Ticket, Unit, User
 from ..timeutil import local_today, parse_day
-from . import ServiceError, calendar, language, letters, outbox, recipients, timeline
+from . import ServiceError, calendar, language, letters, outbox, timeline
 from .intake import Upload, store_upload
 
 # Actions a staff member takes from the ticket page, in the order the page offers them.
@@ -243,30 +243,6 @@ def assignable_users(ticket: Ticket) -> list[User]:
     return unit_users(ticket.unit_id, Role.OFFICER, Role.UNIT_HEAD)
 
 
-def _notify_submitter(ticket: Ticket, kind: str, subject, now: datetime, **ctx) -> None:
-    """Email the submitter in the language they submitted in (`subject` is a lazy string)."""
-    if ticket.email and ticket.anonymised_at is None:
-        outbox.queue(
-            kind,
-            ticket.email,
-            lambda: f"[{ticket.code}] {subject}",
-            kind,
-            ticket=ticket,
-            locale=ticket.locale or "vi",
-            now=now,
-            **ctx,
-        )
-
-
-def _notify_staff(addresses: list[str], kind: str, subject, ticket: Ticket, now: datetime, **ctx) -> None:
-    """Email staff (`recipients.emails(...)`), one message per language (each account's chosen locale;
-    `subject` is lazy)."""
-    if addresses:
-        outbox.queue_by_locale(
-            kind, addresses, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket, now=now, **ctx
-        )
-
-
 def in_both(make) -> tuple[str, str]:
     """`make()` (a function building a translated sentence) in Vietnamese and in English."""
     with force_locale("vi"):
@@ -408,12 +384,12 @@ def route(
     )
     if note:
         _event(ticket, "note", actor, ticket.state, now, public=False, message=note)
-    _notify_staff(
-        recipients.emails("staff_routed", ticket, unit_id=unit.id),
+    outbox.to_staff(
+        ticket,
         "staff_routed",
         _l("Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"),
-        ticket,
         now,
+        unit_id=unit.id,
         unit=unit,
         note=note,
     )
@@ -442,7 +418,7 @@ def refuse(
         reason_code=code,
         message=lambda: (label(REFUSE_REASON_LABELS, code, language()) + ". " if code else "") + reason,
     )
-    _notify_submitter(
+    outbox.to_submitter(
         ticket,
         "refused",
         _l("Thông báo không tiếp nhận phản ánh, kiến nghị"),
@@ -473,7 +449,7 @@ def transfer(ticket: Ticket, actor: User, agency: str | None, reason: str | None
         agency=agency,
         within_deadline=on_time,
     )
-    _notify_submitter(
+    outbox.to_submitter(
         ticket,
         "transferred",
         _l("Thông báo chuyển phản ánh, kiến nghị đến cơ quan có thẩm quyền"),
@@ -502,7 +478,7 @@ def request_info(ticket: Ticket, actor: User, message: str | None, now: datetime
         message=message,
         paused=ticket.paused_on.isoformat() if ticket.paused_on else None,
     )
-    _notify_submitter(ticket, "info_request", _l("Đề nghị bổ sung thông tin"), now, message=message)
+    outbox.to_submitter(ticket, "info_request", _l("Đề nghị bổ sung thông tin"), now, message=message)
     return Outcome("request_info", _("Đã gửi yêu cầu bổ sung thông tin cho người gửi."))
 
 
@@ -571,14 +547,7 @@ def provide_info(
             )
         )
     if actor is None:
-        _notify_staff(
-            recipients.emails("staff_info_provided", ticket),
-            "staff_info_provided",
-            _l("Người gửi đã bổ sung thông tin"),
-            ticket,
-            now,
-            message=message,
-        )
+        outbox.to_staff(ticket, "staff_info_provided", _l("Người gửi đã bổ sung thông tin"), now, message=message)
     return Outcome(
         "provide_info",
         _("Đã ghi nhận thông tin bổ sung; hạn giải quyết là %(due)s.", due=deadlines.fmt(ticket.due_date)),
@@ -612,13 +581,8 @@ def assign(ticket: Ticket, actor: User, assignee: User | str | None, now: dateti
         assignee=assignee.email,
     )
     if assignee.id != actor.id:
-        _notify_staff(
-            recipients.emails("staff_assigned", ticket, person=assignee),
-            "staff_assigned",
-            _l("Bạn được phân công xử lý hồ sơ"),
-            ticket,
-            now,
-            assigner=actor,
+        outbox.to_staff(
+            ticket, "staff_assigned", _l("Bạn được phân công xử lý hồ sơ"), now, person=assignee, assigner=actor
         )
     return Outcome("assign", _("Đã phân công cho %(name)s.", name=assignee.name))
 
@@ -633,14 +597,7 @@ def answer(ticket: Ticket, actor: User, text: str | None, now: datetime, *, lett
     version = letters.store_draft(ticket, draft)
     ticket.answered_by_id = actor.id
     _event(ticket, "answer", actor, source, now, message=text, letter=version)
-    _notify_staff(
-        recipients.emails("staff_approval", ticket, actor=actor),
-        "staff_approval",
-        _l("Dự thảo trả lời chờ duyệt"),
-        ticket,
-        now,
-        author=actor,
-    )
+    outbox.to_staff(ticket, "staff_approval", _l("Dự thảo trả lời chờ duyệt"), now, actor=actor, author=actor)
     return Outcome("answer", _("Đã trình dự thảo trả lời để lãnh đạo duyệt."))
 
 
@@ -652,12 +609,12 @@ def return_(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> 
     _event(ticket, "return", actor, source, now, message=comment)
     author = ticket.assignee or (db.session.get(User, ticket.answered_by_id) if ticket.answered_by_id else None)
     if author is not None and author.id != actor.id:
-        _notify_staff(
-            recipients.emails("staff_returned", ticket, person=author),
+        outbox.to_staff(
+            ticket,
             "staff_returned",
             _l("Dự thảo trả lời bị trả lại"),
-            ticket,
             now,
+            person=author,
             comment=comment,
             reviewer=actor,
         )
@@ -784,11 +741,10 @@ def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str
         requested_due_date=new_due.isoformat(),
         status="requested",
     )
-    _notify_staff(
-        recipients.emails("staff_extension_request", ticket),
+    outbox.to_staff(
+        ticket,
         "staff_extension_request",
         _l("Đề nghị gia hạn chờ duyệt"),
-        ticket,
         now,
         new_due=new_due,
         reason=reason,
@@ -833,7 +789,7 @@ def _grant_extension(
         requested_by=requested_by,
         status="approved",
     )
-    _notify_submitter(ticket, "extension", _l("Thông báo gia hạn giải quyết"), now, old_due=old_due, reason=reason)
+    outbox.to_submitter(ticket, "extension", _l("Thông báo gia hạn giải quyết"), now, old_due=old_due, reason=reason)
     return Outcome(action, _("Đã gia hạn đến %(d)s.", d=deadlines.fmt(new_due)))
 
 
@@ -888,12 +844,12 @@ def reject_extension(ticket: Ticket, actor: User, now: datetime, *, reason: str 
         requested_due_date=requested.isoformat(),
     )
     if requester is not None:
-        _notify_staff(
-            recipients.emails("staff_extension_rejected", ticket, person=requester),
+        outbox.to_staff(
+            ticket,
             "staff_extension_rejected",
             _l("Đề nghị gia hạn không được duyệt"),
-            ticket,
             now,
+            person=requester,
             requested=requested,
             reason=reason,
         )
