@@ -305,22 +305,25 @@ def issue(ticket: Ticket, actor: User, now: datetime) -> OutgoingDocument:
     doc.pdf, doc.pdf_sha256, doc.pdf_size = pdf, documents.sha256(pdf), len(pdf)
     db.session.add(doc)
     db.session.flush()
-    timeline.record(
+    _event(
         ticket,
+        doc,
         "letter_issued",
+        now,
         actor=actor,
-        from_state=ticket.state,
-        to_state=ticket.state,
-        public=False,
-        now=now,
         message=f"{display_number(doc)} — {doc.subject}",
-        document_id=doc.id,
         number=display_number(doc),
         sha256=doc.pdf_sha256,
     )
     if documents.signing_configured():
         sign_on_server(doc, ticket, now)
     return doc
+
+
+def _event(ticket: Ticket, doc: OutgoingDocument, action: str, now: datetime, *, actor: User | None, **fields) -> None:
+    """A document's event on the ticket's timeline (the ticket's state unchanged; internal unless
+    `public=True`); `fields` are those of `timeline.values()`."""
+    timeline.record_in_place(ticket, action, actor=actor, now=now, document_id=doc.id, **fields)
 
 
 def sign_on_server(doc: OutgoingDocument, ticket: Ticket | None, now: datetime) -> None:
@@ -354,17 +357,15 @@ def _mark_signed(
     doc.status = rules.SIGNED
     if ticket is None:
         return
-    timeline.record(
+    _event(
         ticket,
+        doc,
         "letter_signed",
+        now,
         actor=actor,
         actor_label="" if actor else "system",
-        from_state=ticket.state,
-        to_state=ticket.state,
         public=True,
-        now=now,
         message=_("Văn bản số %(n)s đã được ký số.", n=display_number(doc)),
-        document_id=doc.id,
         signed_by=doc.signed_by,
         how=how,
         sha256=doc.signed_sha256,
@@ -434,17 +435,7 @@ def cancel(doc: OutgoingDocument, actor: User, reason: str | None, now: datetime
         return None
     ticket = db.session.get(Ticket, doc.ticket_id)
     assert ticket is not None  # ticket_id is a foreign key
-    timeline.record(
-        ticket,
-        "letter_cancelled",
-        actor=actor,
-        from_state=ticket.state,
-        to_state=ticket.state,
-        public=False,
-        now=now,
-        message=f"{display_number(doc)}: {reason}",
-        document_id=doc.id,
-    )
+    _event(ticket, doc, "letter_cancelled", now, actor=actor, message=f"{display_number(doc)}: {reason}")
     db.session.flush()
     return issue(ticket, actor, now)
 

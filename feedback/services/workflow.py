@@ -657,17 +657,7 @@ def approve(
     cal = calendar.work_calendar()
     if edited is not None:
         version = letters.store_draft(ticket, edited)
-        timeline.record(
-            ticket,
-            "edit_draft",
-            actor=actor,
-            from_state=ticket.state,
-            to_state=ticket.state,
-            public=False,
-            message=edited.body,
-            now=now,
-            letter=version,
-        )
+        timeline.record_in_place(ticket, "edit_draft", actor=actor, message=edited.body, now=now, letter=version)
     source = _move(ticket, target, now)
     ticket.answer = ticket.draft_answer
     ticket.answered_at = now
