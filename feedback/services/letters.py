@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -267,6 +267,34 @@ def display_number(doc: OutgoingDocument) -> str:
     return rules.number_symbol(doc.number, doc.symbol)
 
 
+def new_document(issuer: str, issued_on: date, signer: User, actor: User, now: datetime, **fields) -> OutgoingDocument:
+    """A new entry of the outgoing register awaiting its signature: the next number of `issuer`'s register
+    in the year of `issued_on`, signed by `signer` (their signature block as it stands), issued by
+    `actor`; `fields` are the document's own (type, symbol, subject, addressee, body, recipients, unit…)."""
+    doc = OutgoingDocument(
+        issuer=issuer,
+        year=issued_on.year,
+        number=documents.allocate_number(issuer, issued_on.year),
+        issued_at=now,
+        issued_on=issued_on,
+        issued_by_id=actor.id,
+        status=rules.AWAITING_SIGNATURE,
+        created_at=now,
+        **fields,
+    )
+    block = signer_block(signer)
+    doc.signer_id, doc.signer_name = signer.id, block.name
+    doc.signer_position, doc.signer_authority = block.position, block.authority
+    return doc
+
+
+def store_pdf(doc: OutgoingDocument, pdf: bytes) -> None:
+    """Store a new document with its rendered PDF, the record (flushed: the document has its id)."""
+    doc.pdf, doc.pdf_sha256, doc.pdf_size = pdf, documents.sha256(pdf), len(pdf)
+    db.session.add(doc)
+    db.session.flush()
+
+
 def issue(ticket: Ticket, actor: User, now: datetime) -> OutgoingDocument:
     """Number, date, render and store the approved letter; sign and mail it when a certificate is set."""
     draft = draft_defaults(ticket)
@@ -275,36 +303,22 @@ def issue(ticket: Ticket, actor: User, now: datetime) -> OutgoingDocument:
         raise ServiceError(
             _("Vui lòng chọn người ký là Lãnh đạo Sở hoặc lãnh đạo đơn vị xử lý đang hoạt động."), 400, "signer"
         )
-    block = signer_block(user)
-    issued_on = local_today(now)
-    issuer = cfg("DOCUMENT_ISSUER")
-    number = documents.allocate_number(issuer, issued_on.year)
-    doc = OutgoingDocument(
-        issuer=issuer,
-        year=issued_on.year,
-        number=number,
+    doc = new_document(
+        cfg("DOCUMENT_ISSUER"),
+        local_today(now),
+        user,
+        actor,
+        now,
         symbol=letter_symbol(ticket),
         doc_type=rules.LETTER,
         ticket_id=ticket.id,
         unit_id=ticket.unit_id,
-        issued_at=now,
-        issued_on=issued_on,
         subject=draft.subject,
         addressee=draft.addressee,
         body=draft.body,
         recipients=draft.recipients,
-        signer_id=user.id,
-        signer_name=block.name,
-        signer_position=block.position,
-        signer_authority=block.authority,
-        issued_by_id=actor.id,
-        status=rules.AWAITING_SIGNATURE,
-        created_at=now,
     )
-    pdf = documents.render_pdf("letter.html", doc=_view(doc))
-    doc.pdf, doc.pdf_sha256, doc.pdf_size = pdf, documents.sha256(pdf), len(pdf)
-    db.session.add(doc)
-    db.session.flush()
+    store_pdf(doc, documents.render_pdf("letter.html", doc=_view(doc)))
     _event(
         ticket,
         doc,
