@@ -402,15 +402,7 @@ def _open_review(
     outbox.to_submitter(
         ticket, "review_requested", _l("Tiếp nhận đề nghị xem xét lại"), now, review=review, reasons=codes
     )
-    outbox.to_staff(
-        ticket,
-        "staff_review_requested",
-        _l("Đề nghị xem xét lại câu trả lời"),
-        now,
-        review=review,
-        reasons=codes,
-        comment=comment,
-    )
+    outbox.to_staff(ticket, "staff_review_requested", now, review=review, reasons=codes, comment=comment)
     if actor is None:
         return wf.Outcome(
             action, _("Đã gửi đề nghị xem xét lại. Sở sẽ trả lời trước ngày %(d)s.", d=deadlines.fmt(deadline.due))
@@ -512,14 +504,7 @@ def return_answer(ticket: Ticket, actor: User, comment: str | None, now: datetim
     ticket.closed_at = None
     ticket.draft_answer = ticket.answer
     wf._event(ticket, "return_answer", actor, source, now, public=False, message=comment, unit_id=ticket.unit_id)
-    outbox.to_staff(
-        ticket,
-        "staff_answer_returned",
-        _l("Văn phòng Sở trả lại câu trả lời trước khi công khai"),
-        now,
-        comment=comment,
-        reviewer=actor,
-    )
+    outbox.to_staff(ticket, "staff_answer_returned", now, comment=comment, reviewer=actor)
     return wf.Outcome("return_answer", _("Đã trả lại câu trả lời cho đơn vị xử lý."))
 
 

@@ -384,15 +384,7 @@ def route(
     )
     if note:
         _event(ticket, "note", actor, ticket.state, now, public=False, message=note)
-    outbox.to_staff(
-        ticket,
-        "staff_routed",
-        _l("Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"),
-        now,
-        unit_id=unit.id,
-        unit=unit,
-        note=note,
-    )
+    outbox.to_staff(ticket, "staff_routed", now, unit_id=unit.id, unit=unit, note=note)
     return Outcome("route", message())
 
 
@@ -547,7 +539,7 @@ def provide_info(
             )
         )
     if actor is None:
-        outbox.to_staff(ticket, "staff_info_provided", _l("Người gửi đã bổ sung thông tin"), now, message=message)
+        outbox.to_staff(ticket, "staff_info_provided", now, message=message)
     return Outcome(
         "provide_info",
         _("Đã ghi nhận thông tin bổ sung; hạn giải quyết là %(due)s.", due=deadlines.fmt(ticket.due_date)),
@@ -581,9 +573,7 @@ def assign(ticket: Ticket, actor: User, assignee: User | str | None, now: dateti
         assignee=assignee.email,
     )
     if assignee.id != actor.id:
-        outbox.to_staff(
-            ticket, "staff_assigned", _l("Bạn được phân công xử lý hồ sơ"), now, person=assignee, assigner=actor
-        )
+        outbox.to_staff(ticket, "staff_assigned", now, person=assignee, assigner=actor)
     return Outcome("assign", _("Đã phân công cho %(name)s.", name=assignee.name))
 
 
@@ -597,7 +587,7 @@ def answer(ticket: Ticket, actor: User, text: str | None, now: datetime, *, lett
     version = letters.store_draft(ticket, draft)
     ticket.answered_by_id = actor.id
     _event(ticket, "answer", actor, source, now, message=text, letter=version)
-    outbox.to_staff(ticket, "staff_approval", _l("Dự thảo trả lời chờ duyệt"), now, actor=actor, author=actor)
+    outbox.to_staff(ticket, "staff_approval", now, actor=actor, author=actor)
     return Outcome("answer", _("Đã trình dự thảo trả lời để lãnh đạo duyệt."))
 
 
@@ -609,15 +599,7 @@ def return_(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> 
     _event(ticket, "return", actor, source, now, message=comment)
     author = ticket.assignee or (db.session.get(User, ticket.answered_by_id) if ticket.answered_by_id else None)
     if author is not None and author.id != actor.id:
-        outbox.to_staff(
-            ticket,
-            "staff_returned",
-            _l("Dự thảo trả lời bị trả lại"),
-            now,
-            person=author,
-            comment=comment,
-            reviewer=actor,
-        )
+        outbox.to_staff(ticket, "staff_returned", now, person=author, comment=comment, reviewer=actor)
     return Outcome("return", _("Đã trả lại dự thảo để chỉnh sửa."))
 
 
@@ -731,15 +713,7 @@ def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str
         requested_due_date=new_due.isoformat(),
         status="requested",
     )
-    outbox.to_staff(
-        ticket,
-        "staff_extension_request",
-        _l("Đề nghị gia hạn chờ duyệt"),
-        now,
-        new_due=new_due,
-        reason=reason,
-        requester=actor,
-    )
+    outbox.to_staff(ticket, "staff_extension_request", now, new_due=new_due, reason=reason, requester=actor)
     return Outcome(
         "extend",
         _("Đã gửi đề nghị gia hạn đến %(d)s; chờ Văn phòng Sở hoặc Lãnh đạo Sở duyệt.", d=deadlines.fmt(new_due)),
@@ -834,15 +808,7 @@ def reject_extension(ticket: Ticket, actor: User, now: datetime, *, reason: str 
         requested_due_date=requested.isoformat(),
     )
     if requester is not None:
-        outbox.to_staff(
-            ticket,
-            "staff_extension_rejected",
-            _l("Đề nghị gia hạn không được duyệt"),
-            now,
-            person=requester,
-            requested=requested,
-            reason=reason,
-        )
+        outbox.to_staff(ticket, "staff_extension_rejected", now, person=requester, requested=requested, reason=reason)
     return Outcome("reject_extension", _("Đã không duyệt đề nghị gia hạn."))
 
 
