@@ -450,21 +450,17 @@ def approve_rework(
         )
         cal = calendar.work_calendar()
         days_late = deadlines.working_days_late(review.due_date, answered_on, cal) if not on_time else 0
-        source = wf._move(ticket, State.ANSWERED, now)
-        ticket.answer = ticket.draft_answer
-        ticket.closed_at = now
         ticket.due_date = review.original_due_date
         review.answered_at, review.answered_on, review.approved_by_id = now, answered_on, actor.id
         review.on_time = on_time
         review.late_reason = late_reason if not on_time else None
         review.outcome_changed = _flag(outcome_changed)
-        wf._event(
+        wf.approved(
             ticket,
-            "approve",
             actor,
-            source,
+            State.ANSWERED,
             now,
-            message=lambda: (
+            lambda: (
                 _("Đã trả lời đề nghị xem xét lại (đúng hạn).")
                 if on_time
                 else _("Đã trả lời đề nghị xem xét lại (quá hạn %(n)d ngày làm việc).", n=days_late)
@@ -478,12 +474,7 @@ def approve_rework(
         outbox.to_submitter(ticket, "review_answer", _l("Trả lời đề nghị xem xét lại"), now, review=review)
         return wf.Outcome("approve", _("Đã duyệt; câu trả lời xem xét lại được gửi đến người gửi."))
     # A returned answer, corrected: the submitter receives the corrected text; the dates stay.
-    source = wf._move(ticket, State.ANSWERED, now)
-    ticket.answer = ticket.draft_answer
-    ticket.closed_at = now
-    wf._event(
-        ticket, "approve", actor, source, now, message=lambda: _("Đã duyệt câu trả lời đã chỉnh sửa."), reworked=True
-    )
+    wf.approved(ticket, actor, State.ANSWERED, now, lambda: _("Đã duyệt câu trả lời đã chỉnh sửa."), reworked=True)
     outbox.to_submitter(ticket, "answer_revised", _l("Câu trả lời đã được bổ sung, chỉnh sửa"), now)
     return wf.Outcome("approve", _("Đã duyệt; câu trả lời đã chỉnh sửa được gửi đến người gửi."))
 

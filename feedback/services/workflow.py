@@ -640,29 +640,23 @@ def approve(
     if edited is not None:
         version = letters.store_draft(ticket, edited)
         timeline.record_in_place(ticket, "edit_draft", actor=actor, message=edited.body, now=now, letter=version)
-    source = _move(ticket, target, now)
-    ticket.answer = ticket.draft_answer
     ticket.answered_at = now
     ticket.answered_on = answered_on
     ticket.approved_by_id = actor.id
     ticket.on_time = on_time
     ticket.late_reason = late_reason if not on_time else None
-    ticket.closed_at = now
     publish = calendar.compute(
         "publish", answered_on, ticket.kind, ticket.category_id, cal, regime=ticket.regime, counted_from="answer"
     )
     ticket.publish_due_date = publish.due
     calendar.set_basis(ticket, "publish", calendar.basis_of(publish))
     days_late = outcomes.days_late(ticket.due_date, answered_on, cal)
-    _event(
+    approved(
         ticket,
-        "approve",
         actor,
-        source,
+        target,
         now,
-        message=lambda: (
-            _("Đã trả lời đúng hạn.") if on_time else _("Đã trả lời (quá hạn %(n)d ngày làm việc).", n=days_late)
-        ),
+        lambda: _("Đã trả lời đúng hạn.") if on_time else _("Đã trả lời (quá hạn %(n)d ngày làm việc).", n=days_late),
         on_time=on_time,
         days_late=days_late,
         late_reason=ticket.late_reason,
@@ -680,6 +674,15 @@ def approve(
             n=number,
         ),
     )
+
+
+def approved(ticket: Ticket, actor: User, target: str, now: datetime, message, **details) -> None:
+    """The approved draft becomes the answer: the ticket moves to `target` and closes, and the approval
+    goes on the timeline (`message` and `details` as for `_event`)."""
+    source = _move(ticket, target, now)
+    ticket.answer = ticket.draft_answer
+    ticket.closed_at = now
+    _event(ticket, "approve", actor, source, now, message=message, **details)
 
 
 def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str | None, now: datetime) -> Outcome:
@@ -746,7 +749,6 @@ def _grant_extension(
         actor,
         ticket.state,
         now,
-        public=True,
         message=lambda: _("Gia hạn giải quyết đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
         old_due_date=old_due.isoformat(),
         due_date=new_due.isoformat(),
