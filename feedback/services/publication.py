@@ -179,15 +179,9 @@ def keep_span(
         )
     key = fold_key(text)
     # The span must be one the detector found: in the ticket's texts or the form's current drafts.
-    sources = (
-        ticket.title,
-        ticket.content,
-        ticket.answer,
-        ticket.public_title,
-        ticket.public_summary,
-        ticket.public_answer,
-        *drafts,
-    )
+    own = (ticket.title, ticket.content, ticket.answer)
+    public = (ticket.public_title, ticket.public_summary, ticket.public_answer)
+    sources = (*own, *public, *drafts)
     detected = {fold_key(f.text): f for source in sources if source for f in findings(ticket, source)}
     if key not in detected:
         raise ServiceError(

@@ -25,7 +25,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -37,9 +37,10 @@ from ..domain import satisfaction as rules
 from ..domain.states import LEVEL_LABELS, RATING_REASON_LABELS, State, TransitionError, label, localized_name
 from ..extensions import db
 from ..models import Category, Rating, Review, Ticket, TicketEvent, Unit, User
-from ..timeutil import local_today, to_utc_naive
+from ..timeutil import local_today
 from . import ServiceError, calendar, language, outbox
 from . import workflow as wf
+from .reports import end_utc
 
 MAX_COMMENT = 2000
 
@@ -547,13 +548,6 @@ class Satisfaction:
     units: list[SatRow] = field(default_factory=list)
 
 
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (
-        to_utc_naive(datetime.combine(start, time.min)),
-        to_utc_naive(datetime.combine(end + timedelta(days=1), time.min)),
-    )
-
-
 def figures(start: date, end: date, *, where=(), locale: str | None = None) -> Satisfaction:
     """The satisfaction figures of [start, end] (local dates) per unit, unit names in `locale`
     (default: the language in force); `where` narrows the tickets."""
@@ -583,7 +577,7 @@ def figures(start: date, end: date, *, where=(), locale: str | None = None) -> S
     ):
         row(unit_id).reviews_requested += int(n)
         row(unit_id).reviews_changed += int(n_changed)
-    lo, hi = _utc_bounds(start, end)
+    lo, hi = end_utc(start - timedelta(days=1)), end_utc(end)
     for unit_id, n in db.session.execute(
         db.select(Ticket.unit_id, func.count(TicketEvent.id))
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
