@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from ..domain.contact import clean_text, is_email, normalize_phone
 from ..domain.states import PRIVACY_REQUEST_LABELS, PRIVACY_STATE_LABELS, label
@@ -54,22 +54,17 @@ def state_labels() -> dict[str, str]:
 
 
 def _mail(request: PrivacyRequest, stage: str, now: datetime, **context: Any) -> None:
-    ticket = request.ticket
-    if not ticket.email:
-        return
     subjects = {
-        "received": lambda: f"[{ticket.code}] " + gettext("Sở đã nhận yêu cầu về dữ liệu cá nhân của Quý vị"),
-        "extended": lambda: f"[{ticket.code}] " + gettext("Gia hạn giải quyết yêu cầu về dữ liệu cá nhân"),
-        "done": lambda: f"[{ticket.code}] " + gettext("Kết quả giải quyết yêu cầu về dữ liệu cá nhân"),
+        "received": lazy_gettext("Sở đã nhận yêu cầu về dữ liệu cá nhân của Quý vị"),
+        "extended": lazy_gettext("Gia hạn giải quyết yêu cầu về dữ liệu cá nhân"),
+        "done": lazy_gettext("Kết quả giải quyết yêu cầu về dữ liệu cá nhân"),
     }
-    outbox.queue(
+    outbox.to_submitter(
+        request.ticket,
         f"privacy_{stage}",
-        ticket.email,
         subjects[stage],
-        "privacy_request",
-        ticket=ticket,
-        locale=ticket.locale or "vi",
-        now=now,
+        now,
+        template="privacy_request",
         request=request,
         stage=stage,
         kind_label=kind_labels()[request.kind],

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -267,6 +267,34 @@ def display_number(doc: OutgoingDocument) -> str:
     return rules.number_symbol(doc.number, doc.symbol)
 
 
+def new_document(issuer: str, issued_on: date, signer: User, actor: User, now: datetime, **fields) -> OutgoingDocument:
+    """A new entry of the outgoing register awaiting its signature: the next number of `issuer`'s register
+    in the year of `issued_on`, signed by `signer` (their signature block as it stands), issued by
+    `actor`; `fields` are the document's own (type, symbol, subject, addressee, body, recipients, unit…)."""
+    doc = OutgoingDocument(
+        issuer=issuer,
+        year=issued_on.year,
+        number=documents.allocate_number(issuer, issued_on.year),
+        issued_at=now,
+        issued_on=issued_on,
+        issued_by_id=actor.id,
+        status=rules.AWAITING_SIGNATURE,
+        created_at=now,
+        **fields,
+    )
+    block = signer_block(signer)
+    doc.signer_id, doc.signer_name = signer.id, block.name
+    doc.signer_position, doc.signer_authority = block.position, block.authority
+    return doc
+
+
+def store_pdf(doc: OutgoingDocument, pdf: bytes) -> None:
+    """Store a new document with its rendered PDF, the record (flushed: the document has its id)."""
+    doc.pdf, doc.pdf_sha256, doc.pdf_size = pdf, documents.sha256(pdf), len(pdf)
+    db.session.add(doc)
+    db.session.flush()
+
+
 def issue(ticket: Ticket, actor: User, now: datetime) -> OutgoingDocument:
     """Number, date, render and store the approved letter; sign and mail it when a certificate is set."""
     draft = draft_defaults(ticket)
@@ -275,52 +303,41 @@ def issue(ticket: Ticket, actor: User, now: datetime) -> OutgoingDocument:
         raise ServiceError(
             _("Vui lòng chọn người ký là Lãnh đạo Sở hoặc lãnh đạo đơn vị xử lý đang hoạt động."), 400, "signer"
         )
-    block = signer_block(user)
-    issued_on = local_today(now)
-    issuer = cfg("DOCUMENT_ISSUER")
-    number = documents.allocate_number(issuer, issued_on.year)
-    doc = OutgoingDocument(
-        issuer=issuer,
-        year=issued_on.year,
-        number=number,
+    doc = new_document(
+        cfg("DOCUMENT_ISSUER"),
+        local_today(now),
+        user,
+        actor,
+        now,
         symbol=letter_symbol(ticket),
         doc_type=rules.LETTER,
         ticket_id=ticket.id,
         unit_id=ticket.unit_id,
-        issued_at=now,
-        issued_on=issued_on,
         subject=draft.subject,
         addressee=draft.addressee,
         body=draft.body,
         recipients=draft.recipients,
-        signer_id=user.id,
-        signer_name=block.name,
-        signer_position=block.position,
-        signer_authority=block.authority,
-        issued_by_id=actor.id,
-        status=rules.AWAITING_SIGNATURE,
-        created_at=now,
     )
-    pdf = documents.render_pdf("letter.html", doc=_view(doc))
-    doc.pdf, doc.pdf_sha256, doc.pdf_size = pdf, documents.sha256(pdf), len(pdf)
-    db.session.add(doc)
-    db.session.flush()
-    timeline.record(
+    store_pdf(doc, documents.render_pdf("letter.html", doc=_view(doc)))
+    _event(
         ticket,
+        doc,
         "letter_issued",
+        now,
         actor=actor,
-        from_state=ticket.state,
-        to_state=ticket.state,
-        public=False,
-        now=now,
         message=f"{display_number(doc)} — {doc.subject}",
-        document_id=doc.id,
         number=display_number(doc),
         sha256=doc.pdf_sha256,
     )
     if documents.signing_configured():
         sign_on_server(doc, ticket, now)
     return doc
+
+
+def _event(ticket: Ticket, doc: OutgoingDocument, action: str, now: datetime, *, actor: User | None, **fields) -> None:
+    """A document's event on the ticket's timeline (the ticket's state unchanged; internal unless
+    `public=True`); `fields` are those of `timeline.values()`."""
+    timeline.record_in_place(ticket, action, actor=actor, now=now, document_id=doc.id, **fields)
 
 
 def sign_on_server(doc: OutgoingDocument, ticket: Ticket | None, now: datetime) -> None:
@@ -354,17 +371,15 @@ def _mark_signed(
     doc.status = rules.SIGNED
     if ticket is None:
         return
-    timeline.record(
+    _event(
         ticket,
+        doc,
         "letter_signed",
+        now,
         actor=actor,
         actor_label="" if actor else "system",
-        from_state=ticket.state,
-        to_state=ticket.state,
         public=True,
-        now=now,
         message=_("Văn bản số %(n)s đã được ký số.", n=display_number(doc)),
-        document_id=doc.id,
         signed_by=doc.signed_by,
         how=how,
         sha256=doc.signed_sha256,
@@ -380,16 +395,11 @@ def letter_filename(doc: OutgoingDocument, variant: str = "signed") -> str:
 
 def deliver(doc: OutgoingDocument, ticket: Ticket, now: datetime) -> None:
     """Queue the answer email with the signed letter attached (nothing when the submitter has no email)."""
-    if not ticket.email or ticket.anonymised_at is not None:
-        return
-    outbox.queue(
+    outbox.to_submitter(
+        ticket,
         "answer",
-        ticket.email,
-        lambda: f"[{ticket.code}] " + str(_l("Trả lời phản ánh, kiến nghị")),
-        "answer",
-        ticket=ticket,
-        locale=ticket.locale or "vi",
-        now=now,
+        _l("Trả lời phản ánh, kiến nghị"),
+        now,
         letter_number=display_number(doc),
         attachments=[{"document_id": doc.id, "variant": "signed", "filename": letter_filename(doc)}],
     )
@@ -439,17 +449,7 @@ def cancel(doc: OutgoingDocument, actor: User, reason: str | None, now: datetime
         return None
     ticket = db.session.get(Ticket, doc.ticket_id)
     assert ticket is not None  # ticket_id is a foreign key
-    timeline.record(
-        ticket,
-        "letter_cancelled",
-        actor=actor,
-        from_state=ticket.state,
-        to_state=ticket.state,
-        public=False,
-        now=now,
-        message=f"{display_number(doc)}: {reason}",
-        document_id=doc.id,
-    )
+    _event(ticket, doc, "letter_cancelled", now, actor=actor, message=f"{display_number(doc)}: {reason}")
     db.session.flush()
     return issue(ticket, actor, now)
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_mail import Connection, Message
 from jinja2 import TemplateNotFound
 from sqlalchemy import update
@@ -42,6 +43,7 @@ from ..extensions import db, mail
 from ..models import OutboxMessage
 from ..timeutil import utcnow
 from . import ServiceError
+from .recipients import emails as staff_emails
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
@@ -177,6 +179,50 @@ def queue_by_locale(kind: str, recipients: list[str], subject, template: str, **
     for email, loc in sorted(locales_of(recipients).items()):
         groups.setdefault(loc, []).append(email)
     return [queue(kind, emails, subject, template, locale=loc, **kwargs) for loc, emails in sorted(groups.items())]
+
+
+def to_submitter(ticket, kind: str, subject, now: datetime, *, template: str | None = None, **context) -> None:
+    """Queue `kind` (template `template`, default `kind`) to the ticket's submitter in the language they
+    wrote in, the subject (a lazy string) after the ticket's code; nothing when the ticket has no e-mail
+    or its personal data is anonymised."""
+    if not ticket.email or ticket.anonymised_at is not None:
+        return
+    queue(
+        kind,
+        ticket.email,
+        lambda: f"[{ticket.code}] {subject}",
+        template or kind,
+        ticket=ticket,
+        locale=ticket.locale or "vi",
+        now=now,
+        **context,
+    )
+
+
+# The subject of each workflow email to staff (who is told: services/recipients.py).
+STAFF_SUBJECTS = {
+    "staff_routed": _l("Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"),
+    "staff_info_provided": _l("Người gửi đã bổ sung thông tin"),
+    "staff_assigned": _l("Bạn được phân công xử lý hồ sơ"),
+    "staff_approval": _l("Dự thảo trả lời chờ duyệt"),
+    "staff_returned": _l("Dự thảo trả lời bị trả lại"),
+    "staff_extension_request": _l("Đề nghị gia hạn chờ duyệt"),
+    "staff_extension_rejected": _l("Đề nghị gia hạn không được duyệt"),
+    "staff_review_requested": _l("Đề nghị xem xét lại câu trả lời"),
+    "staff_answer_returned": _l("Văn phòng Sở trả lại câu trả lời trước khi công khai"),
+}
+
+
+def to_staff(
+    ticket, kind: str, now: datetime, *, unit_id: int | None = None, actor=None, person=None, **context
+) -> None:
+    """Queue workflow email `kind` about `ticket` to the staff told of it (`recipients.emails`, which
+    `unit_id`, `actor` and `person` narrow), one message per language, its subject (`STAFF_SUBJECTS`)
+    after the ticket's code."""
+    subject = STAFF_SUBJECTS[kind]
+    addresses = staff_emails(kind, ticket, unit_id=unit_id, actor=actor, person=person)
+    if addresses:
+        queue_by_locale(kind, addresses, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket, now=now, **context)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..db import search
 from ..domain import personal_data
@@ -178,15 +179,9 @@ def keep_span(
         )
     key = fold_key(text)
     # The span must be one the detector found: in the ticket's texts or the form's current drafts.
-    sources = (
-        ticket.title,
-        ticket.content,
-        ticket.answer,
-        ticket.public_title,
-        ticket.public_summary,
-        ticket.public_answer,
-        *drafts,
-    )
+    own = (ticket.title, ticket.content, ticket.answer)
+    public = (ticket.public_title, ticket.public_summary, ticket.public_answer)
+    sources = (*own, *public, *drafts)
     detected = {fold_key(f.text): f for source in sources if source for f in findings(ticket, source)}
     if key not in detected:
         raise ServiceError(
@@ -248,24 +243,33 @@ def rerender_without_consent(ticket: Ticket, now: datetime) -> None:
 def take_down(ticket: Ticket, now: datetime, message: str) -> None:
     """Take a published result down at once on the submitter's word (no coordinator decision):
     gone from the results, the feed, the CSV, Open311 and search in the same transaction."""
-    ticket.updated_at = now
     if ticket.published_at is None:
+        ticket.updated_at = now
         db.session.flush()
         return
+    _withdraw(ticket, None, message, now)
+
+
+def _withdraw(ticket: Ticket, actor: User | None, message: str, now: datetime) -> None:
+    """Take the published result down (the system's doing when `actor` is None), with `message` on
+    the internal timeline."""
+    assert ticket.published_at is not None
     timeline.record(
         ticket,
         "unpublish",
-        actor_label="system",
+        actor=actor,
+        actor_label="" if actor else "system",
         from_state=State.ANSWERED,
         to_state=State.ANSWERED,
         public=False,
-        now=now,
         message=message,
+        now=now,
         published_at=ticket.published_at.isoformat(),
     )
     ticket.published_at = None
     ticket.unpublished_at = now
     ticket.search_text = None
+    ticket.updated_at = now
     db.session.flush()
     search.sync(ticket)
 
@@ -353,30 +357,18 @@ def publish(
         ticket.published_at = now
     ticket.unpublished_at = None
     ticket.updated_at = now
-    timeline.record(
-        ticket,
-        "publish",
-        actor=actor,
-        from_state=State.ANSWERED,
-        to_state=State.ANSWERED,
-        public=True,
-        now=now,
-        edited=None if first_time else True,
-    )
+    timeline.record_in_place(ticket, "publish", actor=actor, public=True, now=now, edited=None if first_time else True)
     db.session.flush()
     search.sync(ticket)
     from .letters import store_public_copy
 
     store_public_copy(ticket)  # the letter's public copy follows the public text (issue 12)
-    if first_time and ticket.email and ticket.anonymised_at is None:
-        outbox.queue(
+    if first_time:
+        outbox.to_submitter(
+            ticket,
             "published",
-            ticket.email,
-            lambda: f"[{ticket.code}] " + _("Kết quả trả lời phản ánh, kiến nghị của Quý vị đã được công khai"),
-            "published",
-            ticket=ticket,
-            locale=ticket.locale or "vi",
-            now=now,
+            _l("Kết quả trả lời phản ánh, kiến nghị của Quý vị đã được công khai"),
+            now,
             result_url=result_url(ticket),
         )
     return ticket
@@ -393,23 +385,7 @@ def unpublish(ticket: Ticket, actor: User, reason: str, now: datetime) -> Ticket
     reason = clean_text(reason, multiline=True)
     if len(reason) < 5:
         raise ServiceError(_("Vui lòng nêu lý do gỡ công khai (ít nhất 5 ký tự)."), 400, "reason")
-    timeline.record(
-        ticket,
-        "unpublish",
-        actor=actor,
-        from_state=State.ANSWERED,
-        to_state=State.ANSWERED,
-        public=False,
-        message=reason[:2000],
-        now=now,
-        published_at=ticket.published_at.isoformat(),
-    )
-    ticket.published_at = None
-    ticket.unpublished_at = now
-    ticket.search_text = None
-    ticket.updated_at = now
-    db.session.flush()
-    search.sync(ticket)
+    _withdraw(ticket, actor, reason[:2000], now)
     return ticket
 
 

@@ -242,16 +242,12 @@ def _recheck_ticket(
             f"changed ({days_vi}; {why_en})."
         )
         open_ticket = ticket.state in OPEN_STATES
-        timeline.record(
+        _deadline_event(
             ticket,
-            "deadline_moved",
-            actor_label="system",
-            from_state=ticket.state,
-            to_state=ticket.state,
+            now,
+            vi,
+            en,
             public=public and open_ticket,
-            message=vi,
-            now=now,
-            message_en=en,
             purpose=purpose,
             old_date=stored.isoformat(),
             new_date=new.isoformat(),
@@ -261,15 +257,12 @@ def _recheck_ticket(
             ticket.due_explanation = (ticket.due_explanation or "") + " " + vi
             if ticket.due_explanation_en:
                 ticket.due_explanation_en += " " + en
-            if open_ticket and ticket.email and ticket.anonymised_at is None:
-                outbox.queue(
+            if open_ticket:
+                outbox.to_submitter(
+                    ticket,
                     "deadline_moved",
-                    ticket.email,
-                    lambda: f"[{ticket.code}] " + str(_l("Thông báo điều chỉnh thời hạn giải quyết")),
-                    "deadline_moved",
-                    ticket=ticket,
-                    locale=ticket.locale or "vi",
-                    now=now,
+                    _l("Thông báo điều chỉnh thời hạn giải quyết"),
+                    now,
                     flush=False,
                     old_due=stored,
                     new_due=new,
@@ -284,20 +277,22 @@ def _recheck_ticket(
             ticket.on_time = verdict  # the late reason given at approval stays on file
             touched = True
             report.verdicts.append(ticket.code)
-            timeline.record(
+            _deadline_event(
                 ticket,
-                "deadline_moved",
-                actor_label="system",
-                from_state=ticket.state,
-                to_state=ticket.state,
-                public=False,
-                now=now,
-                message=("Đánh giá lại: trả lời đúng hạn." if verdict else "Đánh giá lại: trả lời quá hạn."),
-                message_en=("Re-assessed: answered on time." if verdict else "Re-assessed: answered late."),
+                now,
+                "Đánh giá lại: trả lời đúng hạn." if verdict else "Đánh giá lại: trả lời quá hạn.",
+                "Re-assessed: answered on time." if verdict else "Re-assessed: answered late.",
                 on_time=verdict,
             )
     if touched:
         ticket.updated_at = now
+
+
+def _deadline_event(ticket: Ticket, now: datetime, vi: str, en: str, *, public: bool = False, **details) -> None:
+    """The system's "deadline_moved" event (the ticket's state unchanged), in Vietnamese with its English text."""
+    timeline.record_in_place(
+        ticket, "deadline_moved", actor_label="system", public=public, now=now, message=vi, message_en=en, **details
+    )
 
 
 def plan_missing(today: date, ask_from: str = "10-01") -> int | None:

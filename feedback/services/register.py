@@ -262,31 +262,22 @@ def issue_report(period, form, actor: User, now: datetime, today: date) -> Outgo
     ).scalar_one_or_none()
     if user is None:
         raise ServiceError(_("Vui lòng chọn người ký báo cáo."), 400, "signer")
-    block = letters.signer_block(user)
     issuer = current_app.config["DOCUMENT_ISSUER"]
-    number = documents.allocate_number(issuer, today.year)
     office = db.session.execute(db.select(Unit).where(Unit.code == "VP")).scalar_one_or_none()
-    doc = OutgoingDocument(
-        issuer=issuer,
-        year=today.year,
-        number=number,
+    doc = letters.new_document(
+        issuer,
+        today,
+        user,
+        actor,
+        now,
         symbol=rules.report_symbol(issuer),
         doc_type=rules.REPORT,
         unit_id=office.id if office else actor.unit_id,
         period=report.period.slug.lower(),
-        issued_at=now,
-        issued_on=today,
         subject=f"Kết quả tiếp nhận, giải quyết phản ánh, kiến nghị của doanh nghiệp, người dân {label}",
         addressee=current_app.config["REPORT_ADDRESSEE"],
         body=text,
         recipients="\n".join(line[2:].rstrip(";.") for line in lines),
-        signer_id=user.id,
-        signer_name=block.name,
-        signer_position=block.position,
-        signer_authority=block.authority,
-        issued_by_id=actor.id,
-        status=rules.AWAITING_SIGNATURE,
-        created_at=now,
     )
     view = report_view(doc, report)
     with force_locale("vi"):
@@ -294,9 +285,7 @@ def issue_report(period, form, actor: User, now: datetime, today: date) -> Outgo
         pdf = documents.render_pdf(
             "report.html", doc=view, report=report, figures=figures, dims=dims, period_label=label
         )
-    doc.pdf, doc.pdf_sha256, doc.pdf_size = pdf, documents.sha256(pdf), len(pdf)
-    db.session.add(doc)
-    db.session.flush()
+    letters.store_pdf(doc, pdf)
     if documents.signing_configured():
         letters.sign_on_server(doc, None, now)
     return doc

@@ -386,6 +386,19 @@ def _tally(period: Period, as_of: date, cal: WorkCalendar, where) -> Iterator[tu
         yield grouped, row
 
 
+def _listed(ids: list[int], *columns) -> list:
+    """(code, day of receipt, *columns) of the tickets `ids`, by day of receipt and code (none: no query)."""
+    if not ids:
+        return []
+    return list(
+        db.session.execute(
+            db.select(Ticket.code, Ticket.received_on, *columns)
+            .where(Ticket.id.in_(ids))
+            .order_by(Ticket.received_on, Ticket.code)
+        )
+    )
+
+
 def build_report(
     period: Period,
     today: date,
@@ -476,30 +489,14 @@ def build_report(
     transferred_agencies = sorted(agencies.items(), key=lambda item: (-item[1], item[0]))
     # The listed tickets read again by id (their texts and names as they are now), in the list's order.
     ids = counted["ids"]
-    refused_list = (
-        [
-            dict(code=c, received_on=r, reason_code=reason_labels.get(rc or "", rc or ""), reason=txt or "")
-            for c, r, rc, txt in db.session.execute(
-                db.select(Ticket.code, Ticket.received_on, Ticket.refuse_reason_code, Ticket.refuse_reason)
-                .where(Ticket.id.in_(ids["refused"]))
-                .order_by(Ticket.received_on, Ticket.code)
-            )
-        ]
-        if ids["refused"]
-        else []
-    )
-    transferred_list = (
-        [
-            dict(code=c, received_on=r, agency=a or "", reason=txt or "")
-            for c, r, a, txt in db.session.execute(
-                db.select(Ticket.code, Ticket.received_on, Ticket.transfer_agency, Ticket.transfer_reason)
-                .where(Ticket.id.in_(ids["transferred"]))
-                .order_by(Ticket.received_on, Ticket.code)
-            )
-        ]
-        if ids["transferred"]
-        else []
-    )
+    refused_list = [
+        dict(code=c, received_on=r, reason_code=reason_labels.get(rc or "", rc or ""), reason=txt or "")
+        for c, r, rc, txt in _listed(ids["refused"], Ticket.refuse_reason_code, Ticket.refuse_reason)
+    ]
+    transferred_list = [
+        dict(code=c, received_on=r, agency=a or "", reason=txt or "")
+        for c, r, a, txt in _listed(ids["transferred"], Ticket.transfer_agency, Ticket.transfer_reason)
+    ]
     overdue = list(overdue_rows(as_of, cal, [Ticket.id.in_(ids["overdue"])], names)) if ids["overdue"] else []
 
     from . import satisfaction

@@ -25,7 +25,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -37,9 +37,10 @@ from ..domain import satisfaction as rules
 from ..domain.states import LEVEL_LABELS, RATING_REASON_LABELS, State, TransitionError, label, localized_name
 from ..extensions import db
 from ..models import Category, Rating, Review, Ticket, TicketEvent, Unit, User
-from ..timeutil import local_today, to_utc_naive
-from . import ServiceError, calendar, language, recipients
+from ..timeutil import local_today
+from . import ServiceError, calendar, language, outbox
 from . import workflow as wf
+from .reports import end_utc
 
 MAX_COMMENT = 2000
 
@@ -399,19 +400,10 @@ def _open_review(
         due_date=deadline.due.isoformat(),
     )
     db.session.flush()
-    wf._notify_submitter(
+    outbox.to_submitter(
         ticket, "review_requested", _l("Tiếp nhận đề nghị xem xét lại"), now, review=review, reasons=codes
     )
-    wf._notify_staff(
-        recipients.emails("staff_review_requested", ticket),
-        "staff_review_requested",
-        _l("Đề nghị xem xét lại câu trả lời"),
-        ticket,
-        now,
-        review=review,
-        reasons=codes,
-        comment=comment,
-    )
+    outbox.to_staff(ticket, "staff_review_requested", now, review=review, reasons=codes, comment=comment)
     if actor is None:
         return wf.Outcome(
             action, _("Đã gửi đề nghị xem xét lại. Sở sẽ trả lời trước ngày %(d)s.", d=deadlines.fmt(deadline.due))
@@ -459,21 +451,17 @@ def approve_rework(
         )
         cal = calendar.work_calendar()
         days_late = deadlines.working_days_late(review.due_date, answered_on, cal) if not on_time else 0
-        source = wf._move(ticket, State.ANSWERED, now)
-        ticket.answer = ticket.draft_answer
-        ticket.closed_at = now
         ticket.due_date = review.original_due_date
         review.answered_at, review.answered_on, review.approved_by_id = now, answered_on, actor.id
         review.on_time = on_time
         review.late_reason = late_reason if not on_time else None
         review.outcome_changed = _flag(outcome_changed)
-        wf._event(
+        wf.approved(
             ticket,
-            "approve",
             actor,
-            source,
+            State.ANSWERED,
             now,
-            message=lambda: (
+            lambda: (
                 _("Đã trả lời đề nghị xem xét lại (đúng hạn).")
                 if on_time
                 else _("Đã trả lời đề nghị xem xét lại (quá hạn %(n)d ngày làm việc).", n=days_late)
@@ -484,16 +472,11 @@ def approve_rework(
             outcome_changed=review.outcome_changed,
             late_reason=review.late_reason,
         )
-        wf._notify_submitter(ticket, "review_answer", _l("Trả lời đề nghị xem xét lại"), now, review=review)
+        outbox.to_submitter(ticket, "review_answer", _l("Trả lời đề nghị xem xét lại"), now, review=review)
         return wf.Outcome("approve", _("Đã duyệt; câu trả lời xem xét lại được gửi đến người gửi."))
     # A returned answer, corrected: the submitter receives the corrected text; the dates stay.
-    source = wf._move(ticket, State.ANSWERED, now)
-    ticket.answer = ticket.draft_answer
-    ticket.closed_at = now
-    wf._event(
-        ticket, "approve", actor, source, now, message=lambda: _("Đã duyệt câu trả lời đã chỉnh sửa."), reworked=True
-    )
-    wf._notify_submitter(ticket, "answer_revised", _l("Câu trả lời đã được bổ sung, chỉnh sửa"), now)
+    wf.approved(ticket, actor, State.ANSWERED, now, lambda: _("Đã duyệt câu trả lời đã chỉnh sửa."), reworked=True)
+    outbox.to_submitter(ticket, "answer_revised", _l("Câu trả lời đã được bổ sung, chỉnh sửa"), now)
     return wf.Outcome("approve", _("Đã duyệt; câu trả lời đã chỉnh sửa được gửi đến người gửi."))
 
 
@@ -513,15 +496,7 @@ def return_answer(ticket: Ticket, actor: User, comment: str | None, now: datetim
     ticket.closed_at = None
     ticket.draft_answer = ticket.answer
     wf._event(ticket, "return_answer", actor, source, now, public=False, message=comment, unit_id=ticket.unit_id)
-    wf._notify_staff(
-        recipients.emails("staff_answer_returned", ticket),
-        "staff_answer_returned",
-        _l("Văn phòng Sở trả lại câu trả lời trước khi công khai"),
-        ticket,
-        now,
-        comment=comment,
-        reviewer=actor,
-    )
+    outbox.to_staff(ticket, "staff_answer_returned", now, comment=comment, reviewer=actor)
     return wf.Outcome("return_answer", _("Đã trả lại câu trả lời cho đơn vị xử lý."))
 
 
@@ -573,13 +548,6 @@ class Satisfaction:
     units: list[SatRow] = field(default_factory=list)
 
 
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (
-        to_utc_naive(datetime.combine(start, time.min)),
-        to_utc_naive(datetime.combine(end + timedelta(days=1), time.min)),
-    )
-
-
 def figures(start: date, end: date, *, where=(), locale: str | None = None) -> Satisfaction:
     """The satisfaction figures of [start, end] (local dates) per unit, unit names in `locale`
     (default: the language in force); `where` narrows the tickets."""
@@ -609,7 +577,7 @@ def figures(start: date, end: date, *, where=(), locale: str | None = None) -> S
     ):
         row(unit_id).reviews_requested += int(n)
         row(unit_id).reviews_changed += int(n_changed)
-    lo, hi = _utc_bounds(start, end)
+    lo, hi = end_utc(start - timedelta(days=1)), end_utc(end)
     for unit_id, n in db.session.execute(
         db.select(Ticket.unit_id, func.count(TicketEvent.id))
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)

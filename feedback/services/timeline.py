@@ -20,6 +20,11 @@ def record(ticket: Ticket, action: str, *, actor: User | None = None, **fields: 
     return entry
 
 
+def record_in_place(ticket: Ticket, action: str, *, actor: User | None = None, **fields: Any) -> TicketEvent:
+    """Append an event that leaves the ticket in its state (`from_state` and `to_state` both its state now)."""
+    return record(ticket, action, actor=actor, from_state=ticket.state, to_state=ticket.state, **fields)
+
+
 def values(
     action: str,
     *,

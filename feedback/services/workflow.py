@@ -41,7 +41,7 @@ from ..domain.states import (
 from ..extensions import db
 from ..models import Attachment, Ticket, Unit, User
 from ..timeutil import local_today, parse_day
-from . import ServiceError, calendar, language, letters, outbox, recipients, timeline
+from . import ServiceError, calendar, language, letters, outbox, timeline
 from .intake import Upload, store_upload
 
 # Actions a staff member takes from the ticket page, in the order the page offers them.
@@ -243,30 +243,6 @@ def assignable_users(ticket: Ticket) -> list[User]:
     return unit_users(ticket.unit_id, Role.OFFICER, Role.UNIT_HEAD)
 
 
-def _notify_submitter(ticket: Ticket, kind: str, subject, now: datetime, **ctx) -> None:
-    """Email the submitter in the language they submitted in (`subject` is a lazy string)."""
-    if ticket.email and ticket.anonymised_at is None:
-        outbox.queue(
-            kind,
-            ticket.email,
-            lambda: f"[{ticket.code}] {subject}",
-            kind,
-            ticket=ticket,
-            locale=ticket.locale or "vi",
-            now=now,
-            **ctx,
-        )
-
-
-def _notify_staff(addresses: list[str], kind: str, subject, ticket: Ticket, now: datetime, **ctx) -> None:
-    """Email staff (`recipients.emails(...)`), one message per language (each account's chosen locale;
-    `subject` is lazy)."""
-    if addresses:
-        outbox.queue_by_locale(
-            kind, addresses, lambda: f"[{ticket.code}] {subject}", kind, ticket=ticket, now=now, **ctx
-        )
-
-
 def in_both(make) -> tuple[str, str]:
     """`make()` (a function building a translated sentence) in Vietnamese and in English."""
     with force_locale("vi"):
@@ -408,15 +384,7 @@ def route(
     )
     if note:
         _event(ticket, "note", actor, ticket.state, now, public=False, message=note)
-    _notify_staff(
-        recipients.emails("staff_routed", ticket, unit_id=unit.id),
-        "staff_routed",
-        _l("Hồ sơ phản ánh, kiến nghị mới chuyển đơn vị xử lý"),
-        ticket,
-        now,
-        unit=unit,
-        note=note,
-    )
+    outbox.to_staff(ticket, "staff_routed", now, unit_id=unit.id, unit=unit, note=note)
     return Outcome("route", message())
 
 
@@ -442,7 +410,7 @@ def refuse(
         reason_code=code,
         message=lambda: (label(REFUSE_REASON_LABELS, code, language()) + ". " if code else "") + reason,
     )
-    _notify_submitter(
+    outbox.to_submitter(
         ticket,
         "refused",
         _l("Thông báo không tiếp nhận phản ánh, kiến nghị"),
@@ -473,7 +441,7 @@ def transfer(ticket: Ticket, actor: User, agency: str | None, reason: str | None
         agency=agency,
         within_deadline=on_time,
     )
-    _notify_submitter(
+    outbox.to_submitter(
         ticket,
         "transferred",
         _l("Thông báo chuyển phản ánh, kiến nghị đến cơ quan có thẩm quyền"),
@@ -502,7 +470,7 @@ def request_info(ticket: Ticket, actor: User, message: str | None, now: datetime
         message=message,
         paused=ticket.paused_on.isoformat() if ticket.paused_on else None,
     )
-    _notify_submitter(ticket, "info_request", _l("Đề nghị bổ sung thông tin"), now, message=message)
+    outbox.to_submitter(ticket, "info_request", _l("Đề nghị bổ sung thông tin"), now, message=message)
     return Outcome("request_info", _("Đã gửi yêu cầu bổ sung thông tin cho người gửi."))
 
 
@@ -571,14 +539,7 @@ def provide_info(
             )
         )
     if actor is None:
-        _notify_staff(
-            recipients.emails("staff_info_provided", ticket),
-            "staff_info_provided",
-            _l("Người gửi đã bổ sung thông tin"),
-            ticket,
-            now,
-            message=message,
-        )
+        outbox.to_staff(ticket, "staff_info_provided", now, message=message)
     return Outcome(
         "provide_info",
         _("Đã ghi nhận thông tin bổ sung; hạn giải quyết là %(due)s.", due=deadlines.fmt(ticket.due_date)),
@@ -612,14 +573,7 @@ def assign(ticket: Ticket, actor: User, assignee: User | str | None, now: dateti
         assignee=assignee.email,
     )
     if assignee.id != actor.id:
-        _notify_staff(
-            recipients.emails("staff_assigned", ticket, person=assignee),
-            "staff_assigned",
-            _l("Bạn được phân công xử lý hồ sơ"),
-            ticket,
-            now,
-            assigner=actor,
-        )
+        outbox.to_staff(ticket, "staff_assigned", now, person=assignee, assigner=actor)
     return Outcome("assign", _("Đã phân công cho %(name)s.", name=assignee.name))
 
 
@@ -633,14 +587,7 @@ def answer(ticket: Ticket, actor: User, text: str | None, now: datetime, *, lett
     version = letters.store_draft(ticket, draft)
     ticket.answered_by_id = actor.id
     _event(ticket, "answer", actor, source, now, message=text, letter=version)
-    _notify_staff(
-        recipients.emails("staff_approval", ticket, actor=actor),
-        "staff_approval",
-        _l("Dự thảo trả lời chờ duyệt"),
-        ticket,
-        now,
-        author=actor,
-    )
+    outbox.to_staff(ticket, "staff_approval", now, actor=actor, author=actor)
     return Outcome("answer", _("Đã trình dự thảo trả lời để lãnh đạo duyệt."))
 
 
@@ -652,15 +599,7 @@ def return_(ticket: Ticket, actor: User, comment: str | None, now: datetime) -> 
     _event(ticket, "return", actor, source, now, message=comment)
     author = ticket.assignee or (db.session.get(User, ticket.answered_by_id) if ticket.answered_by_id else None)
     if author is not None and author.id != actor.id:
-        _notify_staff(
-            recipients.emails("staff_returned", ticket, person=author),
-            "staff_returned",
-            _l("Dự thảo trả lời bị trả lại"),
-            ticket,
-            now,
-            comment=comment,
-            reviewer=actor,
-        )
+        outbox.to_staff(ticket, "staff_returned", now, person=author, comment=comment, reviewer=actor)
     return Outcome("return", _("Đã trả lại dự thảo để chỉnh sửa."))
 
 
@@ -700,40 +639,24 @@ def approve(
     cal = calendar.work_calendar()
     if edited is not None:
         version = letters.store_draft(ticket, edited)
-        timeline.record(
-            ticket,
-            "edit_draft",
-            actor=actor,
-            from_state=ticket.state,
-            to_state=ticket.state,
-            public=False,
-            message=edited.body,
-            now=now,
-            letter=version,
-        )
-    source = _move(ticket, target, now)
-    ticket.answer = ticket.draft_answer
+        timeline.record_in_place(ticket, "edit_draft", actor=actor, message=edited.body, now=now, letter=version)
     ticket.answered_at = now
     ticket.answered_on = answered_on
     ticket.approved_by_id = actor.id
     ticket.on_time = on_time
     ticket.late_reason = late_reason if not on_time else None
-    ticket.closed_at = now
     publish = calendar.compute(
         "publish", answered_on, ticket.kind, ticket.category_id, cal, regime=ticket.regime, counted_from="answer"
     )
     ticket.publish_due_date = publish.due
     calendar.set_basis(ticket, "publish", calendar.basis_of(publish))
     days_late = outcomes.days_late(ticket.due_date, answered_on, cal)
-    _event(
+    approved(
         ticket,
-        "approve",
         actor,
-        source,
+        target,
         now,
-        message=lambda: (
-            _("Đã trả lời đúng hạn.") if on_time else _("Đã trả lời (quá hạn %(n)d ngày làm việc).", n=days_late)
-        ),
+        lambda: _("Đã trả lời đúng hạn.") if on_time else _("Đã trả lời (quá hạn %(n)d ngày làm việc).", n=days_late),
         on_time=on_time,
         days_late=days_late,
         late_reason=ticket.late_reason,
@@ -751,6 +674,15 @@ def approve(
             n=number,
         ),
     )
+
+
+def approved(ticket: Ticket, actor: User, target: str, now: datetime, message, **details) -> None:
+    """The approved draft becomes the answer: the ticket moves to `target` and closes, and the approval
+    goes on the timeline (`message` and `details` as for `_event`)."""
+    source = _move(ticket, target, now)
+    ticket.answer = ticket.draft_answer
+    ticket.closed_at = now
+    _event(ticket, "approve", actor, source, now, message=message, **details)
 
 
 def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str | None, now: datetime) -> Outcome:
@@ -784,16 +716,7 @@ def extend(ticket: Ticket, actor: User, due_date: str | date | None, reason: str
         requested_due_date=new_due.isoformat(),
         status="requested",
     )
-    _notify_staff(
-        recipients.emails("staff_extension_request", ticket),
-        "staff_extension_request",
-        _l("Đề nghị gia hạn chờ duyệt"),
-        ticket,
-        now,
-        new_due=new_due,
-        reason=reason,
-        requester=actor,
-    )
+    outbox.to_staff(ticket, "staff_extension_request", now, new_due=new_due, reason=reason, requester=actor)
     return Outcome(
         "extend",
         _("Đã gửi đề nghị gia hạn đến %(d)s; chờ Văn phòng Sở hoặc Lãnh đạo Sở duyệt.", d=deadlines.fmt(new_due)),
@@ -826,14 +749,13 @@ def _grant_extension(
         actor,
         ticket.state,
         now,
-        public=True,
         message=lambda: _("Gia hạn giải quyết đến %(d)s. Lý do: %(r)s", d=deadlines.fmt(new_due), r=reason),
         old_due_date=old_due.isoformat(),
         due_date=new_due.isoformat(),
         requested_by=requested_by,
         status="approved",
     )
-    _notify_submitter(ticket, "extension", _l("Thông báo gia hạn giải quyết"), now, old_due=old_due, reason=reason)
+    outbox.to_submitter(ticket, "extension", _l("Thông báo gia hạn giải quyết"), now, old_due=old_due, reason=reason)
     return Outcome(action, _("Đã gia hạn đến %(d)s.", d=deadlines.fmt(new_due)))
 
 
@@ -888,15 +810,7 @@ def reject_extension(ticket: Ticket, actor: User, now: datetime, *, reason: str 
         requested_due_date=requested.isoformat(),
     )
     if requester is not None:
-        _notify_staff(
-            recipients.emails("staff_extension_rejected", ticket, person=requester),
-            "staff_extension_rejected",
-            _l("Đề nghị gia hạn không được duyệt"),
-            ticket,
-            now,
-            requested=requested,
-            reason=reason,
-        )
+        outbox.to_staff(ticket, "staff_extension_rejected", now, person=requester, requested=requested, reason=reason)
     return Outcome("reject_extension", _("Đã không duyệt đề nghị gia hạn."))
 
 
