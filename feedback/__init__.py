@@ -116,6 +116,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
 
     from . import models  # noqa: F401  (register the models with the metadata)
+    from .db import queue_counts, report_cache, search, summary  # noqa: F401  (their triggers come with create_all)
     from .db.sqlite import configure_sqlite
 
     configure_sqlite(app)
