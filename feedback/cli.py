@@ -365,10 +365,10 @@ def reports_export(
     does not grow with the period)."""
     from .services import exports
     from .services import reports as svc
-    from .timeutil import local_today
+    from .timeutil import local_today, utcnow
 
     period = period_of_options(year, quarter, cutoff, start, end)
-    report = svc.build_report(period, local_today(), list_limit=0)
+    report = svc.build_report(period, local_today(), now=utcnow(), list_limit=0)
     with open(output, "wb") as out:
         if fmt == "xlsx":
             exports.write_xlsx(report, svc.iter_detail_tuples(report), out, overdue=exports.full_overdue(report))

@@ -242,7 +242,7 @@ def issue_report(period, form, actor: User, now: datetime, today: date) -> Outgo
     :raises ServiceError: 400 with the field at fault.
     """
     with force_locale("vi"):
-        report = report_svc.build_report(period, today)
+        report = report_svc.build_report(period, today, now=now)
         figures = report_svc.figure_columns()
         label = report.period.label
     text = (form.get("text") or "").strip() or default_report_text(report)

@@ -47,7 +47,7 @@ from ..domain.periods import Period, PeriodError, quarter_of  # noqa: F401  (qua
 from ..domain.states import CLOSED_STATES, State
 from ..extensions import db
 from ..models import Category, Ticket, Unit, User
-from ..timeutil import to_utc_naive, tz, utcnow
+from ..timeutil import to_utc_naive, tz
 from . import ServiceError, outcomes
 from .calendar import work_calendar
 
@@ -403,8 +403,8 @@ def build_report(
     period: Period,
     today: date,
     *,
+    now: datetime,
     locale: str | None = None,
-    now: datetime | None = None,
     cal: WorkCalendar | None = None,
     where=(),
     list_limit: int | None = None,
@@ -504,7 +504,7 @@ def build_report(
     return Report(
         period,
         as_of,
-        now or utcnow(),
+        now,
         total,
         by,
         refused_reasons,

@@ -16,7 +16,7 @@ from ..models import Ticket
 from ..services import ServiceError, exports, satisfaction
 from ..services import dashboard as dashboard_svc
 from ..services import reports as svc
-from ..timeutil import local_today, parse_day
+from ..timeutil import local_today, parse_day, utcnow
 from ..web.access import roles_required, scope_tickets
 from ..web.security import attachment_disposition
 from ..web.templating import current_locale
@@ -90,7 +90,7 @@ def _report_or_400(list_limit: int | None = PAGE_LIST_LIMIT):
     form, period = period_from_args(request.args, today)
     if period is None:
         return form, None
-    return form, svc.build_report(period, today, locale=current_locale(), list_limit=list_limit)
+    return form, svc.build_report(period, today, now=utcnow(), locale=current_locale(), list_limit=list_limit)
 
 
 @bp.get("/reports")

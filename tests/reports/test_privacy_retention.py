@@ -9,6 +9,7 @@ from feedback.extensions import db
 from feedback.models import Attachment, AuditLog, OutboxMessage, Ticket
 from feedback.services.privacy import MARKER
 from feedback.services.reports import build_report, period_for
+from feedback.timeutil import utcnow
 
 NOW = datetime(2026, 11, 20, 3, 0)
 
@@ -80,7 +81,7 @@ def test_anonymise_old_closed_tickets(app, client, runner, put_ticket):
     )
     db.session.commit()
     code = db.session.get(Ticket, ids["published"]).code
-    year_before = build_report(period_for(2025), date(2026, 11, 20))
+    year_before = build_report(period_for(2025), date(2026, 11, 20), now=utcnow())
     figures_before = (
         year_before.total.received,
         year_before.total.answered_on_time,
@@ -125,7 +126,7 @@ def test_anonymise_old_closed_tickets(app, client, runner, put_ticket):
     [audit] = db.session.execute(db.select(AuditLog).where(AuditLog.action == "anonymise")).scalars().all()
     assert audit.details["count"] == 2 and code in audit.details["codes"]
 
-    year_after = build_report(period_for(2025), date(2026, 11, 20))
+    year_after = build_report(period_for(2025), date(2026, 11, 20), now=utcnow())
     assert (
         year_after.total.received,
         year_after.total.answered_on_time,

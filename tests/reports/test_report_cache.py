@@ -11,6 +11,7 @@ from sqlalchemy import text
 from feedback.extensions import db
 from feedback.models import ReportCache
 from feedback.services import reports, workflow
+from feedback.timeutil import utcnow
 
 
 def at(day: date, hour: int = 3) -> datetime:
@@ -40,10 +41,10 @@ def figures(report) -> tuple:
 
 
 def assert_cached_equals_recount(period, today) -> None:
-    kept = reports.build_report(period, today, list_limit=20)
+    kept = reports.build_report(period, today, list_limit=20, now=utcnow())
     db.session.execute(text("DELETE FROM report_cache"))
     db.session.commit()
-    fresh = reports.build_report(period, today, list_limit=20)
+    fresh = reports.build_report(period, today, list_limit=20, now=utcnow())
     assert figures(kept) == figures(fresh)
 
 
@@ -58,16 +59,16 @@ def test_kept_report_follows_every_write(app, make_ticket, make_user, put_ticket
     t = make_ticket(now=at(day), organization="Công ty TNHH Cơ khí Minh Phát")
     workflow.route(t, coordinator, "CCTDC", at(day, 4))
     db.session.commit()
-    first = reports.build_report(period, today, list_limit=20)
+    first = reports.build_report(period, today, list_limit=20, now=utcnow())
     assert db.session.execute(db.select(db.func.count()).select_from(ReportCache)).scalar_one() == 1
     assert first.total.open_overdue == 1 and [r["code"] for r in first.overdue] == [t.code]
-    assert figures(reports.build_report(period, today, list_limit=20)) == figures(first)  # from the cache
+    assert figures(reports.build_report(period, today, list_limit=20, now=utcnow())) == figures(first)  # from the cache
 
     workflow.assign(t, head, officer, at(day, 5))
     workflow.answer(t, officer, "Chi cục trả lời về thủ tục công bố tiêu chuẩn cơ sở.", at(day + timedelta(days=9), 2))
     workflow.approve(t, head, at(day + timedelta(days=9), 3))
     db.session.commit()
-    answered = reports.build_report(period, today, list_limit=20)
+    answered = reports.build_report(period, today, list_limit=20, now=utcnow())
     assert (answered.total.answered_on_time, answered.total.open_overdue, answered.overdue) == (1, 0, [])
     assert_cached_equals_recount(period, today)
 
@@ -76,14 +77,14 @@ def test_kept_report_follows_every_write(app, make_ticket, make_user, put_ticket
         refused, coordinator, "Không thuộc thẩm quyền của Sở.", at(day + timedelta(days=6)), reason_code="out_of_scope"
     )
     db.session.commit()
-    assert reports.build_report(period, today, list_limit=20).total.refused == 1
+    assert reports.build_report(period, today, list_limit=20, now=utcnow()).total.refused == 1
     assert_cached_equals_recount(period, today)
 
     # A write that bypasses the workflow, then a deletion: the counters of the month still move.
-    reports.build_report(period, today, list_limit=20)
+    reports.build_report(period, today, list_limit=20, now=utcnow())
     db.session.execute(text("UPDATE tickets SET on_time = false WHERE id = :id"), {"id": t.id})
     db.session.commit()
-    assert reports.build_report(period, today, list_limit=20).total.answered_late == 1
+    assert reports.build_report(period, today, list_limit=20, now=utcnow()).total.answered_late == 1
     gone = put_ticket(
         code="PAKN-2026-009001",
         unit="QLCN",
@@ -93,14 +94,14 @@ def test_kept_report_follows_every_write(app, make_ticket, make_user, put_ticket
         title="Đề nghị hướng dẫn thủ tục cấp mã số mã vạch",
     )
     db.session.commit()
-    assert reports.build_report(period, today, list_limit=20).total.received == 3
+    assert reports.build_report(period, today, list_limit=20, now=utcnow()).total.received == 3
     db.session.execute(text("DELETE FROM tickets WHERE id = :id"), {"id": gone.id})
     db.session.commit()
-    assert reports.build_report(period, today, list_limit=20).total.received == 2
+    assert reports.build_report(period, today, list_limit=20, now=utcnow()).total.received == 2
     assert_cached_equals_recount(period, today)
 
     # A change rolled back leaves no kept result behind that could pass for a later state.
     db.session.execute(text("UPDATE tickets SET unit_id = NULL WHERE id = :id"), {"id": t.id})
-    assert reports.build_report(period, today, list_limit=20).by["unit"]
+    assert reports.build_report(period, today, list_limit=20, now=utcnow()).by["unit"]
     db.session.rollback()
     assert_cached_equals_recount(period, today)

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from feedback.domain.deadlines import WorkCalendar
 from feedback.services import exports
 from feedback.services import reports as svc
+from feedback.timeutil import utcnow
 
 TODAY = date(2026, 11, 27)
 
@@ -26,7 +27,7 @@ def test_tuples_hold_the_columns_of_the_detailed_list():
 
 
 def test_tuple_rows_give_the_same_cells_as_dict_rows(seeded_year):
-    report = svc.build_report(svc.period_for(2025, 1), TODAY, cal=WorkCalendar())
+    report = svc.build_report(svc.period_for(2025, 1), TODAY, cal=WorkCalendar(), now=utcnow())
     as_dicts = exports.to_xlsx(report, svc.iter_detail_rows(report, cal=WorkCalendar()))
     tuples = list(svc.iter_detail_tuples(report, cal=WorkCalendar()))
     assert len(tuples) > 5 and all(type(t) is tuple for t in tuples)
@@ -42,7 +43,7 @@ def test_tuple_rows_give_the_same_cells_as_dict_rows(seeded_year):
 
 
 def test_first_bytes_go_out_before_the_rows_are_read(seeded_year):
-    report = svc.build_report(svc.period_for(2025), TODAY, cal=WorkCalendar())
+    report = svc.build_report(svc.period_for(2025), TODAY, cal=WorkCalendar(), now=utcnow())
     read: list[tuple] = []
 
     def rows():

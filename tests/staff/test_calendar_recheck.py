@@ -9,6 +9,7 @@ from datetime import date, datetime
 from feedback.extensions import db
 from feedback.models import CalendarOverride, OutboxMessage, Ticket, TicketEvent
 from feedback.services import recheck, workflow
+from feedback.timeutil import utcnow
 from tests.support import local
 
 STAFF = "/staff/tickets/new"
@@ -259,7 +260,7 @@ def test_report_dates_arelocal(app, make_ticket, team):
     ticket.published_at = datetime(2026, 12, 1, 18, 15)
     db.session.commit()
     with app.test_request_context():
-        report = build_report(Period(date(2026, 11, 1), date(2026, 12, 31)), date(2026, 12, 3))
+        report = build_report(Period(date(2026, 11, 1), date(2026, 12, 31)), date(2026, 12, 3), now=utcnow())
         [row] = detail_rows(report)
         assert row["published_on"] == date(2026, 12, 2) and row["answered_on"] == date(2026, 12, 2)
         assert row["received_at"] == "10/11/2026 10:00"
