@@ -420,29 +420,38 @@ def build_report(
         "overdue": (status == "open_overdue", (Ticket.due_date, Ticket.code)),
     }
 
-    def count() -> dict:
-        """The tally and the ids of the listed tickets: plain data, kept by the report cache."""
+    def tally() -> list:
+        """The tally: plain data, kept by the report cache."""
+        return [
+            [sorted(grouped), *(_plain(getattr(r, name)) for name in _ROW)]
+            for grouped, r in _tally(period, as_of, cal, where)
+        ]
+
+    def listed() -> dict:
+        """The ids of the listed tickets (none when the lists are not wanted: the exports stream them)."""
+        if list_limit == 0:
+            return {name: [] for name in lists}
         return {
-            "tally": [
-                [sorted(grouped), *(_plain(getattr(r, name)) for name in _ROW)]
-                for grouped, r in _tally(period, as_of, cal, where)
-            ],
-            "ids": {
-                name: list(
-                    db.session.execute(
-                        db.select(Ticket.id).where(*cohort, cond).order_by(*order).limit(list_limit)
-                    ).scalars()
-                )
-                for name, (cond, order) in lists.items()
-            },
+            name: list(
+                db.session.execute(
+                    db.select(Ticket.id).where(*cohort, cond).order_by(*order).limit(list_limit)
+                ).scalars()
+            )
+            for name, (cond, order) in lists.items()
         }
 
     if where or not report_cache.enabled():
-        counted = count()
+        counted = {"tally": tally(), "ids": listed()}
     else:
-        calendar_key = _workday_ordinals(period.start, as_of, cal)
-        key = report_cache.key_of(period.start, period.end, as_of, list_limit, str(tz()), calendar_key)
-        counted = report_cache.cached(key, period.start, period.end, count)
+        # The tally is kept apart from the lists' ids, so the page, the CSV and the XLSX of a period
+        # share one count (they differ only in the lists they show).
+        base = (period.start, period.end, as_of, str(tz()), _workday_ordinals(period.start, as_of, cal))
+        counted = {"tally": report_cache.cached(report_cache.key_of("tally", *base), period.start, period.end, tally)}
+        counted["ids"] = (
+            listed()
+            if list_limit == 0
+            else report_cache.cached(report_cache.key_of("ids", list_limit, *base), period.start, period.end, listed)
+        )
     for grouped_names, *values_ in counted["tally"]:
         grouped = frozenset(grouped_names)
         r = _TallyRow(*values_)
