@@ -375,13 +375,10 @@ def _sheet_rows(
 
     out: list[str] = []
     append = out.append
-    width = len(keys)
     for n, d in enumerate(rows, start=first):
         # A tuple row holds its values in `keys` order (`reports.iter_detail_tuples`); a dict, by key.
         values = d if isinstance(d, tuple) else [d[key] for key in keys]
-        if len(values) != width:
-            raise ValueError(f"row {n} has {len(values)} values for {width} columns")
-        append(template(n, *[make(v) for make, v in zip(makers, values)]))
+        append(template(n, *[make(v) for make, v in zip(makers, values, strict=True)]))
         if n % 1000 == 0:
             yield "".join(out).encode("utf-8")
             out.clear()

@@ -25,10 +25,10 @@ import logging
 import os
 import smtplib
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app, render_template
