@@ -480,7 +480,7 @@ def build_report(
         }
 
     if where or not report_cache.enabled():
-        counted = {"tally": tally(), "ids": listed()}
+        counted: dict[str, Any] = {"tally": tally(), "ids": listed()}
     else:
         # The tally is kept apart from the lists' ids, so the page, the CSV and the XLSX of a period
         # share one count (they differ only in the lists they show).
