@@ -36,9 +36,10 @@ def insert_or_increment(model, key: dict, column: str):
     statement = _increments.get(shape)
     if statement is None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        counter = getattr(model, column)
+        table = model.__table__  # a Core statement: no ORM bulk-insert step on each execution
+        counter = table.c[column]
         statement = (
-            insert(model)
+            insert(table)
             .values(**{k: bindparam(k) for k in key}, **{column: 1})
             .on_conflict_do_update(index_elements=list(key), set_={column: counter + 1})
             .returning(counter)
@@ -112,7 +113,8 @@ def insert_family(parent_model, values: dict[str, Any], children: list[tuple[Any
         statement = _family_statement(dialect, parent, tuple(values), tuple((t, fk, tuple(v)) for t, fk, v in rows))
         params = {"parent": json.dumps(values, default=_json_value)}
         params.update({f"child{n}": json.dumps(v, default=_json_value) for n, (_t, _fk, v) in enumerate(rows)})
-        return db.session.execute(statement, params).scalar_one()
+        # On the session's connection (its transaction), without the ORM's execution step.
+        return db.session.connection().execute(statement, params).scalar_one()
     pk = next(iter(parent.primary_key.columns))
     new_id = db.session.execute(insert(parent).values(**values).returning(pk)).scalar_one()
     for table, fk, child in rows:

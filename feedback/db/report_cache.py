@@ -35,7 +35,7 @@ from ..timeutil import utcnow
 # Every tickets column the report's tally or its short lists read (services/reports.py).
 WATCHED = ("received_on", *REPORT_COLUMNS)
 KEEP = 64  # results kept (the oldest are dropped beyond this)
-FORMAT = 1  # bump when the payload's layout changes
+FORMAT = 2  # bump when the payload's layout changes
 
 
 def _month(row: str) -> str:

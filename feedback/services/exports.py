@@ -303,33 +303,22 @@ def _text(value: str) -> str:
     return f"<is><t>{value}</t></is>"
 
 
-# Columns whose values repeat (labels, names): their cells are made once per distinct value.
-_REPEATED = frozenset(
-    {"kind", "kind_label", "category", "unit", "channel", "submitter_type", "state", "status", "assignee"}
-)
+# Columns whose values are (nearly) all different: their cells are made for each row; every other
+# column's cells are made once per distinct value (labels, names, dates, day counts) and looked up.
+_UNIQUE = frozenset({"code", "title", "received_at", "incoming_number"})
+_MEMO_LIMIT = 20_000  # distinct values kept per column (a column of unexpected values stops growing)
 
 
-def _sheet_rows(
-    keys: list[str], rows: Iterable[dict | tuple], styles: dict[str, int], *, first: int = 2
-) -> Iterator[bytes]:
-    """`<row>` elements of the rows (dicts, or tuples in `keys` order; from row `first`), in chunks of
-    a thousand rows: text as inline strings (as openpyxl writes them), dates as serial numbers with the
-    dd/mm/yyyy style, decimals with one digit, None and empty text as no cell."""
-    from openpyxl.utils import get_column_letter
-
-    date_style, float_style = styles["date"], styles["float"]
-    # Per column: its letter and, for the repeated ones, the cell after the reference of each value.
-    columns: list[tuple[str, str, dict[Any, str] | None]] = [
-        (get_column_letter(i), key, {} if key in _REPEATED else None) for i, key in enumerate(keys, start=1)
-    ]
+def _cell_maker(date_style: int, float_style: int) -> Callable[[Any], str]:
+    """A function giving a cell's XML after its `r="…"` attribute: type, style and value (`"/>"`, an
+    empty cell, for None and empty text)."""
 
     def rest(v: Any) -> str:
-        """A cell after its `r="…"` attribute: type, style and value ("" for no cell)."""
         kind = type(v)
         if kind is str:
-            return f' t="inlineStr">{_text(v)}</c>' if v else ""
+            return f' t="inlineStr">{_text(v)}</c>' if v else "/>"
         if v is None:
-            return ""
+            return "/>"
         if kind is int:
             return f"><v>{v}</v></c>"
         if kind is date:
@@ -347,24 +336,49 @@ def _sheet_rows(
             return f"><v>{v}</v></c>"
         return f' t="inlineStr">{_text(str(v))}</c>'
 
+    return rest
+
+
+class _Memo(dict):
+    """The cells of one column by value, each made on first use (a dict lookup afterwards)."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value: Any) -> str:
+        cell = self.make(value)
+        if len(self) < _MEMO_LIMIT:
+            self[value] = cell
+        return cell
+
+
+def _sheet_rows(
+    keys: list[str], rows: Iterable[dict | tuple], styles: dict[str, int], *, first: int = 2
+) -> Iterator[bytes]:
+    """`<row>` elements of the rows (dicts, or tuples in `keys` order; from row `first`), in chunks of
+    a thousand rows: text as inline strings (as openpyxl writes them), dates as serial numbers with the
+    dd/mm/yyyy style, decimals with one digit, None and empty text as an empty cell.
+
+    Each row is one `str.format` of a template made once (`<row r="{0}"><c r="A{0}"{1}…`) with the
+    cells of its values; the cells of every column but the unique ones (`_UNIQUE`) are made once per
+    distinct value."""
+    from openpyxl.utils import get_column_letter
+
+    rest = _cell_maker(styles["date"], styles["float"])
+    makers = [rest if key in _UNIQUE else _Memo(rest).__getitem__ for key in keys]
+    template = (
+        '<row r="{0}">'
+        + "".join(f'<c r="{get_column_letter(i)}{{0}}"{{{i}}}' for i in range(1, len(keys) + 1))
+        + "</row>"
+    ).format
+
     out: list[str] = []
     append = out.append
     for n, d in enumerate(rows, start=first):
-        append(f'<row r="{n}">')
         # A tuple row holds its values in `keys` order (`reports.iter_detail_tuples`); a dict, by key.
         values = d if isinstance(d, tuple) else [d[key] for key in keys]
-        for (letter, _key, memo), v in zip(columns, values, strict=True):
-            if v is None:
-                continue
-            if memo is None:
-                cell = rest(v)
-            elif v in memo:
-                cell = memo[v]
-            else:
-                cell = memo[v] = rest(v)
-            if cell:
-                append(f'<c r="{letter}{n}"{cell}')
-        append("</row>")
+        append(template(n, *[make(v) for make, v in zip(makers, values, strict=True)]))
         if n % 1000 == 0:
             yield "".join(out).encode("utf-8")
             out.clear()

@@ -72,7 +72,7 @@ def allocate_code(year: int) -> str:
     read the same number.
     """
     statement, params = insert_or_increment(TrackingCounter, {"year": year}, "last")
-    seq = db.session.execute(statement, params).scalar_one()
+    seq = db.session.connection().execute(statement, params).scalar_one()  # Core: the session's transaction
     return f"{current_app.config['TRACKING_PREFIX']}-{year}-{seq:06d}"
 
 

@@ -25,17 +25,19 @@ import logging
 import os
 import smtplib
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_mail import Connection, Message
-from jinja2 import TemplateNotFound
+from jinja2 import TemplateNotFound, pass_context
+from markupsafe import Markup
 from sqlalchemy import update
 
 from ..domain.mailheaders import encode_subject
@@ -113,6 +115,7 @@ def render(subject, template: str, *, locale: str = "vi", ticket=None, **context
             "ticket": ticket,
             "base_url": current_app.config["BASE_URL"].rstrip("/"),
             "email_subject": subject,
+            "gettext": _template_gettext(get_translations()),  # the templates' _(): looked up once
             **context,
         }  # the subject is the HTML part's <title>
         body_text = render_template(f"email/{template}.txt", **ctx)
@@ -121,6 +124,20 @@ def render(subject, template: str, *, locale: str = "vi", ticket=None, **context
         except TemplateNotFound:  # a template without an HTML part is sent as plain text
             body_html = None
     return subject, body_text, body_html
+
+
+def _template_gettext(translations) -> Callable[..., str]:
+    """The templates' `_()` bound to `translations` (what Flask-Babel's own would look up on every
+    call), with the same behaviour: markup-safe under autoescape, always %-formatted."""
+
+    @pass_context
+    def gettext(context, string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return gettext
 
 
 def add(

@@ -90,3 +90,19 @@ def test_a_failure_mid_stream_is_logged(client, seeded_year, coordinator, monkey
     with caplog.at_level(logging.ERROR), pytest.raises(RuntimeError):
         r.get_data()
     assert "truncated" in caplog.text
+
+
+def test_detailed_list_gives_local_times_across_midnight(app, make_ticket):
+    """Received at 17:30 UTC and published at 18:00 UTC: 00:30 and the next day in Viet Nam (the
+    database makes these on PostgreSQL, Python elsewhere; both give the same)."""
+    from datetime import datetime
+
+    from feedback.extensions import db
+
+    ticket = make_ticket(now=datetime(2025, 3, 13, 17, 30))
+    ticket.published_at = datetime(2025, 3, 20, 18, 0)
+    db.session.commit()
+    report = svc.build_report(svc.period_for(2025, 1), TODAY, cal=WorkCalendar())
+    [row] = list(svc.iter_detail_rows(report, cal=WorkCalendar()))
+    assert row["received_at"] == "14/03/2025 00:30" and row["received_on"] == date(2025, 3, 14)
+    assert row["published_on"] == date(2025, 3, 21)
