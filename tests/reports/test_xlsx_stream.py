@@ -102,7 +102,7 @@ def test_detailed_list_gives_local_times_across_midnight(app, make_ticket):
     ticket = make_ticket(now=datetime(2025, 3, 13, 17, 30))
     ticket.published_at = datetime(2025, 3, 20, 18, 0)
     db.session.commit()
-    report = svc.build_report(svc.period_for(2025, 1), TODAY, cal=WorkCalendar())
+    report = svc.build_report(svc.period_for(2025, 1), TODAY, cal=WorkCalendar(), now=utcnow())
     [row] = list(svc.iter_detail_rows(report, cal=WorkCalendar()))
     assert row["received_at"] == "14/03/2025 00:30" and row["received_on"] == date(2025, 3, 14)
     assert row["published_on"] == date(2025, 3, 21)
