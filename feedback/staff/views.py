@@ -197,7 +197,8 @@ def render_ticket(
             .order_by(TicketEvent.id)
         ).scalars()
     )
-    actions = workflow.available_actions(ticket, current_user)
+    user = current_user._get_current_object()  # the object itself: the checks below read it often
+    actions = workflow.available_actions(ticket, user)
     units, default_unit_code = [], ""
     if "route" in actions:
         units = active_units()
