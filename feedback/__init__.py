@@ -82,6 +82,9 @@ def database_options(app: Flask) -> None:
         connect_args.setdefault("options", f"-c statement_timeout={int(app.config['DB_STATEMENT_TIMEOUT_MS'])}")
     options["connect_args"] = connect_args
     options.setdefault("pool_timeout", app.config["DB_CONNECT_TIMEOUT"])
+    if options.get("pool_pre_ping"):  # idle connections only (feedback/db/pool.py)
+        options["pool_pre_ping"] = False
+        app.extensions["ping_when_idle"] = True
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -98,6 +101,12 @@ def register_extensions(app: Flask) -> None:
     from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
 
     db.init_app(app)
+    if app.extensions.pop("ping_when_idle", False):
+        from .db.pool import ping_when_idle
+
+        with app.app_context():
+            for engine in db.engines.values():
+                ping_when_idle(engine)
     migrate.init_app(
         app,
         db,

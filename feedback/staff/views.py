@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -151,11 +152,16 @@ def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
     """
     stmt = scope_tickets(
         db.select(Ticket, *_present_columns())
-        .options(joinedload(Ticket.category), joinedload(Ticket.unit), joinedload(Ticket.assignee))
+        .options(
+            joinedload(Ticket.category),
+            joinedload(Ticket.unit),
+            joinedload(Ticket.assignee),
+            joinedload(Ticket.events).joinedload(TicketEvent.actor),
+        )
         .where(Ticket.code == code),
         user,
     )
-    row = db.session.execute(stmt).first()
+    row = db.session.execute(stmt).unique().first()
     if row is None:
         abort(404)
     ticket, attachments, privacy_requests, closing, letter = row
@@ -190,15 +196,20 @@ def render_ticket(
     """
     today = local_today()
     cal = calendar.work_calendar()
-    events = list(
-        db.session.execute(
-            db.select(TicketEvent)
-            .options(joinedload(TicketEvent.actor))
-            .where(TicketEvent.ticket_id == ticket.id)
-            .order_by(TicketEvent.id)
-        ).scalars()
+    events = (
+        list(ticket.events)
+        if "events" in sa_inspect(ticket).dict  # read with the ticket (ticket_page_for)
+        else list(
+            db.session.execute(
+                db.select(TicketEvent)
+                .options(joinedload(TicketEvent.actor))
+                .where(TicketEvent.ticket_id == ticket.id)
+                .order_by(TicketEvent.id)
+            ).scalars()
+        )
     )
-    actions = workflow.available_actions(ticket, current_user)
+    user = current_user._get_current_object()  # the object itself: the checks below read it often
+    actions = workflow.available_actions(ticket, user)
     units, default_unit_code = [], ""
     if "route" in actions:
         units = active_units()

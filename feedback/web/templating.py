@@ -4,16 +4,48 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, g
-from flask_babel import format_decimal, get_locale
+from flask import Flask, current_app, g, has_app_context
+from flask_babel import format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from ..domain import legal, states
 from ..timeutil import to_local
 
 
+def _in_force() -> tuple:
+    """(locale, its translations, its code) of the language in force, found once per locale and app
+    context: Flask-Babel's `get_translations()` reads its context three times and formats the locale's
+    code for every string, and a staff page has some eighty. Kept on `g` with the locale object it was
+    found for, so a `force_locale` block (a new locale object, the old one put back after) gets its own."""
+    if not has_app_context():
+        return (None, get_translations(), "vi")
+    here = g._get_current_object()
+    found = getattr(here, "_feedback_i18n", None)
+    # Flask-Babel keeps the locale in force in g._flask_babel.babel_locale (force_locale sets it there);
+    # should that change, the look-up below runs for every string, as it did before.
+    if found is not None and found[0] is getattr(getattr(here, "_flask_babel", None), "babel_locale", None):
+        return found
+    locale = get_locale()
+    found = here._feedback_i18n = (locale, get_translations(), str(locale or "vi"))
+    return found
+
+
 def current_locale() -> str:
-    return str(get_locale() or "vi")
+    return str(_in_force()[2])
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, **variables) -> str:
+    """`_()` and `gettext()` in templates: what Jinja's i18n extension does with Flask-Babel's callables
+    (translate, mark safe under autoescape, always `%`-format), in one call instead of three, and with
+    the evaluation context only (a context function called in a block with variables of its own gets a
+    copy of the whole context on every call)."""
+    text = _in_force()[1].ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def fmt_date(value: date | datetime | None) -> str:
@@ -168,6 +200,7 @@ def register(app: Flask) -> None:
         return local_path(request.path)
 
     app.jinja_env.globals.update(current_locale=current_locale, states=states, this_page=this_page)
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
     # Closing the loop (issue 14): rating levels and reasons with their labels.
     from ..domain import satisfaction as sat

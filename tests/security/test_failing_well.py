@@ -74,6 +74,33 @@ def test_statement_timeout_is_applied_on_postgresql(app):
     assert db.session.execute(db.text("SHOW statement_timeout")).scalar() == "30s"
 
 
+def test_busy_connections_are_not_pinged_and_idle_dead_ones_are_replaced_on_postgresql(app, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL pool")
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from feedback.db import pool
+
+    pings = []
+    real_ping = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+    backend = lambda: db.session.execute(db.text("SELECT pg_backend_pid()")).scalar()  # noqa: E731
+    db.session.remove()
+    first = backend()
+    db.session.remove()
+    assert backend() == first and pings == []  # checked out again at once: no round trip before it
+    db.session.remove()
+    killer = create_engine(db.engine.url, poolclass=NullPool)
+    with killer.connect() as other:
+        other.execute(db.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    killer.dispose()
+    monkeypatch.setattr(pool, "PING_AFTER_IDLE_SECONDS", 0.0)  # as if it had sat idle
+    replaced = backend()  # the dead connection fails its ping and another one answers
+    assert pings and replaced != first
+    db.session.remove()
+
+
 HUGE = "9" * 40
 
 
