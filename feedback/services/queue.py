@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 
 from ..db import search
 from ..domain import outcomes as standings
+from ..domain import states
 from ..domain.contact import clean_text
 from ..domain.deadlines import WorkCalendar
 from ..domain.states import OPEN_STATES, Kind, Role, State
@@ -233,8 +234,9 @@ def assignee_choices(user: User) -> list[Officer]:
 
 @dataclass(frozen=True, slots=True)
 class QueueRow:
-    """A row of the queue as the page shows it: the columns of `ROW_COLUMNS`, the unit and category (as
-    the reference cache has them), the assignee's name and where the ticket stands today."""
+    """A row of the queue as the page shows it: the columns of `ROW_COLUMNS`, then the names of its unit
+    (None: not routed yet), category and assignee, the labels of its channel, kind and state in the
+    page's language, and where it stands today."""
 
     id: int
     code: str
@@ -255,26 +257,44 @@ class QueueRow:
     paused_on: date | None
     answered_on: date | None
     on_time: bool | None
-    unit: reference.UnitRef | None
-    category: reference.CategoryRef | None
+    unit_name: str | None
+    category_name: str
     assignee_name: str | None
+    channel_label: str
+    kind_label: str
+    state_label: str
     standing: standings.Standing
 
 
-def shown(rows: list, officers: list[Officer], today: date, cal: WorkCalendar) -> list[QueueRow]:
-    """The page's rows with their unit, category, assignee and standing: the officers of the filter name
-    most assignees; the others (inactive, another unit's) are read in one statement."""
+def shown(rows: list, officers: list[Officer], today: date, cal: WorkCalendar, locale: str) -> list[QueueRow]:
+    """The page's rows with their names, labels and standing. Units and categories come from the
+    reference cache, each label is looked up once per page, and the officers of the filter name most
+    assignees: the others (inactive, another unit's) are read in one statement."""
     units, categories = reference.units(), reference.categories()
     names: dict[int, str] = {o.id: o.name for o in officers}
     missing = {r.assignee_id for r in rows if r.assignee_id is not None and r.assignee_id not in names}
     if missing:
         names.update(db.session.execute(db.select(User.id, User.name).where(User.id.in_(sorted(missing)))).tuples())
+    labels: dict[tuple, str] = {}
+
+    def label(table, key) -> str:
+        found = labels.get((id(table), key))
+        if found is None:
+            found = labels[(id(table), key)] = states.label(table, key, locale)
+        return found
+
+    def localized(ref) -> str | None:
+        return None if ref is None else states.localized_name(ref, locale)
+
     return [
         QueueRow(
             *r,
-            unit=units.get(r.unit_id),
-            category=categories.get(r.category_id),
+            unit_name=localized(units.get(r.unit_id)) if r.unit_id is not None else None,
+            category_name=localized(categories.get(r.category_id)) or "",
             assignee_name=names.get(r.assignee_id),
+            channel_label=label(states.CHANNEL_LABELS, r.channel),
+            kind_label=label(states.KIND_LABELS, r.kind),
+            state_label=label(states.STATE_LABELS, r.state),
             standing=standings.standing(
                 r.state, r.due_date, today, cal, answered_on=r.answered_on, on_time_flag=r.on_time
             ),

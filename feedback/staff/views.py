@@ -35,6 +35,7 @@ from ..services.queue import QueueFilters
 from ..timeutil import local_today, to_local, utcnow
 from ..web.access import can_see, roles_required, scope_tickets, ticket_for
 from ..web.security import attachment_disposition
+from ..web.templating import current_locale
 from . import bp
 from .forms import StaffSubmissionForm
 
@@ -73,7 +74,8 @@ def queue():
     counts = queues.counts(f, current_user, today, cal, to_local(utcnow()))
     return render_template(
         "staff/queue.html",
-        tickets=queues.shown(rows, officers, today, cal),
+        tickets=queues.shown(rows, officers, today, cal, current_locale()),
+        user_unit=reference.units().get(current_user.unit_id) if current_user.unit_id else None,
         filters=f,
         counts=counts.by_state,
         total=counts.total,
