@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, g
-from flask_babel import format_decimal, get_locale
+from flask import Flask, current_app, g, has_app_context
+from flask_babel import format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 
 from ..domain import legal, states
@@ -89,8 +89,34 @@ def deadline_rule_sentence() -> str:
     )
 
 
+def page_translations():
+    """The translations of the current locale, looked up once per request and locale.
+
+    Flask-Babel finds them again for every string (the context, the locale, its name, the cache): a
+    staff page has about 90 strings. Kept on Flask-Babel's own request context with the locale object
+    they belong to, so `force_locale` (which sets another locale object) and `refresh` (which drops it)
+    are followed."""
+    if not has_app_context():
+        return get_translations()
+    ctx = g.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None)
+    if locale is None:  # not chosen yet: Flask-Babel chooses it now, and the next string finds it
+        return get_translations()
+    memo = getattr(ctx, "page_translations", None)
+    if memo is None or memo[0] is not locale:
+        memo = ctx.page_translations = (locale, get_translations())
+    return memo[1]
+
+
 def register(app: Flask) -> None:
     """Install the filters and globals."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+    )
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fmt_datetime, "datetime")
 
