@@ -288,7 +288,7 @@ def shown(rows: list, officers: list[Officer], today: date, cal: WorkCalendar, l
 
     return [
         QueueRow(
-            *r,
+            **r._mapping,
             unit_name=localized(units.get(r.unit_id)) if r.unit_id is not None else None,
             category_name=localized(categories.get(r.category_id)) or "",
             assignee_name=names.get(r.assignee_id),
