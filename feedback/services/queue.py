@@ -28,15 +28,17 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import event, literal, tuple_
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import aliased
 
 from ..db import search
+from ..domain import outcomes as standings
+from ..domain import states
 from ..domain.contact import clean_text
-from ..domain.states import OPEN_STATES, Kind, State
+from ..domain.deadlines import WorkCalendar
+from ..domain.states import OPEN_STATES, Kind, Role, State
 from ..extensions import db
 from ..models import Category, QueueCount, Ticket, Unit, User
 from ..web.access import scope_tickets
-from . import outcomes
+from . import outcomes, reference
 
 MAX_ID = 2**31 - 1
 COUNTS_SECONDS = 60
@@ -124,18 +126,43 @@ def apply_filters(stmt, f: QueueFilters, user: User, today: date, cal, *, text_s
     return stmt
 
 
-def _probe(stmt, q: str, size: int) -> list[Ticket] | None:
+# What a row of the queue shows: its columns only (not the content, the explanations or the search text),
+# read as plain rows; the unit, category and assignee are named from per-process reference data.
+ROW_COLUMNS = (
+    Ticket.id,
+    Ticket.code,
+    Ticket.title,
+    Ticket.organization,
+    Ticket.name,
+    Ticket.channel,
+    Ticket.kind,
+    Ticket.category_id,
+    Ticket.unit_id,
+    Ticket.assignee_id,
+    Ticket.state,
+    Ticket.pending_extension_date,
+    Ticket.received_on,
+    Ticket.due_date,
+    Ticket.route_due_date,
+    Ticket.transfer_due_date,
+    Ticket.paused_on,
+    Ticket.answered_on,
+    Ticket.on_time,
+)
+
+
+def _probe(stmt, q: str, size: int) -> list | None:
     """The page of a text search if it lies within the first `SEARCH_PROBE` tickets of the page's index
     scan (`stmt`: every other filter), else None. The first matches in (due_date, id) order among the
     first tickets in that order are the first matches overall, so a page found here is the right one;
     with a common name it is found within a few hundred rows, where sorting every match takes seconds."""
-    first = stmt.order_by(Ticket.due_date, Ticket.id).limit(SEARCH_PROBE).subquery()
-    ticket = aliased(Ticket, first)
-    condition = search.staff_matches(q, column=ticket.staff_search, ids=ticket.id)
+    first = stmt.add_columns(Ticket.staff_search).order_by(Ticket.due_date, Ticket.id).limit(SEARCH_PROBE).subquery()
+    condition = search.staff_matches(q, column=first.c.staff_search, ids=first.c.id)
+    columns = [first.c[c.key] for c in ROW_COLUMNS]
     rows = list(
         db.session.execute(
-            db.select(ticket).where(condition).order_by(ticket.due_date, ticket.id).limit(size + 1)
-        ).scalars()
+            db.select(*columns).where(condition).order_by(first.c.due_date, first.c.id).limit(size + 1)
+        ).all()
     )
     return rows if len(rows) > size else None
 
@@ -148,12 +175,13 @@ def _state_condition(f: QueueFilters):
     return Ticket.state == f.state
 
 
-def page(f: QueueFilters, user: User, today: date, cal, size: int) -> tuple[list[Ticket], str | None]:
-    """One page of the queue in (due_date, id) order and the key of the next page (None: last page).
+def page(f: QueueFilters, user: User, today: date, cal, size: int) -> tuple[list, str | None]:
+    """One page of the queue in (due_date, id) order, as rows of `ROW_COLUMNS`, and the key of the next
+    page (None: last page).
 
     :raises BadPageKey: `f.after` is not "YYYY-MM-DD.id" within the database's range.
     """
-    stmt = apply_filters(scope_tickets(db.select(Ticket), user), f, user, today, cal, text_search=False)
+    stmt = apply_filters(scope_tickets(db.select(*ROW_COLUMNS), user), f, user, today, cal, text_search=False)
     condition = _state_condition(f)
     if condition is not None:
         stmt = stmt.where(condition)
@@ -166,8 +194,6 @@ def page(f: QueueFilters, user: User, today: date, cal, size: int) -> tuple[list
         except ValueError as exc:
             raise BadPageKey(f.after) from exc
         stmt = stmt.where(tuple_(Ticket.due_date, Ticket.id) > tuple_(literal(after_due), literal(after_id)))
-    # No eager loads: the unit, category and assignee of each row are found in the session's identity map
-    # (the page loads the units, categories and officers for its filters), so lazy loading costs no query.
     rows = None
     if f.q and search.staff_terms(f.q):
         rows = _probe(stmt, f.q, size)
@@ -175,11 +201,106 @@ def page(f: QueueFilters, user: User, today: date, cal, size: int) -> tuple[list
         condition = search.staff_matches(f.q) if f.q else None
         if condition is not None:
             stmt = stmt.where(condition)
-        rows = list(db.session.execute(stmt.order_by(Ticket.due_date, Ticket.id).limit(size + 1)).scalars())
+        rows = list(db.session.execute(stmt.order_by(Ticket.due_date, Ticket.id).limit(size + 1)).all())
     if len(rows) <= size:
         return rows, None
     rows = rows[:size]
     return rows, f"{rows[-1].due_date.isoformat()}.{rows[-1].id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    """A named officer the assignee filter offers."""
+
+    id: int
+    email: str
+    name: str
+    unit: reference.UnitRef | None
+
+
+def assignee_choices(user: User) -> list[Officer]:
+    """The active officers and unit heads the assignee filter offers: the user's unit's, or everyone's
+    for the office; by name. One statement of four columns, the units from the reference cache."""
+    stmt = (
+        db.select(User.id, User.email, User.name, User.unit_id)
+        .where(User.active.is_(True), User.role.in_([Role.OFFICER, Role.UNIT_HEAD]))
+        .order_by(User.name)
+    )
+    if not user.sees_all:
+        stmt = stmt.where(User.unit_id == user.unit_id)
+    units = reference.units()
+    return [Officer(i, email, name, units.get(unit_id)) for i, email, name, unit_id in db.session.execute(stmt)]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """A row of the queue as the page shows it: the columns of `ROW_COLUMNS`, then the names of its unit
+    (None: not routed yet), category and assignee, the labels of its channel, kind and state in the
+    page's language, and where it stands today."""
+
+    id: int
+    code: str
+    title: str
+    organization: str | None
+    name: str
+    channel: str
+    kind: str
+    category_id: int | None
+    unit_id: int | None
+    assignee_id: int | None
+    state: str
+    pending_extension_date: date | None
+    received_on: date
+    due_date: date | None
+    route_due_date: date | None
+    transfer_due_date: date | None
+    paused_on: date | None
+    answered_on: date | None
+    on_time: bool | None
+    unit_name: str | None
+    category_name: str
+    assignee_name: str | None
+    channel_label: str
+    kind_label: str
+    state_label: str
+    standing: standings.Standing
+
+
+def shown(rows: list, officers: list[Officer], today: date, cal: WorkCalendar, locale: str) -> list[QueueRow]:
+    """The page's rows with their names, labels and standing. Units and categories come from the
+    reference cache, each label is looked up once per page, and the officers of the filter name most
+    assignees: the others (inactive, another unit's) are read in one statement."""
+    units, categories = reference.units(), reference.categories()
+    names: dict[int, str] = {o.id: o.name for o in officers}
+    missing = {r.assignee_id for r in rows if r.assignee_id is not None and r.assignee_id not in names}
+    if missing:
+        names.update(db.session.execute(db.select(User.id, User.name).where(User.id.in_(sorted(missing)))).tuples())
+    labels: dict[tuple, str] = {}
+
+    def label(table, key) -> str:
+        found = labels.get((id(table), key))
+        if found is None:
+            found = labels[(id(table), key)] = states.label(table, key, locale)
+        return found
+
+    def localized(ref) -> str | None:
+        return None if ref is None else states.localized_name(ref, locale)
+
+    return [
+        QueueRow(
+            **r._mapping,
+            unit_name=localized(units.get(r.unit_id)) if r.unit_id is not None else None,
+            category_name=localized(categories.get(r.category_id)) or "",
+            assignee_name=names.get(r.assignee_id),
+            channel_label=label(states.CHANNEL_LABELS, r.channel),
+            kind_label=label(states.KIND_LABELS, r.kind),
+            state_label=label(states.STATE_LABELS, r.state),
+            standing=standings.standing(
+                r.state, r.due_date, today, cal, answered_on=r.answered_on, on_time_flag=r.on_time
+            ),
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)

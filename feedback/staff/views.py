@@ -11,7 +11,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,7 +27,6 @@ from ..models import (
     Review,
     Ticket,
     TicketEvent,
-    Unit,
     User,
 )
 from ..public.views import active_categories
@@ -38,6 +37,7 @@ from ..timeutil import local_today, to_local, utcnow
 from ..web.access import can_see, roles_required, scope_tickets, ticket_for
 from ..web.forms import refused
 from ..web.security import attachment_disposition
+from ..web.templating import current_locale
 from . import bp
 from .forms import StaffSubmissionForm
 
@@ -67,21 +67,17 @@ def queue():
             return found
     today = local_today()
     cal = calendar.work_calendar()
-    # The reference lists first: the rows' unit, category and assignee are then found in the session.
-    units = list(
-        db.session.execute(db.select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.code)).scalars()
-    )
-    categories, officers = active_categories(), assignee_choices()
+    units = active_units()
+    categories, officers = active_categories(), queues.assignee_choices(current_user)
     try:
         rows, next_after = queues.page(f, current_user, today, cal, PAGE_SIZE)
     except queues.BadPageKey:
         abort(400, description=_("Tham số trang không hợp lệ."))
     counts = queues.counts(f, current_user, today, cal, to_local(utcnow()))
-    standings = {t.id: workflow.standing(t, today, cal) for t in rows}
     return render_template(
         "staff/queue.html",
-        tickets=rows,
-        standings=standings,
+        tickets=queues.shown(rows, officers, today, cal, current_locale()),
+        user_unit=reference.units().get(current_user.unit_id) if current_user.unit_id else None,
         filters=f,
         counts=counts.by_state,
         total=counts.total,
@@ -94,19 +90,6 @@ def queue():
         today=today,
         officers=officers,
     )
-
-
-def assignee_choices() -> list[User]:
-    """The named officers the assignee filter offers: the unit's own, or everyone's for the office."""
-    stmt = (
-        db.select(User)
-        .options(selectinload(User.unit))
-        .where(User.active.is_(True), User.role.in_([Role.OFFICER, Role.UNIT_HEAD]))
-        .order_by(User.name)
-    )
-    if not current_user.sees_all:
-        stmt = stmt.where(User.unit_id == current_user.unit_id)
-    return list(db.session.execute(stmt).scalars())
 
 
 # ---------------------------------------------------------------- ticket page

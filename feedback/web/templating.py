@@ -121,8 +121,20 @@ def deadline_rule_sentence() -> str:
     )
 
 
+def page_translations():
+    """The translations of the language in force (found once per locale and app context, `_in_force`)."""
+    return _in_force()[1]
+
+
 def register(app: Flask) -> None:
     """Install the filters and globals."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+    )
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fmt_datetime, "datetime")
 
