@@ -24,9 +24,11 @@ demo: db
 	$(BIN)/flask --app wsgi demo
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it).
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). In parallel (pytest-xdist), one
+# worker per core; `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 test: install-dev
-	FEEDBACK_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+	FEEDBACK_ENV=testing $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The gate CI runs before the tests; settings in pyproject.toml (ruff: rule set and format; mypy: the
 # domain strict, the services with the defaults).
