@@ -107,6 +107,10 @@ def register_extensions(app: Flask) -> None:
         with app.app_context():
             for engine in db.engines.values():
                 ping_when_idle(engine)
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        from .db.pool import commit_read_only_requests
+
+        commit_read_only_requests(app, db)
     migrate.init_app(
         app,
         db,
