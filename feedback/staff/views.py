@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,7 @@ class Present:
 UNKNOWN = Present()
 
 
+@functools.cache  # SQL expressions: built once per process, shared by every ticket page's statement
 def _present_columns() -> tuple:
     ticket_id = Ticket.__table__.c.id
     return (
