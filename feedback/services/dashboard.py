@@ -1,8 +1,9 @@
 """The staff dashboard (the staff home): a read model apart from the reports.
 
-Counts by state, the monthly received/answered figures and the on-time rate per unit come from the
-report summary (`report_summary`, kept exact by triggers, see `feedback/db/summary.py`), not from the
-tickets; the overdue count from the (state, due date) indexes; and only the rows shown are read from
+Counts by state come from the queue's counters (`queue_counts`, a few hundred rows kept exact by
+triggers, see `feedback/db/queue_counts.py`); the monthly received/answered figures and the on-time rate
+per unit from the report summary (`report_summary`, kept exact by triggers, see `feedback/db/summary.py`),
+not from the tickets; the overdue count from the (state, due date) indexes; and only the rows shown are read from
 the tickets: the oldest overdue ones and the first ones due this week, each list capped (`list_limit`)
 with its full count and a link to the queue. Days late are counted for the rows shown only.
 """
@@ -18,7 +19,7 @@ from ..db import summary as _summary
 from ..domain.deadlines import WorkCalendar
 from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, State
 from ..extensions import db
-from ..models import ReportSummary, Ticket
+from ..models import QueueCount, ReportSummary, Ticket
 from . import outcomes
 from .calendar import work_calendar
 from .reports import Labels, Row, labels, overdue_rows
@@ -56,6 +57,11 @@ class Scope:
         if self.everything:
             return []
         return [ReportSummary.unit_id == self.unit_id] if self.unit_id is not None else [db.false()]
+
+    def counters(self) -> list:
+        if self.everything:
+            return []
+        return [QueueCount.unit_id == self.unit_id] if self.unit_id is not None else [db.false()]
 
 
 @dataclass
@@ -95,9 +101,7 @@ def dashboard(
     names = labels(locale)
     counts = dict(
         db.session.execute(
-            db.select(ReportSummary.state, func.sum(ReportSummary.n))
-            .where(*scope.summary())
-            .group_by(ReportSummary.state)
+            db.select(QueueCount.state, func.sum(QueueCount.n)).where(*scope.counters()).group_by(QueueCount.state)
         ).all()
     )
     by_state = [(s.value, int(counts.get(s.value, 0) or 0)) for s in State]

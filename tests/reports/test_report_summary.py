@@ -1,6 +1,6 @@
-"""The report summary behind the dashboard stays equal to a full recount whatever writes the tickets,
-`flask reports verify` says so (or prints the differences), the dashboard caps its lists with a
-link to the queue, and the detailed CSV is streamed."""
+"""The report summary and the queue counters behind the dashboard stay equal to a full recount whatever
+writes the tickets, `flask reports verify` says so (or prints the differences), the dashboard caps its
+lists with a link to the queue, and the detailed CSV is streamed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import text
 
 from feedback.extensions import db
-from feedback.models import ReportSummary, Ticket
+from feedback.models import ReportSummary, Ticket, Unit
 from feedback.services import dashboard, privacy, satisfaction, workflow
 from feedback.timeutil import local_today
 
@@ -23,6 +23,12 @@ def at(day: date, hour: int = 3) -> datetime:
 def assert_exact() -> None:
     differences, groups = dashboard.verify()
     assert differences == [] and groups > 0
+    # The dashboard's counts by state (from the queue's counters) equal a recount, for all and for a unit.
+    unit_id = db.session.execute(db.select(Unit.id).where(Unit.code == "CCTDC")).scalar_one()
+    for scope, where in ((dashboard.Scope(True), []), (dashboard.Scope(False, unit_id), [Ticket.unit_id == unit_id])):
+        recount = db.select(Ticket.state, db.func.count()).where(*where).group_by(Ticket.state)
+        shown = dashboard.dashboard(scope, local_today(), locale="vi").by_state
+        assert {s: n for s, n in shown if n} == dict(db.session.execute(recount).all())
 
 
 def test_summary_equals_recount_after_a_mix_of_workflow_actions(make_ticket, make_user, put_ticket):
