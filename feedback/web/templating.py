@@ -121,19 +121,14 @@ def deadline_rule_sentence() -> str:
     )
 
 
-def page_translations():
-    """The translations of the language in force (found once per locale and app context, `_in_force`)."""
-    return _in_force()[1]
-
-
 def register(app: Flask) -> None:
     """Install the filters and globals."""
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: page_translations().ugettext(s),
-        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        gettext=lambda s: _in_force()[1].ugettext(s),
+        ngettext=lambda s, p, n: _in_force()[1].ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: page_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: _in_force()[1].upgettext(c, s),
+        npgettext=lambda c, s, p, n: _in_force()[1].unpgettext(c, s, p, n),
     )
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fmt_datetime, "datetime")
