@@ -41,7 +41,8 @@ Route groups for --only (the bare route is always measured), with what each time
   exports      /staff/reports/export.csv?year=Y (<= 1 s), export.xlsx?year=Y (<= 20 s); worker RSS < 200 MB
   cli          flask reports export --year Y --format xlsx (<= 20 s, peak RSS < 200 MB)
   open311      /open311/v2/requests.json, and with start_date/end_date of the last full quarter (<= 10x)
-  public       /results (<= 3x), /results?q=thủ tục (<= 10x), /results/feed.atom (<= 3x)
+  public       /results (<= 3x), /results?q=thủ tục (<= 10x), /results/feed.atom (<= 3x),
+               /results/<code> of a published result (<= 3x)
   reminders    the sweep with 10,000 due (<= 2 s) and the sweep at the data's present (<= 60 s, < 300 MB),
                at the last working day's 10:00 local (the sweep runs in office hours only)
   submissions  POST /submit vs POST /bench/bare-post, 400 each (80 with --quick), 8 clients (>= 30 %, 0 lost);
@@ -244,6 +245,11 @@ def facts(url: str) -> dict:
             or db.session.execute(db.text("SELECT code, tracking_token FROM tickets LIMIT 1")).first()
         )
         f["code"], f["token"] = sample
+        f["published_code"] = db.session.execute(
+            db.text(
+                "SELECT code FROM tickets WHERE published_at IS NOT NULL ORDER BY published_at DESC LIMIT 1 OFFSET 77"
+            )
+        ).scalar()
         f["today"] = today
         db.engine.dispose()
     return f
@@ -935,6 +941,17 @@ def main() -> None:
             measure_get(
                 table, port, "results Atom feed", "/results/feed.atom", None, args, ratio_goal=3, goal_text="≤ 3×"
             )
+            if f.get("published_code"):
+                measure_get(
+                    table,
+                    port,
+                    "published result page",
+                    f"/results/{f['published_code']}",
+                    None,
+                    args,
+                    ratio_goal=3,
+                    goal_text="≤ 3×",
+                )
         if "reminders" in only:
             for mode, label, goal_s, goal_text in (
                 ("due", f"reminder sweep, {SWEEP_DUE:,} due ({SWEEP_SCRATCH_COUNT:,}-ticket scratch DB)", 2.0, "≤ 2 s"),

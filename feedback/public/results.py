@@ -11,7 +11,7 @@ from flask import Response, abort, current_app, render_template, request, stream
 from flask_babel import gettext as _
 
 from ..domain.states import Kind
-from ..services import letters
+from ..services import letters, reference
 from ..services import results as read_model
 from ..services.results import CSV_COLUMNS, Filters, fetch_tickets, published_query  # noqa: F401  (re-exported)
 from ..timeutil import local_today
@@ -49,15 +49,22 @@ def results():
 
 @bp.get("/results/<code>")
 def result(code: str):
-    ticket = read_model.published_ticket(code)
-    if ticket is None:
-        abort(404)
-    return render_template(
-        "public/results_detail.html",
-        ticket=ticket,
-        texts=None,
-        public_letter=ticket.id in letters.public_letter_ids([ticket.id]),
-    )
+    """One published result, from the public page cache like the list (an unknown code is a 404, never cached)."""
+
+    def context() -> dict:
+        ticket = read_model.published_ticket(code)
+        if ticket is None:
+            abort(404)
+        return {
+            "ticket": ticket,
+            "texts": None,
+            # Named from the reference cache: the page reads nothing more than the ticket and its letter.
+            "category": reference.categories().get(ticket.category_id),
+            "unit": reference.units().get(ticket.unit_id) if ticket.unit_id else None,
+            "public_letter": ticket.id in letters.public_letter_ids([ticket.id]),
+        }
+
+    return cache.page((), "public/results_detail.html", context)
 
 
 @bp.get("/results/feed.atom")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..domain import letters as letter_rules
 from ..extensions import db
-from ..models import Ticket
+from ..models import Attachment, OutgoingDocument, Rating, Ticket
 from ..services import ServiceError, satisfaction
 from ..services.workflow import Outcome
 from ..timeutil import local_today, utcnow
@@ -37,15 +42,74 @@ def ticket_for_link(token: str, *, for_update: bool = False) -> Ticket:
     return ticket
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the tracking page's statement found besides the ticket (None: not known, read it)."""
+
+    letter: bool | None = None  # whether a letter not cancelled exists
+    ratings: bool | None = None  # whether any round was rated
+    asked: int | None = None  # the reconsiderations the submitter asked for
+
+
+UNKNOWN = Known()
+
+
+@functools.cache  # SQL expressions: built once per process
+def _known_columns() -> tuple:
+    ticket_id = Ticket.__table__.c.id
+    return (
+        db.exists()
+        .where(
+            OutgoingDocument.ticket_id == ticket_id,
+            OutgoingDocument.doc_type == letter_rules.LETTER,
+            OutgoingDocument.status != letter_rules.CANCELLED,
+        )
+        .label("has_letter"),
+        db.exists().where(Rating.ticket_id == ticket_id).label("has_ratings"),
+        satisfaction.submitter_asked_reviews(ticket_id).scalar_subquery().label("asked"),
+        db.exists().where(Attachment.ticket_id == ticket_id).label("has_attachments"),
+    )
+
+
+def tracking_page_for(token: str) -> tuple[Ticket, Known]:
+    """The ticket behind a tracking link for its page, in one statement: with its category, unit and
+    timeline, and which of its optional parts exist (so most pages read nothing more).
+
+    :raises NotFound: for an unknown token.
+    """
+    row = (
+        db.session.execute(
+            db.select(Ticket, *_known_columns())
+            .options(joinedload(Ticket.category), joinedload(Ticket.unit), joinedload(Ticket.events))
+            .where(Ticket.tracking_token == token)
+        )
+        .unique()
+        .first()
+    )
+    if row is None:
+        abort(404)
+    ticket, has_letter, has_ratings, asked, has_attachments = row
+    if not has_attachments:  # set as loaded: the template's look at them reads nothing
+        set_committed_value(ticket, "attachments", [])
+    return ticket, Known(bool(has_letter), bool(has_ratings), int(asked))
+
+
 def render_tracking(
-    ticket: Ticket, status: int = 200, *, rating_error: str | None = None, review_error: str | None = None, values=None
+    ticket: Ticket,
+    status: int = 200,
+    *,
+    rating_error: str | None = None,
+    review_error: str | None = None,
+    values=None,
+    known: Known = UNKNOWN,
 ):
-    """The tracking page with the rating and reconsideration section (and an error beside a form)."""
+    """The tracking page with the rating and reconsideration section (and an error beside a form);
+    `known` says which optional parts need not be read."""
     from ..services import letters
     from .views import pause_facts
 
     events = [e for e in ticket.events if e.public]
-    letter = letters.current_letter(ticket)
+    letter = letters.current_letter(ticket) if known.letter is not False else None
     return render_template(
         "public/ticket.html",
         ticket=ticket,
@@ -54,7 +118,9 @@ def render_tracking(
         letter=letter,
         letter_number=letters.display_number(letter) if letter else None,
         pause=pause_facts(ticket),
-        closing=satisfaction.tracking_state(ticket, local_today()),
+        closing=satisfaction.tracking_state(
+            ticket, local_today(), ratings=[] if known.ratings is False else None, asked=known.asked
+        ),
         rating_error=rating_error,
         review_error=review_error,
         values=values or {},

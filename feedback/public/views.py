@@ -216,6 +216,7 @@ def pause_facts(ticket: Ticket) -> dict | None:
 
 @bp.get("/track/<token>")
 def track_token(token: str):
-    from .satisfaction import render_tracking  # the page with the rating and reconsideration section
+    from .satisfaction import render_tracking, tracking_page_for  # the page with the rating and reconsideration
 
-    return render_tracking(ticket_by_token(token))
+    ticket, known = tracking_page_for(token)
+    return render_tracking(ticket, known=known)

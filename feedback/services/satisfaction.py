@@ -133,10 +133,15 @@ def review_request_until(ticket: Ticket) -> date | None:
     return calendar.compute("review_request", answered_on, ticket.kind, ticket.category_id).due
 
 
-def submitter_reviews_left(ticket: Ticket) -> int:
-    asked = db.session.execute(
-        db.select(func.count(Review.id)).where(Review.ticket_id == ticket.id, Review.requested_by_id.is_(None))
-    ).scalar_one()
+def submitter_asked_reviews(ticket_id):
+    """How many reconsiderations the submitter asked for (an expression: a ticket id or its column)."""
+    return db.select(func.count(Review.id)).where(Review.ticket_id == ticket_id, Review.requested_by_id.is_(None))
+
+
+def submitter_reviews_left(ticket: Ticket, asked: int | None = None) -> int:
+    """How many more reconsiderations the submitter may ask for (`asked`: the count, when already read)."""
+    if asked is None:
+        asked = db.session.execute(submitter_asked_reviews(ticket.id)).scalar_one()
     return max(0, current_app.config["REVIEW_MAX"] - int(asked))
 
 
@@ -153,10 +158,16 @@ class TrackingState:
     past_ratings: list[Rating]
 
 
-def tracking_state(ticket: Ticket, today: date) -> TrackingState:
-    """The rating and review section of the tracking page, from the same rules as the use cases."""
+def tracking_state(
+    ticket: Ticket, today: date, *, ratings: list[Rating] | None = None, asked: int | None = None
+) -> TrackingState:
+    """The rating and review section of the tracking page, from the same rules as the use cases.
+
+    `ratings` (every round's) and `asked` (the reconsiderations the submitter asked for) are read here
+    unless the caller already has them."""
     cfg = current_app.config
-    rating = rating_of(ticket)
+    all_ratings = ratings_of(ticket) if ratings is None else ratings
+    rating = next((r for r in all_ratings if r.round == ticket.review_round), None)
     facts = _facts(ticket, rating)
     expected = rating.revision if rating else None
     can_rate = (
@@ -176,12 +187,12 @@ def tracking_state(ticket: Ticket, today: date) -> TrackingState:
             answered=facts.answered,
             level=rating.level if rating else None,
             request_until=until,
-            reviews_left=submitter_reviews_left(ticket),
+            reviews_left=submitter_reviews_left(ticket, asked),
             today=today,
         )
         is None
     )
-    past = [r for r in ratings_of(ticket) if r.round != ticket.review_round]
+    past = [r for r in all_ratings if r.round != ticket.review_round]
     return TrackingState(
         rating,
         can_rate,

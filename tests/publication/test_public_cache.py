@@ -200,3 +200,44 @@ def test_the_cache_is_bounded(cached, visitor, transfer, coordinator, publish):
     for word in ("chuyen", "giao", "cong", "nghe", "ho so"):
         assert visitor.get("/results", query_string={"q": word}).status_code == 200
     assert len(cached.extensions["public_page_cache"].pages) == 3
+
+
+def test_a_result_page_is_cached_and_follows_its_ticket(cached, visitor, transfer, coordinator, publish):
+    """/results/<code>: served from the cache, and a corrected text, an unpublication or a republication
+    is seen at once."""
+    ticket = publish(transfer(), coordinator)
+    url = f"/results/{ticket.code}"
+    first = visitor.get(url)
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert "Nghị định 76/2018/NĐ-CP" in page and "Phòng Quản lý Công nghệ" in page
+    seen, stop = ticket_queries(cached)
+    try:
+        again = visitor.get(url)
+    finally:
+        stop()
+    assert seen == [] and again.status_code == 200
+    assert re.sub(r'name="csrf_token" value="[^"]+"', "", again.get_data(as_text=True)) == re.sub(
+        r'name="csrf_token" value="[^"]+"', "", page
+    )
+
+    db.session.execute(
+        update(Ticket).where(Ticket.id == ticket.id).values(public_answer="Hồ sơ nộp qua Cổng dịch vụ công tỉnh.")
+    )
+    db.session.commit()
+    assert "Hồ sơ nộp qua Cổng dịch vụ công tỉnh." in visitor.get(url).get_data(as_text=True)
+
+    publication.unpublish(
+        db.session.get(Ticket, ticket.id), coordinator, "Nội dung cần rà soát lại", datetime(2026, 11, 4, 3)
+    )
+    db.session.commit()
+    assert visitor.get(url).status_code == 404
+
+
+def test_an_unknown_result_is_not_kept(cached, visitor, transfer, coordinator, publish):
+    ticket = transfer()
+    url = f"/results/{ticket.code}"
+    assert visitor.get(url).status_code == 404  # answered, not yet published
+    assert visitor.get("/results/PAKN-2026-999999").status_code == 404
+    publish(db.session.get(Ticket, ticket.id), coordinator)
+    assert visitor.get(url).status_code == 200

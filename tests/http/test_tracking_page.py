@@ -1,0 +1,63 @@
+"""The submitter's tracking page at scale: the ticket, its category, unit and timeline, and which
+optional parts exist, in one statement; the parts that exist are still read and shown."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import event
+
+from feedback.extensions import db
+from feedback.models import Ticket
+from tests.support import csrf_token
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+TABLES = ("tickets", "ticket_events", "outgoing_documents", "ratings", "reviews", "attachments", "categories", "units")
+
+
+def submitted(client, form, files=()) -> str:
+    data = {**form, "csrf_token": csrf_token(client, "/submit")}
+    if files:
+        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
+    response = client.post("/submit", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    db.session.commit()
+    return db.session.execute(db.select(Ticket.tracking_token).order_by(Ticket.id.desc()).limit(1)).scalar_one()
+
+
+def statements_of(client, url: str) -> tuple[list[str], str]:
+    """The statements reading the ticket's tables while `client` GETs `url`, and the page."""
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        if any(f"FROM {table}" in statement or f"JOIN {table}" in statement for table in TABLES):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert response.status_code == 200
+    return seen, response.get_data(as_text=True)
+
+
+def test_the_page_of_a_new_submission_is_one_statement(app, client, valid_form):
+    token = submitted(client, valid_form)
+    seen, page = statements_of(app.test_client(), f"/track/{token}")
+    assert len(seen) == 1, seen
+    assert valid_form["title"] in page
+    assert "Tiêu chuẩn, đo lường, chất lượng" in page  # the category, joined to the ticket
+    assert page.count("<li><div") == 1  # the timeline's one public entry, read with the ticket
+    assert 'id="receipt-link"' in page and 'id="letter-link"' not in page
+
+
+def test_an_attachment_is_still_listed(app, client, valid_form):
+    token = submitted(client, valid_form, files=[("cong-van-de-nghi.pdf", PDF)])
+    seen, page = statements_of(app.test_client(), f"/track/{token}")
+    assert "cong-van-de-nghi.pdf" in page
+    assert len(seen) == 2, seen  # the attachments, which exist, are read
+
+
+def test_an_unknown_link_is_a_404(client):
+    assert client.get("/track/khong-co-ma-nay").status_code == 404
