@@ -81,6 +81,8 @@ class Config:
     # PostgreSQL: seconds to wait for a connection; longest a statement may run (0: no limit).
     DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
+    # psycopg prepares a statement on a connection after it has run this many times (psycopg's default: 5).
+    DB_PREPARE_THRESHOLD = env_int("DB_PREPARE_THRESHOLD", 1)
     # /healthz answers 503 when the database has not answered within this many seconds.
     HEALTHZ_TIMEOUT = env_int("HEALTHZ_TIMEOUT", 4)
     # Attachment files without a row (a worker killed between writing and committing) older than this

@@ -57,6 +57,19 @@ def test_staff_pages_keep_their_prepared_statements(pg_app, make_user, make_tick
     db.session.remove()
 
 
+def test_a_page_statement_is_prepared_from_its_second_run(pg_app, make_user, make_ticket):
+    """DB_PREPARE_THRESHOLD (1): psycopg prepares a statement on its second run, not its sixth, so the
+    server reaches a plan it keeps after fewer requests per connection."""
+    assert db.engine.dialect.name == "postgresql"
+    code = make_ticket(title="Đề nghị hướng dẫn thủ tục công bố hợp quy phương tiện đo").code
+    client = signed_in_client(pg_app, make_user("coordinator", "VP", email="vanphong.thu@sokhcn.gov.vn"))
+    db.session.remove()
+    for _ in range(2):
+        assert client.get(f"/staff/tickets/{code}").status_code == 200
+    assert prepared_ticket_statements() >= 1
+    db.session.remove()
+
+
 def test_changes_a_request_did_not_commit_are_still_rolled_back(pg_app, make_user):
     client = signed_in_client(pg_app, make_user("coordinator", "VP", email="vanphong.thu@sokhcn.gov.vn"))
     assert client.get("/_test/flushed-then-400").status_code == 400
