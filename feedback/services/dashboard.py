@@ -3,7 +3,9 @@
 Counts by state come from the queue's counters (`queue_counts`, a few hundred rows kept exact by
 triggers, see `feedback/db/queue_counts.py`); the monthly received/answered figures and the on-time rate
 per unit from the report summary (`report_summary`, kept exact by triggers, see `feedback/db/summary.py`),
-not from the tickets; the overdue count from the (state, due date) indexes; and only the rows shown are read from
+not from the tickets; the overdue and due-this-week counts from the (state, due date) indexes, kept like
+the queue's date-filtered counts (`queue.kept`: `QUEUE_COUNTS_SECONDS` per process, dropped when the
+process writes tickets; the page says when they were counted); and only the rows shown are read from
 the tickets: the oldest overdue ones and the first ones due this week, each list capped (`list_limit`)
 with its full count and a link to the queue. Days late are counted for the rows shown only.
 """
@@ -11,7 +13,7 @@ with its full count and a link to the queue. Days late are counted for the rows 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import BindParameter, bindparam, func
 
@@ -21,6 +23,7 @@ from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, State
 from ..extensions import db
 from ..models import QueueCount, ReportSummary, Ticket
 from . import outcomes
+from . import queue as queues
 from .calendar import work_calendar
 from .reports import Labels, Row, labels, overdue_rows
 
@@ -79,6 +82,8 @@ class Dashboard:
     answered_per_month: list[int]
     unit_rates: list[Row]
     list_limit: int
+    counted_at: datetime | None = None  # when the two counts were taken (local), when they may be kept
+    counts_max_age: int = 0
 
 
 def _oldest(where, order_state_due, names: Labels, today: date, cal: WorkCalendar, limit: int) -> list[dict]:
@@ -94,9 +99,17 @@ def _oldest(where, order_state_due, names: Labels, today: date, cal: WorkCalenda
 
 
 def dashboard(
-    scope: Scope, today: date, *, locale: str, cal: WorkCalendar | None = None, list_limit: int = 15
+    scope: Scope,
+    today: date,
+    *,
+    locale: str,
+    cal: WorkCalendar | None = None,
+    list_limit: int = 15,
+    now: datetime | None = None,
 ) -> Dashboard:
-    """The staff home figures for the tickets of `scope` on `today`."""
+    """The staff home figures for the tickets of `scope` on `today`. With `now` (local), the overdue and
+    due-this-week counts may be kept (`queue.kept`) and the dashboard says when they were taken; without
+    it they are counted now."""
     cal = cal or work_calendar()
     names = labels(locale)
     counts = dict(
@@ -110,15 +123,21 @@ def dashboard(
     where = scope.tickets()
     end = week_end(today)
     due_week = [Ticket.due_date >= today, Ticket.due_date <= end]
-    due_this_week_count = db.session.execute(
-        db.select(func.count())
-        .select_from(Ticket)
-        .where(*where, Ticket.state.in_(list(CLOCK_RUNNING_STATES)), *due_week)
-    ).scalar_one()
+
+    def count() -> tuple[int, int, datetime | None]:
+        due = db.session.execute(
+            db.select(func.count())
+            .select_from(Ticket)
+            .where(*where, Ticket.state.in_(list(CLOCK_RUNNING_STATES)), *due_week)
+        ).scalar_one()
+        late = db.session.execute(
+            db.select(func.count()).select_from(Ticket).where(*where, outcomes.overdue(today))
+        ).scalar_one()
+        return int(due), int(late), now
+
+    key = ("dashboard", scope.everything, scope.unit_id, today)
+    due_this_week_count, overdue_count, counted_at = count() if now is None else queues.kept(key, count)
     due_this_week = _oldest(where, due_week, names, today, cal, list_limit)
-    overdue_count = db.session.execute(
-        db.select(func.count()).select_from(Ticket).where(*where, outcomes.overdue(today))
-    ).scalar_one()
     overdue = _oldest(where, [outcomes.overdue(today)], names, today, cal, list_limit)
 
     months = last_months(today)
@@ -164,15 +183,17 @@ def dashboard(
         by_state=by_state,
         open_count=open_count,
         due_this_week=due_this_week,
-        due_this_week_count=int(due_this_week_count),
+        due_this_week_count=due_this_week_count,
         week_end=end,
         overdue=overdue,
-        overdue_count=int(overdue_count),
+        overdue_count=overdue_count,
         months=months,
         received_per_month=[int(received.get(k, 0) or 0) for k in months],
         answered_per_month=[int(answered.get(k, 0) or 0) for k in months],
         unit_rates=unit_rates,
         list_limit=list_limit,
+        counted_at=counted_at,
+        counts_max_age=queues.counts_max_age() if now is not None else 0,
     )
 
 

@@ -22,8 +22,10 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import event, literal, tuple_
@@ -39,6 +41,8 @@ from ..extensions import db
 from ..models import Category, QueueCount, Ticket, Unit, User
 from ..web.access import scope_tickets
 from . import outcomes, reference
+
+T = TypeVar("T")
 
 MAX_ID = 2**31 - 1
 COUNTS_SECONDS = 60
@@ -326,7 +330,7 @@ class Counts:
         return sum(n for s, n in self.by_state.items() if s in OPEN_STATES)
 
 
-_cache: dict[tuple, tuple[float, int, Counts]] = {}
+_cache: dict[tuple, tuple[float, int, Any]] = {}
 _cache_lock = threading.Lock()
 _generation = [0]
 
@@ -351,34 +355,48 @@ def counter_counts(f: QueueFilters, user: User) -> dict[str, int]:
     return {state: int(n) for state, n in db.session.execute(stmt).all() if n}
 
 
+def counts_max_age() -> int:
+    """Seconds a count of tickets under a date filter or a search is kept (QUEUE_COUNTS_SECONDS)."""
+    return int(current_app.config.get("QUEUE_COUNTS_SECONDS", COUNTS_SECONDS))
+
+
+def kept(key: tuple, compute: Callable[[], T]) -> T:
+    """`compute()` (counts of tickets), kept by this process under `key` for `counts_max_age()` seconds
+    and dropped as soon as this process writes tickets (the user sees their own change at once)."""
+    full = (id(db.engine), *key)
+    moment = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(full)
+        if hit and hit[1] == _generation[0] and moment - hit[0] < counts_max_age():
+            return hit[2]
+        generation = _generation[0]
+    value = compute()
+    with _cache_lock:
+        if len(_cache) > 2000:
+            _cache.clear()
+        _cache[full] = (moment, generation, value)
+    return value
+
+
 def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Counts:
     """The tickets per state that the filters select within the user's scope (every state, not only open)."""
     if not (f.overdue or f.due_within is not None or (f.q and search.staff_terms(f.q))):
         return Counts(counter_counts(f, user), now, 0, live=True)
-    max_age = int(current_app.config.get("QUEUE_COUNTS_SECONDS", COUNTS_SECONDS))
-    key = (id(db.engine), user.sees_all, user.unit_id, user.id if f.assignee == "me" else None, today, f.count_key())
-    moment = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit and hit[1] == _generation[0] and moment - hit[0] < max_age:
-            return hit[2]
-        generation = _generation[0]
-    stmt = apply_filters(scope_tickets(db.select(Ticket.state), user), f, user, today, cal)
-    capped = False
-    if f.q:
-        # At most one more than the cap: beyond it the page says "more than 1,000" instead of counting.
-        found = stmt.limit(SEARCH_COUNT_CAP + 1).subquery()
-        by_state = dict(db.session.execute(db.select(found.c.state, db.func.count()).group_by(found.c.state)).all())
-        capped = sum(by_state.values()) > SEARCH_COUNT_CAP
-    else:
-        grouped = apply_filters(scope_tickets(db.select(Ticket.state, db.func.count()), user), f, user, today, cal)
-        by_state = dict(db.session.execute(grouped.group_by(Ticket.state)).all())
-    result = Counts({} if capped else by_state, now, max_age, capped=capped)
-    with _cache_lock:
-        if len(_cache) > 2000:
-            _cache.clear()
-        _cache[key] = (moment, generation, result)
-    return result
+
+    def count() -> Counts:
+        stmt = apply_filters(scope_tickets(db.select(Ticket.state), user), f, user, today, cal)
+        capped = False
+        if f.q:
+            # At most one more than the cap: beyond it the page says "more than 1,000" instead of counting.
+            found = stmt.limit(SEARCH_COUNT_CAP + 1).subquery()
+            by_state = dict(db.session.execute(db.select(found.c.state, db.func.count()).group_by(found.c.state)).all())
+            capped = sum(by_state.values()) > SEARCH_COUNT_CAP
+        else:
+            grouped = apply_filters(scope_tickets(db.select(Ticket.state, db.func.count()), user), f, user, today, cal)
+            by_state = dict(db.session.execute(grouped.group_by(Ticket.state)).all())
+        return Counts({} if capped else by_state, now, counts_max_age(), capped=capped)
+
+    return kept((user.sees_all, user.unit_id, user.id if f.assignee == "me" else None, today, f.count_key()), count)
 
 
 def exact_code(q: str, user: User) -> str | None:

@@ -16,7 +16,7 @@ from ..models import Ticket
 from ..services import ServiceError, exports, satisfaction
 from ..services import dashboard as dashboard_svc
 from ..services import reports as svc
-from ..timeutil import local_today, parse_day, utcnow
+from ..timeutil import local_today, parse_day, to_local, utcnow
 from ..web.access import roles_required, scope_tickets
 from ..web.security import attachment_disposition
 from ..web.templating import current_locale
@@ -219,7 +219,7 @@ def dashboard():
     """The staff home: what is open, due this week and overdue in the user's scope, with charts."""
     scope = dashboard_svc.Scope(everything=current_user.sees_all, unit_id=current_user.unit_id)
     today = local_today()
-    data = dashboard_svc.dashboard(scope, today, locale=current_locale(), list_limit=15)
+    data = dashboard_svc.dashboard(scope, today, locale=current_locale(), list_limit=15, now=to_local(utcnow()))
     quarter = svc.period_for(today.year, svc.quarter_of(today))  # satisfaction of this quarter (issue 14)
     sat = satisfaction.figures(quarter.start, today, where=scope.tickets())
     return render_template(

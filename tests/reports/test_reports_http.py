@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from feedback.extensions import db
 from feedback.timeutil import local_today
 
 
@@ -224,3 +225,48 @@ def test_dashboard_for_all_scope(client, put_ticket, staff):
     data = json.loads(re.search(r'id="dashboard-data">(.*?)</script>', html, re.S).group(1))
     assert len(data["months"]) == 12 and data["months"][-1] == today.strftime("%Y-%m")
     assert sum(data["received"]) == 2 and sum(data["answered"]) == 0
+
+
+def test_dashboard_counts_are_kept_and_say_when_they_were_taken(app, client, put_ticket, staff):
+    """The overdue and due-this-week counts are kept for QUEUE_COUNTS_SECONDS like the queue's: a write
+    this process makes is counted at once, a write made elsewhere (here: a connection of its own, outside
+    the app) only once the kept count is older than the setting; the page says when it counted."""
+    today = local_today()
+    late = put_ticket(
+        unit="QLCN",
+        state="in_progress",
+        received_on=today - timedelta(days=30),
+        due_date=today - timedelta(days=3),
+        title="Quá hạn kiểm định cân QLCN",
+    )
+    staff("coordinator", "VP")
+    app.config["QUEUE_COUNTS_SECONDS"] = 3600
+    html = client.get("/staff/dashboard").get_data(as_text=True)
+    assert 'id="overdue-count">1<' in html
+    assert 'id="dashboard-counts-at"' in html and "3600 giây" in html
+    put_ticket(
+        unit="CCTDC",
+        state="assigned",
+        received_on=today - timedelta(days=40),
+        due_date=today - timedelta(days=10),
+        title="Quá hạn đo lường CCTDC",
+    )  # written by this process: the kept count is dropped
+    assert 'id="overdue-count">2<' in client.get("/staff/dashboard").get_data(as_text=True)
+
+    code = late.code
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        import psycopg
+
+        with psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)) as raw:
+            raw.execute("UPDATE tickets SET state = 'answered', answered_on = due_date WHERE code = %s", (code,))
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db.engine.url.database) as raw:
+            raw.execute("UPDATE tickets SET state = 'answered', answered_on = due_date WHERE code = ?", (code,))
+    html = client.get("/staff/dashboard").get_data(as_text=True)
+    assert 'id="overdue-count">2<' in html  # kept: the other writer's change is not seen yet
+    assert "Quá hạn kiểm định cân QLCN" not in html  # the list is always current
+    app.config["QUEUE_COUNTS_SECONDS"] = 0
+    assert 'id="overdue-count">1<' in client.get("/staff/dashboard").get_data(as_text=True)
