@@ -135,8 +135,8 @@ def dashboard(
         ).scalar_one()
         return int(due), int(late), now
 
-    key = ("dashboard", scope.everything, scope.unit_id, today)
-    due_this_week_count, overdue_count, counted_at = count() if now is None else queues.kept(key, count)
+    count_key = ("dashboard", scope.everything, scope.unit_id, today)
+    due_this_week_count, overdue_count, counted_at = count() if now is None else queues.kept(count_key, count)
     due_this_week = _oldest(where, due_week, names, today, cal, list_limit)
     overdue = _oldest(where, [outcomes.overdue(today)], names, today, cal, list_limit)
 
