@@ -10,13 +10,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..domain import letters as letter_rules
+from ..db.rows import row_or_404, set_absent
 from ..extensions import db
-from ..models import Attachment, OutgoingDocument, Rating, Ticket
-from ..services import ServiceError, satisfaction
+from ..models import Attachment, Rating, Ticket
+from ..services import ServiceError, letters, satisfaction
 from ..services.workflow import Outcome
 from ..timeutil import local_today, utcnow
 from . import bp
@@ -58,13 +57,7 @@ UNKNOWN = Known()
 def _known_columns() -> tuple:
     ticket_id = Ticket.__table__.c.id
     return (
-        db.exists()
-        .where(
-            OutgoingDocument.ticket_id == ticket_id,
-            OutgoingDocument.doc_type == letter_rules.LETTER,
-            OutgoingDocument.status != letter_rules.CANCELLED,
-        )
-        .label("has_letter"),
+        db.exists().where(*letters.in_force(ticket_id)).label("has_letter"),
         db.exists().where(Rating.ticket_id == ticket_id).label("has_ratings"),
         satisfaction.submitter_asked_reviews(ticket_id).scalar_subquery().label("asked"),
         db.exists().where(Attachment.ticket_id == ticket_id).label("has_attachments"),
@@ -77,20 +70,12 @@ def tracking_page_for(token: str) -> tuple[Ticket, Known]:
 
     :raises NotFound: for an unknown token.
     """
-    row = (
-        db.session.execute(
-            db.select(Ticket, *_known_columns())
-            .options(joinedload(Ticket.category), joinedload(Ticket.unit), joinedload(Ticket.events))
-            .where(Ticket.tracking_token == token)
-        )
-        .unique()
-        .first()
+    ticket, has_letter, has_ratings, asked, has_attachments = row_or_404(
+        db.select(Ticket, *_known_columns())
+        .options(joinedload(Ticket.category), joinedload(Ticket.unit), joinedload(Ticket.events))
+        .where(Ticket.tracking_token == token)
     )
-    if row is None:
-        abort(404)
-    ticket, has_letter, has_ratings, asked, has_attachments = row
-    if not has_attachments:  # set as loaded: the template's look at them reads nothing
-        set_committed_value(ticket, "attachments", [])
+    set_absent(ticket, attachments=bool(has_attachments))
     return ticket, Known(bool(has_letter), bool(has_ratings), int(asked))
 
 
@@ -105,7 +90,6 @@ def render_tracking(
 ):
     """The tracking page with the rating and reconsideration section (and an error beside a form);
     `known` says which optional parts need not be read."""
-    from ..services import letters
     from .views import pause_facts
 
     events = [e for e in ticket.events if e.public]

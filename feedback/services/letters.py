@@ -249,17 +249,19 @@ def preview_pdf(ticket: Ticket, draft: Draft, today) -> bytes:
     return documents.render_pdf("letter.html", doc=view)
 
 
+def in_force(ticket_id) -> tuple:
+    """The conditions of a ticket's letters in force (not cancelled); `ticket_id` a value or a column."""
+    return (
+        OutgoingDocument.ticket_id == ticket_id,
+        OutgoingDocument.doc_type == rules.LETTER,
+        OutgoingDocument.status != rules.CANCELLED,
+    )
+
+
 def current_letter(ticket: Ticket) -> OutgoingDocument | None:
     """The ticket's letter in force (the last one not cancelled)."""
     return db.session.execute(
-        db.select(OutgoingDocument)
-        .where(
-            OutgoingDocument.ticket_id == ticket.id,
-            OutgoingDocument.doc_type == rules.LETTER,
-            OutgoingDocument.status != rules.CANCELLED,
-        )
-        .order_by(OutgoingDocument.id.desc())
-        .limit(1)
+        db.select(OutgoingDocument).where(*in_force(ticket.id)).order_by(OutgoingDocument.id.desc()).limit(1)
     ).scalar_one_or_none()
 
 

@@ -13,16 +13,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..domain import letters as letter_rules
+from ..db.rows import row_or_404, set_absent
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import Role, TransitionError
 from ..extensions import db
 from ..models import (
     Attachment,
-    OutgoingDocument,
     PrivacyRequest,
     Rating,
     Review,
@@ -119,13 +117,7 @@ def _present_columns() -> tuple:
         db.or_(
             db.exists().where(Review.ticket_id == ticket_id), db.exists().where(Rating.ticket_id == ticket_id)
         ).label("has_closing"),
-        db.exists()
-        .where(
-            OutgoingDocument.ticket_id == ticket_id,
-            OutgoingDocument.doc_type == letter_rules.LETTER,
-            OutgoingDocument.status != letter_rules.CANCELLED,
-        )
-        .label("has_letter"),
+        db.exists().where(*letters.in_force(ticket_id)).label("has_letter"),
     )
 
 
@@ -146,16 +138,9 @@ def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
         .where(Ticket.code == code),
         user,
     )
-    row = db.session.execute(stmt).unique().first()
-    if row is None:
-        abort(404)
-    ticket, attachments, privacy_requests, closing, letter = row
+    ticket, attachments, privacy_requests, closing, letter = row_or_404(stmt)
     present = Present(bool(attachments), bool(privacy_requests), bool(closing), bool(letter))
-    # Empty collections are set as loaded, so the template's look at them reads nothing.
-    if not present.attachments:
-        set_committed_value(ticket, "attachments", [])
-    if not present.privacy_requests:
-        set_committed_value(ticket, "privacy_requests", [])
+    set_absent(ticket, attachments=present.attachments, privacy_requests=present.privacy_requests)
     return ticket, present
 
 
