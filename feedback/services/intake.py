@@ -59,9 +59,6 @@ class Submission:
     locale: str | None = None  # the submitter's language (the form's caller sets it); None: Vietnamese
 
 
-CODE_MARK = "\x00code\x00"  # stands for the tracking code in an acknowledgment rendered before the code is taken
-
-
 def submitter_locale(sub: Submission, staff: User | None) -> str:
     """The language of the submitter's emails: the one they used to submit; Vietnamese for staff entries."""
     return sub.locale if sub.locale in ("vi", "en") else "vi"
@@ -238,29 +235,22 @@ def receive(sub: Submission, now: datetime, *, client: str | None = None, staff:
                     "created_at": now,
                 }
             )
-        acknowledgment = None
+        # The counter row is locked from here to the commit: nothing slow after this line.
+        values["code"] = allocate_code(to_local(now).year)
+        values["staff_search"] = staff_search_for(*(values[f] for f in STAFF_FIELDS))
+        children: list[tuple] = [(TicketEvent, "ticket_id", event)]
         if values["email"]:
-            # Rendered before the code is taken, with a mark where the code goes (a NUL never comes from
-            # a form: the input clean-up removes it), so the counter row is not locked meanwhile.
-            ticket = SimpleNamespace(**{**values, "code": CODE_MARK})  # what the templates read
-            acknowledgment = outbox.render(
+            ticket = SimpleNamespace(**values)  # what the templates read
+            subject, body_text, body_html = outbox.render(
                 lambda: f"[{ticket.code}] " + _("Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"),
                 "acknowledgment",
                 locale=ticket.locale,
                 ticket=ticket,
                 deadline=deadline,
             )
-        # The counter row is locked from here to the commit: nothing slow after this line.
-        values["code"] = allocate_code(to_local(now).year)
-        values["staff_search"] = staff_search_for(*(values[f] for f in STAFF_FIELDS))
-        children: list[tuple] = [(TicketEvent, "ticket_id", event)]
-        if acknowledgment is not None:
-            subject, body_text, body_html = (
-                part.replace(CODE_MARK, values["code"]) if part is not None else None for part in acknowledgment
-            )
             mail = {
                 "kind": "acknowledgment",
-                "recipients": ",".join(outbox.normalized(values["email"])),
+                "recipients": ",".join(outbox.normalized(ticket.email)),
                 "subject": subject,
                 "body_text": body_text,
                 "body_html": body_html,

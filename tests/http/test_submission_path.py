@@ -202,23 +202,3 @@ def test_one_insert_writes_the_ticket_its_event_and_its_acknowledgment(app, clie
     (mail,) = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).scalars()
     assert mail.subject.startswith(f"[{ticket.code}]") and ticket.tracking_token in mail.body_html
     assert mail.status == "pending" and mail.attempts == 0 and mail.recipients == ticket.email
-
-
-def test_the_acknowledgment_names_the_code_even_when_a_field_holds_the_mark(app, client, valid_form):
-    """The acknowledgment is rendered before the code is taken, with a mark where the code goes; a
-    field typed with that mark (NULs included) cannot put the code anywhere else, or lose it."""
-    from feedback.services.intake import CODE_MARK
-
-    def acknowledgment(ticket) -> OutboxMessage:
-        return db.session.execute(db.select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).scalar_one()
-
-    plain = submit(client, valid_form, title="Đề nghị hướng dẫn thủ tục kiểm định cân")
-    marked = submit(client, valid_form, title=f"Đề nghị hướng dẫn {CODE_MARK} thủ tục kiểm định cân")
-    assert marked.title == "Đề nghị hướng dẫn code thủ tục kiểm định cân"  # the input clean-up took the NULs
-    first, second = acknowledgment(plain), acknowledgment(marked)
-    for mail, ticket in ((first, plain), (second, marked)):
-        assert mail.subject.startswith(f"[{ticket.code}] ")
-        assert "\x00" not in mail.subject + mail.body_text + mail.body_html
-    # The code stands where the templates put it, as often as for a plain title, and nowhere else.
-    assert second.body_text.count(marked.code) == first.body_text.count(plain.code) >= 1
-    assert second.body_html.count(marked.code) == first.body_html.count(plain.code) >= 1
