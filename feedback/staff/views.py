@@ -12,7 +12,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.rows import row_or_404, set_absent
@@ -103,6 +103,7 @@ class Present:
     privacy_requests: bool | None = None
     reviews_or_ratings: bool | None = None
     letter: bool | None = None
+    assignee: str | None = None  # the assignee's name, read with the ticket (None: none, or not read)
 
 
 UNKNOWN = Present()
@@ -118,30 +119,37 @@ def _present_columns() -> tuple:
             db.exists().where(Review.ticket_id == ticket_id), db.exists().where(Rating.ticket_id == ticket_id)
         ).label("has_closing"),
         db.exists().where(*letters.in_force(ticket_id)).label("has_letter"),
+        db.select(User.name).where(User.id == Ticket.__table__.c.assignee_id).scalar_subquery().label("assignee"),
     )
 
 
 def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
-    """The ticket for its page, in one statement: with its category, unit and assignee, and which of its
-    optional parts exist.
+    """The ticket for its page, in one statement of one row: with its assignee's name and which of its
+    optional parts exist (its category and unit come from the reference cache, its timeline from
+    `timeline_of`).
 
     :raises NotFound: as `ticket_for` (unknown or outside the user's scope).
     """
-    stmt = scope_tickets(
-        db.select(Ticket, *_present_columns())
-        .options(
-            joinedload(Ticket.category),
-            joinedload(Ticket.unit),
-            joinedload(Ticket.assignee),
-            joinedload(Ticket.events).joinedload(TicketEvent.actor),
-        )
-        .where(Ticket.code == code),
-        user,
-    )
-    ticket, attachments, privacy_requests, closing, letter = row_or_404(stmt)
-    present = Present(bool(attachments), bool(privacy_requests), bool(closing), bool(letter))
+    stmt = scope_tickets(db.select(Ticket, *_present_columns()).where(Ticket.code == code), user)
+    ticket, attachments, privacy_requests, closing, letter, assignee = row_or_404(stmt)
+    present = Present(bool(attachments), bool(privacy_requests), bool(closing), bool(letter), assignee)
     set_absent(ticket, attachments=present.attachments, privacy_requests=present.privacy_requests)
     return ticket, present
+
+
+def timeline_of(ticket: Ticket) -> tuple[list[TicketEvent], dict[int, str]]:
+    """The ticket's timeline, oldest first, and the names of its actors, in one statement of narrow rows
+    (the ticket's rows are not repeated once per entry, as a join with the ticket would)."""
+    rows = db.session.execute(
+        db.select(TicketEvent, User.name)
+        .outerjoin(User, User.id == TicketEvent.actor_id)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.id)
+    ).all()
+    events = [event for event, _name in rows]
+    if "events" not in sa_inspect(ticket).dict:  # read now: whatever else reads the timeline reads this
+        set_committed_value(ticket, "events", events)
+    return events, {event.actor_id: name for event, name in rows if event.actor_id is not None}
 
 
 def active_units() -> list:
@@ -166,24 +174,19 @@ def render_ticket(
     """
     today = local_today()
     cal = calendar.work_calendar()
-    events = (
-        list(ticket.events)
-        if "events" in sa_inspect(ticket).dict  # read with the ticket (ticket_page_for)
-        else list(
-            db.session.execute(
-                db.select(TicketEvent)
-                .options(joinedload(TicketEvent.actor))
-                .where(TicketEvent.ticket_id == ticket.id)
-                .order_by(TicketEvent.id)
-            ).scalars()
-        )
-    )
+    events, actor_names = timeline_of(ticket)
+    if present.assignee is not None or ticket.assignee_id is None:
+        assignee_name = present.assignee
+    else:
+        assignee_name = ticket.assignee.name
+    unit = reference.units().get(ticket.unit_id) if ticket.unit_id else None
+    category = reference.categories().get(ticket.category_id)
     user = current_user._get_current_object()  # the object itself: the checks below read it often
     actions = workflow.available_actions(ticket, user)
     units, default_unit_code = [], ""
     if "route" in actions:
         units = active_units()
-        default_unit = reference.units().get(ticket.category.default_unit_id or 0)
+        default_unit = reference.units().get((category.default_unit_id if category else None) or 0)
         default_unit_code = default_unit.code if default_unit else ""
     requester = db.session.get(User, ticket.pending_extension_by_id) if ticket.pending_extension_by_id else None
     drafting = bool({"answer", "approve"} & set(actions))
@@ -196,6 +199,10 @@ def render_ticket(
         "staff/ticket.html",
         ticket=ticket,
         events=events,
+        actor_names=actor_names,
+        assignee_name=assignee_name,
+        unit=unit,
+        category=category,
         actions=actions,
         units=units,
         default_unit_code=default_unit_code,
