@@ -6,6 +6,7 @@ import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal
@@ -137,9 +138,14 @@ def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
     return ticket, present
 
 
-def timeline_of(ticket: Ticket) -> tuple[list[TicketEvent], dict[int, str]]:
-    """The ticket's timeline, oldest first, and the names of its actors, in one statement of narrow rows
-    (the ticket's rows are not repeated once per entry, as a join with the ticket would)."""
+class Timeline(NamedTuple):
+    events: list[TicketEvent]  # oldest first
+    actor_names: dict[int, str]  # user id -> name, for the events' actors
+
+
+def timeline_of(ticket: Ticket) -> Timeline:
+    """The ticket's timeline and the names of its actors, in one statement of narrow rows (the ticket's
+    columns are not repeated once per entry, as a join with the ticket would)."""
     rows = db.session.execute(
         db.select(TicketEvent, User.name)
         .outerjoin(User, User.id == TicketEvent.actor_id)
@@ -149,7 +155,14 @@ def timeline_of(ticket: Ticket) -> tuple[list[TicketEvent], dict[int, str]]:
     events = [event for event, _name in rows]
     if "events" not in sa_inspect(ticket).dict:  # read now: whatever else reads the timeline reads this
         set_committed_value(ticket, "events", events)
-    return events, {event.actor_id: name for event, name in rows if event.actor_id is not None}
+    return Timeline(events, {event.actor_id: name for event, name in rows if event.actor_id is not None})
+
+
+def assignee_name(ticket: Ticket, present: Present) -> str | None:
+    """The assignee's name: read with the ticket when `present` says so, else from the ticket."""
+    if present.assignee is not None or ticket.assignee_id is None:
+        return present.assignee
+    return ticket.assignee.name
 
 
 def active_units() -> list:
@@ -174,12 +187,7 @@ def render_ticket(
     """
     today = local_today()
     cal = calendar.work_calendar()
-    events, actor_names = timeline_of(ticket)
-    if present.assignee is not None or ticket.assignee_id is None:
-        assignee_name = present.assignee
-    else:
-        assignee_name = ticket.assignee.name
-    unit = reference.units().get(ticket.unit_id) if ticket.unit_id else None
+    timeline = timeline_of(ticket)
     category = reference.categories().get(ticket.category_id)
     user = current_user._get_current_object()  # the object itself: the checks below read it often
     actions = workflow.available_actions(ticket, user)
@@ -198,10 +206,9 @@ def render_ticket(
     return render_template(
         "staff/ticket.html",
         ticket=ticket,
-        events=events,
-        actor_names=actor_names,
-        assignee_name=assignee_name,
-        unit=unit,
+        timeline=timeline,
+        assignee_name=assignee_name(ticket, present),
+        unit=reference.units().get(ticket.unit_id) if ticket.unit_id else None,
         category=category,
         actions=actions,
         units=units,
