@@ -12,8 +12,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.rows import row_or_404, set_absent
@@ -152,10 +150,9 @@ def timeline_of(ticket: Ticket) -> Timeline:
         .where(TicketEvent.ticket_id == ticket.id)
         .order_by(TicketEvent.id)
     ).all()
-    events = [event for event, _name in rows]
-    if "events" not in sa_inspect(ticket).dict:  # read now: whatever else reads the timeline reads this
-        set_committed_value(ticket, "events", events)
-    return Timeline(events, {event.actor_id: name for event, name in rows if event.actor_id is not None})
+    return Timeline(
+        [event for event, _name in rows], {event.actor_id: name for event, name in rows if event.actor_id is not None}
+    )
 
 
 def assignee_name(ticket: Ticket, present: Present) -> str | None:
