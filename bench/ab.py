@@ -16,37 +16,13 @@ slows the machine slows both:
 from __future__ import annotations
 
 import argparse
-import os
-import signal
+import contextlib
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from . import common, scale, scale_data
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def start(root: Path, port: int, url: str, settings: list[str]) -> subprocess.Popen:
-    env = {**os.environ, **scale.app_env(url), "PYTHONPATH": str(root), **dict(s.split("=", 1) for s in settings)}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60", "bench.app_bare:app"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(150):
-        try:
-            common.request(port, "/bench/bare", timeout=2)
-            return process
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server of {root} did not start on port {port}")
 
 
 def main() -> None:
@@ -60,30 +36,33 @@ def main() -> None:
     parser.add_argument("--who", default="vanphong@sokhcn.gov.vn", help="the staff account signed in")
     parser.add_argument("-n", type=int, default=150, help="requests per path and side (default 150)")
     args = parser.parse_args()
-    sides = {"A": (args.a.resolve(), 8701, args.env_a), "B": (args.b.resolve(), 8702, args.env_b)}
-    servers = {}
-    try:
-        for name, (root, port, settings) in sides.items():
-            servers[name] = (port, start(root, port, args.url, settings))
-        cookies = {name: scale.login(port, args.who, scale_data.PASSWORD) for name, (port, _p) in servers.items()}
-        order = list(servers)
+    sides = {"A": (args.a.resolve(), args.env_a), "B": (args.b.resolve(), args.env_b)}
+    with contextlib.ExitStack() as stack:
+        ports = {
+            name: stack.enter_context(
+                common.Gunicorn(
+                    "bench.app_bare:app",
+                    {**scale.app_env(args.url), "PYTHONPATH": str(root), **dict(s.split("=", 1) for s in settings)},
+                    cwd=root,
+                )
+            ).port
+            for name, (root, settings) in sides.items()
+        }
+        cookies = {name: scale.login(port, args.who, scale_data.PASSWORD) for name, port in ports.items()}
+        order = list(ports)
         print(f"{'path':52s} {'A ms':>7s} {'B ms':>7s}  B/A")
         for path in ["/bench/bare", *args.paths]:
-            times: dict[str, list[float]] = {name: [] for name in servers}
+            times: dict[str, list[float]] = {name: [] for name in ports}
             statuses: set[str] = set()
             for i in range(args.n + 10):
                 for name in order if i % 2 == 0 else order[::-1]:
-                    port = servers[name][0]
                     cookie = None if path == "/bench/bare" else cookies[name]
-                    status, seconds, _size = scale.fetch(port, path, cookie, 60)
+                    status, seconds, _size = scale.fetch(ports[name], path, cookie, 60)
                     statuses.add(status)
                     if i >= 10:  # the first rounds warm both up
                         times[name].append(seconds * 1000)
             a, b = statistics.median(times["A"]), statistics.median(times["B"])
             print(f"{path[:52]:52s} {a:7.2f} {b:7.2f}  {b / a:.3f}  ({', '.join(sorted(statuses))})")
-    finally:
-        for _port, process in servers.values():
-            os.killpg(process.pid, signal.SIGTERM)
 
 
 if __name__ == "__main__":

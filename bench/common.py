@@ -134,11 +134,19 @@ def wait_ready(port: int, deadline: float, path: str = "/healthz") -> None:
 class Gunicorn:
     """The app under gunicorn on 127.0.0.1 (sync workers, like production), stopped on exit."""
 
-    def __init__(self, app: str, env: dict, workers: int = 2, timeout: int = 60, pythonpath: str | None = None) -> None:
+    def __init__(
+        self,
+        app: str,
+        env: dict,
+        workers: int = 2,
+        timeout: int = 60,
+        pythonpath: str | None = None,
+        cwd: Path = ROOT,
+    ) -> None:
         self.port = free_port()
         self.app, self.workers, self.timeout = app, workers, timeout
         self.env = {**os.environ, **env, "BASE_URL": env.get("BASE_URL") or f"http://127.0.0.1:{self.port}"}
-        self.pythonpath = pythonpath
+        self.pythonpath, self.cwd = pythonpath, cwd  # cwd: the checkout whose app is served
 
     def __enter__(self) -> Gunicorn:
         command = [
@@ -154,7 +162,7 @@ class Gunicorn:
         ]
         if self.pythonpath:
             command += ["--pythonpath", self.pythonpath]
-        self.process = subprocess.Popen([*command, self.app], cwd=ROOT, env=self.env, start_new_session=True)
+        self.process = subprocess.Popen([*command, self.app], cwd=self.cwd, env=self.env, start_new_session=True)
         try:
             wait_ready(self.port, time.monotonic() + 90)
         except BaseException:
