@@ -119,199 +119,225 @@ class SubmitterType(StrEnum):
     CITIZEN = "citizen"
 
 
-STATE_LABELS: dict[str, Label] = {
-    State.NEW: N_("Mới tiếp nhận"),
-    State.ASSIGNED: N_("Đã chuyển đơn vị xử lý"),
-    State.IN_PROGRESS: N_("Đang xử lý"),
-    State.PENDING_APPROVAL: N_("Chờ lãnh đạo duyệt"),
-    State.ANSWERED: N_("Đã trả lời"),
-    State.NEEDS_INFO: N_("Chờ bổ sung thông tin"),
-    State.REFUSED: N_("Không tiếp nhận"),
-    State.TRANSFERRED: N_("Đã chuyển cơ quan khác"),
+# Every code the product shows, by what it codes ("state", "kind", ...), with its label: the one
+# vocabulary of every page, e-mail, export and the API. `STATE_LABELS` and the other `*_LABELS` names
+# below are its tables.
+VOCABULARY: dict[str, dict[str, Label]] = {
+    "state": {
+        State.NEW: N_("Mới tiếp nhận"),
+        State.ASSIGNED: N_("Đã chuyển đơn vị xử lý"),
+        State.IN_PROGRESS: N_("Đang xử lý"),
+        State.PENDING_APPROVAL: N_("Chờ lãnh đạo duyệt"),
+        State.ANSWERED: N_("Đã trả lời"),
+        State.NEEDS_INFO: N_("Chờ bổ sung thông tin"),
+        State.REFUSED: N_("Không tiếp nhận"),
+        State.TRANSFERRED: N_("Đã chuyển cơ quan khác"),
+    },
+    "role": {
+        Role.OFFICER: N_("Chuyên viên"),
+        Role.UNIT_HEAD: N_("Lãnh đạo đơn vị"),
+        Role.COORDINATOR: N_("Văn phòng Sở (điều phối)"),
+        Role.DIRECTOR: N_("Lãnh đạo Sở"),
+        Role.ADMIN: NP_("role", "Quản trị hệ thống"),
+    },
+    "kind": {
+        Kind.COMPLAINT: N_("Phản ánh"),
+        Kind.RECOMMENDATION: N_("Kiến nghị"),
+        Kind.PROPOSAL: N_("Đề xuất"),
+    },
+    "channel": {
+        Channel.WEB: N_("Cổng trực tuyến"),
+        Channel.EMAIL: N_("Thư điện tử"),
+        Channel.PAPER: N_("Văn bản giấy"),
+        Channel.PHONE: NP_("channel", "Điện thoại"),
+        Channel.API: N_("Kết nối API"),
+    },
+    "submitter_type": {
+        SubmitterType.ENTERPRISE: N_("Doanh nghiệp"),
+        SubmitterType.CITIZEN: N_("Người dân"),
+    },
+    "regime": {
+        "default": N_("Thông thường (Nghị định 20/2008/NĐ-CP, Thông tư 02/2017/TT-VPCP)"),
+        "legal_document": N_("Phản ánh, kiến nghị về văn bản quy phạm pháp luật (Công điện 89/CĐ-TTg)"),
+    },
+    # Timeline entries that are not actions of the transition table: intake, the calendar, personal-data
+    # requests (issue 13) and the answer letter (issue 12).
+    "event": {
+        "submit": N_("Tiếp nhận"),
+        "deadline_moved": N_("Điều chỉnh thời hạn theo lịch nghỉ"),
+        "privacy_request": NP_("timeline", "Yêu cầu về dữ liệu cá nhân"),
+        "privacy_acknowledge": N_("Xác nhận tiếp nhận yêu cầu về dữ liệu cá nhân"),
+        "privacy_extend": N_("Gia hạn yêu cầu về dữ liệu cá nhân"),
+        "privacy_complete": N_("Giải quyết yêu cầu về dữ liệu cá nhân"),
+        "privacy_keep": N_("Giữ lại đoạn không phải thông tin cá nhân"),
+        "anonymise": NP_("timeline", "Ẩn danh dữ liệu cá nhân"),
+        "edit_draft": N_("Chỉnh sửa dự thảo văn bản trả lời"),
+        "letter_issued": N_("Phát hành văn bản trả lời"),
+        "letter_signed": N_("Văn bản trả lời đã được ký số"),
+        "letter_cancelled": N_("Hủy số văn bản"),
+    },
+    # Where a ticket stands against its deadline (the rule is domain/outcomes.py).
+    "standing": {
+        "in_time": N_("Trong hạn"),
+        "due_today": N_("Đến hạn hôm nay"),
+        "overdue": N_("Quá hạn"),
+        "paused": N_("Tạm dừng, chờ bổ sung thông tin"),
+        "answered_on_time": N_("Trả lời đúng hạn"),
+        "answered_late": N_("Trả lời quá hạn"),
+        "closed": N_("Đã kết thúc"),
+    },
+    # Deadline rules by purpose (admin's rule table) and the dates they set on a ticket (calendar recheck).
+    "purpose": {
+        "answer": N_("Thời hạn trả lời"),
+        "transfer": N_("Thời hạn chuyển cơ quan có thẩm quyền"),
+        "route": N_("Thời hạn chuyển đơn vị xử lý"),
+        "publish": N_("Thời hạn công khai kết quả"),
+        "progress": N_("Chu kỳ thông báo tiến độ khi quá hạn"),
+        "review_request": N_("Thời hạn đề nghị xem xét lại (tính từ ngày trả lời)"),
+        "review": N_("Thời hạn giải quyết đề nghị xem xét lại"),
+    },
+    "due_date": {
+        "answer": NP_("due date", "Hạn giải quyết"),
+        "route": N_("Hạn chuyển đơn vị xử lý"),
+        "transfer": N_("Hạn chuyển cơ quan có thẩm quyền"),
+        "publish": N_("Hạn công khai kết quả"),
+    },
+    "day_unit": {
+        "working_days": N_("ngày làm việc"),
+        "calendar_days": NP_("day unit", "ngày"),
+    },
+    "day_type": {
+        "day_off": N_("Ngày nghỉ bổ sung"),
+        "working_day": N_("Ngày làm việc bù (hoán đổi)"),
+    },
+    # The audit log's entities and actions (admin).
+    "audit_entity": {
+        "user": NP_("audit entity", "Tài khoản"),
+        "unit": N_("Đơn vị"),
+        "category": N_("Lĩnh vực"),
+        "deadline_rule": NP_("audit entity", "Quy định thời hạn"),
+        "calendar_override": NP_("audit entity", "Lịch làm việc"),
+        "calendar_announcement": N_("Thông báo lịch nghỉ"),
+        "ticket": NP_("audit entity", "Hồ sơ"),
+        "outbox_message": NP_("audit entity", "Thư đi"),
+    },
+    "audit_action": {
+        "create": N_("Thêm mới"),
+        "update": N_("Sửa"),
+        "delete": NP_("audit action", "Xóa"),
+        "deactivate": N_("Khóa / ngừng"),
+        "activate": NP_("audit action", "Mở lại"),
+        "reset_password": NP_("audit action", "Đặt lại mật khẩu"),
+        "anonymise": NP_("audit action", "Ẩn danh dữ liệu cá nhân"),
+        "resend": NP_("audit action", "Gửi lại"),
+    },
+    # Why the office does not accept a submission (the coordinator also writes the reason out).
+    "refuse_reason": {
+        "out_of_scope": N_("Không thuộc phạm vi, thẩm quyền giải quyết của Sở"),
+        "insufficient": N_("Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)"),
+        "duplicate": N_("Trùng với phản ánh, kiến nghị đã tiếp nhận"),
+        "already_resolved": N_("Đã được giải quyết theo quy định"),
+        "improper": N_("Nội dung không phù hợp quy định"),
+        "other": N_("Lý do khác"),
+    },
+    # Requests from data subjects (issue 13): their kinds and states.
+    "privacy_request": {
+        "access": N_("Xem và tải về dữ liệu cá nhân"),
+        "correct": N_("Chỉnh sửa dữ liệu cá nhân"),
+        "withdraw_publication": N_("Rút lại sự đồng ý công khai"),
+        "delete": N_("Xóa dữ liệu cá nhân"),
+        "restrict": N_("Hạn chế xử lý dữ liệu cá nhân"),
+        "object": N_("Phản đối xử lý dữ liệu cá nhân"),
+    },
+    "privacy_state": {
+        "received": N_("Đã tiếp nhận"),
+        "acknowledged": N_("Đã xác nhận tiếp nhận"),
+        "done": N_("Đã giải quyết"),
+        "refused": N_("Từ chối"),
+    },
+    # The submitter's rating of an answer and the reasons of a dissatisfied one (the rules are domain/satisfaction.py).
+    "level": {
+        "satisfied": N_("Hài lòng"),
+        "acceptable": N_("Chấp nhận được"),
+        "dissatisfied": N_("Không hài lòng"),
+    },
+    "rating_reason": {
+        "did_not_address": N_("Chưa trả lời đúng, đủ nội dung tôi nêu"),
+        "no_conclusion": N_("Không có kết luận rõ ràng"),
+        "too_late": N_("Trả lời quá chậm"),
+        "hard_to_understand": N_("Khó hiểu"),
+        "other": NP_("rating reason", "Lý do khác"),
+    },
+    # The breakdowns of the periodic report.
+    "dimension": {
+        "kind": N_("Theo loại"),
+        "category": N_("Theo lĩnh vực"),
+        "unit": N_("Theo đơn vị xử lý"),
+        "channel": N_("Theo kênh tiếp nhận"),
+    },
+    # What a day off is for: the names every deadline explanation uses (the calendar is domain/deadlines.py).
+    "occasion": {
+        "new_year": N_("Tết Dương lịch"),
+        "tet": N_("Tết Nguyên đán"),
+        "hung_kings": N_("Giỗ Tổ Hùng Vương"),
+        "reunification": N_("Ngày Chiến thắng 30/4"),
+        "labour_day": N_("Ngày Quốc tế Lao động"),
+        "national_day": N_("Quốc khánh"),
+        "culture_day": N_("Ngày Văn hóa Việt Nam"),
+        "swap": N_("ngày nghỉ hoán đổi"),
+        "extra": N_("ngày nghỉ bổ sung"),
+        "working": N_("ngày làm việc bù"),
+    },
+    # The kinds of personal data a public text must not show (the finder is domain/personal_data.py,
+    # the check before publishing services/publication.py).
+    "personal_data": {
+        "name": N_("họ tên"),
+        "phone": N_("số điện thoại"),
+        "email": N_("thư điện tử"),
+        "id": N_("số định danh, mã số thuế, hộ chiếu"),
+        "address": N_("địa chỉ"),
+        "bank": N_("số tài khoản"),
+        "plate": N_("biển số xe"),
+        "dob": N_("ngày sinh"),
+        "organisation": N_("tên doanh nghiệp, tổ chức (người gửi không đồng ý công khai)"),
+    },
+    # Where a ticket of a report period stands on its as-of day (the report's detail lines).
+    "report_status": {
+        "answered_on_time": N_("Đã trả lời đúng hạn"),
+        "answered_late": N_("Đã trả lời quá hạn"),
+        "refused": N_("Không tiếp nhận"),
+        "transferred": N_("Chuyển cơ quan khác"),
+        "open_overdue": N_("Đang xử lý, quá hạn"),
+        "open_paused": N_("Chờ bổ sung thông tin (tạm dừng tính hạn)"),
+        "open_in_time": N_("Đang xử lý, trong hạn"),
+    },
 }
-
-ROLE_LABELS: dict[str, Label] = {
-    Role.OFFICER: N_("Chuyên viên"),
-    Role.UNIT_HEAD: N_("Lãnh đạo đơn vị"),
-    Role.COORDINATOR: N_("Văn phòng Sở (điều phối)"),
-    Role.DIRECTOR: N_("Lãnh đạo Sở"),
-    Role.ADMIN: NP_("role", "Quản trị hệ thống"),
-}
-
-KIND_LABELS: dict[str, Label] = {
-    Kind.COMPLAINT: N_("Phản ánh"),
-    Kind.RECOMMENDATION: N_("Kiến nghị"),
-    Kind.PROPOSAL: N_("Đề xuất"),
-}
-
-CHANNEL_LABELS: dict[str, Label] = {
-    Channel.WEB: N_("Cổng trực tuyến"),
-    Channel.EMAIL: N_("Thư điện tử"),
-    Channel.PAPER: N_("Văn bản giấy"),
-    Channel.PHONE: NP_("channel", "Điện thoại"),
-    Channel.API: N_("Kết nối API"),
-}
-
-SUBMITTER_TYPE_LABELS: dict[str, Label] = {
-    SubmitterType.ENTERPRISE: N_("Doanh nghiệp"),
-    SubmitterType.CITIZEN: N_("Người dân"),
-}
-
-REGIME_LABELS: dict[str, Label] = {
-    "default": N_("Thông thường (Nghị định 20/2008/NĐ-CP, Thông tư 02/2017/TT-VPCP)"),
-    "legal_document": N_("Phản ánh, kiến nghị về văn bản quy phạm pháp luật (Công điện 89/CĐ-TTg)"),
-}
-
-# Timeline entries that are not actions of the transition table: intake, the calendar, personal-data
-# requests (issue 13) and the answer letter (issue 12).
-EVENT_LABELS: dict[str, Label] = {
-    "submit": N_("Tiếp nhận"),
-    "deadline_moved": N_("Điều chỉnh thời hạn theo lịch nghỉ"),
-    "privacy_request": NP_("timeline", "Yêu cầu về dữ liệu cá nhân"),
-    "privacy_acknowledge": N_("Xác nhận tiếp nhận yêu cầu về dữ liệu cá nhân"),
-    "privacy_extend": N_("Gia hạn yêu cầu về dữ liệu cá nhân"),
-    "privacy_complete": N_("Giải quyết yêu cầu về dữ liệu cá nhân"),
-    "privacy_keep": N_("Giữ lại đoạn không phải thông tin cá nhân"),
-    "anonymise": NP_("timeline", "Ẩn danh dữ liệu cá nhân"),
-    "edit_draft": N_("Chỉnh sửa dự thảo văn bản trả lời"),
-    "letter_issued": N_("Phát hành văn bản trả lời"),
-    "letter_signed": N_("Văn bản trả lời đã được ký số"),
-    "letter_cancelled": N_("Hủy số văn bản"),
-}
-
-# Where a ticket stands against its deadline (the rule is domain/outcomes.py).
-STANDING_LABELS: dict[str, Label] = {
-    "in_time": N_("Trong hạn"),
-    "due_today": N_("Đến hạn hôm nay"),
-    "overdue": N_("Quá hạn"),
-    "paused": N_("Tạm dừng, chờ bổ sung thông tin"),
-    "answered_on_time": N_("Trả lời đúng hạn"),
-    "answered_late": N_("Trả lời quá hạn"),
-    "closed": N_("Đã kết thúc"),
-}
-
-# Deadline rules by purpose (admin's rule table) and the dates they set on a ticket (calendar recheck).
-PURPOSE_LABELS: dict[str, Label] = {
-    "answer": N_("Thời hạn trả lời"),
-    "transfer": N_("Thời hạn chuyển cơ quan có thẩm quyền"),
-    "route": N_("Thời hạn chuyển đơn vị xử lý"),
-    "publish": N_("Thời hạn công khai kết quả"),
-    "progress": N_("Chu kỳ thông báo tiến độ khi quá hạn"),
-    "review_request": N_("Thời hạn đề nghị xem xét lại (tính từ ngày trả lời)"),
-    "review": N_("Thời hạn giải quyết đề nghị xem xét lại"),
-}
-DUE_DATE_LABELS: dict[str, Label] = {
-    "answer": NP_("due date", "Hạn giải quyết"),
-    "route": N_("Hạn chuyển đơn vị xử lý"),
-    "transfer": N_("Hạn chuyển cơ quan có thẩm quyền"),
-    "publish": N_("Hạn công khai kết quả"),
-}
-DAY_UNIT_LABELS: dict[str, Label] = {
-    "working_days": N_("ngày làm việc"),
-    "calendar_days": NP_("day unit", "ngày"),
-}
-DAY_TYPE_LABELS: dict[str, Label] = {
-    "day_off": N_("Ngày nghỉ bổ sung"),
-    "working_day": N_("Ngày làm việc bù (hoán đổi)"),
-}
-
-# The audit log's entities and actions (admin).
-AUDIT_ENTITY_LABELS: dict[str, Label] = {
-    "user": NP_("audit entity", "Tài khoản"),
-    "unit": N_("Đơn vị"),
-    "category": N_("Lĩnh vực"),
-    "deadline_rule": NP_("audit entity", "Quy định thời hạn"),
-    "calendar_override": NP_("audit entity", "Lịch làm việc"),
-    "calendar_announcement": N_("Thông báo lịch nghỉ"),
-    "ticket": NP_("audit entity", "Hồ sơ"),
-    "outbox_message": NP_("audit entity", "Thư đi"),
-}
-AUDIT_ACTION_LABELS: dict[str, Label] = {
-    "create": N_("Thêm mới"),
-    "update": N_("Sửa"),
-    "delete": NP_("audit action", "Xóa"),
-    "deactivate": N_("Khóa / ngừng"),
-    "activate": NP_("audit action", "Mở lại"),
-    "reset_password": NP_("audit action", "Đặt lại mật khẩu"),
-    "anonymise": NP_("audit action", "Ẩn danh dữ liệu cá nhân"),
-    "resend": NP_("audit action", "Gửi lại"),
-}
-
-# Why the office does not accept a submission (the coordinator also writes the reason out).
-REFUSE_REASON_LABELS: dict[str, Label] = {
-    "out_of_scope": N_("Không thuộc phạm vi, thẩm quyền giải quyết của Sở"),
-    "insufficient": N_("Không đủ thông tin người gửi hoặc nội dung (Nghị định 20/2008/NĐ-CP, Điều 7)"),
-    "duplicate": N_("Trùng với phản ánh, kiến nghị đã tiếp nhận"),
-    "already_resolved": N_("Đã được giải quyết theo quy định"),
-    "improper": N_("Nội dung không phù hợp quy định"),
-    "other": N_("Lý do khác"),
-}
-
-# Requests from data subjects (issue 13): their kinds and states.
-PRIVACY_REQUEST_LABELS: dict[str, Label] = {
-    "access": N_("Xem và tải về dữ liệu cá nhân"),
-    "correct": N_("Chỉnh sửa dữ liệu cá nhân"),
-    "withdraw_publication": N_("Rút lại sự đồng ý công khai"),
-    "delete": N_("Xóa dữ liệu cá nhân"),
-    "restrict": N_("Hạn chế xử lý dữ liệu cá nhân"),
-    "object": N_("Phản đối xử lý dữ liệu cá nhân"),
-}
-PRIVACY_STATE_LABELS: dict[str, Label] = {
-    "received": N_("Đã tiếp nhận"),
-    "acknowledged": N_("Đã xác nhận tiếp nhận"),
-    "done": N_("Đã giải quyết"),
-    "refused": N_("Từ chối"),
-}
-
-# The submitter's rating of an answer and the reasons of a dissatisfied one (the rules are domain/satisfaction.py).
-LEVEL_LABELS: dict[str, Label] = {
-    "satisfied": N_("Hài lòng"),
-    "acceptable": N_("Chấp nhận được"),
-    "dissatisfied": N_("Không hài lòng"),
-}
-RATING_REASON_LABELS: dict[str, Label] = {
-    "did_not_address": N_("Chưa trả lời đúng, đủ nội dung tôi nêu"),
-    "no_conclusion": N_("Không có kết luận rõ ràng"),
-    "too_late": N_("Trả lời quá chậm"),
-    "hard_to_understand": N_("Khó hiểu"),
-    "other": NP_("rating reason", "Lý do khác"),
-}
-
-# The breakdowns of the periodic report.
-DIMENSION_LABELS: dict[str, Label] = {
-    "kind": N_("Theo loại"),
-    "category": N_("Theo lĩnh vực"),
-    "unit": N_("Theo đơn vị xử lý"),
-    "channel": N_("Theo kênh tiếp nhận"),
-}
-
-# What a day off is for: the names every deadline explanation uses (the calendar is domain/deadlines.py).
-OCCASION_LABELS: dict[str, Label] = {
-    "new_year": N_("Tết Dương lịch"),
-    "tet": N_("Tết Nguyên đán"),
-    "hung_kings": N_("Giỗ Tổ Hùng Vương"),
-    "reunification": N_("Ngày Chiến thắng 30/4"),
-    "labour_day": N_("Ngày Quốc tế Lao động"),
-    "national_day": N_("Quốc khánh"),
-    "culture_day": N_("Ngày Văn hóa Việt Nam"),
-    "swap": N_("ngày nghỉ hoán đổi"),
-    "extra": N_("ngày nghỉ bổ sung"),
-    "working": N_("ngày làm việc bù"),
-}
-
-# The kinds of personal data a public text must not show (the finder is domain/personal_data.py,
-# the check before publishing services/publication.py).
-PERSONAL_DATA_LABELS: dict[str, Label] = {
-    "name": N_("họ tên"),
-    "phone": N_("số điện thoại"),
-    "email": N_("thư điện tử"),
-    "id": N_("số định danh, mã số thuế, hộ chiếu"),
-    "address": N_("địa chỉ"),
-    "bank": N_("số tài khoản"),
-    "plate": N_("biển số xe"),
-    "dob": N_("ngày sinh"),
-    "organisation": N_("tên doanh nghiệp, tổ chức (người gửi không đồng ý công khai)"),
-}
+# Each table under its name: `STATE_LABELS` is `VOCABULARY["state"]` (in VOCABULARY's order).
+(
+    STATE_LABELS,
+    ROLE_LABELS,
+    KIND_LABELS,
+    CHANNEL_LABELS,
+    SUBMITTER_TYPE_LABELS,
+    REGIME_LABELS,
+    EVENT_LABELS,
+    STANDING_LABELS,
+    PURPOSE_LABELS,
+    DUE_DATE_LABELS,
+    DAY_UNIT_LABELS,
+    DAY_TYPE_LABELS,
+    AUDIT_ENTITY_LABELS,
+    AUDIT_ACTION_LABELS,
+    REFUSE_REASON_LABELS,
+    PRIVACY_REQUEST_LABELS,
+    PRIVACY_STATE_LABELS,
+    LEVEL_LABELS,
+    RATING_REASON_LABELS,
+    DIMENSION_LABELS,
+    OCCASION_LABELS,
+    PERSONAL_DATA_LABELS,
+    REPORT_STATUS_LABELS,
+) = VOCABULARY.values()
 
 OPEN_STATES = frozenset({State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.PENDING_APPROVAL, State.NEEDS_INFO})
 CLOSED_STATES = frozenset({State.ANSWERED, State.REFUSED, State.TRANSFERRED})
@@ -345,9 +371,14 @@ def _t(
 
 _ANY_OPEN = OPEN_STATES
 _WORKING = (State.ASSIGNED, State.IN_PROGRESS)
+_EXTENDABLE = (*_WORKING, State.NEEDS_INFO)  # a deadline can be extended while the ticket is with a unit
+_HANDLERS = {Role.COORDINATOR, Role.OFFICER, Role.UNIT_HEAD}
+_LEADERS = {Role.COORDINATOR, Role.DIRECTOR}
+_APPROVERS = {Role.UNIT_HEAD, Role.DIRECTOR}
 
-# The whole lifecycle in one table (DESIGN §4). Publication is not a state: `publish` and `unpublish`
-# keep `answered` and are further guarded by the service (published or not).
+# The whole lifecycle in one table (DESIGN §4), a row per action: its source states, target, roles,
+# timeline label, and whether the public timeline shows it. Publication is not a state: `publish` and
+# `unpublish` keep `answered` and are further guarded by the service (published or not).
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
@@ -368,30 +399,16 @@ TRANSITIONS: dict[str, Transition] = {
             NP_("timeline", "Chuyển cơ quan có thẩm quyền"),
             True,
         ),
-        _t(
-            "request_info",
-            (State.NEW, *_WORKING),
-            State.NEEDS_INFO,
-            {Role.COORDINATOR, Role.OFFICER, Role.UNIT_HEAD},
-            N_("Yêu cầu bổ sung thông tin"),
-            True,
-        ),
+        _t("request_info", (State.NEW, *_WORKING), State.NEEDS_INFO, _HANDLERS, N_("Yêu cầu bổ sung thông tin"), True),
         _t(
             "provide_info",
             (State.NEEDS_INFO,),
             PREVIOUS,
-            {Role.COORDINATOR, Role.OFFICER, Role.UNIT_HEAD, "submitter"},
+            {*_HANDLERS, "submitter"},
             NP_("timeline", "Bổ sung thông tin"),
             True,
         ),
-        _t(
-            "assign",
-            _WORKING,
-            State.IN_PROGRESS,
-            {Role.UNIT_HEAD},
-            N_("Phân công chuyên viên"),
-            False,
-        ),
+        _t("assign", _WORKING, State.IN_PROGRESS, {Role.UNIT_HEAD}, N_("Phân công chuyên viên"), False),
         _t(
             "answer",
             (State.IN_PROGRESS,),
@@ -400,46 +417,11 @@ TRANSITIONS: dict[str, Transition] = {
             N_("Trình dự thảo trả lời"),
             False,
         ),
-        _t(
-            "return",
-            (State.PENDING_APPROVAL,),
-            State.IN_PROGRESS,
-            {Role.UNIT_HEAD, Role.DIRECTOR},
-            N_("Trả lại dự thảo"),
-            False,
-        ),
-        _t(
-            "approve",
-            (State.PENDING_APPROVAL,),
-            State.ANSWERED,
-            {Role.UNIT_HEAD, Role.DIRECTOR},
-            N_("Duyệt và gửi trả lời"),
-            True,
-        ),
-        _t(
-            "extend",
-            (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO),
-            SAME,
-            {Role.UNIT_HEAD, Role.COORDINATOR, Role.DIRECTOR},
-            NP_("timeline", "Gia hạn"),
-            True,
-        ),
-        _t(
-            "approve_extension",
-            (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO),
-            SAME,
-            {Role.COORDINATOR, Role.DIRECTOR},
-            N_("Duyệt gia hạn"),
-            True,
-        ),
-        _t(
-            "reject_extension",
-            (State.ASSIGNED, State.IN_PROGRESS, State.NEEDS_INFO),
-            SAME,
-            {Role.COORDINATOR, Role.DIRECTOR},
-            N_("Không duyệt gia hạn"),
-            False,
-        ),
+        _t("return", (State.PENDING_APPROVAL,), State.IN_PROGRESS, _APPROVERS, N_("Trả lại dự thảo"), False),
+        _t("approve", (State.PENDING_APPROVAL,), State.ANSWERED, _APPROVERS, N_("Duyệt và gửi trả lời"), True),
+        _t("extend", _EXTENDABLE, SAME, {Role.UNIT_HEAD, *_LEADERS}, NP_("timeline", "Gia hạn"), True),
+        _t("approve_extension", _EXTENDABLE, SAME, _LEADERS, N_("Duyệt gia hạn"), True),
+        _t("reject_extension", _EXTENDABLE, SAME, _LEADERS, N_("Không duyệt gia hạn"), False),
         _t("publish", (State.ANSWERED,), SAME, {Role.COORDINATOR}, N_("Công khai kết quả"), True),
         _t("unpublish", (State.ANSWERED,), SAME, {Role.COORDINATOR}, N_("Gỡ công khai"), False),
         # Closing the loop (issue 14). A review or a returned answer reopens an answered ticket in
@@ -455,12 +437,7 @@ TRANSITIONS: dict[str, Transition] = {
             True,
         ),
         _t(
-            "reopen_review",
-            (State.ANSWERED,),
-            State.IN_PROGRESS,
-            {Role.COORDINATOR},
-            N_("Mở lại để xem xét lại"),
-            True,
+            "reopen_review", (State.ANSWERED,), State.IN_PROGRESS, {Role.COORDINATOR}, N_("Mở lại để xem xét lại"), True
         ),
         _t(
             "return_answer",
@@ -470,14 +447,7 @@ TRANSITIONS: dict[str, Transition] = {
             N_("Trả lại câu trả lời cho đơn vị"),
             False,
         ),
-        _t(
-            "note",
-            _ANY_OPEN,
-            SAME,
-            {Role.OFFICER, Role.UNIT_HEAD, Role.COORDINATOR, Role.DIRECTOR},
-            N_("Ghi chú nội bộ"),
-            False,
-        ),
+        _t("note", _ANY_OPEN, SAME, {*_HANDLERS, Role.DIRECTOR}, N_("Ghi chú nội bộ"), False),
     )
 }
 

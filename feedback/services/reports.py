@@ -67,15 +67,8 @@ from ..timeutil import to_utc_naive, tz
 from . import ServiceError, outcomes
 from .calendar import work_calendar
 
-STATUSES = (
-    "answered_on_time",
-    "answered_late",
-    "refused",
-    "transferred",
-    "open_overdue",
-    "open_paused",
-    "open_in_time",
-)
+# Where a ticket of the period stands on the as-of day, in the report's order (labels: domain/states.py).
+STATUSES = tuple(states.REPORT_STATUS_LABELS)
 ANSWERED = ("answered_on_time", "answered_late")
 DIMENSIONS = ("kind", "category", "unit", "channel")
 
@@ -698,7 +691,7 @@ def iter_detail_tuples(
         .order_by(Ticket.received_on, Ticket.code)
         .execution_options(yield_per=batch, stream_results=True)
     )
-    status_names = {s: status_label(s) for s in STATUSES}
+    status_names = {s: status_label(s, locale) for s in STATUSES}
     state_names = {s.value: states.label(states.STATE_LABELS, s.value, locale) for s in State}
     submitter_names = {k: states.label(states.SUBMITTER_TYPE_LABELS, k, locale) for k in states.SUBMITTER_TYPE_LABELS}
 
@@ -776,25 +769,14 @@ def detail_rows(report: Report, *, cal: WorkCalendar | None = None, where=()) ->
     return list(iter_detail_rows(report, cal=cal, where=where))
 
 
-def status_label(status: str) -> str:
-    return {
-        "answered_on_time": _("Đã trả lời đúng hạn"),
-        "answered_late": _("Đã trả lời quá hạn"),
-        "refused": _("Không tiếp nhận"),
-        "transferred": _("Chuyển cơ quan khác"),
-        "open_overdue": _("Đang xử lý, quá hạn"),
-        "open_paused": _("Chờ bổ sung thông tin (tạm dừng tính hạn)"),
-        "open_in_time": _("Đang xử lý, trong hạn"),
-    }.get(status, status)
+def status_label(status: str, locale: str | None = None) -> str:
+    """The label of a detail line's status (default: in the language in force)."""
+    return states.label(states.REPORT_STATUS_LABELS, status, locale or current_locale())
 
 
-def dimension_title(dim: str) -> str:
-    return {
-        "kind": _("Theo loại"),
-        "category": _("Theo lĩnh vực"),
-        "unit": _("Theo đơn vị xử lý"),
-        "channel": _("Theo kênh tiếp nhận"),
-    }[dim]
+def dimension_title(dim: str, locale: str | None = None) -> str:
+    """The title of a breakdown of the report (default: in the language in force)."""
+    return states.label(states.DIMENSION_LABELS, dim, locale or current_locale())
 
 
 def figure_columns() -> list[tuple[str, str]]:

@@ -117,3 +117,14 @@ def test_a_label_still_reads_as_its_two_languages():
     assert (vi, en) == ("Hạn giải quyết", "The resolution deadline")
     assert states.KIND_LABELS["proposal"][1] == "Proposal"
     assert states.label(states.OCCASION_LABELS, "national_day", "en") == "National Day"
+
+
+def test_each_label_table_is_its_vocabulary_entry():
+    # `STATE_LABELS` and the other tables are bound from VOCABULARY by position: each must be the entry
+    # its name says, so that a table added in the middle cannot shift the names.
+    tables = {name: table for name, table in label_tables().items() if name != "ACTION_LABELS"}
+    assert len(tables) == len(states.VOCABULARY)
+    for name, table in tables.items():
+        assert table is states.VOCABULARY[name.removesuffix("_LABELS").lower()], name
+    assert states.STATE_LABELS[states.State.NEEDS_INFO].vi == "Chờ bổ sung thông tin"
+    assert states.OCCASION_LABELS["tet"].en == "Lunar New Year"
