@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -520,19 +521,37 @@ class SatRow:
 
     key: int | None
     label: str
-    satisfied: int = 0
-    acceptable: int = 0
-    dissatisfied: int = 0
+    levels: Counter[str] = field(default_factory=Counter)  # level -> ratings
     reviews_requested: int = 0
     reviews_changed: int = 0
     returns: int = 0
 
+    def add(self, other: SatRow) -> None:
+        """Add another row's figures to this one's (the total)."""
+        self.levels.update(other.levels)
+        self.reviews_requested += other.reviews_requested
+        self.reviews_changed += other.reviews_changed
+        self.returns += other.returns
+
     @property
     def ratings(self) -> int:
-        return self.satisfied + self.acceptable + self.dissatisfied
+        return sum(self.levels[lv] for lv in rules.LEVELS)
 
     def share(self, level: str) -> float | None:
-        return rules.shares({lv: getattr(self, lv) for lv in rules.LEVELS})[level]
+        return rules.shares({lv: self.levels[lv] for lv in rules.LEVELS})[level]
+
+    # The count of each level, by its name (the columns of figure_columns()).
+    @property
+    def satisfied(self) -> int:
+        return self.levels[rules.SATISFIED]
+
+    @property
+    def acceptable(self) -> int:
+        return self.levels[rules.ACCEPTABLE]
+
+    @property
+    def dissatisfied(self) -> int:
+        return self.levels[rules.DISSATISFIED]
 
     @property
     def satisfied_share(self) -> float | None:
@@ -578,7 +597,7 @@ def figures(start: date, end: date, *, where=(), locale: str | None = None) -> S
         .group_by(Ticket.unit_id, Rating.level)
     ):
         if level in rules.LEVELS:
-            setattr(row(unit_id), level, getattr(row(unit_id), level) + int(n))
+            row(unit_id).levels[level] += int(n)
     changed = func.coalesce(func.sum(db.case((Review.outcome_changed.is_(True), 1), else_=0)), 0)
     for unit_id, n, n_changed in db.session.execute(
         db.select(Ticket.unit_id, func.count(Review.id), changed)
@@ -604,8 +623,7 @@ def figures(start: date, end: date, *, where=(), locale: str | None = None) -> S
     ]
     total = SatRow(None, _("Tổng số"))
     for r in shown:
-        for attr in ("satisfied", "acceptable", "dissatisfied", "reviews_requested", "reviews_changed", "returns"):
-            setattr(total, attr, getattr(total, attr) + getattr(r, attr))
+        total.add(r)
     return Satisfaction(start, end, total, shown)
 
 
