@@ -36,10 +36,10 @@ from flask import current_app, g, has_app_context, render_template, request, ses
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, update
+from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
 
-from ..db.dialect import insert_or_ignore
+from ..db import versions
 from ..extensions import db
 from ..models import OutgoingDocument, PublicationVersion, Ticket
 from ..services import reference
@@ -102,16 +102,13 @@ class _Store:
 
 
 def _store() -> _Store:
-    store = current_app.extensions.get("public_page_cache")
-    if store is None:
-        store = current_app.extensions["public_page_cache"] = _Store()
+    store: _Store = versions.process_slot("public_page_cache", _Store)
     return store
 
 
 def current_version() -> int:
     """The committed publication version (0 before the first change)."""
-    value = db.session.execute(db.select(PublicationVersion.version).where(PublicationVersion.id == 1)).scalar()
-    return int(value or 0)
+    return versions.committed(PublicationVersion)
 
 
 def _usable() -> _Store | None:
@@ -219,13 +216,7 @@ def _touches_publication(session: Session) -> bool:
 
 def _bump(session: Session) -> None:
     """Bump the version row in this transaction."""
-    connection = session.connection()
-    if not session.info.get(_CHANGED):
-        connection.execute(insert_or_ignore(PublicationVersion, id=1, version=0))
-        session.info[_CHANGED] = True
-    connection.execute(
-        update(PublicationVersion).where(PublicationVersion.id == 1).values(version=PublicationVersion.version + 1)
-    )
+    versions.bump(session, PublicationVersion, _CHANGED)
 
 
 @event.listens_for(Session, "after_flush")

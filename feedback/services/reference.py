@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event, update
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..db.dialect import insert_or_ignore
+from ..db import versions
 from ..extensions import db
 from ..models import CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, ReferenceVersion, Unit
 
@@ -68,16 +68,13 @@ class _Cache:
 
 
 def _cache() -> _Cache:
-    cache = current_app.extensions.get("reference_cache")
-    if cache is None:
-        cache = current_app.extensions["reference_cache"] = _Cache()
+    cache: _Cache = versions.process_slot("reference_cache", _Cache)
     return cache
 
 
 def current_version() -> int:
     """The committed version of the reference data (0 before the first change)."""
-    value = db.session.execute(db.select(ReferenceVersion.version).where(ReferenceVersion.id == 1)).scalar()
-    return int(value or 0)
+    return versions.committed(ReferenceVersion)
 
 
 def _check(cache: _Cache) -> None:
@@ -179,13 +176,7 @@ def _bump_on_change(session: Session, _context) -> None:
     """Bump the version row in the transaction that changes reference data."""
     if not _touches_reference(session):
         return
-    connection = session.connection()
-    if not session.info.get(_CHANGED):
-        connection.execute(insert_or_ignore(ReferenceVersion, id=1, version=0))
-        session.info[_CHANGED] = True
-    connection.execute(
-        update(ReferenceVersion).where(ReferenceVersion.id == 1).values(version=ReferenceVersion.version + 1)
-    )
+    versions.bump(session, ReferenceVersion, _CHANGED)
 
 
 @event.listens_for(Session, "after_commit")
