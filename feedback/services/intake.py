@@ -235,11 +235,12 @@ def receive(sub: Submission, now: datetime, *, client: str | None = None, staff:
                     "created_at": now,
                 }
             )
-        # The counter row is locked from here to the commit: nothing slow after this line.
-        values["code"] = allocate_code(to_local(now).year)
-        values["staff_search"] = staff_search_for(*(values[f] for f in STAFF_FIELDS))
         children: list[tuple] = [(TicketEvent, "ticket_id", event)]
+        mail = None
         if values["email"]:
+            # Rendered before the code is allocated, so that the counter row (locked from then to the
+            # commit) waits on no template: a one-off placeholder stands for the code, replaced below.
+            placeholder = values["code"] = f"CODE{secrets.token_hex(8)}"
             ticket = SimpleNamespace(**values)  # what the templates read
             subject, body_text, body_html = outbox.render(
                 lambda: f"[{ticket.code}] " + _("Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"),
@@ -260,11 +261,18 @@ def receive(sub: Submission, now: datetime, *, client: str | None = None, staff:
                 "next_attempt_at": now,
             }
             children.append((OutboxMessage, "ticket_id", mail))
+        if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
+            throttle.record("submit", client, now)
+        # The counter row is locked from here to the commit: nothing slow after this line.
+        code = values["code"] = allocate_code(to_local(now).year)
+        if mail is not None:
+            for part in ("subject", "body_text", "body_html"):
+                if mail[part] is not None:
+                    mail[part] = mail[part].replace(placeholder, code)
+        values["staff_search"] = staff_search_for(*(values[f] for f in STAFF_FIELDS))
         ticket_id = insert_family(Ticket, values, children)
         for row in files:
             db.session.execute(insert(Attachment.__table__).values(**row, ticket_id=ticket_id))
-        if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
-            throttle.record("submit", client, now)
     except Exception:
         for path in stored_paths:  # the row will not exist, so neither should its file
             path.unlink(missing_ok=True)

@@ -306,3 +306,49 @@ def test_codes_are_distinct_under_concurrent_submissions(app, valid_form):
     assert len(codes) == 8 and len(set(codes)) == 8
     year = datetime.now().year
     assert sorted(int(c.rsplit("-", 1)[1]) for c in codes) == list(range(1, 9)) or all(str(year) in c for c in codes)
+
+
+def test_each_acknowledgment_names_its_own_ticket_under_concurrent_submissions(app, valid_form):
+    """The acknowledgment is written before the tracking code is drawn; each one still carries the code
+    its ticket got, in the subject and both bodies, even when submissions draw codes at the same time."""
+    app.config["RATELIMIT_ENABLED"] = False
+    results = []
+    barrier = threading.Barrier(6)
+
+    def worker(i):
+        c = app.test_client()
+        data = {
+            **valid_form,
+            "title": f"Kiến nghị về lệ phí thẩm định công nghệ số {i}",
+            "email": f"doanhnghiep{i}@minhphat.vn",
+            "csrf_token": csrf_token(c, "/submit"),
+        }
+        barrier.wait()
+        results.append(c.post("/submit", data=data).status_code)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [303] * 6
+    db.session.expire_all()
+    rows = db.session.execute(
+        db.select(
+            Ticket.code,
+            Ticket.email,
+            Ticket.title,
+            OutboxMessage.subject,
+            OutboxMessage.body_text,
+            OutboxMessage.body_html,
+            OutboxMessage.recipients,
+        )
+        .join(OutboxMessage, OutboxMessage.ticket_id == Ticket.id)
+        .where(OutboxMessage.kind == "acknowledgment")
+    ).all()
+    assert len(rows) == 6 and len({r.code for r in rows}) == 6
+    for r in rows:
+        assert r.subject.startswith(f"[{r.code}] ")
+        assert f"{r.code}" in r.body_text and f"<strong>{r.code}</strong>" in r.body_html
+        assert r.recipients == r.email and r.title in r.body_text
+        assert not re.search(r"CODE[0-9a-f]{16}", r.subject + r.body_text + r.body_html)
