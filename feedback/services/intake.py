@@ -236,39 +236,37 @@ def receive(sub: Submission, now: datetime, *, client: str | None = None, staff:
                 }
             )
         children: list[tuple] = [(TicketEvent, "ticket_id", event)]
-        mail = None
+        rendered: tuple[str, str, str | None] | None = None
         if values["email"]:
-            # Rendered before the code is allocated, so that the counter row (locked from then to the
+            # Rendered before the code is drawn, so that the counter row (locked from then to the
             # commit) waits on no template: a one-off placeholder stands for the code, replaced below.
             placeholder = values["code"] = f"CODE{secrets.token_hex(8)}"
             ticket = SimpleNamespace(**values)  # what the templates read
-            subject, body_text, body_html = outbox.render(
+            rendered = outbox.render(
                 lambda: f"[{ticket.code}] " + _("Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"),
                 "acknowledgment",
                 locale=ticket.locale,
                 ticket=ticket,
                 deadline=deadline,
             )
+        if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
+            throttle.record("submit", client, now)
+        # The counter row is locked from here to the commit: nothing slow after this line.
+        code = values["code"] = allocate_code(to_local(now).year)
+        if rendered is not None:
+            subject, body_text, body_html = rendered
             mail = {
                 "kind": "acknowledgment",
-                "recipients": ",".join(outbox.normalized(ticket.email)),
-                "subject": subject,
-                "body_text": body_text,
-                "body_html": body_html,
+                "recipients": ",".join(outbox.normalized(values["email"])),
+                "subject": subject.replace(placeholder, code),
+                "body_text": body_text.replace(placeholder, code),
+                "body_html": body_html.replace(placeholder, code) if body_html is not None else None,
                 "status": outbox.PENDING,
                 "attachments": None,
                 "created_at": now,
                 "next_attempt_at": now,
             }
             children.append((OutboxMessage, "ticket_id", mail))
-        if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
-            throttle.record("submit", client, now)
-        # The counter row is locked from here to the commit: nothing slow after this line.
-        code = values["code"] = allocate_code(to_local(now).year)
-        if mail is not None:
-            for part in ("subject", "body_text", "body_html"):
-                if mail[part] is not None:
-                    mail[part] = mail[part].replace(placeholder, code)
         values["staff_search"] = staff_search_for(*(values[f] for f in STAFF_FIELDS))
         ticket_id = insert_family(Ticket, values, children)
         for row in files:
