@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound in create_app()."""
 
+from flask import session
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
@@ -25,9 +26,26 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class StaffLoginManager(LoginManager):
+    """Flask-Login with its session protection for the sessions it protects: those of a signed-in user.
+
+    In "strong" mode Flask-Login also treats a visitor's session without a user (a CSRF token, the
+    chosen language) as a stolen one on every request: it clears its keys and so sends the cookie
+    again with every answer. An answer to a request sent before the session changed (the browser's
+    favicon during the language switch) could then arrive after the change and put the old cookie
+    back. A session without a user has nothing of Flask-Login's to protect, so it is left alone; a
+    signed-in session from another address or browser is still ended (auth/sessions.py).
+    """
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session:
+            return False
+        return bool(super()._session_protection_failed())
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-login_manager = LoginManager()
+login_manager = StaffLoginManager()
 mail = Mail()
 csrf = CSRFProtect()
 babel = Babel()

@@ -184,3 +184,29 @@ def test_proxy_count_trusts_exactly_that_many_proxies():
     direct = plain.test_client()
     direct.environ_base["REMOTE_ADDR"] = "203.0.113.7"
     assert direct.get("/_addr", headers={"X-Forwarded-For": "6.6.6.6"}).text == "203.0.113.7"
+
+
+def test_a_visitors_session_is_sent_again_only_when_it_changes(app, client):
+    """The language switch holds even when an answer to a request sent before it arrives after it (the
+    browser asks for /favicon.ico while the switch is posted): a request that changes nothing in a
+    visitor's session does not send the cookie again, so it cannot put the old one back."""
+    token = csrf_token(client, "/results")
+    before = client.get_cookie("session").value  # the cookie the browser sends with the favicon request
+    for path in ("/results", "/favicon.ico", "/submit", "/"):
+        assert "session=" not in " ".join(client.get(path).headers.getlist("Set-Cookie")), path
+    assert client.post("/lang", data={"lang": "en", "next": "/results", "csrf_token": token}).status_code == 303
+    late = app.test_client()
+    late.set_cookie("session", before)
+    assert late.get("/favicon.ico").status_code == 404
+    assert "session=" not in " ".join(late.get("/results").headers.getlist("Set-Cookie"))
+    page = client.get("/results").get_data(as_text=True)
+    assert '<html lang="en"' in page
+
+
+def test_a_remember_cookie_beside_a_visitors_session_opens_nothing(app, make_user, client):
+    officer = make_user("officer", "QLCN", email="le.h@test.vn")
+    from flask_login import encode_cookie
+
+    csrf_token(client, "/results")  # a visitor's session: a CSRF token, no user
+    client.set_cookie(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"), encode_cookie(officer.get_id()))
+    assert not can_open_queue(client)
