@@ -538,7 +538,7 @@ class SatRow:
         return sum(self.levels[lv] for lv in rules.LEVELS)
 
     def share(self, level: str) -> float | None:
-        return rules.shares({lv: self.levels[lv] for lv in rules.LEVELS})[level]
+        return rules.shares(self.levels)[level]
 
     # The count of each level, by its name (the columns of figure_columns()).
     @property
