@@ -161,7 +161,7 @@ def ensure_loaded(url: str, dialect: str, count: int, reload: bool, sweep_scratc
             if sweep_scratch:
                 neutralise_for_sweep(dialect)
             if dialect == "sqlite":
-                from feedback import search
+                from feedback.db import search
 
                 t0 = time.perf_counter()
                 search.rebuild()  # the FTS5 table of published results, as `flask search setup` fills it

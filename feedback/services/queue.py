@@ -224,16 +224,17 @@ class Officer:
 
 def assignee_choices(user: User) -> list[Officer]:
     """The active officers and unit heads the assignee filter offers: the user's unit's, or everyone's
-    for the office; by name. One statement of four columns, the units from the reference cache."""
-    stmt = (
-        db.select(User.id, User.email, User.name, User.unit_id)
-        .where(User.active.is_(True), User.role.in_([Role.OFFICER, Role.UNIT_HEAD]))
-        .order_by(User.name)
-    )
-    if not user.sees_all:
-        stmt = stmt.where(User.unit_id == user.unit_id)
+    for the office; by name. From the reference cache (accounts and units): no statement per page."""
     units = reference.units()
-    return [Officer(i, email, name, units.get(unit_id)) for i, email, name, unit_id in db.session.execute(stmt)]
+    sees_all = user.sees_all
+    return [
+        Officer(s.id, s.email, s.name, units.get(s.unit_id) if s.unit_id else None)
+        for s in reference.staff()
+        if s.role in _ASSIGNABLE and (sees_all or s.unit_id == user.unit_id)
+    ]
+
+
+_ASSIGNABLE = frozenset((Role.OFFICER, Role.UNIT_HEAD))
 
 
 @dataclass(frozen=True, slots=True)

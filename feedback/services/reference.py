@@ -4,8 +4,10 @@ Every submission needs them and administrators change them a few times a year, s
 keeps them in memory (`cached`) and drops them when they change:
 
 - a flush that adds, changes or deletes a unit, category, deadline rule, calendar override or
-  calendar announcement (the admin services, `flask seed`, any ORM write) bumps the one row of
-  `reference_versions` in the same transaction;
+  calendar announcement, or adds or deletes a staff account or changes what the queue's assignee
+  filter shows of one (e-mail, name, role, unit, active; not a sign-in or a password) — the admin
+  services, `flask seed`, any ORM write — bumps the one row of `reference_versions` in the same
+  transaction;
 - the process that commits the change drops its cache at once (after commit);
 - every other process compares the row with the version its cache was built from at most once per
   request and at most every REFERENCE_CHECK_SECONDS (default 2), so it serves the old data for at most
@@ -23,16 +25,18 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import InstanceState, Session
 
 from ..db import versions
 from ..extensions import db
-from ..models import CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, ReferenceVersion, Unit
+from ..models import CalendarAnnouncement, CalendarOverride, Category, DeadlineRule, ReferenceVersion, Unit, User
 
 T = TypeVar("T")
 
 REFERENCE_MODELS = (Unit, Category, DeadlineRule, CalendarOverride, CalendarAnnouncement)
+# What `staff()` keeps of an account: a change to another column (a sign-in, a password) keeps the cache.
+STAFF_COLUMNS = ("email", "name", "role", "unit_id", "active")
 _CHANGED = "reference_changed"  # Session.info flag: this transaction changed reference data
 
 
@@ -46,6 +50,17 @@ class CategoryRef:
     name_en: str | None
     default_unit_id: int | None
     sort_order: int
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRef:
+    """A staff account as lists of people name it (a plain value, shared between requests)."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    unit_id: int | None
 
 
 @dataclass(frozen=True)
@@ -158,15 +173,35 @@ def category_by_code(code: str) -> CategoryRef | None:
     return next((c for c in active_categories() if c.code == code), None)
 
 
+def staff() -> tuple[StaffRef, ...]:
+    """Every active staff account, by name (cached: the queue's assignee filter reads it on every page)."""
+
+    def load() -> tuple[StaffRef, ...]:
+        rows = db.session.execute(
+            db.select(User.id, User.email, User.name, User.role, User.unit_id)
+            .where(User.active.is_(True))
+            .order_by(User.name, User.id)
+        )
+        return tuple(StaffRef(*row) for row in rows)
+
+    return cached("staff", load)
+
+
 # --- change detection ------------------------------------------------------------------------------
+
+
+def _staff_changed(account: User) -> bool:
+    state: InstanceState[User] = inspect(account)
+    return any(state.attrs[name].history.has_changes() for name in STAFF_COLUMNS)
 
 
 def _touches_reference(session: Session) -> bool:
     for obj in (*session.new, *session.deleted):
-        if isinstance(obj, REFERENCE_MODELS):
+        if isinstance(obj, (*REFERENCE_MODELS, User)):
             return True
     return any(
-        isinstance(obj, REFERENCE_MODELS) and session.is_modified(obj, include_collections=False)
+        (isinstance(obj, REFERENCE_MODELS) and session.is_modified(obj, include_collections=False))
+        or (isinstance(obj, User) and _staff_changed(obj))
         for obj in session.dirty
     )
 

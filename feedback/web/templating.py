@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from jinja2 import pass_eval_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..domain import legal, states
 from ..timeutil import to_local
@@ -32,6 +33,9 @@ def _in_force() -> tuple:
     return found
 
 
+_NUMBERS = (int, float, Decimal)
+
+
 def current_locale() -> str:
     return str(_in_force()[2])
 
@@ -43,9 +47,13 @@ def template_gettext(eval_ctx, string: str, **variables) -> str:
     the evaluation context only (a context function called in a block with variables of its own gets a
     copy of the whole context on every call)."""
     text = _in_force()[1].ugettext(string)
-    if eval_ctx.autoescape:
-        text = Markup(text)
-    return text % variables
+    if "%" not in text:  # nothing to format: `text % variables` would give it back unchanged
+        return Markup(text) if eval_ctx.autoescape else text
+    if not eval_ctx.autoescape:
+        return text % variables
+    # What `Markup(text) % variables` gives, at a third of its cost on a staff page: every value is
+    # escaped but numbers, which `%d` and `%.1f` need as numbers (escaping a number changes nothing).
+    return Markup(text % {k: v if isinstance(v, _NUMBERS) else escape(v) for k, v in variables.items()})
 
 
 def fmt_date(value: date | datetime | None) -> str:
