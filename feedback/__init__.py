@@ -112,9 +112,10 @@ def register_extensions(app: Flask) -> None:
             for engine in db.engines.values():
                 ping_when_idle(engine)
     if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
-        from .db.pool import commit_read_only_requests
+        from .db.pool import commit_read_only_requests, read_only_pages
 
         commit_read_only_requests(app, db)
+        read_only_pages(app, db)
     migrate.init_app(
         app,
         db,

@@ -82,3 +82,44 @@ def commit_read_only_requests(app, db) -> None:
             session.commit()
         except Exception:  # the connection is gone, say: Flask-SQLAlchemy's teardown rolls back and removes
             session.rollback()
+
+
+# --- pages that only read, without a transaction (PostgreSQL) --------------------------------------
+#
+# psycopg opens a transaction with a BEGIN round trip before a request's first statement, and the
+# request ends it with a COMMIT round trip: two of a staff page's five trips to the server. The pages
+# below only ever read, so their statements run in autocommit instead. Under READ COMMITTED every
+# statement sees the data committed when it starts, in a transaction or not, so each statement reads
+# exactly what it read before; prepared statements are kept as with the COMMIT above. Should one of
+# these pages ever try to write (or lock a row), the statement is refused before it reaches the
+# server and the request fails: it can never commit a change half made.
+
+READ_ONLY_ENDPOINTS = frozenset({"staff.queue", "staff.ticket", "public.track_token"})
+_READ_ONLY = "_feedback_db_read_only"
+
+
+class ReadOnlyPageWrote(RuntimeError):
+    """A page run in autocommit (READ_ONLY_ENDPOINTS) tried to write or lock."""
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes_of_read_only_pages(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    from flask import g, has_app_context
+
+    if not has_app_context() or not g.get(_READ_ONLY):
+        return
+    head = statement.lstrip()[:6].upper()
+    if not head.startswith(_READS) or " FOR UPDATE" in statement.upper() or " FOR SHARE" in statement.upper():
+        raise ReadOnlyPageWrote(f"a read-only page ({g.get(_READ_ONLY)}) tried to run: {statement[:80]}")
+
+
+def read_only_pages(app, db, endpoints: frozenset[str] = READ_ONLY_ENDPOINTS) -> None:
+    """Run the GET requests of `endpoints` in autocommit, on PostgreSQL (see above)."""
+    from flask import g, request
+
+    @app.before_request
+    def _autocommit() -> None:
+        if request.method in ("GET", "HEAD") and request.endpoint in endpoints:
+            setattr(g, _READ_ONLY, request.endpoint)
+            # Before any statement: the user's session is read by the view, after this hook.
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

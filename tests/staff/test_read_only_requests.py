@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 from flask import abort
+from sqlalchemy import event
 
+from feedback.db.pool import read_only_pages
 from feedback.extensions import db
 from feedback.models import Unit
 from tests.support import signed_in_client
@@ -34,6 +36,20 @@ def pg_app(app):
         db.session.execute(db.select(Unit).where(Unit.code == "CCTDC")).scalar_one().name = "Tên đổi không lưu"
         return "ok"
 
+    # Pages run in autocommit like the queue (feedback/db/pool.py), that try to write or lock.
+    @app.get("/_test/read-only-writes")
+    def read_only_writes():
+        db.session.execute(db.select(Unit.id).limit(1)).scalar()
+        db.session.add(Unit(code="TAM3", name="Phòng ghi từ trang chỉ đọc"))
+        db.session.flush()
+        return "ok"
+
+    @app.get("/_test/read-only-locks")
+    def read_only_locks():
+        db.session.execute(db.select(Unit).where(Unit.code == "CCTDC").with_for_update()).scalar_one()
+        return "ok"
+
+    read_only_pages(app, db, frozenset({"read_only_writes", "read_only_locks"}))
     return app
 
 
@@ -79,3 +95,54 @@ def test_changes_a_request_did_not_commit_are_still_rolled_back(pg_app, make_use
     codes = set(db.session.execute(db.select(Unit.code)).scalars())
     assert "TAM1" not in codes and "TAM2" not in codes and "CCTDC" in codes
     assert db.session.execute(db.select(Unit.name).where(Unit.code == "CCTDC")).scalar_one() != "Tên đổi không lưu"
+
+
+@pytest.fixture
+def transaction_states(pg_app):
+    """psycopg's transaction status after each statement the app runs: IDLE in autocommit, INTRANS in a
+    transaction (a BEGIN was sent before it, a COMMIT or ROLLBACK will follow)."""
+    seen: list[str] = []
+
+    def after(_conn, cursor, statement, *_args):
+        seen.append(cursor.connection.info.transaction_status.name)
+
+    event.listen(db.engine, "after_cursor_execute", after)
+    yield seen
+    event.remove(db.engine, "after_cursor_execute", after)
+
+
+def test_the_queue_ticket_and_tracking_pages_send_no_begin_or_commit(
+    pg_app, make_user, make_ticket, transaction_states
+):
+    ticket = make_ticket(title="Kiến nghị rút ngắn thời gian kiểm định phương tiện đo")
+    code, token, version = ticket.code, ticket.tracking_token, ticket.version
+    client = signed_in_client(pg_app, make_user("coordinator", "VP", email="vanphong.thu@sokhcn.gov.vn"))
+    db.session.remove()
+    pages = ["/staff/", "/staff/?state=new", f"/staff/?q={code}", f"/staff/tickets/{code}"]
+    for path in pages:
+        transaction_states.clear()
+        assert client.get(path).status_code in (200, 303), path
+        assert transaction_states and set(transaction_states) == {"IDLE"}, (path, transaction_states)
+    transaction_states.clear()
+    assert pg_app.test_client().get(f"/track/{token}").status_code == 200
+    assert transaction_states and set(transaction_states) == {"IDLE"}
+
+    # An action is a transaction, as before: its statements run between a BEGIN and a COMMIT.
+    transaction_states.clear()
+    response = client.post(
+        f"/staff/tickets/{code}/note",
+        data={"csrf_token": client.token, "version": version, "body": "Đã gọi điện cho doanh nghiệp."},
+    )
+    assert response.status_code == 303
+    assert "INTRANS" in transaction_states
+
+
+def test_a_read_only_page_that_tries_to_write_or_lock_fails_and_changes_nothing(pg_app, make_user):
+    pg_app.config["PROPAGATE_EXCEPTIONS"] = False  # the error page a visitor would see
+    client = signed_in_client(pg_app, make_user("coordinator", "VP", email="vanphong.thu@sokhcn.gov.vn"))
+    assert client.get("/_test/read-only-writes").status_code == 500
+    assert client.get("/_test/read-only-locks").status_code == 500
+    db.session.remove()
+    assert "TAM3" not in set(db.session.execute(db.select(Unit.code)).scalars())
+    # The connection went back to the pool in its normal mode: the next action still writes in a transaction.
+    assert client.get("/staff/").status_code == 200
