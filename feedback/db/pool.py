@@ -73,8 +73,8 @@ def commit_read_only_requests(app, db) -> None:
 
     @app.teardown_appcontext
     def _end_read_only(exc) -> None:
-        if exc is not None or g.get(_WROTE) or not db.session.registry.has():
-            return
+        if exc is not None or g.get(_WROTE) or g.get(_READ_ONLY) or not db.session.registry.has():
+            return  # (a read-only page ran in autocommit: there is no transaction to end)
         session = db.session()
         if not session.in_transaction() or session.new or session.dirty or session.deleted:
             return

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy import event, literal, tuple_
@@ -52,6 +53,10 @@ SEARCH_COUNT_CAP = 1000  # a search's counts stop beyond this many matches
 
 class BadPageKey(ValueError):
     """The `after` parameter is not a key of this queue."""
+
+
+# The characters Werkzeug leaves unquoted in a query it builds (werkzeug.urls._urlencode).
+_QUERY_SAFE = "!$'()*,/:;?@"
 
 
 class QueueFilters:
@@ -87,6 +92,13 @@ class QueueFilters:
         }
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None)}
+
+    def link(self, path: str, **changes) -> str:
+        """`path` (the queue's, from `url_for` once per page) with the current filters and `changes` as
+        its query: what `url_for("staff.queue", **self.query_args(**changes))` gives, without a URL
+        build per link (the queue page has a dozen)."""
+        args = self.query_args(**changes)
+        return f"{path}?{urlencode(list(args.items()), safe=_QUERY_SAFE)}" if args else path
 
     def count_key(self) -> tuple:
         """What the counts depend on: every filter except the state and the page."""

@@ -137,22 +137,21 @@ def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
 
 
 class Timeline(NamedTuple):
-    events: list[TicketEvent]  # oldest first
+    events: list  # oldest first: rows with the columns of ticket_events (not ORM objects: nothing here changes them)
     actor_names: dict[int, str]  # user id -> name, for the events' actors
 
 
 def timeline_of(ticket: Ticket) -> Timeline:
     """The ticket's timeline and the names of its actors, in one statement of narrow rows (the ticket's
     columns are not repeated once per entry, as a join with the ticket would)."""
+    events = TicketEvent.__table__.c
     rows = db.session.execute(
-        db.select(TicketEvent, User.name)
-        .outerjoin(User, User.id == TicketEvent.actor_id)
-        .where(TicketEvent.ticket_id == ticket.id)
-        .order_by(TicketEvent.id)
+        db.select(*events, User.name.label("actor_name"))
+        .outerjoin(User, User.id == events.actor_id)
+        .where(events.ticket_id == ticket.id)
+        .order_by(events.id)
     ).all()
-    return Timeline(
-        [event for event, _name in rows], {event.actor_id: name for event, name in rows if event.actor_id is not None}
-    )
+    return Timeline(rows, {row.actor_id: row.actor_name for row in rows if row.actor_id is not None})
 
 
 def assignee_name(ticket: Ticket, present: Present) -> str | None:

@@ -88,6 +88,46 @@ def fmt_percent(value, digits: int = 1) -> str:
     return f"{number}%" if current_locale() == "en" else f"{number} %"
 
 
+def ugettext(string: str, **variables) -> str:
+    """Flask-Babel's `gettext` for code on a page's path, at a tenth of its cost: the translations in
+    force are found once per request (`_in_force`), not for every string."""
+    text = _in_force()[1].ugettext(string)
+    return text % variables if variables else text
+
+
+def standing_badge(s, ticket=None, long: bool = False) -> Markup:
+    """Where a ticket stands (feedback/domain/outcomes.py) as its badge: one rendering for the queue and the
+    ticket page (`long`: "working days" written out). Rendered here rather than by a
+    template macro: the queue shows one per row, and a macro call costs a page a millisecond."""
+    status = s.status
+    if status == "overdue":
+        css, text = (
+            "danger",
+            ugettext("Quá hạn %(n)d ngày làm việc", n=s.days) if long else ugettext("Quá hạn %(n)d ngày LV", n=s.days),
+        )
+    elif status == "due_today":
+        css, text = "warning", ugettext("Đến hạn hôm nay")
+    elif status == "in_time":
+        css, text = (
+            "info",
+            ugettext("Còn %(n)d ngày làm việc", n=s.days) if long else ugettext("Còn %(n)d ngày LV", n=s.days),
+        )
+    elif status == "paused":
+        paused_on = getattr(ticket, "paused_on", None)
+        css, text = (
+            "secondary",
+            ugettext("Tạm dừng từ %(d)s", d=fmt_date(paused_on)) if paused_on else ugettext("Tạm dừng"),
+        )
+    elif status == "answered_on_time":
+        css, text = "success", ugettext("Trả lời đúng hạn")
+    elif status == "answered_late":
+        css, text = "danger", ugettext("Trả lời quá hạn %(n)d ngày LV", n=s.days)
+    else:
+        return Markup('<span class="text-muted standing" data-standing="closed">—</span>')
+    # The sentence is the catalogue's (trusted, as a template's); its values are numbers and dates.
+    return Markup(f'<span class="badge text-bg-{css} standing" data-standing="{escape(status)}">{text}</span>')
+
+
 def office() -> dict:
     """The office's contact from the configuration, in the page's language."""
     cfg = current_app.config
@@ -203,7 +243,12 @@ def register(app: Flask) -> None:
     )
     from ..timeutil import local_today
 
-    app.jinja_env.globals.update(office=office, deadline_rule_sentence=deadline_rule_sentence, today_local=local_today)
+    app.jinja_env.globals.update(
+        office=office,
+        deadline_rule_sentence=deadline_rule_sentence,
+        today_local=local_today,
+        standing_badge=standing_badge,
+    )
 
     def this_page() -> str:
         """This page's own path if it is a plain local path, else "/". Not its query: a search or
