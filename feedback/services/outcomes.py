@@ -15,10 +15,12 @@ from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, State
 from ..models import Ticket
 
 
-def overdue(today: date):
+def overdue(today: date, tickets=None):
     """Open, clock running, and `today` is after the due date in force (`outcomes.is_overdue`); a ticket
-    reopened for a review runs on the review's due date."""
-    return and_(Ticket.state.in_(list(CLOCK_RUNNING_STATES)), Ticket.due_date < today)
+    reopened for a review runs on the review's due date. (`tickets`: the columns to test, default the
+    model's; the queue passes its table's.)"""
+    t = Ticket if tickets is None else tickets
+    return and_(t.state.in_(list(CLOCK_RUNNING_STATES)), t.due_date < today)
 
 
 def overdue_never_answered(today: date):

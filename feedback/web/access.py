@@ -12,13 +12,14 @@ from ..extensions import db
 from ..models import Ticket, User
 
 
-def scope_tickets(stmt: Select, user: User) -> Select:
-    """Restrict a ticket query to the tickets `user` may see: all, or their own unit's."""
+def scope_tickets(stmt: Select, user: User, unit_id=None) -> Select:
+    """Restrict a ticket query to the tickets `user` may see: all, or their own unit's (`unit_id`: the
+    tickets' unit column to test, default `Ticket.unit_id`; the queue passes the table's)."""
     if user.sees_all:
         return stmt
     if user.unit_id is None:
         return stmt.where(db.false())
-    return stmt.where(Ticket.unit_id == user.unit_id)
+    return stmt.where((Ticket.unit_id if unit_id is None else unit_id) == user.unit_id)
 
 
 def can_see(ticket: Ticket, user: User) -> bool:
