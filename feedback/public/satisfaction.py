@@ -9,13 +9,12 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.rows import row_or_404, set_absent
 from ..extensions import db
-from ..models import Attachment, Rating, Ticket
-from ..services import ServiceError, letters, satisfaction
+from ..models import Attachment, Rating, Ticket, TicketEvent
+from ..services import ServiceError, letters, reference, satisfaction
 from ..services.workflow import Outcome
 from ..timeutil import local_today, utcnow
 from . import bp
@@ -65,18 +64,33 @@ def _known_columns() -> tuple:
 
 
 def tracking_page_for(token: str) -> tuple[Ticket, Known]:
-    """The ticket behind a tracking link for its page, in one statement: with its category, unit and
-    timeline, and which of its optional parts exist (so most pages read nothing more).
+    """The ticket behind a tracking link for its page, in one statement, with which of its optional parts
+    exist (so most pages read nothing more); its category and unit come from the reference cache and its
+    public timeline from `public_events` when the page is rendered.
 
     :raises NotFound: for an unknown token.
     """
     ticket, has_letter, has_ratings, asked, has_attachments = row_or_404(
-        db.select(Ticket, *_known_columns())
-        .options(joinedload(Ticket.category), joinedload(Ticket.unit), joinedload(Ticket.events))
-        .where(Ticket.tracking_token == token)
+        db.select(Ticket, *_known_columns()).where(Ticket.tracking_token == token)
     )
     set_absent(ticket, attachments=bool(has_attachments))
     return ticket, Known(bool(has_letter), bool(has_ratings), int(asked))
+
+
+@functools.cache  # built once per process: the statement of every tracking page, its ticket id a parameter
+def _public_events_statement():
+    events = TicketEvent.__table__
+    # The table's columns: a plain statement runs on SQLAlchemy's Core path (see staff/views.py).
+    return (
+        db.select(*events.c)
+        .where(events.c.ticket_id == db.bindparam("ticket_id"), events.c.public.is_(True))
+        .order_by(events.c.id)
+    )
+
+
+def public_events(ticket: Ticket) -> list:
+    """The entries of the ticket's timeline the submitter sees, oldest first (rows of ticket_events)."""
+    return db.session.execute(_public_events_statement(), {"ticket_id": ticket.id}).all()
 
 
 def render_tracking(
@@ -92,11 +106,13 @@ def render_tracking(
     `known` says which optional parts need not be read."""
     from .views import pause_facts
 
-    events = [e for e in ticket.events if e.public]
+    events = public_events(ticket)
     letter = letters.current_letter(ticket) if known.letter is not False else None
     return render_template(
         "public/ticket.html",
         ticket=ticket,
+        category=reference.categories().get(ticket.category_id),
+        unit=reference.units().get(ticket.unit_id) if ticket.unit_id else None,
         events=events,
         token=ticket.tracking_token,
         letter=letter,
