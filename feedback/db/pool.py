@@ -53,15 +53,22 @@ def ping_when_idle(engine: Engine) -> None:
 # holds unflushed changes, or failed) ends with a rollback as before.
 
 _WROTE = "_feedback_db_wrote"
+_READ_ONLY = "_feedback_db_read_only"  # the endpoint of a page run in autocommit (see below)
 _READS = ("SELECT", "SHOW")
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-    """Anything but a plain SELECT or SHOW counts as a write (a WITH, a savepoint, a lock: conservative)."""
+    """Anything but a plain SELECT or SHOW counts as a write (a WITH, a savepoint: conservative). A page
+    run in autocommit may not write at all, nor lock a row (`read_only_pages`)."""
     from flask import g, has_app_context
 
-    if has_app_context() and not g.get(_WROTE) and not statement.lstrip()[:6].upper().startswith(_READS):
+    if not has_app_context():
+        return
+    reads = statement.lstrip()[:6].upper().startswith(_READS)
+    if g.get(_READ_ONLY) and (not reads or " FOR UPDATE" in statement.upper() or " FOR SHARE" in statement.upper()):
+        raise ReadOnlyPageWrote(f"a read-only page ({g.get(_READ_ONLY)}) tried to run: {statement[:80]}")
+    if not reads and not g.get(_WROTE):
         setattr(g, _WROTE, True)
 
 
@@ -95,22 +102,10 @@ def commit_read_only_requests(app, db) -> None:
 # server and the request fails: it can never commit a change half made.
 
 READ_ONLY_ENDPOINTS = frozenset({"staff.queue", "staff.ticket", "public.track_token"})
-_READ_ONLY = "_feedback_db_read_only"
 
 
 class ReadOnlyPageWrote(RuntimeError):
-    """A page run in autocommit (READ_ONLY_ENDPOINTS) tried to write or lock."""
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _refuse_writes_of_read_only_pages(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-    from flask import g, has_app_context
-
-    if not has_app_context() or not g.get(_READ_ONLY):
-        return
-    head = statement.lstrip()[:6].upper()
-    if not head.startswith(_READS) or " FOR UPDATE" in statement.upper() or " FOR SHARE" in statement.upper():
-        raise ReadOnlyPageWrote(f"a read-only page ({g.get(_READ_ONLY)}) tried to run: {statement[:80]}")
+    """A page run in autocommit (READ_ONLY_ENDPOINTS) tried to write or lock (refused by `_note_write`)."""
 
 
 def read_only_pages(app, db, endpoints: frozenset[str] = READ_ONLY_ENDPOINTS) -> None:

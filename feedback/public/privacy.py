@@ -9,6 +9,7 @@ from ..extensions import db
 from ..services import ServiceError, data_requests
 from ..timeutil import utcnow
 from . import bp
+from .satisfaction import tracking_parts
 from .views import ticket_by_token
 
 
@@ -69,13 +70,9 @@ def privacy_request(token: str):
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        ticket = ticket_by_token(token)
-        events = [e for e in ticket.events if e.public]
         return render_template(
             "public/ticket.html",
-            ticket=ticket,
-            events=events,
-            token=token,
+            **tracking_parts(ticket_by_token(token)),
             privacy_error=exc.message,
             privacy_kind=request.form.get("kind", ""),
             privacy_message=request.form.get("message", ""),

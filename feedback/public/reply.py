@@ -14,6 +14,7 @@ from ..services import ServiceError, workflow
 from ..timeutil import utcnow
 from ..web.forms import SubmissionForm, multi_line, required, too_long
 from . import bp
+from .satisfaction import tracking_parts
 from .views import pause_facts, ticket_by_token
 
 
@@ -32,12 +33,9 @@ class ReplyForm(FlaskForm):
 
 
 def render_page(ticket, form, status: int = 200, error: str | None = None):
-    events = [e for e in ticket.events if e.public]
     return render_template(
         "public/ticket.html",
-        ticket=ticket,
-        events=events,
-        token=ticket.tracking_token,
+        **tracking_parts(ticket),
         reply_form=form,
         reply_error=error,
         pause=pause_facts(ticket),

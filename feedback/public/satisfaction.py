@@ -93,6 +93,18 @@ def public_events(ticket: Ticket) -> list:
     return db.session.execute(_public_events_statement(), {"ticket_id": ticket.id}).all()
 
 
+def tracking_parts(ticket: Ticket) -> dict:
+    """What every rendering of the tracking page (`public/ticket.html`) shows of the ticket: itself, its
+    category and unit (from the reference cache), its public timeline and its link's token."""
+    return {
+        "ticket": ticket,
+        "category": reference.categories().get(ticket.category_id),
+        "unit": reference.units().get(ticket.unit_id) if ticket.unit_id else None,
+        "events": public_events(ticket),
+        "token": ticket.tracking_token,
+    }
+
+
 def render_tracking(
     ticket: Ticket,
     status: int = 200,
@@ -106,15 +118,10 @@ def render_tracking(
     `known` says which optional parts need not be read."""
     from .views import pause_facts
 
-    events = public_events(ticket)
     letter = letters.current_letter(ticket) if known.letter is not False else None
     return render_template(
         "public/ticket.html",
-        ticket=ticket,
-        category=reference.categories().get(ticket.category_id),
-        unit=reference.units().get(ticket.unit_id) if ticket.unit_id else None,
-        events=events,
-        token=ticket.tracking_token,
+        **tracking_parts(ticket),
         letter=letter,
         letter_number=letters.display_number(letter) if letter else None,
         pause=pause_facts(ticket),

@@ -151,7 +151,10 @@ def ticket_by_token(token: str) -> Ticket:
 def submitted(token: str):
     ticket = ticket_by_token(token)
     return render_template(
-        "public/submitted.html", ticket=ticket, tracking_url=url_for("public.track_token", token=token)
+        "public/submitted.html",
+        ticket=ticket,
+        category=reference.categories().get(ticket.category_id),
+        tracking_url=url_for("public.track_token", token=token),
     )
 
 

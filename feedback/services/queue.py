@@ -243,6 +243,9 @@ class Officer:
     unit: reference.UnitRef | None
 
 
+_ASSIGNABLE = frozenset((Role.OFFICER, Role.UNIT_HEAD))  # the roles the assignee filter offers
+
+
 def assignee_choices(user: User) -> list[Officer]:
     """The active officers and unit heads the assignee filter offers: the user's unit's, or everyone's
     for the office; by name. From the reference cache (accounts and units): no statement per page."""
@@ -253,9 +256,6 @@ def assignee_choices(user: User) -> list[Officer]:
         for s in reference.staff()
         if s.role in _ASSIGNABLE and (sees_all or s.unit_id == user.unit_id)
     ]
-
-
-_ASSIGNABLE = frozenset((Role.OFFICER, Role.UNIT_HEAD))
 
 
 @dataclass(frozen=True, slots=True)
