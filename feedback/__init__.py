@@ -12,6 +12,8 @@ from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, get_config
 
+from .web import process
+
 
 def create_app(config: str | type | None = None, **overrides) -> Flask:
     """Build the app: configuration, extensions, blueprints, error handlers, commands, logging."""
@@ -30,6 +32,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     register_security(app)
     register_commands(app)
     configure_logging(app)
+    process.tune_garbage_collector(app)
     return app
 
 
