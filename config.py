@@ -87,6 +87,9 @@ class Config:
     # allocations, Python's default, costs a staff page about 0.3 ms; at GC_GEN0_THRESHOLD, and with the
     # objects of the started app set aside (gc.freeze), under 0.1 ms. 0 keeps Python's settings.
     GC_GEN0_THRESHOLD = env_int("GC_GEN0_THRESHOLD", 10000)
+    # The staff queue's totals per state for the whole department (every counter summed) are kept this
+    # many seconds per process, and the page says so (0: summed for every page).
+    QUEUE_TOTALS_SECONDS = env_int("QUEUE_TOTALS_SECONDS", 5)
     # /healthz answers 503 when the database has not answered within this many seconds.
     HEALTHZ_TIMEOUT = env_int("HEALTHZ_TIMEOUT", 4)
     # Attachment files without a row (a worker killed between writing and committing) older than this

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..db.rows import row_or_404, set_absent
+from ..db.rows import set_absent
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import Role, TransitionError
 from ..extensions import db
@@ -32,7 +32,7 @@ from ..services import ServiceError, calendar, intake, letters, reference, satis
 from ..services import queue as queues
 from ..services.queue import QueueFilters
 from ..timeutil import local_today, to_local, utcnow
-from ..web.access import can_see, roles_required, scope_tickets, ticket_for
+from ..web.access import can_see, roles_required, scope_of, scope_parameters, scoped_statement, ticket_for
 from ..web.forms import refused
 from ..web.security import attachment_disposition
 from ..web.templating import current_locale
@@ -122,6 +122,11 @@ def _present_columns() -> tuple:
     )
 
 
+@functools.cache  # one statement per scope and process: SQLAlchemy finds its compiled form at once
+def _ticket_page_statement(scope: str):
+    return scoped_statement(db.select(Ticket, *_present_columns()).where(Ticket.code == db.bindparam("code")), scope)
+
+
 def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
     """The ticket for its page, in one statement of one row: with its assignee's name and which of its
     optional parts exist (its category and unit come from the reference cache, its timeline from
@@ -129,8 +134,11 @@ def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
 
     :raises NotFound: as `ticket_for` (unknown or outside the user's scope).
     """
-    stmt = scope_tickets(db.select(Ticket, *_present_columns()).where(Ticket.code == code), user)
-    ticket, attachments, privacy_requests, closing, letter, assignee = row_or_404(stmt)
+    stmt = _ticket_page_statement(scope_of(user))
+    row = db.session.execute(stmt, {"code": code, **scope_parameters(user)}).first()
+    if row is None:
+        abort(404)
+    ticket, attachments, privacy_requests, closing, letter, assignee = row
     present = Present(bool(attachments), bool(privacy_requests), bool(closing), bool(letter), assignee)
     set_absent(ticket, attachments=present.attachments, privacy_requests=present.privacy_requests)
     return ticket, present

@@ -11,15 +11,41 @@ from sqlalchemy import Select
 from ..extensions import db
 from ..models import Ticket, User
 
+SCOPE_UNIT = "scope_unit_id"  # the bound parameter of the unit in a statement built by `scoped_statement`
+
+
+def scope_of(user: User) -> str:
+    """Which tickets `user` may see: "all", their unit's ("unit"), or none ("none": a unit role without a
+    unit)."""
+    if user.sees_all:
+        return "all"
+    return "none" if user.unit_id is None else "unit"
+
+
+def scoped_statement(stmt: Select, scope: str, unit_id=None) -> Select:
+    """`stmt` restricted as `scope_tickets` restricts it for a user of `scope` (`scope_of`), with the unit
+    as the bound parameter SCOPE_UNIT: a statement built once per process and scope and run with
+    `scope_parameters(user)` costs a page less than one built for each request (SQLAlchemy then finds
+    its compiled form without walking it again)."""
+    if scope == "all":
+        return stmt
+    if scope == "none":
+        return stmt.where(db.false())
+    return stmt.where((Ticket.unit_id if unit_id is None else unit_id) == db.bindparam(SCOPE_UNIT))
+
+
+def scope_parameters(user: User) -> dict:
+    """The parameters of a `scoped_statement` for `user`."""
+    return {SCOPE_UNIT: user.unit_id} if scope_of(user) == "unit" else {}
+
 
 def scope_tickets(stmt: Select, user: User, unit_id=None) -> Select:
     """Restrict a ticket query to the tickets `user` may see: all, or their own unit's (`unit_id`: the
     tickets' unit column to test, default `Ticket.unit_id`; the queue passes the table's)."""
-    if user.sees_all:
-        return stmt
-    if user.unit_id is None:
-        return stmt.where(db.false())
-    return stmt.where((Ticket.unit_id if unit_id is None else unit_id) == user.unit_id)
+    scope = scope_of(user)
+    if scope == "unit":
+        return stmt.where((Ticket.unit_id if unit_id is None else unit_id) == user.unit_id)
+    return scoped_statement(stmt, scope, unit_id)
 
 
 def can_see(ticket: Ticket, user: User) -> bool:

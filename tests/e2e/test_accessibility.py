@@ -22,7 +22,7 @@ import pytest
 from feedback.data.demo import DEMO_USERS, create_demo_tickets, create_demo_users
 from feedback.extensions import db
 from feedback.models import Category, DeadlineRule, OutboxMessage, Ticket, TicketEvent, Unit, User
-from feedback.services import reminders
+from feedback.services import calendar, reminders
 from feedback.timeutil import utcnow
 from tests.e2e.a11y_support import run_axe, run_vnu, vietnamese_labels
 
@@ -406,9 +406,10 @@ def more_mail(now) -> None:
     workflow.assign(returned, head, officer, now)
     workflow.answer(returned, officer, "Phòng hướng dẫn Quý vị nộp hồ sơ tại Cục Sở hữu trí tuệ.", now)
     workflow.return_(returned, head, "Bổ sung căn cứ pháp lý.", now)
-    workflow.extend(returned, head, returned.due_date + timedelta(days=10), "Cần lấy ý kiến Cục.", now)
+    working = calendar.work_calendar()  # a new deadline must be a working day (not 1 January, say)
+    workflow.extend(returned, head, working.add_working_days(returned.due_date, 7), "Cần lấy ý kiến Cục.", now)
     workflow.reject_extension(returned, director, now, reason="Chưa đủ căn cứ gia hạn.")
-    workflow.extend(asked, coordinator, asked.due_date + timedelta(days=10), "Chờ kết quả tra cứu.", now)
+    workflow.extend(asked, coordinator, working.add_working_days(asked.due_date, 7), "Chờ kết quả tra cứu.", now)
     db.session.commit()
 
 

@@ -33,10 +33,50 @@ def test_counters_stay_exact_through_each_workflow_action(team, make_ticket, sta
         db.session.commit()
         assert no_differences()
         html = client.get("/staff/").get_data(as_text=True)
-        assert shown_counts(html) == recount()
-        assert "chậm tới" not in html  # counters are current: no lag announced
+        assert shown_counts(html) == recount()  # this process's own change is counted at once
+        # The department's totals are kept a few seconds per process, and the page says so; a unit's
+        # counts and every filtered count of the counters are summed for each page.
+        assert "chậm tới 5 giây" in html
+        unit_page = staff_client(head).get("/staff/").get_data(as_text=True)
+        assert "chậm tới" not in unit_page
+        assert "chậm tới" not in client.get("/staff/?unit=CCTDC").get_data(as_text=True)
     assigned = shown_counts(staff_client(officer).get("/staff/?assignee=me").get_data(as_text=True))
     assert assigned["in_progress"] == 1 and sum(assigned.values()) == 1
+
+
+def test_the_departments_totals_are_kept_a_few_seconds_and_say_so(app, team, make_ticket, staff_client):
+    """Another process's change (here: a connection of its own, outside the app) shows in the office's
+    totals once the kept sum is older than QUEUE_TOTALS_SECONDS; this process's own changes at once."""
+    client = staff_client(team["coordinator"])
+    first = make_ticket(title="Đề nghị hướng dẫn đăng ký mã số mã vạch", organization="Công ty TNHH Hòa Bình")
+    db.session.commit()
+    app.config["QUEUE_TOTALS_SECONDS"] = 3600
+    html = client.get("/staff/").get_data(as_text=True)
+    assert shown_counts(html)["new"] == 1 and "chậm tới 3600 giây" in html
+    code = first.code
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        import psycopg
+
+        with psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)) as raw:
+            raw.execute("UPDATE tickets SET state = 'refused' WHERE code = %s", (code,))
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db.engine.url.database) as raw:
+            raw.execute("UPDATE tickets SET state = 'refused' WHERE code = ?", (code,))
+    html = client.get("/staff/").get_data(as_text=True)
+    assert shown_counts(html)["new"] == 1  # kept: the other writer's change is not counted yet
+    assert f'data-code="{code}"' not in html  # the list itself is current (no longer open)
+    app.config["QUEUE_TOTALS_SECONDS"] = 0
+    html = client.get("/staff/").get_data(as_text=True)
+    assert shown_counts(html).get("new", 0) == 0 and shown_counts(html)["refused"] == 1
+    assert "chậm tới" not in html
+    make_ticket(title="Kiến nghị về lệ phí đo lường")  # this process writes: a kept sum is dropped
+    app.config["QUEUE_TOTALS_SECONDS"] = 3600
+    client.get("/staff/")
+    make_ticket(title="Kiến nghị về thủ tục công bố hợp quy")
+    assert shown_counts(client.get("/staff/").get_data(as_text=True))["new"] == 2
 
 
 def test_a_search_beyond_the_cap_says_more_than_instead_of_counting(monkeypatch, team, make_ticket, staff_client):
