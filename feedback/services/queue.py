@@ -230,7 +230,7 @@ class _Statements:
 _statements = _Statements()
 
 
-def _filters_key(f: QueueFilters, user: User, today: date) -> tuple:
+def _filters_key(f: QueueFilters, user: User, today: date | None) -> tuple:
     """Everything a filtered statement of the queue holds, as a key of `_statements`."""
     return (scope_of(user), user.unit_id, user.id if f.assignee == "me" else None, *f.count_key()[:-1], today)
 
