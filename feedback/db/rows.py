@@ -10,12 +10,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..extensions import db
 
 
-def row_or_404(statement) -> Any:
-    """The first row of `statement` (joined collections made unique), or a 404.
+def row_or_404(statement, parameters: dict | None = None) -> Any:
+    """The first row of `statement` run with `parameters` (joined collections made unique), or a 404.
 
     :raises NotFound: when there is none.
     """
-    row = db.session.execute(statement).unique().first()
+    row = db.session.execute(statement, parameters or {}).unique().first()
     if row is None:
         abort(404)
     return row

@@ -63,6 +63,11 @@ def _known_columns() -> tuple:
     )
 
 
+@functools.cache  # built once per process (see staff/views._ticket_page_statement): the token a parameter
+def _tracking_statement():
+    return db.select(Ticket, *_known_columns()).where(Ticket.tracking_token == db.bindparam("token"))
+
+
 def tracking_page_for(token: str) -> tuple[Ticket, Known]:
     """The ticket behind a tracking link for its page, in one statement, with which of its optional parts
     exist (so most pages read nothing more); its category and unit come from the reference cache and its
@@ -70,9 +75,7 @@ def tracking_page_for(token: str) -> tuple[Ticket, Known]:
 
     :raises NotFound: for an unknown token.
     """
-    ticket, has_letter, has_ratings, asked, has_attachments = row_or_404(
-        db.select(Ticket, *_known_columns()).where(Ticket.tracking_token == token)
-    )
+    ticket, has_letter, has_ratings, asked, has_attachments = row_or_404(_tracking_statement(), {"token": token})
     set_absent(ticket, attachments=bool(has_attachments))
     return ticket, Known(bool(has_letter), bool(has_ratings), int(asked))
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..db.rows import set_absent
+from ..db.rows import row_or_404, set_absent
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import Role, TransitionError
 from ..extensions import db
@@ -134,11 +134,9 @@ def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
 
     :raises NotFound: as `ticket_for` (unknown or outside the user's scope).
     """
-    stmt = _ticket_page_statement(scope_of(user))
-    row = db.session.execute(stmt, {"code": code, **scope_parameters(user)}).first()
-    if row is None:
-        abort(404)
-    ticket, attachments, privacy_requests, closing, letter, assignee = row
+    ticket, attachments, privacy_requests, closing, letter, assignee = row_or_404(
+        _ticket_page_statement(scope_of(user)), {"code": code, **scope_parameters(user)}
+    )
     present = Present(bool(attachments), bool(privacy_requests), bool(closing), bool(letter), assignee)
     set_absent(ticket, attachments=present.attachments, privacy_requests=present.privacy_requests)
     return ticket, present
