@@ -74,7 +74,8 @@ def load_user(user_id: str):
     if not raw_id.isdigit() or not version.isdigit() or len(raw_id) > 18 or len(version) > 18:
         return None  # a session from before session versions, or garbage
     # One kept statement rather than Session.get, which builds its statement for each call (50 us of
-    # every staff page); no autoflush, as Session.get: the user is read before anything is written.
+    # every staff page). No autoflush: the user is read before anything of the request is written, and
+    # a flush from a template's first look at `current_user` would write at an unexpected moment.
     user = db.session.execute(
         _user_by_id(), {"user_id": int(raw_id)}, execution_options={"autoflush": False}
     ).scalar_one_or_none()

@@ -221,9 +221,11 @@ def fragment(template: str, /, **key) -> Markup:
 
     For the parts of every page that are the same for everyone who sees them with the same `key`: the
     site bar, the staff bar, the footer, the style sheets and scripts (templates/chrome/), about 0.4 ms of
-    every page's rendering. The template sees only `key` and the environment's globals (`url_for`, `_`,
-    `office`, ...), not the request's context (no `current_user`, no `request`, no `csrf_token`), so
-    nothing of one user or request can reach another's page; what depends on them stays in base.html.
+    every page's rendering. The template is rendered without the request's context processors (no
+    `current_user`), but Flask's and Flask-WTF's globals (`request`, `session`, `g`, `config`,
+    `csrf_token`) remain reachable: a fragment must read nothing but `key`, `url_for`, `_` and the
+    office's settings, or the first visitor's value would be kept for everyone. What depends on the user
+    or the request stays in base.html; tests/http/test_page_chrome.py fails on a fragment naming them.
     """
     from flask import request
 

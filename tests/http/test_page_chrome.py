@@ -5,6 +5,7 @@ the language, the answer rule, the path prefix), and nothing of one user or sess
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from feedback.extensions import db
 from feedback.models import DeadlineRule
 from feedback.web import templating
 from tests.support import signed_in_client
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def text_of(html: str, element_id: str) -> str:
@@ -31,6 +34,17 @@ def bar_tokens(html: str) -> list[str]:
     """The CSRF tokens of the sign-out form and the language switch, in the site bar."""
     header = html[html.index("<header>") : html.index("</header>")]
     return re.findall(r'name="csrf_token" value="([^"]+)"', header)
+
+
+# What a template can reach of a user or a request (Flask's and Flask-WTF's globals, our own).
+PER_REQUEST = re.compile(r"\b(current_user|request|session|csrf_token|g|config|this_page|get_flashed_messages)\b")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "templates" / "chrome").glob("*.html")), ids=lambda p: p.name)
+def test_a_kept_fragment_reads_nothing_of_a_user_or_request(path):
+    code = re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)  # not the comments
+    expressions = " ".join(re.findall(r"\{\{.*?\}\}|\{%.*?%\}", code, flags=re.S))
+    assert expressions and PER_REQUEST.findall(expressions) == []
 
 
 def test_each_signed_in_user_sees_their_own_name_role_and_links(app, make_user):
