@@ -46,6 +46,23 @@ def signed_in_client(app, user, password: str = PASSWORD):
     return client
 
 
+def execute_elsewhere(statement: str, *params) -> None:
+    """Run one statement (`%s` placeholders) on a connection of its own, outside the app and SQLAlchemy:
+    what another process's write looks like to this process's caches."""
+    from feedback.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        import psycopg
+
+        with psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)) as raw:
+            raw.execute(statement, params)
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db.engine.url.database) as raw:
+            raw.execute(statement.replace("%s", "?"), params)
+
+
 def to_utc(moment: datetime) -> datetime:
     """A local (Asia/Ho_Chi_Minh) wall-clock moment as the naive UTC the services and the database take."""
     return moment.replace(tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)

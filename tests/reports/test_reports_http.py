@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from feedback.extensions import db
 from feedback.timeutil import local_today
+from tests.support import execute_elsewhere
 
 
 @pytest.fixture
@@ -255,16 +256,7 @@ def test_dashboard_counts_are_kept_and_say_when_they_were_taken(app, client, put
 
     code = late.code
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        import psycopg
-
-        with psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)) as raw:
-            raw.execute("UPDATE tickets SET state = 'answered', answered_on = due_date WHERE code = %s", (code,))
-    else:
-        import sqlite3
-
-        with sqlite3.connect(db.engine.url.database) as raw:
-            raw.execute("UPDATE tickets SET state = 'answered', answered_on = due_date WHERE code = ?", (code,))
+    execute_elsewhere("UPDATE tickets SET state = 'answered', answered_on = due_date WHERE code = %s", code)
     html = client.get("/staff/dashboard").get_data(as_text=True)
     assert 'id="overdue-count">2<' in html  # kept: the other writer's change is not seen yet
     assert "Quá hạn kiểm định cân QLCN" not in html  # the list is always current

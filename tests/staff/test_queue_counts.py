@@ -9,6 +9,7 @@ from feedback.extensions import db
 from feedback.services import queue as queues
 from feedback.services import workflow
 from feedback.timeutil import utcnow
+from tests.support import execute_elsewhere
 
 from .test_queue_scale import recount, shown_counts
 
@@ -55,16 +56,7 @@ def test_the_departments_totals_are_kept_a_few_seconds_and_say_so(app, team, mak
     assert shown_counts(html)["new"] == 1 and "chậm tới 3600 giây" in html
     code = first.code
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        import psycopg
-
-        with psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)) as raw:
-            raw.execute("UPDATE tickets SET state = 'refused' WHERE code = %s", (code,))
-    else:
-        import sqlite3
-
-        with sqlite3.connect(db.engine.url.database) as raw:
-            raw.execute("UPDATE tickets SET state = 'refused' WHERE code = ?", (code,))
+    execute_elsewhere("UPDATE tickets SET state = 'refused' WHERE code = %s", code)
     html = client.get("/staff/").get_data(as_text=True)
     assert shown_counts(html)["new"] == 1  # kept: the other writer's change is not counted yet
     assert f'data-code="{code}"' not in html  # the list itself is current (no longer open)
