@@ -9,7 +9,8 @@ they do not fill it does it go through the trigram index of `search.staff_matche
 
 The counts per state come from the counters of `queue_counts` (feedback/db/queue_counts.py, kept exact
 by triggers) when the filters are among its key columns (scope, unit, kind, category, assignee): always
-current, a sum over a few hundred rows. The overdue and due-within filters are counted with `count(*)`
+current, a sum over a few hundred rows; the department's totals (every row) are kept QUEUE_TOTALS_SECONDS
+(5 s) per process like the counts below. The overdue and due-within filters are counted with `count(*)`
 over the (state, due_date) indexes, and a text search's counts stop at `SEARCH_COUNT_CAP` matches
 ("more than 1,000"); those counts are kept for `QUEUE_COUNTS_SECONDS` (60 s by default) per scope and
 filters in the process and dropped as soon as this process writes a ticket; the page says when they
