@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 
@@ -136,12 +137,17 @@ def submit():
     return redirect(url_for("public.submitted", token=token), code=303)
 
 
+@functools.cache  # built once per process, the token a parameter (see staff/views._ticket_page_statement)
+def _ticket_by_token_statement():
+    return db.select(Ticket).where(Ticket.tracking_token == db.bindparam("token"))
+
+
 def ticket_by_token(token: str) -> Ticket:
     """The ticket behind a secret tracking token.
 
     :raises NotFound: for an unknown token.
     """
-    ticket = db.session.execute(db.select(Ticket).where(Ticket.tracking_token == token)).scalar_one_or_none()
+    ticket = db.session.execute(_ticket_by_token_statement(), {"token": token}).scalar_one_or_none()
     if ticket is None:
         abort(404)
     return ticket
