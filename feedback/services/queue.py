@@ -428,9 +428,9 @@ def counter_counts(f: QueueFilters, user: User) -> dict[str, int]:
     the counters (`queue_counts`): exact and current."""
 
     def build():
-        stmt = db.select(COUNTERS.state, db.func.sum(COUNTERS.n)).group_by(COUNTERS.state)
-        if not user.sees_all:
-            stmt = stmt.where(db.false() if user.unit_id is None else COUNTERS.unit_id == user.unit_id)
+        stmt = scope_tickets(
+            db.select(COUNTERS.state, db.func.sum(COUNTERS.n)).group_by(COUNTERS.state), user, COUNTERS.unit_id
+        )
         return where_unit_kind_category_assignee(stmt, f, user, COUNTERS, unassigned=COUNTERS.assignee_id == 0)
 
     stmt = _statements.get(("counters", *_filters_key(f, user, None)), build)
@@ -501,8 +501,9 @@ def exact_code(q: str, user: User) -> str | None:
     prefix = re.escape(current_app.config["TRACKING_PREFIX"].upper())
     if not re.fullmatch(rf"{prefix}-\d{{4}}-\d{{1,10}}", candidate):
         return None
+    scope = scope_of(user)
     stmt = _statements.get(
-        ("code", scope_of(user)),
-        lambda: scoped_statement(db.select(TICKETS.code).where(TICKETS.code == db.bindparam("code")), scope_of(user)),
+        ("code", scope),
+        lambda: scoped_statement(db.select(TICKETS.code).where(TICKETS.code == db.bindparam("code")), scope),
     )
     return db.session.execute(stmt, {"code": candidate, **scope_parameters(user)}).scalar()

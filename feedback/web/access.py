@@ -22,16 +22,18 @@ def scope_of(user: User) -> str:
     return "none" if user.unit_id is None else "unit"
 
 
-def scoped_statement(stmt: Select, scope: str, unit_id=None) -> Select:
-    """`stmt` restricted as `scope_tickets` restricts it for a user of `scope` (`scope_of`), with the unit
-    as the bound parameter SCOPE_UNIT: a statement built once per process and scope and run with
-    `scope_parameters(user)` costs a page less than one built for each request (SQLAlchemy then finds
-    its compiled form without walking it again)."""
+def scoped_statement(stmt: Select, scope: str, unit_id=None, unit: int | None = None) -> Select:
+    """`stmt` restricted to the tickets a user of `scope` (`scope_of`) may see, the one rule of
+    `scope_tickets` (`unit_id`: the tickets' unit column to test, default `Ticket.unit_id`). The unit is
+    `unit`, or else the bound parameter SCOPE_UNIT: a statement built once per process and scope and run
+    with `scope_parameters(user)` costs a page less than one built for each request (SQLAlchemy then
+    finds its compiled form without walking it again)."""
     if scope == "all":
         return stmt
     if scope == "none":
         return stmt.where(db.false())
-    return stmt.where((Ticket.unit_id if unit_id is None else unit_id) == db.bindparam(SCOPE_UNIT))
+    column = Ticket.unit_id if unit_id is None else unit_id
+    return stmt.where(column == (db.bindparam(SCOPE_UNIT) if unit is None else unit))
 
 
 def scope_parameters(user: User) -> dict:
@@ -42,10 +44,7 @@ def scope_parameters(user: User) -> dict:
 def scope_tickets(stmt: Select, user: User, unit_id=None) -> Select:
     """Restrict a ticket query to the tickets `user` may see: all, or their own unit's (`unit_id`: the
     tickets' unit column to test, default `Ticket.unit_id`; the queue passes the table's)."""
-    scope = scope_of(user)
-    if scope == "unit":
-        return stmt.where((Ticket.unit_id if unit_id is None else unit_id) == user.unit_id)
-    return scoped_statement(stmt, scope, unit_id)
+    return scoped_statement(stmt, scope_of(user), unit_id, unit=user.unit_id)
 
 
 def can_see(ticket: Ticket, user: User) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, request
 from flask_babel import format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from jinja2 import pass_eval_context
@@ -227,8 +227,6 @@ def fragment(template: str, /, **key) -> Markup:
     office's settings, or the first visitor's value would be kept for everyone. What depends on the user
     or the request stays in base.html; tests/http/test_page_chrome.py fails on a fragment naming them.
     """
-    from flask import request
-
     kept: dict = current_app.extensions.setdefault("feedback_fragments", {})
     cache_key = (template, current_locale(), request.script_root, tuple(sorted(key.items())))
     found = kept.get(cache_key)
@@ -327,8 +325,6 @@ def register(app: Flask) -> None:
     def this_page() -> str:
         """This page's own path if it is a plain local path, else "/". Not its query: a search or
         tracking query may hold personal data that the page must not echo."""
-        from flask import request
-
         from ..public.views import local_path
 
         return local_path(request.path)
