@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -71,37 +72,118 @@ def _json_value(value: Any) -> Any:
 _family_sql: dict[tuple, Any] = {}
 
 
-def _family_statement(dialect, parent, parent_keys: tuple[str, ...], children: tuple[tuple[Any, str, tuple], ...]):
+@dataclass(frozen=True)
+class Numbering:
+    """A code drawn inside `insert_family` from a counter row (`insert_or_increment`'s row): `prefix`
+    followed by the counter's new value on `width` digits (more once it outgrows them).
+
+    `placeholder` stands for the code in the rows' values; `fill` names, per table, the text columns in
+    which it is replaced: by the code (`"code"`) or by the code folded for search (`"folded"`, with
+    `folded_prefix` before the digits: digits fold to themselves).
+    """
+
+    counter: Any
+    key: dict[str, Any]
+    column: str
+    prefix: str
+    folded_prefix: str
+    placeholder: str
+    fill: dict[str, dict[str, str]]
+    width: int = 6
+
+    def code(self, value: int) -> str:
+        return f"{self.prefix}{value:0{self.width}d}"
+
+    def folded(self, value: int) -> str:
+        return f"{self.folded_prefix}{value:0{self.width}d}"
+
+    def substitute(self, table_name: str, values: dict[str, Any], value: int) -> dict[str, Any]:
+        """`values` with the placeholder replaced in the columns `fill` names for `table_name`."""
+        out = dict(values)
+        for column, what in self.fill.get(table_name, {}).items():
+            if out.get(column) is not None:
+                out[column] = out[column].replace(
+                    self.placeholder, self.code(value) if what == "code" else self.folded(value)
+                )
+        return out
+
+
+def _family_statement(
+    dialect,
+    parent,
+    parent_keys: tuple[str, ...],
+    children: tuple[tuple[Any, str, tuple], ...],
+    numbering: Numbering | None,
+):
     """The PostgreSQL statement of `insert_family` (built once per shape and process)."""
-    shape = (parent.name, parent_keys, tuple((t.name, fk, keys) for t, fk, keys in children))
+    numbered = None
+    if numbering is not None:
+        fills = tuple(sorted((t, tuple(sorted(c.items()))) for t, c in numbering.fill.items()))
+        numbered = (numbering.counter.__table__.name, tuple(numbering.key), numbering.column, numbering.width, fills)
+    shape = (parent.name, parent_keys, tuple((t.name, fk, keys) for t, fk, keys in children), numbered)
     statement = _family_sql.get(shape)
     if statement is None:
         q = dialect.identifier_preparer.quote
         pk = q(next(iter(parent.primary_key.columns)).name)
+        fill = numbering.fill if numbering is not None else {}
+
+        def picked_column(table, key: str) -> str:
+            what = fill.get(table.name, {}).get(key)
+            if what is None:
+                return f"r.{q(key)}"
+            return (
+                f"replace(r.{q(key)}, CAST(:placeholder AS text), drawn_code.{'code' if what == 'code' else 'folded'})"
+            )
 
         def row_insert(table, keys, param: str, source: str = "", fk: str = "") -> str:
             names = ", ".join(q(k) for k in keys)
             into = (f"{q(fk)}, " if fk else "") + names
-            picked = (f"{source}.{pk}, " if fk else "") + ", ".join(f"r.{q(k)}" for k in keys)
-            sources = (
-                f"{source}, " if source else ""
-            ) + f"json_populate_record(NULL::{q(table.name)}, CAST(:{param} AS json)) AS r"
+            picked = (f"{source}.{pk}, " if fk else "") + ", ".join(picked_column(table, k) for k in keys)
+            sources = (f"{source}, " if source else "") + ("drawn_code, " if numbering is not None else "")
+            sources += f"json_populate_record(NULL::{q(table.name)}, CAST(:{param} AS json)) AS r"
             return f"INSERT INTO {q(table.name)} ({into}) SELECT {picked} FROM {sources}"
 
-        parts = [f"parent AS ({row_insert(parent, parent_keys, 'parent')} RETURNING {pk})"]
+        parts = []
+        if numbering is not None:
+            counter = numbering.counter.__table__
+            key_names = ", ".join(q(k) for k in numbering.key)
+            column = q(numbering.column)
+            digits = (
+                f"CASE WHEN {column} < {10**numbering.width} THEN lpad(CAST({column} AS text), {numbering.width}, '0') "
+                f"ELSE CAST({column} AS text) END"
+            )
+            parts += [
+                f"drawn AS (INSERT INTO {q(counter.name)} ({key_names}, {column}) VALUES ("
+                + ", ".join(f":key_{k}" for k in numbering.key)
+                + f", 1) ON CONFLICT ({key_names}) DO UPDATE SET {column} = {q(counter.name)}.{column} + 1 "
+                f"RETURNING {column})",
+                f"drawn_code AS (SELECT CAST(:prefix AS text) || {digits} AS code, "
+                f"CAST(:folded_prefix AS text) || {digits} AS folded FROM drawn)",
+            ]
+        parts.append(f"parent AS ({row_insert(parent, parent_keys, 'parent')} RETURNING {pk})")
         for n, (table, fk, keys) in enumerate(children):
             parts.append(f"child{n} AS ({row_insert(table, keys, f'child{n}', 'parent', fk)})")
-        statement = text("WITH " + ", ".join(parts) + f" SELECT {pk} FROM parent")
+        returned = f"parent.{pk}" + (f", drawn.{q(numbering.column)}" if numbering else "")
+        sources = "parent" + (", drawn" if numbering else "")
+        statement = text("WITH " + ", ".join(parts) + f" SELECT {returned} FROM {sources}")
         _family_sql[shape] = statement
     return statement
 
 
-def insert_family(parent_model, values: dict[str, Any], children: list[tuple[Any, str, dict[str, Any]]]) -> int:
+def insert_family(
+    parent_model,
+    values: dict[str, Any],
+    children: list[tuple[Any, str, dict[str, Any]]],
+    numbering: Numbering | None = None,
+) -> tuple[int, int | None]:
     """Insert a row and rows that reference it (each child: model, foreign key column, values); return
-    the new row's primary key. Column defaults apply as with the ORM; ORM events do not fire.
+    the new row's primary key and, with `numbering`, the counter value its code was drawn from. Column
+    defaults apply as with the ORM; ORM events do not fire.
 
-    PostgreSQL: one statement (a data-modifying WITH, each row passed as one JSON parameter), so a
-    ticket, its first event and its acknowledgment are one round trip. SQLite: one INSERT each.
+    PostgreSQL: one statement (a data-modifying WITH, each row passed as one JSON parameter), the
+    counter's increment included, so that a ticket, its code, first event, files and acknowledgment are
+    one round trip (and one atomic statement even outside a transaction). SQLite: the counter, then one
+    INSERT each.
     """
     from sqlalchemy import insert
 
@@ -110,13 +192,27 @@ def insert_family(parent_model, values: dict[str, Any], children: list[tuple[Any
     rows = [(model.__table__, fk, column_defaults(model.__table__, v)) for model, fk, v in children]
     dialect = db.session.get_bind().dialect
     if dialect.name == "postgresql":
-        statement = _family_statement(dialect, parent, tuple(values), tuple((t, fk, tuple(v)) for t, fk, v in rows))
+        statement = _family_statement(
+            dialect, parent, tuple(values), tuple((t, fk, tuple(v)) for t, fk, v in rows), numbering
+        )
         params = {"parent": json.dumps(values, default=_json_value)}
         params.update({f"child{n}": json.dumps(v, default=_json_value) for n, (_t, _fk, v) in enumerate(rows)})
+        if numbering is not None:
+            params.update({f"key_{k}": v for k, v in numbering.key.items()})
+            params.update(
+                placeholder=numbering.placeholder, prefix=numbering.prefix, folded_prefix=numbering.folded_prefix
+            )
         # On the session's connection (its transaction), without the ORM's execution step.
-        return db.session.connection().execute(statement, params).scalar_one()
+        row = db.session.connection().execute(statement, params).one()
+        return row[0], (row[1] if numbering is not None else None)
+    drawn = None
+    if numbering is not None:
+        counter, counter_params = insert_or_increment(numbering.counter, numbering.key, numbering.column)
+        drawn = db.session.connection().execute(counter, counter_params).scalar_one()
+        values = numbering.substitute(parent.name, values, drawn)
+        rows = [(t, fk, numbering.substitute(t.name, v, drawn)) for t, fk, v in rows]
     pk = next(iter(parent.primary_key.columns))
     new_id = db.session.execute(insert(parent).values(**values).returning(pk)).scalar_one()
     for table, fk, child in rows:
         db.session.execute(insert(table).values(**child, **{fk: new_id}))
-    return new_id
+    return new_id, drawn

@@ -118,3 +118,21 @@ def read_only_pages(app, db, endpoints: frozenset[str] = READ_ONLY_ENDPOINTS) ->
             setattr(g, _READ_ONLY, request.endpoint)
             # Before any statement: the user's session is read by the view, after this hook.
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+# --- a request whose one write is one statement (PostgreSQL) ----------------------------------------
+#
+# A public submission without rate limits writes with exactly one statement (the ticket, its code,
+# event, files and acknowledgment: `dialect.insert_family`). A single statement is atomic by itself, so
+# it needs no BEGIN and COMMIT round trips around it: in autocommit it is committed (durably, as a
+# COMMIT is) when it returns, and a statement that fails leaves nothing behind.
+
+
+def autocommit_request(db) -> bool:
+    """Run this request's statements in autocommit, on PostgreSQL, if none has run yet; return whether
+    it does. The caller's one write must be a single statement (a second would commit on its own)."""
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql" or session.in_transaction():
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True

@@ -1,9 +1,9 @@
 """Official documents: the outgoing register's numbers, PDF rendering, PAdES signing and verification.
 
 - `allocate_number()` takes the next number of the outgoing register (sổ văn bản đi) for an issuing
-  body and year with one UPDATE ... RETURNING on a counter row, the mechanism of the tracking codes
-  (`intake.allocate_code`): race-free on PostgreSQL (row lock) and SQLite (write lock). A number is
-  taken inside the transaction that stores the document, so a rolled-back issue leaves no gap and a
+  body and year with one UPDATE ... RETURNING on a counter row, as the tracking codes are drawn (the
+  counter in intake's `insert_family`): race-free on PostgreSQL (row lock) and SQLite (write lock). A
+  number is taken inside the transaction that stores the document, so a rolled-back issue leaves no gap and a
   committed one is never handed out again.
 - `render_pdf()` renders an HTML/CSS template of templates/documents/ with WeasyPrint (A4, Liberation
   Serif embedded as subsets); nothing is fetched from outside while rendering.

@@ -13,10 +13,9 @@ from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert
 
-from ..db.dialect import insert_family, insert_or_increment
-from ..db.search import STAFF_FIELDS, staff_search_for
+from ..db.dialect import Numbering, insert_family
+from ..db.search import STAFF_FIELDS, fold, staff_search_for
 from ..domain.states import Channel, State
 from ..extensions import db
 from ..models import Attachment, OutboxMessage, Ticket, TicketEvent, TrackingCounter, User
@@ -62,18 +61,6 @@ class Submission:
 def submitter_locale(sub: Submission, staff: User | None) -> str:
     """The language of the submitter's emails: the one they used to submit; Vietnamese for staff entries."""
     return sub.locale if sub.locale in ("vi", "en") else "vi"
-
-
-def allocate_code(year: int) -> str:
-    """The next tracking code of `year`, e.g. PAKN-2026-000042, unique under concurrency.
-
-    The counter row is created or incremented by one INSERT ... ON CONFLICT DO UPDATE ... RETURNING,
-    which row-locks on PostgreSQL and holds the write lock on SQLite, so two transactions can never
-    read the same number.
-    """
-    statement, params = insert_or_increment(TrackingCounter, {"year": year}, "last")
-    seq = db.session.connection().execute(statement, params).scalar_one()  # Core: the session's transaction
-    return f"{current_app.config['TRACKING_PREFIX']}-{year}-{seq:06d}"
 
 
 def store_upload(upload: Upload) -> tuple[str, str]:
@@ -145,8 +132,11 @@ def submit(sub: Submission, now: datetime, *, client: str | None = None, staff: 
 def receive(sub: Submission, now: datetime, *, client: str | None = None, staff: User | None = None) -> Receipt:
     """Create the ticket with its code, deadline, timeline entry, files and acknowledgment (not committed).
 
-    The ticket, its first event and its acknowledgment are inserted by one statement on PostgreSQL
-    (`insert_family`), after the tracking counter: the counter row stays locked for the least time.
+    On PostgreSQL one statement (`insert_family`) draws the tracking code from the year's counter row
+    and inserts the ticket, its first event, its files and its acknowledgment: it is atomic by itself,
+    even outside a transaction, and the counter row stays locked for the least time (to the commit).
+    Two transactions never draw the same number: the counter's upsert row-locks on PostgreSQL and
+    holds the write lock on SQLite.
 
     :raises ServiceError: when the category is unknown or inactive.
     """
@@ -219,60 +209,69 @@ def receive(sub: Submission, now: datetime, *, client: str | None = None, staff:
         message_en=explain_en,
     )
 
+    # The code is drawn by the statement that inserts the ticket (`insert_family`), so everything is
+    # built beforehand with a one-off placeholder standing for it: the counter row, locked from the
+    # draw to the commit, waits on no template.
+    placeholder = values["code"] = f"code{secrets.token_hex(8)}"  # folds to itself (the search text)
+    values["staff_search"] = staff_search_for(*(values[f] for f in STAFF_FIELDS))
+    year = to_local(now).year
+    prefix = f"{current_app.config['TRACKING_PREFIX']}-{year}-"
+    numbering = Numbering(
+        TrackingCounter,
+        {"year": year},
+        "last",
+        prefix=prefix,
+        folded_prefix=fold(prefix),
+        placeholder=placeholder,
+        fill={
+            Ticket.__tablename__: {"code": "code", "staff_search": "folded"},
+            OutboxMessage.__tablename__: {"subject": "code", "body_text": "code", "body_html": "code"},
+        },
+    )
     stored_paths: list[Path] = []
     try:
-        files = []
+        children: list[tuple] = [(TicketEvent, "ticket_id", event)]
         for upload in sub.uploads:
             stored, digest = store_upload(upload)
             stored_paths.append(Path(current_app.config["UPLOAD_FOLDER"]) / stored)
-            files.append(
-                {
-                    "original_name": upload.filename[:255],
-                    "stored_name": stored,
-                    "file_type": upload.file_type,
-                    "size": len(upload.data),
-                    "sha256": digest,
-                    "created_at": now,
-                }
-            )
-        children: list[tuple] = [(TicketEvent, "ticket_id", event)]
-        rendered: tuple[str, str, str | None] | None = None
+            row = {
+                "original_name": upload.filename[:255],
+                "stored_name": stored,
+                "file_type": upload.file_type,
+                "size": len(upload.data),
+                "sha256": digest,
+                "created_at": now,
+            }
+            children.append((Attachment, "ticket_id", row))
         if values["email"]:
-            # Rendered before the code is drawn, so that the counter row (locked from then to the
-            # commit) waits on no template: a one-off placeholder stands for the code, replaced below.
-            placeholder = values["code"] = f"CODE{secrets.token_hex(8)}"
             ticket = SimpleNamespace(**values)  # what the templates read
-            rendered = outbox.render(
+            subject, body_text, body_html = outbox.render(
                 lambda: f"[{ticket.code}] " + _("Sở KH&CN đã tiếp nhận phản ánh, kiến nghị của Quý vị"),
                 "acknowledgment",
                 locale=ticket.locale,
                 ticket=ticket,
                 deadline=deadline,
             )
-        if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
-            throttle.record("submit", client, now)
-        # The counter row is locked from here to the commit: nothing slow after this line.
-        code = values["code"] = allocate_code(to_local(now).year)
-        if rendered is not None:
-            subject, body_text, body_html = rendered
             mail = {
                 "kind": "acknowledgment",
                 "recipients": ",".join(outbox.normalized(values["email"])),
-                "subject": subject.replace(placeholder, code),
-                "body_text": body_text.replace(placeholder, code),
-                "body_html": body_html.replace(placeholder, code) if body_html is not None else None,
+                "subject": subject,
+                "body_text": body_text,
+                "body_html": body_html,
                 "status": outbox.PENDING,
                 "attachments": None,
                 "created_at": now,
                 "next_attempt_at": now,
             }
             children.append((OutboxMessage, "ticket_id", mail))
-        values["staff_search"] = staff_search_for(*(values[f] for f in STAFF_FIELDS))
-        ticket_id = insert_family(Ticket, values, children)
-        for row in files:
-            db.session.execute(insert(Attachment.__table__).values(**row, ticket_id=ticket_id))
+        if client and not staff and current_app.config["RATELIMIT_ENABLED"]:
+            throttle.record("submit", client, now)
+        # From here to the commit the counter row is locked: nothing slow after this line.
+        ticket_id, drawn = insert_family(Ticket, values, children, numbering)
     except Exception:
         for path in stored_paths:  # the row will not exist, so neither should its file
             path.unlink(missing_ok=True)
         raise
+    assert drawn is not None
+    values["code"] = numbering.code(drawn)
     return Receipt(ticket_id, values["code"], values["tracking_token"], received_on, deadline.due)

@@ -418,7 +418,7 @@ def _note_ticket_write(_conn, _cursor, statement, _parameters, _context, _execut
     """Counts kept by this process are dropped when it writes tickets (the user sees their own change)."""
     head = statement[:8].lstrip().upper()
     if (head.startswith(("INSERT", "UPDATE", "DELETE", "TRUNCAT")) and "tickets" in statement[:200]) or (
-        head.startswith("WITH") and "INSERT INTO tickets" in statement[:200]  # intake's one statement
+        head.startswith("WITH") and "INSERT INTO tickets" in statement  # intake's one statement
     ):
         _generation[0] += 1
 

@@ -3,6 +3,9 @@ no rate-limit row when limits are off (one when on), and nothing lost when mail 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from feedback import create_app
@@ -191,7 +194,9 @@ def test_one_insert_writes_the_ticket_its_event_and_its_acknowledgment(app, clie
     finally:
         event.remove(engine, "before_cursor_execute", note)
     inserts = [w for w in writes if "INSERT" in w.upper()]
-    assert len(inserts) == (2 if engine.dialect.name == "postgresql" else 4)
+    # PostgreSQL: one statement draws the code and writes the ticket, its event and its acknowledgment.
+    # SQLite: the counter, then one INSERT each.
+    assert len(inserts) == (1 if engine.dialect.name == "postgresql" else 4)
     db.session.commit()
     ticket = db.session.execute(db.select(Ticket)).scalar_one()
     assert re.fullmatch(r"PAKN-\d{4}-\d{6}", ticket.code) and ticket.version == 1 and ticket.privacy_kept == []
@@ -202,3 +207,150 @@ def test_one_insert_writes_the_ticket_its_event_and_its_acknowledgment(app, clie
     (mail,) = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).scalars()
     assert mail.subject.startswith(f"[{ticket.code}]") and ticket.tracking_token in mail.body_html
     assert mail.status == "pending" and mail.attempts == 0 and mail.recipients == ticket.email
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def post_with_files(client, form, files):
+    import io
+
+    data = {**form, "csrf_token": csrf_token(client, "/submit")}
+    data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post("/submit", data=data, content_type="multipart/form-data")
+
+
+def counter_value(year: int) -> int | None:
+    from feedback.models import TrackingCounter
+
+    db.session.commit()  # a new snapshot
+    return db.session.execute(db.select(TrackingCounter.last).where(TrackingCounter.year == year)).scalar()
+
+
+def this_year() -> int:
+    from feedback.timeutil import to_local, utcnow
+
+    return to_local(utcnow()).year
+
+
+def test_a_web_submission_is_one_statement_outside_a_transaction(app, client, valid_form):
+    """PostgreSQL, rate limits off: the submission is one statement, run without BEGIN and COMMIT (the
+    connection is IDLE after it, not INTRANS); with limits on, the limit's lock needs a transaction."""
+    from sqlalchemy import event
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("autocommit for the one statement is PostgreSQL's (SQLite takes its write lock)")
+    seen: list[tuple[str, str]] = []
+
+    def after(_conn, cursor, statement, *_args):
+        seen.append((statement.split(None, 1)[0].upper(), cursor.connection.info.transaction_status.name))
+
+    app.config["RATELIMIT_ENABLED"] = False
+    token = csrf_token(client, "/submit")
+    db.session.remove()
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        response = client.post("/submit", data={**valid_form, "csrf_token": token})
+        assert response.status_code == 303
+        # (The SELECTs are the reference data's version check: every request under testing.)
+        assert [s for s in seen if s[0] != "SELECT"] == [("WITH", "IDLE")], seen
+        assert {state for _, state in seen} == {"IDLE"}, seen
+        seen.clear()
+        app.config["RATELIMIT_ENABLED"] = True
+        response = client.post("/submit", data={**valid_form, "csrf_token": token, "title": "Phản ánh thứ hai"})
+        assert response.status_code == 303
+        assert seen and {state for _, state in seen} == {"INTRANS"}, seen
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after)
+    assert count(Ticket) == 2
+    # Both were committed: another connection sees both, with consecutive codes.
+    codes = sorted(db.session.execute(db.select(Ticket.code)).scalars())
+    assert [int(c.rsplit("-", 1)[1]) for c in codes] == [1, 2]
+
+
+def test_a_statement_that_fails_leaves_no_ticket_no_number_and_no_file(app, client, valid_form):
+    """The database refuses the acknowledgment's row (as it would a full disk): the visitor gets an
+    error page, and nothing of the submission remains: no ticket, no event, no stored file, and the
+    tracking number is not used up (the next submission takes it)."""
+    from feedback.models import Attachment, TicketEvent
+
+    app.config.update(RATELIMIT_ENABLED=False, PROPAGATE_EXCEPTIONS=False)
+    postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:
+        create = [
+            "CREATE FUNCTION test_refuse_mail() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$",
+            "CREATE TRIGGER test_refuse_mail BEFORE INSERT ON outbox_messages "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse_mail()",
+        ]
+        drop = ["DROP TRIGGER test_refuse_mail ON outbox_messages", "DROP FUNCTION test_refuse_mail()"]
+    else:
+        create = [
+            "CREATE TRIGGER test_refuse_mail BEFORE INSERT ON outbox_messages "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        ]
+        drop = ["DROP TRIGGER test_refuse_mail"]
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    files_before = set(uploads.iterdir()) if uploads.exists() else set()
+    year = this_year()
+    first = submit(client, valid_form)  # the year's first number
+    for sql in create:
+        db.session.execute(db.text(sql))
+    db.session.commit()
+    try:
+        response = post_with_files(
+            client, {**valid_form, "title": "Kiến nghị bị từ chối ghi"}, [("bien-ban-kiem-dinh.pdf", PDF)]
+        )
+        assert response.status_code == 500
+    finally:
+        for sql in drop:
+            db.session.execute(db.text(sql))
+        db.session.commit()
+    assert count(Ticket) == 1 and count(TicketEvent) == 1 and count(Attachment) == 0
+    assert counter_value(year) == 1
+    assert set(uploads.iterdir()) == files_before  # the stored file was removed again
+    second = submit(client, {**valid_form, "title": "Kiến nghị gửi lại sau sự cố"})
+    assert int(first.code.rsplit("-", 1)[1]) + 1 == int(second.code.rsplit("-", 1)[1])
+
+
+def test_files_are_written_by_the_same_statement_as_their_ticket(app, client, valid_form):
+    from feedback.models import Attachment
+
+    app.config["RATELIMIT_ENABLED"] = False
+    response = post_with_files(
+        client,
+        valid_form,
+        [("bien-ban-kiem-dinh.pdf", PDF), ("cong-van-de-nghi.pdf", PDF + b"%% 2\n")],
+    )
+    assert response.status_code == 303
+    db.session.commit()
+    ticket = db.session.execute(db.select(Ticket)).scalar_one()
+    names = sorted(
+        db.session.execute(db.select(Attachment.original_name).where(Attachment.ticket_id == ticket.id)).scalars()
+    )
+    assert names == ["bien-ban-kiem-dinh.pdf", "cong-van-de-nghi.pdf"]
+    stored = db.session.execute(db.select(Attachment.stored_name, Attachment.size)).all()
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    assert sorted(size for _, size in stored) == sorted([len(PDF), len(PDF) + 5])
+    assert all((folder / name).read_bytes()[:8] == PDF[:8] for name, _ in stored)
+
+
+def test_a_code_outgrows_six_digits_without_losing_one(app, client, valid_form):
+    """The 1,000,000th submission of a year: its code has seven digits, written the same way in the
+    ticket, its search text and its acknowledgment, on both databases."""
+    from feedback.models import TrackingCounter
+
+    app.config["RATELIMIT_ENABLED"] = False
+    year = this_year()
+    db.session.add(TrackingCounter(year=year, last=999_998))
+    db.session.commit()
+    last_six = submit(client, valid_form)
+    seven = submit(client, {**valid_form, "title": "Phản ánh thứ một triệu trong năm"})
+    assert last_six.code == f"PAKN-{year}-999999"
+    assert seven.code == f"PAKN-{year}-1000000"
+    assert seven.staff_search.startswith(f"pakn-{year}-1000000 ") and "mot trieu" in seven.staff_search
+    mail = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.ticket_id == seven.id)).scalar_one()
+    assert mail.subject.startswith(f"[{seven.code}]") and f"{seven.code}\n" in mail.body_text
+    assert not re.search(r"code[0-9a-f]{16}", mail.subject + mail.body_text + (mail.body_html or ""))
+    signed = client.get(f"/track/{seven.tracking_token}").get_data(as_text=True)
+    assert seven.code in signed
