@@ -12,6 +12,7 @@ import pytest
 
 from feedback.extensions import db
 from feedback.models import Rating, Ticket
+from feedback.services import calendar
 from feedback.timeutil import local_today
 from tests.satisfaction.loop_support import fresh, snapshot
 from tests.support import csrf_from
@@ -188,12 +189,17 @@ def test_review_refusals(client, answered, app):
         unrated.id,
     )
 
-    # Outside the request period (15 days from the answer, a deadline rule).
+    # Outside the request period (15 days from the answer, a deadline rule). A period whose last day is a
+    # day off runs to the next working day, which may be today: the answer is put far enough back that
+    # its period ended on a working day before today.
     late = answered()
-    move_answer(late.id, 16)
+    cal, days = calendar.work_calendar(), 16
+    while not cal.is_working_day(local_today() - timedelta(days=days - 15)):
+        days += 1
+    move_answer(late.id, days)
     set_rating(late.id, "dissatisfied", local_today())
     before = snapshot(late.id)
-    until = (local_today() - timedelta(days=1)).strftime("%d/%m/%Y")
+    until = (local_today() - timedelta(days=days - 15)).strftime("%d/%m/%Y")
     refused(review(client, late.tracking_token, comment="Xem lại"), 409, f"đến hết ngày {until}", before, late.id)
 
     # A reason is required (when the rating gave none), an unknown reason is refused.

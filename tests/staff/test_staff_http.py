@@ -253,13 +253,29 @@ def test_ticket_page_shows_everything_and_attachments_download(team, make_ticket
     assert app.test_client().get(f"/staff/tickets/{code}/attachments/{att_id}").status_code == 302
 
 
+def working_days_ago(n: int):
+    """10:00 local on the n-th working day before today, as naive UTC."""
+    from feedback.services import calendar
+    from feedback.timeutil import local_today
+    from tests.support import local
+
+    cal, day = calendar.work_calendar(), local_today()
+    for _ in range(n):
+        day -= timedelta(days=1)
+        while not cal.is_working_day(day):
+            day -= timedelta(days=1)
+    return local(day.year, day.month, day.day, 10)
+
+
 def test_queue_filters_counts_order_and_days(team, make_ticket, staff_client):
     now = utcnow()
     old = make_ticket(now=now - timedelta(days=40), title="Phản ánh đã quá hạn lâu", kind="proposal")
     workflow.route(old, team["coordinator"], "CCTDC", now - timedelta(days=39))
     workflow.assign(old, team["head"], team["officer"], now - timedelta(days=39))
     fresh = make_ticket(now=now, title="Kiến nghị mới về tem kiểm định", category="SHTT")
-    other = make_ticket(now=now - timedelta(days=2), title="Chuyển phòng quản lý công nghệ")
+    # Received during office hours two working days before today, so that its deadline comes first
+    # whatever today is (two calendar days before a Monday is a Saturday: received on the Monday too).
+    other = make_ticket(now=working_days_ago(2), title="Chuyển phòng quản lý công nghệ")
     workflow.route(other, team["coordinator"], "QLCN", now)
     closed = make_ticket(now=now - timedelta(days=1))
     workflow.refuse(closed, team["coordinator"], "Trùng.", now)
