@@ -87,6 +87,11 @@ class Config:
     # allocations, Python's default, costs a staff page about 0.3 ms; at GC_GEN0_THRESHOLD, and with the
     # objects of the started app set aside (gc.freeze), under 0.1 ms. 0 keeps Python's settings.
     GC_GEN0_THRESHOLD = env_int("GC_GEN0_THRESHOLD", 10000)
+    # A web process compiles every template when it starts (about 1.3 s), so that no visitor's request
+    # pays for a template's first use (the first submission of a worker cost 85-130 ms more than the next,
+    # most of it compiling its e-mail templates). Never under the `flask` command (a CLI command starts
+    # fast; `flask run` is the development server).
+    TEMPLATES_COMPILED_AT_START = env_bool("TEMPLATES_COMPILED_AT_START", True)
     # The staff queue's totals per state for the whole department (every counter summed) are kept this
     # many seconds per process, and the page says so (0: summed for every page).
     QUEUE_TOTALS_SECONDS = env_int("QUEUE_TOTALS_SECONDS", 5)
@@ -262,6 +267,7 @@ class TestingConfig(Config):
     BASE_URL = "http://localhost"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     GC_GEN0_THRESHOLD = 0  # the suite builds hundreds of apps in one process: nothing is frozen
+    TEMPLATES_COMPILED_AT_START = False  # nor compiled ahead for each of them
     STATISTICS_CACHE_SECONDS = 0
     REFERENCE_CHECK_SECONDS = 0  # every request checks the version: a change by another app is seen at once
     PUBLIC_PAGE_CHECK_SECONDS = 0  # the same for the publication version

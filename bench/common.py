@@ -165,10 +165,34 @@ class Gunicorn:
         self.process = subprocess.Popen([*command, self.app], cwd=self.cwd, env=self.env, start_new_session=True)
         try:
             wait_ready(self.port, time.monotonic() + 90)
+            self.wait_settled(time.monotonic() + 30)
         except BaseException:
             self.__exit__()
             raise
         return self
+
+    def wait_settled(self, deadline: float, window: float = 0.5) -> None:
+        """Wait until every worker has started (the master's children use no CPU for `window` seconds):
+        the first worker answers while the others may still be starting, and a measurement must not
+        share the machine with them."""
+
+        def busy() -> float:
+            total = 0
+            for pid in children(self.process.pid):
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+            return total
+
+        last = busy()
+        while time.monotonic() < deadline:
+            time.sleep(window)
+            now = busy()
+            if now == last and len(children(self.process.pid)) >= self.workers:
+                return
+            last = now
 
     @property
     def pid(self) -> int:
@@ -219,3 +243,17 @@ def load_average() -> str:
 
 def python() -> str:
     return str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
+
+
+def children(pid: int) -> list[int]:
+    """The process ids whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found

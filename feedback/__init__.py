@@ -32,6 +32,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     register_security(app)
     register_commands(app)
     configure_logging(app)
+    process.compile_templates(app)  # before the collector freezes what the started app holds
     process.tune_garbage_collector(app)
     return app
 

@@ -101,7 +101,7 @@ def commit_read_only_requests(app, db) -> None:
 # these pages ever try to write (or lock a row), the statement is refused before it reaches the
 # server and the request fails: it can never commit a change half made.
 
-READ_ONLY_ENDPOINTS = frozenset({"staff.queue", "staff.ticket", "public.track_token"})
+READ_ONLY_ENDPOINTS = frozenset({"staff.queue", "staff.ticket", "public.track_token", "public.submitted"})
 
 
 class ReadOnlyPageWrote(RuntimeError):

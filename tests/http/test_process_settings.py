@@ -54,3 +54,65 @@ def test_production_asks_for_it():
     from config import ProductionConfig
 
     assert ProductionConfig.GC_GEN0_THRESHOLD >= 1000
+
+
+def test_a_web_process_compiles_every_template_when_it_starts(app, monkeypatch):
+    """With TEMPLATES_COMPILED_AT_START, the app's templates are compiled by create_app: the first
+    submission's acknowledgment and the first pages render without reading a template file."""
+    from jinja2 import BaseLoader
+
+    from feedback.services import outbox
+
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    started = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], TEMPLATES_COMPILED_AT_START=True
+    )
+    try:
+        names = started.jinja_env.list_templates()
+        assert "email/acknowledgment.txt" in names and "public/submit.html" in names
+
+        def no_file(self, environment, name):
+            raise AssertionError(f"{name} was read at request time")
+
+        monkeypatch.setattr(BaseLoader, "get_source", no_file)
+        for loader in getattr(started.jinja_env.loader, "loaders", [started.jinja_env.loader]):
+            monkeypatch.setattr(type(loader), "get_source", no_file)
+        assert started.test_client().get("/submit").status_code == 200
+        with started.test_request_context("/submit"):
+            ticket = type(
+                "T",
+                (),
+                {
+                    "name": "Trần Văn Bình",
+                    "kind": "complaint",
+                    "code": "PAKN-2026-000042",
+                    "title": "Về lịch kiểm định cân",
+                    "received_on": None,
+                    "due_date": None,
+                    "tracking_token": "t",
+                    "due_explanation": "",
+                    "due_explanation_en": "",
+                },
+            )()
+            _subject, text, html = outbox.render("[x]", "acknowledgment", locale="vi", ticket=ticket, deadline=None)
+        assert "Trần Văn Bình" in text and html and "PAKN-2026-000042" in html
+    finally:
+        with started.app_context():
+            db.engine.dispose()
+
+
+def test_the_flask_command_and_the_test_suite_compile_nothing_ahead(app, monkeypatch):
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    cli = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], TEMPLATES_COMPILED_AT_START=True
+    )
+    try:
+        assert process.compile_templates(cli) == 0 and len(cli.jinja_env.cache) == 0
+    finally:
+        with cli.app_context():
+            db.engine.dispose()
+    assert app.config["TEMPLATES_COMPILED_AT_START"] is False and process.compile_templates(app) == 0
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI")
+    from config import ProductionConfig
+
+    assert ProductionConfig.TEMPLATES_COMPILED_AT_START is True
