@@ -8,6 +8,7 @@ from datetime import date
 from feedback.extensions import db
 from feedback.models import OutgoingDocument
 from feedback.services import letters, publication, workflow
+from feedback.timeutil import local_today
 from tests.letters.letter_helpers import LETTER_FORM, external_sign, local, pdf_text
 
 
@@ -117,8 +118,13 @@ def test_the_register_lists_filters_and_exports_with_print_setup(app, team, to_a
     assert response.status_code == 303
     db.session.expire_all()
     rows = db.session.execute(db.select(OutgoingDocument).order_by(OutgoingDocument.number)).scalars().all()
-    assert [(r.number, r.status) for r in rows] == [(1, "cancelled"), (2, "awaiting_signature")]
-    assert rows[0].cancel_reason == "Sai tên đơn vị nhận" and letters.current_letter(first).number == 2
+    # The register is numbered per year of issue: the letter issued again today takes the next number of
+    # today's year (02 in 2026, after the cancelled 01; 01 of a later year).
+    issued = local_today().year
+    again = 2 if issued == 2026 else 1
+    rows.sort(key=lambda r: r.status != "cancelled")
+    assert [(r.number, r.status) for r in rows] == [(1, "cancelled"), (again, "awaiting_signature")]
+    assert rows[0].cancel_reason == "Sai tên đơn vị nhận" and letters.current_letter(first).number == again
     refused = office.post(
         f"/staff/register/{rows[0].id}/cancel", data={"csrf_token": office.token, "reason": "Hủy lại lần nữa"}
     )
@@ -132,14 +138,20 @@ def test_the_register_lists_filters_and_exports_with_print_setup(app, team, to_a
     values = [[c.value for c in row] for row in ws.iter_rows()]
     assert values[1][0] == "01/SKHCN-CCTDC" and values[1][1].date() == date(2026, 4, 9)
     assert values[1][8] == "Đã hủy" and values[1][9] == "Sai tên đơn vị nhận"
-    assert values[2][0] == "02/SKHCN-CCTDC" and values[2][8] == "Chờ ký số"
+    if issued == 2026:
+        assert values[2][0] == "02/SKHCN-CCTDC" and values[2][8] == "Chờ ký số"
+    else:  # the new issue is in its own year's register
+        current = load_workbook(io.BytesIO(office.get(f"/staff/register/export.xlsx?year={issued}").data)).active
+        row = [c.value for c in next(current.iter_rows(min_row=2, max_row=2))]
+        assert row[0] == "01/SKHCN-CCTDC" and row[8] == "Chờ ký số" and len(values) == 2
     assert int(ws.page_setup.paperSize) == 9 and int(ws.page_setup.fitToWidth) == 1  # 9: A4
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True and ws.print_title_rows == "$1:$1"
     assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in ws.oddHeader.left.text and "2026" in ws.oddHeader.right.text
 
     # Unit heads see their own unit's documents only; officers not at all.
-    assert "02/SKHCN-CCTDC" in staff_client(team["head"]).get("/staff/register?year=2026").get_data(as_text=True)
-    other = staff_client(team["other_head"]).get("/staff/register?year=2026").get_data(as_text=True)
+    mine = staff_client(team["head"]).get(f"/staff/register?year={issued}").get_data(as_text=True)
+    assert f"{again:02d}/SKHCN-CCTDC" in mine
+    other = staff_client(team["other_head"]).get(f"/staff/register?year={issued}").get_data(as_text=True)
     assert "SKHCN-CCTDC" not in other
     assert staff_client(team["officer"]).get("/staff/register").status_code == 403
     assert staff_client(team["other_head"]).get(f"/staff/register/{rows[1].id}.pdf").status_code == 404
