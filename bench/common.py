@@ -81,19 +81,30 @@ def get(port: int, path: str, timeout: float = 120.0) -> tuple[int, int, float]:
     return status, len(body), seconds
 
 
-def rss_mib(parent: int) -> float:
-    """Largest resident memory (MiB) among the worker processes of `parent` (Linux /proc)."""
-    largest = 0
+def children(pid: int) -> list[int]:
+    """The process ids whose parent is `pid` (Linux /proc)."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            status = (entry / "status").read_text()
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def rss_mib(parent: int) -> float:
+    """Largest resident memory (MiB) among the worker processes of `parent` (Linux /proc)."""
+    largest = 0
+    for pid in children(parent):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(parent):
-            largest = max(largest, int(fields.get("VmRSS", "0 kB").split()[0]))
+        largest = max(largest, int(fields.get("VmRSS", "0 kB").split()[0]))
     return largest / 1024
 
 
@@ -243,17 +254,3 @@ def load_average() -> str:
 
 def python() -> str:
     return str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
-
-
-def children(pid: int) -> list[int]:
-    """The process ids whose parent is `pid` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found

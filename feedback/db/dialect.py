@@ -152,6 +152,7 @@ def _family_statement(
                 f"CASE WHEN {column} < {10**numbering.width} THEN lpad(CAST({column} AS text), {numbering.width}, '0') "
                 f"ELSE CAST({column} AS text) END"
             )
+            # The upsert of `insert_or_increment` (which the SQLite branch runs), as this statement's first part.
             parts += [
                 f"drawn AS (INSERT INTO {q(counter.name)} ({key_names}, {column}) VALUES ("
                 + ", ".join(f":key_{k}" for k in numbering.key)

@@ -117,7 +117,7 @@ def read_only_pages(app, db, endpoints: frozenset[str] = READ_ONLY_ENDPOINTS) ->
         if request.method in ("GET", "HEAD") and request.endpoint in endpoints:
             setattr(g, _READ_ONLY, request.endpoint)
             # Before any statement: the user's session is read by the view, after this hook.
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            autocommit_request(db)
 
 
 # --- a request whose one write is one statement (PostgreSQL) ----------------------------------------
@@ -130,7 +130,8 @@ def read_only_pages(app, db, endpoints: frozenset[str] = READ_ONLY_ENDPOINTS) ->
 
 def autocommit_request(db) -> bool:
     """Run this request's statements in autocommit, on PostgreSQL, if none has run yet; return whether
-    it does. The caller's one write must be a single statement (a second would commit on its own)."""
+    it does. The caller writes nothing (`read_only_pages`) or one single statement (a second would
+    commit on its own)."""
     session = db.session()
     if session.get_bind().dialect.name != "postgresql" or session.in_transaction():
         return False
