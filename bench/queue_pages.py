@@ -174,7 +174,7 @@ def main() -> None:
             ("queue, all states", coordinator, "/staff/?state=all"),
             (f'queue, search "{args.search}"', coordinator, "/staff/?q=" + quote(args.search)),
             ("queue, search, accent-free", coordinator, "/staff/?q=" + quote("minh phat")),
-            ("tracking code look-up (303)", coordinator, "/staff/?q=" + facts["code"]),
+            ("tracking code look-up (the ticket page)", coordinator, "/staff/?q=" + facts["code"]),
             ("ticket page", coordinator, f"/staff/tickets/{facts['code']}"),
         ]
         results = [(label, measure(port, cookie, path, args.runs, 8)) for label, cookie, path in routes]

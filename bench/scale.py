@@ -38,7 +38,7 @@ issue 16) and writes it as markdown to bench/results/scale-<db>.md (with --only:
 Route groups for --only (the bare route is always measured), with what each times:
   queue        /staff/ as a coordinator and as an officer of CCTDC, /staff/?unit=CCTDC&state=in_progress,
                /staff/?overdue=1                        goal <= 5x bare, 8 clients p95 <= 250 ms
-  search       /staff/?q=Minh Phát (<= 25x), /staff/?q=<an exact tracking code> (<= 3x; redirects followed)
+  search       /staff/?q=Minh Phát (<= 25x), /staff/?q=<an exact tracking code> (<= 3x; the ticket page)
   pages        /staff/tickets/<code> (<= 3x), /track/<token> (<= 3x as well)
   dashboard    /staff/dashboard as the officer and as the coordinator (<= 25x and < 1 s)
   reports      /staff/reports?year=<last year> (<= 1 s), ?year=Y&quarter=<last full quarter> (<= 50x)

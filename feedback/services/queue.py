@@ -42,7 +42,7 @@ from ..domain.deadlines import WorkCalendar
 from ..domain.states import OPEN_STATES, Kind, Role, State
 from ..extensions import db
 from ..models import Category, QueueCount, Ticket, Unit, User
-from ..web.access import scope_of, scope_parameters, scope_tickets, scoped_statement
+from ..web.access import scope_of, scope_tickets
 from . import outcomes, reference
 
 T = TypeVar("T")
@@ -495,15 +495,8 @@ def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Coun
     return kept((user.sees_all, user.unit_id, user.id if f.assignee == "me" else None, today, f.count_key()), count)
 
 
-def exact_code(q: str, user: User) -> str | None:
-    """The code of the ticket whose tracking code `q` is (any case), if the user may see it; else None."""
+def tracking_code(q: str) -> str | None:
+    """`q` as a tracking code (trimmed, upper case) when it has a code's form (`PAKN-2026-000042`); else None."""
     candidate = q.strip().upper()
     prefix = re.escape(current_app.config["TRACKING_PREFIX"].upper())
-    if not re.fullmatch(rf"{prefix}-\d{{4}}-\d{{1,10}}", candidate):
-        return None
-    scope = scope_of(user)
-    stmt = _statements.get(
-        ("code", scope),
-        lambda: scoped_statement(db.select(TICKETS.code).where(TICKETS.code == db.bindparam("code")), scope),
-    )
-    return db.session.execute(stmt, {"code": candidate, **scope_parameters(user)}).scalar()
+    return candidate if re.fullmatch(rf"{prefix}-\d{{4}}-\d{{1,10}}", candidate) else None

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..db.rows import row_or_404, set_absent
+from ..db.rows import set_absent
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import Role, TransitionError
 from ..extensions import db
@@ -54,15 +54,18 @@ def conflict_message() -> str:
 def queue():
     """The tickets one may see, soonest deadline first, with filters and counts per state.
 
-    An exact tracking code typed into the search goes straight to its ticket (303) when the user may see it.
+    An exact tracking code typed into the search (any case) answers with its ticket's page when the user
+    may see it, in the same response: the page names its own address (`Content-Location` and the
+    canonical link), and the browser shows that address. Otherwise the code is searched like any text.
     """
     f = QueueFilters(request.args)
-    if f.q and not f.after:
-        code = queues.exact_code(f.q, current_user)
-        if code:
-            found = redirect(url_for("staff.ticket", code=code), code=303)
-            found.set_data(render_template("staff/found.html", code=code, location=found.location))
-            return found
+    if f.q and not f.after and (code := queues.tracking_code(f.q)):
+        found = find_ticket_page(code, current_user)
+        if found:
+            ticket, present = found
+            response = make_response(render_ticket(ticket, present=present))
+            response.headers["Content-Location"] = url_for("staff.ticket", code=ticket.code)
+            return response
     today = local_today()
     cal = calendar.work_calendar()
     units = active_units()
@@ -134,9 +137,22 @@ def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
 
     :raises NotFound: as `ticket_for` (unknown or outside the user's scope).
     """
-    ticket, attachments, privacy_requests, closing, letter, assignee = row_or_404(
-        _ticket_page_statement(scope_of(user)), {"code": code, **scope_parameters(user)}
+    found = find_ticket_page(code, user)
+    if found is None:
+        abort(404)
+    return found
+
+
+def find_ticket_page(code: str, user: User) -> tuple[Ticket, Present] | None:
+    """As `ticket_page_for`, but None when there is no such ticket in the user's scope."""
+    row = (
+        db.session.execute(_ticket_page_statement(scope_of(user)), {"code": code, **scope_parameters(user)})
+        .unique()
+        .first()
     )
+    if row is None:
+        return None
+    ticket, attachments, privacy_requests, closing, letter, assignee = row
     present = Present(bool(attachments), bool(privacy_requests), bool(closing), bool(letter), assignee)
     set_absent(ticket, attachments=present.attachments, privacy_requests=present.privacy_requests)
     return ticket, present

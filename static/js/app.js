@@ -51,3 +51,14 @@ document.addEventListener("click", function (event) {
   }
   if (document.readyState !== "loading") { mark(); } else { document.addEventListener("DOMContentLoaded", mark); }
 })();
+/* A page reached at another address than its own (a tracking code typed into the staff search answers
+   with the ticket's page) shows its own address, so a reload or a bookmark opens the ticket itself. */
+(function () {
+  "use strict";
+  var canonical = document.querySelector("link[rel=canonical]");
+  if (!canonical || !history.replaceState) { return; }
+  var own = new URL(canonical.href, location.href);
+  if (own.origin === location.origin && own.pathname + own.search !== location.pathname + location.search) {
+    history.replaceState(null, "", own.pathname + own.search + location.hash);
+  }
+})();

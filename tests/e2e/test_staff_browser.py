@@ -78,3 +78,27 @@ def test_route_assign_answer_approve_in_the_browser(live_server, page, make_user
     assert len(answers) == 1
     assert "lịch kiểm định" in answers[0].get_body(preferencelist=("plain",)).get_content()
     assert re.search(rf"/track/{re.escape(token)}", answers[0].get_body(preferencelist=("plain",)).get_content())
+
+
+def test_a_tracking_code_typed_in_the_search_opens_the_ticket_at_its_own_address(
+    live_server, page, make_user, make_ticket
+):
+    make_user("coordinator", "VP", email="vp@test.vn", name="Lê Điều Phối")
+    ticket = make_ticket(title="Kiến nghị về lệ phí cấp giấy chứng nhận kiểm định")
+    code = ticket.code
+    db.session.rollback()
+
+    sign_in(page, live_server, "vp@test.vn")
+    page.locator("#q").fill(code.lower())
+    page.get_by_role("button", name="Lọc").click()
+    page.wait_for_load_state()
+    assert page.locator("#tracking-code").inner_text().strip() == code
+    assert "lệ phí cấp giấy chứng nhận" in page.locator("h1").inner_text()
+    # The address bar shows the ticket's own address: a reload opens the ticket, and its actions work.
+    assert page.url == f"{live_server}/staff/tickets/{code}"
+    page.reload()
+    assert page.locator("#tracking-code").inner_text().strip() == code
+    page.locator("#route-unit").select_option("CCTDC")
+    page.locator("#form-route").get_by_role("button", name="Chuyển").click()
+    assert page.locator("#state").inner_text().strip() == "Đã chuyển đơn vị xử lý"
+    assert page.url == f"{live_server}/staff/tickets/{code}"

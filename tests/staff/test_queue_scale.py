@@ -84,18 +84,33 @@ def test_counts_follow_a_change_made_in_this_process_and_say_when_they_were_coun
 def test_an_exact_tracking_code_goes_to_the_ticket_within_the_users_scope(team, make_ticket, staff_client):
     now = utcnow()
     ours = make_ticket(title="Kiểm định cân")
-    theirs = make_ticket(title="Chuyển giao công nghệ")
+    theirs = make_ticket(title="Chuyển giao quy trình nuôi cấy mô cho hợp tác xã")
     workflow.route(ours, team["coordinator"], "CCTDC", now)
     workflow.route(theirs, team["coordinator"], "QLCN", now)
     db.session.commit()
     coordinator, officer = staff_client(team["coordinator"]), staff_client(team["officer"])
+
+    def ticket_page_of(response) -> str | None:
+        """The code of the ticket whose page the response is (its heading's code), if it is one."""
+        found = re.search(r'id="tracking-code">([^<]+)<', response.get_data(as_text=True))
+        return found.group(1) if found else None
+
+    # The answer is the ticket's page itself, in one response, naming the ticket's own address.
     response = coordinator.get("/staff/?q=" + theirs.code.lower())
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/staff/tickets/{theirs.code}")
+    assert response.status_code == 200 and ticket_page_of(response) == theirs.code
+    assert "nuôi cấy mô cho hợp tác xã" in response.get_data(as_text=True)
+    assert response.headers["Content-Location"] == f"/staff/tickets/{theirs.code}"
+    assert f'<link rel="canonical" href="/staff/tickets/{theirs.code}">' in response.get_data(as_text=True)
     response = officer.get(f"/staff/?q=%20{ours.code}%20")
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/staff/tickets/{ours.code}")
-    # Another unit's ticket: no redirect, no row, and its page stays a 404 (as before).
+    assert response.status_code == 200 and ticket_page_of(response) == ours.code
+    assert response.headers["Content-Location"] == f"/staff/tickets/{ours.code}"
+    # Its forms post to the ticket's own address, as on the ticket's page.
+    assert f'action="/staff/tickets/{ours.code}/note"' in response.get_data(as_text=True)
+    # Another unit's ticket: not its page, no row, and its page stays a 404 (as before).
     response = officer.get(f"/staff/?q={theirs.code}")
     assert response.status_code == 200 and not re.findall(r"<tr data-code=", response.get_data(as_text=True))
+    assert ticket_page_of(response) is None and "nuôi cấy mô cho hợp tác xã" not in response.get_data(as_text=True)
+    assert "Content-Location" not in response.headers
     assert officer.get(f"/staff/tickets/{theirs.code}").status_code == 404
     # A code that does not exist is searched like any text (nothing found).
     assert coordinator.get("/staff/?q=PAKN-1999-000001").status_code == 200

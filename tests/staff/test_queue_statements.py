@@ -44,9 +44,9 @@ def test_each_user_unit_and_filter_gets_its_own_rows(team, make_ticket, staff_cl
         assert codes(office, f"?assignee={team['officer2'].email}") == {other_mine.code}
     # A code look-up within each scope, kept per scope.
     for _ in range(2):
-        assert head.get(f"/staff/?q={patent.code}").status_code == 200  # another unit's: not found
-        assert other_head.get(f"/staff/?q={patent.code}").status_code == 303
-        assert office.get(f"/staff/?q={mine.code}").status_code == 303
+        assert head.get(f"/staff/?q={patent.code}").headers.get("Content-Location") is None  # another unit's
+        assert other_head.get(f"/staff/?q={patent.code}").headers["Content-Location"] == f"/staff/tickets/{patent.code}"
+        assert office.get(f"/staff/?q={mine.code}").headers["Content-Location"] == f"/staff/tickets/{mine.code}"
 
 
 def test_a_change_shows_on_the_next_page(team, make_ticket, staff_client):
