@@ -29,20 +29,13 @@ from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BARE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{{ title }}</title></head>
-<body><h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul></body></html>"""
 PASSWORD = "bench-queue-pass-1"
 
 if os.environ.get("BENCH_QUEUE_APP"):  # imported by gunicorn: the product app plus the bare route
-    from flask import render_template_string
-
+    from bench.app_bare import with_bare_routes
     from feedback import create_app
 
-    app = create_app()
-
-    @app.get("/bench/bare")
-    def bare():
-        return render_template_string(BARE, title="Sở Khoa học và Công nghệ", items=["Phản ánh", "Kiến nghị"])
+    app = with_bare_routes(create_app(), post=False)
 
 
 def free_port() -> int:

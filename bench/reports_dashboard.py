@@ -30,18 +30,11 @@ PASSWORD = "bench-pass-2026"
 
 
 def bench_app():
-    """The application with one more route, /bench/bare: a small template, no database."""
-    from flask import render_template_string
-
+    """The application with one more route, /bench/bare: a small template file, no database."""
+    from bench.app_bare import with_bare_routes
     from feedback import create_app
 
-    app = create_app()
-
-    @app.get("/bench/bare")
-    def bare():
-        return render_template_string("<!doctype html><title>{{ t }}</title><p>{{ t }} {{ n }}</p>", t="bare", n=42)
-
-    return app
+    return with_bare_routes(create_app(), post=False)
 
 
 def free_port() -> int:
