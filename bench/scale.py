@@ -769,9 +769,7 @@ def main() -> None:
     ) as server:
         port = server.port
         bare = sequential(port, "/bench/bare", None, argparse.Namespace(**{**vars(args), "requests": 50}))
-        bare_string = sequential(
-            port, "/bench/bare-string", None, argparse.Namespace(**{**vars(args), "requests": 50})
-        )
+        bare_string = sequential(port, "/bench/bare-string", None, argparse.Namespace(**{**vars(args), "requests": 50}))
         table = Table(bare["median"], bare_string["median"])
         bare_conc = concurrent(port, "/bench/bare", None, bare["median"], args) if args.concurrency else None
         table.add(

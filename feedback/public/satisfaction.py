@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.rows import row_or_404, set_absent
+from ..db.timeline import timeline_column, timeline_entries
 from ..extensions import db
 from ..models import Attachment, Rating, Ticket, TicketEvent
 from ..services import ServiceError, letters, reference, satisfaction
@@ -47,6 +48,7 @@ class Known:
     letter: bool | None = None  # whether a letter not cancelled exists
     ratings: bool | None = None  # whether any round was rated
     asked: int | None = None  # the reconsiderations the submitter asked for
+    events: list | None = None  # the public timeline, read with the ticket (None: not read)
 
 
 UNKNOWN = Known()
@@ -60,6 +62,7 @@ def _known_columns() -> tuple:
         db.exists().where(Rating.ticket_id == ticket_id).label("has_ratings"),
         satisfaction.submitter_asked_reviews(ticket_id).scalar_subquery().label("asked"),
         db.exists().where(Attachment.ticket_id == ticket_id).label("has_attachments"),
+        timeline_column(ticket_id, public_only=True),
     )
 
 
@@ -69,15 +72,17 @@ def _tracking_statement():
 
 
 def tracking_page_for(token: str) -> tuple[Ticket, Known]:
-    """The ticket behind a tracking link for its page, in one statement, with which of its optional parts
-    exist (so most pages read nothing more); its category and unit come from the reference cache and its
-    public timeline from `public_events` when the page is rendered.
+    """The ticket behind a tracking link for its page, in one statement, with its public timeline and
+    which of its optional parts exist (so most pages read nothing more); its category and unit come from
+    the reference cache.
 
     :raises NotFound: for an unknown token.
     """
-    ticket, has_letter, has_ratings, asked, has_attachments = row_or_404(_tracking_statement(), {"token": token})
+    ticket, has_letter, has_ratings, asked, has_attachments, events = row_or_404(
+        _tracking_statement(), {"token": token}
+    )
     set_absent(ticket, attachments=bool(has_attachments))
-    return ticket, Known(bool(has_letter), bool(has_ratings), int(asked))
+    return ticket, Known(bool(has_letter), bool(has_ratings), int(asked), timeline_entries(events))
 
 
 @functools.cache  # built once per process: the statement of every tracking page, its ticket id a parameter
@@ -96,14 +101,15 @@ def public_events(ticket: Ticket) -> list:
     return db.session.execute(_public_events_statement(), {"ticket_id": ticket.id}).all()
 
 
-def tracking_parts(ticket: Ticket) -> dict:
+def tracking_parts(ticket: Ticket, events: list | None = None) -> dict:
     """What every rendering of the tracking page (`public/ticket.html`) shows of the ticket: itself, its
-    category and unit (from the reference cache), its public timeline and its link's token."""
+    category and unit (from the reference cache), its public timeline (`events` when it was read with
+    the ticket) and its link's token."""
     return {
         "ticket": ticket,
         "category": reference.categories().get(ticket.category_id),
         "unit": reference.units().get(ticket.unit_id) if ticket.unit_id else None,
-        "events": public_events(ticket),
+        "events": public_events(ticket) if events is None else events,
         "token": ticket.tracking_token,
     }
 
@@ -124,7 +130,7 @@ def render_tracking(
     letter = letters.current_letter(ticket) if known.letter is not False else None
     return render_template(
         "public/ticket.html",
-        **tracking_parts(ticket),
+        **tracking_parts(ticket, known.events),
         letter=letter,
         letter_number=letters.display_number(letter) if letter else None,
         pause=pause_facts(ticket),

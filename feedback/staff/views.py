@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.rows import set_absent
+from ..db.timeline import timeline_column, timeline_entries
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import Role, TransitionError
 from ..extensions import db
@@ -106,6 +107,7 @@ class Present:
     reviews_or_ratings: bool | None = None
     letter: bool | None = None
     assignee: str | None = None  # the assignee's name, read with the ticket (None: none, or not read)
+    timeline: list | None = None  # the timeline's entries, read with the ticket (None: not read)
 
 
 UNKNOWN = Present()
@@ -122,6 +124,7 @@ def _present_columns() -> tuple:
         ).label("has_closing"),
         db.exists().where(*letters.in_force(ticket_id)).label("has_letter"),
         db.select(User.name).where(User.id == Ticket.__table__.c.assignee_id).scalar_subquery().label("assignee"),
+        timeline_column(ticket_id),
     )
 
 
@@ -131,9 +134,9 @@ def _ticket_page_statement(scope: str):
 
 
 def ticket_page_for(code: str, user: User) -> tuple[Ticket, Present]:
-    """The ticket for its page, in one statement of one row: with its assignee's name and which of its
-    optional parts exist (its category and unit come from the reference cache, its timeline from
-    `timeline_of`).
+    """The ticket for its page, in one statement of one row: with its assignee's name, its timeline with
+    its actors' names, and which of its optional parts exist (its category and unit come from the
+    reference cache).
 
     :raises NotFound: as `ticket_for` (unknown or outside the user's scope).
     """
@@ -152,8 +155,10 @@ def find_ticket_page(code: str, user: User) -> tuple[Ticket, Present] | None:
     )
     if row is None:
         return None
-    ticket, attachments, privacy_requests, closing, letter, assignee = row
-    present = Present(bool(attachments), bool(privacy_requests), bool(closing), bool(letter), assignee)
+    ticket, attachments, privacy_requests, closing, letter, assignee, timeline = row
+    present = Present(
+        bool(attachments), bool(privacy_requests), bool(closing), bool(letter), assignee, timeline_entries(timeline)
+    )
     set_absent(ticket, attachments=present.attachments, privacy_requests=present.privacy_requests)
     return ticket, present
 
@@ -176,10 +181,13 @@ def _timeline_statement():
     )
 
 
-def timeline_of(ticket: Ticket) -> Timeline:
-    """The ticket's timeline and the names of its actors, in one statement of narrow rows (the ticket's
-    columns are not repeated once per entry, as a join with the ticket would)."""
-    rows = db.session.execute(_timeline_statement(), {"ticket_id": ticket.id}).all()
+def timeline_of(ticket: Ticket, present: Present = UNKNOWN) -> Timeline:
+    """The ticket's timeline and the names of its actors: as read with the ticket (`present.timeline`),
+    else in one statement of narrow rows (the ticket's columns are not repeated once per entry, as a
+    join with the ticket would)."""
+    rows = present.timeline
+    if rows is None:
+        rows = db.session.execute(_timeline_statement(), {"ticket_id": ticket.id}).all()
     return Timeline(rows, {row.actor_id: row.actor_name for row in rows if row.actor_id is not None})
 
 
@@ -212,7 +220,7 @@ def render_ticket(
     """
     today = local_today()
     cal = calendar.work_calendar()
-    timeline = timeline_of(ticket)
+    timeline = timeline_of(ticket, present)
     category = reference.categories().get(ticket.category_id)
     user = current_user._get_current_object()  # the object itself: the checks below read it often
     actions = workflow.available_actions(ticket, user)

@@ -1,6 +1,6 @@
-"""The submitter's tracking page at scale: the ticket with which optional parts exist in one statement,
-its public timeline in another (plain rows), its category and unit from the reference cache; the parts
-that exist are still read and shown."""
+"""The submitter's tracking page at scale: the ticket with its public timeline and which optional parts
+exist in one statement, its category and unit from the reference cache; the parts that exist are still
+read and shown."""
 
 from __future__ import annotations
 
@@ -43,12 +43,12 @@ def statements_of(client, url: str) -> tuple[list[str], str]:
     return seen, response.get_data(as_text=True)
 
 
-def test_the_page_of_a_new_submission_is_two_statements(app, client, valid_form):
+def test_the_page_of_a_new_submission_is_one_statement(app, client, valid_form):
     token = submitted(client, valid_form)
     statements_of(app.test_client(), f"/track/{token}")  # the process's reference cache is filled once
     seen, page = statements_of(app.test_client(), f"/track/{token}")
-    assert len(seen) == 2, seen
-    assert seen[0].lstrip().startswith("SELECT tickets.id") and "FROM ticket_events" in seen[1]
+    assert len(seen) == 1, seen
+    assert seen[0].lstrip().startswith("SELECT tickets.id") and "FROM ticket_events" in seen[0]
     assert valid_form["title"] in page
     assert "Tiêu chuẩn, đo lường, chất lượng" in page  # the category, from the reference cache
     assert page.count("<li><div") == 1  # the timeline's one public entry
@@ -60,7 +60,7 @@ def test_an_attachment_is_still_listed(app, client, valid_form):
     statements_of(app.test_client(), f"/track/{token}")  # the reference cache, filled once
     seen, page = statements_of(app.test_client(), f"/track/{token}")
     assert "cong-van-de-nghi.pdf" in page
-    assert len(seen) == 3, seen  # the attachments, which exist, are read
+    assert len(seen) == 2, seen  # the attachments, which exist, are read
 
 
 def test_an_unknown_link_is_a_404(client):
