@@ -217,3 +217,19 @@ def insert_family(
     for table, fk, child in rows:
         db.session.execute(insert(table).values(**child, **{fk: new_id}))
     return new_id, drawn
+
+
+def inline_parameters(statement):
+    """`statement` with every parameter written into its SQL (`literal_execute`), as a copy.
+
+    PostgreSQL plans a prepared statement with parameters again on every execution as long as its
+    custom plans look cheaper than a generic one, and a statement of several index walks costs more to
+    plan than to run. With its values in the SQL, the statement is planned once per connection and then
+    only run: for statements whose values are few and known (a state, a limit, today's date), never for
+    what a user typed."""
+    from sqlalchemy.sql import visitors
+
+    def inline(bind) -> None:
+        bind.literal_execute = True
+
+    return visitors.cloned_traverse(statement, {}, {"bindparam": inline})

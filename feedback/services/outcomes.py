@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case, or_
+from sqlalchemy import ColumnElement, and_, case, or_
 
 from ..domain import outcomes
 from ..domain.states import CLOCK_RUNNING_STATES, OPEN_STATES, State
 from ..models import Ticket
 
 
-def overdue(today: date, tickets=None):
+def overdue(today: date | ColumnElement[date], tickets=None):
     """Open, clock running, and `today` is after the due date in force (`outcomes.is_overdue`); a ticket
     reopened for a review runs on the review's due date. (`tickets`: the columns to test, default the
-    model's; the queue passes its table's.)"""
+    model's; the queue passes its table's. `today` may be a parameter given when the statement runs.)"""
     t = Ticket if tickets is None else tickets
     return and_(t.state.in_(list(CLOCK_RUNNING_STATES)), t.due_date < today)
 

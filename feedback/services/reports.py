@@ -567,6 +567,43 @@ def refuse_reason_labels() -> dict[str, str]:
     return {code: states.label(states.REFUSE_REASON_LABELS, code, language()) for code in REFUSE_REASONS}
 
 
+def overdue_select(where):
+    """The columns of an overdue list's rows (`overdue_row`), for the tickets matching `where`, in no order."""
+    return (
+        db.select(
+            Ticket.code,
+            Ticket.title,
+            Ticket.kind,
+            Ticket.category_id,
+            Ticket.unit_id,
+            Ticket.state,
+            Ticket.received_on,
+            Ticket.due_date,
+            User.name.label("assignee"),
+        )
+        .outerjoin(User, User.id == Ticket.assignee_id)
+        .where(*where)
+    )
+
+
+def overdue_row(row, names: Labels, as_of: date, cal: WorkCalendar) -> dict:
+    """One row of `overdue_select` as an overdue list shows it, with its working days late on `as_of`."""
+    code, title, kind, category_id, unit_id, state, received_on, due, assignee = row
+    return dict(
+        code=code,
+        title=title,
+        kind=kind,
+        kind_label=names.of("kind", kind),
+        category=names.of("category", category_id),
+        unit=names.of("unit", unit_id),
+        state=state,
+        received_on=received_on,
+        due_date=due,
+        assignee=assignee or "",
+        days_late=domain_outcomes.days_late(due, as_of, cal),
+    )
+
+
 def overdue_rows(
     as_of: date,
     cal: WorkCalendar,
@@ -580,41 +617,11 @@ def overdue_rows(
     """Tickets matching `where` (columns only), oldest due date first, with the working days late on
     `as_of` counted for each row read (at most `limit`); streamed in batches, from `connection` when
     given."""
-    stmt = (
-        db.select(
-            Ticket.code,
-            Ticket.title,
-            Ticket.kind,
-            Ticket.category_id,
-            Ticket.unit_id,
-            Ticket.state,
-            Ticket.received_on,
-            Ticket.due_date,
-            User.name,
-        )
-        .outerjoin(User, User.id == Ticket.assignee_id)
-        .where(*where)
-        .order_by(Ticket.due_date, Ticket.code)
-        .limit(limit)
-    )
+    stmt = overdue_select(where).order_by(Ticket.due_date, Ticket.code).limit(limit)
     if limit is None:  # the full list of an export: streamed from a server-side cursor
         stmt = stmt.execution_options(yield_per=batch)
-    for code, title, kind, category_id, unit_id, state, received_on, due, assignee in (
-        connection or db.session
-    ).execute(stmt):
-        yield dict(
-            code=code,
-            title=title,
-            kind=kind,
-            kind_label=names.of("kind", kind),
-            category=names.of("category", category_id),
-            unit=names.of("unit", unit_id),
-            state=state,
-            received_on=received_on,
-            due_date=due,
-            assignee=assignee or "",
-            days_late=domain_outcomes.days_late(due, as_of, cal),
-        )
+    for row in (connection or db.session).execute(stmt):
+        yield overdue_row(row, names, as_of, cal)
 
 
 def overdue_list(as_of: date, cal: WorkCalendar, where, labels_=None, limit: int | None = None) -> list[dict]:

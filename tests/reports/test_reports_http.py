@@ -262,3 +262,35 @@ def test_dashboard_counts_are_kept_and_say_when_they_were_taken(app, client, put
     assert "Quá hạn kiểm định cân QLCN" not in html  # the list is always current
     app.config["QUEUE_COUNTS_SECONDS"] = 0
     assert 'id="overdue-count">1<' in client.get("/staff/dashboard").get_data(as_text=True)
+
+
+def test_dashboard_lists_the_oldest_overdue_of_every_running_state_in_one_list(client, put_ticket, staff):
+    """The overdue list merges the clock-running states, oldest due date first, and stops at 15 with the
+    full count and a link to the queue; days late are those of the tickets shown."""
+    from feedback.domain import outcomes as domain_outcomes
+    from feedback.services.calendar import work_calendar
+
+    today = local_today()
+    states = ["new", "assigned", "in_progress", "pending_approval"]
+    made = []
+    for k in range(18):  # due 10 to 44 days ago, every other day, the states in turn
+        due = today - timedelta(days=10 + 2 * k)
+        ticket = put_ticket(
+            state=states[k % 4], received_on=due - timedelta(days=20), due_date=due, title=f"Quá hạn số {k + 1:02d}"
+        )
+        made.append((due, ticket.code, ticket.title))
+    put_ticket(state="needs_info", received_on=today - timedelta(days=90), due_date=today - timedelta(days=60))
+    staff("coordinator", "VP")
+    html = client.get("/staff/dashboard").get_data(as_text=True)
+    assert 'id="overdue-count">18<' in html
+    table = re.search(r'<table class="table table-sm" id="overdue">.*?</table>', html, re.S).group(0)
+    shown = re.findall(
+        r"<tr><td[^>]*>.*?(PAKN-\d{4}-\d+).*?</td><td>([^<]+)</td>.*?<td class=\"text-end\">(\d+)</td></tr>",
+        table,
+        re.S,
+    )
+    oldest = sorted(made)[:15]  # by due date (each distinct here)
+    assert [code for code, _title, _late in shown] == [code for _due, code, _title in oldest]
+    cal = work_calendar()
+    assert [int(late) for *_rest, late in shown] == [domain_outcomes.days_late(due, today, cal) for due, *_ in oldest]
+    assert 'id="overdue-more"' in html and "/staff/?overdue=1" in html
