@@ -35,6 +35,7 @@ from sqlalchemy import event, literal, tuple_
 from sqlalchemy.engine import Engine
 
 from ..db import search
+from ..db.dialect import inline_parameters
 from ..domain import outcomes as standings
 from ..domain import states
 from ..domain.contact import clean_text
@@ -253,9 +254,12 @@ def page(f: QueueFilters, user: User, today: date, cal, size: int) -> tuple[list
     if not f.after and not f.q:  # a first page without a search: the whole statement is kept
         # (the end of a due-within window depends on the calendar as well as today)
         due_by = None if f.due_within is None else cal.add_working_days(today, f.due_within)
+        # Its values (all in the key) written into the SQL (`inline_parameters`): PostgreSQL re-planned
+        # this statement with parameters on every page (its custom plans look cheaper than a generic
+        # one); without them it is planned once per connection, then only run.
         first = _statements.get(
             ("page", *_filters_key(f, user, today), f.state, size, due_by),
-            lambda: build().order_by(TICKETS.due_date, TICKETS.id).limit(size + 1),
+            lambda: inline_parameters(build().order_by(TICKETS.due_date, TICKETS.id).limit(size + 1)),
         )
         return _paged(list(db.session.execute(first).all()), size)
     stmt = build()
