@@ -13,19 +13,7 @@ from feedback.services import workflow
 from feedback.timeutil import utcnow
 from tests.support import signed_in_client
 
-COLUMNS = (
-    "id",
-    "ticket_id",
-    "at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "from_state",
-    "to_state",
-    "public",
-    "message",
-    "details",
-)
+COLUMNS = tuple(column.name for column in TicketEvent.__table__.c)  # every column of the table, in its order
 
 
 def read_alone(ticket_id: int, public_only: bool = False) -> list[tuple]:
