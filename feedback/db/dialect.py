@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -219,17 +220,24 @@ def insert_family(
     return new_id, drawn
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.@+-]{0,254}")  # codes, e-mail addresses, state names: no quote, no %, no space
+
+
 def inline_parameters(statement):
-    """`statement` with every parameter written into its SQL (`literal_execute`), as a copy.
+    """`statement` with its parameters written into its SQL (`literal_execute`), as a copy.
 
     PostgreSQL plans a prepared statement with parameters again on every execution as long as its
     custom plans look cheaper than a generic one, and a statement of several index walks costs more to
     plan than to run. With its values in the SQL, the statement is planned once per connection and then
-    only run: for statements whose values are few and known (a state, a limit, today's date), never for
-    what a user typed."""
+    only run. For values that are few and known: numbers, dates, states, and plain codes a filter names
+    (`_PLAIN`). A text value of any other form (what a user may have typed: quotes, spaces, `%`) stays
+    a parameter, so nothing typed ever becomes SQL text, however it would be quoted."""
     from sqlalchemy.sql import visitors
 
     def inline(bind) -> None:
+        value = bind.value
+        if isinstance(value, str) and not _PLAIN.fullmatch(value):
+            return
         bind.literal_execute = True
 
     return visitors.cloned_traverse(statement, {}, {"bindparam": inline})

@@ -68,3 +68,39 @@ def test_what_is_kept_is_bounded(team, make_ticket, staff_client, monkeypatch):
     for query in ("", "?state=new", "?state=all", "?kind=complaint", "?unit=CCTDC", "?category=TDC", "?overdue=1"):
         assert office.get("/staff/" + query).status_code == 200
         assert len(queues._statements.kept) <= 4
+
+
+def test_a_first_page_writes_plain_values_into_its_sql_and_never_what_was_typed(team, make_ticket, staff_client):
+    """The first page's statement has its values in its SQL (planned once per connection), but a filter
+    value of any other form than a plain code or address stays a parameter: typed quotes, `%` or SQL
+    never become SQL text, and the page answers as for any unknown value."""
+    from sqlalchemy import event
+
+    ticket = make_ticket(title="Kiểm định đồng hồ nước")
+    workflow.route(ticket, team["coordinator"], "CCTDC", utcnow())
+    db.session.commit()
+    office = staff_client(team["coordinator"])
+    sent: list[tuple[str, list]] = []  # (SQL, its parameters' values: a dict on PostgreSQL, a tuple on SQLite)
+
+    def listen(_conn, _cursor, statement, parameters, *_args):
+        if "FROM tickets" in statement and "LIMIT" in statement:
+            sent.append((statement, list(parameters.values() if isinstance(parameters, dict) else parameters or ())))
+
+    hostile = ["X'); DELETE FROM tickets; --", "a%(x)s@b.vn", "%s", "o'brien\\@x.vn", "CC TDC"]
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert codes(office, "?unit=CCTDC") == {ticket.code}
+        plain = sent[-1]
+        for value in hostile:
+            for name in ("unit", "category", "assignee"):
+                sent.clear()
+                response = office.get("/staff/", query_string={name: value})
+                assert response.status_code == 200
+                assert not re.findall(r'<tr data-code="', response.get_data(as_text=True))
+                statement, parameters = sent[-1]
+                assert value not in statement and value.lower() not in statement
+                assert value in parameters or value.lower() in parameters
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert "'CCTDC'" in plain[0] and "CCTDC" not in plain[1]  # a plain code: in the SQL
+    assert db.session.get(type(ticket), ticket.id) is not None  # nothing typed ran
