@@ -13,12 +13,15 @@ of an ordered subquery in that order).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import types
+from sqlalchemy import Integer, bindparam, select, types
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from ..extensions import db
 
 
 class TimelineEntry(NamedTuple):
@@ -61,33 +64,31 @@ class public_timeline_json(timeline_json):
     public_only = True
 
 
-def _sql(element, compiler, kw, template: str) -> str:
-    (ticket_id,) = element.clauses.clauses
-    where = f"e.ticket_id = {compiler.process(ticket_id, **kw)}" + (" AND e.public" if element.public_only else "")
-    return template.format(fields=", ".join(f"e.{c}" for c in _COLUMNS), names=", ".join(_COLUMNS), where=where)
-
-
-@compiles(timeline_json, "postgresql")
-def _postgresql(element, compiler, **kw) -> str:
-    return _sql(
-        element,
-        compiler,
-        kw,
+_TEMPLATES = {
+    "postgresql": (
         "(SELECT json_agg(json_build_array({fields}, e.details, u.name) ORDER BY e.id) "
-        "FROM ticket_events AS e LEFT OUTER JOIN users AS u ON u.id = e.actor_id WHERE {where})",
-    )
-
-
-@compiles(timeline_json, "sqlite")
-def _sqlite(element, compiler, **kw) -> str:
-    return _sql(
-        element,
-        compiler,
-        kw,
+        "FROM ticket_events AS e LEFT OUTER JOIN users AS u ON u.id = e.actor_id WHERE {where})"
+    ),
+    "sqlite": (
         "(SELECT json_group_array(json_array({names}, json(details), actor_name)) FROM "
         "(SELECT {fields}, e.details, u.name AS actor_name "
-        "FROM ticket_events AS e LEFT OUTER JOIN users AS u ON u.id = e.actor_id WHERE {where} ORDER BY e.id))",
-    )
+        "FROM ticket_events AS e LEFT OUTER JOIN users AS u ON u.id = e.actor_id WHERE {where} ORDER BY e.id))"
+    ),
+}
+
+
+def _compiler_for(dialect: str):
+    def compile_(element, compiler, **kw) -> str:
+        (ticket_id,) = element.clauses.clauses
+        where = f"e.ticket_id = {compiler.process(ticket_id, **kw)}" + (" AND e.public" if element.public_only else "")
+        fields, names = ", ".join(f"e.{c}" for c in _COLUMNS), ", ".join(_COLUMNS)
+        return _TEMPLATES[dialect].format(fields=fields, names=names, where=where)
+
+    return compile_
+
+
+for _dialect in _TEMPLATES:
+    compiles(timeline_json, _dialect)(_compiler_for(_dialect))
 
 
 def timeline_column(ticket_id, *, public_only: bool = False) -> ColumnElement:
@@ -104,35 +105,15 @@ def _moment(value) -> datetime:
 
 def timeline_entries(value) -> list[TimelineEntry]:
     """The rows of a `timeline_column` value (None or [] for a ticket without entries)."""
-    if not value:
-        return []
-    return [
-        TimelineEntry(
-            entry_id,
-            ticket_id,
-            _moment(at),
-            actor_id,
-            actor_label,
-            action,
-            from_state,
-            to_state,
-            bool(public),
-            message,
-            details,
-            actor_name,
-        )
-        for (
-            entry_id,
-            ticket_id,
-            at,
-            actor_id,
-            actor_label,
-            action,
-            from_state,
-            to_state,
-            public,
-            message,
-            details,
-            actor_name,
-        ) in value
-    ]
+    entries = [TimelineEntry(*fields) for fields in value or ()]
+    return [e._replace(at=_moment(e.at), public=bool(e.public)) for e in entries]
+
+
+@functools.cache  # built once per process: the ticket id a parameter
+def _alone(public_only: bool):
+    return select(timeline_column(bindparam("ticket_id", type_=Integer), public_only=public_only))
+
+
+def read_timeline(ticket_id: int, *, public_only: bool = False) -> list[TimelineEntry]:
+    """A ticket's timeline read on its own, when it was not read with the ticket (`timeline_column`)."""
+    return timeline_entries(db.session.execute(_alone(public_only), {"ticket_id": ticket_id}).scalar())

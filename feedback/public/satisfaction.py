@@ -12,9 +12,9 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.rows import row_or_404, set_absent
-from ..db.timeline import timeline_column, timeline_entries
+from ..db.timeline import read_timeline, timeline_column, timeline_entries
 from ..extensions import db
-from ..models import Attachment, Rating, Ticket, TicketEvent
+from ..models import Attachment, Rating, Ticket
 from ..services import ServiceError, letters, reference, satisfaction
 from ..services.workflow import Outcome
 from ..timeutil import local_today, utcnow
@@ -85,20 +85,9 @@ def tracking_page_for(token: str) -> tuple[Ticket, Known]:
     return ticket, Known(bool(has_letter), bool(has_ratings), int(asked), timeline_entries(events))
 
 
-@functools.cache  # built once per process: the statement of every tracking page, its ticket id a parameter
-def _public_events_statement():
-    events = TicketEvent.__table__
-    # The table's columns: a plain statement runs on SQLAlchemy's Core path (see staff/views.py).
-    return (
-        db.select(*events.c)
-        .where(events.c.ticket_id == db.bindparam("ticket_id"), events.c.public.is_(True))
-        .order_by(events.c.id)
-    )
-
-
 def public_events(ticket: Ticket) -> list:
     """The entries of the ticket's timeline the submitter sees, oldest first (rows of ticket_events)."""
-    return db.session.execute(_public_events_statement(), {"ticket_id": ticket.id}).all()
+    return read_timeline(ticket.id, public_only=True)
 
 
 def tracking_parts(ticket: Ticket, events: list | None = None) -> dict:

@@ -16,7 +16,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import BindParameter, Date, Integer, bindparam, func
+from sqlalchemy import BindParameter, Date, bindparam, func
 
 from ..db import summary as _summary
 from ..db.dialect import inline_parameters
@@ -88,17 +88,16 @@ class Dashboard:
     counts_max_age: int = 0
 
 
-# The parameters of the lists' statements: written into the SQL when they run (`literal_execute`).
+# The dates of the lists' statements, given when they run and written into the SQL (`literal_execute`).
 _DAY = bindparam("day", type_=Date, literal_execute=True)
 _WEEK_END = bindparam("week_end", type_=Date, literal_execute=True)
-_UNIT: BindParameter[int] = bindparam("unit", type_=Integer, literal_execute=True)
 
 
-@functools.cache  # built once per process and kind of scope; its values are given when it runs
-def _oldest_statement(which: str, everything: bool, unit: bool, limit: int):
-    """The statement of `_oldest` for the due-this-week (`which` "week") or the overdue list ("overdue"),
-    over every unit, one unit (`unit`) or none."""
-    where = [] if everything else [Ticket.unit_id == _UNIT] if unit else [db.false()]
+@functools.cache  # built once per process and scope; the dates are given when it runs
+def _oldest_statement(which: str, scope: Scope, limit: int):
+    """The statement of `_oldest` for the due-this-week (`which` "week") or the overdue list ("overdue")
+    of the tickets of `scope`."""
+    where = scope.tickets()
     condition = [Ticket.due_date >= _DAY, Ticket.due_date <= _WEEK_END] if which == "week" else [outcomes.overdue(_DAY)]
     walks = []
     for state in sorted(CLOCK_RUNNING_STATES):
@@ -122,8 +121,8 @@ def _oldest(which: str, scope: Scope, names: Labels, today: date, cal: WorkCalen
     SQL, so PostgreSQL plans it once per connection and day instead of on every execution (a prepared
     statement with parameters is planned again while custom plans look cheaper: 2 ms here, more than
     running it). Days late are counted for the rows kept only."""
-    stmt = _oldest_statement(which, scope.everything, scope.unit_id is not None, limit)
-    values = {"day": today, "week_end": week_end(today), "unit": scope.unit_id}
+    stmt = _oldest_statement(which, scope, limit)
+    values = {"day": today, "week_end": week_end(today)}
     return [overdue_row(row[:-1], names, today, cal) for row in db.session.execute(stmt, values)]
 
 

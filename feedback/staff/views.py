@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.rows import set_absent
-from ..db.timeline import timeline_column, timeline_entries
+from ..db.timeline import read_timeline, timeline_column, timeline_entries
 from ..domain.files import HEAD_BYTES, MIMETYPES, download_name, sniff
 from ..domain.states import Role, TransitionError
 from ..extensions import db
@@ -25,7 +25,6 @@ from ..models import (
     Rating,
     Review,
     Ticket,
-    TicketEvent,
     User,
 )
 from ..public.views import active_categories
@@ -168,26 +167,10 @@ class Timeline(NamedTuple):
     actor_names: dict[int, str]  # user id -> name, for the events' actors
 
 
-@functools.cache  # built once per process: the statement of every ticket page, its ticket id a parameter
-def _timeline_statement():
-    events, users = TicketEvent.__table__, User.__table__
-    # Table columns, not the models' attributes: a statement of plain columns runs on SQLAlchemy's Core
-    # path, at half the cost of the ORM's for the same SQL.
-    return (
-        db.select(*events.c, users.c.name.label("actor_name"))
-        .outerjoin(users, users.c.id == events.c.actor_id)
-        .where(events.c.ticket_id == db.bindparam("ticket_id"))
-        .order_by(events.c.id)
-    )
-
-
 def timeline_of(ticket: Ticket, present: Present = UNKNOWN) -> Timeline:
     """The ticket's timeline and the names of its actors: as read with the ticket (`present.timeline`),
-    else in one statement of narrow rows (the ticket's columns are not repeated once per entry, as a
-    join with the ticket would)."""
-    rows = present.timeline
-    if rows is None:
-        rows = db.session.execute(_timeline_statement(), {"ticket_id": ticket.id}).all()
+    else read on its own (`db.timeline.read_timeline`)."""
+    rows = read_timeline(ticket.id) if present.timeline is None else present.timeline
     return Timeline(rows, {row.actor_id: row.actor_name for row in rows if row.actor_id is not None})
 
 
