@@ -9,11 +9,13 @@ import threading
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import text
+from sqlalchemy.orm import load_only
 
 from ..db.pool import autocommit_request
+from ..db.rows import set_absent
 from ..domain.states import Channel, State
 from ..extensions import db
-from ..models import Ticket
+from ..models import Attachment, Ticket
 from ..services import ServiceError, intake, reference, throttle
 from ..timeutil import local_today, utcnow
 from ..web.errors import too_many
@@ -157,9 +159,29 @@ def ticket_by_token(token: str) -> Ticket:
     return ticket
 
 
+SUBMITTED_COLUMNS = (
+    "code", "tracking_token", "title", "kind", "category_id", "regulation", "content", "email", "received_at",
+    "due_date", "due_explanation", "due_explanation_en",
+)  # fmt: skip
+
+
+@functools.cache  # as above, with whether the ticket has attachments (most have none)
+def _submitted_statement():
+    has_attachments = db.exists().where(Attachment.ticket_id == Ticket.__table__.c.id).label("has_attachments")
+    # Only the columns the page shows (a ticket has some 75): any other read would raise, not query.
+    shown = load_only(*(getattr(Ticket, name) for name in SUBMITTED_COLUMNS), raiseload=True)
+    return db.select(Ticket, has_attachments).options(shown).where(Ticket.tracking_token == db.bindparam("token"))
+
+
 @bp.get("/submit/done/<token>")
 def submitted(token: str):
-    ticket = ticket_by_token(token)
+    """The confirmation page after a submission: one statement of one row (a ticket without attachments
+    reads nothing more for the list of what was sent)."""
+    row = db.session.execute(_submitted_statement(), {"token": token}).first()
+    if row is None:
+        abort(404)
+    ticket, has_attachments = row
+    set_absent(ticket, attachments=has_attachments)
     return render_template(
         "public/submitted.html",
         ticket=ticket,

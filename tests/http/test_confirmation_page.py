@@ -1,0 +1,93 @@
+"""The confirmation page a submitter lands on after sending (the submission's redirect): the ticket with
+whether it has attachments in one statement of one row, only the columns the page shows; what was sent
+is all there, the attachments too when there are some."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import event
+
+from feedback.extensions import db
+from feedback.models import Ticket
+from tests.support import csrf_token
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+TABLES = ("tickets", "ticket_events", "attachments", "categories", "units", "outbox", "users")
+
+
+def submit(client, form, files=()) -> str:
+    """POST the public form; the confirmation page's address the answer redirects to."""
+    data = {**form, "csrf_token": csrf_token(client, "/submit")}
+    if files:
+        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
+    response = client.post("/submit", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    db.session.commit()
+    return response.headers["Location"]
+
+
+def shown(page: str, element_id: str) -> str:
+    """The text of the paragraph with `element_id` (HTML entities as Jinja escapes them, none expected)."""
+    return page.split(f'id="{element_id}">', 1)[1].split("</p>", 1)[0].strip()
+
+
+def statements_of(client, url: str) -> tuple[list[str], str]:
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        if any(f"FROM {table}" in statement or f"JOIN {table}" in statement for table in TABLES):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert response.status_code == 200, response.status_code
+    return seen, response.get_data(as_text=True)
+
+
+def test_the_confirmation_is_one_statement_and_shows_what_was_sent(app, client, valid_form):
+    form = {
+        **valid_form,
+        "title": "Đề nghị rút ngắn thời gian cấp giấy chứng nhận hợp chuẩn",
+        "content": "Công ty chúng tôi nộp hồ sơ ngày 02/11 nhưng chưa nhận được phản hồi về lịch đánh giá.",
+        "regulation": "Thông tư 28/2012/TT-BKHCN",
+        "email": "lan.nguyen@hoasen-tn.vn",
+    }
+    location = submit(client, form)
+    statements_of(app.test_client(), location)  # the process's reference cache is filled once
+    seen, page = statements_of(app.test_client(), location)
+    assert len(seen) == 1, seen
+    assert "FROM tickets" in seen[0] and "FROM attachments" in seen[0]  # the ticket and whether it has files
+    assert " tickets.content_search" not in seen[0] and "tickets.staff_search" not in seen[0]  # the shown columns
+    assert form["title"] in page and form["content"] in page and "Thông tư 28/2012/TT-BKHCN" in page
+    assert "lan.nguyen@hoasen-tn.vn" in page
+    assert 'id="tracking-code"' in page and 'id="due-date"' in page
+    assert 'id="sent-attachments-none"' in page
+    ticket = db.session.execute(db.select(Ticket).order_by(Ticket.id.desc()).limit(1)).scalar_one()
+    assert ticket.title == form["title"]
+    assert shown(page, "due-explanation") == ticket.due_explanation and "hạn là" in ticket.due_explanation
+    assert shown(page, "due-date") == ticket.due_date.strftime("%d/%m/%Y")
+
+
+def test_attachments_are_still_listed(app, client, valid_form):
+    location = submit(client, valid_form, files=[("bien-ban-kiem-tra.pdf", PDF)])
+    statements_of(app.test_client(), location)
+    seen, page = statements_of(app.test_client(), location)
+    assert "bien-ban-kiem-tra.pdf" in page and 'id="sent-attachments"' in page
+    assert len(seen) == 2, seen  # the attachments, which exist, are read
+
+
+def test_the_english_page_reads_the_english_explanation(app, client, valid_form):
+    location = submit(client, valid_form)
+    english = app.test_client()
+    english.post("/lang", data={"lang": "en", "csrf_token": csrf_token(english, "/"), "next": "/"})
+    _seen, page = statements_of(english, location)
+    ticket = db.session.execute(db.select(Ticket).order_by(Ticket.id.desc()).limit(1)).scalar_one()
+    assert ticket.due_explanation_en and shown(page, "due-explanation") == ticket.due_explanation_en
+
+
+def test_an_unknown_token_is_a_404(client):
+    assert client.get("/submit/done/khong-co-ma-nay").status_code == 404
