@@ -115,11 +115,11 @@ def register_extensions(app: Flask) -> None:
         with app.app_context():
             for engine in db.engines.values():
                 ping_when_idle(engine)
-    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
-        from .db.pool import commit_read_only_requests, read_only_pages
+    from .db.pool import commit_read_only_requests, read_only_pages
 
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
         commit_read_only_requests(app, db)
-        read_only_pages(app, db)
+    read_only_pages(app, db)  # autocommit on PostgreSQL, no write lock on SQLite; writes refused on both
     migrate.init_app(
         app,
         db,

@@ -55,17 +55,19 @@ def ping_when_idle(engine: Engine) -> None:
 _WROTE = "_feedback_db_wrote"
 _READ_ONLY = "_feedback_db_read_only"  # the endpoint of a page run in autocommit (see below)
 _READS = ("SELECT", "SHOW")
+_DEFERRED_BEGIN = "BEGIN"  # SQLite's, as db.sqlite issues it for a read-only page
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-    """Anything but a plain SELECT or SHOW counts as a write (a WITH, a savepoint: conservative). A page
-    run in autocommit may not write at all, nor lock a row (`read_only_pages`)."""
+    """Anything but a plain SELECT or SHOW counts as a write (a WITH, a savepoint: conservative), and so
+    does a BEGIN but SQLite's deferred one, which takes no lock. A read-only page may not write at all,
+    nor lock a row (`read_only_pages`)."""
     from flask import g, has_app_context
 
     if not has_app_context():
         return
-    reads = statement.lstrip()[:6].upper().startswith(_READS)
+    reads = statement.lstrip()[:6].upper().startswith(_READS) or statement == _DEFERRED_BEGIN
     if g.get(_READ_ONLY) and (not reads or " FOR UPDATE" in statement.upper() or " FOR SHARE" in statement.upper()):
         raise ReadOnlyPageWrote(f"a read-only page ({g.get(_READ_ONLY)}) tried to run: {statement[:80]}")
     if not reads and not g.get(_WROTE):
@@ -104,12 +106,22 @@ def commit_read_only_requests(app, db) -> None:
 READ_ONLY_ENDPOINTS = frozenset({"staff.queue", "staff.ticket", "public.track_token", "public.submitted"})
 
 
+def in_read_only_page() -> bool:
+    """Whether this is a GET of one of the read-only pages (`read_only_pages`), whose statements may not
+    write: on SQLite its transaction needs no write lock (`db.sqlite`)."""
+    from flask import g, has_app_context
+
+    return has_app_context() and bool(g.get(_READ_ONLY))
+
+
 class ReadOnlyPageWrote(RuntimeError):
     """A page run in autocommit (READ_ONLY_ENDPOINTS) tried to write or lock (refused by `_note_write`)."""
 
 
 def read_only_pages(app, db, endpoints: frozenset[str] = READ_ONLY_ENDPOINTS) -> None:
-    """Run the GET requests of `endpoints` in autocommit, on PostgreSQL (see above)."""
+    """Run the GET requests of `endpoints` in autocommit, on PostgreSQL (see above); on SQLite, in a
+    transaction that begins without the write lock (`db.sqlite`). On both, a statement of theirs that
+    would write or lock is refused (`_note_write`)."""
     from flask import g, request
 
     @app.before_request

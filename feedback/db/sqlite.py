@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from ..extensions import db
+from .pool import in_read_only_page
 
 # Set in a context whose transactions only read or run alone (the test suite's own session): they start
 # with a deferred BEGIN so that, in WAL mode, they never hold the write lock while requests run.
@@ -31,7 +32,8 @@ def configure_sqlite(app: Flask) -> None:
 
     BEGIN IMMEDIATE takes the write lock up front, so two workers that read then write (claiming an
     outbox row, allocating a tracking code) queue behind each other instead of failing with "database
-    is locked" when both try to upgrade a read lock.
+    is locked" when both try to upgrade a read lock. The read-only pages (`pool.read_only_pages`, which
+    refuses any write of theirs) begin without it: in WAL mode they read beside the writer.
     """
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
@@ -52,4 +54,7 @@ def configure_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN" if deferred_begin.get() else "BEGIN IMMEDIATE")
+        # A read-only page (staff queue and ticket, tracking, confirmation) never writes, which
+        # `pool.read_only_pages` enforces: it reads a snapshot without the write lock, beside the writers.
+        deferred = deferred_begin.get() or in_read_only_page()
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
