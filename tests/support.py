@@ -1,5 +1,6 @@
 """Helpers shared by test modules (`from tests.support import ...`): the one CSRF reader, the one sign-in,
-the one local-time conversion, the release-before-requests client, the form a citizen fills in, SMTP.
+the one local-time conversion, the release-before-requests client, the form a citizen fills in, SMTP,
+the statements a page runs, a submission posted.
 
 Fixtures live in conftest.py files; ticket factories in tests/factories.py.
 """
@@ -206,3 +207,37 @@ def release_before_requests(app, *, keep: bool = False):
     app.test_client_class = ReleasingClient
     yield
     app.test_client_class = base
+
+
+def statements_reading(client, url: str, tables: tuple[str, ...]) -> tuple[list[str], str]:
+    """The statements naming one of `tables` (FROM or JOIN) while `client` GETs `url`, and the page (200)."""
+    from sqlalchemy import event
+
+    from feedback.extensions import db
+
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        if any(f"FROM {table}" in statement or f"JOIN {table}" in statement for table in tables):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert response.status_code == 200, (url, response.status_code)
+    return seen, response.get_data(as_text=True)
+
+
+def post_submission(client, form: dict, files=()):
+    """POST the public form as a browser does (multipart, with its CSRF token; `files` as (name, bytes));
+    the answer, which must be the 303 to the confirmation page."""
+    import io
+
+    data = {**form, "csrf_token": csrf_token(client, "/submit")}
+    if files:
+        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
+    response = client.post("/submit", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    return response

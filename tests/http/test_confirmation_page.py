@@ -4,13 +4,9 @@ is all there, the attachments too when there are some."""
 
 from __future__ import annotations
 
-import io
-
-from sqlalchemy import event
-
 from feedback.extensions import db
 from feedback.models import Ticket
-from tests.support import csrf_token
+from tests.support import csrf_token, post_submission, statements_reading
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 TABLES = ("tickets", "ticket_events", "attachments", "categories", "units", "outbox", "users")
@@ -18,13 +14,9 @@ TABLES = ("tickets", "ticket_events", "attachments", "categories", "units", "out
 
 def submit(client, form, files=()) -> str:
     """POST the public form; the confirmation page's address the answer redirects to."""
-    data = {**form, "csrf_token": csrf_token(client, "/submit")}
-    if files:
-        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
-    response = client.post("/submit", data=data, content_type="multipart/form-data")
-    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    location = post_submission(client, form, files).headers["Location"]
     db.session.commit()
-    return response.headers["Location"]
+    return location
 
 
 def shown(page: str, element_id: str) -> str:
@@ -33,19 +25,7 @@ def shown(page: str, element_id: str) -> str:
 
 
 def statements_of(client, url: str) -> tuple[list[str], str]:
-    seen: list[str] = []
-
-    def listen(_conn, _cursor, statement, *_args):
-        if any(f"FROM {table}" in statement or f"JOIN {table}" in statement for table in TABLES):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
-    assert response.status_code == 200, response.status_code
-    return seen, response.get_data(as_text=True)
+    return statements_reading(client, url, TABLES)
 
 
 def test_the_confirmation_is_one_statement_and_shows_what_was_sent(app, client, valid_form):

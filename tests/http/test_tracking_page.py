@@ -4,43 +4,22 @@ read and shown."""
 
 from __future__ import annotations
 
-import io
-
-from sqlalchemy import event
-
 from feedback.extensions import db
 from feedback.models import Ticket
-from tests.support import csrf_token
+from tests.support import post_submission, statements_reading
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 TABLES = ("tickets", "ticket_events", "outgoing_documents", "ratings", "reviews", "attachments", "categories", "units")
 
 
 def submitted(client, form, files=()) -> str:
-    data = {**form, "csrf_token": csrf_token(client, "/submit")}
-    if files:
-        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
-    response = client.post("/submit", data=data, content_type="multipart/form-data")
-    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    post_submission(client, form, files)
     db.session.commit()
     return db.session.execute(db.select(Ticket.tracking_token).order_by(Ticket.id.desc()).limit(1)).scalar_one()
 
 
 def statements_of(client, url: str) -> tuple[list[str], str]:
-    """The statements reading the ticket's tables while `client` GETs `url`, and the page."""
-    seen: list[str] = []
-
-    def listen(_conn, _cursor, statement, *_args):
-        if any(f"FROM {table}" in statement or f"JOIN {table}" in statement for table in TABLES):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
-    assert response.status_code == 200
-    return seen, response.get_data(as_text=True)
+    return statements_reading(client, url, TABLES)
 
 
 def test_the_page_of_a_new_submission_is_one_statement(app, client, valid_form):
