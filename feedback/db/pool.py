@@ -53,7 +53,7 @@ def ping_when_idle(engine: Engine) -> None:
 # holds unflushed changes, or failed) ends with a rollback as before.
 
 _WROTE = "_feedback_db_wrote"
-_READ_ONLY = "_feedback_db_read_only"  # the endpoint of a page run in autocommit (see below)
+_READ_ONLY = "_feedback_db_read_only"  # the endpoint of a read-only page (`read_only_pages` below)
 _READS = ("SELECT", "SHOW")
 _DEFERRED_BEGIN = "BEGIN"  # SQLite's, as db.sqlite issues it for a read-only page
 
@@ -115,7 +115,7 @@ def in_read_only_page() -> bool:
 
 
 class ReadOnlyPageWrote(RuntimeError):
-    """A page run in autocommit (READ_ONLY_ENDPOINTS) tried to write or lock (refused by `_note_write`)."""
+    """A read-only page (READ_ONLY_ENDPOINTS) tried to write or lock (refused by `_note_write`)."""
 
 
 def read_only_pages(app, db, endpoints: frozenset[str] = READ_ONLY_ENDPOINTS) -> None:

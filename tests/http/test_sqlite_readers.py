@@ -13,7 +13,7 @@ import pytest
 
 from feedback.extensions import db
 from feedback.models import Ticket
-from tests.support import csrf_token, sign_in
+from tests.support import csrf_token, post_submission, sign_in
 
 
 @pytest.fixture
@@ -53,14 +53,8 @@ def in_thread(call):
     return thread, box
 
 
-def submit(client, form) -> str:
-    response = client.post("/submit", data={**form, "csrf_token": csrf_token(client, "/submit")})
-    assert response.status_code == 303, response.get_data(as_text=True)[:400]
-    return response.headers["Location"]
-
-
 def test_read_only_pages_answer_while_another_connection_writes(app, client, valid_form, sqlite_file, make_user):
-    location = submit(client, {**valid_form, "title": "Hồ sơ chứng nhận hợp quy chậm trả kết quả"})
+    location = post_submission(client, {**valid_form, "title": "Hồ sơ chứng nhận hợp quy chậm trả kết quả"}).location
     db.session.commit()
     ticket = db.session.execute(db.select(Ticket).order_by(Ticket.id.desc()).limit(1)).scalar_one()
     coordinator = app.test_client()
