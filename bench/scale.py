@@ -13,7 +13,10 @@ bench/app_bare.py, which adds the yardsticks only the benchmark has: GET /bench/
 POST /bench/bare-post (one row into the scratch table bench_scratch). Signs in as a coordinator and as an
 officer (CSRF token from the login form, one session cookie per role) and times each route as a ratio to
 /bench/bare measured in the same run: sequential requests on a new connection each (median and p95 over
---requests, fewer when a route is slow: each route's sequential budget is --budget seconds), and with 8
+--requests, fewer when a route is slow: each route's sequential budget is --budget seconds), each followed
+or preceded (in turn) by one request to each bare route, whose medians over those requests are the
+route's yardsticks (so a route and its yardstick are timed at the same moments: on a shared machine the
+bare route alone drifts by half from one minute to the next), and with 8
 concurrent clients (`hey`, bounded to about 20 s per route). Every request is bounded by --timeout seconds;
 a timeout or a 5xx is recorded as such and fails the goal. Exports are timed with the largest gunicorn
 worker's resident memory sampled during the download; the CLI export and the reminder sweeps run as
@@ -331,20 +334,34 @@ def fetch(port: int, path: str, cookie: str | None, timeout: float) -> tuple[str
         return "closed", time.perf_counter() - t0, size
 
 
-def sequential(port: int, path: str, cookie: str | None, args) -> dict:
-    """Median and p95 (ms) of up to --requests GETs, within --budget seconds (at least 3 when they answer)."""
+YARDSTICKS = ("/bench/bare", "/bench/bare-string")
+
+
+def sequential(port: int, path: str, cookie: str | None, args, alongside: tuple[str, ...] = ()) -> dict:
+    """Median and p95 (ms) of up to --requests GETs, within --budget seconds (at least 3 when they answer).
+
+    `alongside`: paths (the bare routes) fetched in turn with each request, the order swapped every round,
+    so that the route and its yardsticks are timed at the same moments of a shared, noisy machine; their
+    medians come back under "alongside"."""
     n = 5 if args.quick else args.requests
     status, seconds, _size = fetch(port, path, cookie, args.timeout)  # warm-up (caches, connections)
     times, statuses = [], {}
+    beside: dict[str, list[float]] = {other: [] for other in alongside}
     if status in ("timeout", "closed"):
         times.append(seconds * 1000)
         statuses[status] = 1
     else:
         started = time.perf_counter()
         for k in range(n):
+            if k % 2:
+                for other in alongside:
+                    beside[other].append(fetch(port, other, None, args.timeout)[1] * 1000)
             status, seconds, size = fetch(port, path, cookie, args.timeout)
             times.append(seconds * 1000)
             statuses[status] = statuses.get(status, 0) + 1
+            if not k % 2:
+                for other in alongside:
+                    beside[other].append(fetch(port, other, None, args.timeout)[1] * 1000)
             if status in ("timeout", "closed") or (k >= 2 and time.perf_counter() - started > args.budget):
                 break
     times.sort()
@@ -354,6 +371,7 @@ def sequential(port: int, path: str, cookie: str | None, args) -> dict:
         "n": len(times),
         "statuses": statuses,
         "bytes": size if status not in ("timeout", "closed") else 0,
+        "alongside": {other: statistics.median(values) for other, values in beside.items() if values},
     }
 
 
@@ -485,10 +503,11 @@ class Table:
         self.bare = bare_ms
         self.bare_string = bare_string_ms
 
-    def string_ratio(self, median_s: float | None) -> str:
-        if median_s is None or not self.bare_string:
+    def string_ratio(self, median_s: float | None, bare_string: float | None = None) -> str:
+        bare_string = bare_string or self.bare_string
+        if median_s is None or not bare_string:
             return "—"
-        return f"{median_s / self.bare_string:,.1f}"
+        return f"{median_s / bare_string:,.1f}"
 
     def add(
         self, route: str, median: str, p95: str, ratio: str, conc: str, goal: str, verdict: str, ratio_string="—"
@@ -531,16 +550,20 @@ def measure_get(
     goal_text="—",
     do_concurrent=True,
 ) -> dict:
-    seq = sequential(port, path, cookie, args)
+    seq = sequential(port, path, cookie, args, alongside=YARDSTICKS)
     bad = failed(seq["statuses"])
     conc = None
     if do_concurrent and not bad and args.concurrency > 0:
         conc = concurrent(port, path, cookie, seq["median"], args, expect_bytes=seq["bytes"])
-    ratio = seq["median"] / table.bare
+    # Ratios to the bare routes timed in turn with this route's requests (the run's first bare figures
+    # only when a route timed out at once).
+    bare = seq["alongside"].get(YARDSTICKS[0], table.bare)
+    bare_string = seq["alongside"].get(YARDSTICKS[1], table.bare_string)
+    ratio = seq["median"] / bare
     ok = not bad
     if ratio_goal is not None:
         ok = ok and ratio <= ratio_goal
-        string_ok = table.bare_string and seq["median"] / table.bare_string <= ratio_goal
+        string_ok = bare_string and seq["median"] / bare_string <= ratio_goal
     if abs_goal_ms is not None:
         ok = ok and seq["median"] <= abs_goal_ms
     if conc_goal_ms is not None:
@@ -570,7 +593,7 @@ def measure_get(
         conc_text,
         goal_text,
         verdict,
-        table.string_ratio(seq["median"]),
+        table.string_ratio(seq["median"], bare_string),
     )
     return seq
 
