@@ -511,17 +511,30 @@ class Table:
         return f"{median_s / bare_string:,.1f}"
 
     def add(
-        self, route: str, median: str, p95: str, ratio: str, conc: str, goal: str, verdict: str, ratio_string="—"
+        self,
+        route: str,
+        median: str,
+        p95: str,
+        ratio: str,
+        conc: str,
+        goal: str,
+        verdict: str,
+        ratio_string="—",
+        alongside="—",
     ) -> None:
-        self.rows.append([route, median, p95, ratio, ratio_string, conc, goal, verdict])
+        self.rows.append([route, median, p95, ratio, ratio_string, alongside, conc, goal, verdict])
         print(
-            f"  {route:52s} {median:>9s} {p95:>9s} {ratio:>8s} {ratio_string:>8s} {conc:>9s}  {goal:28s} {verdict}",
+            f"  {route:52s} {median:>9s} {p95:>9s} {ratio:>8s} {ratio_string:>8s} {alongside:>11s} {conc:>9s}  "
+            f"{goal:28s} {verdict}",
             flush=True,
         )
 
     def markdown(self) -> str:
-        head = ["route", "median ms", "p95 ms", "× bare", "× string", "8 clients p95 ms", "goal", "result"]
-        lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|---:|---|---|"]
+        head = [
+            "route", "median ms", "p95 ms", "× bare", "× string", "bare ms beside (file / string)",
+            "8 clients p95 ms", "goal", "result",
+        ]  # fmt: skip
+        lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|---:|---:|---|---|"]
         lines += ["| " + " | ".join(r) + " |" for r in self.rows]
         return "\n".join(lines)
 
@@ -595,6 +608,7 @@ def measure_get(
         goal_text,
         verdict,
         table.string_ratio(seq["median"], bare_string),
+        f"{bare:.2f} / {bare_string:.2f}" if seq["alongside"] else "—",
     )
     return seq
 
