@@ -348,6 +348,11 @@ def sequential(port: int, path: str, cookie: str | None, args, alongside: tuple[
     status, seconds, _size = fetch(port, path, cookie, args.timeout)  # warm-up (caches, connections)
     times, statuses = [], {}
     beside: dict[str, list[float]] = {other: [] for other in alongside}
+
+    def yardsticks() -> None:
+        for other in alongside:
+            beside[other].append(fetch(port, other, None, args.timeout)[1] * 1000)
+
     if status in ("timeout", "closed"):
         times.append(seconds * 1000)
         statuses[status] = 1
@@ -355,14 +360,12 @@ def sequential(port: int, path: str, cookie: str | None, args, alongside: tuple[
         started = time.perf_counter()
         for k in range(n):
             if k % 2:
-                for other in alongside:
-                    beside[other].append(fetch(port, other, None, args.timeout)[1] * 1000)
+                yardsticks()
             status, seconds, size = fetch(port, path, cookie, args.timeout)
             times.append(seconds * 1000)
             statuses[status] = statuses.get(status, 0) + 1
             if not k % 2:
-                for other in alongside:
-                    beside[other].append(fetch(port, other, None, args.timeout)[1] * 1000)
+                yardsticks()
             if status in ("timeout", "closed") or (k >= 2 and time.perf_counter() - started > args.budget):
                 break
     times.sort()
@@ -702,19 +705,15 @@ def submissions(table: Table, port: int, url: str, args) -> None:
         # In rounds that alternate which goes first, so that both are timed through the same minutes of a
         # shared machine (one burst of each swung the share from 25 % to 41 % between runs).
         rounds = 1 if args.quick else 4
+        targets = {"bare": ("/bench/bare-post", None, "note=x"), "sub": ("/submit", cookie, body)}
         runs: dict[str, list[dict]] = {"bare": [], "sub": []}
         for r in range(rounds):
             for which in ("bare", "sub") if r % 2 == 0 else ("sub", "bare"):
-                if which == "bare":
-                    runs[which].append(
-                        concurrent(port, "/bench/bare-post", None, 0, args, method="POST", body="note=x",
-                                   n=n // rounds, redirects=redirects)
-                    )  # fmt: skip
-                else:
-                    runs[which].append(
-                        concurrent(port, "/submit", cookie, 0, args, method="POST", body=body, n=n // rounds,
-                                   redirects=redirects)
-                    )  # fmt: skip
+                path, with_cookie, data = targets[which]
+                runs[which].append(
+                    concurrent(port, path, with_cookie, 0, args, method="POST", body=data, n=n // rounds,
+                               redirects=redirects)
+                )  # fmt: skip
         bare, sub = combined(runs["bare"]), combined(runs["sub"])
         rows_bare, rows_sub = count("bench_scratch") - before_bare, count("tickets") - before_tickets
         ok_bare, ok_sub = bare["statuses"].get(answered, 0), sub["statuses"].get(answered, 0)

@@ -82,11 +82,13 @@ def companion(endpoint: str, key: Callable[[], Any], statement: Callable[[], Any
     _COMPANIONS[endpoint] = (key, statement)
 
 
-def companion_row(endpoint: str, key) -> tuple | None:
-    """The row read with the signed-in user for `endpoint` and `key`, without the user (None: none was
-    read, or for another key). Taken once: a second call reads nothing."""
-    found = g.pop("_user_companion", None) if has_request_context() else None
-    if found is None or found[0] != endpoint or found[1] != key:
+def companion_row(key) -> tuple | None:
+    """The row read with the signed-in user for this request's endpoint and `key`, without the user (None:
+    none was read, or for another key). Taken once: a second call reads nothing."""
+    if not has_request_context():
+        return None
+    found = g.pop("_user_companion", None)
+    if found is None or found[0] != request.endpoint or found[1] != key:
         return None
     return tuple(found[2])[1:]
 

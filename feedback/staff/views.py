@@ -61,7 +61,7 @@ def queue():
     canonical link), and the browser shows that address. Otherwise the code is searched like any text.
     """
     f = QueueFilters(request.args)
-    if f.q and not f.after and (code := queues.tracking_code(f.q)):
+    if code := looked_up_code(f):
         found = find_ticket_page(code, current_user)
         if found:
             ticket, present = found
@@ -153,7 +153,7 @@ def find_ticket_page(code: str, user: User) -> tuple[Ticket, Present] | None:
     On the ticket page and the code look-up the row was read with the signed-in user, in the user's own
     statement (`auth.sessions.companion`: one round trip less), without the scope: `can_see`, the same
     rule as `scoped_statement`, decides then. Elsewhere it is read here, within the scope."""
-    prefetched = companion_row(request.endpoint, code) if request else None
+    prefetched = companion_row(code)
     if prefetched is not None:
         row = prefetched if prefetched[0] is not None and can_see(prefetched[0], user) else None
     else:
@@ -189,10 +189,13 @@ def _code_of_ticket_page():
     return (request.view_args or {}).get("code")
 
 
-def _code_looked_up():
-    """The tracking code the queue's search asks for (as `queue` finds it), or None."""
-    f = QueueFilters(request.args)
+def looked_up_code(f: QueueFilters) -> str | None:
+    """The tracking code the queue's search asks for (a first page searching for a code's form), or None."""
     return queues.tracking_code(f.q) if f.q and not f.after else None
+
+
+def _code_looked_up():
+    return looked_up_code(QueueFilters(request.args))
 
 
 class Timeline(NamedTuple):

@@ -11,7 +11,7 @@ from feedback.extensions import db
 from feedback.models import Ticket, TicketEvent, User
 from feedback.services import workflow
 from feedback.timeutil import utcnow
-from tests.support import signed_in_client
+from tests.support import signed_in_client, statements_reading
 
 COLUMNS = tuple(column.name for column in TicketEvent.__table__.c)  # every column of the table, in its order
 
@@ -80,8 +80,6 @@ def test_many_entries_keep_their_order(team, make_ticket):
 
 
 def test_the_staff_ticket_page_shows_the_whole_timeline_in_one_statement(app, team, make_ticket):
-    from sqlalchemy import event
-
     ticket = make_ticket(title="Kiến nghị về phí thẩm định công nghệ")
     workflow.route(ticket, team["coordinator"], "CCTDC", utcnow())
     workflow.note(ticket, team["coordinator"], "Nội bộ: chờ ý kiến phòng Quản lý công nghệ", utcnow())
@@ -89,19 +87,7 @@ def test_the_staff_ticket_page_shows_the_whole_timeline_in_one_statement(app, te
     client = signed_in_client(app, team["coordinator"])
     url = f"/staff/tickets/{ticket.code}"
     client.get(url)  # reference caches filled once
-    seen: list[str] = []
-
-    def listen(_conn, _cursor, statement, *_args):
-        # Every query but the reference caches' version check, which runs once per interval (not
-        # SQLite's deferred BEGIN of a read-only page).
-        if statement.lstrip().startswith("SELECT") and "reference_versions" not in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        page = client.get(url).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
+    seen, page = statements_reading(client, url, ("users", "tickets", "ticket_events"))
     # One statement for the whole page: the signed-in user, the ticket and its timeline.
     assert len(seen) == 1, seen
     assert "ticket_events" in seen[0] and "FROM users AS signed_in" in seen[0], seen
