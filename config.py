@@ -83,6 +83,10 @@ class Config:
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
     # psycopg prepares a statement on a connection after it has run this many times (psycopg's default: 5).
     DB_PREPARE_THRESHOLD = env_int("DB_PREPARE_THRESHOLD", 1)
+    # When the app starts, ANALYZE the tables PostgreSQL has no fresh statistics of (a bulk load or a
+    # restore, with autovacuum off or not yet run): feedback/db/statistics.py. The scheduler does the same
+    # every SCHEDULER_STATISTICS_MINUTES.
+    DB_ANALYZE_STALE = env_bool("DB_ANALYZE_STALE", True)
     # The garbage collector of a web process (feedback/web/process.py): a full collection every 700
     # allocations, Python's default, costs a staff page about 0.3 ms; at GC_GEN0_THRESHOLD, and with the
     # objects of the started app set aside (gc.freeze), under 0.1 ms. 0 keeps Python's settings.
@@ -208,6 +212,7 @@ class Config:
     RECEIPT_WARNING_WORKING_DAYS = env_int("RECEIPT_WARNING_WORKING_DAYS", 5)
     # How often the scheduler rechecks open tickets' dates against the calendar in force (minutes).
     SCHEDULER_CALENDAR_MINUTES = env_int("SCHEDULER_CALENDAR_MINUTES", 60)
+    SCHEDULER_STATISTICS_MINUTES = env_int("SCHEDULER_STATISTICS_MINUTES", 60)
     # From this month and day on, until next year's holiday plan is entered, administrators are asked for it.
     CALENDAR_PLAN_ASK_FROM = os.environ.get("CALENDAR_PLAN_ASK_FROM", "10-01")
     SCHEDULER_REMINDER_MINUTES = env_int("SCHEDULER_REMINDER_MINUTES", 15)
@@ -269,6 +274,7 @@ class TestingConfig(Config):
     GC_GEN0_THRESHOLD = 0  # the suite builds hundreds of apps in one process: nothing is frozen
     TEMPLATES_COMPILED_AT_START = False  # nor compiled ahead for each of them
     STATISTICS_CACHE_SECONDS = 0
+    DB_ANALYZE_STALE = False  # the suite's databases are small; tests/deploy/test_stale_statistics.py turns it on
     REFERENCE_CHECK_SECONDS = 0  # every request checks the version: a change by another app is seen at once
     PUBLIC_PAGE_CHECK_SECONDS = 0  # the same for the publication version
 

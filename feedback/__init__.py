@@ -34,6 +34,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     configure_logging(app)
     process.compile_templates(app)  # before the collector freezes what the started app holds
     process.tune_garbage_collector(app)
+    if app.config["DB_ANALYZE_STALE"]:
+        from .db import statistics
+
+        statistics.refresh_app(app)
     return app
 
 

@@ -275,6 +275,13 @@ def run_file_cleanup(app: Flask, now: datetime):
     return report
 
 
+def run_statistics(app: Flask, now: datetime):
+    """Job: ANALYZE the tables PostgreSQL's statistics no longer describe, where autovacuum is off."""
+    from .db import statistics
+
+    return statistics.refresh_app(app)
+
+
 class Every:
     """A job's own interval, checked at each tick: due when `seconds` have passed since its last run,
     and at once when this process has (again) become the leader, so a scheduler taking over from a
@@ -342,6 +349,7 @@ def build_scheduler(
         ("outbox sender", "outbox", run_outbox, outbox_seconds),
         ("calendar recheck", "calendar", run_calendar, app.config["SCHEDULER_CALENDAR_MINUTES"] * 60),
         ("file clean-up", "file-cleanup", run_file_cleanup, app.config["ORPHAN_SWEEP_SECONDS"]),
+        ("planner statistics", "statistics", run_statistics, app.config["SCHEDULER_STATISTICS_MINUTES"] * 60),
     )
     for name, job_id, job, seconds in jobs:
         scheduler.add_job(

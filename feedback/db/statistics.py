@@ -1,0 +1,82 @@
+"""Planner statistics where nothing else gathers them (PostgreSQL).
+
+The staff pages' plans depend on PostgreSQL's statistics of the tickets. A database loaded in bulk,
+imported or restored from a dump has none until `ANALYZE` runs. Autovacuum runs it within a minute or
+so, but on a server where autovacuum is off it never does. Without statistics, the overdue queue at
+1,000,000 tickets took 540 ms instead of 4 ms: the planner guessed 42 overdue tickets where there are
+130,000, and sorted them all instead of reading the partial index in order.
+
+So `refresh` analyzes the product's tables that need it:
+
+- a table that holds rows and has never been analyzed or vacuumed (`pg_class.reltuples` is -1);
+- when autovacuum is off, also a table changed by more than autovacuum's own threshold since its last
+  analysis (50 rows plus a tenth of the table).
+
+It runs when a process starts serving (`create_app`, setting DB_ANALYZE_STALE) and from the scheduler
+every SCHEDULER_STATISTICS_MINUTES. Two processes starting at once do not both analyze: the second
+waits on an advisory lock, then finds nothing left to do. SQLite: nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = 7_316_020_416  # pg_advisory_xact_lock: one process analyzes at a time
+
+STALE = text(
+    """SELECT c.relname FROM pg_class c
+    LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+    WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(:names)
+      AND ((c.reltuples < 0 AND pg_relation_size(c.oid) > 0)
+           OR (current_setting('autovacuum') = 'off'
+               AND coalesce(s.n_mod_since_analyze, 0) > 50 + 0.1 * greatest(c.reltuples, 0)))
+    ORDER BY c.relname"""
+)
+
+
+def stale_tables(connection, names: list[str]) -> list[str]:
+    """Which of the tables `names` need `ANALYZE` (see the module's docstring)."""
+    return list(connection.execute(STALE, {"names": names}).scalars())
+
+
+def refresh(engine, names: list[str]) -> list[str]:
+    """Analyze those of `names` that need it, one process at a time; return the tables analyzed."""
+    if engine.dialect.name != "postgresql":
+        return []
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect() as connection, connection.begin():
+        connection.execute(text("SET LOCAL statement_timeout = 0"))  # a million rows take a few seconds
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        stale = stale_tables(connection, names)  # after the wait: what another process did is not redone
+        if stale:
+            connection.execute(text("ANALYZE " + ", ".join(quote(name) for name in stale)))
+    return stale
+
+
+def refresh_app(app: Flask) -> list[str]:
+    """`refresh` for the app's own tables, logged; a database that cannot be reached is logged, not raised
+    (the process starts and the pages work, only perhaps slower until statistics exist)."""
+    from ..extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "postgresql":
+            return []
+        try:
+            analyzed = refresh(engine, sorted(db.metadata.tables))
+        except SQLAlchemyError as exc:
+            log.warning("planner statistics not checked: %s", exc.__class__.__name__)
+            return []
+        finally:
+            # No connection left in the pool: a server that forks workers after building the app
+            # (gunicorn --preload) must not share one between processes.
+            engine.dispose()
+    if analyzed:
+        log.info("planner statistics gathered for %s", ", ".join(analyzed))
+    return analyzed
