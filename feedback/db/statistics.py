@@ -14,7 +14,12 @@ So `refresh` analyzes the product's tables that need it:
 
 It runs when a process starts serving (`create_app`, setting DB_ANALYZE_STALE) and from the scheduler
 every SCHEDULER_STATISTICS_MINUTES. Two processes starting at once do not both analyze: the second
-waits on an advisory lock, then finds nothing left to do. SQLite: nothing.
+waits on an advisory lock, then finds nothing left to do.
+
+SQLite has no autovacuum: its planner reads `sqlite_stat1`, which only `ANALYZE` writes. A table that
+holds rows and has no line there is analyzed (at 100,000 tickets, 0.2 s of CPU; the staff text search
+went from 30 to 22 times the bare route). The check reads without the write lock; only an `ANALYZE`
+takes it.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ def stale_tables(connection, names: list[str]) -> list[str]:
 
 def refresh(engine, names: list[str]) -> list[str]:
     """Analyze those of `names` that need it, one process at a time; return the tables analyzed."""
+    if engine.dialect.name == "sqlite":
+        return _refresh_sqlite(engine, names)
     if engine.dialect.name != "postgresql":
         return []
     quote = engine.dialect.identifier_preparer.quote
@@ -59,6 +66,33 @@ def refresh(engine, names: list[str]) -> list[str]:
     return stale
 
 
+def _refresh_sqlite(engine, names: list[str]) -> list[str]:
+    from .sqlite import deferred_begin
+
+    quote = engine.dialect.identifier_preparer.quote
+    token = deferred_begin.set(True)  # the check reads beside the writers; ANALYZE takes the write lock
+    try:
+        with engine.begin() as connection:
+            tables = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars())
+            analyzed = (
+                set(connection.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1").scalars())
+                if "sqlite_stat1" in tables
+                else set()
+            )
+            stale = [
+                name
+                for name in names
+                if name in tables
+                and name not in analyzed
+                and connection.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {quote(name)})").scalar()
+            ]
+            for name in stale:
+                connection.exec_driver_sql(f"ANALYZE {quote(name)}")
+    finally:
+        deferred_begin.reset(token)
+    return stale
+
+
 def refresh_app(app: Flask) -> list[str]:
     """`refresh` for the app's own tables, logged; a database that cannot be reached is logged, not raised
     (the process starts and the pages work, only perhaps slower until statistics exist)."""
@@ -66,7 +100,7 @@ def refresh_app(app: Flask) -> list[str]:
 
     with app.app_context():
         engine = db.engine
-        if engine.dialect.name != "postgresql":
+        if engine.dialect.name not in ("postgresql", "sqlite") or engine.url.database in (None, "", ":memory:"):
             return []
         try:
             analyzed = refresh(engine, sorted(db.metadata.tables))
