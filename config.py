@@ -85,8 +85,9 @@ class Config:
     DB_PREPARE_THRESHOLD = env_int("DB_PREPARE_THRESHOLD", 1)
     # When the app starts, ANALYZE the tables PostgreSQL has no fresh statistics of (a bulk load or a
     # restore, with autovacuum off or not yet run): feedback/db/statistics.py. The scheduler does the same
-    # every SCHEDULER_STATISTICS_MINUTES.
+    # every SCHEDULER_STATISTICS_MINUTES, and a web process every DB_ANALYZE_CHECK_SECONDS.
     DB_ANALYZE_STALE = env_bool("DB_ANALYZE_STALE", True)
+    DB_ANALYZE_CHECK_SECONDS = env_int("DB_ANALYZE_CHECK_SECONDS", 60)  # a web process checks again (0: never)
     # The garbage collector of a web process (feedback/web/process.py): a full collection every 700
     # allocations, Python's default, costs a staff page about 0.3 ms; at GC_GEN0_THRESHOLD, and with the
     # objects of the started app set aside (gc.freeze), under 0.1 ms. 0 keeps Python's settings.

@@ -38,6 +38,9 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         from .db import statistics
 
         statistics.refresh_app(app)
+        # A web process checks again on its own (not a `flask` command, which ends soon).
+        if app.config["DB_ANALYZE_CHECK_SECONDS"] and os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+            app.extensions["statistics_watch"] = statistics.watch(app, app.config["DB_ANALYZE_CHECK_SECONDS"])
     return app
 
 

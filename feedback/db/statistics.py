@@ -8,23 +8,27 @@ so, but on a server where autovacuum is off it never does. Without statistics, t
 
 So `refresh` analyzes the product's tables that need it:
 
-- a table that holds rows and has never been analyzed or vacuumed (`pg_class.reltuples` is -1);
+- a table that holds rows and has never been analyzed or vacuumed (`pg_class.reltuples` is -1), or was
+  analyzed empty (perhaps while a load was still running) and holds rows now;
 - when autovacuum is off, also a table changed by more than autovacuum's own threshold since its last
   analysis (50 rows plus a tenth of the table).
 
-It runs when a process starts serving (`create_app`, setting DB_ANALYZE_STALE) and from the scheduler
-every SCHEDULER_STATISTICS_MINUTES. Two processes starting at once do not both analyze: the second
-waits on an advisory lock, then finds nothing left to do.
+It runs when a process starts (`create_app`, setting DB_ANALYZE_STALE), then in a web process every
+DB_ANALYZE_CHECK_SECONDS (a thread of its own: tickets imported into a running desk get statistics
+within a minute, not at the next start), and from the scheduler every SCHEDULER_STATISTICS_MINUTES.
+Two processes at once do not both analyze: the second waits on an advisory lock, then finds nothing
+left to do. A check that finds nothing to do is one query.
 
 SQLite has no autovacuum: its planner reads `sqlite_stat1`, which only `ANALYZE` writes. A table that
 holds rows and has no line there is analyzed (at 100,000 tickets, 0.2 s of CPU; the staff text search
 went from 30 to 22 times the bare route). The check reads without the write lock; only an `ANALYZE`
-takes it.
+takes it. A table's growth after that is not watched on SQLite.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import Flask
 from sqlalchemy import text
@@ -39,6 +43,7 @@ STALE = text(
     LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
     WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(:names)
       AND ((c.reltuples < 0 AND pg_relation_size(c.oid) > 0)
+           OR (c.reltuples = 0 AND coalesce(s.n_live_tup, 0) > 0)
            OR (current_setting('autovacuum') = 'off'
                AND coalesce(s.n_mod_since_analyze, 0) > 50 + 0.1 * greatest(c.reltuples, 0)))
     ORDER BY c.relname"""
@@ -59,6 +64,8 @@ def refresh(engine, names: list[str]) -> list[str]:
     quote = engine.dialect.identifier_preparer.quote
     with engine.connect() as connection, connection.begin():
         connection.execute(text("SET LOCAL statement_timeout = 0"))  # a million rows take a few seconds
+        # But never held up for long by a lock: a migration's, or another process's ANALYZE.
+        connection.execute(text("SET LOCAL lock_timeout = '10s'"))
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         stale = stale_tables(connection, names)  # after the wait: what another process did is not redone
         if stale:
@@ -93,9 +100,10 @@ def _refresh_sqlite(engine, names: list[str]) -> list[str]:
     return stale
 
 
-def refresh_app(app: Flask) -> list[str]:
+def refresh_app(app: Flask, *, dispose: bool = True) -> list[str]:
     """`refresh` for the app's own tables, logged; a database that cannot be reached is logged, not raised
-    (the process starts and the pages work, only perhaps slower until statistics exist)."""
+    (the process starts and the pages work, only perhaps slower until statistics exist). `dispose`: leave
+    no connection in the pool (when the app has just been built: see below)."""
     from ..extensions import db
 
     with app.app_context():
@@ -107,10 +115,30 @@ def refresh_app(app: Flask) -> list[str]:
         except SQLAlchemyError as exc:
             log.warning("planner statistics not checked: %s", exc.__class__.__name__)
             return []
+        except Exception:  # a fault of this check never stops the app
+            log.exception("planner statistics not checked")
+            return []
         finally:
-            # No connection left in the pool: a server that forks workers after building the app
-            # (gunicorn --preload) must not share one between processes.
-            engine.dispose()
+            if dispose:
+                # No connection left in the pool: a server that forks workers after building the app
+                # (gunicorn --preload) must not share one between processes.
+                engine.dispose()
     if analyzed:
         log.info("planner statistics gathered for %s", ", ".join(analyzed))
     return analyzed
+
+
+def watch(app: Flask, seconds: float) -> threading.Event:
+    """Check every `seconds` in a daemon thread of this process (`refresh_app`, the pool kept); return
+    the event that stops it."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(seconds):
+            try:
+                refresh_app(app, dispose=False)
+            except Exception:  # never the end of the thread: the next check tries again
+                log.exception("planner statistics check failed")
+
+    threading.Thread(target=run, name="planner-statistics", daemon=True).start()
+    return stop

@@ -10,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,11 @@ def flask(url: str, *args: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def loaded(request, tmp_path):
-    """(backend, URL) of a database of its own: migrated, then the demo's tickets, users and outbox
-    written by `flask demo`, never analyzed."""
+def migrated(request, tmp_path):
+    """(backend, URL) of a database of its own, migrated (`flask db upgrade`) and empty."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'loaded.sqlite3'}"
         flask(url, "db", "upgrade")
-        flask(url, "demo")
         yield "sqlite", url
         return
     base = make_url(os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
@@ -51,11 +50,17 @@ def loaded(request, tmp_path):
         conn.execute(text(f'CREATE DATABASE "{own.database}"'))
     url = own.render_as_string(hide_password=False)
     flask(url, "db", "upgrade")
-    flask(url, "demo")
     yield "postgresql", url
     with server.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
     server.dispose()
+
+
+@pytest.fixture
+def loaded(migrated):
+    """`migrated`, then the demo's tickets, users and outbox written by `flask demo`, never analyzed."""
+    flask(migrated[1], "demo")
+    return migrated
 
 
 def facts(backend: str, url: str) -> dict:
@@ -139,3 +144,26 @@ def test_the_scheduler_job_gathers_them_too(loaded):
     gathered = facts(backend, url)
     assert gathered["believed"] == gathered["rows"]
     assert run_statistics(app, utcnow()) == []  # fresh now: nothing analyzed again
+
+
+def test_a_web_process_gathers_them_for_tickets_loaded_after_it_started(migrated, monkeypatch):
+    backend, url = migrated
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)  # as under gunicorn
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, DB_ANALYZE_STALE=True, DB_ANALYZE_CHECK_SECONDS=0.2)
+    stop = app.extensions["statistics_watch"]
+    try:
+        assert facts(backend, url)["rows"] == 0  # nothing to analyze at the start
+        flask(url, "demo")  # tickets imported while the process runs
+        deadline = time.monotonic() + 20
+        while facts(backend, url)["statistics"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        gathered = facts(backend, url)
+        assert gathered["statistics"] > 10 and gathered["believed"] > 0
+    finally:
+        stop.set()
+
+
+def test_a_flask_command_does_not_watch(migrated, monkeypatch):
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=migrated[1], DB_ANALYZE_STALE=True)
+    assert "statistics_watch" not in app.extensions
