@@ -1,14 +1,20 @@
 """Helpers shared by test modules (`from tests.support import ...`): the one CSRF reader, the one sign-in,
 the one local-time conversion, the release-before-requests client, the form a citizen fills in, SMTP,
-the statements a page runs, a submission posted.
+the statements a page runs, a submission posted, a `flask` command run as CI runs it, a PostgreSQL
+database of a test's own.
 
 Fixtures live in conftest.py files; ticket factories in tests/factories.py.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -241,3 +247,36 @@ def post_submission(client, form: dict, files=()):
     response = client.post("/submit", data=data, content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)[:400]
     return response
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def flask_command(url: str, *args: str) -> None:
+    """Run `flask --app wsgi <args>` on the database `url` in a process of its own, with only PATH and HOME
+    from this environment (as CI runs it); fail the test with its error output if it fails."""
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "DATABASE_URL": url}
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+@contextlib.contextmanager
+def own_postgresql_database(suffix: str) -> Iterator[str]:
+    """A new, empty database beside TEST_DATABASE_URL's, `<its name>_<suffix>_<xdist worker>`; its URL.
+    Dropped afterwards."""
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+    own = base.set(database=f"{base.database}_{suffix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
+        conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    try:
+        yield own.render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+        server.dispose()

@@ -8,10 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -19,18 +16,10 @@ from sqlalchemy import create_engine, make_url, text
 from feedback import create_app
 from feedback.jobs import build_scheduler, run_statistics
 from feedback.timeutil import utcnow
+from tests.support import flask_command, own_postgresql_database
 
-ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 GATHERED = "planner statistics gathered"
-
-
-def flask(url: str, *args: str) -> None:
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "DATABASE_URL": url}
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -38,28 +27,18 @@ def migrated(request, tmp_path):
     """(backend, URL) of a database of its own, migrated (`flask db upgrade`) and empty."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'loaded.sqlite3'}"
-        flask(url, "db", "upgrade")
+        flask_command(url, "db", "upgrade")
         yield "sqlite", url
         return
-    base = make_url(os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # one database per xdist worker
-    own = base.set(database=f"{base.database}_stale_stats_{worker}")
-    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
-        conn.execute(text(f'CREATE DATABASE "{own.database}"'))
-    url = own.render_as_string(hide_password=False)
-    flask(url, "db", "upgrade")
-    yield "postgresql", url
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
-    server.dispose()
+    with own_postgresql_database("stale_stats") as url:
+        flask_command(url, "db", "upgrade")
+        yield "postgresql", url
 
 
 @pytest.fixture
 def loaded(migrated):
     """`migrated`, then the demo's tickets, users and outbox written by `flask demo`, never analyzed."""
-    flask(migrated[1], "demo")
+    flask_command(migrated[1], "demo")
     return migrated
 
 
@@ -153,7 +132,7 @@ def test_a_web_process_gathers_them_for_tickets_loaded_after_it_started(migrated
     stop = app.extensions["statistics_watch"]
     try:
         assert facts(backend, url)["rows"] == 0  # nothing to analyze at the start
-        flask(url, "demo")  # tickets imported while the process runs
+        flask_command(url, "demo")  # tickets imported while the process runs
         deadline = time.monotonic() + 20
         while facts(backend, url)["statistics"] == 0 and time.monotonic() < deadline:
             time.sleep(0.1)
