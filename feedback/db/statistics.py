@@ -74,69 +74,71 @@ def refresh(engine, names: list[str]) -> list[str]:
 
 
 def _refresh_sqlite(engine, names: list[str]) -> list[str]:
-    from .sqlite import deferred_begin
-
     quote = engine.dialect.identifier_preparer.quote
-    token = deferred_begin.set(True)  # the check reads beside the writers; ANALYZE takes the write lock
-    try:
-        with engine.begin() as connection:
-            tables = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars())
-            analyzed = (
-                set(connection.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1").scalars())
-                if "sqlite_stat1" in tables
-                else set()
-            )
-            stale = [
-                name
-                for name in names
-                if name in tables
-                and name not in analyzed
-                and connection.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {quote(name)})").scalar()
-            ]
-            for name in stale:
-                connection.exec_driver_sql(f"ANALYZE {quote(name)}")
-    finally:
-        deferred_begin.reset(token)
+    # The check's own engine (see refresh_app) has none of the app's SQLite settings: its reads take no
+    # write lock, and ANALYZE, which is not DML, runs and is kept outside any transaction.
+    with engine.connect() as connection:
+        tables = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars())
+        analyzed = (
+            set(connection.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1").scalars())
+            if "sqlite_stat1" in tables
+            else set()
+        )
+        stale = [
+            name
+            for name in names
+            if name in tables
+            and name not in analyzed
+            and connection.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {quote(name)})").scalar()
+        ]
+        for name in stale:
+            connection.exec_driver_sql(f"ANALYZE {quote(name)}")
+        connection.commit()
     return stale
 
 
-def refresh_app(app: Flask, *, dispose: bool = True) -> list[str]:
+def refresh_app(app: Flask) -> list[str]:
     """`refresh` for the app's own tables, logged; a database that cannot be reached is logged, not raised
-    (the process starts and the pages work, only perhaps slower until statistics exist). `dispose`: leave
-    no connection in the pool (when the app has just been built: see below)."""
+    (the process starts and the pages work, only perhaps slower until statistics exist).
+
+    On a connection of its own (an engine without a pool, disposed after), never one of the app's pool:
+    a process that forks workers after building the app (gunicorn --preload) must not hand them a
+    connection, and this check runs in a thread of its own beside the requests."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
     from ..extensions import db
 
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name not in ("postgresql", "sqlite") or engine.url.database in (None, "", ":memory:"):
-            return []
-        try:
-            analyzed = refresh(engine, sorted(db.metadata.tables))
-        except SQLAlchemyError as exc:
-            log.warning("planner statistics not checked: %s", exc.__class__.__name__)
-            return []
-        except Exception:  # a fault of this check never stops the app
-            log.exception("planner statistics not checked")
-            return []
-        finally:
-            if dispose:
-                # No connection left in the pool: a server that forks workers after building the app
-                # (gunicorn --preload) must not share one between processes.
-                engine.dispose()
+        url, names = db.engine.url, sorted(db.metadata.tables)
+    if url.get_backend_name() not in ("postgresql", "sqlite") or url.database in (None, "", ":memory:"):
+        return []
+    connect_args = dict((app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("connect_args") or {})
+    engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
+    try:
+        analyzed = refresh(engine, names)
+    except SQLAlchemyError as exc:
+        log.warning("planner statistics not checked: %s", exc.__class__.__name__)
+        return []
+    except Exception:  # a fault of this check never stops the app
+        log.exception("planner statistics not checked")
+        return []
+    finally:
+        engine.dispose()
     if analyzed:
         log.info("planner statistics gathered for %s", ", ".join(analyzed))
     return analyzed
 
 
 def watch(app: Flask, seconds: float) -> threading.Event:
-    """Check every `seconds` in a daemon thread of this process (`refresh_app`, the pool kept); return
-    the event that stops it."""
+    """Check every `seconds` in a daemon thread of this process (`refresh_app`); return the event that
+    stops it."""
     stop = threading.Event()
 
     def run() -> None:
         while not stop.wait(seconds):
             try:
-                refresh_app(app, dispose=False)
+                refresh_app(app)
             except Exception:  # never the end of the thread: the next check tries again
                 log.exception("planner statistics check failed")
 
