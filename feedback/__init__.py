@@ -37,10 +37,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     if app.config["DB_ANALYZE_STALE"]:
         from .db import statistics
 
-        statistics.refresh_app(app)
-        # A web process checks again on its own (not a `flask` command, which ends soon).
-        if app.config["DB_ANALYZE_CHECK_SECONDS"] and os.environ.get("FLASK_RUN_FROM_CLI") != "true":
-            app.extensions["statistics_watch"] = statistics.watch(app, app.config["DB_ANALYZE_CHECK_SECONDS"])
+        statistics.start(app)  # planner statistics of a database filled without ANALYZE
     return app
 
 

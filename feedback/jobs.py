@@ -276,7 +276,7 @@ def run_file_cleanup(app: Flask, now: datetime):
 
 
 def run_statistics(app: Flask, now: datetime):
-    """Job: ANALYZE the tables PostgreSQL's statistics no longer describe, where autovacuum is off."""
+    """Job: ANALYZE the tables whose planner statistics are missing or, with autovacuum off, out of date."""
     from .db import statistics
 
     return statistics.refresh_app(app)

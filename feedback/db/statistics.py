@@ -1,4 +1,4 @@
-"""Planner statistics where nothing else gathers them (PostgreSQL).
+"""Planner statistics where nothing else gathers them (PostgreSQL and SQLite).
 
 The staff pages' plans depend on PostgreSQL's statistics of the tickets. A database loaded in bulk,
 imported or restored from a dump has none until `ANALYZE` runs. Autovacuum runs it within a minute or
@@ -28,6 +28,7 @@ takes it. A table's growth after that is not watched on SQLite.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from flask import Flask
@@ -97,6 +98,25 @@ def _refresh_sqlite(engine, names: list[str]) -> list[str]:
     return stale
 
 
+def _checkable(url) -> bool:
+    """Whether the database at `url` keeps statistics this module reads (not an in-memory SQLite)."""
+    return url.get_backend_name() in ("postgresql", "sqlite") and url.database not in (None, "", ":memory:")
+
+
+def start(app: Flask) -> None:
+    """When the app is built (setting DB_ANALYZE_STALE): check now, then, in a web process (not a `flask`
+    command, which ends soon), every DB_ANALYZE_CHECK_SECONDS; the stop event in
+    `app.extensions["statistics_watch"]`."""
+    from ..extensions import db
+
+    refresh_app(app)
+    with app.app_context():
+        url = db.engine.url
+    seconds = app.config["DB_ANALYZE_CHECK_SECONDS"]
+    if seconds and _checkable(url) and os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+        app.extensions["statistics_watch"] = watch(app, seconds)
+
+
 def refresh_app(app: Flask) -> list[str]:
     """`refresh` for the app's own tables, logged; a database that cannot be reached is logged, not raised
     (the process starts and the pages work, only perhaps slower until statistics exist).
@@ -111,7 +131,7 @@ def refresh_app(app: Flask) -> list[str]:
 
     with app.app_context():
         url, names = db.engine.url, sorted(db.metadata.tables)
-    if url.get_backend_name() not in ("postgresql", "sqlite") or url.database in (None, "", ":memory:"):
+    if not _checkable(url):
         return []
     connect_args = dict((app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("connect_args") or {})
     engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, make_url, text
 from feedback import create_app
 from feedback.jobs import build_scheduler, run_statistics
 from feedback.timeutil import utcnow
-from tests.support import flask_command, own_postgresql_database
+from tests.support import AlwaysLeader, flask_command, own_postgresql_database
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 GATHERED = "planner statistics gathered"
@@ -111,13 +111,7 @@ def test_the_scheduler_job_gathers_them_too(loaded):
     backend, url = loaded
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)  # started without gathering them
 
-    class Leader:
-        term = 1
-
-        def ensure(self):
-            return True
-
-    scheduler = build_scheduler(app, Leader(), reminder_seconds=60, outbox_seconds=30)
+    scheduler = build_scheduler(app, AlwaysLeader(), reminder_seconds=60, outbox_seconds=30)
     assert "statistics" in {job.id for job in scheduler.get_jobs()}
     assert "tickets" in run_statistics(app, utcnow())
     gathered = facts(backend, url)

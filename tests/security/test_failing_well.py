@@ -17,7 +17,7 @@ from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Attachment, Ticket, User
 from feedback.services.intake import Upload
-from tests.support import VALID_FORM, csrf_token
+from tests.support import VALID_FORM, AlwaysLeader, csrf_token
 
 PDF = b"%PDF-1.7\n%%EOF\n"
 
@@ -191,13 +191,7 @@ def test_orphan_files_are_removed_by_the_clean_up(app, make_ticket, runner):
 def test_the_scheduler_runs_the_clean_up(app):
     from feedback.jobs import build_scheduler
 
-    class Leader:
-        term = 1
-
-        def ensure(self):
-            return True
-
-    scheduler = build_scheduler(app, Leader(), reminder_seconds=60, outbox_seconds=30)
+    scheduler = build_scheduler(app, AlwaysLeader(), reminder_seconds=60, outbox_seconds=30)
     assert "file-cleanup" in {job.id for job in scheduler.get_jobs()}
 
 
