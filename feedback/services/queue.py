@@ -20,6 +20,7 @@ itself is always current.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -70,15 +71,19 @@ class BadPageKey(ValueError):
 _QUERY_SAFE = "!$'()*,/:;?@"
 
 
+_STATE_FILTERS = frozenset(("", "all", *(s.value for s in State)))  # once: iterating an Enum is slow
+_KIND_FILTERS = frozenset(k.value for k in Kind)
+
+
 class QueueFilters:
     """The queue's filters read from the query string; invalid values are ignored, not guessed."""
 
     def __init__(self, args) -> None:
         self.state = args.get("state", "")
-        if self.state not in ("", "all", *[s.value for s in State]):
+        if self.state not in _STATE_FILTERS:
             self.state = ""
         self.unit = args.get("unit", "").strip()
-        self.kind = args.get("kind", "") if args.get("kind") in {k.value for k in Kind} else ""
+        self.kind = args.get("kind", "") if args.get("kind") in _KIND_FILTERS else ""
         self.category = args.get("category", "").strip()
         self.assignee = args.get("assignee", "").strip().lower()
         self.overdue = args.get("overdue") in ("1", "on", "true", "y")
@@ -502,5 +507,10 @@ def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Coun
 def tracking_code(q: str) -> str | None:
     """`q` as a tracking code (trimmed, upper case) when it has a code's form (`PAKN-2026-000042`); else None."""
     candidate = q.strip().upper()
-    prefix = re.escape(current_app.config["TRACKING_PREFIX"].upper())
-    return candidate if re.fullmatch(rf"{prefix}-\d{{4}}-\d{{1,10}}", candidate) else None
+    return candidate if _code_form(current_app.config["TRACKING_PREFIX"]).fullmatch(candidate) else None
+
+
+@functools.cache
+def _code_form(prefix: str) -> re.Pattern:
+    """A tracking code's form for the office's prefix (compiled once)."""
+    return re.compile(rf"{re.escape(prefix.upper())}-\d{{4}}-\d{{1,10}}")

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -60,7 +62,7 @@ def queue():
     may see it, in the same response: the page names its own address (`Content-Location` and the
     canonical link), and the browser shows that address. Otherwise the code is searched like any text.
     """
-    f = QueueFilters(request.args)
+    f = request_filters()
     if code := looked_up_code(f):
         found = find_ticket_page(code, current_user)
         if found:
@@ -194,8 +196,15 @@ def looked_up_code(f: QueueFilters) -> str | None:
     return queues.tracking_code(f.q) if f.q and not f.after else None
 
 
+def request_filters() -> QueueFilters:
+    """The queue's filters of this request, read once (the user's loader asks for the code first)."""
+    if "_queue_filters" not in g:
+        g._queue_filters = QueueFilters(request.args)
+    return g._queue_filters
+
+
 def _code_looked_up():
-    return looked_up_code(QueueFilters(request.args))
+    return looked_up_code(request_filters())
 
 
 class Timeline(NamedTuple):
@@ -220,6 +229,53 @@ def assignee_name(ticket: Ticket, present: Present) -> str | None:
 def active_units() -> list:
     """The active units in the order the route form lists them (sort order, code; cached per process)."""
     return sorted((u for u in reference.units().values() if u.active), key=lambda u: (u.sort_order, u.code))
+
+
+def _action_forms(ticket: Ticket, errors: dict, error_action: str | None, values) -> dict:
+    forms = ActionForms(ticket, errors, error_action, values)
+    return {"err": forms.err, "val": forms.val, "form_open": forms.form_open}
+
+
+class ActionForms:
+    """What the ticket page's action forms show of a refused action (`error_action`): the values typed
+    and the errors beside their fields. Python rather than template macros: a macro call builds a
+    context of its own, and the page makes some twenty of them (`err`, `val`, `form_open`)."""
+
+    def __init__(self, ticket: Ticket, errors: dict, error_action: str | None, values) -> None:
+        self.ticket, self.errors, self.error_action, self.values = ticket, errors, error_action, values
+
+    def val(self, action: str, name: str, default=""):
+        """The value typed in `action`'s field `name` when that action was refused, else `default`."""
+        return self.values.get(name, default) if self.error_action == action else default
+
+    def err(self, action: str, name: str) -> Markup:
+        """The error beside `action`'s field `name` (nothing when there is none)."""
+        message = self.errors.get(name) if self.error_action == action else None
+        if not message:
+            return Markup("")
+        return Markup('<div class="invalid-feedback d-block" role="alert" id="{}-{}-error">{}</div>').format(
+            action, name, message
+        )
+
+    def form_open(self, action: str, label: str) -> Markup:
+        """The opening of `action`'s form: its heading, the CSRF token, the ticket's version and the
+        error that is not a field's; the template closes it."""
+        message = self.errors.get("_") if self.error_action == action else None
+        alert = Markup('<div class="alert alert-danger py-1" role="alert">{}</div>').format(message) if message else ""
+        return Markup(
+            '\n<form method="post" action="{}" class="card card-body mb-3" id="form-{}" novalidate>\n'
+            '  <h3 class="h6">{}</h3>\n'
+            '  <input type="hidden" name="csrf_token" value="{}">\n'
+            '  <input type="hidden" name="version" value="{}">\n'
+            "  {}\n"
+        ).format(
+            url_for("staff.act", code=self.ticket.code, action=action),
+            action,
+            label,
+            generate_csrf(),
+            self.ticket.version,
+            alert,
+        )
 
 
 def render_ticket(
@@ -274,6 +330,7 @@ def render_ticket(
         errors=errors or {},
         error_action=error_action,
         values=values or {},
+        **_action_forms(ticket, errors or {}, error_action, values or {}),
         today=today,
         max_extensions=current_app.config["MAX_EXTENSIONS"],
         closing=closing,
