@@ -8,14 +8,14 @@ A page is one range scan of an index in the queue's order (due_date, id), bounde
 they do not fill it does it go through the trigram index of `search.staff_matches` and sort the matches.
 
 The counts per state come from the counters of `queue_counts` (feedback/db/queue_counts.py, kept exact
-by triggers) when the filters are among its key columns (scope, unit, kind, category, assignee): always
-current, a sum over a few hundred rows; the department's totals (every row) are kept QUEUE_TOTALS_SECONDS
-(5 s) per process like the counts below. The overdue and due-within filters are counted with `count(*)`
-over the (state, due_date) indexes, and a text search's counts stop at `SEARCH_COUNT_CAP` matches
-("more than 1,000"); those counts are kept for `QUEUE_COUNTS_SECONDS` (60 s by default) per scope and
-filters in the process and dropped as soon as this process writes a ticket; the page says when they
-were counted. They may therefore lag behind what other processes wrote by at most that long; the list
-itself is always current.
+by triggers) when the filters are among its key columns (scope, unit, kind, category, assignee): exact, a
+sum over a few hundred rows (the department's totals: every row), kept QUEUE_TOTALS_SECONDS (5 s) per
+process, user and filters (0: summed for every page). The overdue and due-within filters are counted
+with `count(*)` over the (state, due_date) indexes, and a text search's counts stop at
+`SEARCH_COUNT_CAP` matches ("more than 1,000"); those counts are kept for `QUEUE_COUNTS_SECONDS` (60 s
+by default) per scope and filters in the process. Every kept count is dropped as soon as this process
+writes a ticket, and the page says when it was counted. They may therefore lag behind what other
+processes wrote by at most that long; the list itself is always current.
 """
 
 from __future__ import annotations
@@ -480,11 +480,18 @@ def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Coun
     """The tickets per state that the filters select within the user's scope (every state, not only open)."""
     if not (f.overdue or f.due_within is not None or (f.q and search.staff_terms(f.q))):
         seconds = totals_max_age()
-        if user.sees_all and not (f.unit or f.kind or f.category or f.assignee) and seconds > 0:
+        if seconds <= 0:
+            return Counts(counter_counts(f, user), now, 0, live=True)
+        if user.sees_all and not (f.unit or f.kind or f.category or f.assignee):
             # Every counter of the department (some two thousand rows at a million tickets, a millisecond
-            # of the office's first page): summed once every few seconds per process; the page says so.
-            return kept(("totals",), lambda: Counts(counter_counts(f, user), now, seconds), seconds)
-        return Counts(counter_counts(f, user), now, 0, live=True)
+            # of the office's first page): one sum for the whole department.
+            key: tuple = ("totals",)
+        else:
+            # A scope's or a filter's counters (a few hundred rows, one round trip of every such page):
+            # per user, for what the scope depends on may be the user's own (an officer's assignments).
+            key = ("counters", user.id, user.role, user.unit_id, f.count_key())
+        # Summed once every few seconds per process, dropped when this process writes; the page says so.
+        return kept(key, lambda: Counts(counter_counts(f, user), now, seconds), seconds)
 
     def count() -> Counts:
         stmt = apply_filters(scope_tickets(db.select(TICKETS.state), user, TICKETS.unit_id), f, user, today, cal)

@@ -128,6 +128,32 @@ def standing_badge(s, ticket=None, long: bool = False) -> Markup:
     return Markup(f'<span class="badge text-bg-{css} standing" data-standing="{escape(status)}">{text}</span>')
 
 
+def code_options(items, selected: str) -> Markup:
+    """`<option>`s of units or categories (value: the code; text: the name in the page's language), the
+    one whose code is `selected` selected. In Python for the reason of `standing_badge`: the queue's filter
+    form lists every unit, category and officer, some fifty options a page."""
+    locale = current_locale()
+    return Markup(
+        "".join(
+            f'<option value="{escape(item.code)}" {"selected" if item.code == selected else ""}>'
+            f"{escape(states.localized_name(item, locale))}</option>"
+            for item in items
+        )
+    )
+
+
+def officer_options(officers, selected: str, with_unit: bool) -> Markup:
+    """`<option>`s of staff (value: the e-mail; text: the name, and the unit's code when `with_unit`),
+    the one whose e-mail is `selected` selected."""
+    return Markup(
+        "".join(
+            f'<option value="{escape(u.email)}" {"selected" if u.email == selected else ""}>{escape(u.name)}'
+            f"{f' · {escape(u.unit.code)}' if u.unit and with_unit else ''}</option>"
+            for u in officers
+        )
+    )
+
+
 def queue_rows(rows, ticket_path: str, today: date) -> Markup:
     """The queue's table rows (services/queue.QueueRow), in Python for the reason of `standing_badge`:
     a page shows 25 of them, and each costs the template some forty outputs, a sixth of the page's
@@ -320,6 +346,8 @@ def register(app: Flask) -> None:
         today_local=local_today,
         standing_badge=standing_badge,
         queue_rows=queue_rows,
+        code_options=code_options,
+        officer_options=officer_options,
     )
 
     def this_page() -> str:
