@@ -56,11 +56,21 @@ def _fresh() -> bool:
     auth_at, seen_at = session.get(AUTH_AT), session.get(SEEN_AT)
     if not isinstance(auth_at, (int, float)) or not isinstance(seen_at, (int, float)):
         return False  # e.g. a remember cookie without a session: never a way around the timeouts
-    if now - auth_at > cfg["SESSION_ABSOLUTE_LIFETIME"] or now - seen_at > cfg["SESSION_IDLE_TIMEOUT"]:
+    idle = cfg["SESSION_IDLE_TIMEOUT"]
+    if now - auth_at > cfg["SESSION_ABSOLUTE_LIFETIME"] or now - seen_at > idle:
         return False
-    if now - seen_at >= 1:
+    if now - seen_at >= seen_step(idle):
         session[SEEN_AT] = int(now)
     return True
+
+
+def seen_step(idle_timeout: float) -> int:
+    """How old the session's last-seen time may grow before a request renews it: a sixtieth of the idle
+    timeout, from 1 s to 30 s (30 s with the default half hour). A renewal rewrites the cookie (signed,
+    sent back with the page), so renewing on every request would cost every page that; the time kept is
+    never later than the last request, so a session never outlives its idle timeout, it may end up to
+    that step sooner."""
+    return int(max(1, min(30, idle_timeout // 60)))
 
 
 @functools.cache  # built once per process: every signed-in request runs it

@@ -13,7 +13,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -253,28 +253,24 @@ class ActionForms:
         message = self.errors.get(name) if self.error_action == action else None
         if not message:
             return Markup("")
-        return Markup('<div class="invalid-feedback d-block" role="alert" id="{}-{}-error">{}</div>').format(
-            action, name, message
+        return Markup(
+            f'<div class="invalid-feedback d-block" role="alert" id="{escape(action)}-{escape(name)}-error">'
+            f"{escape(message)}</div>"
         )
 
     def form_open(self, action: str, label: str) -> Markup:
         """The opening of `action`'s form: its heading, the CSRF token, the ticket's version and the
         error that is not a field's; the template closes it."""
         message = self.errors.get("_") if self.error_action == action else None
-        alert = Markup('<div class="alert alert-danger py-1" role="alert">{}</div>').format(message) if message else ""
+        alert = f'<div class="alert alert-danger py-1" role="alert">{escape(message)}</div>' if message else ""
+        # f-strings with escape(), not Markup.format: its string.Formatter, in Python, took 4 % of the page
         return Markup(
-            '\n<form method="post" action="{}" class="card card-body mb-3" id="form-{}" novalidate>\n'
-            '  <h3 class="h6">{}</h3>\n'
-            '  <input type="hidden" name="csrf_token" value="{}">\n'
-            '  <input type="hidden" name="version" value="{}">\n'
-            "  {}\n"
-        ).format(
-            url_for("staff.act", code=self.ticket.code, action=action),
-            action,
-            label,
-            generate_csrf(),
-            self.ticket.version,
-            alert,
+            f'\n<form method="post" action="{escape(url_for("staff.act", code=self.ticket.code, action=action))}"'
+            f' class="card card-body mb-3" id="form-{escape(action)}" novalidate>\n'
+            f'  <h3 class="h6">{escape(label)}</h3>\n'
+            f'  <input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">\n'
+            f'  <input type="hidden" name="version" value="{escape(self.ticket.version)}">\n'
+            f"  {alert}\n"
         )
 
 

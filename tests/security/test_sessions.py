@@ -210,3 +210,32 @@ def test_a_remember_cookie_beside_a_visitors_session_opens_nothing(app, make_use
     csrf_token(client, "/results")  # a visitor's session: a CSRF token, no user
     client.set_cookie(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"), encode_cookie(officer.get_id()))
     assert not can_open_queue(client)
+
+
+def test_a_sessions_last_seen_time_is_renewed_once_a_step_not_on_every_page(app, make_user, signed_in, monkeypatch):
+    """Renewing the last-seen time rewrites the session cookie: within a step (30 s with the default idle
+    timeout of half an hour) a page sends no new cookie; after it, the cookie is renewed, and the idle
+    timeout counts from that renewal, never from a later time than the last request."""
+    from feedback.auth.sessions import seen_step
+
+    assert (seen_step(30 * 60), seen_step(8 * 3600), seen_step(30)) == (30, 30, 1)
+    officer = make_user("officer", "QLCN", email="phan.h@test.vn")
+    client = signed_in(officer)
+    start = time.time()
+    clock = {"now": start}
+    monkeypatch.setattr("feedback.auth.sessions.time.time", lambda: clock["now"])
+
+    def page_at(seconds: float):
+        clock["now"] = start + seconds
+        response = client.get("/staff/")
+        return response.status_code, [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+
+    client.get("/staff/")  # the first page after sign-in may store what the pages need (its CSRF token)
+    assert page_at(5) == (200, []) and page_at(20) == (200, [])
+    status, cookies = page_at(45)
+    assert status == 200 and len(cookies) == 1  # renewed
+    assert page_at(50) == (200, [])
+    idle = app.config["SESSION_IDLE_TIMEOUT"]
+    assert page_at(45 + idle - 10)[0] == 200  # counted from the renewal at 45 s: still fresh, renewed again
+    clock["now"] = start + 45 + idle - 10 + idle + 1
+    assert not can_open_queue(client), "an idle session kept working"
