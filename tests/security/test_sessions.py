@@ -239,3 +239,15 @@ def test_a_sessions_last_seen_time_is_renewed_once_a_step_not_on_every_page(app,
     assert page_at(45 + idle - 10)[0] == 200  # counted from the renewal at 45 s: still fresh, renewed again
     clock["now"] = start + 45 + idle - 10 + idle + 1
     assert not can_open_queue(client), "an idle session kept working"
+
+
+def test_session_cookies_follow_a_change_of_the_secret_key(app, make_user, signed_in):
+    """The session's signing is kept per secret key: a new SECRET_KEY with the old one among
+    SECRET_KEY_FALLBACKS still reads the cookie (a key rotation), and without it the cookie is refused."""
+    client = signed_in(make_user("officer", "QLCN", email="luu.k@test.vn"))
+    assert can_open_queue(client)
+    old = app.config["SECRET_KEY"]
+    app.config.update(SECRET_KEY="khoa-moi-sau-khi-xoay-vong", SECRET_KEY_FALLBACKS=[old])
+    assert can_open_queue(client)
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert not can_open_queue(client)
