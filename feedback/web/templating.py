@@ -128,29 +128,28 @@ def standing_badge(s, ticket=None, long: bool = False) -> Markup:
     return Markup(f'<span class="badge text-bg-{css} standing" data-standing="{escape(status)}">{text}</span>')
 
 
-def code_options(items, selected: str) -> Markup:
-    """`<option>`s of units or categories (value: the code; text: the name in the page's language), the
-    one whose code is `selected` selected. In Python for the reason of `standing_badge`: the queue's filter
-    form lists every unit, category and officer, some fifty options a page."""
-    locale = current_locale()
+def option_tags(choices, selected: str) -> Markup:
+    """`<option>`s of (value, text) pairs, the one whose value is `selected` selected; both escaped. In
+    Python for the reason of `standing_badge`: the queue's filter form lists every unit, category and
+    officer, some fifty options a page."""
     return Markup(
         "".join(
-            f'<option value="{escape(item.code)}" {"selected" if item.code == selected else ""}>'
-            f"{escape(states.localized_name(item, locale))}</option>"
-            for item in items
+            f'<option value="{escape(value)}" {"selected" if value == selected else ""}>{escape(text)}</option>'
+            for value, text in choices
         )
     )
 
 
+def code_options(items, selected: str) -> Markup:
+    """Options of units or categories: the code, the name in the page's language."""
+    locale = current_locale()
+    return option_tags(((item.code, states.localized_name(item, locale)) for item in items), selected)
+
+
 def officer_options(officers, selected: str, with_unit: bool) -> Markup:
-    """`<option>`s of staff (value: the e-mail; text: the name, and the unit's code when `with_unit`),
-    the one whose e-mail is `selected` selected."""
-    return Markup(
-        "".join(
-            f'<option value="{escape(u.email)}" {"selected" if u.email == selected else ""}>{escape(u.name)}'
-            f"{f' · {escape(u.unit.code)}' if u.unit and with_unit else ''}</option>"
-            for u in officers
-        )
+    """Options of staff: the e-mail, the name (and the unit's code when `with_unit`)."""
+    return option_tags(
+        ((u.email, f"{u.name} · {u.unit.code}" if u.unit and with_unit else u.name) for u in officers), selected
     )
 
 
