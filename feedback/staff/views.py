@@ -232,6 +232,7 @@ def active_units() -> list:
 
 
 def _action_forms(ticket: Ticket, errors: dict, error_action: str | None, values) -> dict:
+    """The ticket page's form helpers as the template calls them: `err`, `val` and `form_open`."""
     forms = ActionForms(ticket, errors, error_action, values)
     return {"err": forms.err, "val": forms.val, "form_open": forms.form_open}
 
