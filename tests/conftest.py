@@ -23,7 +23,7 @@ from feedback import create_app
 from feedback.db.search import FTS_TABLE, ensure_search_schema
 from feedback.db.sqlite import deferred_begin
 from feedback.extensions import db
-from tests.support import PASSWORD, VALID_FORM, SMTPSink, free_port, sign_in
+from tests.support import PASSWORD, VALID_FORM, SMTPSink, free_port, fresh_postgresql_database, sign_in
 
 
 class IsolatedClient(FlaskClient):
@@ -46,22 +46,9 @@ def backend_url(backend: str, tmp_root: Path) -> str:
         url = os.environ["TEST_DATABASE_URL"]
         url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
         worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... under `pytest -n`
-        return worker_database(url, worker) if worker else url
+        # A fresh database of its own for an xdist worker, beside TEST_DATABASE_URL's: `<name>_<worker>`.
+        return fresh_postgresql_database(url, worker) if worker else url
     return f"sqlite:///{tmp_root / 'test.sqlite3'}"
-
-
-def worker_database(url: str, worker: str) -> str:
-    """A fresh database of its own for an xdist worker, beside TEST_DATABASE_URL's: `<name>_<worker>`."""
-    from sqlalchemy import create_engine, make_url, text
-
-    base = make_url(url)
-    own = base.set(database=f"{base.database}_{worker}")
-    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
-        conn.execute(text(f'CREATE DATABASE "{own.database}"'))
-    server.dispose()
-    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

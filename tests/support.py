@@ -262,23 +262,35 @@ def flask_command(url: str, *args: str) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+def fresh_postgresql_database(url: str, suffix: str) -> str:
+    """A new, empty database beside the one of `url` (a SQLAlchemy URL), named `<its name>_<suffix>` (one
+    left by an earlier run is dropped first); its URL."""
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{suffix}")
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
+        conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    return own.render_as_string(hide_password=False)
+
+
 @contextlib.contextmanager
 def own_postgresql_database(suffix: str) -> Iterator[str]:
     """A new, empty database beside TEST_DATABASE_URL's, `<its name>_<suffix>_<xdist worker>`; its URL.
     Dropped afterwards."""
     from sqlalchemy import create_engine, make_url, text
 
-    base = make_url(os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
-    own = base.set(database=f"{base.database}_{suffix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
-    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
-        conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    base = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    url = fresh_postgresql_database(base, f"{suffix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
     try:
-        yield own.render_as_string(hide_password=False)
+        yield url
     finally:
+        server = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
         with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
         server.dispose()
 
 

@@ -10,7 +10,7 @@ they do not fill it does it go through the trigram index of `search.staff_matche
 The counts per state come from the counters of `queue_counts` (feedback/db/queue_counts.py, kept exact
 by triggers) when the filters are among its key columns (scope, unit, kind, category, assignee): exact, a
 sum over a few hundred rows (the department's totals: every row), kept QUEUE_TOTALS_SECONDS (5 s) per
-process, user and filters (0: summed for every page). The overdue and due-within filters are counted
+process, scope and filters (0: summed for every page). The overdue and due-within filters are counted
 with `count(*)` over the (state, due_date) indexes, and a text search's counts stop at
 `SEARCH_COUNT_CAP` matches ("more than 1,000"); those counts are kept for `QUEUE_COUNTS_SECONDS` (60 s
 by default) per scope and filters in the process. Every kept count is dropped as soon as this process
@@ -487,9 +487,8 @@ def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Coun
             # of the office's first page): one sum for the whole department.
             key: tuple = ("totals",)
         else:
-            # A scope's or a filter's counters (a few hundred rows, one round trip of every such page):
-            # per user, for what the scope depends on may be the user's own (an officer's assignments).
-            key = ("counters", user.id, user.role, user.unit_id, f.count_key())
+            # A scope's or a filter's counters (a few hundred rows, one round trip of every such page).
+            key = ("counters", *_count_scope(f, user), f.count_key())
         # Summed once every few seconds per process, dropped when this process writes; the page says so.
         return kept(key, lambda: Counts(counter_counts(f, user), now, seconds), seconds)
 
@@ -508,7 +507,13 @@ def counts(f: QueueFilters, user: User, today: date, cal, now: datetime) -> Coun
             by_state = dict(db.session.execute(grouped.group_by(TICKETS.state)).all())
         return Counts({} if capped else by_state, now, counts_max_age(), capped=capped)
 
-    return kept((user.sees_all, user.unit_id, user.id if f.assignee == "me" else None, today, f.count_key()), count)
+    return kept((*_count_scope(f, user), today, f.count_key()), count)
+
+
+def _count_scope(f: QueueFilters, user: User) -> tuple:
+    """What a kept count depends on of the user: the scope (`scope_of`: every unit, or which one), and
+    the user only for "my tickets"."""
+    return (user.sees_all, user.unit_id, user.id if f.assignee == "me" else None)
 
 
 def tracking_code(q: str) -> str | None:

@@ -326,7 +326,6 @@ def render_ticket(
         requester=requester,
         errors=errors or {},
         error_action=error_action,
-        values=values or {},
         **_action_forms(ticket, errors or {}, error_action, values or {}),
         today=today,
         max_extensions=current_app.config["MAX_EXTENSIONS"],
